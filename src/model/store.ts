@@ -1,0 +1,144 @@
+// model/store.ts — the one storage model every runtime adapter fills. Readonly data, no I/O.
+//
+// Vocabulary (fixed here, used everywhere outside src/runtimes/):
+//   store      one runtime's storage: its root dir, state dir and what they hold
+//   namespace  containerd's namespace; runtimes without namespaces use "" (one implicit namespace)
+//   image      a named reference to content (a manifest or index), with the layers it unpacks to
+//   snapshot   one filesystem layer on disk: committed (read-only image layer), active (writable, a
+//              container's upper dir) or view (read-only mount of a committed chain). containers/storage
+//              and Docker call these layers; they fill this type too.
+//   parent     the snapshot below this one; a chain runs from a snapshot to its base through parents
+//   container  metadata for something that runs on top of a snapshot; its task is the running process
+//   blob       one content-addressed object in the content store
+//   lease      a named hold on resources against garbage collection
+//   ingest     a content write in progress (or abandoned)
+// Runtime words (containerd's "key", overlay's "link", docker's "cache-id") stay in their adapter or travel in
+// fields named runtime*.
+
+export type RuntimeId = "containerd" | "crio" | "podman" | "docker";
+export type SnapshotKind = "committed" | "active" | "view";
+export type TaskStatus = "running" | "stopped" | "paused" | "created" | "unknown";
+
+export type Labels = Readonly<Record<string, string>>;
+
+export interface Snapshot {
+  readonly namespace: string;
+  /** Snapshotter (containerd) or storage driver (containers/storage, docker), e.g. "overlayfs". */
+  readonly snapshotter: string;
+  /** The name the runtime's API knows it by (containerd: the snapshot key; committed ones are chain ids). */
+  readonly key: string;
+  /** The parent's key in the same namespace and snapshotter, or null for a base layer. */
+  readonly parent: string | null;
+  readonly kind: SnapshotKind;
+  /** The snapshotter's directory id (containerd overlayfs: the numeric dir name), as a string. */
+  readonly id: string;
+  /** Absolute path of the snapshot's file tree (overlay: the lower/upper dir). */
+  readonly path: string;
+  /** Absolute path of its overlay workdir, when it has one. */
+  readonly workPath: string | null;
+  readonly createdAt: string | null;
+  readonly updatedAt: string | null;
+  readonly labels: Labels;
+  /** Bytes and inodes the snapshotter recorded at commit (containerd overlayfs), when it did. */
+  readonly recordedSize: { readonly bytes: number; readonly inodes: number } | null;
+  /** The runtime's own name for the record, e.g. containerd's backend key "<ns>/<seq>/<name>". */
+  readonly runtimeKey: string;
+}
+
+export interface Image {
+  readonly namespace: string;
+  readonly name: string;
+  /** Digest of the target (manifest or index). */
+  readonly digest: string;
+  readonly mediaType: string;
+  /** Size of the target blob in bytes. */
+  readonly size: number;
+  readonly createdAt: string | null;
+  readonly updatedAt: string | null;
+  readonly labels: Labels;
+}
+
+export interface Task {
+  readonly status: TaskStatus;
+  /** The init process id (as the runtime recorded it), or 0 when none. */
+  readonly pid: number;
+  /** The OCI bundle dir, when known. */
+  readonly bundle: string | null;
+  /** Where the container's root is mounted while it runs. */
+  readonly rootfs: string | null;
+}
+
+export interface Container {
+  readonly namespace: string;
+  readonly id: string;
+  /** The image name it was created from ("" when the runtime did not record one). */
+  readonly image: string;
+  readonly snapshotter: string;
+  /** Key of its writable snapshot in `snapshotter` ("" when none). */
+  readonly snapshotKey: string;
+  readonly runtime: string;
+  readonly createdAt: string | null;
+  readonly updatedAt: string | null;
+  readonly labels: Labels;
+  readonly task: Task | null;
+}
+
+export interface Blob {
+  readonly namespace: string;
+  readonly digest: string;
+  readonly size: number;
+  readonly createdAt: string | null;
+  readonly updatedAt: string | null;
+  readonly labels: Labels;
+  /** Absolute path of the blob file in the content store. */
+  readonly path: string;
+}
+
+export interface Lease {
+  readonly namespace: string;
+  readonly id: string;
+  readonly createdAt: string | null;
+  readonly labels: Labels;
+  /** What it holds, by kind: blob digests, ingest refs, and snapshots as "<snapshotter>/<key>". */
+  readonly resources: {
+    readonly content: readonly string[];
+    readonly ingests: readonly string[];
+    readonly snapshots: readonly string[];
+  };
+}
+
+export interface Ingest {
+  readonly namespace: string;
+  /** The client's ref (the name the writer chose). */
+  readonly ref: string;
+  /** containerd's backend ref "<ns>/<seq>/<ref>"; its sha256 names the ingest dir. */
+  readonly runtimeKey: string;
+  readonly expiresAt: string | null;
+}
+
+export interface Namespace {
+  readonly name: string;
+  readonly labels: Labels;
+}
+
+/** Where a store lives and how it was found. */
+export interface StoreLocation {
+  readonly runtime: RuntimeId;
+  readonly root: string;
+  readonly state: string | null;
+  /** The config file read, or null when defaults were used. */
+  readonly configPath: string | null;
+}
+
+export interface Store {
+  readonly location: StoreLocation;
+  /** Runtime settings that matter to an operator (snapshotter, sandbox image, plugin dirs…). */
+  readonly settings: Readonly<Record<string, string>>;
+  readonly namespaces: readonly Namespace[];
+  readonly images: readonly Image[];
+  readonly snapshots: readonly Snapshot[];
+  readonly containers: readonly Container[];
+  readonly blobs: readonly Blob[];
+  readonly leases: readonly Lease[];
+  readonly ingests: readonly Ingest[];
+}
