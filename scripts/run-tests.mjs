@@ -1,0 +1,30 @@
+// Runs the compiled tests with node's built-in runner.
+//   unit:        every dist/src/**/*.test.js (one process per file, in parallel)
+//   integration: dist/test/integration/all.test.js (one real test bed for the whole run; needs root)
+// Node 20's --test takes files, not globs, so the files are collected here.
+import { spawnSync } from "node:child_process";
+import { existsSync, readdirSync } from "node:fs";
+import { join } from "node:path";
+
+const which = process.argv[2] ?? "unit";
+const dist = join(import.meta.dirname ?? new URL(".", import.meta.url).pathname, "..", "dist");
+
+function collect(dir, out = []) {
+  if (!existsSync(dir)) return out;
+  for (const e of readdirSync(dir, { withFileTypes: true })) {
+    const p = join(dir, e.name);
+    if (e.isDirectory()) collect(p, out);
+    else if (e.name.endsWith(".test.js")) out.push(p);
+  }
+  return out.sort();
+}
+
+const files =
+  which === "integration" ? [join(dist, "test", "integration", "all.test.js")] : collect(join(dist, "src"));
+if (files.length === 0 || !files.every((f) => existsSync(f))) {
+  console.error(`run-tests: no ${which} test files under ${dist}: run \`npm run build\` first`);
+  process.exit(2);
+}
+const extra = which === "integration" ? ["--test-concurrency=1", "--test-timeout=1200000"] : [];
+const r = spawnSync(process.execPath, ["--test", ...extra, ...files], { stdio: "inherit" });
+process.exit(r.status ?? 1);
