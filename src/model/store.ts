@@ -56,6 +56,10 @@ export interface Image {
   readonly createdAt: string | null;
   readonly updatedAt: string | null;
   readonly labels: Labels;
+  /** Digest of the image config for this platform, when the content store holds it. */
+  readonly configDigest: string | null;
+  /** Snapshot keys of its unpacked layers, base first (containerd: chain ids), when known. */
+  readonly snapshotKeys: readonly string[];
 }
 
 export interface Task {
@@ -80,6 +84,8 @@ export interface Container {
   readonly createdAt: string | null;
   readonly updatedAt: string | null;
   readonly labels: Labels;
+  /** The OCI runtime spec it was created with, when the runtime stores one (containerd: the `spec` Any). */
+  readonly spec: unknown;
   readonly task: Task | null;
 }
 
@@ -130,6 +136,14 @@ export interface StoreLocation {
   readonly configPath: string | null;
 }
 
+/** Something the loader found it could not place in the model (a record it could not decode, a join that
+ * failed). Loading goes on; doctor turns these into findings. */
+export interface Anomaly {
+  readonly path: string;
+  readonly subject: string;
+  readonly message: string;
+}
+
 export interface Store {
   readonly location: StoreLocation;
   /** Runtime settings that matter to an operator (snapshotter, sandbox image, plugin dirs…). */
@@ -141,4 +155,5 @@ export interface Store {
   readonly blobs: readonly Blob[];
   readonly leases: readonly Lease[];
   readonly ingests: readonly Ingest[];
+  readonly anomalies: readonly Anomaly[];
 }

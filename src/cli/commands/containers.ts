@@ -1,0 +1,42 @@
+// cli/commands/containers.ts — `crifs containers`: container records with their task (status, pid).
+
+import type { Store } from "../../model/store.js";
+import { render, renderTable } from "../render/format.js";
+import type { GlobalOptions } from "../stores.js";
+
+/** JSON contract: docs/json.md#containers. */
+export function containerRows(stores: readonly Store[]) {
+  return stores.flatMap((s) =>
+    s.containers.map((c) => ({
+      runtime: s.location.runtime,
+      namespace: c.namespace,
+      id: c.id,
+      image: c.image,
+      snapshotter: c.snapshotter,
+      snapshotKey: c.snapshotKey,
+      runtimeName: c.runtime,
+      task: c.task === null ? null : { status: c.task.status, pid: c.task.pid },
+      createdAt: c.createdAt,
+      updatedAt: c.updatedAt,
+      labels: c.labels,
+    })),
+  );
+}
+
+export function containersCommand(stores: readonly Store[], g: GlobalOptions): string {
+  const rows = containerRows(stores);
+  return render(g.output, rows, {
+    table: () =>
+      renderTable(
+        ["namespace", "container", "image", "runtime", "task", "pid"],
+        rows.map((r) => [
+          r.namespace,
+          r.id,
+          r.image,
+          r.runtimeName,
+          r.task === null ? "-" : r.task.status.toUpperCase(),
+          r.task === null ? "-" : String(r.task.pid),
+        ]),
+      ),
+  });
+}

@@ -1,0 +1,42 @@
+// cli/commands/images.ts — `crifs images`: every image record, all namespaces unless -n.
+
+import type { Store } from "../../model/store.js";
+import { humanBytes, render, renderTable, shortDigest } from "../render/format.js";
+import type { GlobalOptions } from "../stores.js";
+
+/** JSON contract: docs/json.md#images. */
+export function imageRows(stores: readonly Store[]) {
+  return stores.flatMap((s) =>
+    s.images.map((i) => ({
+      runtime: s.location.runtime,
+      namespace: i.namespace,
+      name: i.name,
+      digest: i.digest,
+      mediaType: i.mediaType,
+      size: i.size,
+      configDigest: i.configDigest,
+      snapshotKeys: i.snapshotKeys,
+      createdAt: i.createdAt,
+      updatedAt: i.updatedAt,
+      labels: i.labels,
+    })),
+  );
+}
+
+export function imagesCommand(stores: readonly Store[], g: GlobalOptions): string {
+  const rows = imageRows(stores);
+  return render(g.output, rows, {
+    table: () =>
+      renderTable(
+        ["namespace", "ref", "digest", "size", "layers", "type"],
+        rows.map((r) => [
+          r.namespace,
+          r.name,
+          shortDigest(r.digest),
+          humanBytes(r.size),
+          String(r.snapshotKeys.length),
+          r.mediaType,
+        ]),
+      ),
+  });
+}

@@ -1,0 +1,79 @@
+// cli/commands/inspect.ts — `crifs inspect <container|snapshot|image>`: one object with everything crifs
+// knows that ties it to the rest: its chain of parents, children, who uses it, its mount, its task.
+
+import { SnapshotIndex } from "../../model/chain.js";
+import { planMount } from "../../model/mounts.js";
+import type { Snapshot, Store } from "../../model/store.js";
+import { render, renderYaml } from "../render/format.js";
+import { resolveRef } from "../resolve-ref.js";
+import type { GlobalOptions } from "../stores.js";
+import { liveMount, mountFlags } from "./mounts.js";
+
+function brief(s: Snapshot) {
+  return { key: s.key, kind: s.kind, id: s.id, path: s.path };
+}
+
+function safeMount(s: Snapshot, index: SnapshotIndex) {
+  try {
+    return planMount(s, index, mountFlags());
+  } catch (err) {
+    return { error: (err as Error).message };
+  }
+}
+
+function snapshotDetail(store: Store, s: Snapshot) {
+  const index = new SnapshotIndex(store.snapshots);
+  const chain = index.chain(s);
+  return {
+    ...s,
+    chain: chain.parents.map(brief),
+    danglingParent: chain.danglingParent,
+    isCycle: chain.isCycle,
+    children: index.children(s).map(brief),
+    usedByContainers: store.containers
+      .filter(
+        (c) => c.namespace === s.namespace && c.snapshotter === s.snapshotter && c.snapshotKey === s.key,
+      )
+      .map((c) => c.id),
+    usedByImages: store.images
+      .filter((i) => i.namespace === s.namespace && i.snapshotKeys.includes(s.key))
+      .map((i) => i.name),
+    mount: safeMount(s, index),
+  };
+}
+
+export function inspectData(stores: readonly Store[], ref: string): Record<string, unknown> {
+  const t = resolveRef(stores, ref, ["container", "snapshot", "image"]);
+  const where = { runtime: t.store.location.runtime, root: t.store.location.root };
+  switch (t.type) {
+    case "container": {
+      const c = t.container;
+      const s = t.store.snapshots.find(
+        (x) => x.namespace === c.namespace && x.snapshotter === c.snapshotter && x.key === c.snapshotKey,
+      );
+      return {
+        type: "container",
+        ...where,
+        ...c,
+        snapshot: s === undefined ? null : snapshotDetail(t.store, s),
+        mounted: c.task?.rootfs ? liveMount(c.task.rootfs) : null,
+      };
+    }
+    case "snapshot":
+      return { type: "snapshot", ...where, ...snapshotDetail(t.store, t.snapshot) };
+    case "image": {
+      const i = t.image;
+      const present = i.snapshotKeys.map((k) => {
+        const s = t.store.snapshots.find((x) => x.namespace === i.namespace && x.key === k);
+        return { key: k, snapshot: s === undefined ? null : brief(s) };
+      });
+      const blob = t.store.blobs.find((b) => b.namespace === i.namespace && b.digest === i.digest);
+      return { type: "image", ...where, ...i, targetBlob: blob?.path ?? null, layers: present };
+    }
+  }
+}
+
+export function inspectCommand(stores: readonly Store[], g: GlobalOptions, ref: string): string {
+  const data = inspectData(stores, ref);
+  return render(g.output, data, { table: () => renderYaml(data) });
+}

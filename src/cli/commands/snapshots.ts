@@ -1,0 +1,78 @@
+// cli/commands/snapshots.ts — `crifs snapshots` and `crifs snapshots tree`: every snapshot (layer) of every
+// namespace and snapshotter; the tree hangs each snapshot under its parent and marks its kind.
+
+import { SnapshotIndex, snapshotRef } from "../../model/chain.js";
+import type { Snapshot, Store } from "../../model/store.js";
+import { render, renderTable, renderTree, type TreeNode } from "../render/format.js";
+import type { GlobalOptions } from "../stores.js";
+
+/** JSON contract: docs/json.md#snapshots. */
+export function snapshotRows(stores: readonly Store[]) {
+  return stores.flatMap((s) =>
+    s.snapshots.map((x) => ({
+      runtime: s.location.runtime,
+      namespace: x.namespace,
+      snapshotter: x.snapshotter,
+      key: x.key,
+      parent: x.parent,
+      kind: x.kind,
+      id: x.id,
+      path: x.path,
+      workPath: x.workPath,
+      createdAt: x.createdAt,
+      updatedAt: x.updatedAt,
+      labels: x.labels,
+      recordedSize: x.recordedSize,
+    })),
+  );
+}
+
+/** One tree per namespace/snapshotter; roots are base layers and snapshots whose parent is missing. */
+export function snapshotForest(store: Store): TreeNode[] {
+  const index = new SnapshotIndex(store.snapshots);
+  const groups = new Map<string, Snapshot[]>();
+  for (const s of store.snapshots) {
+    const g = `${s.namespace}/${s.snapshotter}`;
+    const list = groups.get(g);
+    if (list) list.push(s);
+    else groups.set(g, [s]);
+  }
+  const node = (s: Snapshot, seen: Set<string>): TreeNode => {
+    seen.add(snapshotRef(s));
+    const kids = index
+      .children(s)
+      .filter((c) => !seen.has(snapshotRef(c)))
+      .map((c) => node(c, seen));
+    return { label: `${s.key} [${s.kind}] (${s.id})`, children: kids };
+  };
+  const out: TreeNode[] = [];
+  for (const [g, list] of groups) {
+    const seen = new Set<string>();
+    const roots = list.filter((s) => s.parent === null).map((s) => node(s, seen));
+    for (const s of list) {
+      if (seen.has(snapshotRef(s))) continue;
+      if (s.parent !== null && index.get(s.namespace, s.snapshotter, s.parent) === undefined) {
+        roots.push({ label: `${s.parent} [missing]`, children: [node(s, seen)] });
+      }
+    }
+    // whatever is still unseen sits on a parent cycle
+    for (const s of list)
+      if (!seen.has(snapshotRef(s))) roots.push({ label: `${s.key} [${s.kind}] (cycle)`, children: [] });
+    out.push({ label: `${store.location.runtime} ${g}`, children: roots });
+  }
+  return out;
+}
+
+export function snapshotsCommand(stores: readonly Store[], g: GlobalOptions, asTree = false): string {
+  const rows = snapshotRows(stores);
+  const tree = () => renderTree(stores.flatMap(snapshotForest));
+  if (asTree && g.output === "table") return tree();
+  return render(g.output, rows, {
+    table: () =>
+      renderTable(
+        ["namespace", "snapshotter", "key", "parent", "kind", "id"],
+        rows.map((r) => [r.namespace, r.snapshotter, r.key, r.parent ?? "", r.kind, r.id]),
+      ),
+    tree,
+  });
+}

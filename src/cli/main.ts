@@ -1,0 +1,136 @@
+// cli/main.ts — the one boundary: parse flags, run a command, print its output; catch every error and print
+// one line (`crifs: <path>: <problem> (hint: <remedy>)`), set the exit code. `--debug` adds the cause chain.
+
+import { Command, CommanderError, Option } from "commander";
+import { CrifsError, exitCodes } from "../errors.js";
+import { auditCommand } from "./commands/audit.js";
+import { containersCommand } from "./commands/containers.js";
+import { imagesCommand } from "./commands/images.js";
+import { infoCommand } from "./commands/info.js";
+import { inspectCommand } from "./commands/inspect.js";
+import { mountsCommand } from "./commands/mounts.js";
+import { snapshotsCommand } from "./commands/snapshots.js";
+import { outputFormats, parseFormat } from "./render/format.js";
+import { type GlobalOptions, openStores } from "./stores.js";
+
+export const VERSION = "0.1.0";
+
+function globals(cmd: Command): GlobalOptions {
+  const o = cmd.optsWithGlobals() as Record<string, string | boolean | undefined>;
+  const pick = (k: string) => (typeof o[k] === "string" ? { [k]: o[k] as string } : {});
+  return {
+    ...pick("runtime"),
+    ...pick("root"),
+    ...pick("state"),
+    ...pick("config"),
+    ...pick("namespace"),
+    output: parseFormat(typeof o.output === "string" ? o.output : "table"),
+    debug: o.debug === true,
+  };
+}
+
+function program(write: (s: string) => void): Command {
+  const p = new Command("crifs")
+    .description("show, check and mend the storage of containerd, CRI-O/Podman and Docker")
+    .version(VERSION)
+    .addOption(
+      new Option("--runtime <name>", "runtime whose store to read (default: every one found)").choices([
+        "containerd",
+      ]),
+    )
+    .option("--root <dir>", "storage root (containerd: /var/lib/containerd)")
+    .option("--state <dir>", "state dir (containerd: /run/containerd)")
+    .option("--config <file>", "runtime config file (containerd: /etc/containerd/config.toml)")
+    .option("-n, --namespace <ns>", "only this namespace (default: all)")
+    .addOption(
+      new Option("-o, --output <format>", "output format").choices([...outputFormats]).default("table"),
+    )
+    .option("--debug", "print the cause chain of errors")
+    .showHelpAfterError(false)
+    .exitOverride()
+    .configureOutput({ writeOut: write, writeErr: () => {} });
+
+  const withStores = (fn: (g: GlobalOptions, ...args: string[]) => string) =>
+    function (this: Command, ...args: unknown[]) {
+      write(fn(globals(this), ...args.filter((a): a is string => typeof a === "string")));
+    };
+
+  p.command("audit")
+    .description(
+      "the main job: every runtime store on this host (or the bundled sample), what it holds, what is wrong",
+    )
+    .action(withStores((g) => auditCommand(g)));
+  p.command("info")
+    .description("runtime stores found: root, state, config, settings, counts")
+    .action(withStores((g) => infoCommand(openStores(g), g)));
+  p.command("images")
+    .description("images of every namespace (name, target digest, media type, size, layers)")
+    .action(withStores((g) => imagesCommand(openStores(g), g)));
+  const snaps = p
+    .command("snapshots")
+    .alias("layers")
+    .description("snapshots (layers) of every namespace and snapshotter: key, parent, kind, dir id, path")
+    .action(withStores((g) => snapshotsCommand(openStores(g), g)));
+  snaps
+    .command("tree")
+    .description("snapshots under their parents, marked committed/active/view")
+    .action(withStores((g) => snapshotsCommand(openStores(g), g, true)));
+  p.command("containers")
+    .description("containers with their task status and pid")
+    .action(withStores((g) => containersCommand(openStores(g), g)));
+  p.command("inspect")
+    .argument("<ref>", "container id, snapshot key, image name or digest (or a unique prefix)")
+    .description("one object with its parents, children, users, mount and task")
+    .action(withStores((g, ref) => inspectCommand(openStores(g), g, ref as string)));
+  p.command("mounts")
+    .argument("<ref>", "container id or snapshot key")
+    .description("the overlay mount rebuilt from metadata: lowerdir nearest parent first, upperdir, workdir")
+    .action(withStores((g, ref) => mountsCommand(openStores(g), g, ref as string)));
+  return p;
+}
+
+function describe(err: unknown, debug: boolean): { line: string; code: number } {
+  if (err instanceof CrifsError) {
+    let line = err.oneLine();
+    if (debug) {
+      let c: unknown = err.cause;
+      for (let i = 0; c !== undefined && i < 8; i++) {
+        line += `\n  caused by: ${c instanceof Error ? (c.stack ?? c.message) : String(c)}`;
+        c = c instanceof Error ? c.cause : undefined;
+      }
+    }
+    return { line, code: exitCodes[err.code] };
+  }
+  const msg = err instanceof Error ? err.message : String(err);
+  const line =
+    debug && err instanceof Error
+      ? (err.stack ?? msg)
+      : `internal error: ${msg.split("\n")[0]} (hint: rerun with --debug and report it)`;
+  return { line, code: 70 };
+}
+
+/** Runs crifs with argv (without node and script); returns the exit code. Never throws. */
+export async function run(argv: readonly string[]): Promise<number> {
+  const debug = argv.includes("--debug");
+  const out: string[] = [];
+  const write = (s: string) => {
+    out.push(s);
+  };
+  try {
+    await program(write).parseAsync([...argv], { from: "user" });
+    process.stdout.write(out.join(""));
+    return 0;
+  } catch (err) {
+    process.stdout.write(out.join(""));
+    if (err instanceof CommanderError) {
+      if (err.exitCode === 0) return 0; // --help, --version
+      process.stderr.write(
+        `crifs: ${err.message.replace(/^error: /, "").split("\n")[0]} (hint: crifs --help)\n`,
+      );
+      return exitCodes.usage;
+    }
+    const d = describe(err, debug);
+    process.stderr.write(`crifs: ${d.line}\n`);
+    return d.code;
+  }
+}

@@ -1,0 +1,66 @@
+// cli/resolve-ref.ts — a user's reference (container id, snapshot key, image name or digest, or a unique
+// prefix of one) to the one object it names across the loaded stores.
+
+import { CrifsError } from "../errors.js";
+import type { Container, Image, Snapshot, Store } from "../model/store.js";
+
+export type Target =
+  | { readonly type: "container"; readonly store: Store; readonly container: Container }
+  | { readonly type: "snapshot"; readonly store: Store; readonly snapshot: Snapshot }
+  | { readonly type: "image"; readonly store: Store; readonly image: Image };
+
+type Kind = Target["type"];
+
+function label(t: Target): string {
+  switch (t.type) {
+    case "container":
+      return `container ${t.container.namespace}/${t.container.id}`;
+    case "snapshot":
+      return `snapshot ${t.snapshot.namespace}/${t.snapshot.snapshotter}/${t.snapshot.key}`;
+    case "image":
+      return `image ${t.image.namespace}/${t.image.name}`;
+  }
+}
+
+function candidates(stores: readonly Store[], kinds: readonly Kind[]): { target: Target; names: string[] }[] {
+  const out: { target: Target; names: string[] }[] = [];
+  for (const store of stores) {
+    if (kinds.includes("container"))
+      for (const c of store.containers)
+        out.push({ target: { type: "container", store, container: c }, names: [c.id] });
+    if (kinds.includes("snapshot"))
+      for (const s of store.snapshots)
+        out.push({ target: { type: "snapshot", store, snapshot: s }, names: [s.key] });
+    if (kinds.includes("image"))
+      for (const i of store.images)
+        out.push({ target: { type: "image", store, image: i }, names: [i.name, i.digest] });
+  }
+  return out;
+}
+
+/** Exact names win over prefixes; more than one match is an error that lists them. */
+export function resolveRef(stores: readonly Store[], ref: string, kinds: readonly Kind[]): Target {
+  const all = candidates(stores, kinds);
+  let hits = all.filter((c) => c.names.includes(ref));
+  if (hits.length === 0) {
+    const bare = ref.replace(/^sha256:/, "");
+    hits = all.filter((c) =>
+      c.names.some((n) => n.startsWith(ref) || n.replace(/^sha256:/, "").startsWith(bare)),
+    );
+  }
+  if (hits.length === 1) return (hits[0] as { target: Target }).target;
+  const what = kinds.join(", ");
+  if (hits.length === 0) {
+    throw new CrifsError("not-found", `no ${what} named "${ref}"`, {
+      remedy: "list them with crifs containers / snapshots / images (all namespaces unless -n)",
+    });
+  }
+  const names = hits.slice(0, 5).map((h) => label(h.target));
+  throw new CrifsError(
+    "usage",
+    `"${ref}" names ${hits.length} objects: ${names.join(", ")}${hits.length > 5 ? ", …" : ""}`,
+    {
+      remedy: "pass -n NAMESPACE or a longer name",
+    },
+  );
+}

@@ -1,0 +1,73 @@
+// model/mounts.ts — the mount a snapshot gets, rebuilt from metadata the way containerd's overlayfs
+// snapshotter builds it (snapshots/overlay/overlay.go, mounts()):
+//   no parents             bind of its own dir, "rw" (active) or "ro" (view), plus "rbind"
+//   view with one parent   bind of the parent's dir, "ro", "rbind"
+//   otherwise              overlay: [index=off] [userxattr] [workdir= upperdir= (active only)] lowerdir=
+//                          lowerdir = parents' dirs, nearest parent first
+// A committed snapshot is never mounted by containerd; crifs shows the read-only overlay of it and its
+// parents (lowerdir = itself, then its parents), which is what a view on top of it would mount.
+
+import { CrifsError } from "../errors.js";
+import type { SnapshotIndex } from "./chain.js";
+import type { Snapshot } from "./store.js";
+
+export interface MountSpec {
+  readonly type: "overlay" | "bind";
+  readonly source: string;
+  readonly options: readonly string[];
+  readonly lowerdir: readonly string[];
+  readonly upperdir: string | null;
+  readonly workdir: string | null;
+}
+
+export interface MountFlags {
+  /** containerd passes index=off when the kernel has the overlay index feature. */
+  readonly indexOff: boolean;
+  /** Rootless setups mount with userxattr. */
+  readonly userxattr: boolean;
+}
+
+function bind(source: string, ro: boolean): MountSpec {
+  return {
+    type: "bind",
+    source,
+    options: [ro ? "ro" : "rw", "rbind"],
+    lowerdir: [],
+    upperdir: null,
+    workdir: null,
+  };
+}
+
+/** Rebuilds the mount of `s` from metadata. Cost: metadata only. Throws when the chain is broken. */
+export function planMount(s: Snapshot, index: SnapshotIndex, flags: MountFlags): MountSpec {
+  const chain = index.chain(s);
+  if (chain.danglingParent !== null) {
+    throw new CrifsError(
+      "corrupt",
+      `cannot build the mount of snapshot "${s.key}": parent "${chain.danglingParent}" does not exist`,
+      {
+        remedy: "run crifs doctor: the snapshot has a dangling parent",
+      },
+    );
+  }
+  if (chain.isCycle) {
+    throw new CrifsError("corrupt", `cannot build the mount of snapshot "${s.key}": its parent chain loops`);
+  }
+  const parents = s.kind === "committed" ? [s, ...chain.parents] : chain.parents;
+  const kind = s.kind === "committed" ? "view" : s.kind;
+  if (parents.length === 0) return bind(s.path, kind === "view");
+  if (kind === "view" && parents.length === 1) return bind((parents[0] as Snapshot).path, true);
+  const options: string[] = [];
+  if (flags.indexOff) options.push("index=off");
+  if (flags.userxattr) options.push("userxattr");
+  let upperdir: string | null = null;
+  let workdir: string | null = null;
+  if (kind === "active") {
+    workdir = s.workPath;
+    upperdir = s.path;
+    options.push(`workdir=${workdir}`, `upperdir=${upperdir}`);
+  }
+  const lowerdir = parents.map((p) => p.path);
+  options.push(`lowerdir=${lowerdir.join(":")}`);
+  return { type: "overlay", source: "overlay", options, lowerdir, upperdir, workdir };
+}

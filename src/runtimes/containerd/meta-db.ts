@@ -1,0 +1,227 @@
+// runtimes/containerd/meta-db.ts — containerd's metadata database (io.containerd.metadata.v1.bolt/meta.db).
+//
+//   v1/                               version = varint 3
+//     <namespace>/
+//       labels/                       namespace labels
+//       images/<name>/                createdat updatedat target/{digest mediatype size} labels/ annotations/
+//       containers/<id>/              createdat updatedat image snapshotter snapshotKey spec(Any)
+//                                     runtime/{name options} labels/ extensions/
+//       content/blob/<digest>/        createdat updatedat size labels/
+//       content/ingests/<ref>/        ref ("<ns>/<seq>/<ref>") expireat
+//       leases/<id>/                  createdat labels/ content/<digest> ingests/<ref> snapshots/<snapshotter>/<key>
+//       snapshots/<snapshotter>/<name>/  name ("<ns>/<seq>/<name>": the snapshotter's key) parent createdat
+//                                        updatedat labels/ children/<name>
+// Times are Go MarshalBinary, sizes zig-zag varints. Pure: a parsed bolt tree in, records out.
+
+import type { BoltBucket, BoltDb } from "../../formats/bbolt/index.js";
+import { text } from "../../formats/bbolt/index.js";
+import { decodeAny, decodeGoTime, varintNumber } from "../../formats/go/encoding.js";
+import type { Anomaly, Blob, Image, Ingest, Labels, Lease, Namespace } from "../../model/store.js";
+
+export interface MetaSnapshot {
+  readonly namespace: string;
+  readonly snapshotter: string;
+  readonly name: string;
+  /** "<ns>/<seq>/<name>": the key the snapshotter's own database uses. */
+  readonly backendKey: string;
+  readonly parent: string | null;
+  readonly createdAt: string | null;
+  readonly updatedAt: string | null;
+  readonly labels: Labels;
+}
+
+export interface MetaContainer {
+  readonly namespace: string;
+  readonly id: string;
+  readonly image: string;
+  readonly snapshotter: string;
+  readonly snapshotKey: string;
+  readonly runtime: string;
+  readonly createdAt: string | null;
+  readonly updatedAt: string | null;
+  readonly labels: Labels;
+  readonly spec: unknown;
+}
+
+export interface MetaRecords {
+  readonly schemaVersion: number | null;
+  readonly namespaces: Namespace[];
+  readonly images: Omit<Image, "configDigest" | "snapshotKeys">[];
+  readonly containers: MetaContainer[];
+  readonly snapshots: MetaSnapshot[];
+  /** Blob records (path filled by the caller, who knows the content root). */
+  readonly blobs: Omit<Blob, "path">[];
+  readonly leases: Lease[];
+  readonly ingests: Ingest[];
+  readonly anomalies: Anomaly[];
+}
+
+function str(b: BoltBucket, key: string): string {
+  const v = b.get(key);
+  return v === undefined ? "" : text(v);
+}
+
+function time(b: BoltBucket, key: string): string | null {
+  const v = b.get(key);
+  return v === undefined || v.length === 0 ? null : decodeGoTime(v);
+}
+
+function labels(b: BoltBucket | undefined): Labels {
+  const out: Record<string, string> = {};
+  if (b === undefined) return out;
+  for (const e of b.entries()) if (e.value !== null) out[text(e.key)] = text(e.value);
+  return out;
+}
+
+function* buckets(b: BoltBucket | undefined): Generator<[string, BoltBucket]> {
+  if (b === undefined) return;
+  for (const e of b.entries()) if (e.bucket !== null) yield [text(e.key), e.bucket];
+}
+
+function keys(b: BoltBucket | undefined): string[] {
+  if (b === undefined) return [];
+  return [...b.entries()].map((e) => text(e.key));
+}
+
+function decodeSpec(raw: Uint8Array | undefined): unknown {
+  if (raw === undefined) return null;
+  const any = decodeAny(raw);
+  const json = new TextDecoder().decode(any.value);
+  try {
+    return JSON.parse(json);
+  } catch {
+    return { typeUrl: any.typeUrl, bytes: any.value.length };
+  }
+}
+
+/**
+ * Reads every namespace's records from a parsed meta.db. Cost: metadata only.
+ * A record that does not decode is skipped and reported as an anomaly; the rest still loads.
+ */
+export function readMetaDb(db: BoltDb): MetaRecords {
+  const out: MetaRecords = {
+    schemaVersion: null,
+    namespaces: [],
+    images: [],
+    containers: [],
+    snapshots: [],
+    blobs: [],
+    leases: [],
+    ingests: [],
+    anomalies: [],
+  };
+  const v1 = db.root.bucket("v1");
+  if (v1 === undefined) return out;
+  const version = v1.get("version");
+  const records = out as { schemaVersion: number | null };
+  if (version !== undefined) records.schemaVersion = varintNumber(version, true);
+
+  const guard = (subject: string, fn: () => void) => {
+    try {
+      fn();
+    } catch (err) {
+      out.anomalies.push({
+        path: db.path,
+        subject,
+        message: `cannot decode ${subject}: ${(err as Error).message}`,
+      });
+    }
+  };
+
+  for (const [ns, nsb] of buckets(v1)) {
+    out.namespaces.push({ name: ns, labels: labels(nsb.bucket("labels")) });
+
+    for (const [name, ib] of buckets(nsb.bucket("images"))) {
+      guard(`image ${ns}/${name}`, () => {
+        const target = ib.bucket("target");
+        const size = target?.get("size");
+        out.images.push({
+          namespace: ns,
+          name,
+          digest: target === undefined ? "" : str(target, "digest"),
+          mediaType: target === undefined ? "" : str(target, "mediatype"),
+          size: size === undefined ? 0 : varintNumber(size, true),
+          createdAt: time(ib, "createdat"),
+          updatedAt: time(ib, "updatedat"),
+          labels: labels(ib.bucket("labels")),
+        });
+      });
+    }
+
+    for (const [id, cb] of buckets(nsb.bucket("containers"))) {
+      guard(`container ${ns}/${id}`, () => {
+        const runtime = cb.bucket("runtime");
+        out.containers.push({
+          namespace: ns,
+          id,
+          image: str(cb, "image"),
+          snapshotter: str(cb, "snapshotter"),
+          snapshotKey: str(cb, "snapshotKey"),
+          runtime: runtime === undefined ? "" : str(runtime, "name"),
+          createdAt: time(cb, "createdat"),
+          updatedAt: time(cb, "updatedat"),
+          labels: labels(cb.bucket("labels")),
+          spec: decodeSpec(cb.get("spec")),
+        });
+      });
+    }
+
+    const content = nsb.bucket("content");
+    for (const [digest, bb] of buckets(content?.bucket("blob"))) {
+      guard(`blob ${ns}/${digest}`, () => {
+        const size = bb.get("size");
+        out.blobs.push({
+          namespace: ns,
+          digest,
+          size: size === undefined ? 0 : varintNumber(size, true),
+          createdAt: time(bb, "createdat"),
+          updatedAt: time(bb, "updatedat"),
+          labels: labels(bb.bucket("labels")),
+        });
+      });
+    }
+    for (const [ref, ib] of buckets(content?.bucket("ingests"))) {
+      guard(`ingest ${ns}/${ref}`, () => {
+        out.ingests.push({ namespace: ns, ref, runtimeKey: str(ib, "ref"), expiresAt: time(ib, "expireat") });
+      });
+    }
+
+    for (const [id, lb] of buckets(nsb.bucket("leases"))) {
+      guard(`lease ${ns}/${id}`, () => {
+        const snaps: string[] = [];
+        for (const [sn, sb] of buckets(lb.bucket("snapshots")))
+          for (const k of keys(sb)) snaps.push(`${sn}/${k}`);
+        out.leases.push({
+          namespace: ns,
+          id,
+          createdAt: time(lb, "createdat"),
+          labels: labels(lb.bucket("labels")),
+          resources: {
+            content: keys(lb.bucket("content")),
+            ingests: keys(lb.bucket("ingests")),
+            snapshots: snaps,
+          },
+        });
+      });
+    }
+
+    for (const [snapshotter, sb] of buckets(nsb.bucket("snapshots"))) {
+      for (const [name, rb] of buckets(sb)) {
+        guard(`snapshot ${ns}/${snapshotter}/${name}`, () => {
+          const parent = rb.get("parent");
+          out.snapshots.push({
+            namespace: ns,
+            snapshotter,
+            name,
+            backendKey: str(rb, "name"),
+            parent: parent === undefined || parent.length === 0 ? null : text(parent),
+            createdAt: time(rb, "createdat"),
+            updatedAt: time(rb, "updatedat"),
+            labels: labels(rb.bucket("labels")),
+          });
+        });
+      }
+    }
+  }
+  return out;
+}
