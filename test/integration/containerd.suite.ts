@@ -1,0 +1,276 @@
+// test/integration/containerd.suite.ts — the containerd x-ray against the real bed: crifs, reading files
+// only, must say what ctr says through the daemon: snapshots, images, containers + tasks, mounts; with the
+// daemon stopped and with it running while a loop creates and removes containers.
+
+import assert from "node:assert/strict";
+import { readFileSync } from "node:fs";
+import { before, describe, test } from "node:test";
+import type { Bed } from "../bed/bed.js";
+import { contractErrors, crifs, crifsAsync, json } from "./cli.js";
+
+interface SnapRow {
+  namespace: string;
+  key: string;
+  parent: string | null;
+  kind: string;
+  id: string;
+  path: string;
+}
+interface ImageRow {
+  namespace: string;
+  name: string;
+  digest: string;
+  mediaType: string;
+  size: number;
+}
+interface ContainerRow {
+  namespace: string;
+  id: string;
+  image: string;
+  runtimeName: string;
+  task: { status: string; pid: number } | null;
+}
+
+/** What ctr says, per namespace, in crifs's terms (sorted so that sets compare). */
+interface CtrView {
+  snapshots: string[];
+  images: string[];
+  containers: string[];
+}
+
+function lines(out: string): string[][] {
+  return out
+    .trim()
+    .split("\n")
+    .slice(1)
+    .filter((l) => l.trim() !== "")
+    .map((l) => l.trim().split(/\s+/));
+}
+
+function ctrView(bed: Bed, ns: string): CtrView {
+  const snapshots = lines(bed.ctr(["snapshots", "ls"], ns)).map((f) =>
+    f.length === 3 ? `${f[0]} ${f[1]} ${f[2]?.toLowerCase()}` : `${f[0]} - ${f[1]?.toLowerCase()}`,
+  );
+  // REF TYPE DIGEST SIZE PLATFORMS LABELS
+  const images = lines(bed.ctr(["images", "ls"], ns)).map((f) => `${f[0]} ${f[2]} ${f[1]}`);
+  const tasks = new Map(
+    lines(bed.ctr(["tasks", "ls"], ns)).map((f) => [f[0] as string, `${f[2]?.toLowerCase()} ${f[1]}`]),
+  );
+  // CONTAINER IMAGE RUNTIME
+  const containers = lines(bed.ctr(["containers", "ls"], ns)).map(
+    (f) => `${f[0]} ${f[1]} ${f[2]} ${tasks.get(f[0] as string) ?? "no-task"}`,
+  );
+  return { snapshots: snapshots.sort(), images: images.sort(), containers: containers.sort() };
+}
+
+function crifsView(root: string[], ns: string): CtrView {
+  const snaps = json<SnapRow[]>(crifs([...root, "-n", ns, "snapshots", "-o", "json"]));
+  const images = json<ImageRow[]>(crifs([...root, "-n", ns, "images", "-o", "json"]));
+  const containers = json<ContainerRow[]>(crifs([...root, "-n", ns, "containers", "-o", "json"]));
+  return {
+    snapshots: snaps.map((s) => `${s.key} ${s.parent ?? "-"} ${s.kind}`).sort(),
+    images: images.map((i) => `${i.name} ${i.digest} ${i.mediaType}`).sort(),
+    containers: containers
+      .map(
+        (c) =>
+          `${c.id} ${c.image === "" ? "-" : c.image} ${c.runtimeName} ${c.task ? `${c.task.status} ${c.task.pid}` : "no-task"}`,
+      )
+      .sort(),
+  };
+}
+
+function storeFlags(bed: Bed): string[] {
+  return ["--runtime", "containerd", "--root", bed.root, "--state", bed.state, "--config", bed.configPath];
+}
+
+export function containerdSuite(getBed: () => Bed) {
+  describe("containerd x-ray, offline", () => {
+    let expected = new Map<string, CtrView>();
+    let namespaces: string[] = [];
+
+    before(async () => {
+      const bed = getBed();
+      await bed.startContainerd();
+      namespaces = bed.ctr(["namespaces", "ls", "-q"]).trim().split("\n").filter(Boolean);
+      expected = new Map(namespaces.map((ns) => [ns, ctrView(bed, ns)]));
+      await bed.stopContainerd();
+    });
+
+    test("the bed has the namespaces the x-ray is compared in", () => {
+      assert.ok(namespaces.includes("default") && namespaces.includes("k8s.io"), namespaces.join(","));
+    });
+
+    test("snapshots -o json equals ctr snapshots ls (key, parent, kind) in every namespace, containerd stopped", () => {
+      const bed = getBed();
+      assert.equal(bed.isContainerdRunning(), false);
+      for (const ns of namespaces)
+        assert.deepEqual(crifsView(storeFlags(bed), ns).snapshots, expected.get(ns)?.snapshots, ns);
+    });
+
+    test("images equal ctr images ls (name, target digest, media type) in every namespace", () => {
+      const bed = getBed();
+      for (const ns of namespaces)
+        assert.deepEqual(crifsView(storeFlags(bed), ns).images, expected.get(ns)?.images, ns);
+    });
+
+    test("containers equal ctr containers ls plus ctr tasks ls (status, pid) in every namespace", () => {
+      const bed = getBed();
+      for (const ns of namespaces)
+        assert.deepEqual(crifsView(storeFlags(bed), ns).containers, expected.get(ns)?.containers, ns);
+      const all = json<ContainerRow[]>(crifs([...storeFlags(bed), "containers", "-o", "json"]));
+      const f = bed.facts.containers;
+      const byId = new Map(all.map((c) => [c.id, c]));
+      assert.equal(byId.get(f.running)?.task?.status, "running");
+      assert.equal(byId.get(f.running)?.task?.pid, bed.facts.taskPids.running);
+      assert.equal(byId.get(f.exited)?.task?.status, "stopped");
+      assert.equal(byId.get(f.created)?.task, null);
+    });
+
+    test("snapshot ids and paths are the snapshotter's dirs, and the tree marks every kind", () => {
+      const bed = getBed();
+      const snaps = json<SnapRow[]>(crifs([...storeFlags(bed), "-n", "default", "snapshots", "-o", "json"]));
+      const byKey = new Map(snaps.map((s) => [s.key, s]));
+      assert.equal(byKey.get(bed.facts.containers.running)?.id, bed.facts.snapshotDirs.running);
+      assert.equal(
+        byKey.get(bed.facts.containers.running)?.path,
+        `${bed.snapshotsDir}/${bed.facts.snapshotDirs.running}/fs`,
+      );
+      assert.equal(byKey.get(bed.facts.snapshots.view)?.kind, "view");
+      assert.equal(byKey.get(bed.facts.snapshots.active)?.kind, "active");
+      const tree = crifs([...storeFlags(bed), "snapshots", "tree"]);
+      assert.equal(tree.status, 0, tree.stderr);
+      for (const mark of ["[committed]", "[active]", "[view]"]) assert.ok(tree.stdout.includes(mark), mark);
+      assert.ok(tree.stdout.includes("k8s.io/overlayfs"));
+    });
+
+    test("every JSON output matches its schema in docs/json.md", () => {
+      const bed = getBed();
+      const f = storeFlags(bed);
+      const checks: [string, string[]][] = [
+        ["snapshots", [...f, "snapshots", "-o", "json"]],
+        ["images", [...f, "images", "-o", "json"]],
+        ["containers", [...f, "containers", "-o", "json"]],
+        ["info", [...f, "info", "-o", "json"]],
+        ["mounts", [...f, "mounts", bed.facts.containers.running, "-o", "json"]],
+        ["inspect", [...f, "inspect", bed.facts.containers.running, "-o", "json"]],
+        ["inspect", [...f, "-n", "default", "inspect", bed.facts.snapshots.topChainId, "-o", "json"]],
+        ["inspect", [...f, "-n", "default", "inspect", bed.facts.images.latest, "-o", "json"]],
+        ["audit", [...f, "audit", "-o", "json"]],
+      ];
+      for (const [schema, args] of checks) {
+        const data = json(crifs(args));
+        assert.equal(contractErrors(schema, data), null, `${schema}: ${args.slice(-3).join(" ")}`);
+      }
+    });
+
+    test("inspect of an image lists its layers as the committed snapshots it unpacked to", () => {
+      const bed = getBed();
+      const img = json<{ layers: { key: string; snapshot: { id: string } | null }[] }>(
+        crifs([...storeFlags(bed), "-n", "default", "inspect", bed.facts.images.latest, "-o", "json"]),
+      );
+      assert.equal(img.layers.at(-1)?.key, bed.facts.snapshots.topChainId);
+      assert.deepEqual(
+        img.layers.map((l) => l.snapshot?.id).reverse(),
+        bed.facts.snapshotDirs.defaultLayers,
+        "layer dirs, nearest first",
+      );
+    });
+  });
+
+  describe("containerd x-ray, mounts", () => {
+    test("mounts <running container> equals the task's rootfs overlay in mountinfo and ctr snapshots mounts", async () => {
+      const bed = getBed();
+      await bed.startContainerd();
+      for (const [ns, id] of [
+        ["default", bed.facts.containers.running],
+        ["k8s.io", bed.facts.containers.k8sRunning],
+      ] as const) {
+        const m = json<{
+          type: string;
+          options: string[];
+          lowerdir: string[];
+          upperdir: string;
+          workdir: string;
+          mounted: { lowerdir: string[]; upperdir: string; workdir: string } | null;
+        }>(crifs([...storeFlags(bed), "-n", ns, "mounts", id, "-o", "json"]));
+        // the kernel's view of the task's rootfs
+        const rootfs = `${bed.state}/io.containerd.runtime.v2.task/${ns}/${id}/rootfs`;
+        const line = readFileSync("/proc/self/mountinfo", "utf8")
+          .split("\n")
+          .find((l) => l.split(" ")[4] === rootfs);
+        assert.ok(line, `no mount on ${rootfs}`);
+        const superOpts = (line.split(" - ")[1] ?? "").split(" ")[2]?.split(",") ?? [];
+        const opt = (k: string) => superOpts.find((o) => o.startsWith(`${k}=`))?.slice(k.length + 1);
+        assert.equal(m.type, "overlay");
+        assert.deepEqual(m.lowerdir, opt("lowerdir")?.split(":"));
+        assert.equal(m.upperdir, opt("upperdir"));
+        assert.equal(m.workdir, opt("workdir"));
+        assert.deepEqual(m.mounted?.lowerdir, m.lowerdir);
+        // ctr snapshots mounts prints: mount -t overlay overlay <target> -o <options>
+        const ctrOut = bed.ctr(["snapshots", "mounts", "/mnt", id], ns).trim();
+        const ctrOpts = ctrOut.split(" -o ")[1]?.split(",") ?? [];
+        assert.deepEqual(m.options, ctrOpts, ctrOut);
+      }
+    });
+
+    test("mounts of a view and of an active snapshot equal ctr snapshots mounts", async () => {
+      const bed = getBed();
+      await bed.startContainerd();
+      for (const key of [bed.facts.snapshots.view, bed.facts.snapshots.active]) {
+        const m = json<{ type: string; source: string; options: string[] }>(
+          crifs([...storeFlags(bed), "-n", "default", "mounts", key, "-o", "json"]),
+        );
+        const ctrOut = bed.ctr(["snapshots", "mounts", "/mnt", key], "default").trim();
+        const [, type, source] = ctrOut.match(/^mount -t (\S+) (\S+) \/mnt -o (\S+)$/) ?? [];
+        assert.equal(m.type, type, ctrOut);
+        assert.equal(m.source, source, ctrOut);
+        assert.deepEqual(m.options, ctrOut.split(" -o ")[1]?.split(","), ctrOut);
+      }
+    });
+  });
+
+  describe("containerd x-ray, live daemon", () => {
+    test("with containerd running and a loop creating and removing containers, answers equal ctr's", async () => {
+      const bed = getBed();
+      await bed.startContainerd();
+      const stable = ["default", "k8s.io"].map((ns) => [ns, ctrView(bed, ns)] as const);
+      const churn = bed.startChurn("churn");
+      let reads = 0;
+      try {
+        const deadline = Date.now() + 8000;
+        while (Date.now() < deadline) {
+          for (const [ns, view] of stable) {
+            const flags = [...storeFlags(bed), "-n", ns];
+            const [s, i, c] = await Promise.all([
+              crifsAsync([...flags, "snapshots", "-o", "json"]),
+              crifsAsync([...flags, "images", "-o", "json"]),
+              crifsAsync([...flags, "containers", "-o", "json"]),
+            ]);
+            assert.deepEqual(
+              json<SnapRow[]>(s)
+                .map((x) => `${x.key} ${x.parent ?? "-"} ${x.kind}`)
+                .sort(),
+              view.snapshots,
+            );
+            assert.deepEqual(
+              json<ImageRow[]>(i)
+                .map((x) => `${x.name} ${x.digest} ${x.mediaType}`)
+                .sort(),
+              view.images,
+            );
+            assert.equal(json<ContainerRow[]>(c).length, view.containers.length);
+            reads++;
+          }
+          // the namespace under churn: every read succeeds and nothing is reported as damaged
+          const info = await crifsAsync([...storeFlags(bed), "info", "-o", "json"]);
+          const stores = json<{ anomalies: unknown[] }[]>(info);
+          assert.deepEqual(stores[0]?.anomalies, [], "a create or remove in flight was reported as damage");
+        }
+      } finally {
+        const cycles = await churn.stop();
+        console.log(`live read: ${reads} consistent reads during ${cycles} churn cycles`);
+        assert.ok(cycles > 0, "the churn loop did no cycle: the test proved nothing");
+      }
+    });
+  });
+}
