@@ -1,0 +1,10 @@
+{
+  "targets": [
+    {
+      "target_name": "crifs_scan",
+      "sources": ["native/scan.c"],
+      "cflags": ["-O2", "-std=gnu11", "-Wall", "-Wextra", "-Wno-unused-parameter"],
+      "libraries": ["-lpthread"]
+    }
+  ]
+}

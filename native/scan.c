@@ -1,0 +1,794 @@
+// native/scan.c — crifs's native scanner: walks whole trees with N pthreads and aggregates in C.
+//
+// One call, `scan(roots, options)`, returns a promise. It runs as one napi_async_work; its execute callback
+// (on a libuv pool thread) starts `threads - 1` extra pthreads and works as the first one itself.
+//
+//   work list   one LIFO stack of directories shared by all threads (mutex + condvar + busy count); when it
+//               is empty a thread starts the next tree, so threads split big trees and take whole small ones
+//   directory   openat2(tree root fd, rel, RESOLVE_NO_SYMLINKS) → getdents64 (64 KiB) → fstatat per name
+//   per thread  usage per tree for directories and single-link inodes; an open-addressing set keyed by
+//               (dev, ino, tree) for non-directories with nlink > 1; symlink and error records in byte buffers
+//   merge       after the join the threads' sets are merged into one, then grouped per tree:
+//               JS decides which tree owns a shared inode (the first in the given order), so cached trees and
+//               walked trees go through the same accounting (src/fs/walk.ts)
+//
+// The JS values are created only in the complete callback. Per-directory errors are data, not exceptions.
+// Names are bytes here; strings handed to JS are UTF-8 (invalid bytes become U+FFFD, as in Node's fs).
+#define _GNU_SOURCE
+#define NAPI_VERSION 8
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <linux/openat2.h>
+#include <node_api.h>
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+#define DENTS_SIZE (64 * 1024)
+#define MAX_THREADS 64
+/* Bound on nesting: a bind-mount loop without oneFileSystem would otherwise never end. */
+#define MAX_DEPTH 100000
+/* Paths longer than this are opened in steps (the kernel refuses paths of PATH_MAX and more). */
+#define OPEN_CHUNK 3072
+
+enum op { OP_LSTAT = 0, OP_OPEN = 1, OP_READDIR = 2, OP_STAT = 3, OP_READLINK = 4, OP_DEPTH = 5 };
+
+typedef struct work {
+  struct work *next;
+  uint32_t tree;
+  uint32_t depth;
+  size_t len; /* of rel, without the NUL */
+  char rel[]; /* "" for the tree root, else "/a/b" */
+} work_t;
+
+typedef struct {
+  double alloc, apparent, inodes;
+} usage_t;
+
+typedef struct {
+  uint64_t dev, ino;
+  double alloc, size;
+  uint32_t tree, used;
+} ml_t;
+
+typedef struct {
+  ml_t *slots;
+  size_t cap, count;
+} mlset_t;
+
+typedef struct {
+  char *data;
+  size_t len, cap;
+  int failed;
+} buf_t;
+
+struct scan;
+
+typedef struct {
+  struct scan *s;
+  pthread_t thread;
+  usage_t *usage; /* per tree */
+  mlset_t ml;
+  buf_t links; /* u32 tree, u32 rel len, u32 target len, rel, target */
+  size_t nlinks;
+  buf_t errs; /* u32 tree, i32 errno, u32 op, u32 rel len, rel */
+  size_t nerrs;
+  double entries, dirs;
+  char *dents;
+  char *target;
+} worker_t;
+
+typedef struct scan {
+  /* inputs */
+  uint32_t ntrees;
+  char **roots;
+  uint64_t *stops; /* dev, ino pairs: directories never entered (other trees' roots) */
+  uint32_t nstops;
+  int one_fs, want_links, want_usage;
+  uint32_t nthreads;
+  /* per tree */
+  int *rootfd;
+  uint64_t *rootdev;
+  uint32_t *pending; /* work items of the tree not yet finished; the root fd closes at 0 */
+  /* work list */
+  pthread_mutex_t mu;
+  pthread_cond_t cv;
+  work_t *top;
+  uint32_t busy, waiting, next_tree;
+  worker_t *workers;
+  int oom;
+  /* results, made in execute */
+  size_t *ml_off; /* per tree, into ml_flat (in entries of 4 doubles), ntrees + 1 */
+  double *ml_flat;
+  /* napi */
+  napi_async_work work;
+  napi_deferred deferred;
+} scan_t;
+
+static atomic_int no_openat2 = 0;
+
+/* ---------- small containers ---------- */
+
+static int buf_reserve(buf_t *b, size_t extra) {
+  if (b->len + extra <= b->cap) return 0;
+  size_t cap = b->cap ? b->cap : 4096;
+  while (cap < b->len + extra) cap *= 2;
+  char *d = realloc(b->data, cap);
+  if (!d) {
+    b->failed = 1;
+    return -1;
+  }
+  b->data = d;
+  b->cap = cap;
+  return 0;
+}
+
+static void buf_put(buf_t *b, const void *p, size_t n) {
+  memcpy(b->data + b->len, p, n);
+  b->len += n;
+}
+
+static inline uint64_t mix64(uint64_t x) {
+  x ^= x >> 30;
+  x *= 0xbf58476d1ce4e5b9ULL;
+  x ^= x >> 27;
+  x *= 0x94d049bb133111ebULL;
+  x ^= x >> 31;
+  return x;
+}
+
+static inline size_t ml_hash(uint64_t dev, uint64_t ino, uint32_t tree) {
+  return (size_t)mix64(ino ^ mix64(dev ^ ((uint64_t)tree << 40)));
+}
+
+static int ml_insert(mlset_t *m, uint64_t dev, uint64_t ino, uint32_t tree, double alloc, double size);
+
+static int ml_grow(mlset_t *m) {
+  size_t cap = m->cap ? m->cap * 2 : 1024;
+  ml_t *slots = calloc(cap, sizeof(ml_t));
+  if (!slots) return -1;
+  mlset_t n = {slots, cap, 0};
+  for (size_t i = 0; i < m->cap; i++) {
+    ml_t *e = &m->slots[i];
+    if (e->used) ml_insert(&n, e->dev, e->ino, e->tree, e->alloc, e->size);
+  }
+  free(m->slots);
+  *m = n;
+  return 0;
+}
+
+/* 1 when inserted, 0 when already there, -1 when out of memory. */
+static int ml_insert(mlset_t *m, uint64_t dev, uint64_t ino, uint32_t tree, double alloc, double size) {
+  if ((m->count + 1) * 2 > m->cap && ml_grow(m) < 0) return -1;
+  size_t mask = m->cap - 1;
+  for (size_t i = ml_hash(dev, ino, tree) & mask;; i = (i + 1) & mask) {
+    ml_t *e = &m->slots[i];
+    if (!e->used) {
+      *e = (ml_t){dev, ino, alloc, size, tree, 1};
+      m->count++;
+      return 1;
+    }
+    if (e->ino == ino && e->dev == dev && e->tree == tree) return 0;
+  }
+}
+
+/* ---------- recording ---------- */
+
+static void add_err(worker_t *w, uint32_t tree, int err, uint32_t op, const char *rel, size_t rlen,
+                    const char *name) {
+  size_t nlen = name ? strlen(name) : 0;
+  size_t plen = rlen + (name ? 1 + nlen : 0);
+  if (buf_reserve(&w->errs, 16 + plen) < 0) return;
+  uint32_t hdr[4] = {tree, (uint32_t)err, op, (uint32_t)plen};
+  buf_put(&w->errs, hdr, sizeof hdr);
+  buf_put(&w->errs, rel, rlen);
+  if (name) {
+    buf_put(&w->errs, "/", 1);
+    buf_put(&w->errs, name, nlen);
+  }
+  w->nerrs++;
+}
+
+/* Records the symlink `name` in dirfd; its tree path is rel + "/" + name, or "/" for a tree root (name NULL). */
+static void add_link(worker_t *w, uint32_t tree, int dirfd, const char *path, const char *rel, size_t rlen,
+                     const char *name) {
+  ssize_t tl = readlinkat(dirfd, path, w->target, 4096);
+  if (tl < 0) {
+    add_err(w, tree, errno, OP_READLINK, rel, rlen, name);
+    return;
+  }
+  size_t nlen = name ? strlen(name) : 0;
+  size_t plen = name ? rlen + 1 + nlen : 1;
+  if (buf_reserve(&w->links, 12 + plen + (size_t)tl) < 0) return;
+  uint32_t hdr[3] = {tree, (uint32_t)plen, (uint32_t)tl};
+  buf_put(&w->links, hdr, sizeof hdr);
+  if (name) {
+    buf_put(&w->links, rel, rlen);
+    buf_put(&w->links, "/", 1);
+    buf_put(&w->links, name, nlen);
+  } else {
+    buf_put(&w->links, "/", 1);
+  }
+  buf_put(&w->links, w->target, (size_t)tl);
+  w->nlinks++;
+}
+
+static inline void count_inode(worker_t *w, uint32_t tree, const struct stat *st) {
+  usage_t *u = &w->usage[tree];
+  u->alloc += (double)st->st_blocks * 512.0;
+  u->apparent += (double)st->st_size;
+  u->inodes += 1;
+}
+
+/* Directories and single-link inodes are counted at once; the rest go to the set, for JS to give an owner. */
+static void account(worker_t *w, uint32_t tree, const struct stat *st) {
+  if (!S_ISDIR(st->st_mode) && st->st_nlink > 1) {
+    if (ml_insert(&w->ml, (uint64_t)st->st_dev, (uint64_t)st->st_ino, tree, (double)st->st_blocks * 512.0,
+                  (double)st->st_size) < 0)
+      w->s->oom = 1;
+  } else {
+    count_inode(w, tree, st);
+  }
+}
+
+static int is_stop(const scan_t *s, uint64_t dev, uint64_t ino) {
+  for (uint32_t i = 0; i < s->nstops; i++)
+    if (s->stops[2 * i] == dev && s->stops[2 * i + 1] == ino) return 1;
+  return 0;
+}
+
+/* ---------- opening ---------- */
+
+static int open_step(int at, const char *rel) {
+  int flags = O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC;
+  if (!atomic_load_explicit(&no_openat2, memory_order_relaxed)) {
+    /* RESOLVE_NO_SYMLINKS: a directory swapped for a symlink during the walk is not followed out of the tree */
+    struct open_how how = {.flags = (uint64_t)flags, .resolve = RESOLVE_NO_SYMLINKS | RESOLVE_NO_MAGICLINKS};
+    int fd = (int)syscall(SYS_openat2, at, rel, &how, sizeof how);
+    if (fd >= 0 || (errno != ENOSYS && errno != EPERM)) return fd;
+    atomic_store(&no_openat2, 1); /* old kernel, or a seccomp filter: plain openat from now on */
+  }
+  return openat(at, rel, flags);
+}
+
+/* Opens root + rel ("" or "/a/b"), in steps when rel is too long for one call. */
+static int open_rel(int rootfd, const char *rel, size_t len) {
+  if (len == 0) return open_step(rootfd, ".");
+  const char *p = rel + 1;
+  size_t left = len - 1;
+  if (left < OPEN_CHUNK) return open_step(rootfd, p);
+  int at = rootfd;
+  char part[OPEN_CHUNK + 1];
+  while (left >= OPEN_CHUNK) {
+    size_t cut = OPEN_CHUNK;
+    while (cut > 0 && p[cut] != '/') cut--;
+    if (cut == 0) {
+      errno = ENAMETOOLONG;
+      if (at != rootfd) close(at);
+      return -1;
+    }
+    memcpy(part, p, cut);
+    part[cut] = 0;
+    int fd = open_step(at, part);
+    int e = errno;
+    if (at != rootfd) close(at);
+    if (fd < 0) {
+      errno = e;
+      return -1;
+    }
+    at = fd;
+    p += cut + 1;
+    left -= cut + 1;
+  }
+  int fd = open_step(at, p);
+  int e = errno;
+  close(at);
+  errno = e;
+  return fd;
+}
+
+/* ---------- walking ---------- */
+
+struct linux_dirent64 {
+  uint64_t d_ino;
+  int64_t d_off;
+  unsigned short d_reclen;
+  unsigned char d_type;
+  char d_name[];
+};
+
+static work_t *new_work(uint32_t tree, uint32_t depth, const char *rel, size_t rlen, const char *name) {
+  size_t nlen = name ? strlen(name) : 0;
+  size_t len = rlen + (name ? 1 + nlen : 0);
+  work_t *it = malloc(sizeof(work_t) + len + 1);
+  if (!it) return NULL;
+  it->next = NULL;
+  it->tree = tree;
+  it->depth = depth;
+  it->len = len;
+  memcpy(it->rel, rel, rlen);
+  if (name) {
+    it->rel[rlen] = '/';
+    memcpy(it->rel + rlen + 1, name, nlen);
+  }
+  it->rel[len] = 0;
+  return it;
+}
+
+/* Lists one directory; its subdirectories to enter are returned as a linked list (count in *nkids). */
+static work_t *process_dir(worker_t *w, const work_t *it, uint32_t *nkids) {
+  scan_t *s = w->s;
+  uint32_t t = it->tree;
+  work_t *kids = NULL;
+  *nkids = 0;
+  if (it->depth >= MAX_DEPTH) {
+    add_err(w, t, ELOOP, OP_DEPTH, it->rel, it->len, NULL);
+    return NULL;
+  }
+  int fd = open_rel(s->rootfd[t], it->rel, it->len);
+  if (fd < 0) {
+    add_err(w, t, errno, OP_OPEN, it->rel, it->len, NULL);
+    return NULL;
+  }
+  w->dirs++;
+  for (;;) {
+    long n = syscall(SYS_getdents64, fd, w->dents, DENTS_SIZE);
+    if (n < 0) {
+      add_err(w, t, errno, OP_READDIR, it->rel, it->len, NULL);
+      break;
+    }
+    if (n == 0) break;
+    for (long off = 0; off < n;) {
+      struct linux_dirent64 *d = (struct linux_dirent64 *)(w->dents + off);
+      off += d->d_reclen;
+      const char *name = d->d_name;
+      if (name[0] == '.' && (name[1] == 0 || (name[1] == '.' && name[2] == 0))) continue;
+      unsigned char dt = d->d_type;
+      if (!s->want_usage && dt != DT_UNKNOWN) {
+        /* links only: the type from getdents is enough, except for directories that may cross devices */
+        if (dt == DT_LNK) {
+          w->entries++;
+          if (s->want_links) add_link(w, t, fd, name, it->rel, it->len, name);
+          continue;
+        }
+        if (dt != DT_DIR) {
+          w->entries++;
+          continue;
+        }
+        if (!s->one_fs && s->nstops == 0) {
+          w->entries++;
+          work_t *k = new_work(t, it->depth + 1, it->rel, it->len, name);
+          if (!k) {
+            s->oom = 1;
+            continue;
+          }
+          k->next = kids;
+          kids = k;
+          (*nkids)++;
+          continue;
+        }
+      }
+      struct stat st;
+      if (fstatat(fd, name, &st, AT_SYMLINK_NOFOLLOW) < 0) {
+        add_err(w, t, errno, OP_STAT, it->rel, it->len, name);
+        continue;
+      }
+      /* du -x: an entry on another device (a mount point) is neither counted nor entered */
+      if (s->one_fs && (uint64_t)st.st_dev != s->rootdev[t]) continue;
+      if (S_ISDIR(st.st_mode)) {
+        if (s->nstops && is_stop(s, (uint64_t)st.st_dev, (uint64_t)st.st_ino)) continue;
+        w->entries++;
+        if (s->want_usage) count_inode(w, t, &st);
+        work_t *k = new_work(t, it->depth + 1, it->rel, it->len, name);
+        if (!k) {
+          s->oom = 1;
+          continue;
+        }
+        k->next = kids;
+        kids = k;
+        (*nkids)++;
+      } else {
+        w->entries++;
+        if (s->want_usage) account(w, t, &st);
+        if (S_ISLNK(st.st_mode) && s->want_links) add_link(w, t, fd, name, it->rel, it->len, name);
+      }
+    }
+  }
+  close(fd);
+  return kids;
+}
+
+/* Starts tree t: stats and counts its root; returns the root's work item when it is a directory. */
+static work_t *start_tree(worker_t *w, uint32_t t) {
+  scan_t *s = w->s;
+  const char *root = s->roots[t];
+  struct stat st;
+  if (lstat(root, &st) < 0) {
+    add_err(w, t, errno, OP_LSTAT, "", 0, NULL);
+    return NULL;
+  }
+  s->rootdev[t] = (uint64_t)st.st_dev;
+  w->entries++;
+  if (s->want_usage) account(w, t, &st);
+  if (!S_ISDIR(st.st_mode)) {
+    if (S_ISLNK(st.st_mode) && s->want_links) add_link(w, t, AT_FDCWD, root, "", 0, NULL);
+    return NULL;
+  }
+  int fd = open(root, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+  if (fd < 0) {
+    add_err(w, t, errno, OP_OPEN, "", 0, NULL);
+    return NULL;
+  }
+  s->rootfd[t] = fd;
+  work_t *it = new_work(t, 0, "", 0, NULL);
+  if (!it) {
+    s->oom = 1;
+    close(fd);
+    s->rootfd[t] = -1;
+  }
+  return it;
+}
+
+static void *worker_main(void *arg) {
+  worker_t *w = arg;
+  scan_t *s = w->s;
+  pthread_mutex_lock(&s->mu);
+  for (;;) {
+    work_t *it = s->top;
+    int start = -1;
+    if (it) {
+      s->top = it->next;
+    } else if (s->next_tree < s->ntrees) {
+      start = (int)s->next_tree++;
+    } else if (s->busy > 0) {
+      s->waiting++;
+      pthread_cond_wait(&s->cv, &s->mu);
+      s->waiting--;
+      continue;
+    } else {
+      pthread_cond_broadcast(&s->cv);
+      break;
+    }
+    s->busy++;
+    pthread_mutex_unlock(&s->mu);
+
+    work_t *kids = NULL;
+    uint32_t nkids = 0;
+    uint32_t tree;
+    if (start >= 0) {
+      tree = (uint32_t)start;
+      kids = start_tree(w, tree);
+      nkids = kids ? 1 : 0;
+    } else {
+      tree = it->tree;
+      kids = process_dir(w, it, &nkids);
+      free(it);
+    }
+    work_t *tail = kids;
+    while (tail && tail->next) tail = tail->next;
+
+    pthread_mutex_lock(&s->mu);
+    int close_fd = -1;
+    if (start < 0) s->pending[tree]--;
+    s->pending[tree] += nkids;
+    if (s->pending[tree] == 0 && s->rootfd[tree] >= 0) {
+      close_fd = s->rootfd[tree];
+      s->rootfd[tree] = -1;
+    }
+    if (kids) {
+      tail->next = s->top;
+      s->top = kids;
+    }
+    s->busy--;
+    if (s->waiting && (kids || (s->busy == 0 && !s->top))) pthread_cond_broadcast(&s->cv);
+    if (close_fd >= 0) close(close_fd);
+  }
+  pthread_mutex_unlock(&s->mu);
+  return NULL;
+}
+
+/* ---------- the async work ---------- */
+
+static void free_scan(scan_t *s) {
+  if (!s) return;
+  for (uint32_t i = 0; i < s->ntrees; i++) free(s->roots ? s->roots[i] : NULL);
+  free(s->roots);
+  free(s->stops);
+  free(s->rootfd);
+  free(s->rootdev);
+  free(s->pending);
+  if (s->workers) {
+    for (uint32_t i = 0; i < s->nthreads; i++) {
+      worker_t *w = &s->workers[i];
+      free(w->usage);
+      free(w->ml.slots);
+      free(w->links.data);
+      free(w->errs.data);
+      free(w->dents);
+      free(w->target);
+    }
+  }
+  free(s->workers);
+  free(s->ml_off);
+  free(s->ml_flat);
+  pthread_mutex_destroy(&s->mu);
+  pthread_cond_destroy(&s->cv);
+  free(s);
+}
+
+static void execute(napi_env env, void *data) {
+  (void)env;
+  scan_t *s = data;
+  for (uint32_t i = 0; i < s->nthreads; i++) {
+    worker_t *w = &s->workers[i];
+    w->s = s;
+    w->usage = calloc(s->ntrees ? s->ntrees : 1, sizeof(usage_t));
+    w->dents = malloc(DENTS_SIZE);
+    w->target = malloc(4097);
+    if (!w->usage || !w->dents || !w->target) {
+      s->oom = 1;
+      return;
+    }
+  }
+  uint32_t started = 1;
+  for (uint32_t i = 1; i < s->nthreads; i++) {
+    if (pthread_create(&s->workers[i].thread, NULL, worker_main, &s->workers[i]) != 0) break;
+    started++;
+  }
+  worker_main(&s->workers[0]);
+  for (uint32_t i = 1; i < started; i++) pthread_join(s->workers[i].thread, NULL);
+
+  /* merge the threads' (dev, ino, tree) sets into the first, then group per tree */
+  mlset_t *m = &s->workers[0].ml;
+  for (uint32_t i = 1; i < s->nthreads; i++) {
+    mlset_t *o = &s->workers[i].ml;
+    for (size_t j = 0; j < o->cap; j++) {
+      ml_t *e = &o->slots[j];
+      if (e->used && ml_insert(m, e->dev, e->ino, e->tree, e->alloc, e->size) < 0) s->oom = 1;
+    }
+    free(o->slots);
+    o->slots = NULL;
+    o->cap = o->count = 0;
+  }
+  s->ml_off = calloc((size_t)s->ntrees + 1, sizeof(size_t));
+  s->ml_flat = malloc((m->count ? m->count : 1) * 4 * sizeof(double));
+  if (!s->ml_off || !s->ml_flat) {
+    s->oom = 1;
+    return;
+  }
+  for (size_t j = 0; j < m->cap; j++)
+    if (m->slots[j].used) s->ml_off[m->slots[j].tree + 1]++;
+  for (uint32_t t = 0; t < s->ntrees; t++) s->ml_off[t + 1] += s->ml_off[t];
+  size_t *fill = calloc(s->ntrees ? s->ntrees : 1, sizeof(size_t));
+  if (!fill) {
+    s->oom = 1;
+    return;
+  }
+  for (size_t j = 0; j < m->cap; j++) {
+    ml_t *e = &m->slots[j];
+    if (!e->used) continue;
+    double *o = s->ml_flat + 4 * (s->ml_off[e->tree] + fill[e->tree]++);
+    o[0] = (double)e->dev;
+    o[1] = (double)e->ino;
+    o[2] = e->alloc;
+    o[3] = e->size;
+  }
+  free(fill);
+}
+
+#define CHECK(call)                                                                                              \
+  do {                                                                                                           \
+    if ((call) != napi_ok) goto fail;                                                                            \
+  } while (0)
+
+static void complete(napi_env env, napi_status status, void *data) {
+  scan_t *s = data;
+  napi_value result, trees, err;
+  if (status != napi_ok || s->oom) goto fail;
+  for (uint32_t i = 0; i < s->nthreads; i++)
+    if (s->workers[i].links.failed || s->workers[i].errs.failed) goto fail;
+
+  CHECK(napi_create_object(env, &result));
+  CHECK(napi_create_array_with_length(env, s->ntrees, &trees));
+  size_t total_ml = s->ml_off[s->ntrees];
+  napi_value ab;
+  void *abdata;
+  CHECK(napi_create_arraybuffer(env, total_ml * 4 * sizeof(double), &abdata, &ab));
+  if (total_ml) memcpy(abdata, s->ml_flat, total_ml * 4 * sizeof(double));
+
+  napi_value *links = calloc(s->ntrees ? s->ntrees : 1, sizeof(napi_value));
+  napi_value *errs = calloc(s->ntrees ? s->ntrees : 1, sizeof(napi_value));
+  uint32_t *nl = calloc(s->ntrees ? s->ntrees : 1, sizeof(uint32_t));
+  uint32_t *ne = calloc(s->ntrees ? s->ntrees : 1, sizeof(uint32_t));
+  if (!links || !errs || !nl || !ne) {
+    free(links), free(errs), free(nl), free(ne);
+    goto fail;
+  }
+  double entries = 0, dirs = 0;
+  for (uint32_t t = 0; t < s->ntrees; t++) {
+    napi_value tr, v;
+    if (napi_create_object(env, &tr) != napi_ok) break;
+    usage_t u = {0, 0, 0};
+    for (uint32_t i = 0; i < s->nthreads; i++) {
+      u.alloc += s->workers[i].usage[t].alloc;
+      u.apparent += s->workers[i].usage[t].apparent;
+      u.inodes += s->workers[i].usage[t].inodes;
+    }
+    napi_create_double(env, u.alloc, &v);
+    napi_set_named_property(env, tr, "allocatedBytes", v);
+    napi_create_double(env, u.apparent, &v);
+    napi_set_named_property(env, tr, "apparentBytes", v);
+    napi_create_double(env, u.inodes, &v);
+    napi_set_named_property(env, tr, "inodes", v);
+    napi_create_typedarray(env, napi_float64_array, (s->ml_off[t + 1] - s->ml_off[t]) * 4, ab,
+                           s->ml_off[t] * 4 * sizeof(double), &v);
+    napi_set_named_property(env, tr, "multi", v);
+    napi_create_array(env, &links[t]);
+    napi_set_named_property(env, tr, "links", links[t]);
+    napi_create_array(env, &errs[t]);
+    napi_set_named_property(env, tr, "errors", errs[t]);
+    napi_set_element(env, trees, t, tr);
+  }
+  for (uint32_t i = 0; i < s->nthreads; i++) {
+    worker_t *w = &s->workers[i];
+    entries += w->entries;
+    dirs += w->dirs;
+    for (size_t off = 0; off < w->links.len;) {
+      uint32_t hdr[3];
+      memcpy(hdr, w->links.data + off, sizeof hdr);
+      off += sizeof hdr;
+      napi_value rel, target;
+      napi_create_string_utf8(env, w->links.data + off, hdr[1], &rel);
+      off += hdr[1];
+      napi_create_string_utf8(env, w->links.data + off, hdr[2], &target);
+      off += hdr[2];
+      napi_set_element(env, links[hdr[0]], nl[hdr[0]]++, rel);
+      napi_set_element(env, links[hdr[0]], nl[hdr[0]]++, target);
+    }
+    for (size_t off = 0; off < w->errs.len;) {
+      uint32_t hdr[4];
+      memcpy(hdr, w->errs.data + off, sizeof hdr);
+      off += sizeof hdr;
+      napi_value rel, code, op;
+      napi_create_string_utf8(env, w->errs.data + off, hdr[3], &rel);
+      off += hdr[3];
+      napi_create_int32(env, (int32_t)hdr[1], &code);
+      napi_create_uint32(env, hdr[2], &op);
+      napi_set_element(env, errs[hdr[0]], ne[hdr[0]]++, rel);
+      napi_set_element(env, errs[hdr[0]], ne[hdr[0]]++, code);
+      napi_set_element(env, errs[hdr[0]], ne[hdr[0]]++, op);
+    }
+  }
+  free(links), free(errs), free(nl), free(ne);
+  napi_set_named_property(env, result, "trees", trees);
+  napi_value v;
+  napi_create_double(env, entries, &v);
+  napi_set_named_property(env, result, "entries", v);
+  napi_create_double(env, dirs, &v);
+  napi_set_named_property(env, result, "dirs", v);
+  napi_resolve_deferred(env, s->deferred, result);
+  napi_delete_async_work(env, s->work);
+  free_scan(s);
+  return;
+fail:
+  napi_create_error(env, NULL, NULL, &err);
+  {
+    napi_value msg;
+    napi_create_string_utf8(env, "native scan failed: out of memory", NAPI_AUTO_LENGTH, &msg);
+    napi_create_error(env, NULL, msg, &err);
+  }
+  napi_reject_deferred(env, s->deferred, err);
+  napi_delete_async_work(env, s->work);
+  free_scan(s);
+}
+
+static int get_bool(napi_env env, napi_value obj, const char *key, int dflt) {
+  napi_value v;
+  bool has = false, b = false;
+  if (napi_has_named_property(env, obj, key, &has) != napi_ok || !has) return dflt;
+  if (napi_get_named_property(env, obj, key, &v) != napi_ok) return dflt;
+  if (napi_get_value_bool(env, v, &b) != napi_ok) return dflt;
+  return b;
+}
+
+static char *get_string(napi_env env, napi_value v) {
+  size_t len = 0;
+  if (napi_get_value_string_utf8(env, v, NULL, 0, &len) != napi_ok) return NULL;
+  char *s = malloc(len + 1);
+  if (!s) return NULL;
+  napi_get_value_string_utf8(env, v, s, len + 1, &len);
+  return s;
+}
+
+/* scan(roots: string[], options: { oneFileSystem, links, usage, threads, stops: Float64Array }) → Promise */
+static napi_value scan(napi_env env, napi_callback_info info) {
+  size_t argc = 2;
+  napi_value argv[2], promise;
+  scan_t *s = NULL;
+  if (napi_get_cb_info(env, info, &argc, argv, NULL, NULL) != napi_ok || argc < 2) {
+    napi_throw_type_error(env, NULL, "scan(roots, options) needs two arguments");
+    return NULL;
+  }
+  bool is_array = false;
+  napi_is_array(env, argv[0], &is_array);
+  if (!is_array) {
+    napi_throw_type_error(env, NULL, "roots must be an array of strings");
+    return NULL;
+  }
+  s = calloc(1, sizeof(scan_t));
+  if (!s) goto oom;
+  pthread_mutex_init(&s->mu, NULL);
+  pthread_cond_init(&s->cv, NULL);
+  napi_get_array_length(env, argv[0], &s->ntrees);
+  size_t nt = s->ntrees ? s->ntrees : 1;
+  s->roots = calloc(nt, sizeof(char *));
+  s->rootfd = malloc(nt * sizeof(int));
+  s->rootdev = calloc(nt, sizeof(uint64_t));
+  s->pending = calloc(nt, sizeof(uint32_t));
+  if (!s->roots || !s->rootfd || !s->rootdev || !s->pending) goto oom;
+  for (uint32_t i = 0; i < s->ntrees; i++) {
+    napi_value v;
+    napi_get_element(env, argv[0], i, &v);
+    s->roots[i] = get_string(env, v);
+    if (!s->roots[i]) {
+      free_scan(s);
+      napi_throw_type_error(env, NULL, "roots must be an array of strings");
+      return NULL;
+    }
+    s->rootfd[i] = -1;
+  }
+  s->one_fs = get_bool(env, argv[1], "oneFileSystem", 1);
+  s->want_links = get_bool(env, argv[1], "links", 0);
+  s->want_usage = get_bool(env, argv[1], "usage", 1);
+  s->nthreads = 2;
+  {
+    napi_value v;
+    bool has = false;
+    uint32_t n;
+    if (napi_has_named_property(env, argv[1], "threads", &has) == napi_ok && has &&
+        napi_get_named_property(env, argv[1], "threads", &v) == napi_ok &&
+        napi_get_value_uint32(env, v, &n) == napi_ok)
+      s->nthreads = n < 1 ? 1 : n > MAX_THREADS ? MAX_THREADS : n;
+    if (napi_has_named_property(env, argv[1], "stops", &has) == napi_ok && has &&
+        napi_get_named_property(env, argv[1], "stops", &v) == napi_ok) {
+      napi_typedarray_type type;
+      size_t len;
+      void *data;
+      if (napi_get_typedarray_info(env, v, &type, &len, &data, NULL, NULL) == napi_ok &&
+          type == napi_float64_array && len >= 2) {
+        s->nstops = (uint32_t)(len / 2);
+        s->stops = malloc(s->nstops * 2 * sizeof(uint64_t));
+        if (!s->stops) goto oom;
+        for (size_t i = 0; i < (size_t)s->nstops * 2; i++) s->stops[i] = (uint64_t)((double *)data)[i];
+      }
+    }
+  }
+  s->workers = calloc(s->nthreads, sizeof(worker_t));
+  if (!s->workers) goto oom;
+
+  napi_value name;
+  napi_create_string_utf8(env, "crifs-scan", NAPI_AUTO_LENGTH, &name);
+  if (napi_create_promise(env, &s->deferred, &promise) != napi_ok) goto oom;
+  if (napi_create_async_work(env, NULL, name, execute, complete, s, &s->work) != napi_ok) goto oom;
+  if (napi_queue_async_work(env, s->work) != napi_ok) goto oom;
+  return promise;
+oom:
+  free_scan(s);
+  napi_throw_error(env, NULL, "native scan: out of memory");
+  return NULL;
+}
+
+static napi_value init(napi_env env, napi_value exports) {
+  napi_value fn;
+  napi_create_function(env, "scan", NAPI_AUTO_LENGTH, scan, NULL, &fn);
+  napi_set_named_property(env, exports, "scan", fn);
+  return exports;
+}
+
+NAPI_MODULE(NODE_GYP_MODULE_NAME, init)

@@ -1,0 +1,103 @@
+// fs/walk-native.ts — loads the native scanner (build/Release/crifs_scan.node, built from native/scan.c by
+// node-gyp at npm install) and turns its output into TreeScans. Absent or unloadable: null, and walk.ts uses
+// the JS engine instead.
+
+import { existsSync } from "node:fs";
+import { createRequire } from "node:module";
+import { fileURLToPath } from "node:url";
+import {
+  errnoName,
+  joinTreePath,
+  type ScanError,
+  type ScanOp,
+  scanErrorMessage,
+  type TreeScan,
+  type WalkOptions,
+} from "./walk-tree-scan.js";
+
+interface NativeTree {
+  allocatedBytes: number;
+  apparentBytes: number;
+  inodes: number;
+  multi: Float64Array;
+  /** rel, target, rel, target… */
+  links: string[];
+  /** rel, errno, op, rel, errno, op… */
+  errors: (string | number)[];
+}
+
+interface NativeResult {
+  trees: NativeTree[];
+  entries: number;
+  dirs: number;
+}
+
+export interface NativeScanner {
+  scan(
+    roots: readonly string[],
+    options: {
+      oneFileSystem: boolean;
+      links: boolean;
+      usage: boolean;
+      threads: number;
+      stops: Float64Array;
+    },
+  ): Promise<NativeResult>;
+}
+
+/** dist/src/fs → the package root. */
+const addonPath = fileURLToPath(new URL("../../../build/Release/crifs_scan.node", import.meta.url));
+
+let loaded: { scanner: NativeScanner | null; problem: string | null } | undefined;
+
+/** The addon, or null with the reason (not built, or built for another Node). Loaded once. */
+export function loadNativeScanner(): { scanner: NativeScanner | null; problem: string | null } {
+  if (loaded !== undefined) return loaded;
+  if (!existsSync(addonPath)) {
+    loaded = { scanner: null, problem: `${addonPath} is not built` };
+    return loaded;
+  }
+  try {
+    const addon = createRequire(import.meta.url)(addonPath) as Partial<NativeScanner>;
+    loaded =
+      typeof addon.scan === "function"
+        ? { scanner: addon as NativeScanner, problem: null }
+        : { scanner: null, problem: `${addonPath} has no scan function` };
+  } catch (err) {
+    loaded = { scanner: null, problem: `cannot load ${addonPath}: ${(err as Error).message}` };
+  }
+  return loaded;
+}
+
+/** Walks `roots` natively with `threads` threads. Cost: a full walk (one fstatat per entry). */
+export async function scanTreesNative(
+  scanner: NativeScanner,
+  roots: readonly string[],
+  options: WalkOptions & { threads: number },
+): Promise<TreeScan[]> {
+  const result = await scanner.scan(roots, {
+    oneFileSystem: options.oneFileSystem,
+    links: options.symlinks,
+    usage: options.usage,
+    threads: options.threads,
+    stops: options.stops,
+  });
+  return result.trees.map((t, i) => {
+    const root = roots[i] ?? "";
+    const errors: ScanError[] = [];
+    for (let j = 0; j + 2 < t.errors.length; j += 3) {
+      const rel = t.errors[j] as string;
+      const op = t.errors[j + 2] as ScanOp;
+      errors.push({
+        path: joinTreePath(root, rel),
+        message: scanErrorMessage(op, errnoName(t.errors[j + 1] as number)),
+      });
+    }
+    return {
+      usage: { allocatedBytes: t.allocatedBytes, apparentBytes: t.apparentBytes, inodes: t.inodes },
+      multi: t.multi,
+      symlinks: options.symlinks ? t.links : null,
+      errors,
+    };
+  });
+}

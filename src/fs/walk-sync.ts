@@ -1,0 +1,158 @@
+// fs/walk-sync.ts — the pure-JS engine's walk of one tree: readdirSync(withFileTypes) + lstatSync per entry,
+// synchronous on purpose (perf-limits.md: per-entry async fs is 2.5–30× slower). It runs inside a worker
+// (walk-worker.ts); walk-js.ts hands each worker whole trees.
+//
+// Names that are not valid UTF-8 come back from readdir with U+FFFD in them and could not be stat'ed by that
+// string; such a directory is listed again as Buffers, and everything below it is walked by Buffer paths.
+
+import { type Dirent, lstatSync, readdirSync, readlinkSync, type Stats } from "node:fs";
+import {
+  emptyUsage,
+  joinTreePath,
+  maxDepth,
+  type ScanError,
+  type ScanOp,
+  scanErrorMessage,
+  scanOp,
+  type TreeScan,
+  type WalkOptions,
+} from "./walk-tree-scan.js";
+
+type FsPath = string | Buffer;
+
+interface DirItem {
+  readonly abs: FsPath;
+  /** '/'-rooted, "" for the root */
+  readonly rel: string;
+  readonly depth: number;
+}
+
+const slash = Buffer.from("/");
+const S_IFMT = 0o170000;
+const S_IFDIR = 0o040000;
+const S_IFLNK = 0o120000;
+
+function joinPath(dir: FsPath, name: string | Buffer): FsPath {
+  if (typeof dir === "string" && typeof name === "string")
+    return dir.endsWith("/") ? dir + name : `${dir}/${name}`;
+  const d = typeof dir === "string" ? Buffer.from(dir) : dir;
+  const n = typeof name === "string" ? Buffer.from(name) : name;
+  return d.length > 0 && d[d.length - 1] === 0x2f ? Buffer.concat([d, n]) : Buffer.concat([d, slash, n]);
+}
+
+function errCode(err: unknown): string | undefined {
+  return (err as NodeJS.ErrnoException | undefined)?.code;
+}
+
+/** Walks the tree at `root`. Cost: a full walk, one lstat per entry (directories only when !usage). */
+export function walkTreeSync(root: string, options: WalkOptions): TreeScan {
+  const usage = emptyUsage();
+  const multiSeen = new Map<number, Set<number>>();
+  const multi: number[] = [];
+  const symlinks: string[] | null = options.symlinks ? [] : null;
+  const errors: ScanError[] = [];
+  const stops = new Set<string>();
+  for (let i = 0; i + 1 < options.stops.length; i += 2)
+    stops.add(`${options.stops[i]}:${options.stops[i + 1]}`);
+
+  const fail = (rel: string, op: ScanOp, err: unknown): void => {
+    errors.push({ path: joinTreePath(root, rel), message: scanErrorMessage(op, errCode(err)) });
+  };
+
+  const account = (st: Stats): void => {
+    const alloc = st.blocks * 512;
+    if ((st.mode & S_IFMT) !== S_IFDIR && st.nlink > 1) {
+      let inos = multiSeen.get(st.dev);
+      if (inos === undefined) {
+        inos = new Set();
+        multiSeen.set(st.dev, inos);
+      }
+      if (inos.has(st.ino)) return;
+      inos.add(st.ino);
+      multi.push(st.dev, st.ino, alloc, st.size);
+      return;
+    }
+    usage.allocatedBytes += alloc;
+    usage.apparentBytes += st.size;
+    usage.inodes += 1;
+  };
+
+  const link = (abs: FsPath, rel: string): void => {
+    if (symlinks === null) return;
+    try {
+      symlinks.push(rel === "" ? "/" : rel, readlinkSync(abs, "utf8"));
+    } catch (err) {
+      fail(rel, scanOp.readlink, err);
+    }
+  };
+
+  let rootStat: Stats;
+  try {
+    rootStat = lstatSync(root);
+  } catch (err) {
+    fail("", scanOp.lstat, err);
+    return { usage, multi: new Float64Array(0), symlinks, errors };
+  }
+  const rootDev = rootStat.dev;
+  if (options.usage) account(rootStat);
+  if ((rootStat.mode & S_IFMT) === S_IFLNK) link(root, "");
+
+  const stack: DirItem[] = (rootStat.mode & S_IFMT) === S_IFDIR ? [{ abs: root, rel: "", depth: 0 }] : [];
+  const needDirStat = options.usage || options.oneFileSystem || stops.size > 0;
+  for (let item = stack.pop(); item !== undefined; item = stack.pop()) {
+    if (item.depth >= maxDepth) {
+      fail(item.rel, scanOp.depth, undefined);
+      continue;
+    }
+    let entries: Dirent[] | Dirent<Buffer>[];
+    try {
+      entries =
+        typeof item.abs === "string"
+          ? readdirSync(item.abs, { withFileTypes: true })
+          : readdirSync(item.abs, { withFileTypes: true, encoding: "buffer" });
+      if (typeof item.abs === "string" && (entries as Dirent[]).some((d) => d.name.includes("\uFFFD"))) {
+        entries = readdirSync(item.abs, { withFileTypes: true, encoding: "buffer" });
+      }
+    } catch (err) {
+      fail(item.rel, scanOp.open, err);
+      continue;
+    }
+    for (const d of entries) {
+      const name = d.name;
+      const nameText = typeof name === "string" ? name : name.toString("utf8");
+      const abs = joinPath(item.abs, name);
+      const rel = `${item.rel}/${nameText}`;
+      if (!options.usage) {
+        // links only: the dirent's type is enough, except for directories that may cross a device
+        if (d.isSymbolicLink()) {
+          link(abs, rel);
+          continue;
+        }
+        if (!d.isDirectory()) continue;
+        if (!needDirStat) {
+          stack.push({ abs, rel, depth: item.depth + 1 });
+          continue;
+        }
+      }
+      let st: Stats;
+      try {
+        st = lstatSync(abs);
+      } catch (err) {
+        fail(rel, scanOp.stat, err);
+        continue;
+      }
+      // du -x: an entry on another device (a mount point) is neither counted nor entered
+      if (options.oneFileSystem && st.dev !== rootDev) continue;
+      const type = st.mode & S_IFMT;
+      if (type === S_IFDIR) {
+        if (stops.size > 0 && stops.has(`${st.dev}:${st.ino}`)) continue;
+        if (options.usage) account(st);
+        stack.push({ abs, rel, depth: item.depth + 1 });
+      } else {
+        if (options.usage) account(st);
+        if (type === S_IFLNK) link(abs, rel);
+      }
+    }
+  }
+  return { usage, multi: Float64Array.from(multi), symlinks, errors };
+}

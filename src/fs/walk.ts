@@ -1,0 +1,282 @@
+// fs/walk.ts — scanTrees: disk usage, inode counts and symlinks of many trees at once, as GNU du counts them.
+//
+//   trees ──► cache (immutable trees whose root dev/ino/ctime still match) ──► hit: TreeScan from disk
+//         └─► engine: native (native/scan.c, N pthreads) or JS (worker_threads) ──► TreeScan per tree
+//   TreeScans, in the order given ──► mergeTreeScans: a hard-linked inode belongs to the first tree reaching it
+//
+// du semantics: allocated = st_blocks × 512, apparent = st_size, every inode (dev, ino) once across all trees,
+// directories and each tree's root included; with oneFileSystem (du -x) an entry on another device than its
+// tree root is neither counted nor entered. Trees are expected to be disjoint; a tree root found inside
+// another tree is not entered from it (its inodes are that tree's), and a root given twice counts once.
+
+import { lstatSync, realpathSync } from "node:fs";
+import { availableParallelism } from "node:os";
+import { CrifsError } from "../errors.js";
+import { type CacheKey, defaultCacheDir, readScanCache, writeScanCache } from "./walk-cache.js";
+import { scanTreesJs } from "./walk-js.js";
+import { loadNativeScanner, type NativeScanner, scanTreesNative } from "./walk-native.js";
+import { emptyUsage, type ScanError, type TreeScan, type Usage, type WalkOptions } from "./walk-tree-scan.js";
+
+export type { ScanError, Usage } from "./walk-tree-scan.js";
+
+export interface Tree {
+  readonly id: string;
+  readonly path: string;
+  /** committed snapshots never change: their scan may be cached */
+  readonly immutable?: boolean;
+}
+
+export interface SymlinkEntry {
+  readonly tree: string;
+  /** path inside the tree, '/'-rooted */
+  readonly rel: string;
+  readonly target: string;
+}
+
+export type ScanEngine = "native" | "js";
+
+export interface ScanResult {
+  /** per tree id: usage of the inodes first seen in that tree (trees in the order given), hard links counted once across ALL trees */
+  readonly perTree: Map<string, Usage>;
+  readonly total: Usage;
+  /** only with collectSymlinks; in tree order, then by rel */
+  readonly symlinks: SymlinkEntry[];
+  /** permission denied etc.: the walk goes on. In tree order, then by path */
+  readonly errors: ScanError[];
+  readonly engine: ScanEngine;
+  /** ids of the trees whose scan came from the cache (not walked), in tree order */
+  readonly cachedTrees: readonly string[];
+}
+
+export interface ScanOptions {
+  /** like du -x: default true */
+  oneFileSystem?: boolean;
+  /** fill ScanResult.symlinks: default false */
+  collectSymlinks?: boolean;
+  /** where immutable trees' scans are kept; null: no cache. Default: defaultCacheDir() */
+  cacheDir?: string | null;
+  /** threads (native) or workers (JS). Default: the CPUs available, at least 2, at most 8 */
+  threads?: number;
+  /**
+   * false: only symlinks and errors are collected, and entries are not stat'ed (directories are, for
+   * oneFileSystem); perTree and total are then zero. Default true
+   */
+  usage?: boolean;
+}
+
+/** The engine scanTrees will use: CRIFS_ENGINE=js|native forces one, else native when it is built. */
+export function selectScanEngine(): {
+  engine: ScanEngine;
+  scanner: NativeScanner | null;
+  problem: string | null;
+} {
+  const forced = process.env.CRIFS_ENGINE;
+  if (forced !== undefined && forced !== "" && forced !== "js" && forced !== "native") {
+    throw new CrifsError("usage", `cannot select scanner "${forced}": CRIFS_ENGINE must be "js" or "native"`);
+  }
+  if (forced === "js") return { engine: "js", scanner: null, problem: "CRIFS_ENGINE=js" };
+  const { scanner, problem } = loadNativeScanner();
+  if (scanner !== null) return { engine: "native", scanner, problem: null };
+  if (forced === "native") {
+    throw new CrifsError("unsupported", `cannot use the native scanner: ${problem}`, {
+      remedy:
+        "run `npm rebuild` in the crifs checkout with gcc, make and python3 installed, or unset CRIFS_ENGINE",
+    });
+  }
+  return { engine: "js", scanner: null, problem };
+}
+
+/** Code-unit order, the same in every locale. */
+function compareText(a: string, b: string): number {
+  return a < b ? -1 : a > b ? 1 : 0;
+}
+
+interface RootInfo {
+  readonly dev: bigint;
+  readonly ino: bigint;
+  readonly ctimeNs: bigint;
+  readonly isDir: boolean;
+}
+
+function statRoot(path: string): RootInfo | null {
+  try {
+    const st = lstatSync(path, { bigint: true, throwIfNoEntry: false });
+    if (st === undefined) return null;
+    return { dev: st.dev, ino: st.ino, ctimeNs: st.ctimeNs, isDir: st.isDirectory() };
+  } catch {
+    return null; // the engine reports it
+  }
+}
+
+/** For each tree, the "dev:ino" of the other trees' roots below it (by real path), sorted. */
+function nestedRoots(trees: readonly Tree[], roots: readonly (RootInfo | null)[]): string[][] {
+  const real = trees.map((t) => {
+    try {
+      return realpathSync(t.path);
+    } catch {
+      return t.path;
+    }
+  });
+  const order = real.map((_, i) => i).sort((a, b) => compareText(real[a] ?? "", real[b] ?? ""));
+  const nested: string[][] = trees.map(() => []);
+  for (let k = 0; k < order.length; k++) {
+    const i = order[k] as number;
+    const prefix = (real[i] ?? "").endsWith("/") ? (real[i] ?? "") : `${real[i]}/`;
+    for (let l = k + 1; l < order.length; l++) {
+      const j = order[l] as number;
+      if (!(real[j] ?? "").startsWith(prefix)) break;
+      const r = roots[j];
+      if (r) nested[i]?.push(`${r.dev}:${r.ino}`);
+    }
+  }
+  for (const n of nested) n.sort();
+  return nested;
+}
+
+/**
+ * Puts per-tree scans together in tree order: each tree keeps its directories and single-link inodes, and a
+ * multi-link inode goes to the first tree (in order) whose scan lists it. Cost: one pass over the multi lists.
+ */
+export function mergeTreeScans(scans: readonly (TreeScan | null)[]): { perTree: Usage[]; total: Usage } {
+  const seen = new Map<number, Set<number>>();
+  const total = emptyUsage();
+  const perTree = scans.map((scan) => {
+    const u = emptyUsage();
+    if (scan === null) return u;
+    u.allocatedBytes = scan.usage.allocatedBytes;
+    u.apparentBytes = scan.usage.apparentBytes;
+    u.inodes = scan.usage.inodes;
+    const m = scan.multi;
+    for (let i = 0; i + 3 < m.length; i += 4) {
+      const dev = m[i] as number;
+      const ino = m[i + 1] as number;
+      let inos = seen.get(dev);
+      if (inos === undefined) {
+        inos = new Set();
+        seen.set(dev, inos);
+      }
+      if (inos.has(ino)) continue;
+      inos.add(ino);
+      u.allocatedBytes += m[i + 2] as number;
+      u.apparentBytes += m[i + 3] as number;
+      u.inodes += 1;
+    }
+    total.allocatedBytes += u.allocatedBytes;
+    total.apparentBytes += u.apparentBytes;
+    total.inodes += u.inodes;
+    return u;
+  });
+  return { perTree, total };
+}
+
+function defaultThreads(): number {
+  return Math.max(2, Math.min(availableParallelism(), 8));
+}
+
+/**
+ * Scans `trees` (disk usage as `du -s -B1 -x` and `du -s --inodes -x` count it, symlinks as
+ * `find -type l` lists them). Cost: a full walk of every tree not served from the cache; immutable trees
+ * are cached under cacheDir and served while their root dir's dev/ino/ctime stay the same.
+ */
+export async function scanTrees(trees: readonly Tree[], options: ScanOptions = {}): Promise<ScanResult> {
+  const oneFileSystem = options.oneFileSystem ?? true;
+  const collectSymlinks = options.collectSymlinks ?? false;
+  const wantUsage = options.usage ?? true;
+  const cacheDir = options.cacheDir === undefined ? defaultCacheDir() : options.cacheDir;
+  const threads = Math.max(1, Math.floor(options.threads ?? defaultThreads()));
+  const { engine, scanner } = selectScanEngine();
+
+  const ids = new Set<string>();
+  for (const t of trees) {
+    if (ids.has(t.id)) throw new CrifsError("usage", `cannot scan trees: tree id "${t.id}" is given twice`);
+    ids.add(t.id);
+  }
+
+  const roots = trees.map((t) => statRoot(t.path));
+  const firstOfRoot = new Map<string, number>();
+  const duplicate = roots.map((r, i) => {
+    if (r === null) return false;
+    const k = `${r.dev}:${r.ino}`;
+    if (firstOfRoot.has(k)) return true;
+    firstOfRoot.set(k, i);
+    return false;
+  });
+  const stopList: number[] = [];
+  for (const r of roots) if (r?.isDir) stopList.push(Number(r.dev), Number(r.ino));
+  const stops = Float64Array.from(stopList);
+
+  const useCache = cacheDir !== null && trees.some((t) => t.immutable);
+  const nested = useCache ? nestedRoots(trees, roots) : [];
+  const keys = trees.map((t, i): CacheKey | null => {
+    const r = roots[i];
+    if (!useCache || !t.immutable || r === null || r === undefined || duplicate[i]) return null;
+    return {
+      id: t.id,
+      path: t.path,
+      dev: r.dev.toString(),
+      ino: r.ino.toString(),
+      ctimeNs: r.ctimeNs.toString(),
+      oneFileSystem,
+      nested: nested[i] ?? [],
+    };
+  });
+
+  const scans: (TreeScan | null)[] = trees.map(() => null);
+  const cachedTrees: string[] = [];
+  const toWalk: number[] = [];
+  trees.forEach((t, i) => {
+    if (duplicate[i]) return;
+    const key = keys[i];
+    const hit = key && cacheDir !== null ? readScanCache(cacheDir, key) : null;
+    if (hit !== null) {
+      scans[i] = hit;
+      cachedTrees.push(t.id);
+    } else {
+      toWalk.push(i);
+    }
+  });
+
+  if (toWalk.length > 0) {
+    const willCache = wantUsage && toWalk.some((i) => keys[i] !== null);
+    const walk: WalkOptions & { threads: number } = {
+      oneFileSystem,
+      symlinks: collectSymlinks || willCache, // cached scans always hold symlinks, so they serve both kinds
+      usage: wantUsage,
+      stops,
+      threads,
+    };
+    const paths = toWalk.map((i) => trees[i]?.path ?? "");
+    const walked =
+      scanner !== null ? await scanTreesNative(scanner, paths, walk) : await scanTreesJs(paths, walk);
+    toWalk.forEach((i, k) => {
+      const scan = walked[k] ?? null;
+      scans[i] = scan;
+      const key = keys[i];
+      if (wantUsage && key && cacheDir !== null && scan !== null) writeScanCache(cacheDir, key, scan);
+    });
+  }
+
+  const merged = wantUsage ? mergeTreeScans(scans) : mergeTreeScans(scans.map(() => null));
+  const perTree = new Map<string, Usage>();
+  trees.forEach((t, i) => {
+    perTree.set(t.id, merged.perTree[i] ?? emptyUsage());
+  });
+
+  const symlinks: SymlinkEntry[] = [];
+  const errors: ScanError[] = [];
+  trees.forEach((t, i) => {
+    const scan = scans[i];
+    if (!scan) return;
+    if (collectSymlinks && scan.symlinks !== null) {
+      const pairs = scan.symlinks;
+      const order: number[] = [];
+      for (let j = 0; j + 1 < pairs.length; j += 2) order.push(j);
+      order.sort((a, b) => compareText(pairs[a] as string, pairs[b] as string));
+      for (const j of order)
+        symlinks.push({ tree: t.id, rel: pairs[j] as string, target: pairs[j + 1] as string });
+    }
+    for (const e of [...scan.errors].sort((a, b) => compareText(a.path, b.path))) errors.push(e);
+  });
+
+  return { perTree, total: merged.total, symlinks, errors, engine, cachedTrees };
+}
