@@ -1,0 +1,46 @@
+#!/bin/bash
+# test/bed/20-containerd-start.sh: start the bed's private containerd in the background (writes the config
+# on first use), record its pid and wait until `ctr version` answers. Does nothing if it already runs.
+#
+# Everything containerd would otherwise put on the host is pointed into $CTD: root, state, the gRPC and
+# ttrpc sockets, the opt plugin dir (default /opt/containerd) and the CNI dirs (default /etc/cni/net.d,
+# /opt/cni/bin). The CRI plugin stays enabled, as on a Kubernetes node: without a CNI config it logs
+# "failed to load cni during init" and serves anyway (sandboxes would fail; the bed runs none).
+set -euo pipefail
+. "$(dirname "$0")/common.sh"
+
+if ctd_is_running; then
+  exit 0
+fi
+mkdir -p "$CTD" "$CTD/opt" "$CTD/cni/net.d" "$CTD/cni/bin"
+if [ ! -f "$CTD_CONFIG" ]; then
+  cat > "$CTD_CONFIG" <<EOT
+version = 2
+root = "$CTD_ROOT"
+state = "$CTD_STATE"
+
+[grpc]
+  address = "$CSOCK"
+
+[plugins."io.containerd.internal.v1.opt"]
+  path = "$CTD/opt"
+
+[plugins."io.containerd.grpc.v1.cri"]
+  sandbox_image = "registry.k8s.io/pause:3.6"
+
+[plugins."io.containerd.grpc.v1.cri".containerd]
+  snapshotter = "overlayfs"
+
+[plugins."io.containerd.grpc.v1.cri".cni]
+  bin_dir = "$CTD/cni/bin"
+  conf_dir = "$CTD/cni/net.d"
+EOT
+fi
+# setsid: containerd gets its own session, so a Ctrl-C or the test runner's process-group kill of the
+# caller does not take it down behind the bed's back; it is stopped by its recorded pid only
+setsid containerd --config "$CTD_CONFIG" >> "$CTD/containerd.log" 2>&1 < /dev/null &
+echo $! > "$CTD_PIDFILE"
+if ! wait_for 20 ctr_ version; then
+  tail -n 20 "$CTD/containerd.log" >&2
+  exit 1
+fi
