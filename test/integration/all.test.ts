@@ -1,0 +1,65 @@
+// test/integration/all.test.ts: the one integration entry point. It starts ONE live containerd bed
+// (test/bed/bed.ts) in before(), runs every suite against it, and tears it down in after(), also when
+// something failed (then it prints the bed's tree, facts and containerd log tail first).
+//
+// Adding a suite: write test/integration/<name>.suite.ts exporting `<name>Suite(getBed: () => Bed)` that
+// registers describe()/test()s, and add one import and one call below. Suites run in the order listed,
+// one test at a time (--test-concurrency=1); call getBed() inside tests, never at registration time (the
+// bed starts in before()). A suite that stops containerd or injects faults must put things back (or run
+// last) so the suites after it see the bed as the facts describe it.
+//
+// Run: npx tsc -p tsconfig.json && node --test --test-concurrency=1 dist/test/integration/all.test.js
+// Needs root and the bed's packages; CRIFS_SKIP_INTEGRATION=1 skips (loudly) where they are missing.
+
+import { readFileSync } from "node:fs";
+import { after, afterEach, before, describe } from "node:test";
+import { type Bed, bedUnavailable, startBed } from "../bed/bed.js";
+import { bedSuite } from "./bed.suite.js";
+import { containerdSuite } from "./containerd.suite.js";
+import { errorsSuite } from "./errors.suite.js";
+
+const unavailable = bedUnavailable();
+const skip = unavailable !== undefined && process.env.CRIFS_SKIP_INTEGRATION === "1";
+if (skip) {
+  const bar = "!".repeat(100);
+  console.error(
+    `${bar}\n!! SKIPPING ALL INTEGRATION TESTS (CRIFS_SKIP_INTEGRATION=1): ${unavailable}\n${bar}`,
+  );
+}
+
+describe("crifs against a live containerd bed", { skip: skip ? `no bed: ${unavailable}` : false }, () => {
+  let bed: Bed | undefined;
+  let failures = 0;
+  const getBed = (): Bed => {
+    if (bed === undefined) throw new Error("the bed is not running (did before() fail?)");
+    return bed;
+  };
+
+  before(async () => {
+    const t0 = Date.now();
+    bed = await startBed();
+    console.log(`bed: ${bed.work} up in ${Date.now() - t0} ms (CRIFS_BED=${bed.work})`);
+  });
+
+  afterEach((c) => {
+    // TestContext.passed exists at run time since Node 20.12, but not in @types/node 20
+    if ((c as { passed?: boolean }).passed === false) failures++;
+  });
+
+  after(async () => {
+    if (bed === undefined) return;
+    if (failures > 0) console.error(`bed: ${failures} test(s) failed; the bed was:\n${bed.describe()}`);
+    const t0 = Date.now();
+    await bed.teardown();
+    const left = readFileSync("/proc/self/mountinfo", "utf8")
+      .split("\n")
+      .filter((l) => l.split(" ")[4]?.startsWith(bed?.work ?? "/nonexistent"));
+    if (left.length > 0) throw new Error(`teardown left mounts below ${bed.work}:\n${left.join("\n")}`);
+    console.log(`bed: ${bed.work} torn down in ${Date.now() - t0} ms`);
+  });
+
+  // one line per suite
+  bedSuite(getBed);
+  containerdSuite(getBed);
+  errorsSuite(getBed);
+});
