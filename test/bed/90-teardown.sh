@@ -45,7 +45,7 @@ for b in "$TASKS"/*/*; do
   runc --root "/run/containerd/runc/$ns" delete -f "$id" >/dev/null 2>&1
 done
 for c in /proc/[0-9]*/cmdline; do
-  if tr '\0' ' ' < "$c" 2>/dev/null | grep -q "^/usr/bin/containerd-shim-runc-v2 .*-address $CSOCK\( \|$\)"; then
+  if tr '\0' ' ' 2>/dev/null < "$c" | grep -q "^/usr/bin/containerd-shim-runc-v2 .*-address $CSOCK\( \|$\)"; then
     p=${c#/proc/}
     kill -9 "${p%/cmdline}" 2>/dev/null
   fi
