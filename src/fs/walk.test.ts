@@ -1,0 +1,450 @@
+// fs/walk.test.ts — scanTrees against GNU du and find, on trees built here under /var/tmp, with both engines.
+// Needs root (mknod, mount, running du as nobody); CRIFS_SKIP_ROOT=1 skips instead of failing.
+// The native engine must be built (npm ci builds it); CRIFS_SKIP_NATIVE=1 tests the JS engine alone.
+
+import assert from "node:assert/strict";
+import { execFileSync, spawnSync } from "node:child_process";
+import {
+  chmodSync,
+  linkSync,
+  mkdirSync,
+  mkdtempSync,
+  readFileSync,
+  symlinkSync,
+  truncateSync,
+  utimesSync,
+  writeFileSync,
+} from "node:fs";
+import { join } from "node:path";
+import { after, before, describe, test } from "node:test";
+import { type ScanOptions, type ScanResult, scanTrees, type Tree } from "./walk.js";
+import { loadNativeScanner } from "./walk-native.js";
+
+const isRoot = process.getuid?.() === 0;
+const skipRoot = !isRoot && process.env.CRIFS_SKIP_ROOT === "1";
+const engines: readonly ("native" | "js")[] =
+  process.env.CRIFS_SKIP_NATIVE === "1" ? ["js"] : ["native", "js"];
+const nobody = 65534;
+
+let base = "";
+const mounts: string[] = [];
+
+before(() => {
+  if (!skipRoot)
+    assert.equal(process.getuid?.(), 0, "these tests need root (set CRIFS_SKIP_ROOT=1 to skip them)");
+  if (engines.includes("native")) {
+    const { scanner, problem } = loadNativeScanner();
+    assert.ok(
+      scanner,
+      `the native scanner is not loadable (${problem}); build it or set CRIFS_SKIP_NATIVE=1`,
+    );
+  }
+  base = mkdtempSync("/var/tmp/crifs-walk-");
+  chmodSync(base, 0o755);
+});
+
+after(() => {
+  for (const m of mounts) spawnSync("umount", ["-l", m]);
+  if (base !== "") spawnSync("rm", ["-rf", "--one-file-system", base]); // rm, not rmSync: paths past PATH_MAX
+});
+
+function sh(script: string, cwd: string): void {
+  execFileSync("bash", ["-euc", script], { cwd, stdio: ["ignore", "ignore", "inherit"] });
+}
+
+/** du's lines for `paths`, in order: [bytes or inodes, path]. */
+function du(args: readonly string[], paths: readonly string[], uid?: number): [number, string][] {
+  const r = spawnSync("du", [...args, "--", ...paths], {
+    encoding: "utf8",
+    ...(uid === undefined ? {} : { uid, gid: uid }),
+  });
+  return r.stdout
+    .trim()
+    .split("\n")
+    .filter((l) => l !== "")
+    .map((l) => {
+      const tab = l.indexOf("\t");
+      return [Number(l.slice(0, tab)), l.slice(tab + 1)];
+    });
+}
+
+function sum(lines: readonly [number, string][]): number {
+  return lines.reduce((s, [n]) => s + n, 0);
+}
+
+/** find <root> -type l, as (rel, target) pairs sorted by rel. */
+function findSymlinks(root: string): [string, string][] {
+  const out = execFileSync("find", [root, "-type", "l", "-printf", "%P\\0%l\\0"]);
+  const parts = out.toString("utf8").split("\0");
+  const pairs: [string, string][] = [];
+  for (let i = 0; i + 1 < parts.length; i += 2) pairs.push([`/${parts[i]}`, parts[i + 1] ?? ""]);
+  return pairs.sort((a, b) => (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0));
+}
+
+async function scanWith(
+  engine: string,
+  trees: readonly Tree[],
+  options: ScanOptions = {},
+): Promise<ScanResult> {
+  const prev = process.env.CRIFS_ENGINE;
+  process.env.CRIFS_ENGINE = engine;
+  try {
+    return await scanTrees(trees, { cacheDir: null, ...options });
+  } finally {
+    if (prev === undefined) delete process.env.CRIFS_ENGINE;
+    else process.env.CRIFS_ENGINE = prev;
+  }
+}
+
+function treesOf(...paths: string[]): Tree[] {
+  return paths.map((p, i) => ({ id: `t${i}`, path: p }));
+}
+
+/** A tree with one of everything: hard links, a sparse file, symlinks, FIFO, socket, whiteout, empty dirs. */
+function makeRichTree(dir: string): void {
+  mkdirSync(join(dir, "a/b/c"), { recursive: true });
+  mkdirSync(join(dir, "empty/also-empty"), { recursive: true });
+  writeFileSync(join(dir, "a/small"), "hello\n");
+  writeFileSync(join(dir, "a/zero"), "");
+  writeFileSync(join(dir, "a/b/big"), Buffer.alloc(3 * 1024 * 1024 + 17, 7));
+  truncateSync(join(dir, "a/b/big"), 3 * 1024 * 1024 + 17);
+  writeFileSync(join(dir, "a/b/c/linked"), Buffer.alloc(20000, 1));
+  linkSync(join(dir, "a/b/c/linked"), join(dir, "a/linked-again"));
+  linkSync(join(dir, "a/b/c/linked"), join(dir, "linked-third"));
+  symlinkSync("../a/small", join(dir, "a/b/rel-link"));
+  symlinkSync("/usr/bin/env", join(dir, "abs-link"));
+  symlinkSync("does/not/exist", join(dir, "broken-link"));
+  symlinkSync("a", join(dir, "dir-link")); // must not be followed
+  symlinkSync("loop", join(dir, "loop"));
+  sh(
+    [
+      "truncate -s 64M sparse",
+      "dd if=/dev/urandom of=sparse bs=4096 count=3 seek=2560 conv=notrunc status=none",
+      "mkfifo fifo",
+      `python3 -c 'import socket,sys; socket.socket(socket.AF_UNIX).bind(sys.argv[1])' sock`,
+      "mknod whiteout c 0 0",
+      `mkdir -p "$(printf 'deep%.0s/d' $(seq 1 250))"`,
+      `echo bottom > "$(printf 'deep%.0s/d' $(seq 1 250))/bottom"`,
+    ].join("\n"),
+    dir,
+  );
+}
+
+describe("scanTrees", () => {
+  let rich = "";
+  before(() => {
+    rich = join(base, "rich");
+    mkdirSync(rich);
+    makeRichTree(rich);
+  });
+
+  for (const engine of engines) {
+    test(`${engine}: totals equal du -s -B1 -x and inodes equal du -s --inodes -x for a tree with one of everything`, async () => {
+      const r = await scanWith(engine, treesOf(rich));
+      assert.equal(r.engine, engine);
+      assert.deepEqual(r.errors, []);
+      assert.equal(r.total.allocatedBytes, sum(du(["-s", "-B1", "-x"], [rich])), rich);
+      assert.equal(r.total.inodes, sum(du(["-s", "--inodes", "-x"], [rich])), rich);
+      assert.equal(r.total.apparentBytes, sum(du(["-s", "-b", "-x"], [rich])), rich);
+      assert.deepEqual(r.perTree.get("t0"), r.total);
+    });
+
+    test(`${engine}: symlinks equal find -type l, with their targets, and none is followed`, async () => {
+      const r = await scanWith(engine, treesOf(rich), { collectSymlinks: true });
+      assert.deepEqual(
+        r.symlinks.map((s) => [s.rel, s.target]),
+        findSymlinks(rich),
+      );
+      assert.ok(r.symlinks.every((s) => s.tree === "t0"));
+    });
+
+    test(`${engine}: without usage, symlinks are the same and sizes are zero`, async () => {
+      const full = await scanWith(engine, treesOf(rich), { collectSymlinks: true });
+      const links = await scanWith(engine, treesOf(rich), { collectSymlinks: true, usage: false });
+      assert.deepEqual(links.symlinks, full.symlinks);
+      assert.deepEqual(links.total, { allocatedBytes: 0, apparentBytes: 0, inodes: 0 });
+    });
+  }
+
+  test("both engines give identical results, and the native one the same with 1 and 4 threads", async () => {
+    const dirs = ["x", "y"].map((n) => join(base, `same-${n}`));
+    for (const d of dirs) {
+      mkdirSync(d);
+      makeRichTree(d);
+    }
+    linkSync(join(dirs[0] ?? "", "a/small"), join(dirs[1] ?? "", "from-x"));
+    const trees = [...treesOf(rich, ...dirs)];
+    const results = [];
+    for (const engine of engines) {
+      for (const threads of engine === "native" ? [1, 2, 4] : [2]) {
+        const r = await scanWith(engine, trees, { collectSymlinks: true, threads });
+        results.push({ ...r, engine: "any" });
+      }
+    }
+    for (const r of results.slice(1)) assert.deepEqual(r, results[0]);
+  });
+
+  describe("hard links across trees", () => {
+    let dirs: string[] = [];
+    before(() => {
+      dirs = ["p", "q", "r"].map((n) => join(base, `cross-${n}`));
+      for (const d of dirs) mkdirSync(join(d, "sub"), { recursive: true });
+      const [p = "", q = "", r = ""] = dirs;
+      for (let i = 0; i < 20; i++) writeFileSync(join(p, `f${i}`), Buffer.alloc(5000 * (i + 1), i));
+      for (let i = 0; i < 10; i++) linkSync(join(p, `f${i}`), join(q, "sub", `g${i}`)); // q shares half of p
+      for (let i = 5; i < 15; i++) linkSync(join(p, `f${i}`), join(r, `h${i}`)); // r overlaps p and q
+      writeFileSync(join(q, "own"), Buffer.alloc(9000, 3));
+      linkSync(join(q, "own"), join(r, "own-from-q"));
+      writeFileSync(join(r, "outside-linked"), Buffer.alloc(7000, 4)); // its other link is outside every tree
+      linkSync(join(r, "outside-linked"), join(base, "outside-link"));
+    });
+
+    for (const engine of engines) {
+      test(`${engine}: each tree's usage equals du's line for it when the trees are given in the same order`, async () => {
+        for (const order of [
+          [0, 1, 2],
+          [2, 1, 0],
+          [1, 0, 2],
+        ]) {
+          const paths = order.map((i) => dirs[i] ?? "");
+          const r = await scanWith(engine, treesOf(...paths));
+          const bytes = du(["-s", "-B1", "-x"], paths);
+          const inodes = du(["-s", "--inodes", "-x"], paths);
+          paths.forEach((p, i) => {
+            assert.equal(r.perTree.get(`t${i}`)?.allocatedBytes, bytes[i]?.[0], `${p} in order ${order}`);
+            assert.equal(r.perTree.get(`t${i}`)?.inodes, inodes[i]?.[0], `${p} in order ${order}`);
+          });
+          assert.equal(r.total.allocatedBytes, sum(bytes));
+        }
+      });
+    }
+  });
+
+  for (const engine of engines) {
+    test(`${engine}: a tmpfs mounted inside a tree is not crossed with oneFileSystem, and is without it`, async (t) => {
+      if (skipRoot) return t.skip("needs root");
+      const tree = join(base, `mounted-${engine}`);
+      mkdirSync(join(tree, "mnt"), { recursive: true });
+      writeFileSync(join(tree, "here"), Buffer.alloc(10000, 1));
+      execFileSync("mount", ["-t", "tmpfs", "-o", "size=16m", "tmpfs", join(tree, "mnt")]);
+      mounts.push(join(tree, "mnt"));
+      mkdirSync(join(tree, "mnt/inside"));
+      writeFileSync(join(tree, "mnt/inside/file"), Buffer.alloc(100000, 2));
+      symlinkSync("x", join(tree, "mnt/inside/link"));
+
+      const x = await scanWith(engine, treesOf(tree), { collectSymlinks: true });
+      assert.equal(x.total.allocatedBytes, sum(du(["-s", "-B1", "-x"], [tree])));
+      assert.equal(x.total.inodes, sum(du(["-s", "--inodes", "-x"], [tree])));
+      assert.deepEqual(x.symlinks, []);
+      const all = await scanWith(engine, treesOf(tree), { oneFileSystem: false, collectSymlinks: true });
+      assert.equal(all.total.allocatedBytes, sum(du(["-s", "-B1"], [tree])));
+      assert.equal(all.total.inodes, sum(du(["-s", "--inodes"], [tree])));
+      assert.deepEqual(
+        all.symlinks.map((s) => s.rel),
+        ["/mnt/inside/link"],
+      );
+    });
+  }
+
+  test("an unreadable directory is reported and the walk goes on, as du counts it (scanning as nobody)", (t) => {
+    if (skipRoot) return t.skip("needs root");
+    const tree = join(base, "locked");
+    mkdirSync(join(tree, "closed/inner"), { recursive: true });
+    mkdirSync(join(tree, "listable-only"), { recursive: true });
+    mkdirSync(join(tree, "open"), { recursive: true });
+    writeFileSync(join(tree, "closed/inner/file"), Buffer.alloc(50000, 1));
+    writeFileSync(join(tree, "listable-only/file"), Buffer.alloc(50000, 1));
+    writeFileSync(join(tree, "open/file"), Buffer.alloc(50000, 1));
+    chmodSync(tree, 0o755);
+    chmodSync(join(tree, "closed"), 0o000);
+    chmodSync(join(tree, "listable-only"), 0o444); // names can be read, entries not stat'ed
+    const walkUrl = new URL("./walk.js", import.meta.url).href;
+    const script = join(base, "scan-as-nobody.mjs");
+    writeFileSync(
+      script,
+      `const { scanTrees } = await import(${JSON.stringify(walkUrl)});
+      const r = await scanTrees([{ id: "t", path: ${JSON.stringify(tree)} }], { cacheDir: null });
+      process.stdout.write(JSON.stringify({ engine: r.engine, total: r.total, errors: r.errors }));`,
+      { mode: 0o644 },
+    );
+    const expected = sum(du(["-s", "-B1", "-x"], [tree], nobody));
+    const expectedInodes = sum(du(["-s", "--inodes", "-x"], [tree], nobody));
+    assert.notEqual(expected, sum(du(["-s", "-B1", "-x"], [tree])), "nobody must see less than root");
+    for (const engine of engines) {
+      const r = spawnSync(process.execPath, [script], {
+        uid: nobody,
+        gid: nobody,
+        encoding: "utf8",
+        env: { PATH: process.env.PATH ?? "/usr/bin:/bin", CRIFS_ENGINE: engine },
+        cwd: "/",
+      });
+      assert.equal(r.status, 0, r.stderr);
+      const out = JSON.parse(r.stdout) as Pick<ScanResult, "engine" | "total" | "errors">;
+      assert.equal(out.engine, engine);
+      assert.equal(out.total.allocatedBytes, expected, engine);
+      assert.equal(out.total.inodes, expectedInodes, engine);
+      assert.deepEqual(out.errors, [
+        { path: join(tree, "closed"), message: "cannot read directory: permission denied" },
+        { path: join(tree, "listable-only/file"), message: "cannot stat: permission denied" },
+      ]);
+    }
+  });
+
+  test("names and targets that are not UTF-8 are walked and reported the same by both engines", async () => {
+    const tree = join(base, "bytes");
+    const bad = Buffer.from([0x62, 0x61, 0x64, 0xff, 0xfe]);
+    const dir = Buffer.concat([Buffer.from(`${tree}/`), bad]);
+    mkdirSync(dir, { recursive: true });
+    writeFileSync(Buffer.concat([dir, Buffer.from("/file")]), Buffer.alloc(30000, 1));
+    writeFileSync(Buffer.concat([dir, Buffer.from("/"), bad]), Buffer.alloc(10000, 1));
+    symlinkSync(Buffer.concat([Buffer.from("../"), bad]), Buffer.concat([dir, Buffer.from("/link")]));
+    const results = [];
+    for (const engine of engines) {
+      const r = await scanWith(engine, treesOf(tree), { collectSymlinks: true });
+      assert.deepEqual(r.errors, [], engine);
+      assert.equal(r.total.allocatedBytes, sum(du(["-s", "-B1", "-x"], [tree])), engine);
+      assert.equal(r.total.inodes, sum(du(["-s", "--inodes", "-x"], [tree])), engine);
+      results.push({ ...r, engine: "any" });
+    }
+    if (results.length === 2) assert.deepEqual(results[1], results[0]);
+    assert.equal(results[0]?.symlinks.length, 1);
+  });
+
+  for (const engine of engines) {
+    test(`${engine}: a tree inside another is not entered from it, so both add up to du of the outer one`, async () => {
+      const outer = join(base, "outer");
+      mkdirSync(join(outer, "inner/deeper"), { recursive: true });
+      writeFileSync(join(outer, "top"), Buffer.alloc(40000, 1));
+      writeFileSync(join(outer, "inner/deeper/f"), Buffer.alloc(80000, 1));
+      const r = await scanWith(engine, [
+        { id: "inner", path: join(outer, "inner") },
+        { id: "outer", path: outer },
+      ]);
+      assert.equal(r.total.allocatedBytes, sum(du(["-s", "-B1", "-x"], [outer])));
+      assert.equal(r.total.inodes, sum(du(["-s", "--inodes", "-x"], [outer])));
+      assert.equal(
+        r.perTree.get("inner")?.allocatedBytes,
+        sum(du(["-s", "-B1", "-x"], [join(outer, "inner")])),
+      );
+      const twice = await scanWith(engine, [
+        { id: "a", path: outer },
+        { id: "b", path: `${outer}/` },
+      ]);
+      assert.deepEqual(twice.perTree.get("b"), { allocatedBytes: 0, apparentBytes: 0, inodes: 0 });
+      assert.equal(twice.total.allocatedBytes, sum(du(["-s", "-B1", "-x"], [outer])));
+    });
+
+    test(`${engine}: a missing tree is an error in the result, not an exception`, async () => {
+      const missing = join(base, "no-such-tree");
+      const r = await scanWith(engine, treesOf(missing, rich));
+      assert.deepEqual(r.errors, [{ path: missing, message: "cannot stat: no such file or directory" }]);
+      assert.deepEqual(r.perTree.get("t0"), { allocatedBytes: 0, apparentBytes: 0, inodes: 0 });
+      assert.equal(r.total.allocatedBytes, sum(du(["-s", "-B1", "-x"], [rich])));
+    });
+  }
+
+  test("a path longer than PATH_MAX is walked natively, and reported (not skipped silently) by the JS engine", async () => {
+    const tree = join(base, "long");
+    mkdirSync(tree);
+    const name = "n".repeat(200);
+    sh(
+      `for i in $(seq 1 30); do mkdir ${name}; cd ${name}; done; echo end > end; mkdir last; echo x > last/f`,
+      tree,
+    );
+    for (const engine of engines) {
+      const r = await scanWith(engine, treesOf(tree));
+      if (engine === "native") {
+        assert.deepEqual(r.errors, []);
+        assert.equal(r.total.allocatedBytes, sum(du(["-s", "-B1", "-x"], [tree])));
+        assert.equal(r.total.inodes, sum(du(["-s", "--inodes", "-x"], [tree])));
+      } else {
+        assert.ok(r.errors.length > 0 && r.errors.every((e) => e.message.endsWith("enametoolong")), engine);
+      }
+    }
+  });
+});
+
+describe("the scan cache", () => {
+  let dirs: string[] = [];
+  let cacheDir = "";
+  before(() => {
+    dirs = ["c0", "c1", "c2", "c3"].map((n) => join(base, n));
+    for (const d of dirs) {
+      mkdirSync(join(d, "x/y"), { recursive: true });
+      writeFileSync(join(d, "x/y/file"), Buffer.alloc(12345, 1));
+      symlinkSync("x/y/file", join(d, "link"));
+    }
+    const [c0 = "", c1 = "", c2 = ""] = dirs;
+    writeFileSync(join(c0, "shared"), Buffer.alloc(70000, 2));
+    linkSync(join(c0, "shared"), join(c1, "shared")); // c1 is the mutable one: dedupe across cache and walk
+    linkSync(join(c0, "shared"), join(c2, "shared"));
+    cacheDir = join(base, "cache");
+  });
+
+  const trees = (): Tree[] => dirs.map((p, i) => ({ id: `snap-${i}`, path: p, immutable: i !== 1 }));
+
+  const strip = (r: ScanResult) => ({ ...r, cachedTrees: [], engine: "any" });
+
+  test("a second scan is identical and walks only the mutable trees", async () => {
+    const first = await scanTrees(trees(), { cacheDir, collectSymlinks: true });
+    assert.deepEqual(first.cachedTrees, []);
+    const second = await scanTrees(trees(), { cacheDir, collectSymlinks: true });
+    assert.deepEqual(second.cachedTrees, ["snap-0", "snap-2", "snap-3"]);
+    assert.deepEqual(strip(second), strip(first));
+    assert.equal(second.total.allocatedBytes, sum(du(["-s", "-B1", "-x"], dirs)));
+  });
+
+  test("hard-link dedupe stays exact with cached trees in another order", async () => {
+    const reversed = [...trees()].reverse();
+    const r = await scanTrees(reversed, { cacheDir });
+    assert.ok(r.cachedTrees.length > 0);
+    const bytes = du(
+      ["-s", "-B1", "-x"],
+      reversed.map((t) => t.path),
+    );
+    reversed.forEach((t, i) => {
+      assert.equal(r.perTree.get(t.id)?.allocatedBytes, bytes[i]?.[0], t.path);
+    });
+  });
+
+  test("a change below an immutable tree's root is not seen (it was not walked) until its root is touched", async () => {
+    const old = await scanTrees(trees(), { cacheDir });
+    writeFileSync(join(dirs[0] ?? "", "x/y/new"), Buffer.alloc(50000, 1));
+    writeFileSync(join(dirs[1] ?? "", "x/y/new"), Buffer.alloc(50000, 1));
+    const stale = await scanTrees(trees(), { cacheDir });
+    assert.deepEqual(stale.perTree.get("snap-0"), old.perTree.get("snap-0"));
+    assert.notDeepEqual(stale.perTree.get("snap-1"), old.perTree.get("snap-1"));
+
+    const now = new Date();
+    utimesSync(dirs[0] ?? "", now, now);
+    const r = await scanTrees(trees(), { cacheDir });
+    assert.deepEqual(r.cachedTrees, ["snap-2", "snap-3"]);
+    assert.equal(r.total.allocatedBytes, sum(du(["-s", "-B1", "-x"], dirs)));
+    assert.equal(r.total.inodes, sum(du(["-s", "--inodes", "-x"], dirs)));
+  });
+
+  test("a corrupt cache file is ignored and rewritten, never fatal", async () => {
+    const { scanCachePath } = await import("./walk-cache.js");
+    const file = scanCachePath(cacheDir, "snap-2", dirs[2] ?? "");
+    const baseline = await scanTrees(trees(), { cacheDir });
+    writeFileSync(file, "CRIFSSC1 this is not a cache file");
+    const r = await scanTrees(trees(), { cacheDir });
+    assert.ok(!r.cachedTrees.includes("snap-2"));
+    assert.deepEqual(strip(r), strip(baseline));
+    const again = await scanTrees(trees(), { cacheDir });
+    assert.ok(again.cachedTrees.includes("snap-2"));
+    const bytes = readFileSync(file);
+    bytes[bytes.length - 1] = (bytes[bytes.length - 1] ?? 0) ^ 1; // one flipped bit in the inode list
+    writeFileSync(file, bytes);
+    const flipped = await scanTrees(trees(), { cacheDir });
+    assert.ok(!flipped.cachedTrees.includes("snap-2"));
+    assert.deepEqual(strip(flipped), strip(baseline));
+  });
+
+  test("a cache served scan answers a symlink-only scan", async () => {
+    const full = await scanTrees(trees(), { cacheDir, collectSymlinks: true });
+    const links = await scanTrees(trees(), { cacheDir, collectSymlinks: true, usage: false });
+    assert.deepEqual(links.symlinks, full.symlinks);
+    assert.deepEqual(links.cachedTrees, ["snap-0", "snap-2", "snap-3"]);
+  });
+});
