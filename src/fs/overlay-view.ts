@@ -1,0 +1,372 @@
+// overlay-view.ts — the merged view of an overlay layer stack, computed from the layer dirs with
+// lstat/readdir/lgetxattr, without mounting anything.
+//
+//   layers[0]   upper dir (when there is one)      ┐ top first: the order of overlay's
+//   layers[1]   lowerdir nearest the container     │ upperdir followed by its lowerdir list
+//   …                                              │
+//   layers[n-1] the base image layer               ┘
+//
+// The rules, as the kernel applies them (fs/overlayfs/namei.c, readdir.c; checked in overlay-view.test.ts
+// against a real mount):
+// - a name is taken from the topmost layer that has it; a whiteout (char device 0:0) there means the name
+//   is gone, in that layer and all below;
+// - only dirs merge: the topmost dir merges with the same-named dirs below it until a layer has a non-dir,
+//   a whiteout or an opaque dir (overlay.opaque="y", which still merges itself) there; a dir below a
+//   non-dir is never merged;
+// - the root merges every layer: the kernel ignores an opaque xattr on a layer's root dir;
+// - a whiteout is never listed here. The kernel does list whiteouts found in a dir that is not merged
+//   (in one layer only), as names that lstat says do not exist; this view leaves those ghosts out.
+// Not handled (off in the kernels and runtimes crifs targets): redirect_dir (overlay.redirect), metacopy,
+// and xattr whiteouts (a zero-size file with overlay.whiteout, in a dir with overlay.opaque="x").
+// Names are JS strings: a file name or link target that is not valid UTF-8 does not survive the round trip.
+
+import {
+  closeSync,
+  constants,
+  type Dirent,
+  lstatSync,
+  openSync,
+  readdirSync,
+  readFileSync,
+  readlinkSync,
+  type Stats,
+} from "node:fs";
+import { isAbsolute, join } from "node:path";
+import { CrifsError, errnoWords, fromFsError } from "../errors.js";
+import {
+  assertComponent,
+  type EntryKind,
+  entryKind,
+  type HostEntry,
+  type ResolveOptions,
+  type ResolveResult,
+  type RootTree,
+  resolveInRoot,
+} from "./resolve-in-root.js";
+import { isOpaqueDir, isWhiteout, type OverlayXattrs } from "./xattr.js";
+
+/** One entry of the merged tree. */
+export interface OverlayEntry extends HostEntry {
+  /** The layer that provides it: an index into OverlayView.layers (0 = top). */
+  readonly layerIndex: number;
+  /** For a dir: the layers whose same-named dirs merge into it, top first. For a non-dir: [layerIndex]. */
+  readonly mergedLayers: readonly number[];
+}
+
+/** One name in a merged directory listing. */
+export interface OverlayDirent {
+  readonly name: string;
+  readonly kind: EntryKind;
+  /** The layer the name comes from (0 = top). */
+  readonly layerIndex: number;
+}
+
+/** Options of the OverlayView constructor. */
+export interface OverlayViewOptions {
+  /**
+   * Which overlay.opaque xattr counts: "trusted" (a default mount), "user" (mounted with userxattr),
+   * or "either". Default "either".
+   */
+  opaqueXattrs?: OverlayXattrs;
+}
+
+/** What one layer holds at a name, before the rules are applied. */
+interface Probe {
+  readonly kind: EntryKind | "whiteout";
+  /** lstat of the name, when already known. */
+  readonly stats?: Stats;
+}
+
+function lstatOrNull(hostPath: string): Stats | null {
+  try {
+    return lstatSync(hostPath);
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code;
+    if (code === "ENOENT" || code === "ENOTDIR") return null;
+    throw fromFsError(err, hostPath, "stat");
+  }
+}
+
+function childPath(parent: string, name: string): string {
+  return parent === "/" ? `/${name}` : `${parent}/${name}`;
+}
+
+/**
+ * The merged tree of an overlay layer stack, read from the layer dirs (never from a mount).
+ * `layers`: absolute dirs, TOP FIRST (the upper dir when there is one, then the lowerdirs nearest parent
+ * first: the order of `upperdir=` followed by `lowerdir=`). All methods are synchronous and follow no
+ * host symlink; paths are container paths ("/etc/passwd").
+ */
+export class OverlayView implements RootTree<OverlayEntry> {
+  readonly layers: readonly string[];
+  readonly root: OverlayEntry;
+  readonly #opaqueXattrs: OverlayXattrs;
+
+  /** Cost: one lstat per layer. Throws CrifsError when a layer is not an absolute path to a dir. */
+  constructor(layers: readonly string[], options: OverlayViewOptions = {}) {
+    if (layers.length === 0) throw new CrifsError("usage", "cannot build an overlay view: no layers given");
+    for (const dir of layers) {
+      if (!isAbsolute(dir)) {
+        throw new CrifsError("usage", "cannot use as an overlay layer: not an absolute path", { path: dir });
+      }
+      const st = lstatOrNull(dir);
+      if (st === null || !st.isDirectory()) {
+        throw new CrifsError("not-found", "cannot use as an overlay layer: not a directory", {
+          path: dir,
+          remedy: "the snapshot dir is missing: run crifs doctor",
+        });
+      }
+    }
+    this.layers = [...layers];
+    this.#opaqueXattrs = options.opaqueXattrs ?? "either";
+    const top = this.layers[0] as string;
+    this.root = {
+      kind: "dir",
+      path: "/",
+      hostPath: top,
+      stats: lstatSync(top),
+      layerIndex: 0,
+      // The root merges all layers whatever their opaque xattrs say (what the kernel does).
+      mergedLayers: this.layers.map((_, i) => i),
+    };
+  }
+
+  #hostPath(layer: number, path: string): string {
+    return path === "/" ? (this.layers[layer] as string) : join(this.layers[layer] as string, path);
+  }
+
+  /**
+   * Applies the overlay rules to name `name` of merged dir `dir`, given what each of dir's layers holds
+   * there (`probe` → null when absent). Probes layers top first and stops as soon as the answer is known.
+   */
+  #merge(dir: OverlayEntry, name: string, probe: (layer: number) => Probe | null): OverlayEntry | null {
+    const path = childPath(dir.path, name);
+    const below = dir.mergedLayers;
+    let top: { layer: number; probe: Probe } | undefined;
+    const merged: number[] = [];
+    for (let k = 0; k < below.length; k++) {
+      const layer = below[k] as number;
+      const p = probe(layer);
+      if (p === null) continue;
+      if (p.kind === "whiteout") break; // hides this name here and in every lower layer
+      if (top === undefined) top = { layer, probe: p };
+      if (p.kind !== "dir") break; // a non-dir hides everything below; below a dir, it ends the merge
+      merged.push(layer);
+      const isLast = k === below.length - 1;
+      if (!isLast && isOpaqueDir(this.#hostPath(layer, path), { xattrs: this.#opaqueXattrs })) break;
+    }
+    if (top === undefined) return null;
+    const hostPath = this.#hostPath(top.layer, path);
+    const stats = top.probe.stats ?? lstatOrNull(hostPath);
+    if (stats === null) return null; // removed since it was listed
+    return {
+      kind: entryKind(stats),
+      path,
+      hostPath,
+      stats,
+      layerIndex: top.layer,
+      mergedLayers: top.probe.kind === "dir" ? merged : [top.layer],
+    };
+  }
+
+  /**
+   * The entry `name` in merged dir `dir`, not following a symlink at `name`; null when absent or whited
+   * out. Cost: one lstat per layer of `dir` down to the first one that settles it, plus one xattr read
+   * per dir that merges with one below.
+   */
+  lookupChild(dir: OverlayEntry, name: string): OverlayEntry | null {
+    assertComponent(name);
+    if (dir.kind !== "dir") return null;
+    return this.#merge(dir, name, (layer) => {
+      const stats = lstatOrNull(this.#hostPath(layer, childPath(dir.path, name)));
+      if (stats === null) return null;
+      return { kind: isWhiteout(stats) ? "whiteout" : entryKind(stats), stats };
+    });
+  }
+
+  /** The target of symlink `link`, as stored in its layer. Cost: one readlink. */
+  readLinkTarget(link: OverlayEntry): string {
+    try {
+      return readlinkSync(link.hostPath);
+    } catch (err) {
+      throw fromFsError(err, link.hostPath, "read symlink");
+    }
+  }
+
+  /**
+   * The entry at a canonical container path, looking components up WITHOUT following any symlink: a
+   * symlink or file used as a dir gives null, like a missing name. "." and ".." are taken as they come
+   * (".." at the root stays there). Use resolve() for paths that may cross symlinks.
+   * Cost: lookupChild per component.
+   */
+  lookup(containerPath: string): OverlayEntry | null {
+    const stack: OverlayEntry[] = [];
+    let current = this.root;
+    for (const name of containerPath.split("/")) {
+      if (name === "" || name === ".") continue;
+      if (name === "..") {
+        stack.pop();
+        current = stack.at(-1) ?? this.root;
+        continue;
+      }
+      const child = current.kind === "dir" ? this.lookupChild(current, name) : null;
+      if (child === null) return null;
+      stack.push(child);
+      current = child;
+    }
+    return current;
+  }
+
+  /**
+   * Resolves `containerPath` inside the merged tree as the kernel would inside the container (see
+   * resolveInRoot: absolute symlinks stay in the stack, 40 hops at most). Cost: lookupChild per component.
+   */
+  resolve(containerPath: string, options: ResolveOptions = {}): ResolveResult<OverlayEntry> {
+    return resolveInRoot(this, containerPath, options);
+  }
+
+  /** Reads one layer dir of a merged dir; whiteouts come back as kind "whiteout". */
+  #listLayer(layer: number, dirPath: string): Map<string, Probe> {
+    const hostDir = this.#hostPath(layer, dirPath);
+    const out = new Map<string, Probe>();
+    let dirents: Dirent[];
+    try {
+      dirents = readdirSync(hostDir, { withFileTypes: true });
+    } catch (err) {
+      const code = (err as NodeJS.ErrnoException).code;
+      if (code === "ENOENT" || code === "ENOTDIR") return out; // removed since the lookup
+      throw fromFsError(err, hostDir, "read directory");
+    }
+    for (const d of dirents) {
+      if (d.isCharacterDevice()) {
+        // d_type cannot tell a whiteout from another char device: lstat says which (rdev 0:0).
+        const stats = lstatOrNull(join(hostDir, d.name));
+        if (stats === null) continue;
+        out.set(d.name, { kind: isWhiteout(stats) ? "whiteout" : "other", stats });
+      } else if (d.isDirectory()) out.set(d.name, { kind: "dir" });
+      else if (d.isFile()) out.set(d.name, { kind: "file" });
+      else if (d.isSymbolicLink()) out.set(d.name, { kind: "symlink" });
+      else out.set(d.name, { kind: "other" });
+    }
+    return out;
+  }
+
+  /** The listings of every layer of merged dir `dir`, top first, and the sorted union of their names. */
+  #listMerged(dir: OverlayEntry): { listings: Map<number, Map<string, Probe>>; names: string[] } {
+    const listings = new Map<number, Map<string, Probe>>();
+    const names = new Set<string>();
+    for (const layer of dir.mergedLayers) {
+      const listing = this.#listLayer(layer, dir.path);
+      listings.set(layer, listing);
+      for (const name of listing.keys()) names.add(name);
+    }
+    return { listings, names: [...names].sort() };
+  }
+
+  #dirOrThrow(containerPath: string, verb: string): OverlayEntry {
+    const entry = this.lookup(containerPath);
+    if (entry === null || entry.kind !== "dir") {
+      throw new CrifsError(
+        "not-found",
+        `cannot ${verb} ${JSON.stringify(containerPath)} in the layer stack: ${errnoWords(entry === null ? "ENOENT" : "ENOTDIR")}`,
+      );
+    }
+    return entry;
+  }
+
+  /**
+   * The merged listing of the dir at canonical `containerPath` (no symlink followed), sorted by name
+   * (UTF-16 order), each name with the layer it comes from; whiteouts and what they hide are left out.
+   * Cost: one readdir per layer of the dir and one lstat per char device listed; kinds come from d_type,
+   * so no per-entry lstat and no xattr read.
+   */
+  readdir(containerPath: string): OverlayDirent[] {
+    const dir = this.#dirOrThrow(containerPath, "list");
+    const { listings, names } = this.#listMerged(dir);
+    const out: OverlayDirent[] = [];
+    for (const name of names) {
+      for (const layer of dir.mergedLayers) {
+        const p = listings.get(layer)?.get(name);
+        if (p === undefined) continue;
+        if (p.kind !== "whiteout") out.push({ name, kind: p.kind, layerIndex: layer });
+        break;
+      }
+    }
+    return out;
+  }
+
+  /**
+   * Calls `visit` for every entry of the merged tree, the root first, then depth first with names in
+   * sorted order (what `find` prints, sorted). `visit` returning "skip" for a dir skips its contents;
+   * any other return value (or none) descends.
+   * Symlinks are reported, never followed. Cost: a full walk: one readdir per layer of every merged dir,
+   * one lstat per entry, one xattr read per dir that merges with one below.
+   */
+  walk(visit: (entry: OverlayEntry) => unknown): void {
+    const pending: OverlayEntry[] = [this.root];
+    while (pending.length > 0) {
+      const entry = pending.pop() as OverlayEntry;
+      if (visit(entry) === "skip" || entry.kind !== "dir") continue;
+      const { listings, names } = this.#listMerged(entry);
+      const children: OverlayEntry[] = [];
+      for (const name of names) {
+        const child = this.#merge(entry, name, (layer) => listings.get(layer)?.get(name) ?? null);
+        if (child !== null) children.push(child);
+      }
+      for (let i = children.length - 1; i >= 0; i--) pending.push(children[i] as OverlayEntry);
+    }
+  }
+
+  /** Resolves with resolve() or throws a CrifsError naming the container path. */
+  #resolveOrThrow(containerPath: string, followLast: boolean, verb: string): OverlayEntry {
+    const r = this.resolve(containerPath, { followLast });
+    if (r.ok) return r.entry;
+    const where = r.at === containerPath ? "" : ` (at ${JSON.stringify(r.at)})`;
+    throw new CrifsError(
+      "not-found",
+      `cannot ${verb} ${JSON.stringify(containerPath)} in the layer stack: ${errnoWords(r.error)}${where}`,
+    );
+  }
+
+  /**
+   * The contents of the regular file at `containerPath`, following symlinks inside the stack (like `cat`
+   * in the container). The host file is opened with O_NOFOLLOW. Cost: resolve() plus one read.
+   */
+  readFile(containerPath: string): Buffer {
+    const entry = this.#resolveOrThrow(containerPath, true, "read");
+    if (entry.kind !== "file") {
+      throw new CrifsError(
+        entry.kind === "dir" ? "usage" : "unsupported",
+        `cannot read ${JSON.stringify(containerPath)} in the layer stack: ${entry.kind === "dir" ? "is a directory" : "not a regular file"}`,
+      );
+    }
+    let fd: number;
+    try {
+      fd = openSync(entry.hostPath, constants.O_RDONLY | constants.O_NOFOLLOW);
+    } catch (err) {
+      throw fromFsError(err, entry.hostPath);
+    }
+    try {
+      return readFileSync(fd);
+    } catch (err) {
+      throw fromFsError(err, entry.hostPath);
+    } finally {
+      closeSync(fd);
+    }
+  }
+
+  /**
+   * The target of the symlink at `containerPath` (symlinks before the last component are followed
+   * inside the stack, the last is not). Cost: resolve() plus one readlink.
+   */
+  readlink(containerPath: string): string {
+    const entry = this.#resolveOrThrow(containerPath, false, "read symlink");
+    if (entry.kind !== "symlink") {
+      throw new CrifsError(
+        "usage",
+        `cannot read symlink ${JSON.stringify(containerPath)} in the layer stack: not a symbolic link`,
+      );
+    }
+    return this.readLinkTarget(entry);
+  }
+}

@@ -1,0 +1,126 @@
+// xattr.test.ts — the addon and the getfattr fallback read the same bytes; opaque and whiteout markers.
+// Needs root (trusted.* xattrs, mknod); CRIFS_SKIP_ROOT=1 skips instead of failing.
+
+import assert from "node:assert/strict";
+import { execFileSync } from "node:child_process";
+import { lstatSync, mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { after, before, test } from "node:test";
+import {
+  isOpaqueDir,
+  isWhiteout,
+  readXattr,
+  readXattrWithGetfattr,
+  selectXattrReader,
+  xattrReader,
+} from "./xattr.js";
+
+const skip = process.getuid?.() !== 0 && process.env.CRIFS_SKIP_ROOT === "1";
+let dir = "";
+
+function setfattr(path: string, name: string, value: string): void {
+  execFileSync("setfattr", ["-h", "-n", name, "-v", value, path]);
+}
+
+before(() => {
+  if (skip) return;
+  assert.equal(process.getuid?.(), 0, "these tests need root (set CRIFS_SKIP_ROOT=1 to skip them)");
+  dir = mkdtempSync("/var/tmp/crifs-xattr-");
+  writeFileSync(join(dir, "file"), "x");
+  setfattr(join(dir, "file"), "trusted.overlay.opaque", "y");
+  setfattr(join(dir, "file"), "user.binary", "0x00ff0a41"); // NUL, 0xff, newline, "A"
+  symlinkSync("file", join(dir, "link"));
+  for (const [name, ns, value] of [
+    ["opaque-trusted", "trusted", "y"],
+    ["opaque-user", "user", "y"],
+    ["opaque-x", "trusted", "x"],
+    ["opaque-yes", "trusted", "yes"],
+    ["opaque-n", "user", "n"],
+  ] as const) {
+    mkdirSync(join(dir, name));
+    setfattr(join(dir, name), `${ns}.overlay.opaque`, value);
+  }
+  mkdirSync(join(dir, "plain"));
+  execFileSync("mknod", [join(dir, "whiteout"), "c", "0", "0"]);
+  execFileSync("mknod", [join(dir, "null"), "c", "1", "3"]);
+  execFileSync("mknod", [join(dir, "fifo"), "p"]);
+});
+
+after(() => {
+  if (dir !== "") rmSync(dir, { recursive: true, force: true });
+});
+
+test("readXattr returns a trusted.* value, and null when the attribute or the file is absent", {
+  skip,
+}, () => {
+  assert.equal(xattrReader().backend, "addon");
+  assert.deepEqual(readXattr(join(dir, "file"), "trusted.overlay.opaque"), Buffer.from("y"));
+  assert.equal(readXattr(join(dir, "file"), "user.absent"), null);
+  assert.equal(readXattr(join(dir, "missing"), "user.absent"), null);
+});
+
+test("readXattr reads the symlink itself, not its target", { skip }, () => {
+  assert.equal(readXattr(join(dir, "link"), "trusted.overlay.opaque"), null);
+  assert.equal(readXattrWithGetfattr(join(dir, "link"), "trusted.overlay.opaque"), null);
+});
+
+test("the getfattr fallback returns the same bytes as the addon for every case", { skip }, () => {
+  const cases: [string, string][] = [
+    ["file", "trusted.overlay.opaque"],
+    ["file", "user.binary"],
+    ["file", "user.absent"],
+    ["link", "trusted.overlay.opaque"],
+    ["missing", "user.absent"],
+    ["opaque-user", "user.overlay.opaque"],
+    ["opaque-yes", "trusted.overlay.opaque"],
+    ["whiteout", "trusted.overlay.opaque"],
+  ];
+  for (const [file, name] of cases) {
+    const path = join(dir, file);
+    assert.deepEqual(readXattrWithGetfattr(path, name), readXattr(path, name), `${file} ${name}`);
+  }
+  assert.deepEqual(
+    readXattrWithGetfattr(join(dir, "file"), "user.binary"),
+    Buffer.from([0, 0xff, 0x0a, 0x41]),
+  );
+});
+
+test("when the addon fails to load, the reader falls back to getfattr and still reads opaque markers", {
+  skip,
+}, () => {
+  const failing = selectXattrReader(() => {
+    throw new Error("Cannot find native binding");
+  });
+  assert.equal(failing.backend, "getfattr");
+  assert.match(String(failing.loadError), /native binding/);
+  assert.deepEqual(failing.read(join(dir, "opaque-trusted"), "trusted.overlay.opaque"), Buffer.from("y"));
+  assert.equal(failing.read(join(dir, "plain"), "trusted.overlay.opaque"), null);
+  const broken = selectXattrReader(() => ({}) as never);
+  assert.equal(broken.backend, "getfattr");
+  assert.equal(selectXattrReader().backend, "addon");
+});
+
+test("isOpaqueDir accepts exactly y, in the namespace asked for", { skip }, () => {
+  const opaque = (name: string, xattrs?: "trusted" | "user" | "either") =>
+    isOpaqueDir(join(dir, name), xattrs === undefined ? {} : { xattrs });
+  assert.equal(opaque("opaque-trusted"), true);
+  assert.equal(opaque("opaque-user"), true);
+  assert.equal(opaque("opaque-trusted", "trusted"), true);
+  assert.equal(opaque("opaque-trusted", "user"), false);
+  assert.equal(opaque("opaque-user", "trusted"), false);
+  assert.equal(opaque("opaque-user", "user"), true);
+  // "x" marks a dir holding xattr whiteouts; "yes" is longer than the one byte the kernel reads.
+  assert.equal(opaque("opaque-x"), false);
+  assert.equal(opaque("opaque-yes"), false);
+  assert.equal(opaque("opaque-n"), false);
+  assert.equal(opaque("plain"), false);
+});
+
+test("isWhiteout is true only for a character device 0:0", { skip }, () => {
+  assert.equal(isWhiteout(lstatSync(join(dir, "whiteout"))), true);
+  assert.equal(isWhiteout(lstatSync(join(dir, "whiteout"), { bigint: true })), true);
+  assert.equal(isWhiteout(lstatSync(join(dir, "null"))), false);
+  assert.equal(isWhiteout(lstatSync(join(dir, "fifo"))), false);
+  assert.equal(isWhiteout(lstatSync(join(dir, "file"))), false);
+  assert.equal(isWhiteout(lstatSync(join(dir, "plain"))), false);
+});

@@ -1,0 +1,126 @@
+// xattr.ts — extended attributes and the two overlayfs markers that are not plain files.
+//
+// Node has no xattr API. Attributes are read here and nowhere else: through the @napi-rs/xattr addon
+// (lgetxattr, prebuilt, no compiler), or, when its binary does not load, through `getfattr -h` from the
+// Debian `attr` package (one process per read: slow but correct). Neither follows symlinks.
+//
+// On disk, overlayfs marks a deleted name with a character device 0:0 (a whiteout) and a directory that
+// hides everything below it with the xattr `trusted.overlay.opaque="y"` (`user.overlay.opaque="y"` when the
+// overlay is mounted with `userxattr`, as rootless runtimes do). See storage-formats.md section 5.
+
+import { execFileSync } from "node:child_process";
+import type { BigIntStats, Stats } from "node:fs";
+import { createRequire } from "node:module";
+import { CrifsError } from "../errors.js";
+
+/** The part of the @napi-rs/xattr addon crifs uses. */
+export interface XattrAddon {
+  getAttributeSync(path: string, name: string): Buffer | null;
+}
+
+/** One way of reading attributes, and which one it is. */
+export interface XattrReader {
+  readonly backend: "addon" | "getfattr";
+  /** Why the addon was not used (only for the getfattr backend); shown by --debug. */
+  readonly loadError?: unknown;
+  read(path: string, name: string): Buffer | null;
+}
+
+const require = createRequire(import.meta.url);
+
+function loadAddon(): XattrAddon {
+  return require("@napi-rs/xattr") as XattrAddon;
+}
+
+/**
+ * Reads one attribute with `getfattr -h --absolute-names -n <name> --only-values` (does not follow symlinks).
+ * Null when the attribute is absent or the file cannot be read, as the addon answers.
+ * Cost: one child process per call; used only when the addon does not load.
+ */
+export function readXattrWithGetfattr(path: string, name: string): Buffer | null {
+  try {
+    return execFileSync("getfattr", ["-h", "--absolute-names", "-n", name, "--only-values", "--", path], {
+      stdio: ["ignore", "pipe", "pipe"],
+      maxBuffer: 1 << 20,
+    });
+  } catch (err) {
+    const e = err as NodeJS.ErrnoException & { status?: number | null };
+    // Exit 1: "No such attribute", "Operation not supported", "No such file or directory"; the addon says null.
+    if (e.status === 1) return null;
+    throw new CrifsError("unsupported", "cannot read extended attributes: the xattr addon did not load", {
+      path,
+      remedy:
+        e.code === "ENOENT"
+          ? "install the attr package (getfattr), or reinstall crifs so that @napi-rs/xattr has its binary"
+          : "reinstall crifs so that @napi-rs/xattr has its binary",
+      cause: err,
+    });
+  }
+}
+
+/**
+ * Picks the reader: the addon when `load` returns it, else getfattr. `load` defaults to requiring
+ * @napi-rs/xattr; tests pass a failing one. Cost: one module load, no I/O on files.
+ */
+export function selectXattrReader(load: () => XattrAddon = loadAddon): XattrReader {
+  let addon: XattrAddon;
+  try {
+    addon = load();
+    if (typeof addon.getAttributeSync !== "function")
+      throw new Error("@napi-rs/xattr has no getAttributeSync");
+  } catch (err) {
+    return { backend: "getfattr", loadError: err, read: readXattrWithGetfattr };
+  }
+  return { backend: "addon", read: (path, name) => addon.getAttributeSync(path, name) };
+}
+
+let reader: XattrReader | undefined;
+
+/** The reader every readXattr call uses (chosen on first use). */
+export function xattrReader(): XattrReader {
+  reader ??= selectXattrReader();
+  return reader;
+}
+
+/**
+ * The value of attribute `name` on `path` itself (a symlink is not followed), or null when it is absent
+ * or the file cannot be read. `trusted.*` reads as absent unless crifs runs as root.
+ * Cost: one lgetxattr (addon) or one getfattr process (fallback).
+ */
+export function readXattr(path: string, name: string): Buffer | null {
+  return xattrReader().read(path, name);
+}
+
+/**
+ * Which overlay xattr namespace marks opaque dirs: "trusted" (the kernel's default), "user" (an overlay
+ * mounted with `userxattr`: the kernel then reads only user.overlay.*), or "either" (crifs does not
+ * know how the layers will be mounted).
+ */
+export type OverlayXattrs = "trusted" | "user" | "either";
+
+/** Options of isOpaqueDir. */
+export interface OpaqueDirOptions {
+  /** Which namespace counts. Default "either". */
+  xattrs?: OverlayXattrs;
+}
+
+function isY(value: Buffer | null): boolean {
+  // The kernel reads at most one byte and wants exactly "y": "yes", "y\n" and "x" are not opaque
+  // ("x" marks a dir that holds xattr whiteouts, a different feature).
+  return value !== null && value.length === 1 && value[0] === 0x79;
+}
+
+/**
+ * True when the directory at `path` carries `overlay.opaque="y"` in the chosen namespace, i.e. it hides
+ * the same-named dirs of every lower layer. Cost: one or two xattr reads; no stat.
+ */
+export function isOpaqueDir(path: string, options: OpaqueDirOptions = {}): boolean {
+  const xattrs = options.xattrs ?? "either";
+  if (xattrs !== "user" && isY(readXattr(path, "trusted.overlay.opaque"))) return true;
+  return xattrs !== "trusted" && isY(readXattr(path, "user.overlay.opaque"));
+}
+
+/** True for an overlayfs whiteout: a character device with device number 0:0. Pure; takes lstat output. */
+export function isWhiteout(stats: Stats | BigIntStats): boolean {
+  return stats.isCharacterDevice() && Number(stats.rdev) === 0;
+}
