@@ -50,16 +50,21 @@ function program(write: (s: string) => void): Command {
     .exitOverride()
     .configureOutput({ writeOut: write, writeErr: () => {} });
 
-  const withStores = (fn: (g: GlobalOptions, ...args: string[]) => string) =>
+  const withStores = (fn: (this: Command, g: GlobalOptions, ...args: string[]) => string) =>
     function (this: Command, ...args: unknown[]) {
-      write(fn(globals(this), ...args.filter((a): a is string => typeof a === "string")));
+      write(fn.call(this, globals(this), ...args.filter((a): a is string => typeof a === "string")));
     };
 
   p.command("audit")
     .description(
       "the main job: every runtime store on this host (or the bundled sample), what it holds, what is wrong",
     )
-    .action(withStores((g) => auditCommand(g)));
+    .option("--sample", "audit the bundled sample store even where a runtime store is found")
+    .action(
+      withStores(function (this: Command, g) {
+        return auditCommand(g, { forceSample: this.opts().sample === true });
+      }),
+    );
   p.command("info")
     .description("runtime stores found: root, state, config, settings, counts")
     .action(withStores((g) => infoCommand(openStores(g), g)));

@@ -38,7 +38,7 @@ function candidates(stores: readonly Store[], kinds: readonly Kind[]): { target:
   return out;
 }
 
-/** Exact names win over prefixes; more than one match is an error that lists them. */
+/** Exact names win over prefixes, then the earlier kind in `kinds`; more than one match is an error that lists them. */
 export function resolveRef(stores: readonly Store[], ref: string, kinds: readonly Kind[]): Target {
   const all = candidates(stores, kinds);
   let hits = all.filter((c) => c.names.includes(ref));
@@ -49,6 +49,15 @@ export function resolveRef(stores: readonly Store[], ref: string, kinds: readonl
     );
   }
   if (hits.length === 1) return (hits[0] as { target: Target }).target;
+  // a container and its own snapshot share a name: the kinds come in order of preference
+  for (const kind of kinds) {
+    const same = hits.filter((h) => h.target.type === kind);
+    if (same.length === 1) return (same[0] as { target: Target }).target;
+    if (same.length > 1) {
+      hits = same;
+      break;
+    }
+  }
   const what = kinds.join(", ");
   if (hits.length === 0) {
     throw new CrifsError("not-found", `no ${what} named "${ref}"`, {

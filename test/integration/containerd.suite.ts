@@ -236,6 +236,7 @@ export function containerdSuite(getBed: () => Bed) {
       const stable = ["default", "k8s.io"].map((ns) => [ns, ctrView(bed, ns)] as const);
       const churn = bed.startChurn("churn");
       let reads = 0;
+      let failure: unknown;
       try {
         const deadline = Date.now() + 8000;
         while (Date.now() < deadline) {
@@ -266,11 +267,13 @@ export function containerdSuite(getBed: () => Bed) {
           const stores = json<{ anomalies: unknown[] }[]>(info);
           assert.deepEqual(stores[0]?.anomalies, [], "a create or remove in flight was reported as damage");
         }
-      } finally {
-        const cycles = await churn.stop();
-        console.log(`live read: ${reads} consistent reads during ${cycles} churn cycles`);
-        assert.ok(cycles > 0, "the churn loop did no cycle: the test proved nothing");
+      } catch (err) {
+        failure = err;
       }
+      const cycles = await churn.stop();
+      console.log(`live read: ${reads} consistent reads during ${cycles} churn cycles`);
+      if (failure !== undefined) throw failure;
+      assert.ok(cycles > 0, "the churn loop did no cycle: the test proved nothing");
     });
   });
 }

@@ -33,8 +33,9 @@ export function errorsSuite(getBed: () => Bed) {
     before(async () => {
       const bed = getBed();
       await bed.stopContainerd(); // a quiescent copy of the real files
-      meta = readFileSync(join(bed.root, META));
-      snap = readFileSync(join(bed.root, SNAP));
+      // a plain Uint8Array: Buffer.slice() would share memory, and the mutations below must not
+      meta = new Uint8Array(readFileSync(join(bed.root, META)));
+      snap = new Uint8Array(readFileSync(join(bed.root, SNAP)));
       dir = mkdtempSync("/var/tmp/crifs-errors-");
     });
     after(() => {

@@ -3,7 +3,7 @@
 // (a real containerd root, unpacked to a temp dir) and says so.
 
 import { spawnSync } from "node:child_process";
-import { existsSync, mkdtempSync, writeFileSync } from "node:fs";
+import { existsSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -38,6 +38,8 @@ export function loadSample(): { store: Store; dir: string } {
     });
   }
   const dir = mkdtempSync(join(tmpdir(), "crifs-sample-"));
+  // the unpacked copy is for this run only
+  process.once("exit", () => rmSync(dir, { recursive: true, force: true }));
   const r = spawnSync(
     "tar",
     ["--xattrs", "--xattrs-include=*", "--numeric-owner", "-xpzf", SAMPLE_TARBALL, "-C", dir],
@@ -57,24 +59,26 @@ export function loadSample(): { store: Store; dir: string } {
   return { store: loadContainerd({ config, root: join(dir, "root"), state: join(dir, "state") }), dir };
 }
 
-export function auditCommand(g: GlobalOptions): string {
-  let stores: Store[];
+export function auditCommand(g: GlobalOptions, options: { forceSample?: boolean } = {}): string {
+  let stores: Store[] = [];
   let note: string | null = null;
-  try {
-    stores = openStores(g);
-  } catch (err) {
-    if (
-      !(err instanceof CrifsError) ||
-      err.code !== "not-found" ||
-      g.root !== undefined ||
-      g.runtime !== undefined
-    )
-      throw err;
+  if (options.forceSample !== true) {
+    try {
+      stores = openStores(g);
+    } catch (err) {
+      const isNothingHere =
+        err instanceof CrifsError &&
+        err.code === "not-found" &&
+        g.root === undefined &&
+        g.runtime === undefined;
+      if (!isNothingHere) throw err;
+      note = `no container runtime store found on this host (looked in ${adapters.map((a) => a.defaultRoot).join(", ")}); `;
+    }
+  }
+  if (stores.length === 0) {
     const sample = loadSample();
     stores = [filterNamespace(sample.store, g.namespace)];
-    note =
-      `no container runtime store found on this host (looked in ${adapters.map((a) => a.defaultRoot).join(", ")}); ` +
-      `auditing the bundled sample store instead, unpacked to ${sample.dir}`;
+    note = `${note ?? ""}auditing the bundled sample store (a real containerd root, unpacked to ${sample.dir} for this run)`;
   }
   const data = {
     source: note === null ? "host" : "sample",
