@@ -5,6 +5,7 @@ import { Command, CommanderError, Option } from "commander";
 import { CrifsError, exitCodes } from "../errors.js";
 import { auditCommand } from "./commands/audit.js";
 import { containersCommand } from "./commands/containers.js";
+import { duCommand, imageFsInfoCommand } from "./commands/du.js";
 import { imagesCommand } from "./commands/images.js";
 import { infoCommand } from "./commands/info.js";
 import { inspectCommand } from "./commands/inspect.js";
@@ -50,9 +51,9 @@ function program(write: (s: string) => void): Command {
     .exitOverride()
     .configureOutput({ writeOut: write, writeErr: () => {} });
 
-  const withStores = (fn: (this: Command, g: GlobalOptions, ...args: string[]) => string) =>
-    function (this: Command, ...args: unknown[]) {
-      write(fn.call(this, globals(this), ...args.filter((a): a is string => typeof a === "string")));
+  const withStores = (fn: (this: Command, g: GlobalOptions, ...args: string[]) => string | Promise<string>) =>
+    async function (this: Command, ...args: unknown[]) {
+      write(await fn.call(this, globals(this), ...args.filter((a): a is string => typeof a === "string")));
     };
 
   p.command("audit")
@@ -91,6 +92,21 @@ function program(write: (s: string) => void): Command {
     .argument("<ref>", "container id or snapshot key")
     .description("the overlay mount rebuilt from metadata: lowerdir nearest parent first, upperdir, workdir")
     .action(withStores((g, ref) => mountsCommand(openStores(g), g, ref as string)));
+  p.command("du")
+    .description(
+      "every allocated byte under the root attributed: layers, writable layers, views, blobs, leaks, …",
+    )
+    .option("--no-cache", "walk committed layers again instead of using their cached scans")
+    .action(
+      withStores(function (this: Command, g) {
+        return duCommand(openStores(g), g, { cache: this.opts().cache !== false });
+      }),
+    );
+  p.command("imagefsinfo")
+    .description(
+      "CRI ImageFsInfo (used bytes, inodes, mountpoint) computed from disk (namespace k8s.io unless -n)",
+    )
+    .action(withStores((g) => imageFsInfoCommand(openStores(g), g)));
   return p;
 }
 

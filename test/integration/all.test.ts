@@ -16,6 +16,7 @@ import { after, afterEach, before, describe } from "node:test";
 import { type Bed, bedUnavailable, startBed } from "../bed/bed.js";
 import { bedSuite } from "./bed.suite.js";
 import { containerdSuite } from "./containerd.suite.js";
+import { duSuite } from "./du.suite.js";
 import { errorsSuite } from "./errors.suite.js";
 
 const unavailable = bedUnavailable();
@@ -61,5 +62,6 @@ describe("crifs against a live containerd bed", { skip: skip ? `no bed: ${unavai
   // one line per suite
   bedSuite(getBed);
   containerdSuite(getBed);
+  duSuite(getBed);
   errorsSuite(getBed);
 });

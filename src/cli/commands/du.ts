@@ -1,0 +1,74 @@
+// cli/commands/du.ts — `crifs du` and `crifs imagefsinfo`: where the disk went, every byte attributed, and
+// the numbers CRI's ImageFsInfo reports, computed from disk.
+
+import { computeDu, computeImageFsInfo, type DuReport } from "../../disk/du.js";
+import type { Store } from "../../model/store.js";
+import { humanBytes, render, renderTable } from "../render/format.js";
+import type { GlobalOptions } from "../stores.js";
+
+function duTable(r: DuReport): string {
+  const pct = (n: number) =>
+    r.total.allocatedBytes === 0 ? "0%" : `${((100 * n) / r.total.allocatedBytes).toFixed(1)}%`;
+  const out = [
+    `# ${r.root}: ${humanBytes(r.total.allocatedBytes)} allocated (${r.total.allocatedBytes} bytes), ${humanBytes(r.total.apparentBytes)} apparent, ${r.total.inodes} inodes`,
+    renderTable(
+      ["category", "allocated", "share", "apparent", "inodes"],
+      r.categories
+        .filter((c) => c.inodes !== 0)
+        .map((c) => [
+          c.category,
+          humanBytes(c.allocatedBytes),
+          pct(c.allocatedBytes),
+          humanBytes(c.apparentBytes),
+          String(c.inodes),
+        ]),
+    ),
+    renderTable(
+      ["namespace", "image", "layers", "allocated", "unique", "shared"],
+      r.images.map((i) => [
+        i.namespace,
+        i.names.join(", "),
+        String(i.layers),
+        humanBytes(i.allocatedBytes),
+        humanBytes(i.uniqueBytes),
+        humanBytes(i.sharedBytes),
+      ]),
+    ),
+    renderTable(
+      ["namespace", "container", "writable layer", "inodes"],
+      r.containers.map((c) => [c.namespace, c.id, humanBytes(c.allocatedBytes), String(c.inodes)]),
+    ),
+  ];
+  for (const e of r.errors) out.push(`warning: ${e.path}: ${e.message}`);
+  return `${out.join("\n")}\n`;
+}
+
+export async function duCommand(
+  stores: readonly Store[],
+  g: GlobalOptions,
+  options: { cache: boolean },
+): Promise<string> {
+  const reports: DuReport[] = [];
+  for (const s of stores) reports.push(await computeDu(s, options.cache ? {} : { cacheDir: null }));
+  const data = reports.length === 1 ? reports[0] : reports;
+  return render(g.output, data, { table: () => reports.map(duTable).join("\n") });
+}
+
+export async function imageFsInfoCommand(stores: readonly Store[], g: GlobalOptions): Promise<string> {
+  const infos: Awaited<ReturnType<typeof computeImageFsInfo>>[] = [];
+  for (const s of stores)
+    infos.push(await computeImageFsInfo(s, g.namespace === undefined ? {} : { namespace: g.namespace }));
+  const data = { imageFilesystems: infos };
+  return render(g.output, data, {
+    table: () =>
+      renderTable(
+        ["namespace", "mountpoint", "used", "inodes"],
+        infos.map((i) => [
+          i.namespace,
+          i.fsId.mountpoint,
+          `${i.usedBytes.value} (${humanBytes(i.usedBytes.value)})`,
+          String(i.inodesUsed.value),
+        ]),
+      ),
+  });
+}

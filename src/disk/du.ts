@@ -1,0 +1,282 @@
+// disk/du.ts — every allocated byte under a storage root, attributed to what holds it. One scan of the whole
+// root (scanTrees), split into trees so that each byte lands in exactly one category:
+//
+//   committed snapshot dirs   image-layers-shared   layers used by more than one image (distinct configs)
+//                             image-layers-unique   layers used by exactly one image
+//                             layers-unreferenced   committed layers no image uses
+//   active snapshot dirs      container-layers      a container's writable layer
+//                             active-snapshots      an active snapshot no container owns (ctr snapshots prepare)
+//   view snapshot dirs        views
+//   content/blobs             content-blobs
+//   content/ingest            ingest
+//   tmpmounts                 tmpmounts
+//   snapshot dirs no record   leaked                (incl. the snapshotter's new-* / rm-* temp dirs)
+//   metadata bolt files       metadata
+//   everything else           other                 (the root's own dirs, runtime v2 work dirs, …)
+//
+// Trees are scanned in that order, so a hard-linked inode belongs to the first tree reaching it and is
+// counted once (dev+ino), like du. Nested tree roots are not entered from the tree around them. The scan does
+// not cross into other file systems (a mounted rootfs is not walked), like du -x.
+
+import { lstatSync, readdirSync } from "node:fs";
+import { join } from "node:path";
+import { type ScanResult, scanTrees, type Tree, type Usage } from "../fs/walk.js";
+import type { Snapshot, Store } from "../model/store.js";
+import { readContainerdConfig } from "../runtimes/containerd/config.js";
+import { snapshotterLayout } from "../runtimes/containerd/load.js";
+
+export const categories = [
+  "image-layers-shared",
+  "image-layers-unique",
+  "layers-unreferenced",
+  "container-layers",
+  "active-snapshots",
+  "views",
+  "content-blobs",
+  "ingest",
+  "tmpmounts",
+  "leaked",
+  "metadata",
+  "other",
+] as const;
+export type Category = (typeof categories)[number];
+
+interface PlannedTree extends Tree {
+  readonly category: Category;
+  readonly snapshot?: Snapshot;
+}
+
+const zero = (): Usage => ({ allocatedBytes: 0, apparentBytes: 0, inodes: 0 });
+const add = (a: Usage, b: Usage) => {
+  a.allocatedBytes += b.allocatedBytes;
+  a.apparentBytes += b.apparentBytes;
+  a.inodes += b.inodes;
+};
+
+/** Images grouped by config digest (names that point to the same image content count as one). */
+function imageGroups(store: Store) {
+  const groups = new Map<
+    string,
+    { namespace: string; configDigest: string | null; names: string[]; keys: Set<string> }
+  >();
+  for (const i of store.images) {
+    const id = `${i.namespace}/${i.configDigest ?? i.digest}`;
+    const g = groups.get(id) ?? {
+      namespace: i.namespace,
+      configDigest: i.configDigest,
+      names: [],
+      keys: new Set<string>(),
+    };
+    g.names.push(i.name);
+    for (const k of i.snapshotKeys) g.keys.add(k);
+    groups.set(id, g);
+  }
+  return [...groups.values()];
+}
+
+/** The trees to scan, in attribution order. Pure but for listing the snapshotters' `snapshots/` dirs. */
+export function planDuTrees(store: Store): PlannedTree[] {
+  const root = store.location.root;
+  const groups = imageGroups(store);
+  const users = new Map<string, number>();
+  for (const g of groups)
+    for (const k of g.keys) users.set(`${g.namespace}/${k}`, (users.get(`${g.namespace}/${k}`) ?? 0) + 1);
+  const owned = new Set(store.containers.map((c) => `${c.namespace}/${c.snapshotter}/${c.snapshotKey}`));
+  const config = readContainerdConfig({ root, path: store.location.configPath ?? "/dev/null" });
+  // the whole snapshots/<id> dir (fs and work), not only the file tree
+  const snapshotDirOf = (s: Snapshot) => join(snapshotterLayout(config, s.snapshotter).snapshotsDir, s.id);
+  const trees: PlannedTree[] = [];
+  const byKind = (k: Snapshot["kind"]) => store.snapshots.filter((s) => s.kind === k);
+  for (const s of byKind("committed")) {
+    const n = users.get(`${s.namespace}/${s.key}`) ?? 0;
+    const category: Category =
+      n > 1 ? "image-layers-shared" : n === 1 ? "image-layers-unique" : "layers-unreferenced";
+    trees.push({
+      id: `snapshot:${s.namespace}/${s.snapshotter}/${s.key}`,
+      path: snapshotDirOf(s),
+      immutable: true,
+      category,
+      snapshot: s,
+    });
+  }
+  for (const s of byKind("active")) {
+    const category: Category = owned.has(`${s.namespace}/${s.snapshotter}/${s.key}`)
+      ? "container-layers"
+      : "active-snapshots";
+    trees.push({
+      id: `snapshot:${s.namespace}/${s.snapshotter}/${s.key}`,
+      path: snapshotDirOf(s),
+      category,
+      snapshot: s,
+    });
+  }
+  for (const s of byKind("view")) {
+    trees.push({
+      id: `snapshot:${s.namespace}/${s.snapshotter}/${s.key}`,
+      path: snapshotDirOf(s),
+      category: "views",
+      snapshot: s,
+    });
+  }
+  const contentRoot = store.settings.contentRoot ?? join(root, "io.containerd.content.v1.content");
+  trees.push({ id: "content-blobs", path: join(contentRoot, "blobs"), category: "content-blobs" });
+  trees.push({ id: "ingest", path: join(contentRoot, "ingest"), category: "ingest" });
+  trees.push({ id: "tmpmounts", path: join(root, "tmpmounts"), category: "tmpmounts" });
+  // snapshot dirs that no record names
+  const snapshotters = new Set(["overlayfs", ...store.snapshots.map((s) => s.snapshotter)]);
+  for (const sn of snapshotters) {
+    const layout = snapshotterLayout(config, sn);
+    const known = new Set(store.snapshots.filter((s) => s.snapshotter === sn).map((s) => s.id));
+    let names: string[] = [];
+    try {
+      names = readdirSync(layout.snapshotsDir);
+    } catch {
+      continue;
+    }
+    for (const name of names.sort()) {
+      if (!known.has(name))
+        trees.push({ id: `leaked:${sn}/${name}`, path: join(layout.snapshotsDir, name), category: "leaked" });
+    }
+  }
+  trees.push({ id: "metadata", path: join(root, "io.containerd.metadata.v1.bolt"), category: "metadata" });
+  trees.push({ id: "other", path: root, category: "other" });
+  return trees;
+}
+
+export interface DuReport {
+  readonly root: string;
+  readonly engine: string;
+  readonly total: Usage;
+  readonly categories: ({ category: Category } & Usage)[];
+  readonly images: {
+    namespace: string;
+    names: string[];
+    configDigest: string | null;
+    layers: number;
+    allocatedBytes: number;
+    uniqueBytes: number;
+    sharedBytes: number;
+  }[];
+  readonly containers: {
+    namespace: string;
+    id: string;
+    image: string;
+    snapshotKey: string;
+    allocatedBytes: number;
+    apparentBytes: number;
+    inodes: number;
+  }[];
+  readonly errors: readonly { path: string; message: string }[];
+  readonly cachedTrees: number;
+}
+
+/** Small metadata files inside other trees (the snapshotters' metadata.db) move from `other` to `metadata`. */
+function metadataFiles(store: Store): string[] {
+  const config = readContainerdConfig({
+    root: store.location.root,
+    path: store.location.configPath ?? "/dev/null",
+  });
+  const sns = new Set(["overlayfs", ...store.snapshots.map((s) => s.snapshotter)]);
+  return [...sns].map((sn) => snapshotterLayout(config, sn).metadataDb);
+}
+
+/** Attributes every allocated byte under the store's root. Cost: one full walk (committed layers cached). */
+export async function computeDu(store: Store, options: { cacheDir?: string | null } = {}): Promise<DuReport> {
+  const trees = planDuTrees(store);
+  const scan: ScanResult = await scanTrees(trees, {
+    oneFileSystem: true,
+    ...(options.cacheDir === undefined ? {} : { cacheDir: options.cacheDir }),
+  });
+  const byCategory = new Map<Category, Usage>(categories.map((c) => [c, zero()]));
+  const perTree = (id: string) => scan.perTree.get(id) ?? zero();
+  for (const t of trees) add(byCategory.get(t.category) as Usage, perTree(t.id));
+  for (const f of metadataFiles(store)) {
+    try {
+      const st = lstatSync(f);
+      if (st.nlink !== 1) continue;
+      const u = { allocatedBytes: st.blocks * 512, apparentBytes: st.size, inodes: 1 };
+      const other = byCategory.get("other") as Usage;
+      if (other.inodes < 1) continue;
+      add(byCategory.get("metadata") as Usage, u);
+      add(other, { allocatedBytes: -u.allocatedBytes, apparentBytes: -u.apparentBytes, inodes: -1 });
+    } catch {
+      // absent: nothing to move
+    }
+  }
+  const snapUsage = new Map(
+    trees
+      .filter((t) => t.snapshot)
+      .map((t) => [`${t.snapshot?.namespace}/${t.snapshot?.key}`, perTree(t.id)]),
+  );
+  const groups = imageGroups(store);
+  const users = new Map<string, number>();
+  for (const g of groups)
+    for (const k of g.keys) users.set(`${g.namespace}/${k}`, (users.get(`${g.namespace}/${k}`) ?? 0) + 1);
+  const images = groups.map((g) => {
+    let all = 0;
+    let unique = 0;
+    for (const k of g.keys) {
+      const u = snapUsage.get(`${g.namespace}/${k}`)?.allocatedBytes ?? 0;
+      all += u;
+      if ((users.get(`${g.namespace}/${k}`) ?? 0) === 1) unique += u;
+    }
+    return {
+      namespace: g.namespace,
+      names: g.names.sort(),
+      configDigest: g.configDigest,
+      layers: g.keys.size,
+      allocatedBytes: all,
+      uniqueBytes: unique,
+      sharedBytes: all - unique,
+    };
+  });
+  const containers = store.containers.map((c) => {
+    const u = snapUsage.get(`${c.namespace}/${c.snapshotKey}`) ?? zero();
+    return { namespace: c.namespace, id: c.id, image: c.image, snapshotKey: c.snapshotKey, ...u };
+  });
+  return {
+    root: store.location.root,
+    engine: scan.engine,
+    total: scan.total,
+    categories: categories.map((c) => ({ category: c, ...(byCategory.get(c) as Usage) })),
+    images,
+    containers,
+    errors: scan.errors.map((e) => ({ path: e.path, message: e.message })),
+    cachedTrees: scan.cachedTrees.length,
+  };
+}
+
+/** CRI ImageFsInfo computed from disk: the snapshotter's usage as containerd's CRI plugin sums it. */
+export async function computeImageFsInfo(store: Store, options: { namespace?: string } = {}) {
+  const ns = options.namespace ?? "k8s.io";
+  const config = readContainerdConfig({
+    root: store.location.root,
+    path: store.location.configPath ?? "/dev/null",
+  });
+  const sn = store.settings.snapshotter ?? "overlayfs";
+  const snaps = store.snapshots.filter((s) => s.namespace === ns && s.snapshotter === sn);
+  // committed: what the snapshotter recorded at commit; active/view: a walk of the dir (like the snapshotter)
+  const walked = snaps.filter((s) => s.kind !== "committed" || s.recordedSize === null);
+  const scan = await scanTrees(
+    walked.map((s) => ({ id: s.key, path: s.path })),
+    { cacheDir: null },
+  );
+  let usedBytes = 0;
+  let inodesUsed = 0;
+  for (const s of snaps) {
+    const u =
+      s.kind === "committed" && s.recordedSize !== null
+        ? { allocatedBytes: s.recordedSize.bytes, inodes: s.recordedSize.inodes }
+        : (scan.perTree.get(s.key) ?? zero());
+    usedBytes += u.allocatedBytes;
+    inodesUsed += u.inodes;
+  }
+  return {
+    timestamp: Date.now() * 1_000_000,
+    fsId: { mountpoint: snapshotterLayout(config, sn).home },
+    usedBytes: { value: usedBytes },
+    inodesUsed: { value: inodesUsed },
+    namespace: ns,
+    snapshots: snaps.length,
+  };
+}

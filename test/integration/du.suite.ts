@@ -1,0 +1,108 @@
+// test/integration/du.suite.ts — crifs du against GNU du on the real bed: the grand total equals
+// `du -s -B1 <root>` exactly, the categories add up to it, hard links count once, and a second run that
+// reads committed layers from the cache gives the same answer.
+
+import assert from "node:assert/strict";
+import { execFileSync } from "node:child_process";
+import { rmSync } from "node:fs";
+import { describe, test } from "node:test";
+import type { Bed } from "../bed/bed.js";
+import { crifs, json } from "./cli.js";
+
+interface Du {
+  total: { allocatedBytes: number; apparentBytes: number; inodes: number };
+  categories: { category: string; allocatedBytes: number; apparentBytes: number; inodes: number }[];
+  images: {
+    namespace: string;
+    names: string[];
+    uniqueBytes: number;
+    sharedBytes: number;
+    allocatedBytes: number;
+  }[];
+  containers: { namespace: string; id: string; allocatedBytes: number }[];
+  cachedTrees: number;
+}
+
+function gnuDu(args: string[], path: string): number {
+  return Number(execFileSync("du", [...args, path], { encoding: "utf8" }).split("\t")[0]);
+}
+
+export function duSuite(getBed: () => Bed) {
+  describe("crifs du and imagefsinfo", () => {
+    const flags = (bed: Bed) => [
+      "--runtime",
+      "containerd",
+      "--root",
+      bed.root,
+      "--state",
+      bed.state,
+      "--config",
+      bed.configPath,
+    ];
+
+    test("du's grand total equals du -s -B1 of the root, and its categories sum to the total", async () => {
+      const bed = getBed();
+      await bed.stopContainerd(); // a quiescent root, so both tools see the same tree
+      const r = json<Du>(crifs([...flags(bed), "du", "-o", "json"]));
+      assert.equal(r.total.allocatedBytes, gnuDu(["-s", "-B1"], bed.root));
+      assert.equal(r.total.inodes, gnuDu(["-s", "--inodes"], bed.root));
+      const sum = (k: "allocatedBytes" | "apparentBytes" | "inodes") =>
+        r.categories.reduce((a, c) => a + c[k], 0);
+      assert.equal(sum("allocatedBytes"), r.total.allocatedBytes);
+      assert.equal(sum("apparentBytes"), r.total.apparentBytes);
+      assert.equal(sum("inodes"), r.total.inodes);
+      const cat = new Map(r.categories.map((c) => [c.category, c]));
+      for (const c of ["image-layers-shared", "container-layers", "views", "content-blobs", "metadata"]) {
+        assert.ok((cat.get(c)?.allocatedBytes ?? 0) > 0, `${c} is empty`);
+      }
+      // the running container's writable layer is attributed to it
+      const running = r.containers.find((c) => c.id === bed.facts.containers.running);
+      assert.ok(running && running.allocatedBytes > 0);
+    });
+
+    test("du counts a hard-linked file once, across layers too", async () => {
+      const bed = getBed();
+      await bed.stopContainerd();
+      const before = json<Du>(crifs([...flags(bed), "du", "--no-cache", "-o", "json"]));
+      const layer = `${bed.snapshotsDir}/${bed.facts.snapshotDirs.defaultLayers.at(-1)}/fs`;
+      const upper = `${bed.snapshotsDir}/${bed.facts.snapshotDirs.created}/fs`;
+      execFileSync("ln", [`${layer}/bin/busybox`, `${upper}/busybox-hardlink`]);
+      try {
+        const after = json<Du>(crifs([...flags(bed), "du", "--no-cache", "-o", "json"]));
+        assert.equal(after.total.allocatedBytes, gnuDu(["-s", "-B1"], bed.root));
+        assert.equal(
+          after.total.allocatedBytes,
+          before.total.allocatedBytes,
+          "a hard link must not add bytes",
+        );
+        assert.equal(after.total.inodes, before.total.inodes);
+      } finally {
+        rmSync(`${upper}/busybox-hardlink`);
+      }
+    });
+
+    test("a second du reads committed layers from its cache and gives the same answer", async () => {
+      const bed = getBed();
+      await bed.stopContainerd();
+      const a = json<Du>(crifs([...flags(bed), "du", "-o", "json"]));
+      const b = json<Du>(crifs([...flags(bed), "du", "-o", "json"]));
+      assert.ok(b.cachedTrees > 0, "nothing came from the cache");
+      assert.deepEqual(b.total, a.total);
+      assert.deepEqual(b.categories, a.categories);
+    });
+
+    test("imagefsinfo reports the snapshotter's mountpoint and the k8s.io usage", () => {
+      const bed = getBed();
+      const r = json<{
+        imageFilesystems: {
+          fsId: { mountpoint: string };
+          usedBytes: { value: number };
+          inodesUsed: { value: number };
+        }[];
+      }>(crifs([...flags(bed), "imagefsinfo", "-o", "json"]));
+      const fs = r.imageFilesystems[0];
+      assert.equal(fs?.fsId.mountpoint, `${bed.root}/io.containerd.snapshotter.v1.overlayfs`);
+      assert.ok((fs?.usedBytes.value ?? 0) > 0 && (fs?.inodesUsed.value ?? 0) > 0);
+    });
+  });
+}
