@@ -40,7 +40,14 @@ fi
 # caller does not take it down behind the bed's back; it is stopped by its recorded pid only
 setsid containerd --config "$CTD_CONFIG" >> "$CTD/containerd.log" 2>&1 < /dev/null &
 echo $! > "$CTD_PIDFILE"
-if ! wait_for 20 ctr_ version; then
-  tail -n 20 "$CTD/containerd.log" >&2
-  exit 1
-fi
+# up = answering; a containerd that exits (bad config, socket in use) ends the wait at once
+is_up() { [ -S "$CSOCK" ] && ctr_ version; }
+deadline=$(($(date +%s) + 20))
+until is_up >/dev/null 2>&1; do
+  if ! ctd_is_running || [ "$(date +%s)" -ge "$deadline" ]; then
+    echo "bed: containerd did not come up; last lines of $CTD/containerd.log:" >&2
+    tail -n 20 "$CTD/containerd.log" >&2
+    exit 1
+  fi
+  sleep 0.1
+done

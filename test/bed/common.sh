@@ -70,10 +70,16 @@ require_bed() {
 # fact KEY VALUE: record what a script learnt; a later line for the same key wins
 fact() { printf '%s=%s\n' "$1" "$2" >> "$FACTS"; }
 
-# wait_for SECONDS CMD...: poll CMD every 0.1 s until it succeeds; fail after SECONDS
+# wait_for SECONDS CMD...: poll CMD every 0.1 s until it succeeds; fail after SECONDS of wall time
+# (a deadline, not a try count: one ctr call can itself take its 2 s connect timeout)
 wait_for() {
-  local n=$(($1 * 10)); shift
-  for _ in $(seq 1 "$n"); do "$@" >/dev/null 2>&1 && return 0; sleep 0.1; done
-  echo "bed: timed out waiting for: $*" >&2
-  return 1
+  local deadline=$(($(date +%s%N) + $1 * 1000000000))
+  shift
+  until "$@" >/dev/null 2>&1; do
+    if [ "$(date +%s%N)" -ge "$deadline" ]; then
+      echo "bed: timed out waiting for: $*" >&2
+      return 1
+    fi
+    sleep 0.1
+  done
 }
