@@ -5,7 +5,8 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 if [ ! -d node_modules ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then
-  npm ci --no-audit --no-fund --loglevel=error >&2
+  # not `npm ci`: the registry lacks other platforms' optional binaries that npm ci wants in the lock
+  npm install --no-save --no-audit --no-fund --loglevel=error >&2
 fi
 npm run -s build >&2
 exec bin/crifs audit "$@"

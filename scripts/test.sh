@@ -22,8 +22,10 @@ if [ "${CRIFS_SKIP_INTEGRATION:-}" != "1" ]; then
   fi
 fi
 
-echo "== npm ci"
-npm ci --no-audit --no-fund --loglevel=error
+echo "== npm install (from package-lock.json)"
+# not `npm ci`: the registry here lacks the other platforms' optional binaries (@biomejs/cli-win32-*, …)
+# that npm ci insists on finding in the lock; npm install takes the lock and skips them
+npm install --no-save --no-audit --no-fund --loglevel=error
 echo "== build (tsc, strict)"
 npm run -s build
 echo "== lint and format check (biome)"
