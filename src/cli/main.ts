@@ -5,12 +5,14 @@ import { Command, CommanderError, Option } from "commander";
 import { CrifsError, exitCodes } from "../errors.js";
 import { auditCommand } from "./commands/audit.js";
 import { containersCommand } from "./commands/containers.js";
+import { registerDoctor } from "./commands/doctor.js";
 import { duCommand, imageFsInfoCommand } from "./commands/du.js";
 import { imagesCommand } from "./commands/images.js";
 import { infoCommand } from "./commands/info.js";
 import { inspectCommand } from "./commands/inspect.js";
 import { mountsCommand } from "./commands/mounts.js";
 import { snapshotsCommand } from "./commands/snapshots.js";
+import { registerWhy } from "./commands/why.js";
 import { outputFormats, parseFormat } from "./render/format.js";
 import { type GlobalOptions, openStores } from "./stores.js";
 
@@ -30,7 +32,7 @@ function globals(cmd: Command): GlobalOptions {
   };
 }
 
-function program(write: (s: string) => void): Command {
+function program(write: (s: string) => void, setStatus: (code: number) => void = () => {}): Command {
   const p = new Command("crifs")
     .description("show, check and mend the storage of containerd, CRI-O/Podman and Docker")
     .version(VERSION)
@@ -107,6 +109,8 @@ function program(write: (s: string) => void): Command {
       "CRI ImageFsInfo (used bytes, inodes, mountpoint) computed from disk (namespace k8s.io unless -n)",
     )
     .action(withStores((g) => imageFsInfoCommand(openStores(g), g)));
+  registerDoctor(p, { write, globals, setStatus });
+  registerWhy(p, { write, globals });
   return p;
 }
 
@@ -137,10 +141,13 @@ export async function run(argv: readonly string[]): Promise<number> {
   const write = (s: string) => {
     out.push(s);
   };
+  let status = 0; // raised by commands that report through their exit code (doctor)
   try {
-    await program(write).parseAsync([...argv], { from: "user" });
+    await program(write, (code) => {
+      status = Math.max(status, code);
+    }).parseAsync([...argv], { from: "user" });
     process.stdout.write(out.join(""));
-    return 0;
+    return status;
   } catch (err) {
     process.stdout.write(out.join(""));
     if (err instanceof CommanderError) {

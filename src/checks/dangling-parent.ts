@@ -1,0 +1,66 @@
+// checks/dangling-parent.ts — parent links that lead nowhere: a parent key that names no snapshot (its
+// record was lost), or a chain of parents that comes back to itself. containerd then refuses to remove the
+// child ("parent snapshot … does not exist") and its GC cannot remove the parent ("cannot remove snapshot
+// with child"); mounting the child is impossible.
+
+import { MAX_CHAIN_LENGTH, SnapshotIndex, snapshotRef } from "../model/chain.js";
+import type { Snapshot } from "../model/store.js";
+import type { Check, Finding } from "./check.js";
+import { isInFlight, snapshotDirOf } from "./check.js";
+
+/** The keys around a parent cycle starting at `s`, or null when `s` is not on one. */
+function cycleFrom(index: SnapshotIndex, s: Snapshot): string[] | null {
+  const start = snapshotRef(s);
+  const keys = [s.key];
+  let cur: Snapshot | undefined = s;
+  for (let i = 0; i <= MAX_CHAIN_LENGTH && cur?.parent != null; i++) {
+    cur = index.get(cur.namespace, cur.snapshotter, cur.parent);
+    if (cur === undefined) return null;
+    keys.push(cur.key);
+    if (snapshotRef(cur) === start) return keys;
+  }
+  return null;
+}
+
+/** Parent keys that name no snapshot, and parent cycles. Cost: metadata only. */
+export const danglingParent: Check = {
+  id: "dangling-parent",
+  needs: ["metadata"],
+  summary: "a snapshot whose parent key names no snapshot, or whose parents form a cycle",
+  run(input) {
+    const out: Finding[] = [];
+    const store = input.store;
+    if (store === null) return out;
+    const index = new SnapshotIndex(store.snapshots);
+    for (const s of store.snapshots) {
+      if (s.parent === null || isInFlight(input, s.createdAt, s.updatedAt)) continue;
+      const subject = `snapshot ${s.namespace}/${s.snapshotter}/${s.key}`;
+      if (index.get(s.namespace, s.snapshotter, s.parent) === undefined) {
+        out.push({
+          check: "dangling-parent",
+          severity: "error",
+          subject,
+          path: snapshotDirOf(input, s),
+          bytes: 0,
+          message: `${s.kind} snapshot "${s.key}" in namespace "${s.namespace}" names parent "${s.parent}", which is not in metadata: it cannot be mounted or removed`,
+          remedy:
+            "with containerd stopped, remove the child's record and dir (or restore the parent's record from a backup of meta.db); then let GC collect what the parent held",
+        });
+        continue;
+      }
+      const cycle = cycleFrom(index, s);
+      if (cycle !== null) {
+        out.push({
+          check: "dangling-parent",
+          severity: "error",
+          subject,
+          path: snapshotDirOf(input, s),
+          bytes: 0,
+          message: `snapshot "${s.key}" in namespace "${s.namespace}" is on a parent cycle: ${cycle.join(" → ")}`,
+          remedy: "with containerd stopped, remove the records on the cycle; nothing can mount them",
+        });
+      }
+    }
+    return out;
+  },
+};

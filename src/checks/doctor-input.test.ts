@@ -1,0 +1,119 @@
+import assert from "node:assert/strict";
+import { mkdirSync, mkdtempSync, symlinkSync, utimesSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { test } from "node:test";
+import { gatherDoctorInput, isInside } from "./doctor-input.js";
+
+/** A small containerd-like root built at test time. */
+function tree() {
+  const dir = mkdtempSync(join(tmpdir(), "crifs-doctor-input-"));
+  const root = join(dir, "root");
+  const sn = join(root, "io.containerd.snapshotter.v1.overlayfs", "snapshots");
+  const content = join(root, "io.containerd.content.v1.content");
+  for (const d of ["1/fs", "1/work", "9999", "new-42/fs"]) mkdirSync(join(sn, d), { recursive: true });
+  mkdirSync(join(content, "blobs", "sha256"), { recursive: true });
+  writeFileSync(join(content, "blobs", "sha256", "ab"), "hello");
+  const ing = join(content, "ingest", "cafe");
+  mkdirSync(ing, { recursive: true });
+  writeFileSync(join(ing, "ref"), "default/1/partial");
+  writeFileSync(join(ing, "total"), "5000");
+  writeFileSync(join(ing, "startedat"), "2026-01-01T00:00:00Z");
+  writeFileSync(join(ing, "updatedat"), "2026-01-01T00:00:01Z");
+  writeFileSync(join(ing, "data"), Buffer.alloc(3000));
+  mkdirSync(join(root, "tmpmounts", "containerd-mount1"), { recursive: true });
+  mkdirSync(join(root, "tmpmounts", "containerd-mount2"), { recursive: true });
+  const old = new Date("2025-01-01T00:00:00Z");
+  utimesSync(join(sn, "9999"), old, old);
+  const mountinfo = join(dir, "mountinfo");
+  writeFileSync(
+    mountinfo,
+    [
+      `100 1 0:50 / ${join(root, "tmpmounts", "containerd-mount2")} rw - overlay overlay rw,lowerdir=${join(sn, "1", "fs")}`,
+      `101 1 0:51 / /run/c1/rootfs rw - overlay overlay rw,lowerdir=${join(sn, "1", "fs")},upperdir=${join(sn, "7", "fs")},workdir=${join(sn, "7", "work")}`,
+      "102 1 8:1 / /data rw - ext4 /dev/sda1 rw",
+      "",
+    ].join("\n"),
+  );
+  return { dir, root, sn, content, mountinfo };
+}
+
+test("gathers snapshot dirs (with new-*), blob files, ingests, tmpmounts and overlay mounts", async () => {
+  const t = tree();
+  const input = await gatherDoctorInput(
+    {
+      root: t.root,
+      contentRoot: t.content,
+      store: null,
+      metadataProblems: [],
+      snapshotters: [
+        {
+          name: "overlayfs",
+          snapshotsDir: t.sn,
+          records: [{ backendKey: "default/1/x", id: "1", kind: "committed" }],
+        },
+      ],
+    },
+    { mountinfoPath: t.mountinfo, now: 1, graceMs: 0 },
+  );
+  const sn = input.snapshotters[0];
+  assert.deepEqual(sn?.dirs.map((d) => `${d.name} ${d.hasFs}`).sort(), [
+    "1 true",
+    "9999 false",
+    "new-42 true",
+  ]);
+  assert.equal(sn?.dirs.find((d) => d.name === "9999")?.mtimeMs, Date.parse("2025-01-01T00:00:00Z"));
+  assert.deepEqual(
+    input.blobFiles.map((b) => `${b.digest} ${b.size}`),
+    ["sha256:ab 5"],
+  );
+  const ing = input.ingestDirs[0];
+  assert.deepEqual(
+    [ing?.ref, ing?.total, ing?.dataSize, ing?.updatedAt],
+    ["default/1/partial", 5000, 3000, "2026-01-01T00:00:01Z"],
+  );
+  assert.ok((ing?.allocatedBytes ?? 0) >= 4096);
+  assert.deepEqual(input.tmpmounts.map((m) => `${m.name} ${m.isMountPoint}`).sort(), [
+    "containerd-mount1 false",
+    "containerd-mount2 true",
+  ]);
+  assert.deepEqual(
+    input.overlayMounts.map((m) => `${m.mountPoint} ${m.upperdir ?? "-"}`),
+    [`${join(t.root, "tmpmounts", "containerd-mount2")} -`, `/run/c1/rootfs ${join(t.sn, "7", "fs")}`],
+  );
+  assert.equal(input.rootFact.isSymlink, false);
+  assert.deepEqual(input.readErrors, []);
+  assert.equal(input.blobHashes, null);
+});
+
+test("a relative root symlink is seen as such, and --verify hashes every blob", async () => {
+  const t = tree();
+  const link = join(t.dir, "link");
+  symlinkSync("root", link);
+  const input = await gatherDoctorInput(
+    { root: link, contentRoot: t.content, store: null, metadataProblems: [], snapshotters: [] },
+    { mountinfoPath: t.mountinfo, verify: true },
+  );
+  assert.deepEqual(
+    [input.rootFact.isSymlink, input.rootFact.linkTarget, input.rootFact.resolved],
+    [true, "root", t.root],
+  );
+  assert.equal(
+    input.blobHashes?.get(join(t.content, "blobs", "sha256", "ab")),
+    "sha256:2cf24dba5fb0a30e26e83b2ac5b9e29e1b161e5c1fa7425e73043362938b9824",
+  );
+});
+
+test("missing dirs list as empty: a fresh root has no ingest or tmpmounts dir", async () => {
+  const dir = mkdtempSync(join(tmpdir(), "crifs-doctor-empty-"));
+  const input = await gatherDoctorInput(
+    { root: dir, contentRoot: join(dir, "content"), store: null, metadataProblems: [], snapshotters: [] },
+    { mountinfoPath: "/proc/self/mountinfo" },
+  );
+  assert.deepEqual([input.blobFiles, input.ingestDirs, input.tmpmounts, input.readErrors], [[], [], [], []]);
+});
+
+test("isInside compares whole path components", () => {
+  assert.equal(isInside("/a/snapshots", "/a/snapshots/1/fs"), true);
+  assert.equal(isInside("/a/snapshots", "/a/snapshots2/1"), false);
+});

@@ -1,0 +1,37 @@
+// checks/index.ts — every doctor check, in the order doctor runs and reports them. A plain array: adding a
+// check is one import and one line here.
+
+import { blobDigestMismatch } from "./blob-digest-mismatch.js";
+import type { Check } from "./check.js";
+import { danglingParent } from "./dangling-parent.js";
+import { metadataCorrupt } from "./metadata-corrupt.js";
+import { missingBlob } from "./missing-blob.js";
+import { missingSnapshotDir } from "./missing-snapshot-dir.js";
+import { orphanSnapshotDir } from "./orphan-snapshot-dir.js";
+import { rootLinkUnsafe } from "./root-link-unsafe.js";
+import { staleIngest } from "./stale-ingest.js";
+import { staleMount } from "./stale-mount.js";
+import { tmpmountLeftover } from "./tmpmount-leftover.js";
+import { unreadablePath } from "./unreadable-path.js";
+import { unreferencedBlob } from "./unreferenced-blob.js";
+import { unreferencedSnapshot } from "./unreferenced-snapshot.js";
+
+export const checks: readonly Check[] = [
+  metadataCorrupt,
+  unreadablePath,
+  rootLinkUnsafe,
+  missingSnapshotDir,
+  danglingParent,
+  orphanSnapshotDir,
+  unreferencedSnapshot,
+  missingBlob,
+  unreferencedBlob,
+  blobDigestMismatch,
+  staleIngest,
+  tmpmountLeftover,
+  staleMount,
+];
+
+export function checkById(id: string): Check | undefined {
+  return checks.find((c) => c.id === id);
+}

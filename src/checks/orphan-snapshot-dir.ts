@@ -1,0 +1,42 @@
+// checks/orphan-snapshot-dir.ts — snapshot dirs that no metadata names: leaked space. A dir counts as named
+// when meta.db's snapshots or the snapshotter's own database give its id (a record only the snapshotter
+// still has is a different fault: see dangling-parent). new-* dirs are interrupted prepares, rm-* dirs
+// interrupted removals; containerd's next GC pass in that snapshotter removes all of them.
+
+import type { Check, Finding } from "./check.js";
+import { isInFlight } from "./check.js";
+
+/** Snapshot dirs that no metadata record names. Cost: metadata + one readdir per snapshotter. */
+export const orphanSnapshotDir: Check = {
+  id: "orphan-snapshot-dir",
+  needs: ["metadata", "dirs", "walk"],
+  summary: "a dir under snapshots/ that no snapshot record names (incl. new-*/rm-* temp dirs)",
+  run(input) {
+    const out: Finding[] = [];
+    for (const sn of input.snapshotters) {
+      const named = new Set(sn.records.map((r) => r.id));
+      for (const s of input.store?.snapshots ?? []) if (s.snapshotter === sn.name) named.add(s.id);
+      for (const d of sn.dirs) {
+        if (named.has(d.name) || isInFlight(input, d.mtimeMs, d.ctimeMs)) continue;
+        const temp = d.name.startsWith("new-")
+          ? "an interrupted prepare"
+          : d.name.startsWith("rm-")
+            ? "an interrupted removal"
+            : null;
+        out.push({
+          check: "orphan-snapshot-dir",
+          severity: d.name.startsWith("new-") ? "info" : "warning",
+          subject: `${sn.name} dir ${d.name}`,
+          path: d.path,
+          bytes: null,
+          message:
+            `${d.isDir ? "directory" : "file"} ${d.name} is not named by any snapshot in metadata` +
+            (temp === null ? "" : ` (left by ${temp})`),
+          remedy:
+            "nothing can reach it: remove it (containerd removes it too at its next GC pass in this snapshotter)",
+        });
+      }
+    }
+    return out;
+  },
+};

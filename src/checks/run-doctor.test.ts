@@ -1,0 +1,96 @@
+import assert from "node:assert/strict";
+import { execFileSync } from "node:child_process";
+import { mkdirSync, mkdtempSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { test } from "node:test";
+import type { Check } from "./check.js";
+import type { DoctorInput } from "./doctor-input.js";
+import { checks } from "./index.js";
+import { doctorExitCode, runDoctor } from "./run-doctor.js";
+import { scenario } from "./testing.js";
+
+/** A read that returns the given inputs in turn. */
+function reads(...inputs: DoctorInput[]): () => Promise<DoctorInput> {
+  let i = 0;
+  return async () => inputs[Math.min(i++, inputs.length - 1)] as DoctorInput;
+}
+
+test("only findings both reads agree on are reported (a dir created or removed in between is not)", async () => {
+  const first = scenario().orphanDir("gone-by-second").orphanDir("steady").input();
+  const second = scenario().orphanDir("steady").orphanDir("new-since-first").input();
+  const r = await runDoctor({ read: reads(first, second), checks, mode: "quick", pauseMs: 0 });
+  assert.deepEqual(
+    r.findings.map((f) => f.subject),
+    ["overlayfs dir steady"],
+  );
+  assert.equal(r.findings[0]?.bytes, null, "--quick leaves walked bytes unmeasured");
+  assert.equal(doctorExitCode(r.summary), 1);
+});
+
+test("with unreadable metadata only metadata-corrupt and the disk-only checks run, and doctor exits 2", async () => {
+  const input = scenario()
+    .orphanDir("9999")
+    .tmpmount("containerd-mount1")
+    .corruptMetadata("/r/meta.db", "bad")
+    .input();
+  const r = await runDoctor({ read: reads(input), checks, mode: "quick", pauseMs: 0 });
+  assert.deepEqual(
+    r.findings.map((f) => f.check),
+    ["metadata-corrupt", "tmpmount-leftover"],
+  );
+  assert.ok(r.summary.checksSkipped.some((s) => s.id === "orphan-snapshot-dir"));
+  assert.ok(!r.summary.checksRun.includes("orphan-snapshot-dir"));
+  assert.equal(doctorExitCode(r.summary), 2);
+});
+
+test("a clean store gives no findings and exit 0; infos alone still exit 0", async () => {
+  const clean = scenario().image("default", "bb", "sha256:a").blob("default", "sha256:a").input();
+  const r = await runDoctor({ read: reads(clean), checks, pauseMs: 0 });
+  assert.deepEqual(r.findings, []);
+  assert.equal(doctorExitCode(r.summary), 0);
+  const info = await runDoctor({
+    read: reads(scenario().orphanDir("new-1").input()),
+    checks,
+    mode: "quick",
+    pauseMs: 0,
+  });
+  assert.deepEqual([info.summary.infos, doctorExitCode(info.summary)], [1, 0]);
+});
+
+test("a check that throws becomes an error finding and the others still run", async () => {
+  const broken: Check = {
+    id: "broken",
+    needs: [],
+    summary: "",
+    run() {
+      throw new Error("boom");
+    },
+  };
+  const r = await runDoctor({
+    read: reads(scenario().tmpmount("x").input()),
+    checks: [broken, ...checks],
+    mode: "quick",
+    pauseMs: 0,
+  });
+  assert.deepEqual(
+    r.findings.map((f) => `${f.severity} ${f.check}`),
+    ["error broken", "warning tmpmount-leftover"],
+  );
+});
+
+test("the default mode measures walked findings like du -s -B1, and sums them", async () => {
+  const dir = mkdtempSync(join(tmpdir(), "crifs-doctor-"));
+  const a = join(dir, "a");
+  mkdirSync(join(a, "fs"), { recursive: true });
+  writeFileSync(join(a, "fs", "f"), Buffer.alloc(10_000, 1));
+  const base = scenario().orphanDir("a").input();
+  const input: DoctorInput = {
+    ...base,
+    snapshotters: base.snapshotters.map((s) => ({ ...s, dirs: s.dirs.map((d) => ({ ...d, path: a })) })),
+  };
+  const r = await runDoctor({ read: reads(input), checks, pauseMs: 0 });
+  const du = Number(execFileSync("du", ["-s", "-B1", a], { encoding: "utf8" }).split("\t")[0]);
+  assert.equal(r.findings[0]?.bytes, du);
+  assert.equal(r.summary.bytesReclaimable, du);
+});

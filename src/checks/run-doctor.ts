@@ -1,0 +1,174 @@
+// checks/run-doctor.ts — runs the checks the way doctor promises never to raise a false alarm on a store in
+// use: read the store and its disk facts, run the checks, read everything again after a pause, run them
+// again, and report only the findings both reads agree on (an object created or removed in between is
+// gone from one of them). Then, unless --quick, one du-style walk over the findings' paths fills their
+// bytes (hard links counted once across all of them).
+//
+//   read ─▶ checks ─▶ findings A ┐
+//   pause                        ├─▶ B ∩ A (by check, subject, path) ─▶ walk for bytes ─▶ sorted report
+//   read ─▶ checks ─▶ findings B ┘
+
+import { scanTrees } from "../fs/walk.js";
+import type { Check, Finding } from "./check.js";
+import { findingKey, severityRank } from "./check.js";
+import type { DoctorInput } from "./doctor-input.js";
+
+export type DoctorMode = "quick" | "default" | "verify";
+
+export interface SkippedCheck {
+  readonly id: string;
+  readonly reason: string;
+}
+
+export interface DoctorSummary {
+  readonly errors: number;
+  readonly warnings: number;
+  readonly infos: number;
+  /** Sum of the findings' bytes (null ones count 0). */
+  readonly bytesReclaimable: number;
+  readonly checksRun: readonly string[];
+  readonly checksSkipped: readonly SkippedCheck[];
+}
+
+export interface DoctorReport {
+  readonly findings: readonly Finding[];
+  readonly summary: DoctorSummary;
+}
+
+export interface RunDoctorOptions {
+  /** Gathers one complete input (store + disk facts); called twice. */
+  readonly read: () => Promise<DoctorInput>;
+  /** The checks to run, in report order. */
+  readonly checks: readonly Check[];
+  /** quick: no walks; verify: also the checks that read all content. Default "default". */
+  readonly mode?: DoctorMode;
+  /** Pause between the two reads, in ms. Default 200. */
+  readonly pauseMs?: number;
+}
+
+/** Which of `checks` run on `input` in `mode`, and why the others do not. */
+export function planChecks(
+  checks: readonly Check[],
+  input: DoctorInput,
+  mode: DoctorMode,
+): { run: Check[]; skipped: SkippedCheck[] } {
+  const run: Check[] = [];
+  const skipped: SkippedCheck[] = [];
+  for (const c of checks) {
+    if (c.needs.includes("verify") && mode !== "verify")
+      skipped.push({ id: c.id, reason: "reads all content: only with --verify" });
+    else if (c.needs.includes("metadata") && input.store === null)
+      skipped.push({ id: c.id, reason: "the metadata could not be read (see metadata-corrupt)" });
+    else run.push(c);
+  }
+  return { run, skipped };
+}
+
+/** Runs every check on one input; a check that throws becomes an error finding, the others go on. */
+export function runChecks(checks: readonly Check[], input: DoctorInput): Finding[] {
+  const out: Finding[] = [];
+  for (const c of checks) {
+    try {
+      out.push(...c.run(input));
+    } catch (err) {
+      out.push({
+        check: c.id,
+        severity: "error",
+        subject: `check ${c.id}`,
+        path: input.root,
+        bytes: 0,
+        message: `the check failed: ${(err as Error).message}`,
+        remedy: "rerun with --debug and report it; the other checks ran",
+      });
+    }
+  }
+  return out;
+}
+
+/** Findings of `second` that `first` has too (same check, subject and path). */
+export function intersectFindings(first: readonly Finding[], second: readonly Finding[]): Finding[] {
+  const keys = new Set(first.map(findingKey));
+  const seen = new Set<string>();
+  return second.filter((f) => {
+    const k = findingKey(f);
+    if (!keys.has(k) || seen.has(k)) return false;
+    seen.add(k);
+    return true;
+  });
+}
+
+export function summarize(
+  findings: readonly Finding[],
+  checksRun: readonly string[],
+  checksSkipped: readonly SkippedCheck[],
+): DoctorSummary {
+  return {
+    errors: findings.filter((f) => f.severity === "error").length,
+    warnings: findings.filter((f) => f.severity === "warning").length,
+    infos: findings.filter((f) => f.severity === "info").length,
+    bytesReclaimable: findings.reduce((n, f) => n + (f.bytes ?? 0), 0),
+    checksRun,
+    checksSkipped,
+  };
+}
+
+/** doctor's exit code: 2 with errors, 1 with warnings, else 0. */
+export function doctorExitCode(s: DoctorSummary): number {
+  return s.errors > 0 ? 2 : s.warnings > 0 ? 1 : 0;
+}
+
+/** Fills null `bytes` of walk-needing findings with du -s -B1 -x of their path. Cost: a walk of each. */
+async function measure(findings: readonly Finding[], checks: readonly Check[]): Promise<Finding[]> {
+  const walked = new Set(checks.filter((c) => c.needs.includes("walk")).map((c) => c.id));
+  const paths = [
+    ...new Set(findings.filter((f) => f.bytes === null && walked.has(f.check)).map((f) => f.path)),
+  ];
+  if (paths.length === 0) return [...findings];
+  const scan = await scanTrees(
+    paths.map((p) => ({ id: p, path: p })),
+    { cacheDir: null, oneFileSystem: true },
+  );
+  return findings.map((f) =>
+    f.bytes === null && walked.has(f.check)
+      ? { ...f, bytes: scan.perTree.get(f.path)?.allocatedBytes ?? 0 }
+      : f,
+  );
+}
+
+/** Runs doctor: two reads, the findings both agree on, sizes, sorted worst first. */
+export async function runDoctor(options: RunDoctorOptions): Promise<DoctorReport> {
+  const mode = options.mode ?? "default";
+  const first = await options.read();
+  const plan1 = planChecks(options.checks, first, mode);
+  const a = runChecks(plan1.run, first);
+  await new Promise((done) => setTimeout(done, options.pauseMs ?? 200));
+  const second = await options.read();
+  const plan2 = planChecks(options.checks, second, mode);
+  // a check runs only when both reads allowed it (metadata readable both times)
+  const ran = new Set(plan1.run.map((c) => c.id));
+  const run = plan2.run.filter((c) => ran.has(c.id));
+  const skipped = [
+    ...plan2.skipped,
+    ...plan2.run
+      .filter((c) => !ran.has(c.id))
+      .map((c) => ({ id: c.id, reason: "the metadata could not be read in the first read" })),
+  ];
+  let findings = intersectFindings(a, runChecks(run, second));
+  if (mode !== "quick") findings = await measure(findings, run);
+  const order = new Map(options.checks.map((c, i) => [c.id, i]));
+  findings.sort(
+    (x, y) =>
+      severityRank[x.severity] - severityRank[y.severity] ||
+      (order.get(x.check) ?? 0) - (order.get(y.check) ?? 0) ||
+      (x.path < y.path ? -1 : x.path > y.path ? 1 : 0) ||
+      (x.subject < y.subject ? -1 : x.subject > y.subject ? 1 : 0),
+  );
+  return {
+    findings,
+    summary: summarize(
+      findings,
+      run.map((c) => c.id),
+      skipped,
+    ),
+  };
+}

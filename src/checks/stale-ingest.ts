@@ -1,0 +1,76 @@
+// checks/stale-ingest.ts — content writes that were abandoned: an ingest dir (content/ingest/<sha256 of the
+// backend ref>) or ingest record whose expireat has passed, that nothing has written to for longer than the
+// grace period, or that has no record at all. `ctr content active` lists them; containerd's GC removes an
+// expired record and its dir at its next pass, and a dir without a record after its next content removal.
+
+import { createHash } from "node:crypto";
+import { join } from "node:path";
+import type { Ingest } from "../model/store.js";
+import type { Check, Finding } from "./check.js";
+
+function sha256(s: string): string {
+  return createHash("sha256").update(s).digest("hex");
+}
+
+function ms(t: string | null): number {
+  const v = t === null ? Number.NaN : Date.parse(t);
+  return Number.isNaN(v) ? 0 : v;
+}
+
+/** Abandoned ingests. Cost: metadata + one readdir of ingest/ and a few small reads per ingest. */
+export const staleIngest: Check = {
+  id: "stale-ingest",
+  needs: ["metadata", "dirs"],
+  summary:
+    "an ingest (partial content write) that expired, has no record, or was not written to for the grace period",
+  run(input) {
+    const out: Finding[] = [];
+    const store = input.store;
+    if (store === null) return out;
+    const byDir = new Map<string, Ingest>();
+    for (const i of store.ingests) byDir.set(sha256(i.runtimeKey), i);
+    const seen = new Set<Ingest>();
+    for (const d of input.ingestDirs) {
+      const rec = byDir.get(d.name) ?? store.ingests.find((i) => d.ref !== null && i.runtimeKey === d.ref);
+      if (rec !== undefined) seen.add(rec);
+      const last = Math.max(ms(d.updatedAt), d.mtimeMs);
+      const idle = input.now - last;
+      const expired = rec?.expiresAt != null && ms(rec.expiresAt) < input.now;
+      if (!expired && idle < input.graceMs) continue;
+      const what = d.ref ?? d.name;
+      const progress =
+        d.dataSize === null ? "" : ` (${d.dataSize}${d.total === null ? "" : ` of ${d.total}`} bytes)`;
+      const why =
+        rec === undefined
+          ? "has no ingest record in any namespace"
+          : expired
+            ? `expired at ${rec.expiresAt}`
+            : `has not been written to for ${Math.round(idle / 1000)} s`;
+      out.push({
+        check: "stale-ingest",
+        severity: "warning",
+        subject: rec === undefined ? `ingest dir ${d.name}` : `ingest ${rec.namespace}/${rec.ref}`,
+        path: d.path,
+        bytes: d.allocatedBytes,
+        message: `ingest ${what}${progress} ${why}`,
+        remedy:
+          rec === undefined
+            ? "nothing can resume it: remove the dir"
+            : `ctr -n ${rec.namespace} content rm ${rec.ref}, or resume the download; containerd removes it when it expires`,
+      });
+    }
+    for (const i of store.ingests) {
+      if (seen.has(i) || i.expiresAt === null || ms(i.expiresAt) >= input.now) continue;
+      out.push({
+        check: "stale-ingest",
+        severity: "warning",
+        subject: `ingest ${i.namespace}/${i.ref}`,
+        path: join(input.contentRoot, "ingest", sha256(i.runtimeKey)),
+        bytes: 0,
+        message: `ingest record ${i.runtimeKey} expired at ${i.expiresAt} and has no data dir`,
+        remedy: `ctr -n ${i.namespace} content rm ${i.ref} (containerd's next GC pass removes it too)`,
+      });
+    }
+    return out;
+  },
+};

@@ -1,0 +1,229 @@
+// cli/commands/doctor.ts — `crifs doctor`: runs the checks of src/checks on every store the global flags name
+// and reports the findings both of two reads agree on. Exit code: 0 clean (infos only), 1 warnings, 2 errors.
+// A bolt file that does not decode is a finding (metadata-corrupt), not a crash.
+//
+// doctor always reads every namespace (an orphan dir or an unreferenced blob is only orphaned with respect to
+// all of them); -n is ignored here.
+
+import { existsSync } from "node:fs";
+import { join } from "node:path";
+import { type Command, Option } from "commander";
+import type { Check, Finding } from "../../checks/check.js";
+import {
+  DEFAULT_GRACE_MS,
+  gatherDoctorInput,
+  type MetadataRead,
+  type ReadProblem,
+  type SnapshotterRecord,
+} from "../../checks/doctor-input.js";
+import { checks as allChecks } from "../../checks/index.js";
+import {
+  type DoctorMode,
+  type DoctorReport,
+  doctorExitCode,
+  runDoctor,
+  summarize,
+} from "../../checks/run-doctor.js";
+import { CrifsError } from "../../errors.js";
+import { openBolt } from "../../formats/bbolt/index.js";
+import type { Store } from "../../model/store.js";
+import { readContainerdConfig } from "../../runtimes/containerd/config.js";
+import { loadContainerd, snapshotterLayout } from "../../runtimes/containerd/load.js";
+import { readSnapshotterDb } from "../../runtimes/containerd/snapshotter-db.js";
+import { adapterFor, adapters } from "../../runtimes/index.js";
+import { humanBytes, render, renderTable } from "../render/format.js";
+import type { GlobalOptions } from "../stores.js";
+
+export interface DoctorFlags {
+  /** Check ids to run (default: all). */
+  readonly checks?: readonly string[];
+  readonly mode?: DoctorMode;
+  /** Seconds an object may be old and still count as in flight. Default 60. */
+  readonly graceSeconds?: number;
+}
+
+/** Reads a containerd store's metadata for doctor: the model, or why it cannot be read. */
+export function readContainerdMetadata(g: GlobalOptions): MetadataRead {
+  const config = readContainerdConfig({ path: g.config, root: g.root, state: g.state });
+  const problems: ReadProblem[] = [];
+  let store: Store | null = null;
+  const corrupt = (err: unknown, path: string): void => {
+    if (!(err instanceof CrifsError) || err.code !== "corrupt") throw err;
+    problems.push({ path: err.path ?? path, message: err.message });
+  };
+  try {
+    store = loadContainerd({ root: g.root, state: g.state, config: g.config });
+  } catch (err) {
+    corrupt(err, join(config.root, "io.containerd.metadata.v1.bolt", "meta.db"));
+  }
+  const names = new Set(["overlayfs", ...(store?.snapshots.map((s) => s.snapshotter) ?? [])]);
+  const snapshotters: { name: string; snapshotsDir: string; records: SnapshotterRecord[] }[] = [];
+  for (const name of names) {
+    const layout = snapshotterLayout(config, name);
+    let records: SnapshotterRecord[] = [];
+    if (existsSync(layout.metadataDb)) {
+      try {
+        records = [...readSnapshotterDb(openBolt(layout.metadataDb)).snapshots.values()].map((r) => ({
+          backendKey: r.backendKey,
+          id: r.id,
+          kind: r.kind,
+        }));
+      } catch (err) {
+        if (!problems.some((p) => p.path === layout.metadataDb)) corrupt(err, layout.metadataDb);
+      }
+    }
+    snapshotters.push({ name, snapshotsDir: layout.snapshotsDir, records });
+  }
+  return {
+    root: config.root,
+    contentRoot: config.contentRoot,
+    // with any bolt file unreadable, the metadata checks would only guess
+    store: problems.length > 0 ? null : store,
+    metadataProblems: problems,
+    snapshotters,
+  };
+}
+
+function selectChecks(ids: readonly string[] | undefined): Check[] {
+  if (ids === undefined || ids.length === 0) return [...allChecks];
+  const unknown = ids.filter((id) => !allChecks.some((c) => c.id === id));
+  if (unknown.length > 0) {
+    throw new CrifsError("usage", `unknown check ${unknown.map((u) => `"${u}"`).join(", ")}`, {
+      remedy: `use one of ${allChecks.map((c) => c.id).join(", ")}`,
+    });
+  }
+  return allChecks.filter((c) => ids.includes(c.id));
+}
+
+function runtimesToCheck(g: GlobalOptions): string[] {
+  if (g.runtime !== undefined) {
+    if (adapterFor(g.runtime) === undefined)
+      throw new CrifsError("usage", `unknown runtime "${g.runtime}"`, {
+        remedy: `use one of ${adapters.map((a) => a.id).join(", ")}`,
+      });
+    return [g.runtime];
+  }
+  const opts = { root: g.root, state: g.state, config: g.config };
+  const found = adapters.filter((a) => a.detect(opts)).map((a) => a.id);
+  if (found.length === 0) {
+    throw new CrifsError(
+      "not-found",
+      `no container runtime store found in ${g.root ?? adapters.map((a) => a.defaultRoot).join(", ")}`,
+      {
+        remedy: "pass --runtime and --root for a store elsewhere",
+      },
+    );
+  }
+  return found;
+}
+
+/** Runs doctor over the stores the flags name. Cost: metadata and dir listings twice, then walks (not --quick). */
+export async function doctorReport(g: GlobalOptions, flags: DoctorFlags = {}): Promise<DoctorReport> {
+  const selected = selectChecks(flags.checks);
+  const graceMs = flags.graceSeconds === undefined ? DEFAULT_GRACE_MS : flags.graceSeconds * 1000;
+  const mode = flags.mode ?? "default";
+  const reports: DoctorReport[] = [];
+  for (const runtime of runtimesToCheck(g)) {
+    if (runtime !== "containerd")
+      throw new CrifsError("unsupported", `doctor cannot check ${runtime} stores yet`, {
+        remedy: "pass --runtime containerd",
+      });
+    reports.push(
+      await runDoctor({
+        checks: selected,
+        mode,
+        read: () => gatherDoctorInput(readContainerdMetadata(g), { graceMs, verify: mode === "verify" }),
+      }),
+    );
+  }
+  if (reports.length === 1 && reports[0] !== undefined) return reports[0];
+  const findings: Finding[] = reports.flatMap((r) => r.findings);
+  const run = [...new Set(reports.flatMap((r) => r.summary.checksRun))];
+  return {
+    findings,
+    summary: summarize(
+      findings,
+      run,
+      reports.flatMap((r) => r.summary.checksSkipped),
+    ),
+  };
+}
+
+function doctorTable(r: DoctorReport): string {
+  const s = r.summary;
+  const head =
+    r.findings.length === 0
+      ? "no problems found"
+      : renderTable(
+          ["severity", "check", "path", "bytes", "remedy"],
+          r.findings.map((f) => [
+            f.severity,
+            f.check,
+            f.path,
+            f.bytes === null ? "-" : humanBytes(f.bytes),
+            f.remedy,
+          ]),
+        ).trimEnd();
+  const skipped = s.checksSkipped.map((c) => `\nskipped ${c.id}: ${c.reason}`).join("");
+  return (
+    `${head}\n${s.errors} error(s), ${s.warnings} warning(s), ${s.infos} info(s); ` +
+    `${humanBytes(s.bytesReclaimable)} reclaimable; ${s.checksRun.length} checks run${skipped}\n`
+  );
+}
+
+/** `crifs doctor`: the rendered report and the exit code. JSON contract: docs/json.md#doctor. */
+export async function doctorCommand(
+  g: GlobalOptions,
+  flags: DoctorFlags = {},
+): Promise<{ text: string; exitCode: number }> {
+  const r = await doctorReport(g, flags);
+  const data = { findings: r.findings, summary: r.summary };
+  return {
+    text: render(g.output, data, { table: () => doctorTable(r) }),
+    exitCode: doctorExitCode(r.summary),
+  };
+}
+
+/** Parses --grace: a whole number of seconds, 0 or more. */
+export function parseGrace(v: string): number {
+  if (!/^\d+$/.test(v)) {
+    throw new CrifsError("usage", `invalid --grace "${v}": expected whole seconds`, {
+      remedy: "e.g. --grace 60 (0: no grace)",
+    });
+  }
+  return Number(v);
+}
+
+/** What main.ts lends a command that reports through its exit code. */
+export interface CommandIo {
+  readonly write: (s: string) => void;
+  readonly globals: (cmd: Command) => GlobalOptions;
+  /** Raises the process's exit code (doctor: 1 warnings, 2 errors); the highest call wins. */
+  readonly setStatus: (code: number) => void;
+}
+
+/** Adds `crifs doctor` to the program. */
+export function registerDoctor(p: Command, io: CommandIo): void {
+  p.command("doctor")
+    .description(
+      "check the store: orphan and missing dirs, dangling parents, unreferenced snapshots and blobs, …",
+    )
+    .option("--check <id...>", `only these checks (${allChecks.map((c) => c.id).join(", ")})`)
+    .addOption(
+      new Option("--quick", "metadata and dir listings only: no size walks (bytes are null)").conflicts(
+        "verify",
+      ),
+    )
+    .option("--verify", "also re-hash every blob against its digest (reads all content)")
+    .option("--grace <seconds>", "objects younger than this are taken as in flight", "60")
+    .action(async function (this: Command) {
+      const o = this.opts() as { check?: string[]; quick?: boolean; verify?: boolean; grace: string };
+      const r = await doctorCommand(io.globals(this), {
+        ...(o.check === undefined ? {} : { checks: o.check.flatMap((c) => c.split(",")) }),
+        mode: o.quick === true ? "quick" : o.verify === true ? "verify" : "default",
+        graceSeconds: parseGrace(o.grace),
+      });
+      io.write(r.text);
+      io.setStatus(r.exitCode);
+    });
+}
