@@ -1,0 +1,173 @@
+// links/link-report.ts — everything `crifs links` reports for a set of containers, each layer read once:
+//
+//   containers ──► layer stacks (planMount order) ──► distinct layer dirs (image layers are shared)
+//   distinct layer dirs ──► scanTrees({collectSymlinks}) once ──► symlinks per layer
+//   per container: findBrokenLinks(view, symlinks per layer)     no walk of the merged tree
+//   distinct layer dirs ──► readLayerFiles ──► cross-layer hard links, duplicates   (unless brokenOnly)
+//
+// A container whose layers cannot be put together (no snapshot, broken chain, missing dir) is listed in
+// `skipped` with the reason, and the others go on.
+
+import { type ScanOptions, scanTrees } from "../fs/walk.js";
+import { SnapshotIndex } from "../model/chain.js";
+import type { Container, Snapshot, Store } from "../model/store.js";
+import { type BrokenLink, findBrokenLinks, type LayerSymlink, type LinkIntoMount } from "./broken-links.js";
+import { type ContainerView, containerView } from "./container-view.js";
+import { readLayerFiles } from "./layer-files.js";
+import {
+  type DuplicateGroup,
+  findCrossLayerHardLinks,
+  findDuplicateFiles,
+  type HardLinkGroup,
+  type LayerInventory,
+} from "./shared-files.js";
+
+/** One container looked at. */
+export interface LinkReportContainer {
+  readonly namespace: string;
+  readonly id: string;
+  /** Its layers, top first: {index, key, id, path}. */
+  readonly layers: {
+    readonly index: number;
+    readonly key: string;
+    readonly id: string;
+    readonly path: string;
+  }[];
+  /** Symlinks its merged tree shows. */
+  readonly symlinks: number;
+  /** Broken ones among them. */
+  readonly broken: number;
+  /** Destinations of its spec's mounts: what the running container sees over the image. */
+  readonly mountPoints: readonly string[];
+}
+
+export interface LinkReport {
+  readonly containers: LinkReportContainer[];
+  /** Containers left out, and why. */
+  readonly skipped: { readonly namespace: string; readonly container: string; readonly reason: string }[];
+  /** Sorted by namespace, container, path. */
+  readonly brokenLinks: BrokenLink[];
+  /** Links that lie in or lead into a runtime mount (/proc, /run…): not judged. Sorted like brokenLinks. */
+  readonly linksIntoMounts: LinkIntoMount[];
+  /** False with brokenOnly: hardLinkGroups and duplicates were not looked for. */
+  readonly sharedFilesChecked: boolean;
+  readonly hardLinkGroups: HardLinkGroup[];
+  readonly duplicates: DuplicateGroup[];
+  /** Sum of the duplicates' savableBytes. */
+  readonly savableBytes: number;
+  /** What could not be read (the walks went on). Sorted by path. */
+  readonly errors: { readonly path: string; readonly message: string }[];
+}
+
+/** Options of readLinkReport. */
+export interface LinkReportOptions {
+  /** Only broken symlinks: skip the per-file walk and the hashing. Default false. */
+  brokenOnly?: boolean;
+  /** Passed to scanTrees (cache dir, threads). Default: scanTrees's defaults. */
+  scan?: Pick<ScanOptions, "cacheDir" | "threads">;
+  /** Whether a host path exists (lstat); tests replace it. Default: lstat on this host. */
+  hostHas?: (hostPath: string) => boolean;
+}
+
+function compareText(a: string, b: string): number {
+  return a < b ? -1 : a > b ? 1 : 0;
+}
+
+/**
+ * Broken symlinks, cross-layer hard links and duplicate files of `targets`' merged roots. Cost: one symlink
+ * scan of every distinct layer (committed layers may come from scanTrees's cache), one lookup + resolve per
+ * visible link per container; without brokenOnly also an lstat of every file of every distinct layer and
+ * one read of each file whose size another layer also has.
+ */
+export async function readLinkReport(
+  targets: readonly { readonly store: Store; readonly container: Container }[],
+  options: LinkReportOptions = {},
+): Promise<LinkReport> {
+  const indexes = new Map<Store, SnapshotIndex>();
+  const views: ContainerView[] = [];
+  const skipped: LinkReport["skipped"] = [];
+  for (const { store, container } of targets) {
+    let index = indexes.get(store);
+    if (index === undefined) {
+      index = new SnapshotIndex(store.snapshots);
+      indexes.set(store, index);
+    }
+    try {
+      views.push(containerView(store, container, { index }));
+    } catch (err) {
+      skipped.push({
+        namespace: container.namespace,
+        container: container.id,
+        reason: err instanceof Error ? err.message : String(err),
+      });
+    }
+  }
+
+  // image layers are shared by many containers: each dir once
+  const layers = new Map<string, Snapshot>();
+  for (const v of views) for (const s of v.snapshots) layers.set(s.path, s);
+  const scan = await scanTrees(
+    [...layers.values()].map((s) => ({ id: s.path, path: s.path, immutable: s.kind === "committed" })),
+    { ...options.scan, collectSymlinks: true, usage: false },
+  );
+  const symlinks = new Map<string, LayerSymlink[]>();
+  for (const l of scan.symlinks) {
+    const list = symlinks.get(l.tree);
+    if (list === undefined) symlinks.set(l.tree, [{ rel: l.rel, target: l.target }]);
+    else list.push({ rel: l.rel, target: l.target });
+  }
+  const errors: LinkReport["errors"][number][] = [...scan.errors];
+
+  const containers: LinkReportContainer[] = [];
+  const brokenLinks: BrokenLink[] = [];
+  const linksIntoMounts: LinkIntoMount[] = [];
+  for (const v of views) {
+    const found = findBrokenLinks(
+      v,
+      symlinks,
+      options.hostHas === undefined ? {} : { hostHas: options.hostHas },
+    );
+    brokenLinks.push(...found.broken);
+    linksIntoMounts.push(...found.intoMounts);
+    containers.push({
+      namespace: v.container.namespace,
+      id: v.container.id,
+      layers: v.snapshots.map((s, index) => ({ index, key: s.key, id: s.id, path: s.path })),
+      symlinks: found.visible,
+      broken: found.broken.length,
+      mountPoints: v.mountPoints,
+    });
+  }
+  brokenLinks.sort(
+    (a, b) =>
+      compareText(a.namespace, b.namespace) ||
+      compareText(a.container, b.container) ||
+      compareText(a.path, b.path),
+  );
+
+  let hardLinkGroups: HardLinkGroup[] = [];
+  let duplicates: DuplicateGroup[] = [];
+  if (options.brokenOnly !== true) {
+    const inventories: LayerInventory[] = [...layers.values()].map((layer) => {
+      const r = readLayerFiles(layer.path);
+      errors.push(...r.errors);
+      return { layer, files: r.files };
+    });
+    hardLinkGroups = findCrossLayerHardLinks(inventories);
+    const dups = findDuplicateFiles(inventories);
+    duplicates = dups.groups;
+    errors.push(...dups.errors);
+  }
+
+  return {
+    containers,
+    skipped,
+    brokenLinks,
+    linksIntoMounts,
+    sharedFilesChecked: options.brokenOnly !== true,
+    hardLinkGroups,
+    duplicates,
+    savableBytes: duplicates.reduce((n, d) => n + d.savableBytes, 0),
+    errors: errors.sort((a, b) => compareText(a.path, b.path)),
+  };
+}

@@ -1,0 +1,130 @@
+// shared-files.test.ts — hard links that span layers and identical files in different layers, in temp
+// layer dirs: what is grouped, what is hashed (only sizes two layers share, each inode once), and the bytes
+// sharing would save; readLayerFiles against `find -type f`.
+// Needs root only for the whiteout in the walk test; CRIFS_SKIP_ROOT=1 skips that one.
+
+import assert from "node:assert/strict";
+import { execFileSync } from "node:child_process";
+import { writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { after, test } from "node:test";
+import { readLayerFiles } from "./layer-files.js";
+import {
+  findCrossLayerHardLinks,
+  findDuplicateFiles,
+  type LayerInventory,
+  type LayerSnapshot,
+  sha256File,
+} from "./shared-files.js";
+import { type TempStore, tempStore } from "./testing.js";
+
+const isRoot = process.getuid?.() === 0;
+const temps: TempStore[] = [];
+after(() => {
+  for (const t of temps) t.remove();
+});
+
+function fresh(): TempStore {
+  const t = tempStore();
+  temps.push(t);
+  return t;
+}
+
+function inventories(t: TempStore): LayerInventory[] {
+  return t.store().snapshots.map((s) => {
+    const layer: LayerSnapshot = s;
+    return { layer, files: readLayerFiles(s.path).files };
+  });
+}
+
+test("readLayerFiles lists the regular files find -type f lists, with their inode facts", {
+  skip: !isRoot && process.env.CRIFS_SKIP_ROOT === "1",
+}, () => {
+  const t = fresh();
+  const dir = t.layer("a", null, ["f x/1 one", "f x/y/2 two", "l x/link 1", "w x/gone", "d empty"]);
+  writeFileSync(join(dir, "x", "sparse"), "");
+  execFileSync("truncate", ["-s", "1M", join(dir, "x", "sparse")]);
+  const { files, errors } = readLayerFiles(dir);
+  assert.deepEqual(errors, []);
+  const find = execFileSync("find", [dir, "-type", "f", "-printf", "/%P %s %n %b\n"], { encoding: "utf8" })
+    .trim()
+    .split("\n")
+    .sort();
+  assert.deepEqual(
+    files.map((f) => `${f.rel} ${f.size} ${f.nlink} ${f.allocated / 512}`),
+    find,
+  );
+});
+
+test("an inode named in two layers is a cross-layer hard-link group; one named twice in one layer is not", {
+  skip: !isRoot && process.env.CRIFS_SKIP_ROOT === "1",
+}, () => {
+  const t = fresh();
+  const a = t.layer("a", null, ["f shared contents", "f local x"]);
+  execFileSync("ln", [join(a, "local"), join(a, "local2")]);
+  const b = t.layer("b", "a", [`h lib/shared ${join(a, "shared")}`]);
+  const groups = findCrossLayerHardLinks(inventories(t));
+  assert.equal(groups.length, 1);
+  const g = groups[0];
+  assert.deepEqual(
+    g?.names.map((n) => `${n.key} ${n.path}`),
+    ["a /shared", "b /lib/shared"],
+  );
+  assert.equal(g?.nlink, 2);
+  assert.equal(g?.size, 8);
+  assert.equal(g?.names[1]?.hostPath, join(b, "lib/shared"));
+});
+
+test("identical files in different layers form one group; only shared sizes are hashed, each inode once", () => {
+  const t = fresh();
+  const a = t.layer("a", null, ["f bin/tool same-bytes", "f only-a unique-size-here", "f empty-a"]);
+  t.layer("b", "a", ["f usr/bin/tool same-bytes", "f diff same-bytez", "f empty-b"]);
+  t.layer("c", "b", [`h tool-link ${join(a, "bin/tool")}`, "f other-ns same-bytes"]);
+  const hashed: string[] = [];
+  const { groups, errors } = findDuplicateFiles(inventories(t), {
+    hash: (p) => {
+      hashed.push(p.slice(t.dir.length));
+      return sha256File(p);
+    },
+  });
+  assert.deepEqual(errors, []);
+  // 10-byte files: bin/tool (+ its hard link in c, hashed once), usr/bin/tool, diff, other-ns
+  assert.deepEqual(hashed.sort(), [
+    "/snapshots/1/fs/bin/tool",
+    "/snapshots/2/fs/diff",
+    "/snapshots/2/fs/usr/bin/tool",
+    "/snapshots/3/fs/other-ns",
+  ]);
+  assert.equal(groups.length, 1);
+  const g = groups[0];
+  assert.equal(g?.copies, 3);
+  assert.equal(g?.size, 10);
+  assert.deepEqual(
+    g?.names.map((n) => `${n.key} ${n.path}`),
+    ["a /bin/tool", "b /usr/bin/tool", "c /other-ns", "c /tool-link"],
+  );
+  // three inodes, each one allocated block (4 KiB on the usual file systems): two could go
+  const blocks = readLayerFiles(a).files.find((f) => f.rel === "/bin/tool")?.allocated ?? -1;
+  assert.equal(g?.savableBytes, 2 * blocks);
+  assert.match(g?.sha256 ?? "", /^[0-9a-f]{64}$/);
+});
+
+test("a file that cannot be hashed is an error in the result, and the rest is still grouped", () => {
+  const t = fresh();
+  t.layer("a", null, ["f x 12345", "f y abcde"]);
+  t.layer("b", "a", ["f x 12345", "f y abcde"]);
+  const { groups, errors } = findDuplicateFiles(inventories(t), {
+    hash: (p) => {
+      if (p.endsWith("/2/fs/y")) throw Object.assign(new Error("denied"), { code: "EACCES" });
+      return sha256File(p);
+    },
+  });
+  assert.deepEqual(
+    errors.map((e) => e.message),
+    ["cannot read: permission denied"],
+  );
+  assert.deepEqual(
+    groups.map((g) => g.names.map((n) => n.path).join(",")),
+    ["/x,/x"],
+  );
+});

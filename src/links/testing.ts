@@ -1,0 +1,116 @@
+// links/testing.ts — temp stores for the links unit tests: real layer dirs built at test time, one line per
+// entry, and the Store model that names them. Not used outside tests.
+//
+//   const t = tempStore();
+//   t.layer("base", null, ["f etc/passwd root", "l data/abs /etc/passwd"]);
+//   t.layer("c1", "base", ["w data/abs"], "active");
+//   t.container("c1", { mounts: ["/proc"] });
+//   const store = t.store();
+
+import { execFileSync } from "node:child_process";
+import { linkSync, mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
+import { dirname, join } from "node:path";
+import type { Container, Snapshot, SnapshotKind, Store } from "../model/store.js";
+
+/**
+ * Fills a layer dir from lines: "d path", "f path contents…", "l path target", "w path" (whiteout),
+ * "h path existing" (hard link to `existing`, a host path), "o path" (dir with trusted.overlay.opaque=y).
+ */
+export function fillLayer(layer: string, lines: readonly string[]): void {
+  mkdirSync(layer, { recursive: true });
+  for (const line of lines) {
+    const [type, path = "", ...rest] = line.split(" ");
+    const host = join(layer, path);
+    mkdirSync(dirname(host), { recursive: true });
+    if (type === "d") mkdirSync(host, { recursive: true });
+    else if (type === "f") writeFileSync(host, rest.join(" "));
+    else if (type === "l") symlinkSync(rest.join(" "), host);
+    else if (type === "w") execFileSync("mknod", [host, "c", "0", "0"]);
+    else if (type === "h") linkSync(rest.join(" "), host);
+    else if (type === "o") {
+      mkdirSync(host, { recursive: true });
+      execFileSync("setfattr", ["-n", "trusted.overlay.opaque", "-v", "y", host]);
+    } else throw new Error(`bad line ${line}`);
+  }
+}
+
+export interface TempStore {
+  /** The temp dir everything lives in. */
+  readonly dir: string;
+  /** Adds a snapshot whose fs dir holds `lines`; returns its dir. Dir ids count up from 1. */
+  layer(
+    key: string,
+    parent: string | null,
+    lines: readonly string[],
+    kind?: SnapshotKind,
+    namespace?: string,
+  ): string;
+  /** Adds a container on snapshot `key` (its own key by default), with OCI spec mounts at `mounts`. */
+  container(id: string, options?: { key?: string; mounts?: readonly string[]; namespace?: string }): void;
+  store(): Store;
+  /** Removes the temp dir. */
+  remove(): void;
+}
+
+/** A store in a fresh temp dir under /var/tmp (a real disk: tmpfs may lack trusted xattrs). */
+export function tempStore(): TempStore {
+  const dir = mkdtempSync("/var/tmp/crifs-links-");
+  const snapshots: Snapshot[] = [];
+  const containers: Container[] = [];
+  return {
+    dir,
+    layer(key, parent, lines, kind = "committed", namespace = "default") {
+      const id = String(snapshots.length + 1);
+      const path = join(dir, "snapshots", id, "fs");
+      fillLayer(path, lines);
+      snapshots.push({
+        namespace,
+        snapshotter: "overlayfs",
+        key,
+        parent,
+        kind,
+        id,
+        path,
+        workPath: kind === "active" ? join(dir, "snapshots", id, "work") : null,
+        createdAt: null,
+        updatedAt: null,
+        labels: {},
+        recordedSize: null,
+        runtimeKey: `${namespace}/${id}/${key}`,
+      });
+      return path;
+    },
+    container(id, options = {}) {
+      containers.push({
+        namespace: options.namespace ?? "default",
+        id,
+        image: "",
+        snapshotter: "overlayfs",
+        snapshotKey: options.key ?? id,
+        runtime: "io.containerd.runc.v2",
+        createdAt: null,
+        updatedAt: null,
+        labels: {},
+        spec: { mounts: (options.mounts ?? []).map((destination) => ({ destination, type: "tmpfs" })) },
+        task: null,
+      });
+    },
+    store() {
+      return {
+        location: { runtime: "containerd", root: dir, state: null, configPath: null },
+        settings: {},
+        namespaces: [],
+        images: [],
+        snapshots: [...snapshots],
+        containers: [...containers],
+        blobs: [],
+        leases: [],
+        ingests: [],
+        anomalies: [],
+      };
+    },
+    remove() {
+      rmSync(dir, { recursive: true, force: true });
+    },
+  };
+}
