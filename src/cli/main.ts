@@ -7,9 +7,11 @@ import { auditCommand } from "./commands/audit.js";
 import { containersCommand } from "./commands/containers.js";
 import { registerDoctor } from "./commands/doctor.js";
 import { duCommand, imageFsInfoCommand } from "./commands/du.js";
+import { registerFsCommand } from "./commands/fs.js";
 import { imagesCommand } from "./commands/images.js";
 import { infoCommand } from "./commands/info.js";
 import { inspectCommand } from "./commands/inspect.js";
+import { registerLinksCommand } from "./commands/links.js";
 import { mountsCommand } from "./commands/mounts.js";
 import { snapshotsCommand } from "./commands/snapshots.js";
 import { registerWhy } from "./commands/why.js";
@@ -94,6 +96,8 @@ function program(write: (s: string) => void, setStatus: (code: number) => void =
     .argument("<ref>", "container id or snapshot key")
     .description("the overlay mount rebuilt from metadata: lowerdir nearest parent first, upperdir, workdir")
     .action(withStores((g, ref) => mountsCommand(openStores(g), g, ref as string)));
+  registerFsCommand(p, { write, globals });
+  registerLinksCommand(p, { write, globals });
   p.command("du")
     .description(
       "every allocated byte under the root attributed: layers, writable layers, views, blobs, leaks, …",

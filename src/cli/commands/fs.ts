@@ -1,0 +1,275 @@
+// cli/commands/fs.ts — `crifs fs <container> ls|stat|cat|find [PATH]`: the container's merged root read
+// straight from its snapshot dirs, nothing mounted. Paths are container paths; symlinks resolve inside the
+// container root (never on the host); whiteouts and opaque dirs hide what they hide, so `cat` of a deleted
+// file fails as it would in the container. Each entry names the layer that provides it.
+
+import type { Stats } from "node:fs";
+import { Argument, type Command } from "commander";
+import { CrifsError, errnoWords } from "../../errors.js";
+import type { OverlayEntry } from "../../fs/overlay-view.js";
+import { type ContainerView, containerView } from "../../links/container-view.js";
+import type { Store } from "../../model/store.js";
+import { render, renderTable } from "../render/format.js";
+import { resolveRef } from "../resolve-ref.js";
+import { openStores } from "../stores.js";
+import type { RegisterIo } from "./links.js";
+
+export const fsActions = ["ls", "stat", "cat", "find"] as const;
+export type FsAction = (typeof fsActions)[number];
+
+/** The layer an entry comes from. */
+export interface FsLayer {
+  /** 0 = top (the container's own snapshot). */
+  readonly index: number;
+  readonly key: string;
+  readonly id: string;
+  /** The container's own writable snapshot, not an image layer. */
+  readonly isUpper: boolean;
+}
+
+/** One entry of the merged tree (JSON contract: docs/json.md#fs). */
+export interface FsEntry {
+  readonly path: string;
+  readonly kind: "file" | "dir" | "symlink" | "char-device" | "block-device" | "fifo" | "socket";
+  /** As `ls -l` prints it: "drwxr-xr-x". */
+  readonly mode: string;
+  readonly uid: number;
+  readonly gid: number;
+  readonly size: number;
+  readonly nlink: number;
+  readonly mtime: string;
+  /** The symlink's target as stored, else null. */
+  readonly target: string | null;
+  readonly layer: FsLayer;
+  /** The host file behind the entry (in its layer dir). */
+  readonly hostPath: string;
+}
+
+function kindOf(st: Stats): FsEntry["kind"] {
+  if (st.isFile()) return "file";
+  if (st.isDirectory()) return "dir";
+  if (st.isSymbolicLink()) return "symlink";
+  if (st.isCharacterDevice()) return "char-device";
+  if (st.isBlockDevice()) return "block-device";
+  if (st.isFIFO()) return "fifo";
+  return "socket";
+}
+
+/** `ls -l`'s mode column for lstat output. Pure. */
+export function modeString(st: Stats): string {
+  const type = {
+    file: "-",
+    dir: "d",
+    symlink: "l",
+    "char-device": "c",
+    "block-device": "b",
+    fifo: "p",
+    socket: "s",
+  }[kindOf(st)];
+  const m = st.mode;
+  const bit = (mask: number, c: string) => (m & mask ? c : "-");
+  const special = (exec: number, sp: number, on: string, off: string) =>
+    m & sp ? (m & exec ? on : off) : m & exec ? "x" : "-";
+  return (
+    type +
+    bit(0o400, "r") +
+    bit(0o200, "w") +
+    special(0o100, 0o4000, "s", "S") +
+    bit(0o40, "r") +
+    bit(0o20, "w") +
+    special(0o10, 0o2000, "s", "S") +
+    bit(0o4, "r") +
+    bit(0o2, "w") +
+    special(0o1, 0o1000, "t", "T")
+  );
+}
+
+function layerOf(view: ContainerView, index: number): FsLayer {
+  const s = view.snapshots[index];
+  return { index, key: s?.key ?? "", id: s?.id ?? "", isUpper: view.isUpper(index) };
+}
+
+function fsEntry(view: ContainerView, e: OverlayEntry): FsEntry {
+  const st = e.stats;
+  return {
+    path: e.path,
+    kind: kindOf(st),
+    mode: modeString(st),
+    uid: st.uid,
+    gid: st.gid,
+    size: st.size,
+    nlink: st.nlink,
+    mtime: st.mtime.toISOString(),
+    target: e.kind === "symlink" ? view.readLinkTarget(e) : null,
+    layer: layerOf(view, e.layerIndex),
+    hostPath: e.hostPath,
+  };
+}
+
+function where(view: ContainerView): string {
+  return `container ${view.container.namespace}/${view.container.id}`;
+}
+
+/** Resolves `path` in the view or throws the error the container's kernel would give, in one line. */
+function resolveOrThrow(view: ContainerView, path: string, followLast: boolean, verb: string): OverlayEntry {
+  const r = view.resolve(path, { followLast });
+  if (r.ok) return r.entry;
+  const at = r.at === path ? "" : ` (at ${JSON.stringify(r.at)})`;
+  throw new CrifsError(
+    "not-found",
+    `cannot ${verb} ${JSON.stringify(path)} in ${where(view)}: ${errnoWords(r.error)}${at}`,
+  );
+}
+
+/** `ls -la PATH`: a dir's entries, or the entry itself (a symlink is not followed unless PATH ends in "/"). */
+export function fsList(view: ContainerView, path: string): FsEntry[] {
+  const entry = resolveOrThrow(view, path, false, "access");
+  if (entry.kind !== "dir") return [fsEntry(view, entry)];
+  const out: FsEntry[] = [];
+  for (const d of view.readdir(entry.path)) {
+    const child = view.lookupChild(entry, d.name);
+    if (child !== null) out.push(fsEntry(view, child)); // null: removed since listed
+  }
+  return out;
+}
+
+/** `stat PATH` (the link itself), plus its merged layers and where it resolves inside the container. */
+export function fsStat(view: ContainerView, path: string) {
+  const entry = resolveOrThrow(view, path, false, "stat");
+  const r = view.resolve(path);
+  return {
+    ...fsEntry(view, entry),
+    ino: entry.stats.ino,
+    dev: entry.stats.dev,
+    mergedLayers: entry.mergedLayers.map((i) => layerOf(view, i)),
+    resolved: r.ok
+      ? {
+          ok: true as const,
+          path: r.path,
+          kind: kindOf(r.entry.stats),
+          layer: layerOf(view, r.entry.layerIndex),
+          hostPath: r.entry.hostPath,
+          hops: r.hops,
+        }
+      : { ok: false as const, error: r.error, at: r.at, hops: r.hops },
+  };
+}
+
+/** `cat PATH`: the bytes of the regular file PATH resolves to inside the container. */
+export function fsRead(view: ContainerView, path: string): Buffer {
+  const entry = resolveOrThrow(view, path, true, "read");
+  if (entry.kind === "dir") {
+    throw new CrifsError("usage", `cannot read ${JSON.stringify(path)} in ${where(view)}: is a directory`);
+  }
+  if (entry.kind !== "file") {
+    throw new CrifsError(
+      "unsupported",
+      `cannot read ${JSON.stringify(path)} in ${where(view)}: not a regular file`,
+    );
+  }
+  return view.readFile(entry.path);
+}
+
+/** `find PATH`: PATH and every entry below it, depth first, names sorted; symlinks are listed, not followed. */
+export function fsFind(view: ContainerView, path: string): FsEntry[] {
+  const start = resolveOrThrow(view, path, false, "find");
+  const top = start.path;
+  const prefix = top === "/" ? "/" : `${top}/`;
+  const out: FsEntry[] = [];
+  view.walk((e) => {
+    if (e.path === top || e.path.startsWith(prefix)) {
+      out.push(fsEntry(view, e));
+      return undefined;
+    }
+    // above the start: descend only along the way to it
+    return e.path === "/" || top.startsWith(`${e.path}/`) ? undefined : "skip";
+  });
+  return out;
+}
+
+function listTable(entries: readonly FsEntry[]): string {
+  return renderTable(
+    ["mode", "uid", "gid", "size", "mtime", "layer", "name"],
+    entries.map((e) => [
+      e.mode,
+      String(e.uid),
+      String(e.gid),
+      String(e.size),
+      e.mtime.slice(0, 19).replace("T", " "),
+      `${e.layer.id}${e.layer.isUpper ? " (upper)" : ""}`,
+      e.target === null ? e.path : `${e.path} -> ${e.target}`,
+    ]),
+  );
+}
+
+function statTable(s: ReturnType<typeof fsStat>): string {
+  const layer = (l: FsLayer) => `${l.index} (dir ${l.id}${l.isUpper ? ", upper" : ""}, key ${l.key})`;
+  const lines = [
+    `  path: ${s.path}${s.target === null ? "" : ` -> ${s.target}`}`,
+    `  kind: ${s.kind}  mode: ${s.mode}  uid: ${s.uid}  gid: ${s.gid}  size: ${s.size}  links: ${s.nlink}`,
+    ` mtime: ${s.mtime}`,
+    ` layer: ${layer(s.layer)}`,
+    `  host: ${s.hostPath}`,
+  ];
+  if (s.kind === "dir") lines.push(`merged: ${s.mergedLayers.map((l) => l.id).join(", ")}`);
+  lines.push(
+    s.resolved.ok
+      ? `resolves to: ${s.resolved.path} (${s.resolved.kind}) in layer ${layer(s.resolved.layer)}: ${s.resolved.hostPath}`
+      : `resolves to: nothing: ${errnoWords(s.resolved.error)} at ${s.resolved.at}`,
+  );
+  return `${lines.join("\n")}\n`;
+}
+
+function viewOf(stores: readonly Store[], ref: string): ContainerView {
+  const t = resolveRef(stores, ref, ["container"]);
+  if (t.type !== "container") throw new Error(`resolveRef returned a ${t.type} for kind container`);
+  return containerView(t.store, t.container);
+}
+
+/** Runs one fs action; `cat` returns bytes, the others text. */
+export function fsCommand(
+  stores: readonly Store[],
+  args: { ref: string; action: FsAction; path: string | undefined; output: Parameters<typeof render>[0] },
+): string | Buffer {
+  const view = viewOf(stores, args.ref);
+  const path = args.path ?? "/";
+  switch (args.action) {
+    case "ls": {
+      const entries = fsList(view, path);
+      return render(args.output, entries, { table: () => listTable(entries) });
+    }
+    case "stat": {
+      const s = fsStat(view, path);
+      return render(args.output, s, { table: () => statTable(s) });
+    }
+    case "cat":
+      if (args.path === undefined)
+        throw new CrifsError("usage", "cannot cat: no PATH given", {
+          remedy: "crifs fs <container> cat /etc/os-release",
+        });
+      return fsRead(view, path);
+    case "find": {
+      const entries = fsFind(view, path);
+      return render(args.output, entries, {
+        table: () => entries.map((e) => `${e.path}\n`).join(""),
+      });
+    }
+  }
+}
+
+/** Registers `crifs fs` on the program. */
+export function registerFsCommand(program: Command, io: RegisterIo): void {
+  program
+    .command("fs")
+    .argument("<container>", "container id (or a unique prefix)")
+    .addArgument(new Argument("<action>", "ls, stat, cat or find").choices(fsActions))
+    .argument("[path]", "path inside the container (default /)")
+    .description("read a container's merged root without mounting: ls -la, stat, cat, find")
+    .action(function (this: Command, ref: string, action: FsAction, path: string | undefined) {
+      const g = io.globals(this);
+      const out = fsCommand(openStores(g), { ref, action, path, output: g.output });
+      // cat writes bytes as they are (binaries too); the text outputs go through main's writer
+      if (typeof out === "string") io.write(out);
+      else process.stdout.write(out);
+    });
+}

@@ -1,0 +1,115 @@
+// cli/commands/links.ts — `crifs links [<container>]`: the broken symlinks of each container's merged root
+// (resolved inside the container, never on the host), hard links that span layers, and identical files in
+// different layers with the bytes sharing them would save. All containers when none is named.
+
+import type { Command } from "commander";
+import { type LinkReport, readLinkReport } from "../../links/link-report.js";
+import type { Container, Store } from "../../model/store.js";
+import { humanBytes, render, renderTable } from "../render/format.js";
+import { resolveRef } from "../resolve-ref.js";
+import { type GlobalOptions, openStores } from "../stores.js";
+
+/** What a command file needs from main.ts to register itself. */
+export interface RegisterIo {
+  readonly write: (s: string) => void;
+  readonly globals: (cmd: Command) => GlobalOptions;
+}
+
+/** JSON contract: docs/json.md#links. */
+export async function linksData(
+  stores: readonly Store[],
+  ref: string | undefined,
+  options: { brokenOnly: boolean },
+): Promise<LinkReport> {
+  let targets: { store: Store; container: Container }[];
+  if (ref === undefined) {
+    targets = stores.flatMap((store) => store.containers.map((container) => ({ store, container })));
+  } else {
+    const t = resolveRef(stores, ref, ["container"]);
+    if (t.type !== "container") throw new Error(`resolveRef returned a ${t.type} for kind container`);
+    targets = [{ store: t.store, container: t.container }];
+  }
+  return readLinkReport(targets, { brokenOnly: options.brokenOnly });
+}
+
+function shortKey(key: string): string {
+  return key.startsWith("sha256:") ? key.slice(7, 19) : key;
+}
+
+function table(r: LinkReport): string {
+  const out: string[] = [];
+  out.push(`# broken symlinks: ${r.brokenLinks.length} in ${r.containers.length} container(s)`);
+  if (r.brokenLinks.length > 0) {
+    out.push(
+      renderTable(
+        ["namespace", "container", "path", "target", "reason", "layer", "host-only"],
+        r.brokenLinks.map((b) => [
+          b.namespace,
+          b.container,
+          b.path,
+          b.target,
+          b.reason,
+          `${b.layer.id}${b.isInLowerLayer ? "" : " (upper)"}`,
+          b.isHostOnly ? "yes" : "",
+        ]),
+      ).trimEnd(),
+    );
+  }
+  if (r.linksIntoMounts.length > 0) {
+    out.push(
+      `# links in or into runtime mounts (only the running container can tell): ${r.linksIntoMounts.length}`,
+    );
+    out.push(
+      renderTable(
+        ["namespace", "container", "path", "target", "mount"],
+        r.linksIntoMounts.map((l) => [l.namespace, l.container, l.path, l.target, l.mountPoint]),
+      ).trimEnd(),
+    );
+  }
+  if (r.sharedFilesChecked) {
+    out.push(`# hard links across layers: ${r.hardLinkGroups.length}`);
+    for (const g of r.hardLinkGroups) {
+      out.push(`inode ${g.dev}:${g.ino} (${humanBytes(g.size)}, ${g.nlink} links)`);
+      for (const n of g.names) out.push(`  ${n.namespace} ${n.id} ${n.path}`);
+    }
+    out.push(
+      `# identical files in different layers: ${r.duplicates.length} group(s), ${humanBytes(r.savableBytes)} savable with hard links or reflinks`,
+    );
+    if (r.duplicates.length > 0) {
+      out.push(
+        renderTable(
+          ["savable", "size", "copies", "sha256", "layers", "path"],
+          r.duplicates.map((d) => [
+            humanBytes(d.savableBytes),
+            humanBytes(d.size),
+            String(d.copies),
+            d.sha256.slice(0, 12),
+            [...new Set(d.names.map((n) => `${n.namespace}/${n.id}`))].join(","),
+            [...new Set(d.names.map((n) => n.path))].join(","),
+          ]),
+        ).trimEnd(),
+      );
+    }
+  }
+  for (const s of r.skipped) out.push(`# skipped ${s.namespace}/${s.container}: ${s.reason}`);
+  for (const e of r.errors) out.push(`# cannot read ${e.path}: ${e.message}`);
+  const layers = new Set(r.containers.flatMap((c) => c.layers.map((l) => shortKey(l.key))));
+  out.push(`# ${r.containers.length} container(s), ${layers.size} distinct layer(s) read once each`);
+  return `${out.join("\n")}\n`;
+}
+
+/** Registers `crifs links` on the program. */
+export function registerLinksCommand(program: Command, io: RegisterIo): void {
+  program
+    .command("links")
+    .argument("[container]", "container id (or a unique prefix); all containers when left out")
+    .option("--broken-only", "only broken symlinks: skip the per-file walk and hashing of every layer")
+    .description(
+      "broken symlinks of each container's root (resolved inside it), hard links across layers, duplicate files",
+    )
+    .action(async function (this: Command, ref: string | undefined) {
+      const g = io.globals(this);
+      const data = await linksData(openStores(g), ref, { brokenOnly: this.opts().brokenOnly === true });
+      io.write(render(g.output, data, { table: () => table(data) }));
+    });
+}
