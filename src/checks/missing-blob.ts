@@ -56,10 +56,13 @@ export const missingBlob: Check = {
       });
     }
     // a manifest or config an image needs, with no record (else it was reported above) and no file
-    const reported = new Set(out.map((f) => f.path));
+    const reported = new Set([...out.map((f) => f.path), ...[...byDigest.values()].map((e) => e.path)]);
+    const images = new Map(store.images.map((i) => [`image ${i.namespace}/${i.name}`, i]));
     for (const a of store.anomalies) {
       if (!a.subject.startsWith("image ") || !a.message.endsWith(": blob not found") || reported.has(a.path))
         continue;
+      const img = images.get(a.subject);
+      if (img !== undefined && isInFlight(input, img.createdAt, img.updatedAt)) continue;
       reported.add(a.path);
       out.push({
         check: "missing-blob",

@@ -16,6 +16,7 @@ import { after, afterEach, before, describe } from "node:test";
 import { type Bed, bedUnavailable, startBed } from "../bed/bed.js";
 import { bedSuite } from "./bed.suite.js";
 import { containerdSuite } from "./containerd.suite.js";
+import { doctorSuite } from "./doctor.suite.js";
 import { duSuite } from "./du.suite.js";
 import { errorsSuite } from "./errors.suite.js";
 
@@ -64,4 +65,5 @@ describe("crifs against a live containerd bed", { skip: skip ? `no bed: ${unavai
   containerdSuite(getBed);
   duSuite(getBed);
   errorsSuite(getBed);
+  doctorSuite(getBed); // last: it injects faults it does not undo
 });

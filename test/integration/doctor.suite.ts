@@ -1,0 +1,332 @@
+// test/integration/doctor.suite.ts — `crifs doctor` and `crifs why` against the real bed: silent on the healthy
+// store (daemon stopped, running, and under churn), then every containerd fault of the testbed's catalogue
+// injected for real (test/bed/60-faults.sh) and each reported by exactly its check, with the right path and
+// bytes (du -s -B1), and nothing else. Runs LAST: the faults are not undone (teardown removes the bed).
+//
+// Checks other helpers add to src/checks (e.g. the host-only symlink the bed plants on purpose) are left out
+// of the comparisons: this suite speaks for the checks listed in MINE.
+
+import assert from "node:assert/strict";
+import { execFileSync } from "node:child_process";
+import { closeSync, copyFileSync, mkdirSync, mkdtempSync, openSync, rmSync, writeSync } from "node:fs";
+import { join } from "node:path";
+import { after, before, describe, test } from "node:test";
+import type { Bed } from "../bed/bed.js";
+import { type CliResult, contractErrors, crifs, crifsAsync, REPO } from "./cli.js";
+
+const MINE = new Set([
+  "metadata-corrupt",
+  "unreadable-path",
+  "root-link-unsafe",
+  "missing-snapshot-dir",
+  "dangling-parent",
+  "orphan-snapshot-dir",
+  "unreferenced-snapshot",
+  "missing-blob",
+  "unreferenced-blob",
+  "blob-digest-mismatch",
+  "stale-ingest",
+  "tmpmount-leftover",
+  "stale-mount",
+]);
+
+interface Finding {
+  check: string;
+  severity: string;
+  subject: string;
+  path: string;
+  bytes: number | null;
+  message: string;
+  remedy: string;
+}
+interface Report {
+  findings: Finding[];
+  summary: { errors: number; warnings: number; infos: number; bytesReclaimable: number; checksRun: string[] };
+}
+interface Why {
+  object: { kind: string; namespace: string | null; name: string; path: string };
+  alive: boolean;
+  chains: { kind: string; namespace: string; name: string }[][];
+}
+
+function storeFlags(bed: Bed, root = bed.root): string[] {
+  return ["--runtime", "containerd", "--root", root, "--state", bed.state, "--config", bed.configPath];
+}
+
+/** doctor's JSON (its exit code is 0, 1 or 2 by design, so json() from cli.ts does not fit). */
+function report(r: CliResult): Report {
+  assert.ok([0, 1, 2].includes(r.status), `doctor exited ${r.status}: ${r.stderr}`);
+  assert.equal(r.stderr, "", "doctor wrote to stderr");
+  const data = JSON.parse(r.stdout) as Report;
+  assert.equal(contractErrors("doctor", data), null);
+  const worst = data.findings.some((f) => f.severity === "error")
+    ? 2
+    : data.findings.some((f) => f.severity === "warning")
+      ? 1
+      : 0;
+  assert.equal(r.status, worst, "the exit code follows the worst finding");
+  return data;
+}
+
+function mine(r: Report): Finding[] {
+  return r.findings.filter((f) => MINE.has(f.check));
+}
+
+/** "check path bytes", sorted: what a fault must produce. */
+function briefs(fs: readonly Finding[]): string[] {
+  return fs.map((f) => `${f.check} ${f.path} ${f.bytes ?? "-"}`).sort();
+}
+
+function du(path: string): number {
+  return Number(execFileSync("du", ["-s", "-B1", "-x", path], { encoding: "utf8" }).split("\t")[0]);
+}
+
+function why(bed: Bed, args: string[]): Why {
+  const r = crifs([...storeFlags(bed), "why", ...args, "-o", "json"]);
+  assert.equal(r.status, 0, r.stderr);
+  const data = JSON.parse(r.stdout) as Why;
+  assert.equal(contractErrors("why", data), null);
+  return data;
+}
+
+/** `s` as a regular expression matching itself. */
+function literal(s: string): string {
+  return s.replace(/[.*+?^${}()|[\]\\/]/g, "\\$&");
+}
+
+function chainText(c: { kind: string; name: string }[]): string {
+  return c.map((s) => `${s.kind}:${s.name}`).join(" > ");
+}
+
+export function doctorSuite(getBed: () => Bed) {
+  describe("doctor on the healthy bed", () => {
+    test("doctor finds nothing with containerd stopped, also with --grace 0 and --verify", async () => {
+      const bed = getBed();
+      await bed.stopContainerd();
+      for (const extra of [[], ["--grace", "0"], ["--verify", "--grace", "0"]]) {
+        const r = report(crifs([...storeFlags(bed), "doctor", ...extra, "-o", "json"]));
+        assert.deepEqual(briefs(mine(r)), [], extra.join(" "));
+        assert.ok(r.summary.checksRun.includes("orphan-snapshot-dir"));
+      }
+    });
+
+    test("doctor finds nothing with containerd running, and the table says so", async () => {
+      const bed = getBed();
+      await bed.startContainerd();
+      const r = report(crifs([...storeFlags(bed), "doctor", "-o", "json"]));
+      assert.deepEqual(briefs(mine(r)), []);
+      const t = crifs([...storeFlags(bed), "doctor", "--check", "orphan-snapshot-dir,missing-blob"]);
+      assert.equal(t.status, 0, t.stderr);
+      assert.match(
+        t.stdout,
+        /^no problems found\n0 error\(s\), 0 warning\(s\), 0 info\(s\); 0 B reclaimable; 2 checks run/,
+      );
+    });
+
+    test("doctor raises no false alarm while a churn loop creates and removes containers and snapshots", async () => {
+      const bed = getBed();
+      await bed.startContainerd();
+      const churn = bed.startChurn("doctor-churn");
+      let runs = 0;
+      try {
+        const deadline = Date.now() + 8000;
+        while (Date.now() < deadline) {
+          const [plain, zero] = await Promise.all([
+            crifsAsync([...storeFlags(bed), "doctor", "-o", "json"]),
+            crifsAsync([...storeFlags(bed), "doctor", "--grace", "0", "--quick", "-o", "json"]),
+          ]);
+          assert.deepEqual(briefs(mine(report(plain))), [], "default grace");
+          assert.deepEqual(briefs(mine(report(zero))), [], "--grace 0: only the two reads protect it");
+          runs++;
+        }
+      } finally {
+        const cycles = await churn.stop();
+        console.log(`doctor under churn: ${runs} clean runs during ${cycles} churn cycles`);
+        assert.ok(cycles > 0, "the churn loop did no cycle: the test proved nothing");
+      }
+    });
+
+    test("why names the image (index → manifest → config → snapshot) and the containers that keep a layer alive", () => {
+      const bed = getBed();
+      const f = bed.facts;
+      const w = why(bed, ["-n", "default", f.snapshots.topChainId]);
+      assert.equal(w.alive, true);
+      assert.deepEqual(w.object, {
+        kind: "snapshot",
+        namespace: "default",
+        name: `overlayfs/${f.snapshots.topChainId}`,
+        path: join(bed.snapshotsDir, f.snapshotDirs.defaultLayers[0] ?? ""),
+      });
+      const texts = w.chains.map(chainText);
+      const top = `snapshot:overlayfs/${f.snapshots.topChainId}`;
+      assert.ok(
+        texts.some((t) =>
+          new RegExp(
+            `^image:${literal(f.images.latest)} > blob:sha256:\\w+ > blob:sha256:\\w+ > ${literal(top)}$`,
+          ).test(t),
+        ),
+        texts.join("\n"),
+      );
+      assert.ok(
+        texts.includes(
+          `container:${f.containers.running} > snapshot:overlayfs/${f.containers.running} > ${top}`,
+        ),
+      );
+      assert.ok(texts.some((t) => t.startsWith("label:containerd.io/gc.root=") && t.includes("crifs-view")));
+      // a dir path names the same snapshot: the base layer, under every chain above plus its parents
+      const base = f.snapshotDirs.defaultLayers.at(-1) ?? "";
+      const b = why(bed, [join(bed.snapshotsDir, base, "fs")]);
+      assert.equal(b.object.path, join(bed.snapshotsDir, base));
+      assert.ok(b.chains.length > w.chains.length, "the base layer is held by more chains than the top one");
+      const table = crifs([...storeFlags(bed), "-n", "default", "why", f.snapshots.topChainId]);
+      assert.match(table.stdout, /kept alive by \d+ chain\(s\):\n {2}/);
+    });
+  });
+
+  describe("doctor on the bed with every fault injected (F1–F7, a relative root link)", () => {
+    const p = new Map<string, string>();
+
+    before(async () => {
+      const bed = getBed();
+      const out = execFileSync("bash", [join(REPO, "test", "bed", "60-faults.sh")], {
+        env: { ...process.env, CRIFS_BED: bed.work },
+        encoding: "utf8",
+      });
+      for (const line of out.split("\n")) {
+        const eq = line.indexOf("=");
+        if (eq > 0) p.set(line.slice(0, eq), line.slice(eq + 1));
+      }
+      assert.equal(bed.isContainerdRunning(), false, "60-faults.sh leaves containerd stopped");
+    });
+
+    const path = (k: string) => {
+      const v = p.get(`fault.${k}.path`) ?? p.get(`fault.${k}`);
+      assert.ok(v, `60-faults.sh gave no ${k}`);
+      return v;
+    };
+    /** Every fault → exactly its check, its path, its bytes. */
+    const expected = () => [
+      `orphan-snapshot-dir ${path("F1")} ${du(path("F1"))}`,
+      `missing-snapshot-dir ${path("F2")} 0`,
+      `unreferenced-blob ${path("F3")} ${du(path("F3"))}`,
+      `stale-ingest ${path("F4")} ${du(path("F4"))}`,
+      `tmpmount-leftover ${path("F5")} ${du(path("F5"))}`,
+      `dangling-parent ${path("F6")} 0`,
+      `missing-blob ${path("F7")} 0`,
+    ];
+
+    test("--grace 0: each fault is reported by exactly its check with its path and bytes, and nothing else", () => {
+      const bed = getBed();
+      const r = report(crifs([...storeFlags(bed), "doctor", "--grace", "0", "-o", "json"]));
+      assert.deepEqual(briefs(mine(r)), expected().sort());
+      const sev = new Map(mine(r).map((f) => [f.check, f.severity]));
+      for (const c of ["missing-snapshot-dir", "dangling-parent", "missing-blob"])
+        assert.equal(sev.get(c), "error", c);
+      for (const c of ["orphan-snapshot-dir", "unreferenced-blob", "stale-ingest", "tmpmount-leftover"])
+        assert.equal(sev.get(c), "warning", c);
+      assert.ok(
+        r.summary.bytesReclaimable >= du(path("F1")) + du(path("F3")) + du(path("F4")) + du(path("F5")),
+      );
+      for (const f of mine(r)) assert.notEqual(f.remedy, "", `${f.check} has a remedy`);
+    });
+
+    test("with a grace longer than the bed's age every fault is taken as still in flight: nothing is reported", () => {
+      const bed = getBed();
+      const r = report(crifs([...storeFlags(bed), "doctor", "--grace", "86400", "-o", "json"]));
+      assert.deepEqual(briefs(mine(r)), []);
+    });
+
+    test("a relative symlink as --root is root-link-unsafe, and the other faults are found through it", () => {
+      const bed = getBed();
+      const link = path("rootLink");
+      const r = report(crifs([...storeFlags(bed, link), "doctor", "--grace", "0", "-o", "json"]));
+      const viaLink = expected().map((e) => e.split(bed.root).join(link));
+      assert.deepEqual(briefs(mine(r)), [...viaLink, `root-link-unsafe ${link} 0`].sort());
+    });
+
+    test("--check runs only the named checks, and --quick leaves walked bytes unmeasured", () => {
+      const bed = getBed();
+      const only = report(
+        crifs([...storeFlags(bed), "doctor", "--grace", "0", "--check", "orphan-snapshot-dir", "-o", "json"]),
+      );
+      assert.deepEqual(only.summary.checksRun, ["orphan-snapshot-dir"]);
+      assert.deepEqual(briefs(only.findings), [`orphan-snapshot-dir ${path("F1")} ${du(path("F1"))}`]);
+      const quick = report(crifs([...storeFlags(bed), "doctor", "--grace", "0", "--quick", "-o", "json"]));
+      const walked = mine(quick).filter(
+        (f) => f.check === "orphan-snapshot-dir" || f.check === "tmpmount-leftover",
+      );
+      assert.deepEqual(
+        walked.map((f) => f.bytes),
+        [null, null],
+      );
+      const bad = crifs([...storeFlags(bed), "doctor", "--check", "no-such-check"]);
+      assert.equal(bad.status, 64);
+      assert.match(bad.stderr, /^crifs: unknown check "no-such-check" \(hint: use one of /);
+    });
+
+    test("the table shows one line per finding: severity, check, path, bytes, remedy; exit 2", () => {
+      const bed = getBed();
+      const t = crifs([...storeFlags(bed), "doctor", "--grace", "0"]);
+      assert.equal(t.status, 2, t.stderr);
+      const lines = t.stdout.split("\n");
+      assert.match(lines[0] ?? "", /^SEVERITY\s+CHECK\s+PATH\s+BYTES\s+REMEDY$/);
+      const row = lines.find((l) => l.includes(path("F1")));
+      assert.match(
+        row ?? "",
+        new RegExp(
+          `^warning\\s+orphan-snapshot-dir\\s+${literal(path("F1"))}\\s+\\d+\\.\\d KiB\\s+nothing can reach it`,
+        ),
+      );
+    });
+
+    test("why: an orphan dir and an unrecorded blob are garbage; the F6 child lives by its gc.root label", () => {
+      const bed = getBed();
+      const orphan = why(bed, [path("F1")]);
+      assert.deepEqual([orphan.object.kind, orphan.alive, orphan.chains], ["dir", false, []]);
+      const blob = why(bed, [path("F3")]);
+      assert.deepEqual([blob.object.kind, blob.alive], ["blob", false]);
+      const text = crifs([...storeFlags(bed), "why", path("F3")]);
+      assert.match(text.stdout, /\nnothing: it is garbage\n$/);
+      const child = why(bed, ["-n", "faults", "child"]);
+      assert.equal(child.alive, true);
+      assert.deepEqual(
+        child.chains.map((c) => c.map((s) => s.kind)),
+        [["label", "snapshot"]],
+      );
+    });
+  });
+
+  describe("doctor on a corrupt meta.db", () => {
+    let dir = "";
+    after(() => {
+      if (dir !== "") rmSync(dir, { recursive: true, force: true });
+    });
+
+    test("both meta pages damaged: one metadata-corrupt finding, the metadata checks skipped, exit 2, no crash", () => {
+      const bed = getBed();
+      dir = mkdtempSync("/var/tmp/crifs-doctor-corrupt-");
+      const root = join(dir, "root");
+      mkdirSync(join(root, "io.containerd.metadata.v1.bolt"), { recursive: true });
+      const meta = join(root, "io.containerd.metadata.v1.bolt", "meta.db");
+      copyFileSync(join(bed.root, "io.containerd.metadata.v1.bolt", "meta.db"), meta);
+      const fd = openSync(meta, "r+");
+      writeSync(fd, Buffer.alloc(8192, 0xa5), 0, 8192, 0); // pages 0 and 1: both metas
+      closeSync(fd);
+      const r = crifs([
+        "--runtime",
+        "containerd",
+        "--root",
+        root,
+        "--state",
+        join(dir, "state"),
+        "doctor",
+        "-o",
+        "json",
+      ]);
+      const data = report(r);
+      assert.equal(r.status, 2);
+      assert.deepEqual(briefs(mine(data)), [`metadata-corrupt ${meta} 0`]);
+      assert.ok(!data.summary.checksRun.includes("orphan-snapshot-dir"));
+    });
+  });
+}
