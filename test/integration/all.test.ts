@@ -19,6 +19,7 @@ import { containerdSuite } from "./containerd.suite.js";
 import { doctorSuite } from "./doctor.suite.js";
 import { duSuite } from "./du.suite.js";
 import { errorsSuite } from "./errors.suite.js";
+import { linksSuite } from "./links.suite.js";
 
 const unavailable = bedUnavailable();
 const skip = unavailable !== undefined && process.env.CRIFS_SKIP_INTEGRATION === "1";
@@ -65,5 +66,6 @@ describe("crifs against a live containerd bed", { skip: skip ? `no bed: ${unavai
   containerdSuite(getBed);
   duSuite(getBed);
   errorsSuite(getBed);
+  linksSuite(getBed);
   doctorSuite(getBed); // last: it injects faults it does not undo
 });
