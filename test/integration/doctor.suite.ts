@@ -94,6 +94,21 @@ function literal(s: string): string {
   return s.replace(/[.*+?^${}()|[\]\\/]/g, "\\$&");
 }
 
+/**
+ * Lets containerd finish the garbage collection that earlier suites may have cut short by stopping it (a GC
+ * pass killed between its bolt commit and its RemoveAll leaves a real orphan dir, which doctor rightly
+ * reports): a removal in the overlayfs snapshotter, then a synchronous GC through a lease deletion, which
+ * also removes every orphan dir. containerd must be running. The bed is then as containerd leaves it.
+ */
+function settle(bed: Bed): void {
+  const ns = "crifs-doctor-settle";
+  bed.ctr(["snapshots", "prepare", "settle"], ns);
+  bed.ctr(["snapshots", "rm", "settle"], ns);
+  bed.ctr(["leases", "create", "--id", "settle"], ns);
+  bed.ctr(["leases", "rm", "--sync", "settle"], ns);
+  bed.ctr(["namespaces", "rm", ns]);
+}
+
 function chainText(c: { kind: string; name: string }[]): string {
   return c.map((s) => `${s.kind}:${s.name}`).join(" > ");
 }
@@ -102,6 +117,8 @@ export function doctorSuite(getBed: () => Bed) {
   describe("doctor on the healthy bed", () => {
     test("doctor finds nothing with containerd stopped, also with --grace 0 and --verify", async () => {
       const bed = getBed();
+      await bed.startContainerd();
+      settle(bed);
       await bed.stopContainerd();
       for (const extra of [[], ["--grace", "0"], ["--verify", "--grace", "0"]]) {
         const r = report(crifs([...storeFlags(bed), "doctor", ...extra, "-o", "json"]));
