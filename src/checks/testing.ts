@@ -58,6 +58,7 @@ export class Scenario {
     blobs: [],
     leases: [],
     ingests: [],
+    areas: [],
     anomalies: [],
   };
   readonly #records: SnapshotterRecord[] = [];
@@ -142,6 +143,7 @@ export class Scenario {
       kind,
       id,
       path: join(SNAPSHOTS, id, "fs"),
+      dir: join(SNAPSHOTS, id),
       workPath: kind === "view" ? null : join(SNAPSHOTS, id, "work"),
       createdAt: o.createdAt ?? OLD,
       updatedAt: o.createdAt ?? OLD,

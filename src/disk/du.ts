@@ -1,4 +1,4 @@
-// disk/du.ts — every allocated byte under a storage root, attributed to what holds it. One scan of the whole
+// disk/du.ts — every allocated byte under a storage root, attributed to what holds it, for any runtime. One scan of the whole
 // root (scanTrees), split into trees so that each byte lands in exactly one category:
 //
 //   committed snapshot dirs   image-layers-shared   layers used by more than one image (distinct configs)
@@ -7,11 +7,9 @@
 //   active snapshot dirs      container-layers      a container's writable layer
 //                             active-snapshots      an active snapshot no container owns (ctr snapshots prepare)
 //   view snapshot dirs        views
-//   content/blobs             content-blobs
-//   content/ingest            ingest
-//   tmpmounts                 tmpmounts
-//   snapshot dirs no record   leaked                (incl. the snapshotter's new-* / rm-* temp dirs)
-//   metadata bolt files       metadata
+//   the store's areas (Store.areas, filled by each adapter, by role):
+//     content-blobs, ingest, tmpmounts, metadata, container-data, logs   the category of the same name
+//   snapshot-home entries no snapshot's dir claims    leaked   (incl. containerd's new-* / rm-* temp dirs)
 //   everything else           other                 (the root's own dirs, runtime v2 work dirs, …)
 //
 // Trees are scanned in that order, so a hard-linked inode belongs to the first tree reaching it and is
@@ -21,9 +19,7 @@
 import { lstatSync, readdirSync } from "node:fs";
 import { join } from "node:path";
 import { type ScanResult, scanTrees, type Tree, type Usage } from "../fs/walk.js";
-import type { Snapshot, Store } from "../model/store.js";
-import { readContainerdConfig } from "../runtimes/containerd/config.js";
-import { snapshotterLayout } from "../runtimes/containerd/load.js";
+import type { AreaRole, Snapshot, Store } from "../model/store.js";
 
 export const categories = [
   "image-layers-shared",
@@ -37,6 +33,8 @@ export const categories = [
   "tmpmounts",
   "leaked",
   "metadata",
+  "container-data",
+  "logs",
   "other",
 ] as const;
 export type Category = (typeof categories)[number];
@@ -74,72 +72,59 @@ function imageGroups(store: Store) {
   return [...groups.values()];
 }
 
-/** The trees to scan, in attribution order. Pure but for listing the snapshotters' `snapshots/` dirs. */
+const areaCategory: Record<Exclude<AreaRole, "snapshot-home">, Category> = {
+  "content-blobs": "content-blobs",
+  ingest: "ingest",
+  tmpmounts: "tmpmounts",
+  metadata: "metadata",
+  "container-data": "container-data",
+  logs: "logs",
+};
+
+/** The trees to scan, in attribution order. Pure but for listing the store's snapshot homes. */
 export function planDuTrees(store: Store): PlannedTree[] {
-  const root = store.location.root;
   const groups = imageGroups(store);
   const users = new Map<string, number>();
   for (const g of groups)
     for (const k of g.keys) users.set(`${g.namespace}/${k}`, (users.get(`${g.namespace}/${k}`) ?? 0) + 1);
   const owned = new Set(store.containers.map((c) => `${c.namespace}/${c.snapshotter}/${c.snapshotKey}`));
-  const config = readContainerdConfig({ root, path: store.location.configPath ?? "/dev/null" });
-  // the whole snapshots/<id> dir (fs and work), not only the file tree
-  const snapshotDirOf = (s: Snapshot) => join(snapshotterLayout(config, s.snapshotter).snapshotsDir, s.id);
   const trees: PlannedTree[] = [];
   const byKind = (k: Snapshot["kind"]) => store.snapshots.filter((s) => s.kind === k);
+  const id = (s: Snapshot) => `snapshot:${s.namespace}/${s.snapshotter}/${s.key}`;
   for (const s of byKind("committed")) {
     const n = users.get(`${s.namespace}/${s.key}`) ?? 0;
     const category: Category =
       n > 1 ? "image-layers-shared" : n === 1 ? "image-layers-unique" : "layers-unreferenced";
-    trees.push({
-      id: `snapshot:${s.namespace}/${s.snapshotter}/${s.key}`,
-      path: snapshotDirOf(s),
-      immutable: true,
-      category,
-      snapshot: s,
-    });
+    trees.push({ id: id(s), path: s.dir, immutable: true, category, snapshot: s });
   }
   for (const s of byKind("active")) {
     const category: Category = owned.has(`${s.namespace}/${s.snapshotter}/${s.key}`)
       ? "container-layers"
       : "active-snapshots";
-    trees.push({
-      id: `snapshot:${s.namespace}/${s.snapshotter}/${s.key}`,
-      path: snapshotDirOf(s),
-      category,
-      snapshot: s,
-    });
+    trees.push({ id: id(s), path: s.dir, category, snapshot: s });
   }
-  for (const s of byKind("view")) {
-    trees.push({
-      id: `snapshot:${s.namespace}/${s.snapshotter}/${s.key}`,
-      path: snapshotDirOf(s),
-      category: "views",
-      snapshot: s,
-    });
+  for (const s of byKind("view")) trees.push({ id: id(s), path: s.dir, category: "views", snapshot: s });
+  for (const a of store.areas) {
+    if (a.role !== "snapshot-home")
+      trees.push({ id: `area:${a.role}:${a.path}`, path: a.path, category: areaCategory[a.role] });
   }
-  const contentRoot = store.settings.contentRoot ?? join(root, "io.containerd.content.v1.content");
-  trees.push({ id: "content-blobs", path: join(contentRoot, "blobs"), category: "content-blobs" });
-  trees.push({ id: "ingest", path: join(contentRoot, "ingest"), category: "ingest" });
-  trees.push({ id: "tmpmounts", path: join(root, "tmpmounts"), category: "tmpmounts" });
-  // snapshot dirs that no record names
-  const snapshotters = new Set(["overlayfs", ...store.snapshots.map((s) => s.snapshotter)]);
-  for (const sn of snapshotters) {
-    const layout = snapshotterLayout(config, sn);
-    const known = new Set(store.snapshots.filter((s) => s.snapshotter === sn).map((s) => s.id));
+  // entries of a snapshot home that no snapshot claims: leaked (incl. interrupted new-* / rm-* dirs)
+  const claimed = new Set(store.snapshots.map((s) => s.dir));
+  for (const a of store.areas) {
+    if (a.role !== "snapshot-home") continue;
     let names: string[] = [];
     try {
-      names = readdirSync(layout.snapshotsDir);
+      names = readdirSync(a.path);
     } catch {
       continue;
     }
     for (const name of names.sort()) {
-      if (!known.has(name))
-        trees.push({ id: `leaked:${sn}/${name}`, path: join(layout.snapshotsDir, name), category: "leaked" });
+      const path = join(a.path, name);
+      if (!claimed.has(path) && !(a.ignore ?? []).includes(name))
+        trees.push({ id: `leaked:${path}`, path, category: "leaked" });
     }
   }
-  trees.push({ id: "metadata", path: join(root, "io.containerd.metadata.v1.bolt"), category: "metadata" });
-  trees.push({ id: "other", path: root, category: "other" });
+  trees.push({ id: "other", path: store.location.root, category: "other" });
   return trees;
 }
 
@@ -170,19 +155,25 @@ export interface DuReport {
   readonly cachedTrees: number;
 }
 
-/** Small metadata files inside other trees (the snapshotters' metadata.db) move from `other` to `metadata`. */
-function metadataFiles(store: Store): string[] {
-  const config = readContainerdConfig({
-    root: store.location.root,
-    path: store.location.configPath ?? "/dev/null",
-  });
-  const sns = new Set(["overlayfs", ...store.snapshots.map((s) => s.snapshotter)]);
-  return [...sns].map((sn) => snapshotterLayout(config, sn).metadataDb);
+/** Areas that are single files (a bolt file inside a snapshotter home): scanTrees does not exclude a nested
+ * file from the tree around it, so their bytes move from `other` to their category here. */
+function fileAreas(store: Store): { path: string; category: Category }[] {
+  return store.areas
+    .filter((a) => a.role !== "snapshot-home")
+    .map((a) => ({ path: a.path, category: areaCategory[a.role as Exclude<AreaRole, "snapshot-home">] }))
+    .filter((a) => {
+      try {
+        return lstatSync(a.path).isFile();
+      } catch {
+        return false;
+      }
+    });
 }
 
 /** Attributes every allocated byte under the store's root. Cost: one full walk (committed layers cached). */
 export async function computeDu(store: Store, options: { cacheDir?: string | null } = {}): Promise<DuReport> {
-  const trees = planDuTrees(store);
+  const files = fileAreas(store);
+  const trees = planDuTrees(store).filter((t) => !files.some((f) => f.path === t.path));
   const scan: ScanResult = await scanTrees(trees, {
     oneFileSystem: true,
     ...(options.cacheDir === undefined ? {} : { cacheDir: options.cacheDir }),
@@ -190,14 +181,14 @@ export async function computeDu(store: Store, options: { cacheDir?: string | nul
   const byCategory = new Map<Category, Usage>(categories.map((c) => [c, zero()]));
   const perTree = (id: string) => scan.perTree.get(id) ?? zero();
   for (const t of trees) add(byCategory.get(t.category) as Usage, perTree(t.id));
-  for (const f of metadataFiles(store)) {
+  for (const f of files) {
     try {
-      const st = lstatSync(f);
+      const st = lstatSync(f.path);
       if (st.nlink !== 1) continue;
       const u = { allocatedBytes: st.blocks * 512, apparentBytes: st.size, inodes: 1 };
       const other = byCategory.get("other") as Usage;
       if (other.inodes < 1) continue;
-      add(byCategory.get("metadata") as Usage, u);
+      add(byCategory.get(f.category) as Usage, u);
       add(other, { allocatedBytes: -u.allocatedBytes, apparentBytes: -u.apparentBytes, inodes: -1 });
     } catch {
       // absent: nothing to move
@@ -248,12 +239,10 @@ export async function computeDu(store: Store, options: { cacheDir?: string | nul
 
 /** CRI ImageFsInfo computed from disk: the snapshotter's usage as containerd's CRI plugin sums it. */
 export async function computeImageFsInfo(store: Store, options: { namespace?: string } = {}) {
-  const ns = options.namespace ?? "k8s.io";
-  const config = readContainerdConfig({
-    root: store.location.root,
-    path: store.location.configPath ?? "/dev/null",
-  });
+  // containerd's CRI plugin counts its own namespace; runtimes without namespaces have one, ""
+  const ns = options.namespace ?? (store.namespaces.some((n) => n.name === "k8s.io") ? "k8s.io" : "");
   const sn = store.settings.snapshotter ?? "overlayfs";
+  const mountpoint = store.settings.imageFsMountpoint ?? store.settings.overlayfsRoot ?? store.location.root;
   const snaps = store.snapshots.filter((s) => s.namespace === ns && s.snapshotter === sn);
   // committed: what the snapshotter recorded at commit; active/view: a walk of the dir (like the snapshotter)
   const walked = snaps.filter((s) => s.kind !== "committed" || s.recordedSize === null);
@@ -273,7 +262,7 @@ export async function computeImageFsInfo(store: Store, options: { namespace?: st
   }
   return {
     timestamp: Date.now() * 1_000_000,
-    fsId: { mountpoint: snapshotterLayout(config, sn).home },
+    fsId: { mountpoint },
     usedBytes: { value: usedBytes },
     inodesUsed: { value: inodesUsed },
     namespace: ns,

@@ -71,6 +71,7 @@ export function tempStore(): TempStore {
         kind,
         id,
         path,
+        dir: join(dir, "snapshots", id),
         workPath: kind === "active" ? join(dir, "snapshots", id, "work") : null,
         createdAt: null,
         updatedAt: null,
@@ -107,6 +108,7 @@ export function tempStore(): TempStore {
         leases: [],
         ingests: [],
         anomalies: [],
+        areas: [],
       };
     },
     remove() {

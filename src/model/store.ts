@@ -34,6 +34,9 @@ export interface Snapshot {
   readonly id: string;
   /** Absolute path of the snapshot's file tree (overlay: the lower/upper dir). */
   readonly path: string;
+  /** The whole per-snapshot dir the runtime created and removes (containerd: snapshots/<id>; containers/storage:
+   * overlay/<layer id>; docker: overlay2/<cache id>). `path` and `workPath` lie inside it. */
+  readonly dir: string;
   /** Absolute path of its overlay workdir, when it has one. */
   readonly workPath: string | null;
   readonly createdAt: string | null;
@@ -144,6 +147,27 @@ export interface Anomaly {
   readonly message: string;
 }
 
+/**
+ * A dir (or file) of a store with a known role, so that du and the leak checks need no runtime knowledge:
+ *   snapshot-home   holds one dir per snapshot (names not claimed by a snapshot's `dir` are leaks, except `ignore`)
+ *   content-blobs, ingest, tmpmounts, metadata, container-data, logs   what du calls them
+ */
+export type AreaRole =
+  | "snapshot-home"
+  | "content-blobs"
+  | "ingest"
+  | "tmpmounts"
+  | "metadata"
+  | "container-data"
+  | "logs";
+
+export interface StoreArea {
+  readonly role: AreaRole;
+  readonly path: string;
+  /** Entry names in a snapshot-home that are not snapshots (e.g. overlay's `l` dir of short links). */
+  readonly ignore?: readonly string[];
+}
+
 export interface Store {
   readonly location: StoreLocation;
   /** Runtime settings that matter to an operator (snapshotter, sandbox image, plugin dirs…). */
@@ -156,4 +180,6 @@ export interface Store {
   readonly leases: readonly Lease[];
   readonly ingests: readonly Ingest[];
   readonly anomalies: readonly Anomaly[];
+  /** The store's dirs by role (du attributes them; leak checks list the snapshot homes). */
+  readonly areas: readonly StoreArea[];
 }

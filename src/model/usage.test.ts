@@ -19,6 +19,7 @@ class StoreBuilder {
     leases: [] as Store["leases"][number][],
     ingests: [] as Store["ingests"][number][],
     anomalies: [],
+    areas: [],
   };
   image(name: string, digest: string, labels: Labels = {}, ns = "default"): this {
     this.s.images.push({
@@ -62,6 +63,7 @@ class StoreBuilder {
       kind,
       id: key,
       path: `/s/${key}/fs`,
+      dir: `/s/${key}`,
       workPath: null,
       createdAt: T,
       updatedAt: T,

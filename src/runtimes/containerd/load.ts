@@ -90,6 +90,7 @@ function buildSnapshots(
       kind: b.kind,
       id: b.id,
       path: layout.fsPath(b.id),
+      dir: join(layout.snapshotsDir, b.id),
       workPath: b.kind === "view" ? null : layout.workPath(b.id),
       createdAt: m.createdAt,
       updatedAt: m.updatedAt,
@@ -145,6 +146,7 @@ export function loadContainerd(options: ContainerdLoadOptions = {}): Store {
       sandboxImage: config.sandboxImage,
       grpcAddress: config.grpcAddress,
       overlayfsRoot: config.overlayfsRoot,
+      imageFsMountpoint: config.overlayfsRoot,
       contentRoot: config.contentRoot,
       pluginDir: config.pluginDir ?? "",
       disabledPlugins: config.disabledPlugins.join(","),
@@ -160,5 +162,18 @@ export function loadContainerd(options: ContainerdLoadOptions = {}): Store {
     leases: r.meta.leases,
     ingests: r.meta.ingests,
     anomalies,
+    areas: [
+      ...[...new Set(["overlayfs", ...snapshots.map((s) => s.snapshotter)])].flatMap((sn) => {
+        const layout = snapshotterLayout(config, sn);
+        return [
+          { role: "snapshot-home" as const, path: layout.snapshotsDir },
+          { role: "metadata" as const, path: layout.metadataDb },
+        ];
+      }),
+      { role: "content-blobs", path: join(config.contentRoot, "blobs") },
+      { role: "ingest", path: join(config.contentRoot, "ingest") },
+      { role: "tmpmounts", path: join(config.root, "tmpmounts") },
+      { role: "metadata", path: join(config.root, "io.containerd.metadata.v1.bolt") },
+    ],
   };
 }
