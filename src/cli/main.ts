@@ -3,6 +3,7 @@
 
 import { Command, CommanderError, Option } from "commander";
 import { CrifsError, exitCodes } from "../errors.js";
+import { adapters } from "../runtimes/index.js";
 import { auditCommand } from "./commands/audit.js";
 import { containersCommand } from "./commands/containers.js";
 import { registerDoctor } from "./commands/doctor.js";
@@ -39,9 +40,9 @@ function program(write: (s: string) => void, setStatus: (code: number) => void =
     .description("show, check and mend the storage of containerd, CRI-O/Podman and Docker")
     .version(VERSION)
     .addOption(
-      new Option("--runtime <name>", "runtime whose store to read (default: every one found)").choices([
-        "containerd",
-      ]),
+      new Option("--runtime <name>", "runtime whose store to read (default: every one found)").choices(
+        adapters.map((a) => a.id),
+      ),
     )
     .option("--root <dir>", "storage root (containerd: /var/lib/containerd)")
     .option("--state <dir>", "state dir (containerd: /run/containerd)")
