@@ -66,11 +66,11 @@ function program(write: (s: string) => void, setStatus: (code: number) => void =
       "the main job: every runtime store on this host (or the bundled sample), what it holds, what is wrong",
     )
     .option("--sample", "audit the bundled sample store even where a runtime store is found")
-    .action(
-      withStores(function (this: Command, g) {
-        return auditCommand(g, { forceSample: this.opts().sample === true });
-      }),
-    );
+    .action(async function (this: Command) {
+      const r = await auditCommand(globals(this), { forceSample: this.opts().sample === true });
+      write(r.text);
+      setStatus(r.exitCode);
+    });
   p.command("info")
     .description("runtime stores found: root, state, config, settings, counts")
     .action(withStores((g) => infoCommand(openStores(g), g)));

@@ -7,13 +7,16 @@ import { existsSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
+import { type DoctorReport, doctorExitCode } from "../../checks/run-doctor.js";
+import { computeDu, type DuReport } from "../../disk/du.js";
 import { CrifsError } from "../../errors.js";
 import type { Store } from "../../model/store.js";
 import { loadContainerd } from "../../runtimes/containerd/load.js";
 import { adapters } from "../../runtimes/index.js";
-import { render, renderTable, renderTree } from "../render/format.js";
+import { humanBytes, render, renderTable, renderTree } from "../render/format.js";
 import { filterNamespace, type GlobalOptions, openStores } from "../stores.js";
 import { containerRows } from "./containers.js";
+import { doctorReport } from "./doctor.js";
 import { imageRows } from "./images.js";
 import { storeSummary } from "./info.js";
 import { snapshotForest } from "./snapshots.js";
@@ -59,7 +62,26 @@ export function loadSample(): { store: Store; dir: string } {
   return { store: loadContainerd({ config, root: join(dir, "root"), state: join(dir, "state") }), dir };
 }
 
-export function auditCommand(g: GlobalOptions, options: { forceSample?: boolean } = {}): string {
+/** Global options that name exactly this store (doctor reads the store again itself, twice). */
+function optionsFor(s: Store, g: GlobalOptions): GlobalOptions {
+  const { location } = s;
+  return {
+    ...g,
+    runtime: location.runtime,
+    root: location.root,
+    ...(location.state === null ? {} : { state: location.state }),
+    ...(location.configPath === null ? {} : { config: location.configPath }),
+  };
+}
+
+/**
+ * The main job: what each store holds (metadata), where its disk went (du) and what is wrong (doctor).
+ * Exit code as doctor's: 0 clean, 1 warnings, 2 errors.
+ */
+export async function auditCommand(
+  g: GlobalOptions,
+  options: { forceSample?: boolean } = {},
+): Promise<{ text: string; exitCode: number }> {
   let stores: Store[] = [];
   let note: string | null = null;
   if (options.forceSample !== true) {
@@ -80,22 +102,30 @@ export function auditCommand(g: GlobalOptions, options: { forceSample?: boolean 
     stores = [filterNamespace(sample.store, g.namespace)];
     note = `${note ?? ""}auditing the bundled sample store (a real containerd root, unpacked to ${sample.dir} for this run)`;
   }
+  const audited: { store: Store; du: DuReport; doctor: DoctorReport }[] = [];
+  for (const s of stores) {
+    const du = await computeDu(s);
+    const doctor = await doctorReport(optionsFor(s, g));
+    audited.push({ store: s, du, doctor });
+  }
+  const exitCode = Math.max(0, ...audited.map((a) => doctorExitCode(a.doctor.summary)));
   const data = {
     source: note === null ? "host" : "sample",
     note,
-    stores: stores.map((s) => ({
+    stores: audited.map(({ store: s, du, doctor }) => ({
       ...storeSummary(s),
       images: imageRows([s]),
       containers: containerRows([s]),
+      du: { total: du.total, categories: du.categories },
+      doctor: { findings: doctor.findings, summary: doctor.summary },
     })),
   };
-  return render(g.output, data, {
+  const text = render(g.output, data, {
     table: () => {
       const out: string[] = [];
       if (note !== null) out.push(`crifs: ${note}\n`);
-      for (const s of stores) {
-        const sum = storeSummary(s);
-        const c = sum.counts;
+      for (const { store: s, du, doctor } of audited) {
+        const c = storeSummary(s).counts;
         out.push(
           `== ${s.location.runtime} root ${s.location.root} state ${s.location.state ?? "-"} config ${s.location.configPath ?? "(defaults)"}`,
           `   ${c.namespaces} namespaces, ${c.images} images, ${c.snapshots} snapshots, ${c.containers} containers ` +
@@ -115,13 +145,30 @@ export function auditCommand(g: GlobalOptions, options: { forceSample?: boolean 
             ]),
           ),
           renderTree(snapshotForest(s)),
+          `-- disk: ${humanBytes(du.total.allocatedBytes)} allocated in ${du.total.inodes} inodes (crifs du for the details)`,
+          renderTable(
+            ["category", "allocated", "inodes"],
+            du.categories
+              .filter((x) => x.inodes !== 0)
+              .map((x) => [x.category, humanBytes(x.allocatedBytes), String(x.inodes)]),
+          ),
+          `-- doctor (crifs doctor for the details and remedies):`,
+        );
+        if (doctor.findings.length === 0) out.push("   no problems found");
+        for (const f of doctor.findings)
+          out.push(`   ${f.severity.padEnd(7)} ${f.check.padEnd(22)} ${f.path}  ${f.message}`);
+        const sum = doctor.summary;
+        out.push(
+          `   ${sum.errors} error(s), ${sum.warnings} warning(s), ${sum.infos} info(s); ${humanBytes(sum.bytesReclaimable)} reclaimable`,
         );
         if (s.anomalies.length > 0) {
-          out.push(`${s.anomalies.length} problem(s) reading metadata:`);
+          out.push(`${s.anomalies.length} record(s) could not be read:`);
           for (const a of s.anomalies) out.push(`  ${a.path}: ${a.message}`);
-        } else out.push("metadata reads cleanly.");
+        }
+        out.push("");
       }
       return `${out.join("\n")}\n`;
     },
   });
+  return { text, exitCode };
 }
