@@ -1,0 +1,222 @@
+// runtimes/overlay-driver/overlay-home.ts — reads the home dir of an overlay graph driver, the layout that
+// containers/storage's "overlay" driver and Docker's "overlay2" driver share:
+//
+//   <home>/<id>/            one dir per layer (docker: per cache-id, incl. "<id>-init")
+//     link                  26-char base32 short id, no trailing newline
+//     lower                 absent on a base layer; else "l/<short>:l/<short>:…", nearest parent first,
+//                           relative to <home>, no trailing newline
+//     diff/                 the layer's tree (a container's upperdir)
+//     work/ merged/         overlay workdir and mount point (containers)
+//     committed empty/      markers (docker; c/storage base layer)
+//   <home>/l/<short>        symlink, relative: "../<id>/diff"
+//
+// A mount of layer X is built from the links: lowerdir=<home>/l/<short of parent>:…, upperdir=<home>/X/diff,
+// workdir=<home>/X/work. Nothing here knows which runtime wrote the dir; the adapters join it with their
+// metadata (layers.json, layerdb) and the checks compare the two.
+
+import { lstatSync, readdirSync, readFileSync, readlinkSync, statSync } from "node:fs";
+import { join } from "node:path";
+import { errnoWords } from "../../errors.js";
+
+/** The name of the dir of short links inside a driver home. */
+export const SHORT_LINK_DIR = "l";
+/** The longest `link`/`lower` file crifs reads (500 lowers × "l/" + 26 + ":" is ~15 kB). */
+const MAX_SMALL_FILE = 64 * 1024;
+
+export interface OverlayLayerDir {
+  /** The dir name (c/storage: the layer id; docker: the cache-id). */
+  readonly id: string;
+  /** Absolute path of `<home>/<id>`. */
+  readonly dir: string;
+  readonly isDir: boolean;
+  /** Content of `link`, trimmed, or null when the file is absent or unreadable. */
+  readonly link: string | null;
+  /** Entries of `lower` as written ("l/<short>"), nearest parent first; null when there is no `lower`. */
+  readonly lower: readonly string[] | null;
+  readonly hasDiff: boolean;
+  readonly hasWork: boolean;
+  readonly mtimeMs: number;
+  readonly ctimeMs: number;
+}
+
+export interface ShortLink {
+  /** The short id (the link's name). */
+  readonly name: string;
+  /** Absolute path of `<home>/l/<name>`. */
+  readonly path: string;
+  /** readlink of it, or null when it is not a symlink. */
+  readonly target: string | null;
+  /** The layer dir the target names ("../<id>/diff" → id), or null when it has another shape. */
+  readonly targetId: string | null;
+  /** Whether the target exists (stat through the link succeeds). */
+  readonly resolves: boolean;
+  readonly mtimeMs: number;
+  readonly ctimeMs: number;
+}
+
+export interface OverlayHome {
+  readonly home: string;
+  /** Layer dirs by name (every entry of <home> except `l`). */
+  readonly layers: ReadonlyMap<string, OverlayLayerDir>;
+  /** Short links by name. */
+  readonly shortLinks: ReadonlyMap<string, ShortLink>;
+  /** Entries that could not be read (not merely absent), as "path: problem". */
+  readonly readErrors: readonly { readonly path: string; readonly message: string }[];
+}
+
+function codeOf(err: unknown): string | undefined {
+  return (err as NodeJS.ErrnoException | undefined)?.code;
+}
+
+function isMissing(err: unknown): boolean {
+  const c = codeOf(err);
+  return c === "ENOENT" || c === "ENOTDIR";
+}
+
+/** The layer dir a short link's target names: "../<id>/diff" → "<id>", else null. */
+export function parseShortLinkTarget(target: string): string | null {
+  const m = /^\.\.\/([^/]+)\/diff\/?$/.exec(target);
+  return m?.[1] ?? null;
+}
+
+/** The entries of a `lower` file ("l/A:l/B" → ["l/A", "l/B"]); empty entries are dropped. */
+export function parseLower(text: string): string[] {
+  return text
+    .trim()
+    .split(":")
+    .filter((e) => e !== "");
+}
+
+/** The short id a `lower` entry names ("l/ABC" → "ABC"), or null when it is not of that shape. */
+export function shortOfLowerEntry(entry: string): string | null {
+  const m = /^l\/([^/]+)$/.exec(entry);
+  return m?.[1] ?? null;
+}
+
+class Reader {
+  readonly errors: { path: string; message: string }[] = [];
+
+  small(path: string): string | null {
+    try {
+      const st = lstatSync(path);
+      if (!st.isFile() || st.size > MAX_SMALL_FILE) return null;
+      return readFileSync(path, "utf8");
+    } catch (err) {
+      if (!isMissing(err)) this.errors.push({ path, message: `cannot read: ${errnoWords(codeOf(err))}` });
+      return null;
+    }
+  }
+
+  isDir(path: string): boolean {
+    try {
+      return lstatSync(path).isDirectory();
+    } catch (err) {
+      if (!isMissing(err)) this.errors.push({ path, message: `cannot stat: ${errnoWords(codeOf(err))}` });
+      return false;
+    }
+  }
+}
+
+/** Reads one layer dir's `link`, `lower` and whether `diff`/`work` exist. Cost: a few small reads. */
+export function readOverlayLayerDir(home: string, id: string): OverlayLayerDir | null {
+  return readLayer(new Reader(), home, id);
+}
+
+function readLayer(r: Reader, home: string, id: string): OverlayLayerDir | null {
+  const dir = join(home, id);
+  let st: ReturnType<typeof lstatSync>;
+  try {
+    st = lstatSync(dir);
+  } catch (err) {
+    if (!isMissing(err)) r.errors.push({ path: dir, message: `cannot stat: ${errnoWords(codeOf(err))}` });
+    return null;
+  }
+  const isDir = st.isDirectory();
+  const link = isDir ? (r.small(join(dir, "link"))?.trim() ?? null) : null;
+  const lowerText = isDir ? r.small(join(dir, "lower")) : null;
+  return {
+    id,
+    dir,
+    isDir,
+    link: link === "" ? null : link,
+    lower: lowerText === null ? null : parseLower(lowerText),
+    hasDiff: isDir && r.isDir(join(dir, "diff")),
+    hasWork: isDir && r.isDir(join(dir, "work")),
+    mtimeMs: st.mtimeMs,
+    ctimeMs: st.ctimeMs,
+  };
+}
+
+function readShortLinks(r: Reader, home: string): Map<string, ShortLink> {
+  const out = new Map<string, ShortLink>();
+  const ldir = join(home, SHORT_LINK_DIR);
+  let names: string[];
+  try {
+    names = readdirSync(ldir);
+  } catch (err) {
+    if (!isMissing(err))
+      r.errors.push({ path: ldir, message: `cannot list directory: ${errnoWords(codeOf(err))}` });
+    return out;
+  }
+  for (const name of names) {
+    const path = join(ldir, name);
+    let st: ReturnType<typeof lstatSync>;
+    try {
+      st = lstatSync(path);
+    } catch {
+      continue; // removed while we looked
+    }
+    let target: string | null = null;
+    if (st.isSymbolicLink()) {
+      try {
+        target = readlinkSync(path);
+      } catch {
+        target = null;
+      }
+    }
+    let resolves = false;
+    try {
+      statSync(path);
+      resolves = true;
+    } catch {
+      resolves = false;
+    }
+    out.set(name, {
+      name,
+      path,
+      target,
+      targetId: target === null ? null : parseShortLinkTarget(target),
+      resolves,
+      mtimeMs: st.mtimeMs,
+      ctimeMs: st.ctimeMs,
+    });
+  }
+  return out;
+}
+
+/**
+ * Reads a driver home: every layer dir's link/lower/diff and every short link. A home that does not exist
+ * reads as empty. Cost: one readdir of <home> and of <home>/l, a few small reads and lstats per layer.
+ */
+export function readOverlayHome(home: string): OverlayHome {
+  const r = new Reader();
+  const layers = new Map<string, OverlayLayerDir>();
+  let names: string[] = [];
+  try {
+    names = readdirSync(home);
+  } catch (err) {
+    if (!isMissing(err))
+      r.errors.push({ path: home, message: `cannot list directory: ${errnoWords(codeOf(err))}` });
+  }
+  for (const name of names) {
+    if (name === SHORT_LINK_DIR) continue;
+    const l = readLayer(r, home, name);
+    if (l !== null) layers.set(name, l);
+  }
+  return { home, layers, shortLinks: readShortLinks(r, home), readErrors: r.errors };
+}
+
+/** Absolute lowerdirs of a layer as the driver mounts them: `<home>/l/<short>` per `lower` entry, nearest first. */
+export function lowerDirsOf(home: string, layer: OverlayLayerDir): string[] {
+  return (layer.lower ?? []).map((e) => join(home, e));
+}
