@@ -3,7 +3,10 @@
 //   no parents             bind of its own dir, "rw" (active) or "ro" (view), plus "rbind"
 //   view with one parent   bind of the parent's dir, "ro", "rbind"
 //   otherwise              overlay: [index=off] [userxattr] [workdir= upperdir= (active only)] lowerdir=
-//                          lowerdir = parents' dirs, nearest parent first
+//                          lowerdir = parents' dirs, nearest parent first (a snapshot's lowerPath when it
+//                          has one: containers/storage and docker mount lowers by their l/<short> links)
+// containers/storage and docker overlay2 (style "overlay-driver") orders them lowerdir=<l/ links>,upperdir=,workdir= and
+// passes neither index=off nor userxattr by itself (overlay.go, get()).
 // A committed snapshot is never mounted by containerd; crifs shows the read-only overlay of it and its
 // parents (lowerdir = itself, then its parents), which is what a view on top of it would mount.
 
@@ -25,6 +28,8 @@ export interface MountFlags {
   readonly indexOff: boolean;
   /** Rootless setups mount with userxattr. */
   readonly userxattr: boolean;
+  /** Whose option order to follow. Default "containerd". */
+  readonly style?: "containerd" | "overlay-driver";
 }
 
 function bind(source: string, ro: boolean): MountSpec {
@@ -57,6 +62,15 @@ export function planMount(s: Snapshot, index: SnapshotIndex, flags: MountFlags):
   const kind = s.kind === "committed" ? "view" : s.kind;
   if (parents.length === 0) return bind(s.path, kind === "view");
   if (kind === "view" && parents.length === 1) return bind((parents[0] as Snapshot).path, true);
+  const lowerdir = parents.map((p) => p.lowerPath ?? p.path);
+  if (flags.style === "overlay-driver") {
+    const upper = kind === "active" ? s.path : null;
+    const work = kind === "active" ? s.workPath : null;
+    const options = [`lowerdir=${lowerdir.join(":")}`];
+    if (upper !== null) options.push(`upperdir=${upper}`);
+    if (work !== null) options.push(`workdir=${work}`);
+    return { type: "overlay", source: "overlay", options, lowerdir, upperdir: upper, workdir: work };
+  }
   const options: string[] = [];
   if (flags.indexOff) options.push("index=off");
   if (flags.userxattr) options.push("userxattr");
@@ -67,7 +81,6 @@ export function planMount(s: Snapshot, index: SnapshotIndex, flags: MountFlags):
     upperdir = s.path;
     options.push(`workdir=${workdir}`, `upperdir=${upperdir}`);
   }
-  const lowerdir = parents.map((p) => p.path);
   options.push(`lowerdir=${lowerdir.join(":")}`);
   return { type: "overlay", source: "overlay", options, lowerdir, upperdir, workdir };
 }

@@ -46,6 +46,9 @@ export interface Snapshot {
   readonly recordedSize: { readonly bytes: number; readonly inodes: number } | null;
   /** The runtime's own name for the record, e.g. containerd's backend key "<ns>/<seq>/<name>". */
   readonly runtimeKey: string;
+  /** The path a mount names this snapshot by when it is a lower layer, when not `path` (containers/storage and
+   * docker overlay: the short link `<home>/l/<short>`). */
+  readonly lowerPath?: string;
 }
 
 export interface Image {
@@ -78,6 +81,8 @@ export interface Task {
 export interface Container {
   readonly namespace: string;
   readonly id: string;
+  /** Names the runtime knows it by besides its id (podman: `--name`), when it has any. */
+  readonly names?: readonly string[];
   /** The image name it was created from ("" when the runtime did not record one). */
   readonly image: string;
   readonly snapshotter: string;

@@ -7,6 +7,9 @@ import { join } from "node:path";
 import type { RuntimeId, Store } from "../model/store.js";
 import { DEFAULT_CONFIG_PATH, DEFAULT_ROOT, readContainerdConfig } from "./containerd/config.js";
 import { loadContainerd, META_DB } from "./containerd/load.js";
+import { DEFAULT_GRAPHROOT, readStorageConfig } from "./containers-storage/config.js";
+import { LAYERS_JSON, loadContainersStorage } from "./containers-storage/load.js";
+import { dockerAdapter } from "./docker/adapter.js";
 
 export interface LoadOptions {
   readonly root?: string | undefined;
@@ -43,7 +46,40 @@ export const containerdAdapter: Adapter = {
   load: (options) => loadContainerd(options),
 };
 
-export const adapters: readonly Adapter[] = [containerdAdapter];
+function isCrioInstalled(): boolean {
+  return existsSync("/etc/crio") || existsSync("/usr/bin/crio") || existsSync("/usr/local/bin/crio");
+}
+
+/** Which of the two a c/storage graphroot belongs to: podman keeps libpod/ in it; CRI-O does not. */
+function claims(id: "podman" | "crio", graphroot: string): boolean {
+  if (!existsSync(join(graphroot, LAYERS_JSON))) return false;
+  const byPodman = existsSync(join(graphroot, "libpod")) || !isCrioInstalled();
+  return id === "podman" ? byPodman : !byPodman;
+}
+
+/** Podman and CRI-O share containers/storage: one loader; CRI-O also reads crio.conf for its root. With a
+ * root, detection is by layout alone (`overlay-layers/layers.json`; libpod/ or no CRI-O says podman). */
+function containersStorageAdapter(id: "podman" | "crio"): Adapter {
+  return {
+    id,
+    defaultRoot: DEFAULT_GRAPHROOT,
+    detect(options) {
+      if (options.root !== undefined) return claims(id, options.root);
+      try {
+        const c = readStorageConfig({ path: options.config, runroot: options.state, crio: id === "crio" });
+        return claims(id, c.graphroot);
+      } catch {
+        return false; // a config of another runtime (--config names containerd's) is not ours
+      }
+    },
+    load: (options) => loadContainersStorage({ ...options, runtime: id }),
+  };
+}
+
+export const podmanAdapter = containersStorageAdapter("podman");
+export const crioAdapter = containersStorageAdapter("crio");
+
+export const adapters: readonly Adapter[] = [containerdAdapter, podmanAdapter, crioAdapter, dockerAdapter];
 
 export function adapterFor(id: string): Adapter | undefined {
   return adapters.find((a) => a.id === id);

@@ -11,6 +11,7 @@ export function containerRows(stores: readonly Store[]) {
       runtime: s.location.runtime,
       namespace: c.namespace,
       id: c.id,
+      ...(c.names === undefined ? {} : { names: c.names }),
       image: c.image,
       snapshotter: c.snapshotter,
       snapshotKey: c.snapshotKey,

@@ -13,9 +13,9 @@ function brief(s: Snapshot) {
   return { key: s.key, kind: s.kind, id: s.id, path: s.path };
 }
 
-function safeMount(s: Snapshot, index: SnapshotIndex) {
+function safeMount(s: Snapshot, index: SnapshotIndex, store: Store) {
   try {
-    return planMount(s, index, mountFlags());
+    return planMount(s, index, mountFlags(store));
   } catch (err) {
     return { error: (err as Error).message };
   }
@@ -38,7 +38,7 @@ function snapshotDetail(store: Store, s: Snapshot) {
     usedByImages: store.images
       .filter((i) => i.namespace === s.namespace && i.snapshotKeys.includes(s.key))
       .map((i) => i.name),
-    mount: safeMount(s, index),
+    mount: safeMount(s, index, store),
   };
 }
 

@@ -11,9 +11,16 @@ import { render } from "../render/format.js";
 import { resolveRef } from "../resolve-ref.js";
 import type { GlobalOptions } from "../stores.js";
 
-/** Kernel facts containerd consults when it builds overlay options. */
-export function mountFlags() {
-  return { indexOff: existsSync("/sys/module/overlay/parameters/index"), userxattr: false };
+/** Kernel facts containerd consults when it builds overlay options, and whose option order the store's runtime
+ * follows. */
+export function mountFlags(store?: Store) {
+  const style =
+    store === undefined || store.location.runtime === "containerd" ? "containerd" : "overlay-driver";
+  return {
+    indexOff: style === "containerd" && existsSync("/sys/module/overlay/parameters/index"),
+    userxattr: false,
+    style,
+  } as const;
 }
 
 export interface LiveMount {
@@ -69,7 +76,7 @@ export function mountsOf(
   const t = resolveRef(stores, ref, ["container", "snapshot"]);
   if (t.type === "container") {
     const s = snapshotOf(t.store, t.container);
-    const spec = planMount(s, new SnapshotIndex(t.store.snapshots), mountFlags());
+    const spec = planMount(s, new SnapshotIndex(t.store.snapshots), mountFlags(t.store));
     const rootfs = t.container.task?.rootfs ?? null;
     return {
       ...spec,
@@ -78,7 +85,7 @@ export function mountsOf(
     };
   }
   if (t.type === "snapshot") {
-    const spec = planMount(t.snapshot, new SnapshotIndex(t.store.snapshots), mountFlags());
+    const spec = planMount(t.snapshot, new SnapshotIndex(t.store.snapshots), mountFlags(t.store));
     return {
       ...spec,
       subject: `snapshot ${t.snapshot.namespace}/${t.snapshot.snapshotter}/${t.snapshot.key}`,

@@ -1,0 +1,262 @@
+// runtimes/containers-storage/load.ts — builds the storage model from a containers/storage store (Podman,
+// CRI-O), offline, overlay driver:
+//   <graphroot>/overlay-layers/layers.json          layers → snapshots (key = layer id)
+//   <runroot>/overlay-layers/volatile-layers.json   more layers, when any were created volatile
+//   <graphroot>/overlay-images/images.json          images, one per name; layers from the top layer's parents
+//   <graphroot>/overlay-containers/containers.json  containers; their layer is an active snapshot
+//   <graphroot>/overlay/<id>/{diff,work,link,lower}  the driver home (runtimes/overlay-driver)
+//   <runroot>/overlay-containers/<id>/userdata/pidfile   the container's init pid → task status via /proc
+// c/storage has no namespaces: everything is in namespace "". A layer is `committed` unless a container
+// record names it (then `active`). Each snapshot's lowerPath is its short link `<home>/l/<short>`, the name
+// c/storage mounts it under.
+
+import { existsSync, readFileSync } from "node:fs";
+import { join } from "node:path";
+import { CrifsError, fromFsError } from "../../errors.js";
+import type { Anomaly, Container, Image, RuntimeId, Snapshot, Store, Task } from "../../model/store.js";
+import { type OverlayHome, readOverlayHome, SHORT_LINK_DIR } from "../overlay-driver/index.js";
+import { readStorageConfig, type StorageConfig } from "./config.js";
+import {
+  type ContainerRecord,
+  type ImageRecord,
+  type LayerRecord,
+  parseContainers,
+  parseImages,
+  parseLayers,
+} from "./records.js";
+
+/** Entries of the driver home that are not layer dirs: the short links and the driver's feature-probe file. */
+export const HOME_NOT_LAYERS: readonly string[] = [SHORT_LINK_DIR, ".has-mount-program"];
+
+/** The file whose presence marks a graphroot (detection by layout). */
+export const LAYERS_JSON = join("overlay-layers", "layers.json");
+
+export interface ContainersStorageLoadOptions {
+  readonly runtime: "podman" | "crio";
+  readonly root?: string | undefined;
+  /** The runroot (crifs --state). */
+  readonly state?: string | undefined;
+  /** storage.conf (podman) or crio.conf (crio). */
+  readonly config?: string | undefined;
+}
+
+/** The paths of a store, from its config. */
+export function storeLayout(config: StorageConfig) {
+  const g = config.graphroot;
+  const d = config.driver;
+  return {
+    home: join(g, d),
+    layersJson: join(g, `${d}-layers`, "layers.json"),
+    volatileLayersJson: join(config.runroot, `${d}-layers`, "volatile-layers.json"),
+    imagesJson: join(g, `${d}-images`, "images.json"),
+    containersJson: join(g, `${d}-containers`, "containers.json"),
+    mountpointsJson: join(config.runroot, `${d}-layers`, "mountpoints.json"),
+    userdata: (id: string) => join(config.runroot, `${d}-containers`, id, "userdata"),
+  };
+}
+
+export type StoreLayout = ReturnType<typeof storeLayout>;
+
+/** A record file's bytes, or null when absent (c/storage creates them lazily). */
+function readRecordFile(path: string): Buffer | null {
+  try {
+    return readFileSync(path);
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException | undefined)?.code;
+    if (code === "ENOENT") return null;
+    throw fromFsError(err, path, "read");
+  }
+}
+
+export interface ContainersStorageRecords {
+  readonly layers: readonly LayerRecord[];
+  readonly images: readonly ImageRecord[];
+  readonly containers: readonly ContainerRecord[];
+}
+
+/** Reads the three record files. Throws CrifsError("corrupt") with the byte offset for one that does not parse. */
+export function readRecords(layout: StoreLayout): ContainersStorageRecords {
+  const layers: LayerRecord[] = [];
+  for (const p of [layout.layersJson, layout.volatileLayersJson]) {
+    const b = readRecordFile(p);
+    if (b !== null) layers.push(...parseLayers(b, p));
+  }
+  const ib = readRecordFile(layout.imagesJson);
+  const cb = readRecordFile(layout.containersJson);
+  return {
+    layers,
+    images: ib === null ? [] : parseImages(ib, layout.imagesJson),
+    containers: cb === null ? [] : parseContainers(cb, layout.containersJson),
+  };
+}
+
+function procState(pid: number): string | null {
+  try {
+    const s = readFileSync(`/proc/${pid}/stat`, "utf8");
+    return s.slice(s.lastIndexOf(")") + 2).split(" ")[0] ?? "?";
+  } catch {
+    return null;
+  }
+}
+
+/**
+ * A container's task from its runroot userdata: no pidfile → created (never started); a pidfile whose process
+ * lives → running; else stopped. Cost: two small reads.
+ */
+export function readTask(userdata: string, rootfs: string): Task {
+  let text: string | null = null;
+  try {
+    text = readFileSync(join(userdata, "pidfile"), "utf8");
+  } catch {
+    text = null;
+  }
+  const pid = text === null ? 0 : Number.parseInt(text.trim(), 10) || 0;
+  if (text === null) return { status: "created", pid: 0, bundle: userdata, rootfs };
+  const st = pid === 0 ? null : procState(pid);
+  const alive = st !== null && st !== "Z" && st !== "X";
+  return { status: alive ? "running" : "stopped", pid, bundle: userdata, rootfs };
+}
+
+/** Keys of an image's layers, base first: its top layer and the parents' chain (stops at a missing one). */
+function imageLayers(top: string | null, byId: ReadonlyMap<string, LayerRecord>): string[] {
+  if (top === null) return [];
+  const keys: string[] = [];
+  const seen = new Set<string>();
+  let cur: string | null = top;
+  while (cur !== null && !seen.has(cur) && keys.length < 1000) {
+    seen.add(cur);
+    keys.push(cur);
+    cur = byId.get(cur)?.parent ?? null;
+  }
+  return keys.reverse();
+}
+
+export interface LoadedContainersStorage {
+  readonly store: Store;
+  readonly config: StorageConfig;
+  readonly layout: StoreLayout;
+  /** The driver home as read (the checks compare it with the records). */
+  readonly home: OverlayHome;
+}
+
+/** Loads a containers/storage store from disk, with the facts doctor needs. Cost: metadata only. */
+export function loadContainersStorageDetailed(
+  options: ContainersStorageLoadOptions,
+): LoadedContainersStorage {
+  const config = readStorageConfig({
+    path: options.config,
+    root: options.root,
+    runroot: options.state,
+    crio: options.runtime === "crio",
+  });
+  if (config.driver !== "overlay")
+    throw new CrifsError("unsupported", `cannot read the "${config.driver}" storage driver`, {
+      path: config.path ?? config.graphroot,
+      remedy: "crifs reads containers/storage stores with the overlay driver",
+    });
+  if (!existsSync(config.graphroot))
+    throw new CrifsError("not-found", `cannot read ${options.runtime} graphroot: no such directory`, {
+      path: config.graphroot,
+      remedy: "pass --root (the graphroot) and --state (the runroot) for a store elsewhere",
+    });
+  const layout = storeLayout(config);
+  const records = readRecords(layout);
+  const home = readOverlayHome(layout.home);
+  const anomalies: Anomaly[] = [];
+
+  const byId = new Map(records.layers.map((l) => [l.id, l]));
+  const containerLayers = new Set(records.containers.map((c) => c.layer));
+  const snapshots: Snapshot[] = records.layers.map((l) => {
+    const dir = join(layout.home, l.id);
+    const link = home.layers.get(l.id)?.link ?? null;
+    return {
+      namespace: "",
+      snapshotter: config.driver,
+      key: l.id,
+      parent: l.parent,
+      kind: containerLayers.has(l.id) ? "active" : "committed",
+      id: l.id,
+      path: join(dir, "diff"),
+      dir,
+      workPath: join(dir, "work"),
+      createdAt: l.created,
+      updatedAt: l.created,
+      labels: l.names.length === 0 ? {} : { "containers.storage/names": l.names.join(",") },
+      recordedSize: null,
+      runtimeKey: l.id,
+      ...(link === null ? {} : { lowerPath: join(layout.home, SHORT_LINK_DIR, link) }),
+    };
+  });
+
+  const images: Image[] = records.images.flatMap((img) => {
+    const base = {
+      namespace: "",
+      digest: img.digest ?? `sha256:${img.id}`,
+      mediaType: "",
+      size: 0,
+      createdAt: img.created,
+      updatedAt: img.created,
+      labels: { "containers.storage/image-id": img.id },
+      configDigest: `sha256:${img.id}`,
+      snapshotKeys: imageLayers(img.topLayer, byId),
+    };
+    const names = img.names.length === 0 ? [""] : img.names;
+    return names.map((name) => ({ ...base, name }));
+  });
+
+  const containers: Container[] = records.containers.map((c) => ({
+    namespace: "",
+    id: c.id,
+    names: c.names,
+    image: c.imageName ?? c.image,
+    snapshotter: config.driver,
+    snapshotKey: c.layer,
+    runtime: options.runtime,
+    createdAt: c.created,
+    updatedAt: c.created,
+    labels: { "containers.storage/image-id": c.image },
+    spec: null,
+    task: readTask(layout.userdata(c.id), join(layout.home, c.layer, "merged")),
+  }));
+
+  const runtime: RuntimeId = options.runtime;
+  const store: Store = {
+    location: {
+      runtime,
+      root: config.graphroot,
+      state: config.runroot,
+      configPath: config.crioPaths.at(-1) ?? config.path,
+    },
+    settings: {
+      snapshotter: config.driver,
+      driver: config.driver,
+      graphroot: config.graphroot,
+      runroot: config.runroot,
+      storageConf: config.path ?? "",
+      mountopt: config.mountopt,
+      mountProgram: config.mountProgram,
+      imageFsMountpoint: layout.home,
+    },
+    namespaces: [{ name: "", labels: {} }],
+    images,
+    snapshots,
+    containers,
+    blobs: [],
+    leases: [],
+    ingests: [],
+    anomalies,
+    areas: [
+      { role: "snapshot-home", path: layout.home, ignore: HOME_NOT_LAYERS },
+      { role: "metadata", path: join(layout.home, SHORT_LINK_DIR) },
+      { role: "metadata", path: join(config.graphroot, `${config.driver}-layers`) },
+      { role: "metadata", path: join(config.graphroot, `${config.driver}-images`) },
+      { role: "container-data", path: join(config.graphroot, `${config.driver}-containers`) },
+    ],
+  };
+  return { store, config, layout, home };
+}
+
+/** Loads a containers/storage store (Podman or CRI-O). Cost: metadata only. */
+export function loadContainersStorage(options: ContainersStorageLoadOptions): Store {
+  return loadContainersStorageDetailed(options).store;
+}

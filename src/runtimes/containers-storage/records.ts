@@ -1,0 +1,255 @@
+// runtimes/containers-storage/records.ts — the JSON record files of containers/storage, bytes in, records out:
+//
+//   <graphroot>/overlay-layers/layers.json        [{id, parent?, names?, created, diff-size?, …}]
+//   <runroot>/overlay-layers/volatile-layers.json  the same, for layers created volatile (may be absent)
+//   <graphroot>/overlay-images/images.json        [{id, digest?, names?, layer?, created, metadata?, …}]
+//   <graphroot>/overlay-containers/containers.json [{id, names?, image, layer, metadata (JSON text), created}]
+//   <runroot>/overlay-layers/mountpoints.json     [{id, path, count}]
+//
+// c/storage itself silently treats a layers.json it cannot parse as empty; crifs reports it, with the byte
+// offset where the JSON goes wrong (JSON.parse's message carries no offset on every Node version, so a small
+// scanner finds it).
+
+import { CrifsError } from "../../errors.js";
+
+export interface LayerRecord {
+  readonly id: string;
+  readonly parent: string | null;
+  readonly names: readonly string[];
+  readonly created: string | null;
+  readonly diffDigest: string | null;
+  readonly diffSize: number | null;
+  /** Set while the layer is being created or removed (c/storage's "incomplete" flag). */
+  readonly isIncomplete: boolean;
+}
+
+export interface ImageRecord {
+  readonly id: string;
+  readonly digest: string | null;
+  readonly names: readonly string[];
+  readonly topLayer: string | null;
+  readonly created: string | null;
+}
+
+export interface ContainerRecord {
+  readonly id: string;
+  readonly names: readonly string[];
+  readonly image: string;
+  readonly layer: string;
+  /** metadata."image-name", when recorded. */
+  readonly imageName: string | null;
+  readonly created: string | null;
+}
+
+export interface MountpointRecord {
+  readonly id: string;
+  readonly path: string;
+  readonly count: number;
+}
+
+/** The maximum nesting the offset scanner follows (c/storage records nest 3–4 deep). */
+const MAX_DEPTH = 512;
+
+/**
+ * The index (in UTF-16 units) of the first character where `text` stops being one JSON value, or
+ * text.length when it ends too early. Cost: one pass. Only called on text JSON.parse rejected.
+ */
+export function jsonErrorIndex(text: string): number {
+  let i = 0;
+  const ws = () => {
+    while (i < text.length && " \t\n\r".includes(text[i] as string)) i++;
+  };
+  const fail = (): never => {
+    throw i;
+  };
+  const lit = (word: string) => {
+    for (const ch of word) {
+      if (text[i] !== ch) fail();
+      i++;
+    }
+  };
+  const str = () => {
+    i++; // opening quote
+    for (;;) {
+      if (i >= text.length) fail();
+      const c = text.charCodeAt(i);
+      if (c === 0x22) {
+        i++;
+        return;
+      }
+      if (c < 0x20) fail();
+      if (c === 0x5c) {
+        i++;
+        const e = text[i];
+        if (e === "u") {
+          for (let k = 1; k <= 4; k++) {
+            if (!/[0-9a-fA-F]/.test(text[i + k] ?? "")) {
+              i += k;
+              fail();
+            }
+          }
+          i += 5;
+        } else if (e !== undefined && '"\\/bfnrt'.includes(e)) i++;
+        else fail();
+      } else i++;
+    }
+  };
+  const num = () => {
+    const m = /^-?(0|[1-9]\d*)(\.\d+)?([eE][+-]?\d+)?/.exec(text.slice(i, i + 400));
+    if (m === null || m[0] === "" || m[0] === "-") fail();
+    i += (m as RegExpExecArray)[0].length;
+  };
+  const value = (depth: number): void => {
+    if (depth > MAX_DEPTH) fail();
+    ws();
+    const c = text[i];
+    if (c === "{") {
+      i++;
+      ws();
+      if (text[i] === "}") {
+        i++;
+        return;
+      }
+      for (;;) {
+        ws();
+        if (text[i] !== '"') fail();
+        str();
+        ws();
+        if (text[i] !== ":") fail();
+        i++;
+        value(depth + 1);
+        ws();
+        if (text[i] === ",") i++;
+        else if (text[i] === "}") {
+          i++;
+          return;
+        } else fail();
+      }
+    } else if (c === "[") {
+      i++;
+      ws();
+      if (text[i] === "]") {
+        i++;
+        return;
+      }
+      for (;;) {
+        value(depth + 1);
+        ws();
+        if (text[i] === ",") i++;
+        else if (text[i] === "]") {
+          i++;
+          return;
+        } else fail();
+      }
+    } else if (c === '"') str();
+    else if (c === "t") lit("true");
+    else if (c === "f") lit("false");
+    else if (c === "n") lit("null");
+    else if (c === "-" || (c !== undefined && c >= "0" && c <= "9")) num();
+    else fail();
+  };
+  try {
+    value(0);
+    ws();
+    return Math.min(i, text.length);
+  } catch (at) {
+    if (typeof at === "number") return Math.min(at, text.length);
+    throw at;
+  }
+}
+
+/** JSON.parse with a CrifsError("corrupt") that names the byte offset of the first bad byte. */
+export function parseJsonFile(bytes: Buffer, path: string, what: string): unknown {
+  const text = bytes.toString("utf8");
+  try {
+    return JSON.parse(text);
+  } catch (err) {
+    const index = jsonErrorIndex(text);
+    const offset = Buffer.byteLength(text.slice(0, index), "utf8");
+    const state = offset >= bytes.length ? "it ends too early (truncated?)" : "invalid JSON";
+    throw new CrifsError(
+      "corrupt",
+      `cannot parse ${what}: ${state} at byte offset ${offset} of ${bytes.length}`,
+      {
+        path,
+        remedy:
+          "containers/storage silently ignores this file and forgets what it lists: restore it from a backup before the runtime writes over it",
+        cause: err,
+      },
+    );
+  }
+}
+
+type Obj = Record<string, unknown>;
+
+function isObj(v: unknown): v is Obj {
+  return typeof v === "object" && v !== null && !Array.isArray(v);
+}
+
+function s(v: unknown): string | null {
+  return typeof v === "string" && v !== "" ? v : null;
+}
+
+function strings(v: unknown): string[] {
+  return Array.isArray(v) ? v.filter((x): x is string => typeof x === "string") : [];
+}
+
+function records(value: unknown, path: string, what: string): Obj[] {
+  if (value === null) return []; // c/storage writes "null" for an empty list in some versions
+  if (!Array.isArray(value))
+    throw new CrifsError("corrupt", `cannot read ${what}: expected a JSON array`, { path });
+  return value.filter(isObj).filter((r) => s(r.id) !== null);
+}
+
+/** Layer records of layers.json (or volatile-layers.json). Throws "corrupt" with the byte offset. */
+export function parseLayers(bytes: Buffer, path: string): LayerRecord[] {
+  return records(parseJsonFile(bytes, path, "layers.json"), path, "layers.json").map((r) => ({
+    id: r.id as string,
+    parent: s(r.parent),
+    names: strings(r.names),
+    created: s(r.created),
+    diffDigest: s(r["diff-digest"]),
+    diffSize: typeof r["diff-size"] === "number" ? r["diff-size"] : null,
+    isIncomplete: isObj(r.flags) && r.flags.incomplete === true,
+  }));
+}
+
+export function parseImages(bytes: Buffer, path: string): ImageRecord[] {
+  return records(parseJsonFile(bytes, path, "images.json"), path, "images.json").map((r) => ({
+    id: r.id as string,
+    digest: s(r.digest),
+    names: strings(r.names),
+    topLayer: s(r.layer),
+    created: s(r.created),
+  }));
+}
+
+export function parseContainers(bytes: Buffer, path: string): ContainerRecord[] {
+  return records(parseJsonFile(bytes, path, "containers.json"), path, "containers.json").map((r) => {
+    let imageName: string | null = null;
+    if (typeof r.metadata === "string") {
+      try {
+        const m = JSON.parse(r.metadata) as unknown;
+        if (isObj(m)) imageName = s(m["image-name"]);
+      } catch {
+        // metadata is the runtime's own free text
+      }
+    }
+    return {
+      id: r.id as string,
+      names: strings(r.names),
+      image: s(r.image) ?? "",
+      layer: s(r.layer) ?? "",
+      imageName,
+      created: s(r.created),
+    };
+  });
+}
+
+export function parseMountpoints(bytes: Buffer, path: string): MountpointRecord[] {
+  return records(parseJsonFile(bytes, path, "mountpoints.json"), path, "mountpoints.json").map((r) => ({
+    id: r.id as string,
+    path: s(r.path) ?? "",
+    count: typeof r.count === "number" ? r.count : 0,
+  }));
+}
