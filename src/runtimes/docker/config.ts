@@ -1,0 +1,75 @@
+// runtimes/docker/config.ts — dockerd's daemon.json, reduced to what crifs needs:
+//   "data-root"        default /var/lib/docker (the pre-17.05 spelling "graph" too)
+//   "exec-root"        default /var/run/docker (runc state: <exec-root>/runtime-runc/moby/<id>/)
+//   "storage-driver"   default: whatever the data-root holds; crifs reads overlay2 only
+//   "live-restore"     containers keep running while dockerd is down
+// A missing file means defaults (dockerd behaves the same); an unreadable or malformed one is an error.
+
+import { existsSync, readFileSync } from "node:fs";
+import { join } from "node:path";
+import { CrifsError, fromFsError } from "../../errors.js";
+import { parseJson } from "./json.js";
+
+export const DEFAULT_CONFIG_PATH = "/etc/docker/daemon.json";
+export const DEFAULT_ROOT = "/var/lib/docker";
+export const DEFAULT_EXEC_ROOT = "/var/run/docker";
+/** The dir layerdb lives in for the overlay2 driver: what makes a dir a Docker overlay2 data-root. */
+export const LAYERDB = join("image", "overlay2", "layerdb");
+/** Where dockerd listens by default, and its pid file: signs of a Docker host even before the first image. */
+export const DEFAULT_SOCKETS = ["/run/docker.sock", "/var/run/docker.sock"];
+
+export interface DockerConfig {
+  /** The file read, or null when it was absent and defaults apply. */
+  readonly path: string | null;
+  readonly root: string;
+  readonly execRoot: string;
+  /** The configured storage driver, or "" when not set (dockerd then picks; overlay2 on any recent kernel). */
+  readonly storageDriver: string;
+  readonly liveRestore: boolean;
+  readonly logDriver: string;
+}
+
+function str(v: unknown): string | undefined {
+  return typeof v === "string" && v !== "" ? v : undefined;
+}
+
+/** Reads daemon.json and applies dockerd's defaults; root/execRoot options win. Cost: one small file read. */
+export function readDockerConfig(
+  options: { path?: string | undefined; root?: string | undefined; execRoot?: string | undefined } = {},
+): DockerConfig {
+  const explicit = options.path !== undefined;
+  const path = options.path ?? DEFAULT_CONFIG_PATH;
+  let table: Record<string, unknown> = {};
+  let used: string | null = null;
+  if (explicit || existsSync(path)) {
+    let text: string;
+    try {
+      text = readFileSync(path, "utf8");
+    } catch (err) {
+      throw fromFsError(err, path);
+    }
+    let v: unknown;
+    try {
+      v = text.trim() === "" ? {} : parseJson(text);
+    } catch (err) {
+      throw err instanceof CrifsError
+        ? new CrifsError(err.code, err.message, {
+            path,
+            remedy: "fix the file; dockerd refuses to start with it too",
+          })
+        : err;
+    }
+    if (typeof v !== "object" || v === null || Array.isArray(v))
+      throw new CrifsError("corrupt", "cannot read daemon.json: the top level is not an object", { path });
+    table = v as Record<string, unknown>;
+    used = path;
+  }
+  return {
+    path: used,
+    root: options.root ?? str(table["data-root"]) ?? str(table.graph) ?? DEFAULT_ROOT,
+    execRoot: options.execRoot ?? str(table["exec-root"]) ?? DEFAULT_EXEC_ROOT,
+    storageDriver: str(table["storage-driver"]) ?? "",
+    liveRestore: table["live-restore"] === true,
+    logDriver: str(table["log-driver"]) ?? "json-file",
+  };
+}
