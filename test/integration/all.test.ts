@@ -16,6 +16,7 @@ import { after, afterEach, before, describe } from "node:test";
 import { type Bed, bedUnavailable, startBed } from "../bed/bed.js";
 import { bedSuite } from "./bed.suite.js";
 import { containerdSuite } from "./containerd.suite.js";
+import { dockerSuite } from "./docker.suite.js";
 import { doctorSuite } from "./doctor.suite.js";
 import { duSuite } from "./du.suite.js";
 import { errorsSuite } from "./errors.suite.js";
@@ -67,5 +68,6 @@ describe("crifs against a live containerd bed", { skip: skip ? `no bed: ${unavai
   duSuite(getBed);
   errorsSuite(getBed);
   linksSuite(getBed);
+  dockerSuite(getBed); // its own dockerd bed (test/bed/docker-bed.ts), started and removed by the suite
   doctorSuite(getBed); // last: it injects faults it does not undo
 });

@@ -1,0 +1,275 @@
+// test/integration/docker.suite.ts — the Docker (overlay2) x-ray against a real dockerd 20.10 on a private
+// data-root (test/bed/docker-bed.ts, its own bed, started and removed here). What docker says through the
+// daemon (`docker images`, `docker ps -a`, `docker image inspect`, `docker inspect`) is captured while it runs;
+// then dockerd is stopped (live-restore: the running container keeps running) and crifs, reading files only,
+// must say the same: image names and ids, layer chains and their dirs, containers with names, images,
+// layers and task state, the running container's mount, and du's total against du -s -x -B1.
+
+import assert from "node:assert/strict";
+import { execFileSync } from "node:child_process";
+import { readFileSync } from "node:fs";
+import { basename, dirname, join } from "node:path";
+import { after, before, describe, test } from "node:test";
+import type { Bed } from "../bed/bed.js";
+import { type DockerBed, startDockerBed } from "../bed/docker-bed.js";
+import { contractErrors, crifs, json } from "./cli.js";
+
+interface SnapRow {
+  runtime: string;
+  namespace: string;
+  key: string;
+  parent: string | null;
+  kind: string;
+  id: string;
+  path: string;
+}
+interface ImageRow {
+  runtime: string;
+  name: string;
+  digest: string;
+  configDigest: string | null;
+  snapshotKeys: string[];
+  labels: Record<string, string>;
+}
+interface ContainerRow {
+  runtime: string;
+  id: string;
+  names?: string[];
+  image: string;
+  snapshotKey: string;
+  task: { status: string; pid: number } | null;
+}
+interface ImageInspect {
+  Id: string;
+  RepoTags: string[];
+  Parent: string;
+  RootFS: { Layers: string[] };
+  GraphDriver: { Name: string; Data: { UpperDir: string; LowerDir?: string } };
+}
+interface ContainerInspect {
+  Id: string;
+  Name: string;
+  Config: { Image: string };
+  State: { Status: string; Running: boolean; Pid: number; ExitCode: number };
+  GraphDriver: { Name: string; Data: { UpperDir: string; LowerDir: string; WorkDir: string } };
+}
+
+/** What docker said while it ran. */
+interface DockerView {
+  images: { Repository: string; Tag: string; ID: string }[];
+  ps: { ID: string; Names: string; Image: string; State: string }[];
+  imageInspect: ImageInspect[];
+  inspect: ContainerInspect[];
+}
+
+function jsonLines<T>(out: string): T[] {
+  return out
+    .trim()
+    .split("\n")
+    .filter((l) => l !== "")
+    .map((l) => JSON.parse(l) as T);
+}
+
+/** chainN = sha256("chainN-1 diffN"), chain1 = diff1: computed here independently of crifs. */
+function chainIdsOf(diffIds: readonly string[]): string[] {
+  const out: string[] = [];
+  for (const d of diffIds) {
+    const prev = out[out.length - 1];
+    out.push(
+      prev === undefined
+        ? d
+        : `sha256:${execFileSync("sha256sum", { input: `${prev} ${d}`, encoding: "utf8" }).split(" ")[0]}`,
+    );
+  }
+  return out;
+}
+
+export function dockerSuite(getBed: () => Bed) {
+  describe("docker (overlay2) x-ray against a live dockerd, read with dockerd stopped", () => {
+    let dbed: DockerBed | undefined;
+    let view: DockerView | undefined;
+    const getDocker = (): DockerBed => {
+      if (dbed === undefined) throw new Error("the docker bed is not running (did before() fail?)");
+      return dbed;
+    };
+    const getView = (): DockerView => {
+      if (view === undefined) throw new Error("docker's view was not captured (did before() fail?)");
+      return view;
+    };
+    const flags = () => ["--runtime", "docker", "--root", getDocker().root, "--state", getDocker().execRoot];
+
+    before(async () => {
+      const t0 = Date.now();
+      dbed = await startDockerBed(getBed().ociArchive);
+      const d = dbed;
+      const f = d.facts;
+      const names = [f.containers.running, f.containers.created, f.containers.exited];
+      view = {
+        images: jsonLines(d.docker(["images", "--no-trunc", "--format", "{{json .}}"])),
+        ps: jsonLines(d.docker(["ps", "-a", "--no-trunc", "--format", "{{json .}}"])),
+        imageInspect: JSON.parse(
+          d.docker(["image", "inspect", f.images.latest, f.images.small, f.images.committed]),
+        ) as ImageInspect[],
+        inspect: JSON.parse(d.docker(["inspect", ...names])) as ContainerInspect[],
+      };
+      await d.stopDockerd();
+      console.log(`docker bed: ${d.work} up and captured in ${Date.now() - t0} ms`);
+    });
+
+    after(async () => {
+      if (dbed === undefined) return;
+      await dbed.teardown();
+    });
+
+    test("the bed is as described: dockerd stopped, the running container still running", () => {
+      const d = getDocker();
+      assert.equal(d.isDockerdRunning(), false);
+      assert.match(
+        readFileSync(`/proc/${d.facts.runningPid}/cgroup`, "utf8"),
+        new RegExp(d.facts.containerIds.running),
+      );
+      assert.equal(getView().ps.length, 3);
+    });
+
+    test("images -o json equals docker images: names, image ids, and layer chains from docker image inspect", () => {
+      const rows = json<ImageRow[]>(crifs([...flags(), "images", "-o", "json"]));
+      assert.ok(rows.every((r) => r.runtime === "docker"));
+      assert.deepEqual(
+        rows.map((r) => `${r.name} ${r.configDigest}`).sort(),
+        getView()
+          .images.map((i) => `${i.Repository}:${i.Tag} ${i.ID}`)
+          .sort(),
+      );
+      for (const ii of getView().imageInspect) {
+        const row = rows.find((r) => r.name === ii.RepoTags[0]);
+        assert.ok(row, `no image ${ii.RepoTags[0]}`);
+        assert.equal(row.digest, ii.Id);
+        assert.deepEqual(
+          row.snapshotKeys,
+          chainIdsOf(ii.RootFS.Layers),
+          `${row.name}: chain ids, base first`,
+        );
+        // docker commit records the parent image; loaded images have none
+        assert.equal(row.labels["crifs.docker/parent"] ?? "", ii.Parent, `${row.name}: parent image`);
+      }
+    });
+
+    test("snapshots -o json: every image layer with its parent and its dir as docker image inspect names them", () => {
+      const snaps = json<SnapRow[]>(crifs([...flags(), "snapshots", "-o", "json"]));
+      const byKey = new Map(snaps.map((s) => [s.key, s]));
+      for (const ii of getView().imageInspect) {
+        const chain = chainIdsOf(ii.RootFS.Layers);
+        chain.forEach((c, i) => {
+          assert.equal(byKey.get(c)?.kind, "committed", c);
+          assert.equal(byKey.get(c)?.parent ?? null, i === 0 ? null : chain[i - 1], `parent of ${c}`);
+        });
+        // GraphDriver: UpperDir = top layer's diff, LowerDir = the others' diffs, nearest first
+        const dirs = [ii.GraphDriver.Data.UpperDir, ...(ii.GraphDriver.Data.LowerDir?.split(":") ?? [])];
+        assert.deepEqual(
+          [...chain].reverse().map((c) => byKey.get(c)?.path),
+          dirs,
+          `${ii.RepoTags[0]}: layer dirs`,
+        );
+      }
+      const committed = snaps.filter((s) => s.kind === "committed").map((s) => s.key);
+      const expected = new Set(getView().imageInspect.flatMap((ii) => chainIdsOf(ii.RootFS.Layers)));
+      assert.deepEqual(committed.sort(), [...expected].sort(), "exactly the image layers are committed");
+    });
+
+    test("containers -o json equals docker ps -a: ids, names, images, state, and the rw → init → image layers of docker inspect", () => {
+      const rows = json<ContainerRow[]>(crifs([...flags(), "containers", "-o", "json"]));
+      const snaps = new Map(
+        json<SnapRow[]>(crifs([...flags(), "snapshots", "-o", "json"])).map((s) => [s.key, s]),
+      );
+      const state = (r: ContainerRow) =>
+        r.task === null ? "created" : r.task.status === "running" ? "running" : "exited";
+      assert.deepEqual(
+        rows.map((r) => `${r.id} ${r.names?.join(",")} ${r.image} ${state(r)}`).sort(),
+        getView()
+          .ps.map((p) => `${p.ID} ${p.Names} ${p.Image} ${p.State}`)
+          .sort(),
+      );
+      for (const ci of getView().inspect) {
+        const row = rows.find((r) => r.id === ci.Id);
+        assert.ok(row, ci.Name);
+        assert.equal(row.task?.pid ?? 0, ci.State.Pid, `${ci.Name}: pid`);
+        // UpperDir = overlay2/<mount-id>/diff; LowerDir = the -init layer's diff, then the image's, nearest first
+        assert.equal(row.snapshotKey, basename(dirname(ci.GraphDriver.Data.UpperDir)));
+        const chain: string[] = [];
+        for (
+          let s = snaps.get(row.snapshotKey);
+          s !== undefined;
+          s = s.parent === null ? undefined : snaps.get(s.parent)
+        )
+          chain.push(s.path);
+        assert.deepEqual(
+          chain,
+          [ci.GraphDriver.Data.UpperDir, ...ci.GraphDriver.Data.LowerDir.split(":")],
+          ci.Name,
+        );
+        assert.equal(snaps.get(row.snapshotKey)?.kind, "active");
+      }
+    });
+
+    test("mounts <running container> equals its rootfs overlay in mountinfo (lowerdir by l/ short links)", () => {
+      const d = getDocker();
+      const m = json<{
+        type: string;
+        lowerdir: string[];
+        upperdir: string;
+        workdir: string;
+        options: string[];
+      }>(crifs([...flags(), "mounts", d.facts.containerIds.running, "-o", "json"]));
+      const ci = getView().inspect.find((c) => c.Id === d.facts.containerIds.running);
+      const merged = join(dirname(ci?.GraphDriver.Data.UpperDir ?? ""), "merged");
+      const line = readFileSync("/proc/self/mountinfo", "utf8")
+        .split("\n")
+        .find((l) => l.split(" ")[4] === merged);
+      assert.ok(line, `no mount on ${merged}`);
+      const superOpts = (line.split(" - ")[1] ?? "").split(" ")[2]?.split(",") ?? [];
+      const opt = (k: string) => superOpts.find((o) => o.startsWith(`${k}=`))?.slice(k.length + 1);
+      assert.equal(m.type, "overlay");
+      assert.deepEqual(m.lowerdir, opt("lowerdir")?.split(":"));
+      assert.equal(m.upperdir, opt("upperdir"));
+      assert.equal(m.workdir, opt("workdir"));
+      assert.ok(
+        m.lowerdir.every((l) => l.startsWith(join(d.root, "overlay2", "l"))),
+        m.lowerdir.join(":"),
+      );
+    });
+
+    test("du's total equals du -s -x -B1 of the data-root (bind-mounted onto itself, rootfs mounted inside)", () => {
+      const d = getDocker();
+      const r = json<{
+        total: { allocatedBytes: number };
+        categories: { category: string; allocatedBytes: number }[];
+      }>(crifs([...flags(), "du", "-o", "json"]));
+      const du = Number(execFileSync("du", ["-s", "-x", "-B1", d.root], { encoding: "utf8" }).split("\t")[0]);
+      assert.equal(r.total.allocatedBytes, du);
+      assert.equal(
+        r.categories.reduce((n, c) => n + c.allocatedBytes, 0),
+        du,
+        "the categories add up to the total",
+      );
+    });
+
+    test("every JSON output matches its schema in docs/json.md", () => {
+      const d = getDocker();
+      for (const [schema, args] of [
+        ["images", ["images"]],
+        ["snapshots", ["snapshots"]],
+        ["containers", ["containers"]],
+        ["info", ["info"]],
+        ["mounts", ["mounts", d.facts.containerIds.running]],
+      ] as const) {
+        const data = json(crifs([...flags(), ...args, "-o", "json"]));
+        assert.equal(contractErrors(schema, data), null, schema);
+      }
+    });
+
+    test("without --runtime, --root alone finds the docker store by its layout", () => {
+      const rows = json<ImageRow[]>(crifs(["--root", getDocker().root, "images", "-o", "json"]));
+      assert.deepEqual([...new Set(rows.map((r) => r.runtime))], ["docker"]);
+    });
+  });
+}
