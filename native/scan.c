@@ -3,8 +3,9 @@
 // One call, `scan(roots, options)`, returns a promise. It runs as one napi_async_work; its execute callback
 // (on a libuv pool thread) starts `threads - 1` extra pthreads and works as the first one itself.
 //
-//   work list   one LIFO stack of directories shared by all threads (mutex + condvar + busy count); when it
-//               is empty a thread starts the next tree, so threads split big trees and take whole small ones
+//   work list   each thread walks depth-first from its own stack; when another thread is idle it hands all but
+//               its next directory to a shared stack (mutex + condvar + busy count); with nothing local or
+//               shared, a thread starts the next tree. So threads mostly take whole trees and split the last
 //   directory   openat2(tree root fd, rel, RESOLVE_NO_SYMLINKS) → getdents64 (64 KiB) → fstatat per name
 //   per thread  usage per tree for directories and single-link inodes; an open-addressing set keyed by
 //               (dev, ino, tree) for non-directories with nlink > 1; symlink and error records in byte buffers
@@ -95,12 +96,13 @@ typedef struct scan {
   /* per tree */
   int *rootfd;
   uint64_t *rootdev;
-  uint32_t *pending; /* work items of the tree not yet finished; the root fd closes at 0 */
+  atomic_uint *pending; /* work items of the tree not yet finished; the root fd closes at 0 */
   /* work list */
   pthread_mutex_t mu;
   pthread_cond_t cv;
   work_t *top;
-  uint32_t busy, waiting, next_tree;
+  uint32_t busy, next_tree;
+  atomic_uint waiting; /* threads in cond_wait; read without the lock to decide to share */
   worker_t *workers;
   int oom;
   /* results, made in execute */
@@ -435,28 +437,56 @@ static work_t *start_tree(worker_t *w, uint32_t t) {
   return it;
 }
 
+/* Counts `nkids` new items of `tree`, then (for an item) the one just done: the root fd closes with the last. */
+static void settle(scan_t *s, uint32_t tree, int was_item, uint32_t nkids) {
+  if (nkids) atomic_fetch_add(&s->pending[tree], nkids);
+  if (was_item && atomic_fetch_sub(&s->pending[tree], 1) == 1 && s->rootfd[tree] >= 0) {
+    close(s->rootfd[tree]);
+    s->rootfd[tree] = -1;
+  }
+}
+
+/*
+ * Each thread walks depth-first from its own stack, so two threads rarely work in the same directories.
+ * Work is shared through the global stack: when another thread waits, all but the top of the local stack
+ * goes there. When both stacks are empty, a thread starts the next tree. Done when no tree is left, the
+ * global stack is empty and no thread holds work (busy == 0).
+ */
 static void *worker_main(void *arg) {
   worker_t *w = arg;
   scan_t *s = w->s;
-  pthread_mutex_lock(&s->mu);
+  work_t *local = NULL;
   for (;;) {
-    work_t *it = s->top;
+    work_t *it = NULL;
     int start = -1;
-    if (it) {
-      s->top = it->next;
-    } else if (s->next_tree < s->ntrees) {
-      start = (int)s->next_tree++;
-    } else if (s->busy > 0) {
-      s->waiting++;
-      pthread_cond_wait(&s->cv, &s->mu);
-      s->waiting--;
-      continue;
+    if (local) {
+      it = local;
+      local = it->next;
     } else {
-      pthread_cond_broadcast(&s->cv);
-      break;
+      pthread_mutex_lock(&s->mu);
+      for (;;) {
+        if (s->top) {
+          it = s->top;
+          s->top = it->next;
+          break;
+        }
+        if (s->next_tree < s->ntrees) {
+          start = (int)s->next_tree++;
+          break;
+        }
+        if (s->busy == 0) break;
+        s->waiting++;
+        pthread_cond_wait(&s->cv, &s->mu);
+        s->waiting--;
+      }
+      if (!it && start < 0) {
+        pthread_cond_broadcast(&s->cv);
+        pthread_mutex_unlock(&s->mu);
+        return NULL;
+      }
+      s->busy++;
+      pthread_mutex_unlock(&s->mu);
     }
-    s->busy++;
-    pthread_mutex_unlock(&s->mu);
 
     work_t *kids = NULL;
     uint32_t nkids = 0;
@@ -470,27 +500,31 @@ static void *worker_main(void *arg) {
       kids = process_dir(w, it, &nkids);
       free(it);
     }
-    work_t *tail = kids;
-    while (tail && tail->next) tail = tail->next;
-
-    pthread_mutex_lock(&s->mu);
-    int close_fd = -1;
-    if (start < 0) s->pending[tree]--;
-    s->pending[tree] += nkids;
-    if (s->pending[tree] == 0 && s->rootfd[tree] >= 0) {
-      close_fd = s->rootfd[tree];
-      s->rootfd[tree] = -1;
-    }
+    settle(s, tree, start < 0, nkids);
     if (kids) {
-      tail->next = s->top;
-      s->top = kids;
+      work_t *tail = kids;
+      while (tail->next) tail = tail->next;
+      tail->next = local;
+      local = kids;
     }
-    s->busy--;
-    if (s->waiting && (kids || (s->busy == 0 && !s->top))) pthread_cond_broadcast(&s->cv);
-    if (close_fd >= 0) close(close_fd);
+    if (local && local->next && atomic_load_explicit(&s->waiting, memory_order_relaxed)) {
+      /* someone is idle: give away all but the next item */
+      work_t *give = local->next, *last = give;
+      while (last->next) last = last->next;
+      local->next = NULL;
+      pthread_mutex_lock(&s->mu);
+      last->next = s->top;
+      s->top = give;
+      pthread_cond_broadcast(&s->cv);
+      pthread_mutex_unlock(&s->mu);
+    }
+    if (!local) {
+      pthread_mutex_lock(&s->mu);
+      s->busy--;
+      if (s->waiting) pthread_cond_broadcast(&s->cv);
+      pthread_mutex_unlock(&s->mu);
+    }
   }
-  pthread_mutex_unlock(&s->mu);
-  return NULL;
 }
 
 /* ---------- the async work ---------- */
@@ -730,7 +764,7 @@ static napi_value scan(napi_env env, napi_callback_info info) {
   s->roots = calloc(nt, sizeof(char *));
   s->rootfd = malloc(nt * sizeof(int));
   s->rootdev = calloc(nt, sizeof(uint64_t));
-  s->pending = calloc(nt, sizeof(uint32_t));
+  s->pending = calloc(nt, sizeof(atomic_uint));
   if (!s->roots || !s->rootfd || !s->rootdev || !s->pending) goto oom;
   for (uint32_t i = 0; i < s->ntrees; i++) {
     napi_value v;
