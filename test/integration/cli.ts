@@ -5,6 +5,7 @@ import { existsSync, readFileSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { Ajv } from "ajv";
+import type { Bed } from "../bed/bed.js";
 
 function repoRoot(): string {
   let dir = dirname(fileURLToPath(import.meta.url));
@@ -76,4 +77,9 @@ export function contractErrors(name: string, data: unknown): string | null {
 export function isOneLineError(r: CliResult): boolean {
   const lines = r.stderr.split("\n").filter((l) => l !== "");
   return lines.length === 1 && (lines[0] ?? "").startsWith("crifs: ") && !/\n\s+at /.test(r.stderr);
+}
+
+/** The global flags that point crifs at the bed's containerd store. */
+export function bedFlags(bed: Bed): string[] {
+  return ["--runtime", "containerd", "--root", bed.root, "--state", bed.state, "--config", bed.configPath];
 }

@@ -6,7 +6,7 @@ import assert from "node:assert/strict";
 import { readFileSync } from "node:fs";
 import { before, describe, test } from "node:test";
 import type { Bed } from "../bed/bed.js";
-import { contractErrors, crifs, crifsAsync, json } from "./cli.js";
+import { bedFlags, contractErrors, crifs, crifsAsync, json } from "./cli.js";
 
 interface SnapRow {
   namespace: string;
@@ -79,10 +79,6 @@ function crifsView(root: string[], ns: string): CtrView {
   };
 }
 
-function storeFlags(bed: Bed): string[] {
-  return ["--runtime", "containerd", "--root", bed.root, "--state", bed.state, "--config", bed.configPath];
-}
-
 export function containerdSuite(getBed: () => Bed) {
   describe("containerd x-ray, offline", () => {
     let expected = new Map<string, CtrView>();
@@ -104,20 +100,20 @@ export function containerdSuite(getBed: () => Bed) {
       const bed = getBed();
       assert.equal(bed.isContainerdRunning(), false);
       for (const ns of namespaces)
-        assert.deepEqual(crifsView(storeFlags(bed), ns).snapshots, expected.get(ns)?.snapshots, ns);
+        assert.deepEqual(crifsView(bedFlags(bed), ns).snapshots, expected.get(ns)?.snapshots, ns);
     });
 
     test("images equal ctr images ls (name, target digest, media type) in every namespace", () => {
       const bed = getBed();
       for (const ns of namespaces)
-        assert.deepEqual(crifsView(storeFlags(bed), ns).images, expected.get(ns)?.images, ns);
+        assert.deepEqual(crifsView(bedFlags(bed), ns).images, expected.get(ns)?.images, ns);
     });
 
     test("containers equal ctr containers ls plus ctr tasks ls (status, pid) in every namespace", () => {
       const bed = getBed();
       for (const ns of namespaces)
-        assert.deepEqual(crifsView(storeFlags(bed), ns).containers, expected.get(ns)?.containers, ns);
-      const all = json<ContainerRow[]>(crifs([...storeFlags(bed), "containers", "-o", "json"]));
+        assert.deepEqual(crifsView(bedFlags(bed), ns).containers, expected.get(ns)?.containers, ns);
+      const all = json<ContainerRow[]>(crifs([...bedFlags(bed), "containers", "-o", "json"]));
       const f = bed.facts.containers;
       const byId = new Map(all.map((c) => [c.id, c]));
       assert.equal(byId.get(f.running)?.task?.status, "running");
@@ -128,7 +124,7 @@ export function containerdSuite(getBed: () => Bed) {
 
     test("snapshot ids and paths are the snapshotter's dirs, and the tree marks every kind", () => {
       const bed = getBed();
-      const snaps = json<SnapRow[]>(crifs([...storeFlags(bed), "-n", "default", "snapshots", "-o", "json"]));
+      const snaps = json<SnapRow[]>(crifs([...bedFlags(bed), "-n", "default", "snapshots", "-o", "json"]));
       const byKey = new Map(snaps.map((s) => [s.key, s]));
       assert.equal(byKey.get(bed.facts.containers.running)?.id, bed.facts.snapshotDirs.running);
       assert.equal(
@@ -137,7 +133,7 @@ export function containerdSuite(getBed: () => Bed) {
       );
       assert.equal(byKey.get(bed.facts.snapshots.view)?.kind, "view");
       assert.equal(byKey.get(bed.facts.snapshots.active)?.kind, "active");
-      const tree = crifs([...storeFlags(bed), "snapshots", "tree"]);
+      const tree = crifs([...bedFlags(bed), "snapshots", "tree"]);
       assert.equal(tree.status, 0, tree.stderr);
       for (const mark of ["[committed]", "[active]", "[view]"]) assert.ok(tree.stdout.includes(mark), mark);
       assert.ok(tree.stdout.includes("k8s.io/overlayfs"));
@@ -145,7 +141,7 @@ export function containerdSuite(getBed: () => Bed) {
 
     test("every JSON output matches its schema in docs/json.md", () => {
       const bed = getBed();
-      const f = storeFlags(bed);
+      const f = bedFlags(bed);
       const checks: [string, string[]][] = [
         ["snapshots", [...f, "snapshots", "-o", "json"]],
         ["images", [...f, "images", "-o", "json"]],
@@ -187,7 +183,7 @@ export function containerdSuite(getBed: () => Bed) {
     test("inspect of an image lists its layers as the committed snapshots it unpacked to", () => {
       const bed = getBed();
       const img = json<{ layers: { key: string; snapshot: { id: string } | null }[] }>(
-        crifs([...storeFlags(bed), "-n", "default", "inspect", bed.facts.images.latest, "-o", "json"]),
+        crifs([...bedFlags(bed), "-n", "default", "inspect", bed.facts.images.latest, "-o", "json"]),
       );
       assert.equal(img.layers.at(-1)?.key, bed.facts.snapshots.topChainId);
       assert.deepEqual(
@@ -213,7 +209,7 @@ export function containerdSuite(getBed: () => Bed) {
           upperdir: string;
           workdir: string;
           mounted: { lowerdir: string[]; upperdir: string; workdir: string } | null;
-        }>(crifs([...storeFlags(bed), "-n", ns, "mounts", id, "-o", "json"]));
+        }>(crifs([...bedFlags(bed), "-n", ns, "mounts", id, "-o", "json"]));
         // the kernel's view of the task's rootfs
         const rootfs = `${bed.state}/io.containerd.runtime.v2.task/${ns}/${id}/rootfs`;
         const line = readFileSync("/proc/self/mountinfo", "utf8")
@@ -239,7 +235,7 @@ export function containerdSuite(getBed: () => Bed) {
       await bed.startContainerd();
       for (const key of [bed.facts.snapshots.view, bed.facts.snapshots.active]) {
         const m = json<{ type: string; source: string; options: string[] }>(
-          crifs([...storeFlags(bed), "-n", "default", "mounts", key, "-o", "json"]),
+          crifs([...bedFlags(bed), "-n", "default", "mounts", key, "-o", "json"]),
         );
         const ctrOut = bed.ctr(["snapshots", "mounts", "/mnt", key], "default").trim();
         const [, type, source] = ctrOut.match(/^mount -t (\S+) (\S+) \/mnt -o (\S+)$/) ?? [];
@@ -262,7 +258,7 @@ export function containerdSuite(getBed: () => Bed) {
         const deadline = Date.now() + 8000;
         while (Date.now() < deadline) {
           for (const [ns, view] of stable) {
-            const flags = [...storeFlags(bed), "-n", ns];
+            const flags = [...bedFlags(bed), "-n", ns];
             const [s, i, c] = await Promise.all([
               crifsAsync([...flags, "snapshots", "-o", "json"]),
               crifsAsync([...flags, "images", "-o", "json"]),
@@ -284,7 +280,7 @@ export function containerdSuite(getBed: () => Bed) {
             reads++;
           }
           // the namespace under churn: every read succeeds and nothing is reported as damaged
-          const info = await crifsAsync([...storeFlags(bed), "info", "-o", "json"]);
+          const info = await crifsAsync([...bedFlags(bed), "info", "-o", "json"]);
           const stores = json<{ anomalies: unknown[] }[]>(info);
           assert.deepEqual(stores[0]?.anomalies, [], "a create or remove in flight was reported as damage");
         }

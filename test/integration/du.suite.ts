@@ -7,7 +7,7 @@ import { execFileSync } from "node:child_process";
 import { rmSync } from "node:fs";
 import { describe, test } from "node:test";
 import type { Bed } from "../bed/bed.js";
-import { crifs, json } from "./cli.js";
+import { bedFlags, crifs, json } from "./cli.js";
 
 interface Du {
   total: { allocatedBytes: number; apparentBytes: number; inodes: number };
@@ -29,21 +29,10 @@ function gnuDu(args: string[], path: string): number {
 
 export function duSuite(getBed: () => Bed) {
   describe("crifs du and imagefsinfo", () => {
-    const flags = (bed: Bed) => [
-      "--runtime",
-      "containerd",
-      "--root",
-      bed.root,
-      "--state",
-      bed.state,
-      "--config",
-      bed.configPath,
-    ];
-
     test("du's grand total equals du -s -B1 of the root, and its categories sum to the total", async () => {
       const bed = getBed();
       await bed.stopContainerd(); // a quiescent root, so both tools see the same tree
-      const r = json<Du>(crifs([...flags(bed), "du", "-o", "json"]));
+      const r = json<Du>(crifs([...bedFlags(bed), "du", "-o", "json"]));
       assert.equal(r.total.allocatedBytes, gnuDu(["-s", "-B1"], bed.root));
       assert.equal(r.total.inodes, gnuDu(["-s", "--inodes"], bed.root));
       const sum = (k: "allocatedBytes" | "apparentBytes" | "inodes") =>
@@ -63,12 +52,12 @@ export function duSuite(getBed: () => Bed) {
     test("du counts a hard-linked file once, across layers too", async () => {
       const bed = getBed();
       await bed.stopContainerd();
-      const before = json<Du>(crifs([...flags(bed), "du", "--no-cache", "-o", "json"]));
+      const before = json<Du>(crifs([...bedFlags(bed), "du", "--no-cache", "-o", "json"]));
       const layer = `${bed.snapshotsDir}/${bed.facts.snapshotDirs.defaultLayers.at(-1)}/fs`;
       const upper = `${bed.snapshotsDir}/${bed.facts.snapshotDirs.created}/fs`;
       execFileSync("ln", [`${layer}/bin/busybox`, `${upper}/busybox-hardlink`]);
       try {
-        const after = json<Du>(crifs([...flags(bed), "du", "--no-cache", "-o", "json"]));
+        const after = json<Du>(crifs([...bedFlags(bed), "du", "--no-cache", "-o", "json"]));
         assert.equal(after.total.allocatedBytes, gnuDu(["-s", "-B1"], bed.root));
         assert.equal(
           after.total.allocatedBytes,
@@ -84,8 +73,8 @@ export function duSuite(getBed: () => Bed) {
     test("a second du reads committed layers from its cache and gives the same answer", async () => {
       const bed = getBed();
       await bed.stopContainerd();
-      const a = json<Du>(crifs([...flags(bed), "du", "-o", "json"]));
-      const b = json<Du>(crifs([...flags(bed), "du", "-o", "json"]));
+      const a = json<Du>(crifs([...bedFlags(bed), "du", "-o", "json"]));
+      const b = json<Du>(crifs([...bedFlags(bed), "du", "-o", "json"]));
       assert.ok(b.cachedTrees > 0, "nothing came from the cache");
       assert.deepEqual(b.total, a.total);
       assert.deepEqual(b.categories, a.categories);
@@ -99,7 +88,7 @@ export function duSuite(getBed: () => Bed) {
           usedBytes: { value: number };
           inodesUsed: { value: number };
         }[];
-      }>(crifs([...flags(bed), "imagefsinfo", "-o", "json"]));
+      }>(crifs([...bedFlags(bed), "imagefsinfo", "-o", "json"]));
       const fs = r.imageFilesystems[0];
       assert.equal(fs?.fsId.mountpoint, `${bed.root}/io.containerd.snapshotter.v1.overlayfs`);
       assert.ok((fs?.usedBytes.value ?? 0) > 0 && (fs?.inodesUsed.value ?? 0) > 0);
