@@ -176,6 +176,14 @@ let entriesMade = 0;
 
 /** Copies src into dst; files over 256 KiB keep their size but only their first 64 KiB of data. */
 function copyTree(src, dst, files) {
+  try {
+    copyEntry(src, dst, files);
+  } catch (err) {
+    if (err.code !== "ENOENT") throw err; // /usr changed under us (a package being installed): skip it
+  }
+}
+
+function copyEntry(src, dst, files) {
   const st = lstatSync(src);
   if (st.isDirectory()) {
     mkdirSync(dst, { recursive: true });

@@ -110,6 +110,45 @@ export interface RootFact {
   readonly targetMode: number | null;
 }
 
+/** One dir of an overlay driver home (containers/storage overlay, docker overlay2): `<home>/<id>`. */
+export interface OverlayLayerDirFact {
+  readonly id: string;
+  readonly dir: string;
+  readonly isDir: boolean;
+  /** Its `link` file: the short id, or null when absent. */
+  readonly link: string | null;
+  /** Its `lower` file's entries ("l/<short>"), nearest parent first; null when absent (a base layer). */
+  readonly lower: readonly string[] | null;
+  readonly hasDiff: boolean;
+  readonly mtimeMs: number;
+  readonly ctimeMs: number;
+}
+
+/** One symlink `<home>/l/<name>` of an overlay driver home. */
+export interface ShortLinkFact {
+  readonly name: string;
+  readonly path: string;
+  /** readlink, or null when it is not a symlink. */
+  readonly target: string | null;
+  /** The layer dir its target names ("../<id>/diff" → id), or null. */
+  readonly targetId: string | null;
+  readonly resolves: boolean;
+  readonly mtimeMs: number;
+  readonly ctimeMs: number;
+}
+
+/** What an overlay-driver store's home holds, beside its records (runtimes with `<home>/l/` short links). */
+export interface OverlayDriverFacts {
+  readonly driver: string;
+  readonly home: string;
+  /** Entries of the home that are not layer dirs (`l`, feature-probe files). */
+  readonly ignore: readonly string[];
+  readonly layers: ReadonlyMap<string, OverlayLayerDirFact>;
+  readonly shortLinks: ReadonlyMap<string, ShortLinkFact>;
+  /** Layer ids whose record carries containers/storage's `incomplete` flag. */
+  readonly incompleteLayers: ReadonlySet<string>;
+}
+
 /** A file that could not be read at all (not merely absent). */
 export interface ReadProblem {
   readonly path: string;
@@ -138,6 +177,8 @@ export interface DoctorInput {
   readonly readErrors: readonly ReadProblem[];
   /** blob path → "sha256:<hex>" of its bytes; only gathered for --verify. */
   readonly blobHashes: ReadonlyMap<string, string> | null;
+  /** The overlay driver home of a containers/storage (or docker) store; absent for containerd. */
+  readonly overlayDriver?: OverlayDriverFacts;
 }
 
 /** What the runtime adapter read (the caller, in cli/, knows the runtime). */
@@ -151,6 +192,8 @@ export interface MetadataRead {
     readonly snapshotsDir: string;
     readonly records: readonly SnapshotterRecord[];
   }[];
+  /** The overlay driver home, read with the records (containers/storage, docker). */
+  readonly overlayDriver?: OverlayDriverFacts;
 }
 
 export interface GatherOptions {
@@ -407,6 +450,7 @@ export async function gatherDoctorInput(
     rootFact: readRootFact(meta.root),
     readErrors: r.errors,
     blobHashes,
+    ...(meta.overlayDriver === undefined ? {} : { overlayDriver: meta.overlayDriver }),
   };
 }
 

@@ -4,6 +4,8 @@
 //
 // Names that are not valid UTF-8 come back from readdir with U+FFFD in them and could not be stat'ed by that
 // string; such a directory is listed again as Buffers, and everything below it is walked by Buffer paths.
+// Node's fs has no openat: a path of PATH_MAX (4096) bytes or more cannot be opened, and is reported as an
+// error ("enametoolong"), where the native engine opens it in steps.
 
 import { type Dirent, lstatSync, readdirSync, readlinkSync, type Stats } from "node:fs";
 import {
