@@ -2,11 +2,19 @@
 // check is one import and one line here.
 
 import { blobDigestMismatch } from "./blob-digest-mismatch.js";
+import { brokenLower } from "./broken-lower.js";
 import type { Check } from "./check.js";
+import { containerMissingLayer } from "./container-missing-layer.js";
 import { danglingParent } from "./dangling-parent.js";
+import { danglingShortLink } from "./dangling-short-link.js";
+import { imageMissingLayer } from "./image-missing-layer.js";
+import { incompleteLayer } from "./incomplete-layer.js";
 import { metadataCorrupt } from "./metadata-corrupt.js";
 import { missingBlob } from "./missing-blob.js";
+import { missingLayerDir } from "./missing-layer-dir.js";
+import { missingShortLink } from "./missing-short-link.js";
 import { missingSnapshotDir } from "./missing-snapshot-dir.js";
+import { orphanLayerDir } from "./orphan-layer-dir.js";
 import { orphanSnapshotDir } from "./orphan-snapshot-dir.js";
 import { rootLinkUnsafe } from "./root-link-unsafe.js";
 import { staleIngest } from "./stale-ingest.js";
@@ -23,6 +31,15 @@ export const checks: readonly Check[] = [
   missingSnapshotDir,
   danglingParent,
   orphanSnapshotDir,
+  // overlay driver homes (containers/storage, docker overlay2): nothing for containerd
+  missingLayerDir,
+  incompleteLayer,
+  missingShortLink,
+  brokenLower,
+  danglingShortLink,
+  orphanLayerDir,
+  imageMissingLayer,
+  containerMissingLayer,
   unreferencedSnapshot,
   missingBlob,
   unreferencedBlob,

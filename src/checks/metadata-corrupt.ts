@@ -1,7 +1,8 @@
 // checks/metadata-corrupt.ts — metadata that does not decode: a bolt file crifs (and containerd) cannot read,
-// or a record in it that does not decode, or an image's manifest/config blob that is not valid JSON. When a
-// bolt file is unreadable doctor reports this alone for the store: every other metadata check would only
-// guess.
+// a containers/storage JSON record file (layers.json, images.json, containers.json; the message gives the
+// byte offset), a record that does not decode, or an image's manifest/config blob that is not valid JSON.
+// When such a file is unreadable doctor reports this alone for the store: every other metadata check would
+// only guess.
 
 import type { Check, Finding } from "./check.js";
 
@@ -25,8 +26,9 @@ export const metadataCorrupt: Check = {
       path: p.path,
       bytes: 0,
       message: p.message,
-      remedy:
-        "containerd cannot open it either: stop containerd, keep a copy of the file, and restore it from a backup (or move it aside and re-pull images)",
+      remedy: p.path.endsWith(".json")
+        ? "containers/storage silently reads it as empty and forgets what it lists: keep a copy, restore it from a backup before the runtime writes over it"
+        : "containerd cannot open it either: stop containerd, keep a copy of the file, and restore it from a backup (or move it aside and re-pull images)",
     }));
     for (const a of input.store?.anomalies ?? []) {
       if (isExplainedElsewhere(a)) continue;

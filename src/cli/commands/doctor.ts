@@ -1,6 +1,10 @@
 // cli/commands/doctor.ts — `crifs doctor`: runs the checks of src/checks on every store the global flags name
 // and reports the findings both of two reads agree on. Exit code: 0 clean (infos only), 1 warnings, 2 errors.
-// A bolt file that does not decode is a finding (metadata-corrupt), not a crash.
+// A bolt or JSON record file that does not decode is a finding (metadata-corrupt), not a crash.
+//
+// Each runtime reads its own metadata into a MetadataRead (containerd: meta.db and the snapshotters' dbs;
+// podman and CRI-O: the containers/storage JSON records and the overlay driver home). Checks that speak of
+// containerd's own objects (blobs, ingests, GC roots, snapshotter dirs) run on containerd stores only.
 //
 // doctor always reads every namespace (an orphan dir or an unreferenced blob is only orphaned with respect to
 // all of them); -n is ignored here.
@@ -30,7 +34,15 @@ import type { Store } from "../../model/store.js";
 import { readContainerdConfig } from "../../runtimes/containerd/config.js";
 import { loadContainerd, snapshotterLayout } from "../../runtimes/containerd/load.js";
 import { readSnapshotterDb } from "../../runtimes/containerd/snapshotter-db.js";
+import { readStorageConfig } from "../../runtimes/containers-storage/config.js";
+import {
+  HOME_NOT_LAYERS,
+  type LoadedContainersStorage,
+  loadContainersStorageDetailed,
+  storeLayout,
+} from "../../runtimes/containers-storage/load.js";
 import { adapterFor, adapters } from "../../runtimes/index.js";
+import { readOverlayHome } from "../../runtimes/overlay-driver/index.js";
 import { humanBytes, render, renderTable } from "../render/format.js";
 import type { GlobalOptions } from "../stores.js";
 
@@ -84,6 +96,63 @@ export function readContainerdMetadata(g: GlobalOptions): MetadataRead {
   };
 }
 
+/** Reads a containers/storage store's metadata for doctor: the model and the overlay home, or why not. */
+export function readContainersStorageMetadata(g: GlobalOptions, runtime: "podman" | "crio"): MetadataRead {
+  const config = readStorageConfig({
+    path: g.config,
+    root: g.root,
+    runroot: g.state,
+    crio: runtime === "crio",
+  });
+  const layout = storeLayout(config);
+  const problems: ReadProblem[] = [];
+  let loaded: LoadedContainersStorage | null = null;
+  try {
+    loaded = loadContainersStorageDetailed({ runtime, root: g.root, state: g.state, config: g.config });
+  } catch (err) {
+    if (!(err instanceof CrifsError) || err.code !== "corrupt") throw err;
+    problems.push({ path: err.path ?? layout.layersJson, message: err.message });
+  }
+  const home = loaded?.home ?? readOverlayHome(layout.home);
+  return {
+    root: config.graphroot,
+    // no content store: the blob and ingest listings find nothing there
+    contentRoot: config.graphroot,
+    store: loaded?.store ?? null,
+    metadataProblems: problems,
+    snapshotters: [],
+    overlayDriver: {
+      driver: config.driver,
+      home: layout.home,
+      ignore: HOME_NOT_LAYERS,
+      layers: home.layers,
+      shortLinks: home.shortLinks,
+      incompleteLayers: loaded?.incompleteLayers ?? new Set(),
+    },
+  };
+}
+
+/** Checks about containerd's own objects (snapshotter dirs and records, blobs, ingests, GC reachability). */
+const CONTAINERD_ONLY = new Set([
+  "missing-snapshot-dir",
+  "orphan-snapshot-dir",
+  "unreferenced-snapshot",
+  "missing-blob",
+  "unreferenced-blob",
+  "blob-digest-mismatch",
+  "stale-ingest",
+  "tmpmount-leftover",
+  "stale-mount",
+]);
+
+function readMetadata(g: GlobalOptions, runtime: string): MetadataRead {
+  if (runtime === "containerd") return readContainerdMetadata(g);
+  if (runtime === "podman" || runtime === "crio") return readContainersStorageMetadata(g, runtime);
+  throw new CrifsError("unsupported", `doctor cannot check ${runtime} stores yet`, {
+    remedy: "pass --runtime containerd, podman or crio",
+  });
+}
+
 function selectChecks(ids: readonly string[] | undefined): Check[] {
   if (ids === undefined || ids.length === 0) return [...allChecks];
   const unknown = ids.filter((id) => !allChecks.some((c) => c.id === id));
@@ -124,15 +193,12 @@ export async function doctorReport(g: GlobalOptions, flags: DoctorFlags = {}): P
   const mode = flags.mode ?? "default";
   const reports: DoctorReport[] = [];
   for (const runtime of runtimesToCheck(g)) {
-    if (runtime !== "containerd")
-      throw new CrifsError("unsupported", `doctor cannot check ${runtime} stores yet`, {
-        remedy: "pass --runtime containerd",
-      });
+    const checks = runtime === "containerd" ? selected : selected.filter((c) => !CONTAINERD_ONLY.has(c.id));
     reports.push(
       await runDoctor({
-        checks: selected,
+        checks,
         mode,
-        read: () => gatherDoctorInput(readContainerdMetadata(g), { graceMs, verify: mode === "verify" }),
+        read: () => gatherDoctorInput(readMetadata(g, runtime), { graceMs, verify: mode === "verify" }),
       }),
     );
   }

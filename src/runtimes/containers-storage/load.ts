@@ -137,6 +137,8 @@ export interface LoadedContainersStorage {
   readonly layout: StoreLayout;
   /** The driver home as read (the checks compare it with the records). */
   readonly home: OverlayHome;
+  /** Ids of layers whose record carries the `incomplete` flag. */
+  readonly incompleteLayers: ReadonlySet<string>;
 }
 
 /** Loads a containers/storage store from disk, with the facts doctor needs. Cost: metadata only. */
@@ -253,7 +255,8 @@ export function loadContainersStorageDetailed(
       { role: "container-data", path: join(config.graphroot, `${config.driver}-containers`) },
     ],
   };
-  return { store, config, layout, home };
+  const incompleteLayers = new Set(records.layers.filter((l) => l.isIncomplete).map((l) => l.id));
+  return { store, config, layout, home, incompleteLayers };
 }
 
 /** Loads a containers/storage store (Podman or CRI-O). Cost: metadata only. */

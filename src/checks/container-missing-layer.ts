@@ -1,0 +1,32 @@
+// checks/container-missing-layer.ts — a container whose writable layer has no layer record: podman start
+// fails with "mounting storage for container <id>: layer not known". Overlay-driver stores only.
+
+import { join } from "node:path";
+import type { Check, Finding } from "./check.js";
+import { isInFlight } from "./check.js";
+import { overlayView } from "./overlay-layers.js";
+
+/** Containers whose layer is not recorded. Cost: metadata only. */
+export const containerMissingLayer: Check = {
+  id: "container-missing-layer",
+  needs: ["metadata"],
+  summary: "a container whose writable layer has no layer record",
+  run(input) {
+    const v = overlayView(input);
+    if (v === null) return [];
+    const out: Finding[] = [];
+    for (const c of v.store.containers) {
+      if (c.snapshotKey === "" || v.layers.has(c.snapshotKey) || isInFlight(input, c.createdAt)) continue;
+      out.push({
+        check: "container-missing-layer",
+        severity: "error",
+        subject: `container ${c.id}`,
+        path: join(v.od.home, c.snapshotKey),
+        bytes: 0,
+        message: `container ${c.id} names layer ${c.snapshotKey}, which has no layer record: it cannot start`,
+        remedy: "remove the container (podman rm -f) and create it again",
+      });
+    }
+    return out;
+  },
+};

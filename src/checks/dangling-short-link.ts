@@ -1,0 +1,33 @@
+// checks/dangling-short-link.ts — an `<home>/l/<short>` symlink whose target does not resolve: its layer
+// dir is gone. A link whose layer is still recorded is left to missing-layer-dir (the record is the fault
+// then), and one whose dir is there without diff/ to incomplete-layer.
+
+import type { Check, Finding } from "./check.js";
+import { isInFlight } from "./check.js";
+import { overlayView } from "./overlay-layers.js";
+
+/** l/ links to layer dirs that are gone. Cost: one readdir of l/ and a stat per link. */
+export const danglingShortLink: Check = {
+  id: "dangling-short-link",
+  needs: ["metadata", "dirs"],
+  summary: "an l/<short> link whose layer dir is gone",
+  run(input) {
+    const v = overlayView(input);
+    if (v === null) return [];
+    const out: Finding[] = [];
+    for (const l of v.od.shortLinks.values()) {
+      if (l.resolves || isInFlight(input, l.mtimeMs, l.ctimeMs)) continue;
+      if (l.targetId !== null && (v.layers.has(l.targetId) || v.od.layers.has(l.targetId))) continue;
+      out.push({
+        check: "dangling-short-link",
+        severity: "warning",
+        subject: `short link ${l.name}`,
+        path: l.path,
+        bytes: 0,
+        message: `short link l/${l.name} points to "${l.target ?? "(not a symlink)"}", which does not exist`,
+        remedy: `nothing can use it: rm ${l.path}`,
+      });
+    }
+    return out;
+  },
+};

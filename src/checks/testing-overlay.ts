@@ -1,0 +1,252 @@
+// checks/testing-overlay.ts — scenario builder for the overlay-driver checks' unit tests (containers/storage
+// layout): one line per layer, image or container, then `input()` gives the DoctorInput a real read of
+// layers.json + images.json + containers.json + the overlay home would have produced. Not used outside tests.
+//
+//   const input = overlayScenario()
+//     .layer("base").layer("top", { parent: "base" })
+//     .image("bb:latest", "top")
+//     .layer("c1-layer", { parent: "top" }).container("c1", "c1-layer")
+//     .input();
+// Layer X's short id is "S-X"; its l/ link is "../X/diff".
+
+import { join } from "node:path";
+import type { Container, Image, Snapshot, Store } from "../model/store.js";
+import type { DoctorInput, OverlayLayerDirFact, ShortLinkFact } from "./doctor-input.js";
+
+export const CS_ROOT = "/g";
+export const HOME = join(CS_ROOT, "overlay");
+export const NOW = Date.parse("2026-01-01T12:00:00Z");
+export const OLD = "2026-01-01T11:00:00Z";
+const OLD_MS = Date.parse(OLD);
+
+export function shortOf(id: string): string {
+  return `S-${id}`;
+}
+
+export function linkPath(short: string): string {
+  return join(HOME, "l", short);
+}
+
+export interface OverlayLayerOptions {
+  parent?: string;
+  /** The record is not in layers.json (the dir and links stay). */
+  noRecord?: boolean;
+  /** The dir <home>/<id> is gone (its l/ link stays, dangling). */
+  noDir?: boolean;
+  /** The l/ link of its short id is gone. */
+  noShortLink?: boolean;
+  /** Its dir has no diff/. */
+  noDiff?: boolean;
+  /** layers.json flags it incomplete. */
+  incomplete?: boolean;
+  /** Its l/ link points to this layer dir instead. */
+  linkTo?: string;
+  /** Its `lower` file, instead of the one its parents give. */
+  lower?: string[];
+  createdAt?: string;
+}
+
+export class OverlayScenario {
+  readonly #layers: { id: string; o: OverlayLayerOptions }[] = [];
+  readonly #images: Image[] = [];
+  readonly #containers: Container[] = [];
+  readonly #extraLinks: ShortLinkFact[] = [];
+  readonly #extraDirs: OverlayLayerDirFact[] = [];
+
+  layer(id: string, o: OverlayLayerOptions = {}): this {
+    this.#layers.push({ id, o });
+    return this;
+  }
+
+  image(name: string, top: string): this {
+    const keys: string[] = [];
+    let cur: string | undefined = top;
+    while (cur !== undefined && !keys.includes(cur)) {
+      keys.unshift(cur);
+      const id: string = cur;
+      const l = this.#layers.find((x) => x.id === id && x.o.noRecord !== true);
+      cur = l?.o.parent;
+    }
+    this.#images.push({
+      namespace: "",
+      name,
+      digest: `sha256:m-${name}`,
+      mediaType: "",
+      size: 0,
+      createdAt: OLD,
+      updatedAt: OLD,
+      labels: {},
+      configDigest: null,
+      snapshotKeys: keys,
+    });
+    return this;
+  }
+
+  container(id: string, layer: string): this {
+    this.#containers.push({
+      namespace: "",
+      id,
+      image: "bb:latest",
+      snapshotter: "overlay",
+      snapshotKey: layer,
+      runtime: "podman",
+      createdAt: OLD,
+      updatedAt: OLD,
+      labels: {},
+      spec: null,
+      task: null,
+    });
+    return this;
+  }
+
+  /** A link in l/ to `targetId`'s diff that no layer dir claims. */
+  strayLink(name: string, targetId: string, resolves = false): this {
+    this.#extraLinks.push({
+      name,
+      path: linkPath(name),
+      target: `../${targetId}/diff`,
+      targetId,
+      resolves,
+      mtimeMs: OLD_MS,
+      ctimeMs: OLD_MS,
+    });
+    return this;
+  }
+
+  /** A dir in the home that no record names. */
+  orphanDir(id: string, o: { mtimeMs?: number } = {}): this {
+    this.#extraDirs.push({
+      id,
+      dir: join(HOME, id),
+      isDir: true,
+      link: "ZZZZ",
+      lower: null,
+      hasDiff: true,
+      mtimeMs: o.mtimeMs ?? OLD_MS,
+      ctimeMs: o.mtimeMs ?? OLD_MS,
+    });
+    return this;
+  }
+
+  input(o: { now?: number } = {}): DoctorInput {
+    const byId = new Map(this.#layers.map((l) => [l.id, l]));
+    const active = new Set(this.#containers.map((c) => c.snapshotKey));
+    const snapshots: Snapshot[] = this.#layers
+      .filter((l) => l.o.noRecord !== true)
+      .map(({ id, o: lo }) => ({
+        namespace: "",
+        snapshotter: "overlay",
+        key: id,
+        parent: lo.parent ?? null,
+        kind: active.has(id) ? "active" : "committed",
+        id,
+        path: join(HOME, id, "diff"),
+        dir: join(HOME, id),
+        workPath: join(HOME, id, "work"),
+        createdAt: lo.createdAt ?? OLD,
+        updatedAt: lo.createdAt ?? OLD,
+        labels: {},
+        recordedSize: null,
+        runtimeKey: id,
+        lowerPath: linkPath(shortOf(id)),
+      }));
+    const lowerOf = (id: string): string[] | null => {
+      const out: string[] = [];
+      let p = byId.get(id)?.o.parent;
+      while (p !== undefined && out.length < 100) {
+        out.push(`l/${shortOf(p)}`);
+        p = byId.get(p)?.o.parent;
+      }
+      return out.length === 0 ? null : out;
+    };
+    const layers = new Map<string, OverlayLayerDirFact>();
+    const links = new Map<string, ShortLinkFact>();
+    for (const { id, o: lo } of this.#layers) {
+      if (lo.noDir !== true)
+        layers.set(id, {
+          id,
+          dir: join(HOME, id),
+          isDir: true,
+          link: shortOf(id),
+          lower: lo.lower ?? lowerOf(id),
+          hasDiff: lo.noDiff !== true,
+          mtimeMs: OLD_MS,
+          ctimeMs: OLD_MS,
+        });
+    }
+    for (const { id, o: lo } of this.#layers) {
+      if (lo.noShortLink === true) continue;
+      const target = lo.linkTo ?? id;
+      links.set(shortOf(id), {
+        name: shortOf(id),
+        path: linkPath(shortOf(id)),
+        target: `../${target}/diff`,
+        targetId: target,
+        resolves: layers.get(target)?.hasDiff === true,
+        mtimeMs: OLD_MS,
+        ctimeMs: OLD_MS,
+      });
+    }
+    for (const d of this.#extraDirs) layers.set(d.id, d);
+    for (const l of this.#extraLinks) links.set(l.name, l);
+    const store: Store = {
+      location: { runtime: "podman", root: CS_ROOT, state: "/run/g", configPath: null },
+      settings: { snapshotter: "overlay" },
+      namespaces: [{ name: "", labels: {} }],
+      images: this.#images,
+      snapshots,
+      containers: this.#containers,
+      blobs: [],
+      leases: [],
+      ingests: [],
+      anomalies: [],
+      areas: [{ role: "snapshot-home", path: HOME, ignore: ["l"] }],
+    };
+    return {
+      root: CS_ROOT,
+      contentRoot: join(CS_ROOT, "no-content"),
+      now: o.now ?? NOW,
+      graceMs: 60_000,
+      store,
+      metadataProblems: [],
+      snapshotters: [],
+      blobFiles: [],
+      ingestDirs: [],
+      tmpmounts: [],
+      overlayMounts: [],
+      rootFact: {
+        path: CS_ROOT,
+        isSymlink: false,
+        linkTarget: null,
+        resolved: CS_ROOT,
+        targetUid: 0,
+        targetMode: 0o700,
+      },
+      readErrors: [],
+      blobHashes: null,
+      overlayDriver: {
+        driver: "overlay",
+        home: HOME,
+        ignore: ["l", ".has-mount-program"],
+        layers,
+        shortLinks: links,
+        incompleteLayers: new Set(this.#layers.filter((l) => l.o.incomplete === true).map((l) => l.id)),
+      },
+    };
+  }
+}
+
+export function overlayScenario(): OverlayScenario {
+  return new OverlayScenario();
+}
+
+/** A healthy store: base ← mid ← top (image bb:latest), and container c1 on layer c1-layer above top. */
+export function healthy(): OverlayScenario {
+  return overlayScenario()
+    .layer("base")
+    .layer("mid", { parent: "base" })
+    .layer("top", { parent: "mid" })
+    .image("bb:latest", "top")
+    .layer("c1-layer", { parent: "top" })
+    .container("c1", "c1-layer");
+}
