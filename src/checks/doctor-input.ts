@@ -8,6 +8,8 @@
 //   <content>/ingest/<hex>/{ref,total,startedat,updatedat,data}
 //   <root>/tmpmounts/<name>                     every entry, and whether something is mounted on it
 //   /proc/self/mountinfo                        overlay mounts (lowerdir, upperdir, workdir)
+//   every container's layer dirs                symlinks, resolved in each container's merged root (src/links)
+//   --verify: each image layer's blob and its snapshot's fs/ dir, both read whole (layer contents below)
 // A dir that does not exist lists as empty (containerd creates them lazily); any other read error is kept
 // in readErrors and the gathering goes on.
 
@@ -20,12 +22,24 @@ import {
   readFileSync,
   readlinkSync,
   realpathSync,
+  type Stats,
   statSync,
 } from "node:fs";
 import { isAbsolute, join } from "node:path";
-import { errnoWords } from "../errors.js";
+import { CrifsError, type ErrorCode, errnoWords } from "../errors.js";
+import {
+  decompressLayer,
+  type LayerEntry,
+  type LayerEntryKind,
+  maxLayerBytes,
+  parseLayer,
+} from "../formats/tar/index.js";
 import { overlayOptions, readMountinfo } from "../fs/mountinfo.js";
-import type { SnapshotKind, Store } from "../model/store.js";
+import { isOpaqueDir, isWhiteout } from "../fs/xattr.js";
+import type { BrokenLink } from "../links/broken-links.js";
+import { readLinkReport } from "../links/link-report.js";
+import { sha256File } from "../links/shared-files.js";
+import type { Image, Snapshot, SnapshotKind, Store } from "../model/store.js";
 
 /** A snapshotter's own record of a snapshot (its metadata.db), whether or not meta.db names it. */
 export interface SnapshotterRecord {
@@ -155,6 +169,55 @@ export interface ReadProblem {
   readonly message: string;
 }
 
+/** One entry of a snapshot's fs/ dir as lstat, readlink, lgetxattr and sha256 see it. */
+export interface DiskEntryFact {
+  /** "/"-rooted path inside the snapshot (the path in a container). */
+  readonly path: string;
+  readonly kind: LayerEntryKind | "socket";
+  /** Permission bits with setuid/setgid/sticky. */
+  readonly mode: number;
+  /** st_size of a regular file; 0 otherwise. */
+  readonly size: number;
+  /** Hex sha256 of a regular file, or null (not a file, or it could not be read: see readErrors). */
+  readonly sha256: string | null;
+  /** readlink of a symlink; null otherwise. */
+  readonly target: string | null;
+  /** "dev:ino": hard links share it. */
+  readonly inode: string;
+  /** Device numbers of a device node (a whiteout is 0:0); null otherwise. */
+  readonly device: { readonly major: number; readonly minor: number } | null;
+  /** A dir with trusted.overlay.opaque="y". */
+  readonly isOpaque: boolean;
+}
+
+/**
+ * A committed snapshot that is an image layer, beside the blob it was unpacked from (image → manifest →
+ * layers[i], i its place in the image's chain; config rootfs.diff_ids[i] names the uncompressed tar).
+ */
+export interface LayerContentFact {
+  readonly namespace: string;
+  readonly snapshotter: string;
+  /** The snapshot's key: the chain id of layers 0..index. */
+  readonly key: string;
+  /** The snapshot's fs/ dir. */
+  readonly path: string;
+  /** Its place in the image, base = 0. */
+  readonly index: number;
+  /** One image that has it ("<ns>/<name>"). */
+  readonly image: string;
+  readonly blob: { readonly digest: string; readonly path: string; readonly mediaType: string };
+  /** What the image's config says the uncompressed tar hashes to. */
+  readonly diffId: string;
+  /** "sha256:<hex>" of the uncompressed tar as read; null when it could not be read. */
+  readonly tarDigest: string | null;
+  /** The tree the tar describes (formats/tar parseLayer); null when the blob could not be read. */
+  readonly expected: ReadonlyMap<string, LayerEntry> | null;
+  /** The tree on disk; null when not read (the blob failed, or the snapshot dir is gone). */
+  readonly actual: ReadonlyMap<string, DiskEntryFact> | null;
+  /** Why the blob could not be read or compared (CrifsError code and message), or null. */
+  readonly problem: { readonly code: ErrorCode; readonly message: string } | null;
+}
+
 export interface DoctorInput {
   /** The store root as given (may be a symlink). */
   readonly root: string;
@@ -172,6 +235,10 @@ export interface DoctorInput {
   readonly ingestDirs: readonly IngestDirFact[];
   readonly tmpmounts: readonly TmpmountFact[];
   readonly overlayMounts: readonly OverlayMountFact[];
+  /** Broken symlinks of every container's merged root, found by src/links; absent when not gathered. */
+  readonly brokenLinks?: readonly BrokenLink[];
+  /** Every image layer's snapshot beside its blob's contents; only gathered for --verify. */
+  readonly layerContents?: readonly LayerContentFact[];
   readonly rootFact: RootFact;
   /** Dirs and files that exist but could not be read; the checks carry on without them. */
   readonly readErrors: readonly ReadProblem[];
@@ -205,6 +272,10 @@ export interface GatherOptions {
   readonly verify?: boolean;
   /** Default /proc/self/mountinfo */
   readonly mountinfoPath?: string;
+  /** Find the broken symlinks of every container (one symlink scan per distinct layer). Default true. */
+  readonly links?: boolean;
+  /** Read every image layer's blob and its snapshot's files to compare them. Default: `verify`. */
+  readonly layers?: boolean;
 }
 
 export const DEFAULT_GRACE_MS = 60_000;
@@ -374,6 +445,256 @@ function readRootFact(root: string): RootFact {
   return { path: root, isSymlink, linkTarget, resolved, targetUid, targetMode };
 }
 
+/** Broken symlinks of every container whose root can be put together (the others are other checks' business). */
+async function readBrokenLinks(r: Reader, store: Store): Promise<BrokenLink[]> {
+  const report = await readLinkReport(
+    store.containers.map((container) => ({ store, container })),
+    { brokenOnly: true },
+  );
+  for (const e of report.errors) {
+    // a container (and its dir) removed while we looked is not a read error
+    if (!e.message.endsWith(": no such file or directory")) r.errors.push(e);
+  }
+  return report.brokenLinks;
+}
+
+/** Largest manifest, index or config read (the loader's bound too). */
+const maxJsonBlob = 4 * 1024 * 1024;
+/** Manifests of an index looked at for the one an image's config belongs to; index nesting followed. */
+const maxIndexManifests = 256;
+const maxIndexDepth = 4;
+
+function contentPath(contentRoot: string, digest: string): string {
+  const [alg = "", hex = ""] = digest.split(":");
+  return join(contentRoot, "blobs", alg, hex);
+}
+
+function readJsonBlob(contentRoot: string, digest: string): Record<string, unknown> | null {
+  try {
+    const path = contentPath(contentRoot, digest);
+    if (statSync(path).size > maxJsonBlob) return null;
+    const v = JSON.parse(readFileSync(path, "utf8")) as unknown;
+    return typeof v === "object" && v !== null ? (v as Record<string, unknown>) : null;
+  } catch {
+    return null; // missing or not JSON: missing-blob and metadata-corrupt say so
+  }
+}
+
+interface Descriptor {
+  readonly digest: string;
+  readonly mediaType: string;
+}
+
+function descriptors(v: unknown): Descriptor[] {
+  if (!Array.isArray(v)) return [];
+  return v.flatMap((d) => {
+    const x = d as { digest?: unknown; mediaType?: unknown } | null;
+    return typeof x?.digest === "string"
+      ? [{ digest: x.digest, mediaType: typeof x.mediaType === "string" ? x.mediaType : "" }]
+      : [];
+  });
+}
+
+/** The layers of the manifest (below `digest`, an index or a manifest) whose config is `config`. */
+function manifestLayers(contentRoot: string, digest: string, config: string, depth = 0): Descriptor[] | null {
+  const doc = readJsonBlob(contentRoot, digest);
+  if (doc === null) return null;
+  if (Array.isArray(doc.manifests)) {
+    if (depth >= maxIndexDepth) return null;
+    for (const m of descriptors(doc.manifests).slice(0, maxIndexManifests)) {
+      const layers = manifestLayers(contentRoot, m.digest, config, depth + 1);
+      if (layers !== null) return layers;
+    }
+    return null;
+  }
+  const cfg = (doc.config as { digest?: unknown } | undefined)?.digest;
+  return cfg === config ? descriptors(doc.layers) : null;
+}
+
+interface LayerJob {
+  readonly snapshot: Snapshot;
+  readonly index: number;
+  readonly image: Image;
+  readonly blob: Descriptor;
+  readonly diffId: string;
+}
+
+/** Each committed snapshot that is some image's layer, with the blob it came from. Cost: small JSON reads. */
+function imageLayerJobs(store: Store, contentRoot: string): LayerJob[] {
+  const committed = new Map<string, Snapshot>();
+  for (const s of store.snapshots)
+    if (s.kind === "committed") committed.set(`${s.namespace}\u0000${s.snapshotter}\u0000${s.key}`, s);
+  const jobs = new Map<string, LayerJob>();
+  for (const image of store.images) {
+    if (image.configDigest === null || image.snapshotKeys.length === 0) continue;
+    const layers = manifestLayers(contentRoot, image.digest, image.configDigest);
+    const cfg = readJsonBlob(contentRoot, image.configDigest);
+    const diffIds = (cfg?.rootfs as { diff_ids?: unknown } | undefined)?.diff_ids;
+    if (layers === null || !Array.isArray(diffIds) || layers.length !== diffIds.length) continue;
+    image.snapshotKeys.forEach((key, index) => {
+      const blob = layers[index];
+      const diffId = diffIds[index];
+      if (blob === undefined || typeof diffId !== "string" || blob.mediaType.includes("encrypted")) return;
+      for (const snapshotter of new Set(store.snapshots.map((s) => s.snapshotter))) {
+        const id = `${image.namespace}\u0000${snapshotter}\u0000${key}`;
+        const snapshot = committed.get(id);
+        if (snapshot !== undefined && !jobs.has(id)) jobs.set(id, { snapshot, index, image, blob, diffId });
+      }
+    });
+  }
+  return [...jobs.values()];
+}
+
+/** Deepest dir nesting of a snapshot tree entered; deeper is a read error, not a stack overflow. */
+const maxTreeDepth = 4096;
+
+/** Linux dev_t → major, minor (glibc's gnu_dev_major/minor, for numbers below 2^32). */
+function deviceNumbers(rdev: number): { major: number; minor: number } {
+  return { major: (rdev >>> 8) & 0xfff, minor: (rdev & 0xff) | ((rdev >>> 12) & 0xfff00) };
+}
+
+/**
+ * Every entry below a snapshot's fs/ dir with what parseLayer describes: kind, mode, size, sha256 (each
+ * inode read once), symlink target, inode, device numbers, the opaque xattr. Null when the dir is gone.
+ * Like du -x, an entry on another device is left out. Cost: a full walk and a full read of every file.
+ */
+function readSnapshotTree(r: Reader, root: string): Map<string, DiskEntryFact> | null {
+  let rootDev: number;
+  try {
+    rootDev = lstatSync(root).dev;
+  } catch (err) {
+    if (!isMissing(err)) r.errors.push({ path: root, message: `cannot stat: ${words(err)}` });
+    return null;
+  }
+  const out = new Map<string, DiskEntryFact>();
+  const hashes = new Map<string, string | null>();
+  const stack: { host: string; rel: string; depth: number }[] = [{ host: root, rel: "", depth: 0 }];
+  for (let dir = stack.pop(); dir !== undefined; dir = stack.pop()) {
+    for (const d of r.list(dir.host)) {
+      const host = `${dir.host}/${d.name}`;
+      const path = `${dir.rel}/${d.name}`;
+      let st: Stats;
+      try {
+        st = lstatSync(host);
+      } catch (err) {
+        if (!isMissing(err)) r.errors.push({ path: host, message: `cannot stat: ${words(err)}` });
+        continue;
+      }
+      if (st.dev !== rootDev) continue;
+      const inode = `${st.dev}:${st.ino}`;
+      const e = {
+        path,
+        mode: st.mode & 0o7777,
+        size: 0,
+        sha256: null,
+        target: null,
+        inode,
+        device: null,
+        isOpaque: false,
+      };
+      if (st.isDirectory()) {
+        out.set(path, { ...e, kind: "dir", isOpaque: isOpaqueDir(host, { xattrs: "trusted" }) });
+        if (dir.depth + 1 > maxTreeDepth)
+          r.errors.push({
+            path: host,
+            message: `cannot enter directory: nested deeper than ${maxTreeDepth} levels`,
+          });
+        else stack.push({ host, rel: path, depth: dir.depth + 1 });
+      } else if (st.isFile()) {
+        let sha = hashes.get(inode);
+        if (sha === undefined) {
+          try {
+            sha = sha256File(host);
+          } catch (err) {
+            sha = null;
+            if (!isMissing(err)) r.errors.push({ path: host, message: `cannot read: ${words(err)}` });
+          }
+          hashes.set(inode, sha);
+        }
+        out.set(path, { ...e, kind: "file", size: st.size, sha256: sha });
+      } else if (st.isSymbolicLink()) {
+        let target: string | null = null;
+        try {
+          target = readlinkSync(host);
+        } catch (err) {
+          if (!isMissing(err)) r.errors.push({ path: host, message: `cannot read symlink: ${words(err)}` });
+        }
+        out.set(path, { ...e, kind: "symlink", target });
+      } else if (st.isCharacterDevice() || st.isBlockDevice()) {
+        const kind = isWhiteout(st) ? "whiteout" : st.isCharacterDevice() ? "char-device" : "block-device";
+        out.set(path, { ...e, kind, device: deviceNumbers(st.rdev) });
+      } else {
+        out.set(path, { ...e, kind: st.isFIFO() ? "fifo" : "socket" });
+      }
+    }
+  }
+  return out;
+}
+
+type LayerTar = Pick<LayerContentFact, "tarDigest" | "expected" | "problem">;
+
+/** A layer blob read, inflated, checked against its diff id and parsed; null when the file is absent. */
+function readLayerTar(r: Reader, blobPath: string, diffId: string, isBase: boolean): LayerTar | null {
+  let bytes: Buffer;
+  try {
+    const size = statSync(blobPath).size;
+    if (size > maxLayerBytes) {
+      const gib = (n: number) => `${(n / 2 ** 30).toFixed(1)} GiB`;
+      const message = `cannot compare the layer: its blob is ${gib(size)}, and crifs reads at most ${gib(maxLayerBytes)} into memory`;
+      return { tarDigest: null, expected: null, problem: { code: "unsupported", message } };
+    }
+    bytes = readFileSync(blobPath);
+  } catch (err) {
+    if (!isMissing(err)) r.errors.push({ path: blobPath, message: `cannot read: ${words(err)}` });
+    return null;
+  }
+  try {
+    const tar = decompressLayer(bytes);
+    const tarDigest = `sha256:${createHash("sha256").update(tar).digest("hex")}`;
+    // a tar that is not the one the image names is not compared entry by entry
+    return { tarDigest, expected: tarDigest === diffId ? parseLayer(tar, { isBase }) : null, problem: null };
+  } catch (err) {
+    if (!(err instanceof CrifsError)) throw err;
+    return { tarDigest: null, expected: null, problem: { code: err.code, message: err.message } };
+  }
+}
+
+/**
+ * Each image layer's blob unpacked in memory (formats/tar) beside its snapshot's tree on disk. A blob read
+ * once serves every snapshot unpacked from it (the same layer in several namespaces). A blob file that is
+ * absent is left out (missing-blob's business, or the runtime discarded the blobs of unpacked layers).
+ * Cost: every layer blob read and inflated (at most maxLayerBytes each), every image layer walked and
+ * every file in it read.
+ */
+function readLayerContents(r: Reader, store: Store, contentRoot: string): LayerContentFact[] {
+  const out: LayerContentFact[] = [];
+  const tars = new Map<string, LayerTar | null>();
+  for (const job of imageLayerJobs(store, contentRoot)) {
+    const blobPath = contentPath(contentRoot, job.blob.digest);
+    const isBase = job.snapshot.parent === null;
+    const cacheKey = `${job.blob.digest}\u0000${isBase}`;
+    let tar = tars.get(cacheKey);
+    if (tar === undefined) {
+      tar = readLayerTar(r, blobPath, job.diffId, isBase);
+      tars.set(cacheKey, tar);
+    }
+    if (tar === null) continue;
+    out.push({
+      namespace: job.snapshot.namespace,
+      snapshotter: job.snapshot.snapshotter,
+      key: job.snapshot.key,
+      path: job.snapshot.path,
+      index: job.index,
+      image: `${job.image.namespace}/${job.image.name}`,
+      blob: { digest: job.blob.digest, path: blobPath, mediaType: job.blob.mediaType },
+      diffId: job.diffId,
+      ...tar,
+      actual: tar.expected === null ? null : readSnapshotTree(r, job.snapshot.path),
+    });
+  }
+  return out;
+}
+
 async function hashFile(path: string): Promise<string> {
   const h = createHash("sha256");
   for await (const chunk of createReadStream(path, { highWaterMark: 1 << 20 })) h.update(chunk as Buffer);
@@ -382,7 +703,8 @@ async function hashFile(path: string): Promise<string> {
 
 /**
  * Gathers the disk facts around a store read. Cost: a few readdirs and one lstat per snapshot dir, blob
- * file, ingest file and tmpmount; with `verify`, a full read of every sha256 blob.
+ * file, ingest file and tmpmount; a symlink scan of every container's layers (`links`); with `verify`, a
+ * full read of every sha256 blob, and (`layers`) of every image layer's blob and snapshot files.
  */
 export async function gatherDoctorInput(
   meta: MetadataRead,
@@ -435,6 +757,12 @@ export async function gatherDoctorInput(
       }
     }
   }
+  const store = meta.store;
+  const brokenLinks = store !== null && options.links !== false ? await readBrokenLinks(r, store) : undefined;
+  const layerContents =
+    store !== null && (options.layers ?? options.verify === true)
+      ? readLayerContents(r, store, meta.contentRoot)
+      : undefined;
   return {
     root: meta.root,
     contentRoot: meta.contentRoot,
@@ -447,6 +775,8 @@ export async function gatherDoctorInput(
     ingestDirs: listIngests(r, meta.contentRoot),
     tmpmounts,
     overlayMounts: mounts,
+    ...(brokenLinks === undefined ? {} : { brokenLinks }),
+    ...(layerContents === undefined ? {} : { layerContents }),
     rootFact: readRootFact(meta.root),
     readErrors: r.errors,
     blobHashes,

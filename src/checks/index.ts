@@ -3,12 +3,14 @@
 
 import { blobDigestMismatch } from "./blob-digest-mismatch.js";
 import { brokenLower } from "./broken-lower.js";
+import { brokenSymlink } from "./broken-symlink.js";
 import type { Check } from "./check.js";
 import { containerMissingLayer } from "./container-missing-layer.js";
 import { danglingParent } from "./dangling-parent.js";
 import { danglingShortLink } from "./dangling-short-link.js";
 import { imageMissingLayer } from "./image-missing-layer.js";
 import { incompleteLayer } from "./incomplete-layer.js";
+import { layerContentMismatch } from "./layer-content-mismatch.js";
 import { metadataCorrupt } from "./metadata-corrupt.js";
 import { missingBlob } from "./missing-blob.js";
 import { missingLayerDir } from "./missing-layer-dir.js";
@@ -44,9 +46,11 @@ export const checks: readonly Check[] = [
   missingBlob,
   unreferencedBlob,
   blobDigestMismatch,
+  layerContentMismatch,
   staleIngest,
   tmpmountLeftover,
   staleMount,
+  brokenSymlink,
 ];
 
 export function checkById(id: string): Check | undefined {

@@ -1,0 +1,51 @@
+// checks/broken-symlink.ts — symlinks that lead nowhere inside a container's merged root, judged the way the
+// container's kernel would follow them (src/links: absolute targets restart at the container's /, whiteouts
+// and opaque dirs hide what they hide). The classic case is the link that works on the build host only: its
+// target exists on the host, never in the image ("works on my machine"). Links into what the runtime mounts
+// at run time (/proc, /dev, /run, bind mounts) are not judged, so they are never findings.
+
+import { errnoWords } from "../errors.js";
+import type { BrokenLink } from "../links/broken-links.js";
+import type { Check, Finding } from "./check.js";
+
+function message(b: BrokenLink): string {
+  const where = b.isInLowerLayer
+    ? `it comes from image layer ${b.layer.key} (snapshot dir ${b.layer.id}), so every container of the image has it`
+    : "the container wrote it (its own writable layer)";
+  const hostOnly = b.isHostOnly
+    ? `; the target exists on this host but not in the image: the link works only where it was made`
+    : "";
+  return (
+    `symlink ${b.path} -> ${b.target} in container ${b.namespace}/${b.container} is broken: ` +
+    `${errnoWords(b.reason)} at ${b.at}${hostOnly}; ${where}`
+  );
+}
+
+function remedy(b: BrokenLink): string {
+  if (!b.isInLowerLayer)
+    return "fix the link inside the container (ln -sfn <target> <link>), or remove it; crifs never edits a container's files";
+  const fix = b.isHostOnly
+    ? "put the target into the image (or mount it into the container at that path) instead of relying on the host"
+    : "point the link at a path the image holds, or add the target to the image";
+  return `${fix}, then rebuild the image; crifs never edits image layers`;
+}
+
+/** Every broken symlink of every container's merged root. Cost: one symlink scan per distinct layer. */
+export const brokenSymlink: Check = {
+  id: "broken-symlink",
+  needs: ["metadata"],
+  summary: "a symlink in a container's merged root that leads nowhere inside the container",
+  run(input) {
+    return (input.brokenLinks ?? []).map(
+      (b): Finding => ({
+        check: "broken-symlink",
+        severity: "warning",
+        subject: `container ${b.namespace}/${b.container}: ${b.path}`,
+        path: b.layer.hostPath,
+        bytes: 0,
+        message: message(b),
+        remedy: remedy(b),
+      }),
+    );
+  },
+};
