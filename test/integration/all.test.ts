@@ -21,6 +21,7 @@ import { doctorSuite } from "./doctor.suite.js";
 import { duSuite } from "./du.suite.js";
 import { errorsSuite } from "./errors.suite.js";
 import { linksSuite } from "./links.suite.js";
+import { podmanSuite } from "./podman.suite.js";
 
 const unavailable = bedUnavailable();
 const skip = unavailable !== undefined && process.env.CRIFS_SKIP_INTEGRATION === "1";
@@ -69,5 +70,6 @@ describe("crifs against a live containerd bed", { skip: skip ? `no bed: ${unavai
   errorsSuite(getBed);
   linksSuite(getBed);
   dockerSuite(getBed); // its own dockerd bed (test/bed/docker-bed.ts), started and removed by the suite
+  podmanSuite(getBed); // its own podman store (test/bed/podman.ts), built from the bed's OCI archive
   doctorSuite(getBed); // last: it injects faults it does not undo
 });
