@@ -1,0 +1,68 @@
+import assert from "node:assert/strict";
+import { test } from "node:test";
+import { CrifsError } from "../../errors.js";
+import { jsonErrorIndex, parseContainers, parseImages, parseLayers } from "./records.js";
+
+const LAYERS = JSON.stringify([
+  { id: "base", created: "2026-01-01T00:00:00.123456789Z", "diff-digest": "sha256:d", "diff-size": 10 },
+  { id: "top", parent: "base", names: ["c1-layer"], flags: { incomplete: true } },
+]);
+
+test("layers.json records: id, parent, names, the incomplete flag", () => {
+  const l = parseLayers(Buffer.from(LAYERS), "/g/layers.json");
+  assert.deepEqual(
+    l.map((x) => `${x.id} ${x.parent} ${x.names.join(",")} ${x.isIncomplete}`),
+    ["base null  false", "top base c1-layer true"],
+  );
+  assert.equal(l[0]?.diffSize, 10);
+});
+
+test("images.json and containers.json records, incl. image-name from the metadata string", () => {
+  const i = parseImages(
+    Buffer.from('[{"id":"abc","digest":"sha256:m","names":["bb:latest"],"layer":"top"}]'),
+    "/i",
+  );
+  assert.deepEqual(i, [
+    { id: "abc", digest: "sha256:m", names: ["bb:latest"], topLayer: "top", created: null },
+  ]);
+  const c = parseContainers(
+    Buffer.from(
+      JSON.stringify([
+        { id: "c1", names: ["pc1"], image: "abc", layer: "top", metadata: '{"image-name":"bb:latest"}' },
+      ]),
+    ),
+    "/c",
+  );
+  assert.deepEqual(c[0]?.imageName, "bb:latest");
+  assert.deepEqual(parseLayers(Buffer.from("null"), "/l"), []);
+});
+
+test("jsonErrorIndex finds where the text stops being JSON", () => {
+  for (const [text, at] of [
+    ['[{"a":1}', 8],
+    ['[{"a":1},]', 9],
+    ['[{"a":tru}]', 9],
+    ['[{"a":"x\\q"}]', 9],
+    ["[1 2]", 3],
+    ['{"a":1} x', 8],
+    ["", 0],
+  ] as const)
+    assert.equal(jsonErrorIndex(text), at, text);
+});
+
+test("a truncated or garbled file is one corrupt error naming its byte offset (multi-byte text counted in bytes)", () => {
+  const cut = Buffer.from(LAYERS).subarray(0, 50);
+  assert.throws(
+    () => parseLayers(cut, "/g/layers.json"),
+    (e: unknown) =>
+      e instanceof CrifsError &&
+      e.code === "corrupt" &&
+      e.path === "/g/layers.json" &&
+      e.message === "cannot parse layers.json: it ends too early (truncated?) at byte offset 50 of 50",
+  );
+  const garbled = Buffer.from('[{"id":"é","x":garbage}]');
+  assert.throws(
+    () => parseImages(garbled, "/g/images.json"),
+    (e: unknown) => e instanceof CrifsError && / invalid JSON at byte offset 16 of 25$/.test(e.message),
+  );
+});
