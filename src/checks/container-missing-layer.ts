@@ -1,9 +1,11 @@
 // checks/container-missing-layer.ts — a container whose writable layer has no layer record: podman start
-// fails with "mounting storage for container <id>: layer not known". Overlay-driver stores only.
+// fails with "mounting storage for container <id>: layer not known". Overlay-driver stores only. Docker stores:
+// see docker-layers.ts (a container's rw or -init layer dir gone).
 
 import { join } from "node:path";
 import type { Check, Finding } from "./check.js";
 import { isInFlight } from "./check.js";
+import { dockerContainerLayerFindings, isDockerInput } from "./docker-layers.js";
 import { overlayView } from "./overlay-layers.js";
 
 /** Containers whose layer is not recorded. Cost: metadata only. */
@@ -12,6 +14,7 @@ export const containerMissingLayer: Check = {
   needs: ["metadata"],
   summary: "a container whose writable layer has no layer record",
   run(input) {
+    if (isDockerInput(input)) return dockerContainerLayerFindings(input);
     const v = overlayView(input);
     if (v === null) return [];
     const out: Finding[] = [];

@@ -1,10 +1,11 @@
 // checks/image-missing-layer.ts — an image whose layers are not all recorded: podman warns "Top layer <id>
 // of image <id> not found in layer tree" and cannot run it. A missing layer that a recorded layer still names
 // as its parent is left to dangling-parent. Overlay-driver stores only: a containerd image may rightly not be
-// unpacked in a snapshotter.
+// unpacked in a snapshotter. Docker stores: see docker-layers.ts (layers by chain id; a layer's lost cache dir).
 
 import { join } from "node:path";
 import type { Check, Finding } from "./check.js";
+import { dockerImageLayerFindings, isDockerInput } from "./docker-layers.js";
 import { overlayView } from "./overlay-layers.js";
 
 /** Images naming layers no record has. Cost: metadata only. */
@@ -13,6 +14,7 @@ export const imageMissingLayer: Check = {
   needs: ["metadata"],
   summary: "an image whose top layer (or a layer below it) has no layer record",
   run(input) {
+    if (isDockerInput(input)) return dockerImageLayerFindings(input);
     const v = overlayView(input);
     if (v === null) return [];
     const out: Finding[] = [];

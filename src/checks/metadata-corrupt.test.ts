@@ -2,6 +2,7 @@ import assert from "node:assert/strict";
 import { test } from "node:test";
 import { metadataCorrupt } from "./metadata-corrupt.js";
 import { brief, scenario } from "./testing.js";
+import { docker } from "./testing-docker.js";
 
 test("an unreadable bolt file is one error finding, even without a store", () => {
   const input = scenario().corruptMetadata("/r/meta.db", "cannot read meta page: bad magic").input();
@@ -24,4 +25,34 @@ test("undecodable records are reported; anomalies other checks explain are left 
   assert.deepEqual(metadataCorrupt.run(input).map(brief), [
     "metadata-corrupt /r/meta.db 0 container default/c1",
   ]);
+});
+
+test("docker: an unparsable repositories.json and undecodable config.v2.json / layerdb files, with docker's remedy", () => {
+  const repos = "/d/image/overlay2/repositories.json";
+  const bad = docker({
+    corrupt: { path: repos, message: "cannot parse JSON at byte 45: unterminated string" },
+  });
+  const f = metadataCorrupt.run(bad);
+  assert.deepEqual(f.map(brief), [`metadata-corrupt ${repos} 0 file ${repos}`]);
+  assert.match(f[0]?.remedy ?? "", /dockerd does not start/);
+  const cfg = "/d/containers/abc/config.v2.json";
+  const cacheId = "/d/image/overlay2/layerdb/sha256/c2/cache-id";
+  const found = metadataCorrupt.run(
+    docker({
+      anomalies: [
+        {
+          path: cfg,
+          subject: "container abc",
+          message: "cannot parse JSON at byte 10: unexpected end of input",
+        },
+        { path: cacheId, subject: "layer sha256:c2", message: 'cache-id "../x" is not 64 hex digits' },
+      ],
+    }),
+  );
+  assert.deepEqual(found.map(brief), [
+    `metadata-corrupt ${cfg} 0 container abc`,
+    `metadata-corrupt ${cacheId} 0 layer sha256:c2`,
+  ]);
+  assert.match(found[0]?.message ?? "", /at byte 10/);
+  assert.ok(found.every((x) => x.remedy.includes("docker rm -f")));
 });

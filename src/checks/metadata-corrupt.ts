@@ -26,9 +26,11 @@ export const metadataCorrupt: Check = {
       path: p.path,
       bytes: 0,
       message: p.message,
-      remedy: p.path.endsWith(".json")
-        ? "containers/storage silently reads it as empty and forgets what it lists: keep a copy, restore it from a backup before the runtime writes over it"
-        : "containerd cannot open it either: stop containerd, keep a copy of the file, and restore it from a backup (or move it aside and re-pull images)",
+      remedy: p.path.endsWith("/repositories.json")
+        ? "dockerd does not start with it either: stop dockerd, keep a copy, and restore it from a backup (or move it aside and tag the images again)"
+        : p.path.endsWith(".json")
+          ? "containers/storage silently reads it as empty and forgets what it lists: keep a copy, restore it from a backup before the runtime writes over it"
+          : "containerd cannot open it either: stop containerd, keep a copy of the file, and restore it from a backup (or move it aside and re-pull images)",
     }));
     for (const a of input.store?.anomalies ?? []) {
       if (isExplainedElsewhere(a)) continue;
@@ -40,7 +42,9 @@ export const metadataCorrupt: Check = {
         bytes: 0,
         message: a.message,
         remedy:
-          "remove the object with ctr and recreate it (pull the image again); keep a copy of the file for a bug report",
+          input.store?.location.runtime === "docker"
+            ? "docker cannot use the object either: remove it (docker rm -f, docker rmi -f) and create or load it again; keep a copy of the file for a bug report"
+            : "remove the object with ctr and recreate it (pull the image again); keep a copy of the file for a bug report",
       });
     }
     return out;

@@ -7,7 +7,7 @@
 
 import assert from "node:assert/strict";
 import { execFileSync } from "node:child_process";
-import { readFileSync } from "node:fs";
+import { readdirSync, readFileSync } from "node:fs";
 import { basename, dirname, join } from "node:path";
 import { after, before, describe, test } from "node:test";
 import type { Bed } from "../bed/bed.js";
@@ -265,6 +265,90 @@ export function dockerSuite(getBed: () => Bed) {
         const data = json(crifs([...flags(), ...args, "-o", "json"]));
         assert.equal(contractErrors(schema, data), null, schema);
       }
+    });
+
+    describe("doctor on the docker store", () => {
+      interface Finding {
+        check: string;
+        subject: string;
+        path: string;
+        message: string;
+      }
+      /** doctor's findings, without the host-only symlink the bed's image plants on purpose (layer 2). */
+      const doctor = (): Finding[] => {
+        const r = crifs([...flags(), "doctor", "--grace", "0", "-o", "json"]);
+        assert.ok([0, 1, 2].includes(r.status), `doctor exited ${r.status}: ${r.stderr}`);
+        assert.equal(r.stderr, "");
+        const data = JSON.parse(r.stdout) as { findings: Finding[] };
+        assert.equal(contractErrors("doctor", data), null);
+        return data.findings.filter(
+          (f) => f.check !== "broken-symlink" && !f.path.includes("host-only-link"),
+        );
+      };
+      /** "check subject" of the findings about `path`. */
+      const about = (fs: readonly Finding[], path: string) =>
+        fs.filter((f) => f.path === path).map((f) => `${f.check} ${f.subject}`);
+
+      test("the healthy store has no findings", () => {
+        assert.deepEqual(doctor(), []);
+      });
+
+      test("a missing l/ link fails docker start, leaves an orphan -init dir behind a failed docker run, and doctor names the link and its layer (missing-short-link) and the dir (orphan-layer-dir)", async () => {
+        const d = getDocker();
+        await d.startDockerd();
+        const before = new Set(readdirSync(join(d.root, "overlay2")));
+        const f = d.fault("missing-link");
+        const link = f.get("fault.link") ?? "";
+        const start = d.dockerResult(["start", d.facts.containers.created]);
+        assert.notEqual(start.status, 0);
+        assert.match(start.stderr, /error creating overlay mount to .*: no such file or directory/);
+        const run = d.dockerResult(["run", "--rm", "--network", "none", d.facts.images.small, "/bin/true"]);
+        assert.notEqual(run.status, 0, "docker run with a lower's link missing");
+        await d.stopDockerd();
+        const leftover = readdirSync(join(d.root, "overlay2")).filter((n) => !before.has(n));
+        assert.equal(leftover.length, 1, `new dirs: ${leftover.join(" ")}`);
+        assert.match(leftover[0] ?? "", /-init$/);
+        const found = doctor();
+        assert.deepEqual(about(found, link), [`missing-short-link layer ${f.get("fault.linkCacheId")}`]);
+        assert.deepEqual(about(found, join(d.root, "overlay2", leftover[0] ?? "")), [
+          `orphan-layer-dir overlay2 dir ${leftover[0]}`,
+        ]);
+        assert.deepEqual(
+          found.filter((x) => x.check === "missing-short-link").map((x) => x.path),
+          [link],
+          "exactly that link",
+        );
+        d.fault("restore-link");
+        assert.deepEqual(
+          doctor().map((x) => x.check),
+          ["orphan-layer-dir"],
+          "with the link back only the orphan dir is left",
+        );
+      });
+
+      test("a container's layer dir gone fails docker start and is container-missing-layer", async () => {
+        const d = getDocker();
+        const dir = d.fault("container-layer").get("fault.containerLayer") ?? "";
+        await d.startDockerd();
+        const start = d.dockerResult(["start", d.facts.containers.created]);
+        await d.stopDockerd();
+        assert.notEqual(start.status, 0);
+        assert.match(start.stderr, /no such file or directory/);
+        assert.deepEqual(
+          about(doctor(), dir).map((x) => x.split(" ")[0]),
+          ["container-missing-layer"],
+        );
+      });
+
+      test("an image layer's cache dir gone is image-missing-layer", () => {
+        const d = getDocker();
+        const f = d.fault("image-layer");
+        const dir = f.get("fault.imageLayer") ?? "";
+        assert.deepEqual(
+          about(doctor(), dir).map((x) => x.split(" ")[0]),
+          ["image-missing-layer"],
+        );
+      });
     });
 
     test("without --runtime, --root alone finds the docker store by its layout", () => {
