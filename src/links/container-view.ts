@@ -111,18 +111,19 @@ export function containerSnapshot(store: Store, container: Container): Snapshot 
 /**
  * The snapshots of the container's root, TOP FIRST: its own snapshot when it is mounted as the upper dir,
  * then the lowerdirs nearest parent first (the order planMount gives). Cost: metadata only.
- * Throws CrifsError when the snapshot is missing, its chain is broken, or the snapshotter is not overlayfs.
+ * Throws CrifsError when the snapshot is missing, its chain is broken, or the snapshotter is not overlayfs
+ * (containerd) or overlay (containers/storage).
  */
 export function containerLayers(
   store: Store,
   container: Container,
   options: ContainerViewOptions = {},
 ): Snapshot[] {
-  if (container.snapshotter !== "overlayfs") {
+  if (container.snapshotter !== "overlayfs" && container.snapshotter !== "overlay") {
     throw new CrifsError(
       "unsupported",
       `cannot read the root of container "${container.id}": snapshotter "${container.snapshotter}" is not supported`,
-      { remedy: "crifs reads overlayfs snapshots only; mount the container and look inside instead" },
+      { remedy: "crifs reads overlay layers only; mount the container and look inside instead" },
     );
   }
   const s = containerSnapshot(store, container);
@@ -132,8 +133,14 @@ export function containerLayers(
     spec.type === "bind"
       ? [spec.source]
       : [...(spec.upperdir === null ? [] : [spec.upperdir]), ...spec.lowerdir];
-  // planMount speaks in dirs; map them back to the snapshots of the chain (dirs are unique per snapshot)
-  const byPath = new Map([s, ...index.chain(s).parents].map((x) => [x.path, x]));
+  // planMount speaks in dirs (a lower by its lowerPath when it has one: c/storage's l/ links); map them back
+  // to the snapshots of the chain (dirs are unique per snapshot)
+  const byPath = new Map(
+    [s, ...index.chain(s).parents].flatMap((x) => [
+      [x.path, x] as const,
+      ...(x.lowerPath === undefined ? [] : [[x.lowerPath, x] as const]),
+    ]),
+  );
   return dirs.map((d) => {
     const x = byPath.get(d);
     if (x === undefined) throw new Error(`planMount returned ${d}, which is not in the chain of ${s.key}`);
