@@ -7,12 +7,12 @@
 
 import assert from "node:assert/strict";
 import { execFileSync } from "node:child_process";
-import { readdirSync, readFileSync } from "node:fs";
+import { readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { basename, dirname, join } from "node:path";
 import { after, before, describe, test } from "node:test";
 import type { Bed } from "../bed/bed.js";
 import { type DockerBed, startDockerBed } from "../bed/docker-bed.js";
-import { contractErrors, crifs, json } from "./cli.js";
+import { contractErrors, crifs, isOneLineError, json } from "./cli.js";
 
 interface SnapRow {
   runtime: string;
@@ -274,7 +274,8 @@ export function dockerSuite(getBed: () => Bed) {
         path: string;
         message: string;
       }
-      /** doctor's findings, without the host-only symlink the bed's image plants on purpose (layer 2). */
+      /** doctor's findings, without the host-only symlink the bed's image plants on purpose (layer 2,
+       * data/host-only-link: its target exists on the host only, so broken-symlink rightly reports it). */
       const doctor = (): Finding[] => {
         const r = crifs([...flags(), "doctor", "--grace", "0", "-o", "json"]);
         assert.ok([0, 1, 2].includes(r.status), `doctor exited ${r.status}: ${r.stderr}`);
@@ -282,7 +283,7 @@ export function dockerSuite(getBed: () => Bed) {
         const data = JSON.parse(r.stdout) as { findings: Finding[] };
         assert.equal(contractErrors("doctor", data), null);
         return data.findings.filter(
-          (f) => f.check !== "broken-symlink" && !f.path.includes("host-only-link"),
+          (f) => !(f.check === "broken-symlink" && f.path.endsWith("/data/host-only-link")),
         );
       };
       /** "check subject" of the findings about `path`. */
@@ -349,6 +350,43 @@ export function dockerSuite(getBed: () => Bed) {
           ["image-missing-layer"],
         );
       });
+    });
+
+    test("undecodable metadata: a truncated config.v2.json is metadata-corrupt with its byte offset; a truncated repositories.json stops every command with one line and is doctor's only finding", () => {
+      const d = getDocker();
+      const cfg = join(d.root, "containers", d.facts.containerIds.exited, "config.v2.json");
+      const repos = join(d.root, "image", "overlay2", "repositories.json");
+      const cfgText = readFileSync(cfg, "utf8");
+      const reposText = readFileSync(repos, "utf8");
+      try {
+        writeFileSync(cfg, cfgText.slice(0, 100));
+        const r = crifs([...flags(), "doctor", "--grace", "0", "-o", "json"]);
+        const found = (
+          JSON.parse(r.stdout) as { findings: { check: string; path: string; message: string }[] }
+        ).findings;
+        const about = found.filter((f) => f.path === cfg);
+        assert.deepEqual(
+          about.map((f) => f.check),
+          ["metadata-corrupt"],
+        );
+        assert.match(about[0]?.message ?? "", /^cannot parse JSON at byte 100: /);
+        writeFileSync(cfg, cfgText);
+        writeFileSync(repos, reposText.slice(0, 40));
+        const images = crifs([...flags(), "images"]);
+        assert.equal(images.status, 65);
+        assert.ok(isOneLineError(images), images.stderr);
+        assert.match(images.stderr, /repositories\.json: cannot parse JSON at byte 40: /);
+        const doc = crifs([...flags(), "doctor", "-o", "json"]);
+        assert.equal(doc.status, 2);
+        const docFound = (JSON.parse(doc.stdout) as { findings: { check: string; path: string }[] }).findings;
+        assert.deepEqual(
+          docFound.map((f) => `${f.check} ${f.path}`),
+          [`metadata-corrupt ${repos}`],
+        );
+      } finally {
+        writeFileSync(cfg, cfgText);
+        writeFileSync(repos, reposText);
+      }
     });
 
     test("without --runtime, --root alone finds the docker store by its layout", () => {
