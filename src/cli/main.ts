@@ -44,9 +44,12 @@ function program(write: (s: string) => void, setStatus: (code: number) => void =
         adapters.map((a) => a.id),
       ),
     )
-    .option("--root <dir>", "storage root (containerd: /var/lib/containerd)")
-    .option("--state <dir>", "state dir (containerd: /run/containerd)")
-    .option("--config <file>", "runtime config file (containerd: /etc/containerd/config.toml)")
+    .option("--root <dir>", "storage root (containerd: /var/lib/containerd; podman, crio: the graphroot)")
+    .option("--state <dir>", "state dir (containerd: /run/containerd; podman, crio: the runroot)")
+    .option(
+      "--config <file>",
+      "runtime config file (containerd: /etc/containerd/config.toml; podman: storage.conf; crio: crio.conf)",
+    )
     .option("-n, --namespace <ns>", "only this namespace (default: all)")
     .addOption(
       new Option("-o, --output <format>", "output format").choices([...outputFormats]).default("table"),
