@@ -307,7 +307,7 @@ test("end to end: an intact two-layer image is silent; zero-filled, re-moded and
   // bin/tool2 is the same inode: its contents differ too
   assert.match(
     damaged[0]?.message ?? "",
-    / in 2 path\(s\): \/bin\/tool: contents differ \(sha256 [0-9a-f]{12}… on disk, [0-9a-f]{12}… in the layer\); \/bin\/tool2: contents differ/,
+    / in 2 path\(s\): \/bin\/tool: contents differ \(sha256 [0-9a-f]{12}… on disk, [0-9a-f]{12}… in the layer, all zero bytes on disk\); \/bin\/tool2: contents differ/,
   );
   assert.match(
     damaged[1]?.message ?? "",

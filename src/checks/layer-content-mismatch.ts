@@ -9,6 +9,7 @@
 //   compared: the set of paths, kinds, permission bits, sizes, sha256 of files, symlink targets, device numbers
 //   (whiteouts are 0:0), opaque dirs, hard links (one inode); not owners, times or other xattrs.
 
+import { createHash } from "node:crypto";
 import type { LayerEntry } from "../formats/tar/index.js";
 import type { Check, Finding } from "./check.js";
 import type { DiskEntryFact, LayerContentFact } from "./doctor-input.js";
@@ -35,6 +36,21 @@ function short(sha: string): string {
   return sha.slice(0, 12);
 }
 
+/** Files up to this size are told apart as "all zero bytes" (what a power loss leaves), by hashing zeros. */
+export const zeroCheckMaxBytes = 16 * 1024 * 1024;
+const zeroHashes = new Map<number, string>();
+
+/** Whether `sha256` is the hash of `size` zero bytes (sizes up to zeroCheckMaxBytes). Pure; memoized. */
+export function isZeroFilled(size: number, sha256: string): boolean {
+  if (size === 0 || size > zeroCheckMaxBytes) return false;
+  let h = zeroHashes.get(size);
+  if (h === undefined) {
+    h = createHash("sha256").update(Buffer.alloc(size)).digest("hex");
+    zeroHashes.set(size, h);
+  }
+  return h === sha256;
+}
+
 /** What differs at one path that both trees have; [] when nothing does. Pure. */
 function differencesAt(
   e: LayerEntry,
@@ -51,10 +67,12 @@ function differencesAt(
   }
   if (e.kind === "file") {
     if (e.size !== a.size) out.push(`${p}: holds ${a.size} bytes, the layer ${e.size}`);
-    else if (e.sha256 !== null && a.sha256 !== null && e.sha256 !== a.sha256)
+    else if (e.sha256 !== null && a.sha256 !== null && e.sha256 !== a.sha256) {
+      const zeros = isZeroFilled(a.size, a.sha256) ? ", all zero bytes on disk" : "";
       out.push(
-        `${p}: contents differ (sha256 ${short(a.sha256)}… on disk, ${short(e.sha256)}… in the layer)`,
+        `${p}: contents differ (sha256 ${short(a.sha256)}… on disk, ${short(e.sha256)}… in the layer${zeros})`,
       );
+    }
   }
   if (e.kind === "symlink" && a.target !== null && e.target !== a.target)
     out.push(`${p}: links to ${JSON.stringify(a.target)}, the layer to ${JSON.stringify(e.target)}`);
