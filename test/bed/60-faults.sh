@@ -10,6 +10,8 @@
 #   fault.F6.path  snapshots/<id> of snapshot "child" in namespace "faults", whose parent "base" lost its
 #                  meta.db record (edited with a throwaway Go tool built on Debian's bbolt, containerd stopped)
 #   fault.F7.path  the index blob of bb:index, removed: its record in "default" stays
+#   fault.F8.path  snapshots/<id>/fs of bb:latest's layer 2 in "default", whose data/layer2.txt was zero-filled
+#                  in place, size kept (fault.F8.file): what a power loss can leave of a fresh unpack
 #   fault.rootLink a relative symlink "rootlink" -> containerd/root in the work dir
 # Faults are not undone: a suite that runs this must run last (teardown removes everything).
 # Needs: go and golang-github-coreos-bbolt-dev (GO111MODULE=off GOPATH=…:/usr/share/gocode).
@@ -117,6 +119,11 @@ install -m 0444 "$CRIFS_BED/unref.bin" "$CS/blobs/sha256/$U"
 mkdir -p "$R/tmpmounts/containerd-mount1234567890"
 # F7 the index blob of bb:index
 rm -f "$CS/blobs/sha256/${IDX#sha256:}"
+# F8 a committed layer file zero-filled in place (size kept), as a power loss after an unpack leaves it
+L2=$(awk -F= '$1 == "snapshotDirs.defaultLayers" { v = $2 } END { print v }' "$FACTS" | cut -d, -f3)
+[ -n "$L2" ] || { echo "60-faults.sh: no snapshotDirs.defaultLayers fact with a layer 2" >&2; exit 1; }
+ZEROED=$SN/$L2/fs/data/layer2.txt
+dd if=/dev/zero of="$ZEROED" bs=1 count="$(stat -c %s "$ZEROED")" conv=notrunc status=none
 # a relative symlink to the root
 ln -sfn containerd/root "$CRIFS_BED/rootlink"
 
@@ -127,4 +134,6 @@ out fault.F4.path "$INGEST"
 out fault.F5.path "$R/tmpmounts/containerd-mount1234567890"
 out fault.F6.path "$SN/$CHILD_ID"
 out fault.F7.path "$CS/blobs/sha256/${IDX#sha256:}"
+out fault.F8.path "$SN/$L2/fs"
+out fault.F8.file "$ZEROED"
 out fault.rootLink "$CRIFS_BED/rootlink"

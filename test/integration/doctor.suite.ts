@@ -1,10 +1,12 @@
-// test/integration/doctor.suite.ts — `crifs doctor` and `crifs why` against the real bed: silent on the healthy
+// test/integration/doctor.suite.ts — `crifs doctor` and `crifs why` against the real bed: quiet on the healthy
 // store (daemon stopped, running, and under churn), then every containerd fault of the testbed's catalogue
-// injected for real (test/bed/60-faults.sh) and each reported by exactly its check, with the right path and
-// bytes (du -s -B1), and nothing else. Runs LAST: the faults are not undone (teardown removes the bed).
+// injected for real (test/bed/60-faults.sh; F8 zero-fills a layer file for --verify) and each reported by
+// exactly its check, with the right path and bytes (du -s -B1), and nothing else. Runs LAST: the faults are
+// not undone (teardown removes the bed).
 //
-// Checks other helpers add to src/checks (e.g. the host-only symlink the bed plants on purpose) are left out
-// of the comparisons: this suite speaks for the checks listed in MINE.
+// The healthy bed is not quite silent: every container's root shows the host-only link the bed plants on
+// purpose (layer 2's data/host-only-link), and doctor must report exactly that, once per container, and no
+// other finding of any check. With faults injected, the comparisons speak for the checks listed in MINE.
 
 import assert from "node:assert/strict";
 import { execFileSync } from "node:child_process";
@@ -28,6 +30,8 @@ const MINE = new Set([
   "stale-ingest",
   "tmpmount-leftover",
   "stale-mount",
+  "broken-symlink",
+  "layer-content-mismatch",
 ]);
 
 interface Finding {
@@ -77,6 +81,34 @@ function briefs(fs: readonly Finding[]): string[] {
   return fs.map((f) => `${f.check} ${f.path} ${f.bytes ?? "-"}`).sort();
 }
 
+/** "check path bytes subject", sorted. */
+function fullBriefs(fs: readonly Finding[]): string[] {
+  return fs.map((f) => `${f.check} ${f.path} ${f.bytes ?? "-"} ${f.subject}`).sort();
+}
+
+/**
+ * The planted host-only link as broken-symlink reports it: once per container of the bed (all four show it),
+ * the link file in its namespace's layer 2 (`root` as given to crifs), in fullBriefs form. Sorted.
+ */
+function hostOnlyLinks(bed: Bed, root = bed.root): string[] {
+  const f = bed.facts;
+  const sn = join(root, "io.containerd.snapshotter.v1.overlayfs", "snapshots");
+  const link = (layers: readonly string[]) => join(sn, layers[2] ?? "", "fs", "data", "host-only-link");
+  return [
+    [link(f.snapshotDirs.defaultLayers), "default", f.containers.running],
+    [link(f.snapshotDirs.defaultLayers), "default", f.containers.exited],
+    [link(f.snapshotDirs.defaultLayers), "default", f.containers.created],
+    [link(f.snapshotDirs.k8sLayers), "k8s.io", f.containers.k8sRunning],
+  ]
+    .map(([path, ns, id]) => `broken-symlink ${path} 0 container ${ns}/${id}: /data/host-only-link`)
+    .sort();
+}
+
+/** hostOnlyLinks in briefs form (no subject). */
+function hostOnlyBriefs(bed: Bed, root = bed.root): string[] {
+  return hostOnlyLinks(bed, root).map((l) => l.split(" ").slice(0, 3).join(" "));
+}
+
 function du(path: string): number {
   return Number(execFileSync("du", ["-s", "-B1", "-x", path], { encoding: "utf8" }).split("\t")[0]);
 }
@@ -115,23 +147,30 @@ function chainText(c: { kind: string; name: string }[]): string {
 
 export function doctorSuite(getBed: () => Bed) {
   describe("doctor on the healthy bed", () => {
-    test("doctor finds nothing with containerd stopped, also with --grace 0 and --verify", async () => {
+    test("doctor reports only the planted host-only link, once per container, with containerd stopped, also with --grace 0, --quick and --verify", async () => {
       const bed = getBed();
       await bed.startContainerd();
       settle(bed);
       await bed.stopContainerd();
-      for (const extra of [[], ["--grace", "0"], ["--verify", "--grace", "0"]]) {
+      for (const extra of [[], ["--grace", "0"], ["--quick"], ["--verify", "--grace", "0"]]) {
         const r = report(crifs([...storeFlags(bed), "doctor", ...extra, "-o", "json"]));
-        assert.deepEqual(briefs(mine(r)), [], extra.join(" "));
+        assert.deepEqual(fullBriefs(r.findings), hostOnlyLinks(bed), extra.join(" "));
         assert.ok(r.summary.checksRun.includes("orphan-snapshot-dir"));
+        assert.ok(r.summary.checksRun.includes("broken-symlink"), "links are cheap: also with --quick");
+        assert.equal(r.summary.checksRun.includes("layer-content-mismatch"), extra.includes("--verify"));
+        const link = r.findings[0];
+        assert.equal(link?.severity, "warning");
+        assert.ok(link?.message.includes(`-> ${bed.hostOnlyTarget} `), link?.message);
+        assert.match(link?.message ?? "", /the target exists on this host but not in the image/);
+        assert.match(link?.message ?? "", /comes from image layer sha256:\w+/);
       }
     });
 
-    test("doctor finds nothing with containerd running, and the table says so", async () => {
+    test("doctor reports only the planted host-only link with containerd running, and the table says so", async () => {
       const bed = getBed();
       await bed.startContainerd();
       const r = report(crifs([...storeFlags(bed), "doctor", "-o", "json"]));
-      assert.deepEqual(briefs(mine(r)), []);
+      assert.deepEqual(fullBriefs(r.findings), hostOnlyLinks(bed));
       const t = crifs([...storeFlags(bed), "doctor", "--check", "orphan-snapshot-dir,missing-blob"]);
       assert.equal(t.status, 0, t.stderr);
       assert.match(
@@ -152,8 +191,18 @@ export function doctorSuite(getBed: () => Bed) {
             crifsAsync([...storeFlags(bed), "doctor", "-o", "json"]),
             crifsAsync([...storeFlags(bed), "doctor", "--grace", "0", "--quick", "-o", "json"]),
           ]);
-          assert.deepEqual(briefs(mine(report(plain))), [], "default grace");
-          assert.deepEqual(briefs(mine(report(zero))), [], "--grace 0: only the two reads protect it");
+          for (const [name, r] of [
+            ["default grace", report(plain)],
+            ["--grace 0: only the two reads protect it", report(zero)],
+          ] as const) {
+            // the churn loop's containers come from bb:latest: their roots show the host-only link too
+            const other = r.findings.filter(
+              (f) => f.check !== "broken-symlink" || !f.subject.endsWith(": /data/host-only-link"),
+            );
+            assert.deepEqual(fullBriefs(other), [], name);
+            const links = fullBriefs(r.findings);
+            for (const l of hostOnlyLinks(bed)) assert.ok(links.includes(l), `${name}: ${l}`);
+          }
           runs++;
         }
       } finally {
@@ -200,7 +249,7 @@ export function doctorSuite(getBed: () => Bed) {
     });
   });
 
-  describe("doctor on the bed with every fault injected (F1–F7, a relative root link)", () => {
+  describe("doctor on the bed with every fault injected (F1–F8, a relative root link)", () => {
     const p = new Map<string, string>();
 
     before(async () => {
@@ -230,6 +279,7 @@ export function doctorSuite(getBed: () => Bed) {
       `tmpmount-leftover ${path("F5")} ${du(path("F5"))}`,
       `dangling-parent ${path("F6")} 0`,
       `missing-blob ${path("F7")} 0`,
+      ...hostOnlyBriefs(getBed()),
     ];
 
     test("--grace 0: each fault is reported by exactly its check with its path and bytes, and nothing else", () => {
@@ -247,10 +297,11 @@ export function doctorSuite(getBed: () => Bed) {
       for (const f of mine(r)) assert.notEqual(f.remedy, "", `${f.check} has a remedy`);
     });
 
-    test("with a grace longer than the bed's age every fault is taken as still in flight: nothing is reported", () => {
+    test("with a grace longer than the bed's age every fault is taken as still in flight: only the planted link is reported", () => {
       const bed = getBed();
       const r = report(crifs([...storeFlags(bed), "doctor", "--grace", "86400", "-o", "json"]));
-      assert.deepEqual(briefs(mine(r)), []);
+      // the planted link is not in flight: it is broken whatever its age
+      assert.deepEqual(fullBriefs(r.findings), hostOnlyLinks(bed));
     });
 
     test("a relative symlink as --root is root-link-unsafe, and the other faults are found through it", () => {
@@ -259,6 +310,20 @@ export function doctorSuite(getBed: () => Bed) {
       const r = report(crifs([...storeFlags(bed, link), "doctor", "--grace", "0", "-o", "json"]));
       const viaLink = expected().map((e) => e.split(bed.root).join(link));
       assert.deepEqual(briefs(mine(r)), [...viaLink, `root-link-unsafe ${link} 0`].sort());
+    });
+
+    test("--verify --grace 0: the zero-filled file is layer-content-mismatch for exactly its layer, named in the message", () => {
+      const bed = getBed();
+      const r = report(crifs([...storeFlags(bed), "doctor", "--verify", "--grace", "0", "-o", "json"]));
+      assert.deepEqual(briefs(mine(r)), [...expected(), `layer-content-mismatch ${path("F8")} 0`].sort());
+      const f = r.findings.find((x) => x.check === "layer-content-mismatch");
+      assert.equal(f?.severity, "error");
+      assert.equal(f?.subject, `snapshot default/overlayfs/${bed.facts.snapshots.smallTopChainId}`);
+      assert.match(
+        f?.message ?? "",
+        /differs from layer 2 of image default\/\S+ \(blob sha256:\w+\) in 1 path\(s\): \/data\/layer2\.txt: contents differ \(sha256 \w+… on disk, \w+… in the layer, all zero bytes on disk\)$/,
+      );
+      assert.ok(p.get("fault.F8.file")?.startsWith(path("F8")), "the zero-filled file lies in that layer");
     });
 
     test("--check runs only the named checks, and --quick leaves walked bytes unmeasured", () => {
