@@ -251,6 +251,18 @@ export function dockerSuite(getBed: () => Bed) {
         du,
         "the categories add up to the total",
       );
+      // logs: the containers' json-file logs, exactly; the exited container printed a line
+      const logs = execFileSync(
+        "sh",
+        ["-c", `du -c -B1 ${join(d.root, "containers")}/*/*-json.log* | tail -1`],
+        {
+          encoding: "utf8",
+        },
+      );
+      const cat = (c: string) => r.categories.find((x) => x.category === c)?.allocatedBytes ?? 0;
+      assert.equal(cat("logs"), Number(logs.split("\t")[0]));
+      assert.ok(cat("logs") > 0, "a log with a line takes a block");
+      assert.ok(cat("container-data") > 0);
     });
 
     test("every JSON output matches its schema in docs/json.md", () => {

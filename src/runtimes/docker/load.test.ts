@@ -73,6 +73,8 @@ test('chain ids follow the OCI rule: chain1 = diff1, chainN = sha256 of "chainN-
 
 test("layerdb layers, the image's chain, and the container's init and rw layers fill the model", () => {
   const r = makeRoot("healthy");
+  write(join(r.root, "containers", r.ctr, `${r.ctr}-json.log`), '{"log":"hi\\n"}\n');
+  write(join(r.root, "containers", r.ctr, `${r.ctr}-json.log.1`), "");
   const s = loadDocker({ root: r.root, state: join(r.root, "exec"), config: DAEMON_JSON });
   assert.deepEqual(s.anomalies, []);
   assert.equal(s.location.runtime, "docker");
@@ -98,7 +100,13 @@ test("layerdb layers, the image's chain, and the container's init and rw layers 
   );
   assert.deepEqual(
     s.areas.map((a) => `${a.role} ${a.path.slice(r.root.length)}`),
-    ["snapshot-home /overlay2", "metadata /image", "container-data /containers"],
+    [
+      "snapshot-home /overlay2",
+      "metadata /image",
+      `logs /containers/${r.ctr}/${r.ctr}-json.log`,
+      `logs /containers/${r.ctr}/${r.ctr}-json.log.1`,
+      `container-data /containers/${r.ctr}/config.v2.json`,
+    ],
   );
 });
 

@@ -22,7 +22,16 @@ import { createHash } from "node:crypto";
 import { existsSync, lstatSync, readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { CrifsError, errnoWords } from "../../errors.js";
-import type { Anomaly, Container, Image, Labels, Snapshot, Store, Task } from "../../model/store.js";
+import type {
+  Anomaly,
+  Container,
+  Image,
+  Labels,
+  Snapshot,
+  Store,
+  StoreArea,
+  Task,
+} from "../../model/store.js";
 import { type DockerConfig, LAYERDB, readDockerConfig } from "./config.js";
 import { parseJson } from "./json.js";
 
@@ -467,6 +476,25 @@ function taskOf(
   return { ...base, status: "stopped", pid: 0 };
 }
 
+/** A container's json-file log and its rotated copies (`<id>-json.log`, `<id>-json.log.1`, …). */
+const LOG_FILE = /-json\.log(\.\d+)?$/;
+
+/**
+ * The entries of every `containers/<id>/` dir as du areas: its json-file logs as logs, the rest (config.v2.json,
+ * hostconfig.json, hosts, resolv.conf, mounts/, checkpoints/, …) as container-data. Entry by entry, because du
+ * attributes a file area by moving it out of `other`, so it must not lie inside another area's tree; the
+ * `containers/` and `containers/<id>/` dirs themselves stay in `other`. Cost: one readdir per container.
+ */
+function containerAreas(containersDir: string): StoreArea[] {
+  const out: StoreArea[] = [];
+  for (const id of list(containersDir)) {
+    const dir = join(containersDir, id);
+    for (const name of list(dir))
+      out.push({ role: LOG_FILE.test(name) ? "logs" : "container-data", path: join(dir, name) });
+  }
+  return out;
+}
+
 /** Loads a Docker overlay2 data-root from disk. Cost: metadata only (small files, /proc for running ones). */
 export function loadDocker(options: DockerLoadOptions = {}): Store {
   const config = readDockerConfig({ path: options.config, root: options.root, execRoot: options.state });
@@ -525,7 +553,7 @@ export function loadDocker(options: DockerLoadOptions = {}): Store {
     areas: [
       { role: "snapshot-home", path: layout.overlay, ignore: ["l"] },
       { role: "metadata", path: join(config.root, "image") },
-      { role: "container-data", path: layout.containers },
+      ...containerAreas(layout.containers),
     ],
   };
 }

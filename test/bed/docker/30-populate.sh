@@ -4,7 +4,8 @@
 #               from the containerd bed's OCI archive ($1); bb:committed = bb:latest + dc-exited's changes
 #   containers  dc-run-<tag>      running (sleep)
 #               dc-created-<tag>  created from bb:small, never started
-#               dc-exited-<tag>   exited with status 3 after changing /data (committed as bb:committed)
+#               dc-exited-<tag>   exited with status 3 after changing /data and printing a line (its json-file
+#                                 log is not empty); committed as bb:committed
 # Usage: 30-populate.sh <oci-archive holding the tags latest and small>
 set -euo pipefail
 . "$(dirname "$0")/common.sh"
@@ -23,7 +24,7 @@ dk run -d --network none --name "$RUN" bb:latest /bin/sleep 1000000 >/dev/null
 dk create --network none --name "$CREATED" bb:small /bin/sh >/dev/null
 dk run --network none --name "$EXITED" bb:latest /bin/sh -c \
   'echo written > /data/written.txt; rm /data/layer2.txt; rm -rf /data/replaced; mkdir /data/replaced;
-   echo n > /data/replaced/n.txt; exit 3' >/dev/null || [ $? -eq 3 ]
+   echo n > /data/replaced/n.txt; echo crifs-exited-log-line; exit 3' >/dev/null || [ $? -eq 3 ]
 dk commit "$EXITED" bb:committed >/dev/null
 
 is_running() { [ "$(dk inspect -f '{{.State.Running}}' "$1")" = true ]; }
