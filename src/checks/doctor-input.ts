@@ -28,9 +28,10 @@ import {
 import { isAbsolute, join } from "node:path";
 import { CrifsError, type ErrorCode, errnoWords } from "../errors.js";
 import {
+  compareLayer,
   decompressLayer,
+  type FoundEntry,
   type LayerEntry,
-  type LayerEntryKind,
   maxLayerBytes,
   parseLayer,
 } from "../formats/tar/index.js";
@@ -169,27 +170,6 @@ export interface ReadProblem {
   readonly message: string;
 }
 
-/** One entry of a snapshot's fs/ dir as lstat, readlink, lgetxattr and sha256 see it. */
-export interface DiskEntryFact {
-  /** "/"-rooted path inside the snapshot (the path in a container). */
-  readonly path: string;
-  readonly kind: LayerEntryKind | "socket";
-  /** Permission bits with setuid/setgid/sticky. */
-  readonly mode: number;
-  /** st_size of a regular file; 0 otherwise. */
-  readonly size: number;
-  /** Hex sha256 of a regular file, or null (not a file, or it could not be read: see readErrors). */
-  readonly sha256: string | null;
-  /** readlink of a symlink; null otherwise. */
-  readonly target: string | null;
-  /** "dev:ino": hard links share it. */
-  readonly inode: string;
-  /** Device numbers of a device node (a whiteout is 0:0); null otherwise. */
-  readonly device: { readonly major: number; readonly minor: number } | null;
-  /** A dir with trusted.overlay.opaque="y". */
-  readonly isOpaque: boolean;
-}
-
 /**
  * A committed snapshot that is an image layer, beside the blob it was unpacked from (image → manifest →
  * layers[i], i its place in the image's chain; config rootfs.diff_ids[i] names the uncompressed tar).
@@ -210,10 +190,14 @@ export interface LayerContentFact {
   readonly diffId: string;
   /** "sha256:<hex>" of the uncompressed tar as read; null when it could not be read. */
   readonly tarDigest: string | null;
-  /** The tree the tar describes (formats/tar parseLayer); null when the blob could not be read. */
-  readonly expected: ReadonlyMap<string, LayerEntry> | null;
-  /** The tree on disk; null when not read (the blob failed, or the snapshot dir is gone). */
-  readonly actual: ReadonlyMap<string, DiskEntryFact> | null;
+  /**
+   * The first differences between the tree the tar describes and the snapshot's (formats/tar compareLayer,
+   * at most maxKeptDifferences, sorted by path); null when not compared (the blob could not be read or is
+   * not the layer the image names, or the snapshot dir is gone).
+   */
+  readonly differences: readonly string[] | null;
+  /** How many differences there are in all (0 when equal or not compared). */
+  readonly differenceCount: number;
   /** Why the blob could not be read or compared (CrifsError code and message), or null. */
   readonly problem: { readonly code: ErrorCode; readonly message: string } | null;
 }
@@ -558,7 +542,7 @@ function deviceNumbers(rdev: number): { major: number; minor: number } {
  * inode read once), symlink target, inode, device numbers, the opaque xattr. Null when the dir is gone.
  * Like du -x, an entry on another device is left out. Cost: a full walk and a full read of every file.
  */
-function readSnapshotTree(r: Reader, root: string): Map<string, DiskEntryFact> | null {
+function readSnapshotTree(r: Reader, root: string): Map<string, FoundEntry> | null {
   let rootDev: number;
   try {
     rootDev = lstatSync(root).dev;
@@ -566,7 +550,7 @@ function readSnapshotTree(r: Reader, root: string): Map<string, DiskEntryFact> |
     if (!isMissing(err)) r.errors.push({ path: root, message: `cannot stat: ${words(err)}` });
     return null;
   }
-  const out = new Map<string, DiskEntryFact>();
+  const out = new Map<string, FoundEntry>();
   const hashes = new Map<string, string | null>();
   const stack: { host: string; rel: string; depth: number }[] = [{ host: root, rel: "", depth: 0 }];
   for (let dir = stack.pop(); dir !== undefined; dir = stack.pop()) {
@@ -631,7 +615,13 @@ function readSnapshotTree(r: Reader, root: string): Map<string, DiskEntryFact> |
   return out;
 }
 
-type LayerTar = Pick<LayerContentFact, "tarDigest" | "expected" | "problem">;
+/** A layer blob as read: the tar's digest, the tree it describes, or why it could not be read. */
+interface LayerTar {
+  readonly tarDigest: string | null;
+  /** null when the blob could not be read, or is not the tar the image names (not compared then). */
+  readonly expected: ReadonlyMap<string, LayerEntry> | null;
+  readonly problem: LayerContentFact["problem"];
+}
 
 /** A layer blob read, inflated, checked against its diff id and parsed; null when the file is absent. */
 function readLayerTar(r: Reader, blobPath: string, diffId: string, isBase: boolean): LayerTar | null {
@@ -659,26 +649,34 @@ function readLayerTar(r: Reader, blobPath: string, diffId: string, isBase: boole
   }
 }
 
+/** Differences kept per layer (the finding names the first few and counts the rest). */
+export const maxKeptDifferences = 64;
+
 /**
- * Each image layer's blob unpacked in memory (formats/tar) beside its snapshot's tree on disk. A blob read
- * once serves every snapshot unpacked from it (the same layer in several namespaces). A blob file that is
- * absent is left out (missing-blob's business, or the runtime discarded the blobs of unpacked layers).
+ * Each image layer's blob unpacked in memory (formats/tar) and compared with its snapshot's tree on disk,
+ * one layer at a time: only the differences are kept (two whole trees of every layer would not fit in
+ * memory on a big host). Jobs are taken by blob, so a blob read once serves every snapshot unpacked from
+ * it (the same layer in several namespaces) and then is let go. A blob file that is absent is left out
+ * (missing-blob's business, or the runtime discarded the blobs of unpacked layers).
  * Cost: every layer blob read and inflated (at most maxLayerBytes each), every image layer walked and
  * every file in it read.
  */
 function readLayerContents(r: Reader, store: Store, contentRoot: string): LayerContentFact[] {
   const out: LayerContentFact[] = [];
-  const tars = new Map<string, LayerTar | null>();
-  for (const job of imageLayerJobs(store, contentRoot)) {
+  const jobs = imageLayerJobs(store, contentRoot);
+  const blobKey = (j: LayerJob) => `${j.blob.digest}\u0000${j.snapshot.parent === null}`;
+  jobs.sort((a, b) => (blobKey(a) < blobKey(b) ? -1 : blobKey(a) > blobKey(b) ? 1 : 0));
+  let last: { key: string; tar: LayerTar | null } | null = null;
+  for (const job of jobs) {
     const blobPath = contentPath(contentRoot, job.blob.digest);
-    const isBase = job.snapshot.parent === null;
-    const cacheKey = `${job.blob.digest}\u0000${isBase}`;
-    let tar = tars.get(cacheKey);
-    if (tar === undefined) {
-      tar = readLayerTar(r, blobPath, job.diffId, isBase);
-      tars.set(cacheKey, tar);
+    if (last?.key !== blobKey(job)) {
+      last = null; // let the previous tree go before reading the next blob
+      last = { key: blobKey(job), tar: readLayerTar(r, blobPath, job.diffId, job.snapshot.parent === null) };
     }
+    const tar = last.tar;
     if (tar === null) continue;
+    const found = tar.expected === null ? null : readSnapshotTree(r, job.snapshot.path);
+    const diffs = tar.expected === null || found === null ? null : compareLayer(tar.expected, found);
     out.push({
       namespace: job.snapshot.namespace,
       snapshotter: job.snapshot.snapshotter,
@@ -688,8 +686,10 @@ function readLayerContents(r: Reader, store: Store, contentRoot: string): LayerC
       image: `${job.image.namespace}/${job.image.name}`,
       blob: { digest: job.blob.digest, path: blobPath, mediaType: job.blob.mediaType },
       diffId: job.diffId,
-      ...tar,
-      actual: tar.expected === null ? null : readSnapshotTree(r, job.snapshot.path),
+      tarDigest: tar.tarDigest,
+      problem: tar.problem,
+      differences: diffs === null ? null : diffs.slice(0, maxKeptDifferences),
+      differenceCount: diffs?.length ?? 0,
     });
   }
   return out;
