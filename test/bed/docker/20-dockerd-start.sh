@@ -14,10 +14,12 @@ setsid dockerd --data-root "$DKROOT" --exec-root "$DKEXEC" -H "unix://$DSOCK" --
   --iptables=false --ip6tables=false --ip-masq=false --bridge=none --storage-driver overlay2 \
   --live-restore --shutdown-timeout 2 \
   >> "$DK/dockerd.log" 2>&1 < /dev/null &
-echo $! > "$DK_PIDFILE"
+pid=$!
+echo $pid > "$DK_PIDFILE"
 deadline=$(($(date +%s) + 30))
 until [ -S "$DSOCK" ] && dk version >/dev/null 2>&1; do
-  if ! dockerd_is_running || [ "$(date +%s)" -ge "$deadline" ]; then
+  # pid_alive, not dockerd_is_running: until setsid has exec'd dockerd the process is still named bash/setsid
+  if ! pid_alive "$pid" || [ "$(date +%s)" -ge "$deadline" ]; then
     echo "docker bed: dockerd did not come up; last lines of $DK/dockerd.log:" >&2
     tail -n 20 "$DK/dockerd.log" >&2
     exit 1
