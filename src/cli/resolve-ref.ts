@@ -27,7 +27,7 @@ function candidates(stores: readonly Store[], kinds: readonly Kind[]): { target:
   for (const store of stores) {
     if (kinds.includes("container"))
       for (const c of store.containers)
-        out.push({ target: { type: "container", store, container: c }, names: [c.id] });
+        out.push({ target: { type: "container", store, container: c }, names: [c.id, ...(c.names ?? [])] });
     if (kinds.includes("snapshot"))
       for (const s of store.snapshots)
         out.push({ target: { type: "snapshot", store, snapshot: s }, names: [s.key] });

@@ -112,14 +112,14 @@ export function containerSnapshot(store: Store, container: Container): Snapshot 
  * The snapshots of the container's root, TOP FIRST: its own snapshot when it is mounted as the upper dir,
  * then the lowerdirs nearest parent first (the order planMount gives). Cost: metadata only.
  * Throws CrifsError when the snapshot is missing, its chain is broken, or the snapshotter is not overlayfs
- * (containerd) or overlay (containers/storage).
+ * (containerd), overlay (containers/storage) or overlay2 (docker).
  */
 export function containerLayers(
   store: Store,
   container: Container,
   options: ContainerViewOptions = {},
 ): Snapshot[] {
-  if (container.snapshotter !== "overlayfs" && container.snapshotter !== "overlay") {
+  if (!["overlayfs", "overlay", "overlay2"].includes(container.snapshotter)) {
     throw new CrifsError(
       "unsupported",
       `cannot read the root of container "${container.id}": snapshotter "${container.snapshotter}" is not supported`,

@@ -279,6 +279,36 @@ export function dockerSuite(getBed: () => Bed) {
       }
     });
 
+    test("fs and links read a container's merged root by its name: its own changes over the image, /etc/mtab (into /proc) set apart, only the host-only link broken", () => {
+      const d = getDocker();
+      const exited = d.facts.containers.exited;
+      const cat = crifs([...flags(), "fs", exited, "cat", "/data/written.txt"]);
+      assert.equal(cat.status, 0, cat.stderr);
+      assert.equal(cat.stdout, "written\n");
+      const gone = crifs([...flags(), "fs", exited, "cat", "/data/layer2.txt"]);
+      assert.notEqual(gone.status, 0, "removed by the container: a whiteout in its upper dir");
+      assert.ok(isOneLineError(gone), gone.stderr);
+      assert.equal(
+        crifs([...flags(), "fs", d.facts.containers.running, "cat", "/data/layer2.txt"]).stdout,
+        "layer2\n",
+      );
+      const links = json<{
+        brokenLinks: { container: string; path: string }[];
+        linksIntoMounts: { container: string; path: string; mountPoint?: string }[];
+      }>(crifs([...flags(), "links", "-o", "json"]));
+      assert.equal(contractErrors("links", links), null);
+      const ids = Object.values(d.facts.containerIds).sort();
+      assert.deepEqual(
+        links.brokenLinks.map((b) => `${b.container} ${b.path}`).sort(),
+        ids.map((id) => `${id} /data/host-only-link`),
+      );
+      assert.deepEqual(
+        links.linksIntoMounts.map((b) => `${b.container} ${b.path}`).sort(),
+        ids.map((id) => `${id} /etc/mtab`),
+        "the init layer's /etc/mtab -> /proc/mounts works in the running container",
+      );
+    });
+
     describe("doctor on the docker store", () => {
       interface Finding {
         check: string;

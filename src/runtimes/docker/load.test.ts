@@ -94,6 +94,12 @@ test("layerdb layers, the image's chain, and the container's init and rw layers 
   assert.equal(byKey.get(r.mount)?.parent, `${r.mount}-init`);
   assert.equal(byKey.get(r.mount)?.kind, "active");
   const c = s.containers[0];
+  assert.ok(
+    ((c?.spec ?? { mounts: [] }) as { mounts: { destination: string }[] }).mounts.some(
+      (m) => m.destination === "/proc",
+    ),
+    "dockerd's own mounts (links into /proc are not broken)",
+  );
   assert.deepEqual(
     [c?.id, c?.names, c?.image, c?.snapshotKey, c?.task, c?.labels],
     [r.ctr, ["dc1"], "bb:latest", r.mount, null, { app: "demo" }],

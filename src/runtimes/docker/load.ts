@@ -415,12 +415,40 @@ class Loader {
         createdAt: time(c.Created),
         updatedAt: time(obj(c.State).FinishedAt) ?? time(obj(c.State).StartedAt) ?? time(c.Created),
         labels,
-        spec: null,
+        spec: { mounts: runtimeMounts(c) },
         task: taskOf(config, id, obj(c.State), layer?.rw.dir ?? null),
       });
     }
     return out;
   }
+}
+
+/** What dockerd mounts over every container's image (daemon/oci_linux.go: the OCI defaults and cgroup, then
+ * /dev/shm and the /etc files it writes under containers/<id>/). */
+const DEFAULT_MOUNTS = [
+  "/proc",
+  "/dev",
+  "/dev/pts",
+  "/dev/shm",
+  "/dev/mqueue",
+  "/sys",
+  "/sys/fs/cgroup",
+  "/etc/resolv.conf",
+  "/etc/hostname",
+  "/etc/hosts",
+];
+
+/**
+ * The mounts of the container's OCI spec, as far as crifs needs them (their destinations): docker keeps the
+ * spec only while the container runs (in its containerd's bundle), so it is rebuilt from dockerd's fixed
+ * mounts and the container's MountPoints (volumes and binds). Links into them are not judged broken.
+ */
+function runtimeMounts(c: Record<string, unknown>): { destination: string; type: string }[] {
+  const own = Object.values(obj(c.MountPoints)).map((m) => str(obj(m).Destination));
+  return [...new Set([...DEFAULT_MOUNTS, ...own.filter((d) => d.startsWith("/"))])].map((destination) => ({
+    destination,
+    type: DEFAULT_MOUNTS.includes(destination) ? "runtime" : "bind",
+  }));
 }
 
 function procAlive(pid: number): boolean {
