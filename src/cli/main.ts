@@ -13,6 +13,7 @@ import { imagesCommand } from "./commands/images.js";
 import { infoCommand } from "./commands/info.js";
 import { inspectCommand } from "./commands/inspect.js";
 import { registerLinksCommand } from "./commands/links.js";
+import { registerLogsCommand } from "./commands/logs.js";
 import { mountsCommand } from "./commands/mounts.js";
 import { snapshotsCommand } from "./commands/snapshots.js";
 import { registerWhy } from "./commands/why.js";
@@ -102,6 +103,7 @@ function program(write: (s: string) => void, setStatus: (code: number) => void =
     .action(withStores((g, ref) => mountsCommand(openStores(g), g, ref as string)));
   registerFsCommand(p, { write, globals });
   registerLinksCommand(p, { write, globals });
+  registerLogsCommand(p, { write, globals });
   p.command("du")
     .description(
       "every allocated byte under the root attributed: layers, writable layers, views, blobs, leaks, …",

@@ -1,0 +1,165 @@
+// cli/commands/logs.ts — `crifs logs <container>`: the lines a container wrote, in order, like kubectl logs,
+// read from disk (rotated copies first, P pieces joined). The log is found from what the store recorded
+// (src/logs/find-log.ts); a container no store knows is found by kubelet's link in --containers-log-dir.
+// --follow writes straight to stdout as lines arrive (main.ts prints buffered output only at the end) and
+// stops on SIGINT or SIGTERM.
+
+import { existsSync } from "node:fs";
+import type { Command } from "commander";
+import { CrifsError } from "../../errors.js";
+import type { LogLine } from "../../logs/cri-log.js";
+import { type ContainerLogLocation, findContainerLog } from "../../logs/find-log.js";
+import { readKubeletLogs } from "../../logs/kubelet-layout.js";
+import { logDirFlags, logDirsFor } from "../../logs/log-dirs.js";
+import { followContainerLog, formatLogLine, readContainerLog } from "../../logs/read-log.js";
+import type { Container, Store } from "../../model/store.js";
+import { resolveRef } from "../resolve-ref.js";
+import { type GlobalOptions, openStores } from "../stores.js";
+
+export interface LogsFlags {
+  readonly tail?: number;
+  readonly follow?: boolean;
+  readonly logRoot?: string;
+  readonly containersLogDir?: string;
+}
+
+/** The container's log location: from the stores when one knows it, else from kubelet's links. */
+export function locateLog(
+  g: GlobalOptions,
+  ref: string,
+  flags: LogsFlags,
+): ContainerLogLocation & { container: string } {
+  let stores: Store[] = [];
+  try {
+    stores = openStores(g);
+  } catch (err) {
+    if (!(err instanceof CrifsError) || err.code !== "not-found") throw err;
+  }
+  let store: Store | null = null;
+  let container: Container | null = null;
+  try {
+    const t = resolveRef(stores, ref, ["container"]);
+    if (t.type === "container") {
+      store = t.store;
+      container = t.container;
+    }
+  } catch (err) {
+    if (!(err instanceof CrifsError) || err.code !== "not-found") throw err;
+  }
+  const dirs = logDirsFor(flags, g.root);
+  const layout = readKubeletLogs({ podsDir: dirs.podsDir, containersDir: dirs.containersDir });
+  const loc = findContainerLog(store, container, ref, layout, {
+    explicitPodsDir: flags.logRoot !== undefined,
+  });
+  if (loc === null) {
+    throw new CrifsError(
+      "not-found",
+      container === null
+        ? `cannot find container "${ref}": no store and no log link in ${dirs.containersDir} names it`
+        : `cannot find the log of container "${container.id}": it has no CRI log path nor pod labels`,
+      {
+        remedy: "pass --log-root/--containers-log-dir where kubelet keeps the logs, or the runtime's --root",
+      },
+    );
+  }
+  return { ...loc, container: container?.id ?? ref };
+}
+
+function parseTail(v: string): number {
+  if (!/^\d+$/.test(v))
+    throw new CrifsError("usage", `invalid --tail "${v}": expected a whole number of lines`, {
+      remedy: "e.g. --tail 100",
+    });
+  return Number(v);
+}
+
+/** `crifs logs` without --follow: the rendered output (text: the lines; json: lines with time and stream). */
+export function logsCommand(
+  g: GlobalOptions,
+  ref: string,
+  flags: LogsFlags,
+): { text: string; warning: string | null } {
+  const loc = locateLog(g, ref, flags);
+  const r = readContainerLog(loc.path, loc.format, flags.tail === undefined ? {} : { tail: flags.tail });
+  if (!r.files.some((f) => existsSync(f)))
+    throw new CrifsError("not-found", `cannot read the log of container "${loc.container}": no log file`, {
+      path: loc.path,
+      remedy: "the container never wrote a line, or its log was removed",
+    });
+  const warning =
+    r.malformed > 0
+      ? `crifs: warning: ${loc.path}: skipped ${r.malformed} line(s) not in ${loc.format} log format\n`
+      : null;
+  if (g.output === "json" || g.output === "yaml") {
+    const data = {
+      container: loc.container,
+      path: loc.path,
+      format: loc.format,
+      source: loc.source,
+      files: r.files.filter((f) => existsSync(f)),
+      malformed: r.malformed,
+      lines: r.lines.map((l: LogLine) => ({
+        time: l.time,
+        stream: l.stream,
+        text: l.text,
+        isComplete: l.isComplete,
+      })),
+    };
+    return { text: `${JSON.stringify(data, null, 2)}\n`, warning };
+  }
+  return { text: r.lines.map(formatLogLine).join(""), warning };
+}
+
+/** `crifs logs --follow`: prints the (tail of the) log, then each new line until SIGINT/SIGTERM. */
+export async function followLogsCommand(g: GlobalOptions, ref: string, flags: LogsFlags): Promise<void> {
+  const loc = locateLog(g, ref, flags);
+  const r = readContainerLog(loc.path, loc.format, {
+    completeOnly: true,
+    ...(flags.tail === undefined ? {} : { tail: flags.tail }),
+  });
+  process.stdout.write(r.lines.map(formatLogLine).join(""));
+  const stop = new AbortController();
+  const onSignal = () => stop.abort();
+  process.once("SIGINT", onSignal);
+  process.once("SIGTERM", onSignal);
+  try {
+    await followContainerLog(loc.path, loc.format, (l) => process.stdout.write(formatLogLine(l)), {
+      signal: stop.signal,
+      fromOffset: r.currentOffset,
+      decoder: r.decoder,
+    });
+  } finally {
+    process.off("SIGINT", onSignal);
+    process.off("SIGTERM", onSignal);
+  }
+}
+
+/** Adds `crifs logs` to the program. */
+export function registerLogsCommand(
+  p: Command,
+  io: { readonly write: (s: string) => void; readonly globals: (cmd: Command) => GlobalOptions },
+): void {
+  p.command("logs")
+    .argument("<container>", "container id (or unique prefix) or name")
+    .description("the lines a container wrote (stdout and stderr, in order), read from its log files on disk")
+    .option("--tail <n>", "only the last n lines")
+    .option("-f, --follow", "keep printing lines as the container writes them (follows log rotation)")
+    .option("--log-root <dir>", "kubelet's pod log dir (default /var/log/pods)")
+    .option("--containers-log-dir <dir>", "kubelet's container log links (default /var/log/containers)")
+    .action(async function (this: Command, ref: string) {
+      const o = this.opts() as Record<string, unknown>;
+      const flags: LogsFlags = {
+        ...logDirFlags(o),
+        ...(typeof o.tail === "string" ? { tail: parseTail(o.tail) } : {}),
+        follow: o.follow === true,
+      };
+      const g = io.globals(this);
+      if (flags.follow === true) {
+        await followLogsCommand(g, ref, flags);
+        return;
+      }
+      const r = logsCommand(g, ref, flags);
+      io.write(r.text);
+      if (r.warning !== null) process.stderr.write(r.warning);
+    });
+}
