@@ -12,13 +12,18 @@ import { registerFsCommand } from "./commands/fs.js";
 import { imagesCommand } from "./commands/images.js";
 import { infoCommand } from "./commands/info.js";
 import { inspectCommand } from "./commands/inspect.js";
+import { inspectpCommand } from "./commands/inspectp.js";
 import { registerLinksCommand } from "./commands/links.js";
 import { registerLogsCommand } from "./commands/logs.js";
 import { mountsCommand } from "./commands/mounts.js";
+import { podsCommand } from "./commands/pods.js";
+import { psCommand } from "./commands/ps.js";
 import { snapshotsCommand } from "./commands/snapshots.js";
+import { imageFsInfoLive, statsCommand } from "./commands/stats.js";
+import { versionCommand } from "./commands/version.js";
 import { registerWhy } from "./commands/why.js";
 import { outputFormats, parseFormat } from "./render/format.js";
-import { type GlobalOptions, openStores } from "./stores.js";
+import { DEFAULT_TIMEOUT_MS, type GlobalOptions, openStores, openStoresLive } from "./stores.js";
 
 export const VERSION = "0.1.0";
 
@@ -31,9 +36,24 @@ function globals(cmd: Command): GlobalOptions {
     ...pick("state"),
     ...pick("config"),
     ...pick("namespace"),
+    ...pick("address"),
     output: parseFormat(typeof o.output === "string" ? o.output : "table"),
     debug: o.debug === true,
+    offline: o.offline === true,
+    timeoutMs: parseTimeout(typeof o.timeout === "string" ? o.timeout : undefined),
   };
+}
+
+/** --timeout: "5", "5s", "500ms", "2.5s" → milliseconds. */
+function parseTimeout(v: string | undefined): number {
+  if (v === undefined) return DEFAULT_TIMEOUT_MS;
+  const m = /^(\d+(?:\.\d+)?)(ms|s)?$/.exec(v.trim());
+  if (m === null || Number(m[1]) <= 0) {
+    throw new CrifsError("usage", `cannot use timeout "${v}": not a positive duration`, {
+      remedy: "pass --timeout 5s or --timeout 500ms",
+    });
+  }
+  return m[2] === "ms" ? Number(m[1]) : Number(m[1]) * 1000;
 }
 
 function program(write: (s: string) => void, setStatus: (code: number) => void = () => {}): Command {
@@ -56,6 +76,12 @@ function program(write: (s: string) => void, setStatus: (code: number) => void =
       new Option("-o, --output <format>", "output format").choices([...outputFormats]).default("table"),
     )
     .option("--debug", "print the cause chain of errors")
+    .option(
+      "--address <socket>",
+      "runtime socket to read live (like crictl --runtime-endpoint; default: /etc/crictl.yaml, else containerd's grpc.address)",
+    )
+    .option("--offline", "read the files even when the runtime answers")
+    .option("--timeout <duration>", "deadline of each call to the runtime (5s, 500ms)", "5s")
     .showHelpAfterError(false)
     .exitOverride()
     .configureOutput({ writeOut: write, writeErr: () => {} });
@@ -77,26 +103,26 @@ function program(write: (s: string) => void, setStatus: (code: number) => void =
     });
   p.command("info")
     .description("runtime stores found: root, state, config, settings, counts")
-    .action(withStores((g) => infoCommand(openStores(g), g)));
+    .action(withStores(async (g) => infoCommand(await openStoresLive(g), g)));
   p.command("images")
     .description("images of every namespace (name, target digest, media type, size, layers)")
-    .action(withStores((g) => imagesCommand(openStores(g), g)));
+    .action(withStores(async (g) => imagesCommand(await openStoresLive(g), g)));
   const snaps = p
     .command("snapshots")
     .alias("layers")
     .description("snapshots (layers) of every namespace and snapshotter: key, parent, kind, dir id, path")
-    .action(withStores((g) => snapshotsCommand(openStores(g), g)));
+    .action(withStores(async (g) => snapshotsCommand(await openStoresLive(g), g)));
   snaps
     .command("tree")
     .description("snapshots under their parents, marked committed/active/view")
-    .action(withStores((g) => snapshotsCommand(openStores(g), g, true)));
+    .action(withStores(async (g) => snapshotsCommand(await openStoresLive(g), g, true)));
   p.command("containers")
     .description("containers with their task status and pid")
-    .action(withStores((g) => containersCommand(openStores(g), g)));
+    .action(withStores(async (g) => containersCommand(await openStoresLive(g), g)));
   p.command("inspect")
     .argument("<ref>", "container id, snapshot key, image name or digest (or a unique prefix)")
     .description("one object with its parents, children, users, mount and task")
-    .action(withStores((g, ref) => inspectCommand(openStores(g), g, ref as string)));
+    .action(withStores(async (g, ref) => inspectCommand(await openStoresLive(g), g, ref as string)));
   p.command("mounts")
     .argument("<ref>", "container id or snapshot key")
     .description("the overlay mount rebuilt from metadata: lowerdir nearest parent first, upperdir, workdir")
@@ -118,7 +144,25 @@ function program(write: (s: string) => void, setStatus: (code: number) => void =
     .description(
       "CRI ImageFsInfo (used bytes, inodes, mountpoint) computed from disk (namespace k8s.io unless -n)",
     )
-    .action(withStores((g) => imageFsInfoCommand(openStores(g), g)));
+    .action(withStores(async (g) => (await imageFsInfoLive(g)) ?? imageFsInfoCommand(openStores(g), g)));
+  p.command("version")
+    .description("crifs's version and the runtime's (CRI Version, containerd Version) when it answers")
+    .action(withStores((g) => versionCommand(g, VERSION)));
+  p.command("pods")
+    .description("Kubernetes pod sandboxes (CRI ListPodSandbox live; sandbox containers from disk)")
+    .action(withStores((g) => podsCommand(g)));
+  p.command("ps")
+    .description("containers of Kubernetes pods (CRI ListContainers live; labelled containers from disk)")
+    .action(withStores((g) => psCommand(g)));
+  p.command("inspectp")
+    .argument("<pod>", "pod sandbox id (or a unique prefix) or pod name")
+    .description("one pod sandbox: CRI PodSandboxStatus (verbose) live; the pod and its containers from disk")
+    .action(withStores((g, ref) => inspectpCommand(g, ref as string)));
+  p.command("stats")
+    .description(
+      "CPU, memory and writable-layer use of running containers (CRI ListContainerStats; live only)",
+    )
+    .action(withStores((g) => statsCommand(g)));
   registerDoctor(p, { write, globals, setStatus });
   registerWhy(p, { write, globals });
   return p;

@@ -1,9 +1,20 @@
-// cli/stores.ts — global flags to loaded stores: which runtime(s), which root, which namespace.
+// cli/stores.ts — global flags to loaded stores: which runtime(s), which root, which namespace, and whether
+// to read them live (through the runtime's socket) or from disk.
 // With --runtime, that adapter loads (at --root or its default place). Without, every adapter that detects
 // its store on this host loads, each labelled with runtime and root.
+//
+// Live or disk (openStoresLive): containerd is read through its API when its socket answers: the socket of
+// --address, else /etc/crictl.yaml's runtime-endpoint, else the containerd config's grpc.address. --root
+// alone means "these files": it reads disk unless --address is given too. --offline always reads disk. A
+// socket that refuses or does not answer within --timeout gets one stderr note, and the files answer.
 
+import { existsSync } from "node:fs";
 import { CrifsError } from "../errors.js";
+import { readCrictlEndpoint, socketPath } from "../live/address.js";
+import { loadContainerdLive } from "../live/containerd.js";
+import { CriClient } from "../live/cri.js";
 import type { Store } from "../model/store.js";
+import { readContainerdConfig } from "../runtimes/containerd/config.js";
 import { adapterFor, adapters } from "../runtimes/index.js";
 import type { OutputFormat } from "./render/format.js";
 
@@ -15,9 +26,17 @@ export interface GlobalOptions {
   readonly namespace?: string;
   readonly output: OutputFormat;
   readonly debug: boolean;
+  /** --address: the runtime's socket (unix path or unix:// URL). */
+  readonly address?: string;
+  /** --offline: read the files even when the runtime answers. */
+  readonly offline?: boolean;
+  /** --timeout in milliseconds: the deadline of each call to the runtime (default 5000). */
+  readonly timeoutMs?: number;
 }
 
-/** Loads the stores the flags name. Cost: metadata only. */
+export const DEFAULT_TIMEOUT_MS = 5000;
+
+/** Loads the stores the flags name, from disk. Cost: metadata only. */
 export function openStores(g: GlobalOptions): Store[] {
   const opts = { root: g.root, state: g.state, config: g.config };
   if (g.runtime !== undefined) {
@@ -39,6 +58,67 @@ export function openStores(g: GlobalOptions): Store[] {
   return found.map((a) => filterNamespace(a.load(opts), g.namespace));
 }
 
+/** The socket crifs would ask for containerd, or null when the flags say disk (--offline, --root without
+ * --address, another --runtime). */
+export function liveAddress(g: GlobalOptions): string | null {
+  if (g.offline === true) return null;
+  if (g.runtime !== undefined && g.runtime !== "containerd") return null;
+  if (g.address !== undefined) {
+    const p = socketPath(g.address);
+    if (p === null) {
+      throw new CrifsError("usage", `cannot use address "${g.address}": only unix sockets are supported`, {
+        remedy: "pass --address unix:///path/to/containerd.sock",
+      });
+    }
+    return p;
+  }
+  if (g.root !== undefined) return null;
+  const crictl = readCrictlEndpoint();
+  if (crictl !== null) return socketPath(crictl);
+  try {
+    return readContainerdConfig({ path: g.config, state: g.state }).grpcAddress;
+  } catch {
+    return null;
+  }
+}
+
+/** A one-line note on stderr (the data stays on stdout). */
+export function note(text: string): void {
+  process.stderr.write(`crifs: ${text}\n`);
+}
+
+/**
+ * Loads the stores, containerd's through its socket when it answers (see the header). In table output a
+ * stderr line says which socket was read; a socket that fails gets one line saying why, and disk answers.
+ */
+export async function openStoresLive(g: GlobalOptions): Promise<Store[]> {
+  const socket = liveAddress(g);
+  // an absent default socket just means no daemon here: disk, silently; an absent --address is worth a note
+  if (socket === null || (g.address === undefined && !existsSync(socket))) return openStores(g);
+  let live: Store;
+  try {
+    live = await loadContainerdLive(socket, {
+      root: g.root,
+      state: g.state,
+      config: g.config,
+      timeoutMs: g.timeoutMs ?? DEFAULT_TIMEOUT_MS,
+    });
+  } catch (err) {
+    const line = err instanceof CrifsError ? err.oneLine().replace(/ \(hint: .*\)$/, "") : String(err);
+    note(`${line}; reading the files instead`);
+    return openStores(g);
+  }
+  if (g.output === "table") note(`read live from ${socket} (--offline reads the files)`);
+  const stores = [filterNamespace(live, g.namespace)];
+  if (g.runtime === undefined) {
+    const opts = { root: g.root, state: g.state, config: g.config };
+    for (const a of adapters) {
+      if (a.id !== "containerd" && a.detect(opts)) stores.push(filterNamespace(a.load(opts), g.namespace));
+    }
+  }
+  return stores;
+}
+
 /** The store with only one namespace's objects (all of them when ns is undefined). */
 export function filterNamespace(s: Store, ns: string | undefined): Store {
   if (ns === undefined) return s;
@@ -52,5 +132,24 @@ export function filterNamespace(s: Store, ns: string | undefined): Store {
     blobs: keep(s.blobs),
     leases: keep(s.leases),
     ingests: keep(s.ingests),
+    ...(s.pods === undefined ? {} : { pods: keep(s.pods) }),
   };
+}
+
+/** A CRI client on the runtime's socket when it answers Version within --timeout (see the header), else
+ * null after one stderr note saying why (nothing when there is no socket at all). */
+export async function openCri(g: GlobalOptions): Promise<CriClient | null> {
+  const socket = liveAddress(g);
+  if (socket === null || (g.address === undefined && !existsSync(socket))) return null;
+  const c = new CriClient(socket, g.timeoutMs ?? DEFAULT_TIMEOUT_MS);
+  try {
+    await c.version();
+  } catch (err) {
+    c.close();
+    const line = err instanceof CrifsError ? err.oneLine().replace(/ \(hint: .*\)$/, "") : String(err);
+    note(`${line}; reading the files instead`);
+    return null;
+  }
+  if (g.output === "table") note(`read live from ${socket} (--offline reads the files)`);
+  return c;
 }

@@ -95,6 +95,35 @@ export interface Container {
   /** The OCI runtime spec it was created with, when the runtime stores one (containerd: the `spec` Any). */
   readonly spec: unknown;
   readonly task: Task | null;
+  /** The Kubernetes pod it belongs to (CRI, or the `io.kubernetes.*` labels kubelet sets), null when none;
+   * absent for runtimes that have no pods. A pod's sandbox container has `containerName` "POD". */
+  readonly pod?: ContainerPod | null;
+}
+
+export interface ContainerPod {
+  readonly podNamespace: string;
+  readonly podName: string;
+  readonly podUid: string;
+  readonly containerName: string;
+}
+
+export type PodState = "ready" | "notready";
+
+/** A Kubernetes pod sandbox (CRI's PodSandbox): the pause container and the pod's shared namespaces. */
+export interface Pod {
+  /** The runtime namespace it lives in (containerd: "k8s.io"). */
+  readonly namespace: string;
+  /** The sandbox id (the pause container's id). */
+  readonly id: string;
+  readonly podName: string;
+  readonly podNamespace: string;
+  readonly podUid: string;
+  readonly attempt: number;
+  readonly state: PodState;
+  readonly createdAt: string | null;
+  readonly labels: Labels;
+  readonly annotations: Labels;
+  readonly runtimeHandler: string;
 }
 
 export interface Blob {
@@ -187,4 +216,15 @@ export interface Store {
   readonly anomalies: readonly Anomaly[];
   /** The store's dirs by role (du attributes them; leak checks list the snapshot homes). */
   readonly areas: readonly StoreArea[];
+  /** Kubernetes pod sandboxes (containerd with CRI); absent for runtimes without pods. */
+  readonly pods?: readonly Pod[];
+  /** Where the records came from: the runtime's API over its socket ("live") or its files ("disk", the
+   * default when absent). */
+  readonly source?: StoreSource;
+}
+
+export interface StoreSource {
+  readonly kind: "live" | "disk";
+  /** The socket read (live), or null. */
+  readonly address: string | null;
 }

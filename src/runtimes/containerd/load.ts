@@ -11,6 +11,7 @@ import { existsSync } from "node:fs";
 import { join } from "node:path";
 import { CrifsError } from "../../errors.js";
 import { openBolt } from "../../formats/bbolt/index.js";
+import { podOfLabels, podsFromContainers } from "../../model/pods.js";
 import type { Anomaly, Container, Snapshot, Store } from "../../model/store.js";
 import { type ContainerdConfig, readContainerdConfig } from "./config.js";
 import { readImageLayers } from "./image-layers.js";
@@ -133,6 +134,7 @@ export function loadContainerd(options: ContainerdLoadOptions = {}): Store {
   const containers: Container[] = r.meta.containers.map((c) => ({
     ...c,
     task: tasks.get(`${c.namespace}/${c.id}`) ?? null,
+    pod: podOfLabels(c.labels),
   }));
   const blobs = r.meta.blobs.map((b) => {
     const [alg, hex] = b.digest.split(":");
@@ -161,6 +163,8 @@ export function loadContainerd(options: ContainerdLoadOptions = {}): Store {
     blobs,
     leases: r.meta.leases,
     ingests: r.meta.ingests,
+    pods: podsFromContainers(containers),
+    source: { kind: "disk", address: null },
     anomalies,
     areas: [
       ...[...new Set(["overlayfs", ...snapshots.map((s) => s.snapshotter)])].flatMap((sn) => {

@@ -1,0 +1,92 @@
+// cli/commands/pods.ts — `crifs pods`: Kubernetes pod sandboxes, like `crictl pods`. Live: CRI's
+// ListPodSandbox. From disk: the sandbox containers and the io.kubernetes.* labels kubelet sets.
+
+import type { CriPodSandbox } from "../../live/cri.js";
+import { nanosToTime } from "../../live/grpc.js";
+import type { Store } from "../../model/store.js";
+import { render, renderTable } from "../render/format.js";
+import { type GlobalOptions, openCri, openStores } from "../stores.js";
+
+/** JSON contract: docs/json.md#pods. */
+export interface PodRow {
+  readonly runtime: string;
+  readonly namespace: string;
+  readonly id: string;
+  readonly name: string;
+  readonly podNamespace: string;
+  readonly uid: string;
+  readonly attempt: number;
+  readonly state: "ready" | "notready";
+  readonly createdAt: string | null;
+  readonly labels: Readonly<Record<string, string>>;
+  readonly annotations: Readonly<Record<string, string>>;
+  readonly runtimeHandler: string;
+  readonly source: "live" | "disk";
+}
+
+export function podRowsFromCri(items: readonly CriPodSandbox[]): PodRow[] {
+  return items.map((p) => ({
+    runtime: "containerd",
+    namespace: "k8s.io",
+    id: p.id,
+    name: p.metadata?.name ?? "",
+    podNamespace: p.metadata?.namespace ?? "",
+    uid: p.metadata?.uid ?? "",
+    attempt: p.metadata?.attempt ?? 0,
+    state: p.state === "SANDBOX_READY" ? "ready" : "notready",
+    createdAt: nanosToTime(p.created_at),
+    labels: p.labels,
+    annotations: p.annotations,
+    runtimeHandler: p.runtime_handler,
+    source: "live",
+  }));
+}
+
+export function podRowsFromStores(stores: readonly Store[]): PodRow[] {
+  return stores.flatMap((s) =>
+    (s.pods ?? []).map((p) => ({
+      runtime: s.location.runtime,
+      namespace: p.namespace,
+      id: p.id,
+      name: p.podName,
+      podNamespace: p.podNamespace,
+      uid: p.podUid,
+      attempt: p.attempt,
+      state: p.state,
+      createdAt: p.createdAt,
+      labels: p.labels,
+      annotations: p.annotations,
+      runtimeHandler: p.runtimeHandler,
+      source: s.source?.kind ?? "disk",
+    })),
+  );
+}
+
+export async function podsCommand(g: GlobalOptions): Promise<string> {
+  const cri = await openCri(g);
+  let rows: PodRow[];
+  if (cri === null) rows = podRowsFromStores(openStores(g));
+  else {
+    try {
+      rows = podRowsFromCri(await cri.listPods());
+    } finally {
+      cri.close();
+    }
+  }
+  if (g.namespace !== undefined) rows = rows.filter((r) => r.namespace === g.namespace);
+  return render(g.output, rows, {
+    table: () =>
+      renderTable(
+        ["pod id", "created", "state", "name", "namespace", "attempt", "runtime"],
+        rows.map((r) => [
+          r.id.slice(0, 13),
+          r.createdAt ?? "-",
+          r.state === "ready" ? "Ready" : "NotReady",
+          r.name,
+          r.podNamespace,
+          String(r.attempt),
+          r.runtimeHandler === "" ? "(default)" : r.runtimeHandler,
+        ]),
+      ),
+  });
+}
