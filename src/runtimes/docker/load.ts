@@ -38,8 +38,6 @@ import { parseJson } from "./json.js";
 export const STORAGE_DRIVER = "overlay2";
 /** Longest metadata file crifs reads whole (an image config with a long history is a few hundred kB). */
 const MAX_JSON = 64 * 1024 * 1024;
-/** Longest parent chain followed (docker's own limit is 125 layers). */
-export const MAX_CHAIN = 1000;
 
 const HEX64 = /^[0-9a-f]{64}$/;
 const DIGEST = /^sha256:[0-9a-f]{64}$/;
