@@ -40,6 +40,7 @@ import { isOpaqueDir, isWhiteout } from "../fs/xattr.js";
 import type { BrokenLink } from "../links/broken-links.js";
 import { readLinkReport } from "../links/link-report.js";
 import { sha256File } from "../links/shared-files.js";
+import type { PodLogFacts } from "../logs/log-facts.js";
 import type { Image, Snapshot, SnapshotKind, Store } from "../model/store.js";
 
 /** A snapshotter's own record of a snapshot (its metadata.db), whether or not meta.db names it. */
@@ -230,6 +231,8 @@ export interface DoctorInput {
   readonly blobHashes: ReadonlyMap<string, string> | null;
   /** The overlay driver home of a containers/storage (or docker) store; absent for containerd. */
   readonly overlayDriver?: OverlayDriverFacts;
+  /** kubelet's pod log dirs and links beside the pods the runtimes know (src/logs); absent when not read. */
+  readonly podLogs?: PodLogFacts;
 }
 
 /** What the runtime adapter read (the caller, in cli/, knows the runtime). */

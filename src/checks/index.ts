@@ -6,17 +6,20 @@ import { brokenLower } from "./broken-lower.js";
 import { brokenSymlink } from "./broken-symlink.js";
 import type { Check } from "./check.js";
 import { containerMissingLayer } from "./container-missing-layer.js";
+import { danglingLogLink } from "./dangling-log-link.js";
 import { danglingParent } from "./dangling-parent.js";
 import { danglingShortLink } from "./dangling-short-link.js";
 import { imageMissingLayer } from "./image-missing-layer.js";
 import { incompleteLayer } from "./incomplete-layer.js";
 import { layerContentMismatch } from "./layer-content-mismatch.js";
+import { logLinkMismatch } from "./log-link-mismatch.js";
 import { metadataCorrupt } from "./metadata-corrupt.js";
 import { missingBlob } from "./missing-blob.js";
 import { missingLayerDir } from "./missing-layer-dir.js";
 import { missingShortLink } from "./missing-short-link.js";
 import { missingSnapshotDir } from "./missing-snapshot-dir.js";
 import { orphanLayerDir } from "./orphan-layer-dir.js";
+import { orphanLogDir } from "./orphan-log-dir.js";
 import { orphanSnapshotDir } from "./orphan-snapshot-dir.js";
 import { rootLinkUnsafe } from "./root-link-unsafe.js";
 import { staleIngest } from "./stale-ingest.js";
@@ -51,6 +54,10 @@ export const checks: readonly Check[] = [
   tmpmountLeftover,
   staleMount,
   brokenSymlink,
+  // kubelet's pod log dirs and /var/log/containers links (src/logs): host-wide, checked with one store
+  danglingLogLink,
+  logLinkMismatch,
+  orphanLogDir,
 ];
 
 export function checkById(id: string): Check | undefined {

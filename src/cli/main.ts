@@ -3,6 +3,7 @@
 
 import { Command, CommanderError, Option } from "commander";
 import { CrifsError, exitCodes } from "../errors.js";
+import { logDirFlags } from "../logs/log-dirs.js";
 import { adapters } from "../runtimes/index.js";
 import { auditCommand } from "./commands/audit.js";
 import { containersCommand } from "./commands/containers.js";
@@ -135,9 +136,13 @@ function program(write: (s: string) => void, setStatus: (code: number) => void =
       "every allocated byte under the root attributed: layers, writable layers, views, blobs, leaks, …",
     )
     .option("--no-cache", "walk committed layers again instead of using their cached scans")
+    .option("--log-root <dir>", "kubelet's pod log dir to measure (default /var/log/pods, without --root)")
     .action(
       withStores(function (this: Command, g) {
-        return duCommand(openStores(g), g, { cache: this.opts().cache !== false });
+        return duCommand(openStores(g), g, {
+          cache: this.opts().cache !== false,
+          logDirs: logDirFlags(this.opts() as Record<string, unknown>),
+        });
       }),
     );
   p.command("imagefsinfo")

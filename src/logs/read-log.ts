@@ -34,6 +34,8 @@ export function listLogFiles(current: string, format: LogFormat): string[] {
   try {
     names = readdirSync(dir);
   } catch (err) {
+    // the pod's log dir is gone: there is only the (missing) current file
+    if ((err as NodeJS.ErrnoException).code === "ENOENT") return [current];
     throw fromFsError(err, dir, "list");
   }
   const rotated: { name: string; order: string | number }[] = [];

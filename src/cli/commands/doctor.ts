@@ -30,6 +30,8 @@ import {
 } from "../../checks/run-doctor.js";
 import { CrifsError } from "../../errors.js";
 import { openBolt } from "../../formats/bbolt/index.js";
+import { type LogDirFlags, logDirFlags, logDirsFor } from "../../logs/log-dirs.js";
+import { readPodLogFacts } from "../../logs/log-facts.js";
 import type { Store } from "../../model/store.js";
 import { readContainerdConfig } from "../../runtimes/containerd/config.js";
 import { loadContainerd, snapshotterLayout } from "../../runtimes/containerd/load.js";
@@ -54,6 +56,27 @@ export interface DoctorFlags {
   readonly mode?: DoctorMode;
   /** Seconds an object may be old and still count as in flight. Default 60. */
   readonly graceSeconds?: number;
+  /** kubelet's log dirs (--log-root, --containers-log-dir); see logs/log-dirs.ts for when they are checked. */
+  readonly logDirs?: LogDirFlags;
+}
+
+/** The checks of kubelet's log dirs: host-wide, so they run with the first store's read only. */
+const LOG_CHECKS = new Set(["dangling-log-link", "log-link-mismatch", "orphan-log-dir"]);
+
+/** The pods every checked runtime knows, for the log checks: null when one of the stores cannot be read. */
+function storesForLogs(g: GlobalOptions, runtimes: readonly string[], first: Store | null): Store[] | null {
+  if (first === null) return null;
+  const out = [first];
+  for (const rt of runtimes.slice(1)) {
+    try {
+      const a = adapterFor(rt);
+      if (a === undefined) return null;
+      out.push(a.load({ root: g.root, state: g.state, config: g.config }));
+    } catch {
+      return null;
+    }
+  }
+  return out;
 }
 
 /** Reads a containerd store's metadata for doctor: the model, or why it cannot be read. */
@@ -231,18 +254,29 @@ export async function doctorReport(g: GlobalOptions, flags: DoctorFlags = {}): P
   const graceMs = flags.graceSeconds === undefined ? DEFAULT_GRACE_MS : flags.graceSeconds * 1000;
   const mode = flags.mode ?? "default";
   const reports: DoctorReport[] = [];
-  for (const runtime of runtimesToCheck(g)) {
-    const checks =
+  const runtimes = runtimesToCheck(g);
+  const logDirs = logDirsFor(flags.logDirs ?? {}, g.root);
+  for (const [i, runtime] of runtimes.entries()) {
+    const checks = (
       runtime === "containerd"
         ? selected
         : selected.filter(
             (c) => !CONTAINERD_ONLY.has(c.id) && !(runtime === "docker" && NOT_FOR_DOCKER.has(c.id)),
-          );
+          )
+    ).filter((c) => !LOG_CHECKS.has(c.id) || (i === 0 && logDirs.applies));
+    const withLogs = checks.some((c) => LOG_CHECKS.has(c.id));
     reports.push(
       await runDoctor({
         checks,
         mode,
-        read: () => gatherDoctorInput(readMetadata(g, runtime), { graceMs, verify: mode === "verify" }),
+        read: async () => {
+          const input = await gatherDoctorInput(readMetadata(g, runtime), {
+            graceMs,
+            verify: mode === "verify",
+          });
+          if (!withLogs) return input;
+          return { ...input, podLogs: readPodLogFacts(logDirs, storesForLogs(g, runtimes, input.store)) };
+        },
       }),
     );
   }
@@ -326,12 +360,18 @@ export function registerDoctor(p: Command, io: CommandIo): void {
     )
     .option("--verify", "also re-hash every blob against its digest (reads all content)")
     .option("--grace <seconds>", "objects younger than this are taken as in flight", "60")
+    .option("--log-root <dir>", "kubelet's pod log dir to check (default /var/log/pods, without --root)")
+    .option(
+      "--containers-log-dir <dir>",
+      "kubelet's container log links to check (default /var/log/containers, without --root)",
+    )
     .action(async function (this: Command) {
       const o = this.opts() as { check?: string[]; quick?: boolean; verify?: boolean; grace: string };
       const r = await doctorCommand(io.globals(this), {
         ...(o.check === undefined ? {} : { checks: o.check.flatMap((c) => c.split(",")) }),
         mode: o.quick === true ? "quick" : o.verify === true ? "verify" : "default",
         graceSeconds: parseGrace(o.grace),
+        logDirs: logDirFlags(this.opts() as Record<string, unknown>),
       });
       io.write(r.text);
       io.setStatus(r.exitCode);

@@ -2,11 +2,27 @@
 // the numbers CRI's ImageFsInfo reports, computed from disk.
 
 import { computeDu, computeImageFsInfo, type DuReport } from "../../disk/du.js";
+import { type LogDirFlags, logDirsFor } from "../../logs/log-dirs.js";
+import { computeLogUsage, type LogUsage } from "../../logs/log-usage.js";
 import type { Store } from "../../model/store.js";
 import { humanBytes, render, renderTable } from "../render/format.js";
 import type { GlobalOptions } from "../stores.js";
 
-function duTable(r: DuReport): string {
+/** The kubelet pod logs section of the table: per pod and container. */
+function logsTable(l: LogUsage): string {
+  const rows: string[][] = [];
+  for (const p of l.pods) {
+    rows.push([p.name, "", humanBytes(p.allocatedBytes), String(p.inodes)]);
+    for (const c of p.containers)
+      rows.push(["", `${c.name} (${c.files.length} files)`, humanBytes(c.allocatedBytes), String(c.inodes)]);
+  }
+  return [
+    `# ${l.root}: ${humanBytes(l.total.allocatedBytes)} allocated (${l.total.allocatedBytes} bytes) in pod logs`,
+    renderTable(["pod log dir", "container", "allocated", "inodes"], rows),
+  ].join("\n");
+}
+
+function duTable(r: DuReport & { logs?: LogUsage | null }): string {
   const pct = (n: number) =>
     r.total.allocatedBytes === 0 ? "0%" : `${((100 * n) / r.total.allocatedBytes).toFixed(1)}%`;
   const out = [
@@ -39,17 +55,22 @@ function duTable(r: DuReport): string {
       r.containers.map((c) => [c.namespace, c.id, humanBytes(c.allocatedBytes), String(c.inodes)]),
     ),
   ];
-  for (const e of r.errors) out.push(`warning: ${e.path}: ${e.message}`);
+  if (r.logs !== undefined && r.logs !== null) out.push(logsTable(r.logs));
+  for (const e of [...r.errors, ...(r.logs?.errors ?? [])]) out.push(`warning: ${e.path}: ${e.message}`);
   return `${out.join("\n")}\n`;
 }
 
 export async function duCommand(
   stores: readonly Store[],
   g: GlobalOptions,
-  options: { cache: boolean },
+  options: { cache: boolean; logDirs?: LogDirFlags },
 ): Promise<string> {
-  const reports: DuReport[] = [];
-  for (const s of stores) reports.push(await computeDu(s, options.cache ? {} : { cacheDir: null }));
+  // kubelet's pod logs (outside the store's root): see logs/log-dirs.ts for when they apply
+  const dirs = logDirsFor(options.logDirs ?? {}, g.root);
+  const logs = dirs.applies ? await computeLogUsage(dirs.podsDir) : null;
+  const reports: (DuReport & { logs: LogUsage | null })[] = [];
+  for (const s of stores)
+    reports.push({ ...(await computeDu(s, options.cache ? {} : { cacheDir: null })), logs });
   const data = reports.length === 1 ? reports[0] : reports;
   return render(g.output, data, { table: () => reports.map(duTable).join("\n") });
 }
