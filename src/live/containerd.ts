@@ -91,6 +91,7 @@ interface PbImage {
 }
 interface PbProcess {
   container_id: string;
+  id: string;
   pid: number;
   status: "UNKNOWN" | "CREATED" | "RUNNING" | "STOPPED" | "PAUSED" | "PAUSING";
 }
@@ -204,7 +205,8 @@ export async function loadContainerdLive(socket: string, options: LiveOptions): 
         ),
       ]);
       for (const ctr of cr.containers) if (ctr.snapshotter !== "") snapshotterNames.add(ctr.snapshotter);
-      const tasks = new Map(tr.tasks.map((t) => [t.container_id, t]));
+      // containerd 1.6 leaves container_id empty in List; an init process's id is its container's id
+      const tasks = new Map(tr.tasks.map((t) => [t.container_id === "" ? t.id : t.container_id, t]));
       for (const i of ir.images) {
         const target = i.target ?? { media_type: "", digest: "", size: "0" };
         const l = readImageLayers(

@@ -16,6 +16,7 @@ import { after, afterEach, before, describe } from "node:test";
 import { type Bed, bedUnavailable, startBed } from "../bed/bed.js";
 import { bedSuite } from "./bed.suite.js";
 import { containerdSuite } from "./containerd.suite.js";
+import { criSuite } from "./cri.suite.js";
 import { dockerSuite } from "./docker.suite.js";
 import { doctorSuite } from "./doctor.suite.js";
 import { duSuite } from "./du.suite.js";
@@ -71,5 +72,6 @@ describe("crifs against a live containerd bed", { skip: skip ? `no bed: ${unavai
   linksSuite(getBed);
   dockerSuite(getBed); // its own dockerd bed (test/bed/docker-bed.ts), started and removed by the suite
   podmanSuite(getBed); // its own podman store (test/bed/podman.ts), built from the bed's OCI archive
+  criSuite(getBed); // its own CRI containerd bed (test/bed/cri-bed.ts), plus the main bed read live
   doctorSuite(getBed); // last: it injects faults it does not undo
 });
