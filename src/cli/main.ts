@@ -104,7 +104,20 @@ function program(write: (s: string) => void, setStatus: (code: number) => void =
     });
   p.command("info")
     .description("runtime stores found: root, state, config, settings, counts")
-    .action(withStores(async (g) => infoCommand(await openStoresLive(g), g)));
+    .option(
+      "--docker-host <unix://path>",
+      "docker's socket, for its own view (default $DOCKER_HOST, /var/run/docker.sock)",
+    )
+    .option("--crio-socket <path>", "CRI-O's socket, for its own view (default /var/run/crio/crio.sock)")
+    .action(
+      withStores(async function (this: Command, g) {
+        const o = this.opts() as { dockerHost?: string; crioSocket?: string };
+        return infoCommand(await openStoresLive(g), g, {
+          ...(o.dockerHost === undefined ? {} : { dockerHost: o.dockerHost }),
+          ...(o.crioSocket === undefined ? {} : { crioSocket: o.crioSocket }),
+        });
+      }),
+    );
   p.command("images")
     .description("images of every namespace (name, target digest, media type, size, layers)")
     .action(withStores(async (g) => imagesCommand(await openStoresLive(g), g)));
@@ -123,7 +136,18 @@ function program(write: (s: string) => void, setStatus: (code: number) => void =
   p.command("inspect")
     .argument("<ref>", "container id, snapshot key, image name or digest (or a unique prefix)")
     .description("one object with its parents, children, users, mount and task")
-    .action(withStores(async (g, ref) => inspectCommand(await openStoresLive(g), g, ref as string)));
+    .option(
+      "--crio-socket <path>",
+      "CRI-O's socket, for its view of a container (default /var/run/crio/crio.sock)",
+    )
+    .action(
+      withStores(async function (this: Command, g, ref) {
+        const o = this.opts() as { crioSocket?: string };
+        return inspectCommand(await openStoresLive(g), g, ref as string, {
+          ...(o.crioSocket === undefined ? {} : { crioSocket: o.crioSocket }),
+        });
+      }),
+    );
   p.command("mounts")
     .argument("<ref>", "container id or snapshot key")
     .description("the overlay mount rebuilt from metadata: lowerdir nearest parent first, upperdir, workdir")

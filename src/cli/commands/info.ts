@@ -1,6 +1,9 @@
 // cli/commands/info.ts — `crifs info`: which runtime stores were found, where, with what settings, and how
 // much each holds.
 
+import { existsSync } from "node:fs";
+import { DEFAULT_CRIO_SOCKET, readCrioInfo } from "../../live/crio-info.js";
+import { type DockerApiView, dockerSocket, isSameDir, readDockerApi } from "../../live/docker-api.js";
 import type { Store } from "../../model/store.js";
 import { render, renderYaml } from "../render/format.js";
 import type { GlobalOptions } from "../stores.js";
@@ -29,7 +32,54 @@ export function storeSummary(s: Store) {
   };
 }
 
-export function infoCommand(stores: readonly Store[], g: GlobalOptions): string {
-  const data = stores.map(storeSummary);
+/** Where to ask the daemons that have an HTTP API on a unix socket (docker, CRI-O). */
+export interface DaemonSockets {
+  /** --docker-host (unix://…); default $DOCKER_HOST, else /var/run/docker.sock */
+  readonly dockerHost?: string;
+  /** --crio-socket; default /var/run/crio/crio.sock */
+  readonly crioSocket?: string;
+  readonly timeoutMs?: number;
+}
+
+type CrioView = { source: "crio-info"; socket: string } & Awaited<ReturnType<typeof readCrioInfo>>;
+
+/**
+ * The daemon's own view of the store, when its socket answers and it names this store's root (another
+ * daemon on the host keeps another store): docker's Engine API, CRI-O's info API. Undefined otherwise.
+ */
+export async function daemonView(
+  s: Store,
+  sockets: DaemonSockets = {},
+): Promise<DockerApiView | CrioView | undefined> {
+  const timeoutMs = sockets.timeoutMs ?? 3000;
+  try {
+    if (s.location.runtime === "docker") {
+      const socket = dockerSocket(sockets.dockerHost);
+      if (socket === null || !existsSync(socket)) return undefined;
+      const v = await readDockerApi(socket, { timeoutMs });
+      return isSameDir(v.rootDir, s.location.root) ? v : undefined;
+    }
+    if (s.location.runtime === "crio") {
+      const socket = sockets.crioSocket ?? DEFAULT_CRIO_SOCKET;
+      if (!existsSync(socket)) return undefined;
+      const v = await readCrioInfo(socket, { timeoutMs });
+      return isSameDir(v.storageRoot, s.location.root) ? { source: "crio-info", socket, ...v } : undefined;
+    }
+  } catch {
+    // the daemon does not answer: info shows what is on disk
+  }
+  return undefined;
+}
+
+export async function infoCommand(
+  stores: readonly Store[],
+  g: GlobalOptions,
+  sockets: DaemonSockets = {},
+): Promise<string> {
+  const data: (ReturnType<typeof storeSummary> & { daemon?: DockerApiView | CrioView })[] = [];
+  for (const s of stores) {
+    const daemon = await daemonView(s, sockets);
+    data.push({ ...storeSummary(s), ...(daemon === undefined ? {} : { daemon }) });
+  }
   return render(g.output, data, { table: () => renderYaml(data) });
 }

@@ -1,6 +1,8 @@
 // cli/commands/inspect.ts — `crifs inspect <container|snapshot|image>`: one object with everything crifs
 // knows that ties it to the rest: its chain of parents, children, who uses it, its mount, its task.
 
+import { existsSync } from "node:fs";
+import { DEFAULT_CRIO_SOCKET, readCrioContainer } from "../../live/crio-info.js";
 import { SnapshotIndex } from "../../model/chain.js";
 import { planMount } from "../../model/mounts.js";
 import type { Snapshot, Store } from "../../model/store.js";
@@ -73,7 +75,25 @@ export function inspectData(stores: readonly Store[], ref: string): Record<strin
   }
 }
 
-export function inspectCommand(stores: readonly Store[], g: GlobalOptions, ref: string): string {
-  const data = inspectData(stores, ref);
+/** CRI-O's own view of a container (rootfs mount point, log path, pid), when its socket answers. */
+async function crioView(data: Record<string, unknown>, socket: string): Promise<Record<string, unknown>> {
+  if (data.type !== "container" || data.runtime !== "crio" || !existsSync(socket)) return data;
+  try {
+    return {
+      ...data,
+      daemon: { source: "crio-info", socket, ...(await readCrioContainer(socket, String(data.id))) },
+    };
+  } catch {
+    return data; // CRI-O does not answer or does not know it: what is on disk
+  }
+}
+
+export async function inspectCommand(
+  stores: readonly Store[],
+  g: GlobalOptions,
+  ref: string,
+  options: { crioSocket?: string } = {},
+): Promise<string> {
+  const data = await crioView(inspectData(stores, ref), options.crioSocket ?? DEFAULT_CRIO_SOCKET);
   return render(g.output, data, { table: () => renderYaml(data) });
 }
