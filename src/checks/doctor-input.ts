@@ -233,6 +233,8 @@ export interface DoctorInput {
   readonly overlayDriver?: OverlayDriverFacts;
   /** kubelet's pod log dirs and links beside the pods the runtimes know (src/logs); absent when not read. */
   readonly podLogs?: PodLogFacts;
+  /** The same store read through the runtime's API (src/live) when it answered; absent otherwise. */
+  readonly live?: Store;
 }
 
 /** What the runtime adapter read (the caller, in cli/, knows the runtime). */

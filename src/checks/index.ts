@@ -14,6 +14,7 @@ import { incompleteLayer } from "./incomplete-layer.js";
 import { layerContentMismatch } from "./layer-content-mismatch.js";
 import { logLinkMismatch } from "./log-link-mismatch.js";
 import { metadataCorrupt } from "./metadata-corrupt.js";
+import { metadataMismatch } from "./metadata-mismatch.js";
 import { missingBlob } from "./missing-blob.js";
 import { missingLayerDir } from "./missing-layer-dir.js";
 import { missingShortLink } from "./missing-short-link.js";
@@ -35,6 +36,7 @@ export const checks: readonly Check[] = [
   rootLinkUnsafe,
   missingSnapshotDir,
   danglingParent,
+  metadataMismatch,
   orphanSnapshotDir,
   // overlay driver homes (containers/storage, docker overlay2): nothing for containerd
   missingLayerDir,

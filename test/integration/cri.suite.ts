@@ -5,7 +5,7 @@
 
 import assert from "node:assert/strict";
 import { execFileSync } from "node:child_process";
-import { rmSync } from "node:fs";
+import { copyFileSync, renameSync, rmSync } from "node:fs";
 import { createServer, type Server } from "node:net";
 import { join } from "node:path";
 import { after, before, describe, test } from "node:test";
@@ -246,6 +246,71 @@ export function criSuite(getBed: () => Bed) {
       assert.equal(r.status, 0);
       assert.equal(r.stderr, `crifs: read live from ${cb().socket} (--offline reads the files)\n`);
       assert.match(r.stdout, /demo\s+crifs/);
+    });
+
+    test("doctor finds no metadata-mismatch while the daemon and its files agree", () => {
+      const r = crifs([
+        "--address",
+        cb().socket,
+        ...criFlags(cb()),
+        "doctor",
+        "--grace",
+        "0",
+        "--check",
+        "metadata-mismatch",
+        "-o",
+        "json",
+      ]);
+      assert.equal(r.status, 0, r.stderr);
+      const d = JSON.parse(r.stdout) as { findings: Row[]; summary: { checksRun: string[] } };
+      assert.deepEqual(d.summary.checksRun, ["metadata-mismatch"]);
+      assert.deepEqual(d.findings, []);
+    });
+
+    // last in this describe: it leaves the daemon on a replaced meta.db
+    test("meta.db replaced behind the running daemon by an older copy: metadata-mismatch names the snapshot only the daemon has", () => {
+      const b = cb();
+      const meta = join(b.root, "io.containerd.metadata.v1.bolt", "meta.db");
+      copyFileSync(meta, `${meta}.old`);
+      b.ctr(["snapshots", "prepare", "crifs-mm-after-copy"], "k8s.io");
+      renameSync(`${meta}.old`, meta); // the daemon keeps the inode it opened; the files now lack the record
+      const r = crifs([
+        "--address",
+        b.socket,
+        ...criFlags(b),
+        "doctor",
+        "--grace",
+        "0",
+        "--check",
+        "metadata-mismatch",
+        "-o",
+        "json",
+      ]);
+      assert.equal(r.status, 2, r.stderr);
+      const d = JSON.parse(r.stdout) as {
+        findings: { check: string; subject: string; path: string; message: string }[];
+      };
+      assert.deepEqual(
+        d.findings.map((f) => [f.check, f.subject, f.path]),
+        [["metadata-mismatch", "snapshot k8s.io/overlayfs/crifs-mm-after-copy", meta]],
+      );
+      assert.match(
+        d.findings[0]?.message ?? "",
+        /containerd lists snapshot .* but the files on disk have no such record/,
+      );
+      // read from disk alone, crifs cannot know: the check stays silent
+      const off = crifs([
+        "--offline",
+        ...criFlags(b),
+        "doctor",
+        "--grace",
+        "0",
+        "--check",
+        "metadata-mismatch",
+        "-o",
+        "json",
+      ]);
+      assert.deepEqual((JSON.parse(off.stdout) as { findings: unknown[] }).findings, []);
     });
   });
 

@@ -30,6 +30,7 @@ import {
 } from "../../checks/run-doctor.js";
 import { CrifsError } from "../../errors.js";
 import { openBolt } from "../../formats/bbolt/index.js";
+import { loadContainerdLive } from "../../live/containerd.js";
 import { type LogDirFlags, logDirFlags, logDirsFor } from "../../logs/log-dirs.js";
 import { readPodLogFacts } from "../../logs/log-facts.js";
 import type { Store } from "../../model/store.js";
@@ -48,7 +49,7 @@ import { dockerLayout, loadDocker, STORAGE_DRIVER } from "../../runtimes/docker/
 import { adapterFor, adapters } from "../../runtimes/index.js";
 import { readOverlayHome } from "../../runtimes/overlay-driver/index.js";
 import { humanBytes, render, renderTable } from "../render/format.js";
-import type { GlobalOptions } from "../stores.js";
+import { DEFAULT_TIMEOUT_MS, type GlobalOptions, liveAddress } from "../stores.js";
 
 export interface DoctorFlags {
   /** Check ids to run (default: all). */
@@ -204,7 +205,25 @@ const CONTAINERD_ONLY = new Set([
   "stale-ingest",
   "tmpmount-leftover",
   "stale-mount",
+  "metadata-mismatch",
 ]);
+
+/** containerd through its API when its socket answers (the rules of cli/stores.ts), for metadata-mismatch;
+ * undefined (and the check silent) when it does not. */
+async function readLive(g: GlobalOptions): Promise<Store | undefined> {
+  const socket = liveAddress(g);
+  if (socket === null || (g.address === undefined && !existsSync(socket))) return undefined;
+  try {
+    return await loadContainerdLive(socket, {
+      root: g.root,
+      state: g.state,
+      config: g.config,
+      timeoutMs: g.timeoutMs ?? DEFAULT_TIMEOUT_MS,
+    });
+  } catch {
+    return undefined;
+  }
+}
 
 function readMetadata(g: GlobalOptions, runtime: string): MetadataRead {
   if (runtime === "containerd") return readContainerdMetadata(g);
@@ -270,10 +289,15 @@ export async function doctorReport(g: GlobalOptions, flags: DoctorFlags = {}): P
         checks,
         mode,
         read: async () => {
-          const input = await gatherDoctorInput(readMetadata(g, runtime), {
+          const gathered = await gatherDoctorInput(readMetadata(g, runtime), {
             graceMs,
             verify: mode === "verify",
           });
+          const live =
+            runtime === "containerd" && checks.some((c) => c.id === "metadata-mismatch")
+              ? await readLive(g)
+              : undefined;
+          const input = live === undefined ? gathered : { ...gathered, live };
           if (!withLogs) return input;
           return { ...input, podLogs: readPodLogFacts(logDirs, storesForLogs(g, runtimes, input.store)) };
         },
