@@ -22,6 +22,7 @@ import { doctorSuite } from "./doctor.suite.js";
 import { duSuite } from "./du.suite.js";
 import { errorsSuite } from "./errors.suite.js";
 import { linksSuite } from "./links.suite.js";
+import { logsSuite } from "./logs.suite.js";
 import { podmanSuite } from "./podman.suite.js";
 
 const unavailable = bedUnavailable();
@@ -73,5 +74,6 @@ describe("crifs against a live containerd bed", { skip: skip ? `no bed: ${unavai
   dockerSuite(getBed); // its own dockerd bed (test/bed/docker-bed.ts), started and removed by the suite
   podmanSuite(getBed); // its own podman store (test/bed/podman.ts), built from the bed's OCI archive
   criSuite(getBed); // its own CRI containerd bed (test/bed/cri-bed.ts), plus the main bed read live
+  logsSuite(getBed); // its own CRI bed (a container writing known lines) and dockerd bed
   doctorSuite(getBed); // last: it injects faults it does not undo
 });
