@@ -18,7 +18,7 @@ import { gzipSync } from "node:zlib";
 import type { Bed } from "../bed/bed.js";
 import { type CriBed, criBedUnavailable, startCriBed } from "../bed/cri-bed.js";
 import { type DockerBed, startDockerBed } from "../bed/docker-bed.js";
-import { CRIFS, crifs, json } from "./cli.js";
+import { CRIFS, contractErrors, crifs, json } from "./cli.js";
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 const LONG = "a".repeat(20_000);
@@ -127,6 +127,7 @@ export function logsSuite(getBed: () => Bed): void {
       const j = json<{ path: string; source: string; lines: { stream: string }[] }>(
         crifs([...flags(), "logs", writerId.slice(0, 12), ...logFlags(), "-o", "json"]),
       );
+      assert.equal(contractErrors("logs", j), null);
       assert.equal(j.path, writerLog());
       assert.equal(j.source, "pod-log-dir");
       assert.deepEqual(
@@ -198,6 +199,7 @@ export function logsSuite(getBed: () => Bed): void {
           }[];
         };
       }>(crifs([...flags(), "du", "--log-root", pods(), "-o", "json"]));
+      assert.equal(contractErrors("duLogs", r.logs), null);
       assert.equal(r.logs.root, pods());
       assert.equal(r.logs.total.allocatedBytes, duB1(pods()));
       assert.ok(r.logs.pods.length > 0);
