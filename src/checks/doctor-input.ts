@@ -697,7 +697,10 @@ function readLayerContents(r: Reader, store: Store, contentRoot: string): LayerC
       differenceCount: diffs?.length ?? 0,
     });
   }
-  return out;
+  // read in blob order (one blob in memory at a time), reported in layer order
+  const order = (f: LayerContentFact) =>
+    `${f.namespace}\u0000${f.image}\u0000${String(f.index).padStart(6, "0")}\u0000${f.key}`;
+  return out.sort((a, b) => (order(a) < order(b) ? -1 : order(a) > order(b) ? 1 : 0));
 }
 
 async function hashFile(path: string): Promise<string> {
