@@ -12,7 +12,7 @@
 //
 // Pure but for reading a docker config.v2.json and listing the layout's dirs.
 
-import { existsSync, readdirSync, readFileSync } from "node:fs";
+import { readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import type { Container, Labels, Store } from "../model/store.js";
 import type { LogFormat } from "./cri-log.js";
@@ -129,9 +129,4 @@ export function findContainerLog(
   if (link?.targetPath !== undefined && link.targetPath !== null)
     return { path: link.targetPath, format: "cri", source: "kubelet-link" };
   return null;
-}
-
-/** Whether a log file or one of its rotated copies exists. */
-export function hasLogFiles(loc: ContainerLogLocation): boolean {
-  return existsSync(loc.path);
 }
