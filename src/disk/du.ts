@@ -155,25 +155,22 @@ export interface DuReport {
   readonly cachedTrees: number;
 }
 
-/** Areas that are single files (a bolt file inside a snapshotter home): scanTrees does not exclude a nested
- * file from the tree around it, so their bytes move from `other` to their category here. */
-function fileAreas(store: Store): { path: string; category: Category }[] {
-  return store.areas
-    .filter((a) => a.role !== "snapshot-home")
-    .map((a) => ({ path: a.path, category: areaCategory[a.role as Exclude<AreaRole, "snapshot-home">] }))
-    .filter((a) => {
-      try {
-        return lstatSync(a.path).isFile();
-      } catch {
-        return false;
-      }
-    });
+/** Whether a planned tree is a single file (a bolt file inside a snapshotter home, a stray file in a layer
+ * home): scanTrees does not exclude a nested file from the tree around it, so such a file's bytes are moved
+ * from `other` to its category after the scan instead. */
+function isFileTree(t: PlannedTree): boolean {
+  try {
+    return !lstatSync(t.path).isDirectory();
+  } catch {
+    return false;
+  }
 }
 
 /** Attributes every allocated byte under the store's root. Cost: one full walk (committed layers cached). */
 export async function computeDu(store: Store, options: { cacheDir?: string | null } = {}): Promise<DuReport> {
-  const files = fileAreas(store);
-  const trees = planDuTrees(store).filter((t) => !files.some((f) => f.path === t.path));
+  const planned = planDuTrees(store);
+  const files = planned.filter((t) => t.id !== "other" && isFileTree(t));
+  const trees = planned.filter((t) => !files.includes(t));
   const scan: ScanResult = await scanTrees(trees, {
     oneFileSystem: true,
     ...(options.cacheDir === undefined ? {} : { cacheDir: options.cacheDir }),
