@@ -99,6 +99,19 @@ function procState(pid: number): string | null {
   }
 }
 
+/** The container's OCI spec (podman keeps it in the graphroot's userdata, CRI-O in the runroot's), or null.
+ * links and broken-symlink need its mounts: /proc, /dev, /sys are not in the image. */
+function readSpec(candidates: readonly string[]): unknown {
+  for (const path of candidates) {
+    try {
+      return JSON.parse(readFileSync(path, "utf8")) as unknown;
+    } catch {
+      // absent or unreadable: try the next place; a container without a spec is still listed
+    }
+  }
+  return null;
+}
+
 /**
  * A container's task from its runroot userdata: no pidfile → created (never started); a pidfile whose process
  * lives → running; else stopped. Cost: two small reads.
@@ -217,7 +230,10 @@ export function loadContainersStorageDetailed(
     createdAt: c.created,
     updatedAt: c.created,
     labels: { "containers.storage/image-id": c.image },
-    spec: null,
+    spec: readSpec([
+      join(config.graphroot, `${config.driver}-containers`, c.id, "userdata", "config.json"),
+      join(layout.userdata(c.id), "config.json"),
+    ]),
     task: readTask(layout.userdata(c.id), join(layout.home, c.layer, "merged")),
   }));
 
