@@ -10,7 +10,10 @@
 // Correctness is checked once first (untimed): scan totals against `du -s -B1 -x` and `du --inodes -x`
 // over the same snapshot dirs, the symlink count against `find -type l`.
 //
-//   npm run build && npm run bench             BENCH_ROUNDS=5, BENCH_DIR=/var/tmp/crifs-bench
+//   npm run build && npm run bench
+//   BENCH_ROUNDS=5  BENCH_TIMEOUT=60 (s per command)  BENCH_ONLY='scan.mjs native' (a regexp on the names)
+//   BENCH_DIR=/var/tmp/crifs-bench
+// The CPU column (user + system, from GNU time) against du's is steadier than wall time on a shared machine.
 import { spawn, spawnSync } from "node:child_process";
 import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { release } from "node:os";
@@ -21,6 +24,7 @@ const repo = join(dirname(fileURLToPath(import.meta.url)), "..");
 const benchDir = process.env.BENCH_DIR ?? "/var/tmp/crifs-bench";
 const root = join(benchDir, "root");
 const rounds = Number(process.env.BENCH_ROUNDS ?? 3);
+const timeout = Number(process.env.BENCH_TIMEOUT ?? 60); // seconds; a command past it is killed and shown so
 const crifs = join(repo, "bin", "crifs");
 const gnuTime = existsSync("/usr/bin/time") ? "/usr/bin/time" : null;
 
@@ -84,26 +88,34 @@ const baselines = {
   find: { name: "find <root> -xtype l", cmd: ["find", root, "-xtype", "l"] },
 };
 const skipped = [];
-for (const sub of ["du", "links", "doctor"]) {
+const crifsCommands = [
+  ["du", []],
+  ["links", ["--broken-only"]], // what find -xtype l is the baseline for
+  ["links", []], // plus hard-link groups and duplicates: hashes every file
+  ["doctor", []],
+];
+for (const [sub, flags] of crifsCommands) {
+  const label = [sub, ...flags].join(" ");
   const help = spawnSync(crifs, [sub, "--help"], { encoding: "utf8" });
   if (help.status !== 0 || !help.stdout.startsWith(`Usage: crifs ${sub}`)) {
     const why = (help.stderr || help.stdout || "").trim().split("\n")[0] ?? "";
     skipped.push(
-      `skip: \`crifs ${sub}\` is not there yet (bin/crifs ${sub} --help exited ${help.status}: ${why})`,
+      `skip: \`crifs ${label}\` is not there yet (bin/crifs ${sub} --help exited ${help.status}: ${why})`,
     );
     continue;
   }
+  const tag = label.replace(/[^a-z]+/g, "-");
   units.push([
     {
-      name: `crifs ${sub} (cold cache)`,
-      cmd: [crifs, sub, "--root", root],
-      env: { XDG_CACHE_HOME: xdg(`${sub}-cold`) },
-      before: () => rmSync(xdg(`${sub}-cold`), { recursive: true, force: true }),
+      name: `crifs ${label} (cold cache)`,
+      cmd: [crifs, sub, ...flags, "--root", root],
+      env: { XDG_CACHE_HOME: xdg(`${tag}-cold`) },
+      before: () => rmSync(xdg(`${tag}-cold`), { recursive: true, force: true }),
     },
     {
-      name: `crifs ${sub} (warm cache)`,
-      cmd: [crifs, sub, "--root", root],
-      env: { XDG_CACHE_HOME: xdg(`${sub}-warm`) },
+      name: `crifs ${label} (warm cache)`,
+      cmd: [crifs, sub, ...flags, "--root", root],
+      env: { XDG_CACHE_HOME: xdg(`${tag}-warm`) },
     },
   ]);
 }
@@ -124,10 +136,16 @@ function run(c) {
   c.before?.();
   const env = { ...process.env, ...(c.env ?? {}) };
   const rssFile = join(benchDir, "rss.txt");
-  const [cmd, ...args] = gnuTime ? [gnuTime, "-f", "%M", "-o", rssFile, ...c.cmd] : c.cmd;
+  const [cmd, ...args] = gnuTime ? [gnuTime, "-f", "%M %U %S", "-o", rssFile, ...c.cmd] : c.cmd;
   return new Promise((resolve) => {
     const t0 = performance.now();
-    const child = spawn(cmd, args, { stdio: ["ignore", "ignore", "pipe"], env });
+    // own process group: a timeout kills GNU time and the command under it
+    const child = spawn(cmd, args, { stdio: ["ignore", "ignore", "pipe"], env, detached: true });
+    let timedOut = false;
+    const timer = setTimeout(() => {
+      timedOut = true;
+      process.kill(-child.pid, "SIGKILL");
+    }, timeout * 1000);
     let hwm = 0;
     let stderr = "";
     child.stderr.on("data", (d) => {
@@ -143,12 +161,23 @@ function run(c) {
         }, 10);
     child.on("close", (status) => {
       const wall = (performance.now() - t0) / 1000;
+      clearTimeout(timer);
       if (poll) clearInterval(poll);
-      const kb = gnuTime ? Number(readFileSync(rssFile, "utf8").trim().split("\n").pop()) : hwm;
+      let kb = hwm;
+      let cpu = null;
+      try {
+        if (gnuTime && !timedOut) {
+          const [m, u, sys] = readFileSync(rssFile, "utf8").trim().split("\n").pop().split(" ").map(Number);
+          kb = m;
+          cpu = u + sys;
+        }
+      } catch {}
       resolve({
         wall,
+        cpu,
         rss: kb / 1024,
         status,
+        timedOut,
         stderr: stderr
           .trim()
           .split("\n")
@@ -160,12 +189,23 @@ function run(c) {
 
 mkdirSync(benchDir, { recursive: true });
 const results = new Map(); // name → [{ wall, rss, vsDu, vsFind }]
+const only = process.env.BENCH_ONLY ? new RegExp(process.env.BENCH_ONLY) : null;
+if (only) {
+  const kept = units.filter((u) => u.some((c) => only.test(c.name)));
+  units.splice(0, units.length, ...kept);
+}
 const all = [baselines.du, baselines.find, ...units.flat()];
 for (const c of all) results.set(c.name, []);
 
 console.log(`bench: warm-up pass over ${all.length} commands`);
+const tooSlow = new Set();
 for (const c of all) {
   const r = await run(c);
+  if (r.timedOut) {
+    tooSlow.add(c.name);
+    console.log(`bench: ${c.name} took over ${timeout} s in the warm-up: left out of the rounds`);
+    continue;
+  }
   if (r.status !== 0 && !c.name.startsWith("crifs doctor") && !c.name.startsWith("find"))
     console.log(`bench: ${c.name} exited ${r.status}: ${r.stderr.slice(-2).join(" | ")}`);
 }
@@ -179,12 +219,13 @@ for (let round = 0; round < rounds; round++) {
     const find = await run(baselines.find);
     results.get(baselines.du.name).push({ ...du, vsDu: null, vsFind: null });
     results.get(baselines.find.name).push({ ...find, vsDu: null, vsFind: null });
-    base.push({ du: du.wall, find: find.wall, at: pending.length });
+    base.push({ du: du.wall, duCpu: du.cpu, find: find.wall, at: pending.length });
   };
   await baseline();
   let sinceBaseline = 0;
   for (const unit of order) {
     for (const c of unit) {
+      if (tooSlow.has(c.name)) continue;
       const r = await run(c);
       pending.push({ name: c.name, r, before: base.length - 1 });
     }
@@ -199,7 +240,13 @@ for (let round = 0; round < rounds; round++) {
     const a = base[p.before + 1] ?? b;
     const du = (b.du + a.du) / 2;
     const find = (b.find + a.find) / 2;
-    results.get(p.name).push({ ...p.r, vsDu: p.r.wall / du, vsFind: p.r.wall / find });
+    const duCpu = (b.duCpu + a.duCpu) / 2;
+    results.get(p.name).push({
+      ...p.r,
+      vsDu: p.r.wall / du,
+      vsFind: p.r.wall / find,
+      cpuVsDu: p.r.cpu === null || !duCpu ? null : p.r.cpu / duCpu,
+    });
   }
   console.log(`bench: round ${round + 1}/${rounds} done`);
 }
@@ -214,24 +261,34 @@ const fmt = (xs, digits = 2) =>
   xs.length === 0
     ? "—"
     : `${median(xs).toFixed(digits)} (${Math.min(...xs).toFixed(digits)}–${Math.max(...xs).toFixed(digits)})`;
-const rows = [["command", "runs", "wall s", "× du -s", "× find -xtype l", "peak RSS MB"]];
+const rows = [["command", "runs", "wall s", "× du -s", "× find -xtype l", "CPU × du", "peak RSS MB"]];
 const summary = {};
 for (const [name, rs] of results) {
   const vsDu = rs.filter((r) => r.vsDu !== null).map((r) => r.vsDu);
   const vsFind = rs.filter((r) => r.vsFind !== null).map((r) => r.vsFind);
+  const cpuVsDu = rs.filter((r) => r.cpuVsDu !== null && r.cpuVsDu !== undefined).map((r) => r.cpuVsDu);
+  const timeouts = rs.filter((r) => r.timedOut).length;
   rows.push([
     name,
     String(rs.length),
-    fmt(rs.map((r) => r.wall)),
+    tooSlow.has(name)
+      ? `> ${timeout} (warm-up)`
+      : timeouts > 0
+        ? `> ${timeout} in ${timeouts} run(s)`
+        : fmt(rs.map((r) => r.wall)),
     name === baselines.du.name ? "1" : fmt(vsDu),
     name === baselines.find.name ? "1" : fmt(vsFind),
-    median(rs.map((r) => r.rss)).toFixed(0),
+    name === baselines.du.name ? "1" : fmt(cpuVsDu),
+    rs.length > 0 ? median(rs.map((r) => r.rss)).toFixed(0) : "—",
   ]);
   summary[name] = {
     runs: rs.length,
+    timeouts,
     wall: rs.map((r) => r.wall),
     vsDu,
     vsFind,
+    cpuVsDu,
+    cpu: rs.map((r) => r.cpu),
     rssMB: rs.map((r) => r.rss),
   };
 }
