@@ -7,10 +7,10 @@
 //
 //   read the whole file ─▶ parse ─▶ re-read the meta headers ─▶ unchanged ─▶ tree (or the parse error)
 //        ▲                                                  └─ changed: a commit landed mid-read
-//        └────────────────── retry (attempts, growing delay) ◀──┘   and after a parse error too
+//        └────────────────── retry (attempts, growing delay) ◀──┘
 //
-// When the attempts run out: "busy" if the last read overlapped a commit, else the parse error
-// ("corrupt": the file was consistently invalid).
+// A parse error with unchanged metas is the file itself ("corrupt", at once). When the attempts run out
+// with every read overlapping a commit: "busy".
 
 import { closeSync, openSync, readFileSync, readSync } from "node:fs";
 import { CrifsError, fromFsError } from "../../errors.js";
@@ -27,7 +27,7 @@ export interface BoltFileIo {
 }
 
 export interface OpenBoltOptions {
-  /** Whole-file reads before giving up (default 5, at least 1). */
+  /** Whole-file reads before giving up on a file that keeps changing (default 10, at least 1). */
   attempts?: number;
   /** Pause before retry k is k × this many milliseconds (default 20). */
   retryDelayMs?: number;
@@ -109,7 +109,9 @@ function metaChange(io: BoltFileIo, path: string, bytes: Uint8Array, pageSize: n
  * last, "corrupt" when the file is consistently invalid. Cost: one whole-file read and parse per attempt.
  */
 export function openBolt(path: string, options: OpenBoltOptions = {}): BoltDb {
-  const attempts = Math.max(1, Math.floor(options.attempts ?? 5));
+  // 10 attempts with a growing pause (0.9 s in all): a daemon under churn commits many times a second, and a
+  // loaded machine reads slowly, so a few overlaps in a row happen (seen with 5 under parallel test beds)
+  const attempts = Math.max(1, Math.floor(options.attempts ?? 10));
   const delay = Math.max(0, options.retryDelayMs ?? 20);
   const io = options.io ?? fsBoltIo;
   let failure: CrifsError | undefined;
@@ -133,6 +135,9 @@ export function openBolt(path: string, options: OpenBoltOptions = {}): BoltDb {
     const change = metaChange(io, path, bytes, pageSize);
     if (change === undefined) {
       if (db !== undefined) return db;
+      // no commit overlapped this read, and bbolt never rewrites a page the newest meta reaches: the damage is
+      // on disk, and reading again would only find it again
+      break;
     } else {
       changes++;
       lastChange = change;
