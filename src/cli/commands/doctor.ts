@@ -202,6 +202,7 @@ const CONTAINERD_ONLY = new Set([
   "missing-blob",
   "unreferenced-blob",
   "blob-digest-mismatch",
+  "layer-content-mismatch",
   "stale-ingest",
   "tmpmount-leftover",
   "stale-mount",
@@ -289,9 +290,12 @@ export async function doctorReport(g: GlobalOptions, flags: DoctorFlags = {}): P
         checks,
         mode,
         read: async () => {
+          // the costly facts only for the checks that read them (--check orphan-snapshot-dir scans no links)
           const gathered = await gatherDoctorInput(readMetadata(g, runtime), {
             graceMs,
             verify: mode === "verify",
+            links: checks.some((c) => c.id === "broken-symlink"),
+            layers: mode === "verify" && checks.some((c) => c.id === "layer-content-mismatch"),
           });
           const live =
             runtime === "containerd" && checks.some((c) => c.id === "metadata-mismatch")
