@@ -38,6 +38,7 @@ function globals(cmd: Command): GlobalOptions {
     ...pick("config"),
     ...pick("namespace"),
     ...pick("address"),
+    ...pick("hostRoot"),
     output: parseFormat(typeof o.output === "string" ? o.output : "table"),
     debug: o.debug === true,
     offline: o.offline === true,
@@ -65,6 +66,10 @@ function program(write: (s: string) => void, setStatus: (code: number) => void =
       new Option("--runtime <name>", "runtime whose store to read (default: every one found)").choices(
         adapters.map((a) => a.id),
       ),
+    )
+    .option(
+      "--host-root <dir>",
+      "find every runtime's store under DIR as if it were / (a node's disk mounted here)",
     )
     .option("--root <dir>", "storage root (containerd: /var/lib/containerd; podman, crio: the graphroot)")
     .option("--state <dir>", "state dir (containerd: /run/containerd; podman, crio: the runroot)")

@@ -15,6 +15,7 @@ import { loadContainerdLive } from "../live/containerd.js";
 import { CriClient } from "../live/cri.js";
 import type { Store } from "../model/store.js";
 import { readContainerdConfig } from "../runtimes/containerd/config.js";
+import { type LocatedStore, locateUnderHostRoot } from "../runtimes/host-root.js";
 import { adapterFor, adapters } from "../runtimes/index.js";
 import type { OutputFormat } from "./render/format.js";
 
@@ -32,12 +33,35 @@ export interface GlobalOptions {
   readonly offline?: boolean;
   /** --timeout in milliseconds: the deadline of each call to the runtime (default 5000). */
   readonly timeoutMs?: number;
+  /** --host-root: find every store under this dir as if it were / (a node's disk mounted elsewhere). */
+  readonly hostRoot?: string;
+}
+
+/** The flags that name exactly one located store (its runtime, root, state and config). */
+export function optionsAt(g: GlobalOptions, l: LocatedStore): GlobalOptions {
+  const { hostRoot: _, ...rest } = g;
+  return { ...rest, runtime: l.runtime, root: l.root, state: l.state, config: l.config, offline: true };
+}
+
+/** With --host-root (and no --root or --runtime): the stores under it, else null. */
+export function locatedStores(g: GlobalOptions): LocatedStore[] | null {
+  if (g.hostRoot === undefined || g.root !== undefined || g.runtime !== undefined) return null;
+  const found = locateUnderHostRoot(g.hostRoot);
+  if (found.length === 0) {
+    throw new CrifsError("not-found", "no container runtime store found under this host root", {
+      path: g.hostRoot,
+      remedy: "pass the dir where the node's / is mounted, or --runtime and --root for one store",
+    });
+  }
+  return found;
 }
 
 export const DEFAULT_TIMEOUT_MS = 5000;
 
 /** Loads the stores the flags name, from disk. Cost: metadata only. */
 export function openStores(g: GlobalOptions): Store[] {
+  const located = locatedStores(g);
+  if (located !== null) return located.flatMap((l) => openStores(optionsAt(g, l)));
   const opts = { root: g.root, state: g.state, config: g.config };
   if (g.runtime !== undefined) {
     const a = adapterFor(g.runtime);
@@ -50,7 +74,7 @@ export function openStores(g: GlobalOptions): Store[] {
   }
   const found = adapters.filter((a) => a.detect(opts));
   if (found.length === 0) {
-    const where = g.root ?? adapters.map((a) => a.defaultRoot).join(", ");
+    const where = g.root ?? [...new Set(adapters.map((a) => a.defaultRoot))].join(", ");
     throw new CrifsError("not-found", `no container runtime store found in ${where}`, {
       remedy: "pass --runtime and --root for a store elsewhere; `crifs audit` shows the bundled sample store",
     });
@@ -61,7 +85,7 @@ export function openStores(g: GlobalOptions): Store[] {
 /** The socket crifs would ask for containerd, or null when the flags say disk (--offline, --root without
  * --address, another --runtime). */
 export function liveAddress(g: GlobalOptions): string | null {
-  if (g.offline === true) return null;
+  if (g.offline === true || g.hostRoot !== undefined) return null;
   if (g.runtime !== undefined && g.runtime !== "containerd") return null;
   if (g.address !== undefined) {
     const p = socketPath(g.address);

@@ -21,6 +21,7 @@ import { dockerSuite } from "./docker.suite.js";
 import { doctorSuite } from "./doctor.suite.js";
 import { duSuite } from "./du.suite.js";
 import { errorsSuite } from "./errors.suite.js";
+import { hostRootSuite } from "./hostroot.suite.js";
 import { linksSuite } from "./links.suite.js";
 import { logsSuite } from "./logs.suite.js";
 import { podmanSuite } from "./podman.suite.js";
@@ -75,5 +76,6 @@ describe("crifs against a live containerd bed", { skip: skip ? `no bed: ${unavai
   podmanSuite(getBed); // its own podman store (test/bed/podman.ts), built from the bed's OCI archive
   criSuite(getBed); // its own CRI containerd bed (test/bed/cri-bed.ts), plus the main bed read live
   logsSuite(getBed); // its own CRI bed (a container writing known lines) and dockerd bed
+  hostRootSuite(getBed); // its own podman and docker beds beside the main one: one host, three runtimes
   doctorSuite(getBed); // last: it injects faults it does not undo
 });

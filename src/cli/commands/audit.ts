@@ -92,9 +92,11 @@ export async function auditCommand(
         err instanceof CrifsError &&
         err.code === "not-found" &&
         g.root === undefined &&
-        g.runtime === undefined;
+        g.runtime === undefined &&
+        g.hostRoot === undefined;
       if (!isNothingHere) throw err;
-      note = `no container runtime store found on this host (looked in ${adapters.map((a) => a.defaultRoot).join(", ")}); `;
+      const looked = [...new Set(adapters.map((a) => a.defaultRoot))].join(", ");
+      note = `no container runtime store found on this host (looked in ${looked}); `;
     }
   }
   if (stores.length === 0) {

@@ -49,7 +49,7 @@ import { dockerLayout, loadDocker, STORAGE_DRIVER } from "../../runtimes/docker/
 import { adapterFor, adapters } from "../../runtimes/index.js";
 import { readOverlayHome } from "../../runtimes/overlay-driver/index.js";
 import { humanBytes, render, renderTable } from "../render/format.js";
-import { DEFAULT_TIMEOUT_MS, type GlobalOptions, liveAddress } from "../stores.js";
+import { DEFAULT_TIMEOUT_MS, type GlobalOptions, liveAddress, locatedStores, optionsAt } from "../stores.js";
 
 export interface DoctorFlags {
   /** Check ids to run (default: all). */
@@ -270,6 +270,12 @@ function runtimesToCheck(g: GlobalOptions): string[] {
 
 /** Runs doctor over the stores the flags name. Cost: metadata and dir listings twice, then walks (not --quick). */
 export async function doctorReport(g: GlobalOptions, flags: DoctorFlags = {}): Promise<DoctorReport> {
+  const located = locatedStores(g);
+  if (located !== null) {
+    const parts: DoctorReport[] = [];
+    for (const l of located) parts.push(await doctorReport(optionsAt(g, l), flags));
+    return mergeReports(parts);
+  }
   const selected = selectChecks(flags.checks);
   const graceMs = flags.graceSeconds === undefined ? DEFAULT_GRACE_MS : flags.graceSeconds * 1000;
   const mode = flags.mode ?? "default";
@@ -308,6 +314,11 @@ export async function doctorReport(g: GlobalOptions, flags: DoctorFlags = {}): P
       }),
     );
   }
+  return mergeReports(reports);
+}
+
+/** One report of several stores' (each store's findings already agreed on by its two reads). */
+function mergeReports(reports: readonly DoctorReport[]): DoctorReport {
   if (reports.length === 1 && reports[0] !== undefined) return reports[0];
   const findings: Finding[] = reports.flatMap((r) => r.findings);
   const run = [...new Set(reports.flatMap((r) => r.summary.checksRun))];
