@@ -43,8 +43,10 @@ echo $! > "$CTD_PIDFILE"
 # up = answering; a containerd that exits (bad config, socket in use) ends the wait at once
 is_up() { [ -S "$CSOCK" ] && ctr_ version; }
 deadline=$(($(date +%s) + 20))
+# the pid was recorded a moment ago, so alive is enough: until setsid execs containerd its name is still
+# "setsid", and ctd_is_running's name check would end the wait before containerd started (seen in CI runs)
 until is_up >/dev/null 2>&1; do
-  if ! ctd_is_running || [ "$(date +%s)" -ge "$deadline" ]; then
+  if ! pid_alive "$(cat "$CTD_PIDFILE")" || [ "$(date +%s)" -ge "$deadline" ]; then
     echo "bed: containerd did not come up; last lines of $CTD/containerd.log:" >&2
     tail -n 20 "$CTD/containerd.log" >&2
     exit 1
