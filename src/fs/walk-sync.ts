@@ -42,6 +42,11 @@ function joinPath(dir: FsPath, name: string | Buffer): FsPath {
   return d.length > 0 && d[d.length - 1] === 0x2f ? Buffer.concat([d, n]) : Buffer.concat([d, slash, n]);
 }
 
+/** The tree path of `name` in the dir at tree path `rel`; built only for what is reported or entered. */
+function childRel(rel: string, name: string | Buffer): string {
+  return `${rel}/${typeof name === "string" ? name : name.toString("utf8")}`;
+}
+
 function errCode(err: unknown): string | undefined {
   return (err as NodeJS.ErrnoException | undefined)?.code;
 }
@@ -106,33 +111,45 @@ export function walkTreeSync(root: string, options: WalkOptions): TreeScan {
       fail(item.rel, scanOp.depth, undefined);
       continue;
     }
-    let entries: Dirent[] | Dirent<Buffer>[];
+    // with sizes wanted every entry is lstat'ed anyway, so plain names (no Dirent objects) are enough
+    let names: (string | Buffer)[];
+    let dirents: (Dirent | Dirent<Buffer>)[] | null = null;
     try {
-      entries =
-        typeof item.abs === "string"
-          ? readdirSync(item.abs, { withFileTypes: true })
-          : readdirSync(item.abs, { withFileTypes: true, encoding: "buffer" });
-      if (typeof item.abs === "string" && (entries as Dirent[]).some((d) => d.name.includes("\uFFFD"))) {
-        entries = readdirSync(item.abs, { withFileTypes: true, encoding: "buffer" });
+      if (options.usage) {
+        names =
+          typeof item.abs === "string"
+            ? readdirSync(item.abs)
+            : readdirSync(item.abs, { encoding: "buffer" });
+        if (typeof item.abs === "string" && (names as string[]).some((n) => n.includes("\uFFFD"))) {
+          names = readdirSync(item.abs, { encoding: "buffer" });
+        }
+      } else {
+        dirents =
+          typeof item.abs === "string"
+            ? readdirSync(item.abs, { withFileTypes: true })
+            : readdirSync(item.abs, { withFileTypes: true, encoding: "buffer" });
+        if (typeof item.abs === "string" && (dirents as Dirent[]).some((d) => d.name.includes("\uFFFD"))) {
+          dirents = readdirSync(item.abs, { withFileTypes: true, encoding: "buffer" });
+        }
+        names = dirents.map((d) => d.name);
       }
     } catch (err) {
       fail(item.rel, scanOp.open, err);
       continue;
     }
-    for (const d of entries) {
-      const name = d.name;
-      const nameText = typeof name === "string" ? name : name.toString("utf8");
+    for (let i = 0; i < names.length; i++) {
+      const name = names[i] as string | Buffer;
       const abs = joinPath(item.abs, name);
-      const rel = `${item.rel}/${nameText}`;
-      if (!options.usage) {
+      const d = dirents?.[i];
+      if (d !== undefined) {
         // links only: the dirent's type is enough, except for directories that may cross a device
         if (d.isSymbolicLink()) {
-          link(abs, rel);
+          link(abs, childRel(item.rel, name));
           continue;
         }
         if (!d.isDirectory()) continue;
         if (!needDirStat) {
-          stack.push({ abs, rel, depth: item.depth + 1 });
+          stack.push({ abs, rel: childRel(item.rel, name), depth: item.depth + 1 });
           continue;
         }
       }
@@ -140,7 +157,7 @@ export function walkTreeSync(root: string, options: WalkOptions): TreeScan {
       try {
         st = lstatSync(abs);
       } catch (err) {
-        fail(rel, scanOp.stat, err);
+        fail(childRel(item.rel, name), scanOp.stat, err);
         continue;
       }
       // du -x: an entry on another device (a mount point) is neither counted nor entered
@@ -149,10 +166,10 @@ export function walkTreeSync(root: string, options: WalkOptions): TreeScan {
       if (type === S_IFDIR) {
         if (stops.size > 0 && stops.has(`${st.dev}:${st.ino}`)) continue;
         if (options.usage) account(st);
-        stack.push({ abs, rel, depth: item.depth + 1 });
+        stack.push({ abs, rel: childRel(item.rel, name), depth: item.depth + 1 });
       } else {
         if (options.usage) account(st);
-        if (type === S_IFLNK) link(abs, rel);
+        if (type === S_IFLNK) link(abs, childRel(item.rel, name));
       }
     }
   }
