@@ -2,6 +2,7 @@
 // metrics and tests see the same thing; a check is a pure function of a DoctorInput (gathered once by
 // doctor-input.ts): it never rereads the disk, and it keeps going past a bad item.
 
+import type { ContainerPod } from "../model/store.js";
 import type { DoctorInput } from "./doctor-input.js";
 
 export type Severity = "error" | "warning" | "info";
@@ -25,6 +26,8 @@ export interface Finding {
   readonly bytes: number | null;
   readonly message: string;
   readonly remedy: string;
+  /** The Kubernetes pod and container it belongs to (set by doctor after the checks; null when none). */
+  readonly pod?: ContainerPod | null;
 }
 
 export interface Check {

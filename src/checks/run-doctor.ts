@@ -12,6 +12,7 @@ import { scanTrees } from "../fs/walk.js";
 import type { Check, Finding } from "./check.js";
 import { findingKey, severityRank } from "./check.js";
 import type { DoctorInput } from "./doctor-input.js";
+import { withPods } from "./finding-pods.js";
 
 export type DoctorMode = "quick" | "default" | "verify";
 
@@ -155,6 +156,7 @@ export async function runDoctor(options: RunDoctorOptions): Promise<DoctorReport
   ];
   let findings = intersectFindings(a, runChecks(run, second));
   if (mode !== "quick") findings = await measure(findings, run);
+  findings = withPods(findings, second.store);
   const order = new Map(options.checks.map((c, i) => [c.id, i]));
   findings.sort(
     (x, y) =>

@@ -19,7 +19,7 @@
 import { lstatSync, readdirSync } from "node:fs";
 import { join } from "node:path";
 import { type ScanResult, scanTrees, type Tree, type Usage } from "../fs/walk.js";
-import type { AreaRole, Snapshot, Store } from "../model/store.js";
+import type { AreaRole, ContainerPod, Snapshot, Store } from "../model/store.js";
 
 export const categories = [
   "image-layers-shared",
@@ -147,6 +147,8 @@ export interface DuReport {
     id: string;
     image: string;
     snapshotKey: string;
+    /** The Kubernetes pod and container name, null outside a pod. */
+    pod: ContainerPod | null;
     allocatedBytes: number;
     apparentBytes: number;
     inodes: number;
@@ -220,7 +222,14 @@ export async function computeDu(store: Store, options: { cacheDir?: string | nul
   });
   const containers = store.containers.map((c) => {
     const u = snapUsage.get(`${c.namespace}/${c.snapshotKey}`) ?? zero();
-    return { namespace: c.namespace, id: c.id, image: c.image, snapshotKey: c.snapshotKey, ...u };
+    return {
+      namespace: c.namespace,
+      id: c.id,
+      image: c.image,
+      snapshotKey: c.snapshotKey,
+      pod: c.pod ?? null,
+      ...u,
+    };
   });
   return {
     root: store.location.root,

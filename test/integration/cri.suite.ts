@@ -5,13 +5,13 @@
 
 import assert from "node:assert/strict";
 import { execFileSync } from "node:child_process";
-import { copyFileSync, renameSync, rmSync } from "node:fs";
+import { copyFileSync, renameSync, rmSync, symlinkSync } from "node:fs";
 import { createServer, type Server } from "node:net";
 import { join } from "node:path";
 import { after, before, describe, test } from "node:test";
 import { nanosToTime } from "../../src/live/grpc.js";
 import type { Bed } from "../bed/bed.js";
-import { type CriBed, criBedUnavailable, startCriBed } from "../bed/cri-bed.js";
+import { type CriBed, criBedUnavailable, criSkip, startCriBed } from "../bed/cri-bed.js";
 import { bedFlags, contractErrors, crifs, crifsAsync, json } from "./cli.js";
 
 /** ImageFsInfo live vs disk: measured on the bed (containerd 1.6.20, kernel 6.x overlay, one running pod):
@@ -56,7 +56,7 @@ function liveVsDisk(flags: string[], socket: string, ns: string) {
 
 export function criSuite(getBed: () => Bed) {
   const unavailable = criBedUnavailable();
-  describe("live mode against a CRI containerd", { skip: unavailable ?? false }, () => {
+  describe("live mode against a CRI containerd", { skip: criSkip(unavailable) }, () => {
     let cbed: CriBed | undefined;
     const cb = (): CriBed => {
       if (cbed === undefined) throw new Error("the CRI bed is not running (did before() fail?)");
@@ -217,6 +217,45 @@ export function criSuite(getBed: () => Bed) {
       );
       assert.ok(db <= IMAGEFS_TOLERANCE_BYTES, `bytes differ by ${db}`);
       assert.ok(di <= IMAGEFS_TOLERANCE_INODES, `inodes differ by ${di}`);
+    });
+
+    test("du, snapshots, containers and doctor name the pod and container of the pod's writable layer", () => {
+      const b = cb();
+      const want = { podNamespace: b.pod.namespace, podName: b.pod.name, podUid: b.pod.uid };
+      const flags = ["--offline", ...criFlags(b)];
+      type PodRow = { id?: string; key?: string; pod: Record<string, string> | null };
+      const du = json<{ containers: PodRow[] }>(crifs([...flags, "du", "-o", "json"]));
+      assert.deepEqual(du.containers.find((c) => c.id === b.container.id)?.pod, {
+        ...want,
+        containerName: b.container.name,
+      });
+      assert.deepEqual(du.containers.find((c) => c.id === b.pod.id)?.pod, { ...want, containerName: "POD" });
+      const ctrs = json<(PodRow & { snapshotKey: string })[]>(crifs([...flags, "containers", "-o", "json"]));
+      const app = ctrs.find((c) => c.id === b.container.id);
+      assert.deepEqual(app?.pod, { ...want, containerName: b.container.name });
+      const snaps = json<(PodRow & { path: string })[]>(
+        crifs([...flags, "-n", "k8s.io", "snapshots", "-o", "json"]),
+      );
+      const upper = snaps.find((x) => x.key === app?.snapshotKey);
+      assert.deepEqual(upper?.pod, { ...want, containerName: b.container.name });
+      // a finding in the pod's writable layer: a broken link the app would trip over
+      const link = join(upper?.path ?? "/nonexistent", "crifs-pod-broken-link");
+      symlinkSync("/crifs/no/such/target", link);
+      try {
+        const r = crifs([...flags, "doctor", "--check", "broken-symlink", "--grace", "0", "-o", "json"]);
+        const found = (
+          JSON.parse(r.stdout) as { findings: { path: string; pod: Record<string, string> | null }[] }
+        ).findings.find((f) => f.path === link);
+        assert.ok(found, `no finding for ${link}: ${r.stdout.slice(0, 500)}`);
+        assert.deepEqual(found.pod, { ...want, containerName: b.container.name });
+        const table = crifs([...flags, "doctor", "--check", "broken-symlink", "--grace", "0"]);
+        assert.ok(
+          table.stdout.includes(`pod ${b.pod.namespace}/${b.pod.name} ${b.container.name}: ${link}`),
+          table.stdout,
+        );
+      } finally {
+        rmSync(link);
+      }
     });
 
     test("stats -o json lists the running container with its memory and CPU", () => {

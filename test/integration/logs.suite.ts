@@ -16,7 +16,7 @@ import { join } from "node:path";
 import { after, before, describe, test } from "node:test";
 import { gzipSync } from "node:zlib";
 import type { Bed } from "../bed/bed.js";
-import { type CriBed, criBedUnavailable, startCriBed } from "../bed/cri-bed.js";
+import { type CriBed, criBedUnavailable, criSkip, startCriBed } from "../bed/cri-bed.js";
 import { type DockerBed, startDockerBed } from "../bed/docker-bed.js";
 import { CRIFS, contractErrors, crifs, json } from "./cli.js";
 
@@ -51,7 +51,7 @@ interface Finding {
 
 export function logsSuite(getBed: () => Bed): void {
   const unavailable = criBedUnavailable();
-  describe("container logs from a CRI containerd's log files", { skip: unavailable ?? false }, () => {
+  describe("container logs from a CRI containerd's log files", { skip: criSkip(unavailable) }, () => {
     let cbed: CriBed | undefined;
     let writerId = "";
     const bed = () => {

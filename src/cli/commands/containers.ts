@@ -16,6 +16,7 @@ export function containerRows(stores: readonly Store[]) {
       snapshotter: c.snapshotter,
       snapshotKey: c.snapshotKey,
       runtimeName: c.runtime,
+      pod: c.pod ?? null,
       task: c.task === null ? null : { status: c.task.status, pid: c.task.pid },
       createdAt: c.createdAt,
       updatedAt: c.updatedAt,

@@ -342,7 +342,8 @@ function doctorTable(r: DoctorReport): string {
           r.findings.map((f) => [
             f.severity,
             f.check,
-            f.path,
+            // the pod first: an operator thinks in pods, not in snapshot dirs
+            f.pod ? `pod ${f.pod.podNamespace}/${f.pod.podName} ${f.pod.containerName}: ${f.path}` : f.path,
             f.bytes === null ? "-" : humanBytes(f.bytes),
             f.remedy,
           ]),

@@ -51,8 +51,14 @@ function duTable(r: DuReport & { logs?: LogUsage | null }): string {
       ]),
     ),
     renderTable(
-      ["namespace", "container", "writable layer", "inodes"],
-      r.containers.map((c) => [c.namespace, c.id, humanBytes(c.allocatedBytes), String(c.inodes)]),
+      ["namespace", "container", "pod", "writable layer", "inodes"],
+      r.containers.map((c) => [
+        c.namespace,
+        c.id,
+        c.pod === null ? "-" : `${c.pod.podNamespace}/${c.pod.podName} ${c.pod.containerName}`,
+        humanBytes(c.allocatedBytes),
+        String(c.inodes),
+      ]),
     ),
   ];
   if (r.logs !== undefined && r.logs !== null) out.push(logsTable(r.logs));

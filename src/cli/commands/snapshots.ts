@@ -8,8 +8,12 @@ import type { GlobalOptions } from "../stores.js";
 
 /** JSON contract: docs/json.md#snapshots. */
 export function snapshotRows(stores: readonly Store[]) {
-  return stores.flatMap((s) =>
-    s.snapshots.map((x) => ({
+  return stores.flatMap((s) => {
+    // a writable snapshot belongs to its container's pod
+    const pods = new Map(
+      s.containers.map((c) => [`${c.namespace}/${c.snapshotter}/${c.snapshotKey}`, c.pod ?? null] as const),
+    );
+    return s.snapshots.map((x) => ({
       runtime: s.location.runtime,
       namespace: x.namespace,
       snapshotter: x.snapshotter,
@@ -23,8 +27,9 @@ export function snapshotRows(stores: readonly Store[]) {
       updatedAt: x.updatedAt,
       labels: x.labels,
       recordedSize: x.recordedSize,
-    })),
-  );
+      pod: pods.get(`${x.namespace}/${x.snapshotter}/${x.key}`) ?? null,
+    }));
+  });
 }
 
 /** One tree per namespace/snapshotter; roots are base layers and snapshots whose parent is missing. */
