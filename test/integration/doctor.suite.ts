@@ -346,17 +346,17 @@ export function doctorSuite(getBed: () => Bed) {
       assert.match(bad.stderr, /^crifs: unknown check "no-such-check" \(hint: use one of /);
     });
 
-    test("the table shows one line per finding: severity, check, path, bytes, remedy; exit 2", () => {
+    test("the table shows one line per finding: severity, check, subject, path, bytes, remedy; exit 2", () => {
       const bed = getBed();
       const t = crifs([...storeFlags(bed), "doctor", "--grace", "0"]);
       assert.equal(t.status, 2, t.stderr);
       const lines = t.stdout.split("\n");
-      assert.match(lines[0] ?? "", /^SEVERITY\s+CHECK\s+PATH\s+BYTES\s+REMEDY$/);
+      assert.match(lines[0] ?? "", /^SEVERITY\s+CHECK\s+SUBJECT\s+PATH\s+BYTES\s+REMEDY$/);
       const row = lines.find((l) => l.includes(path("F1")));
       assert.match(
         row ?? "",
         new RegExp(
-          `^warning\\s+orphan-snapshot-dir\\s+${literal(path("F1"))}\\s+\\d+\\.\\d KiB\\s+nothing can reach it`,
+          `^warning\\s+orphan-snapshot-dir\\s+\\S.*?\\s+${literal(path("F1"))}\\s+\\d+\\.\\d KiB\\s+nothing can reach it`,
         ),
       );
     });

@@ -338,10 +338,11 @@ function doctorTable(r: DoctorReport): string {
     r.findings.length === 0
       ? "no problems found"
       : renderTable(
-          ["severity", "check", "path", "bytes", "remedy"],
+          ["severity", "check", "subject", "path", "bytes", "remedy"],
           r.findings.map((f) => [
             f.severity,
             f.check,
+            f.subject,
             // the pod first: an operator thinks in pods, not in snapshot dirs
             f.pod ? `pod ${f.pod.podNamespace}/${f.pod.podName} ${f.pod.containerName}: ${f.path}` : f.path,
             f.bytes === null ? "-" : humanBytes(f.bytes),
