@@ -1,7 +1,8 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
 import { CrifsError } from "../../errors.js";
-import { jsonErrorIndex, parseContainers, parseImages, parseLayers } from "./records.js";
+import { jsonErrorAt } from "../../formats/json/parse-json.js";
+import { parseContainers, parseImages, parseLayers } from "./records.js";
 
 const LAYERS = JSON.stringify([
   { id: "base", created: "2026-01-01T00:00:00.123456789Z", "diff-digest": "sha256:d", "diff-size": 10 },
@@ -37,7 +38,7 @@ test("images.json and containers.json records, incl. image-name from the metadat
   assert.deepEqual(parseLayers(Buffer.from("null"), "/l"), []);
 });
 
-test("jsonErrorIndex finds where the text stops being JSON", () => {
+test("the shared JSON scanner finds where a record file stops being JSON", () => {
   for (const [text, at] of [
     ['[{"a":1}', 8],
     ['[{"a":1},]', 9],
@@ -47,7 +48,7 @@ test("jsonErrorIndex finds where the text stops being JSON", () => {
     ['{"a":1} x', 8],
     ["", 0],
   ] as const)
-    assert.equal(jsonErrorIndex(text), at, text);
+    assert.equal(jsonErrorAt(text)?.offset, at, text);
 });
 
 test("a truncated or garbled file is one corrupt error naming its byte offset (multi-byte text counted in bytes)", () => {

@@ -11,6 +11,7 @@
 // scanner finds it).
 
 import { CrifsError } from "../../errors.js";
+import { jsonErrorAt } from "../../formats/json/parse-json.js";
 
 export interface LayerRecord {
   readonly id: string;
@@ -47,125 +48,13 @@ export interface MountpointRecord {
   readonly count: number;
 }
 
-/** The maximum nesting the offset scanner follows (c/storage records nest 3–4 deep). */
-const MAX_DEPTH = 512;
-
-/**
- * The index (in UTF-16 units) of the first character where `text` stops being one JSON value, or
- * text.length when it ends too early. Cost: one pass. Only called on text JSON.parse rejected.
- */
-export function jsonErrorIndex(text: string): number {
-  let i = 0;
-  const ws = () => {
-    while (i < text.length && " \t\n\r".includes(text[i] as string)) i++;
-  };
-  const fail = (): never => {
-    throw i;
-  };
-  const lit = (word: string) => {
-    for (const ch of word) {
-      if (text[i] !== ch) fail();
-      i++;
-    }
-  };
-  const str = () => {
-    i++; // opening quote
-    for (;;) {
-      if (i >= text.length) fail();
-      const c = text.charCodeAt(i);
-      if (c === 0x22) {
-        i++;
-        return;
-      }
-      if (c < 0x20) fail();
-      if (c === 0x5c) {
-        i++;
-        const e = text[i];
-        if (e === "u") {
-          for (let k = 1; k <= 4; k++) {
-            if (!/[0-9a-fA-F]/.test(text[i + k] ?? "")) {
-              i += k;
-              fail();
-            }
-          }
-          i += 5;
-        } else if (e !== undefined && '"\\/bfnrt'.includes(e)) i++;
-        else fail();
-      } else i++;
-    }
-  };
-  const num = () => {
-    const m = /^-?(0|[1-9]\d*)(\.\d+)?([eE][+-]?\d+)?/.exec(text.slice(i, i + 400));
-    if (m === null || m[0] === "" || m[0] === "-") fail();
-    i += (m as RegExpExecArray)[0].length;
-  };
-  const value = (depth: number): void => {
-    if (depth > MAX_DEPTH) fail();
-    ws();
-    const c = text[i];
-    if (c === "{") {
-      i++;
-      ws();
-      if (text[i] === "}") {
-        i++;
-        return;
-      }
-      for (;;) {
-        ws();
-        if (text[i] !== '"') fail();
-        str();
-        ws();
-        if (text[i] !== ":") fail();
-        i++;
-        value(depth + 1);
-        ws();
-        if (text[i] === ",") i++;
-        else if (text[i] === "}") {
-          i++;
-          return;
-        } else fail();
-      }
-    } else if (c === "[") {
-      i++;
-      ws();
-      if (text[i] === "]") {
-        i++;
-        return;
-      }
-      for (;;) {
-        value(depth + 1);
-        ws();
-        if (text[i] === ",") i++;
-        else if (text[i] === "]") {
-          i++;
-          return;
-        } else fail();
-      }
-    } else if (c === '"') str();
-    else if (c === "t") lit("true");
-    else if (c === "f") lit("false");
-    else if (c === "n") lit("null");
-    else if (c === "-" || (c !== undefined && c >= "0" && c <= "9")) num();
-    else fail();
-  };
-  try {
-    value(0);
-    ws();
-    return Math.min(i, text.length);
-  } catch (at) {
-    if (typeof at === "number") return Math.min(at, text.length);
-    throw at;
-  }
-}
-
 /** JSON.parse with a CrifsError("corrupt") that names the byte offset of the first bad byte. */
 export function parseJsonFile(bytes: Buffer, path: string, what: string): unknown {
   const text = bytes.toString("utf8");
   try {
     return JSON.parse(text);
   } catch (err) {
-    const index = jsonErrorIndex(text);
-    const offset = Buffer.byteLength(text.slice(0, index), "utf8");
+    const offset = jsonErrorAt(text)?.offset ?? 0;
     const state = offset >= bytes.length ? "it ends too early (truncated?)" : "invalid JSON";
     throw new CrifsError(
       "corrupt",

@@ -8,7 +8,7 @@
 import { existsSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { CrifsError, fromFsError } from "../../errors.js";
-import { parseJson } from "./json.js";
+import { parseJson } from "../../formats/json/parse-json.js";
 
 export const DEFAULT_CONFIG_PATH = "/etc/docker/daemon.json";
 export const DEFAULT_ROOT = "/var/lib/docker";

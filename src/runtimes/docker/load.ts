@@ -22,6 +22,7 @@ import { createHash } from "node:crypto";
 import { existsSync, lstatSync, readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { CrifsError, errnoWords } from "../../errors.js";
+import { parseJson } from "../../formats/json/parse-json.js";
 import type {
   Anomaly,
   Container,
@@ -33,7 +34,6 @@ import type {
   Task,
 } from "../../model/store.js";
 import { type DockerConfig, LAYERDB, readDockerConfig } from "./config.js";
-import { parseJson } from "./json.js";
 
 export const STORAGE_DRIVER = "overlay2";
 /** Longest metadata file crifs reads whole (an image config with a long history is a few hundred kB). */

@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
 import { CrifsError } from "../../errors.js";
-import { jsonErrorAt, parseJson } from "./json.js";
+import { jsonErrorAt, parseJson } from "./parse-json.js";
 
 test("valid JSON has no error offset, whatever JSON.parse accepts", () => {
   for (const t of [

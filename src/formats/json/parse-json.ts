@@ -1,5 +1,6 @@
-// runtimes/docker/json.ts — JSON for docker's metadata files (repositories.json, config.v2.json, image
-// configs), with the byte offset of the first syntax error. JSON.parse does the parsing; only when it fails
+// formats/json/parse-json.ts — JSON for the runtimes' metadata files (docker's repositories.json and
+// config.v2.json, containers/storage's layers.json, images.json, containers.json), with the byte offset of the
+// first syntax error. JSON.parse does the parsing; only when it fails
 // does jsonErrorAt scan the text itself, because V8's messages do not always carry a position
 // ("Unexpected end of JSON input", "Unexpected token 'x', "…" is not valid JSON").
 
