@@ -531,7 +531,10 @@ static void *worker_main(void *arg) {
 
 static void free_scan(scan_t *s) {
   if (!s) return;
-  for (uint32_t i = 0; i < s->ntrees; i++) free(s->roots ? s->roots[i] : NULL);
+  for (uint32_t i = 0; i < s->ntrees; i++) {
+    free(s->roots ? s->roots[i] : NULL);
+    if (s->rootfd && s->rootfd[i] >= 0) close(s->rootfd[i]); /* only after a failure: a walk closes its own */
+  }
   free(s->roots);
   free(s->stops);
   free(s->rootfd);
@@ -763,6 +766,7 @@ static napi_value scan(napi_env env, napi_callback_info info) {
   size_t nt = s->ntrees ? s->ntrees : 1;
   s->roots = calloc(nt, sizeof(char *));
   s->rootfd = malloc(nt * sizeof(int));
+  for (size_t i = 0; s->rootfd && i < nt; i++) s->rootfd[i] = -1;
   s->rootdev = calloc(nt, sizeof(uint64_t));
   s->pending = calloc(nt, sizeof(atomic_uint));
   if (!s->roots || !s->rootfd || !s->rootdev || !s->pending) goto oom;
@@ -775,7 +779,6 @@ static napi_value scan(napi_env env, napi_callback_info info) {
       napi_throw_type_error(env, NULL, "roots must be an array of strings");
       return NULL;
     }
-    s->rootfd[i] = -1;
   }
   s->one_fs = get_bool(env, argv[1], "oneFileSystem", 1);
   s->want_links = get_bool(env, argv[1], "links", 0);
