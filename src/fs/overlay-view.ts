@@ -131,6 +131,9 @@ export class OverlayView implements RootTree<OverlayEntry> {
     };
   }
 
+  /** lookupChild's answers by child path (null: absent). */
+  readonly #children = new Map<string, OverlayEntry | null>();
+
   #hostPath(layer: number, path: string): string {
     return path === "/" ? (this.layers[layer] as string) : join(this.layers[layer] as string, path);
   }
@@ -177,11 +180,17 @@ export class OverlayView implements RootTree<OverlayEntry> {
   lookupChild(dir: OverlayEntry, name: string): OverlayEntry | null {
     assertComponent(name);
     if (dir.kind !== "dir") return null;
-    return this.#merge(dir, name, (layer) => {
-      const stats = lstatOrNull(this.#hostPath(layer, childPath(dir.path, name)));
+    // a view answers for one moment: resolving thousands of links walks the same dirs again and again
+    const key = childPath(dir.path, name);
+    const known = this.#children.get(key);
+    if (known !== undefined) return known;
+    const entry = this.#merge(dir, name, (layer) => {
+      const stats = lstatOrNull(this.#hostPath(layer, key));
       if (stats === null) return null;
       return { kind: isWhiteout(stats) ? "whiteout" : entryKind(stats), stats };
     });
+    this.#children.set(key, entry);
+    return entry;
   }
 
   /** The target of symlink `link`, as stored in its layer. Cost: one readlink. */
