@@ -46,8 +46,14 @@ const plain = {
 
 /** Columns without borders. Cells are strings; header in capitals like ctr. */
 export function renderTable(head: readonly string[], rows: readonly (readonly string[])[]): string {
+  const header = head.map((h) => h.toUpperCase());
+  // cli-table3 measures every cell's display width (wide and combining characters, colour codes), which costs
+  // seconds on the tens of thousands of rows doctor or links can print; printable ASCII is one column a
+  // character, so such tables are laid out directly, the same way
+  const isPlain = (c: string) => /^[\x20-\x7e]*$/.test(c);
+  if (header.every(isPlain) && rows.every((r) => r.every(isPlain))) return plainTable(header, rows);
   const t = new Table({
-    head: head.map((h) => h.toUpperCase()),
+    head: header,
     chars: plain,
     style: { head: [], border: [], "padding-left": 0, "padding-right": 0 },
   });
@@ -57,6 +63,18 @@ export function renderTable(head: readonly string[], rows: readonly (readonly st
     .split("\n")
     .map((l) => l.trimEnd())
     .join("\n")}\n`;
+}
+
+/** Columns padded to the widest cell, three spaces apart, trailing blanks trimmed: cli-table3's layout. */
+function plainTable(head: readonly string[], rows: readonly (readonly string[])[]): string {
+  const all = [head, ...rows];
+  const widths = head.map((_, i) => Math.max(...all.map((r) => (r[i] ?? "").length)));
+  const line = (r: readonly string[]) =>
+    widths
+      .map((w, i) => (r[i] ?? "").padEnd(w))
+      .join("   ")
+      .trimEnd();
+  return `${all.map(line).join("\n")}\n`;
 }
 
 export interface TreeNode {
