@@ -253,6 +253,27 @@ export function logsSuite(getBed: () => Bed): void {
         [`dangling-log-link ${dangling}`, `log-link-mismatch ${wrong}`, `orphan-log-dir ${orphan}`].sort(),
       );
       assert.equal(found.find((f) => f.check === "orphan-log-dir")?.bytes, duB1(orphan));
+      // each names the pod and container kubelet's names say
+      const podOf = (check: string) =>
+        (found.find((f) => f.check === check) as { pod?: unknown } | undefined)?.pod;
+      assert.deepEqual(podOf("dangling-log-link"), {
+        podName: "gone",
+        podNamespace: "crifs",
+        podUid: "",
+        containerName: "app",
+      });
+      assert.deepEqual(podOf("orphan-log-dir"), {
+        podNamespace: "crifs",
+        podName: "old",
+        podUid: "uid-old",
+        containerName: "",
+      });
+      assert.deepEqual(podOf("log-link-mismatch"), {
+        podName: bed().pod.name,
+        podNamespace: bed().pod.namespace,
+        podUid: "",
+        containerName: "sidecar",
+      });
       // crifs logs of the dangling link's container: one line, not found
       const gl = crifs([...flags(), "logs", hex("gone"), ...logFlags()]);
       assert.equal(gl.status, 66);
