@@ -177,3 +177,22 @@ export async function openCri(g: GlobalOptions): Promise<CriClient | null> {
   if (g.output === "table") note(`read live from ${socket} (--offline reads the files)`);
   return c;
 }
+
+/** Rows from CRI when the runtime answers, else from the files; then only -n's namespace. */
+export async function criOrDiskRows<T extends { namespace: string }>(
+  g: GlobalOptions,
+  live: (cri: CriClient) => Promise<T[]>,
+  disk: (stores: Store[]) => T[],
+): Promise<T[]> {
+  const cri = await openCri(g);
+  let rows: T[];
+  if (cri === null) rows = disk(openStores(g));
+  else {
+    try {
+      rows = await live(cri);
+    } finally {
+      cri.close();
+    }
+  }
+  return g.namespace === undefined ? rows : rows.filter((r) => r.namespace === g.namespace);
+}

@@ -5,7 +5,7 @@ import type { CriPodSandbox } from "../../live/cri.js";
 import { nanosToTime } from "../../live/grpc.js";
 import type { Store } from "../../model/store.js";
 import { render, renderTable } from "../render/format.js";
-import { type GlobalOptions, openCri, openStores } from "../stores.js";
+import { criOrDiskRows, type GlobalOptions } from "../stores.js";
 
 /** JSON contract: docs/json.md#pods. */
 export interface PodRow {
@@ -63,17 +63,7 @@ export function podRowsFromStores(stores: readonly Store[]): PodRow[] {
 }
 
 export async function podsCommand(g: GlobalOptions): Promise<string> {
-  const cri = await openCri(g);
-  let rows: PodRow[];
-  if (cri === null) rows = podRowsFromStores(openStores(g));
-  else {
-    try {
-      rows = podRowsFromCri(await cri.listPods());
-    } finally {
-      cri.close();
-    }
-  }
-  if (g.namespace !== undefined) rows = rows.filter((r) => r.namespace === g.namespace);
+  const rows = await criOrDiskRows(g, async (cri) => podRowsFromCri(await cri.listPods()), podRowsFromStores);
   return render(g.output, rows, {
     table: () =>
       renderTable(

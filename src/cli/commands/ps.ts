@@ -7,7 +7,7 @@ import { nanosToTime } from "../../live/grpc.js";
 import { isSandbox } from "../../model/pods.js";
 import type { Store } from "../../model/store.js";
 import { render, renderTable } from "../render/format.js";
-import { type GlobalOptions, openCri, openStores } from "../stores.js";
+import { criOrDiskRows, type GlobalOptions } from "../stores.js";
 
 export type PsState = "created" | "running" | "exited" | "unknown";
 
@@ -89,17 +89,11 @@ export function psRowsFromStores(stores: readonly Store[]): PsRow[] {
 }
 
 export async function psCommand(g: GlobalOptions): Promise<string> {
-  const cri = await openCri(g);
-  let rows: PsRow[];
-  if (cri === null) rows = psRowsFromStores(openStores(g));
-  else {
-    try {
-      rows = psRowsFromCri(await cri.listContainers());
-    } finally {
-      cri.close();
-    }
-  }
-  if (g.namespace !== undefined) rows = rows.filter((r) => r.namespace === g.namespace);
+  const rows = await criOrDiskRows(
+    g,
+    async (cri) => psRowsFromCri(await cri.listContainers()),
+    psRowsFromStores,
+  );
   return render(g.output, rows, {
     table: () =>
       renderTable(
