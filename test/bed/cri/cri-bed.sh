@@ -2,7 +2,7 @@
 # test/bed/cri/cri-bed.sh — the CRI bed: a private containerd 1.6 with its CRI plugin, a private netns with
 # a CNI bridge (containernetworking-plugins) and a docker-registry on 127.0.0.1:5000 holding a pause and an
 # app image built offline (umoci + busybox-static) and pushed with skopeo. Recipe and gotchas:
-# /work/shared/reference/cri-testbed.md (restrict_oom_score_adj, nsenter --net, isolation from other
+# shared/reference/cri-testbed.md (restrict_oom_score_adj, nsenter --net, isolation from other
 # containerds). The pods are driven from Node (test/bed/cri-bed.ts), not from here.
 #
 # usage: TB=<short dir> NETNS=<name> CG=<cgroup parent root> cri-bed.sh up|down
