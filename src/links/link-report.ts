@@ -8,6 +8,7 @@
 // A container whose layers cannot be put together (no snapshot, broken chain, missing dir) is listed in
 // `skipped` with the reason, and the others go on.
 
+import { lstatSync } from "node:fs";
 import { type ScanOptions, scanTrees } from "../fs/walk.js";
 import { SnapshotIndex } from "../model/chain.js";
 import type { Container, Snapshot, Store } from "../model/store.js";
@@ -21,6 +22,29 @@ import {
   type HardLinkGroup,
   type LayerInventory,
 } from "./shared-files.js";
+
+/** Symlinks of committed layers this process has scanned, by layer path, valid while the layer dir's
+ * dev/ino/ctime stay the same (a removed and re-made dir gets a new inode). */
+const layerLinks = new Map<string, { readonly stamp: string; readonly links: readonly LayerSymlink[] }>();
+
+function layerStamp(path: string): string | null {
+  try {
+    const st = lstatSync(path, { bigint: true });
+    return `${st.dev}:${st.ino}:${st.ctimeNs}`;
+  } catch {
+    return null;
+  }
+}
+
+function recallLayerLinks(path: string): readonly LayerSymlink[] | null {
+  const known = layerLinks.get(path);
+  return known !== undefined && known.stamp === layerStamp(path) ? known.links : null;
+}
+
+function rememberLayerLinks(path: string, links: readonly LayerSymlink[]): void {
+  const stamp = layerStamp(path);
+  if (stamp !== null) layerLinks.set(path, { stamp, links });
+}
 
 /** One container looked at. */
 export interface LinkReportContainer {
@@ -106,15 +130,26 @@ export async function readLinkReport(
   // image layers are shared by many containers: each dir once
   const layers = new Map<string, Snapshot>();
   for (const v of views) for (const s of v.snapshots) layers.set(s.path, s);
+  // committed layers never change: what this process already scanned of them (doctor reads twice) is reused
+  const symlinks = new Map<string, LayerSymlink[]>();
+  const toScan: Snapshot[] = [];
+  for (const s of layers.values()) {
+    const known = s.kind === "committed" ? recallLayerLinks(s.path) : null;
+    if (known !== null) symlinks.set(s.path, [...known]);
+    else toScan.push(s);
+  }
   const scan = await scanTrees(
-    [...layers.values()].map((s) => ({ id: s.path, path: s.path, immutable: s.kind === "committed" })),
+    toScan.map((s) => ({ id: s.path, path: s.path, immutable: s.kind === "committed" })),
     { ...options.scan, collectSymlinks: true, usage: false },
   );
-  const symlinks = new Map<string, LayerSymlink[]>();
   for (const l of scan.symlinks) {
     const list = symlinks.get(l.tree);
     if (list === undefined) symlinks.set(l.tree, [{ rel: l.rel, target: l.target }]);
     else list.push({ rel: l.rel, target: l.target });
+  }
+  const failed = (dir: string) => scan.errors.some((e) => e.path === dir || e.path.startsWith(`${dir}/`));
+  for (const s of toScan) {
+    if (s.kind === "committed" && !failed(s.path)) rememberLayerLinks(s.path, symlinks.get(s.path) ?? []);
   }
   const errors: LinkReport["errors"][number][] = [...scan.errors];
 
