@@ -44,22 +44,8 @@ for b in "$TASKS"/*/*; do
   p=$(cat "$b/init.pid" 2>/dev/null) && kill -9 "$p" 2>/dev/null
   runc --root "/run/containerd/runc/$ns" delete -f "$id" >/dev/null 2>&1
 done
-for c in /proc/[0-9]*/cmdline; do
-  if tr '\0' ' ' 2>/dev/null < "$c" | grep -q "^/usr/bin/containerd-shim-runc-v2 .*-address $CSOCK\( \|$\)"; then
-    p=${c#/proc/}
-    kill -9 "${p%/cmdline}" 2>/dev/null
-  fi
-done
+kill_shims_of "$CSOCK"
 
 # anything still mounted below the work dir, deepest first (mountinfo escapes blanks as \040)
-for _ in 1 2 3; do
-  mapfile -t mnts < <(awk -v w="$CRIFS_BED" '$5 == w || index($5, w "/") == 1 { print $5 }' /proc/self/mountinfo | sort -r)
-  [ ${#mnts[@]} -eq 0 ] && break
-  for m in "${mnts[@]}"; do umount "$m" 2>/dev/null || umount -l "$m" 2>/dev/null; done
-done
-if awk -v w="$CRIFS_BED" '$5 == w || index($5, w "/") == 1 { found = 1 } END { exit !found }' /proc/self/mountinfo; then
-  echo "bed: mounts left below $CRIFS_BED:" >&2
-  grep -F " $CRIFS_BED" /proc/self/mountinfo >&2
-  exit 1
-fi
+unmount_below "$CRIFS_BED" bed || exit 1
 rm -rf "$CRIFS_BED" "$(dirname "$HOSTONLY")"

@@ -43,13 +43,8 @@ export BB_APPLETS="sh ls cat echo sleep mkdir rm mv cp ln touch id ps wc grep se
 # --connect-timeout: without it ctr waits 10 s for a socket nobody listens on (containerd stopped)
 ctr_() { ctr -a "$CSOCK" --connect-timeout 2s "$@"; }
 
-# pid_alive PID: the process exists and is not a zombie. Daemons started by the bed are reparented to
-# pid 1, which here reaps only about once a second: kill -0 alone would see a stopped containerd as alive.
-pid_alive() {
-  local state
-  state=$(awk '$1 == "State:" { print $2 }' "/proc/$1/status" 2>/dev/null) || return 1
-  [ -n "$state" ] && [ "$state" != Z ] && [ "$state" != X ]
-}
+# pid_alive, kill_shims_of, unmount_below
+. "$BED_DIR/lib.sh"
 
 # ctd_is_running: the recorded containerd pid is alive and still containerd (guards against pid reuse)
 ctd_is_running() {

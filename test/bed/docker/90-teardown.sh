@@ -21,21 +21,6 @@ RUNC_ROOT=$DKEXEC/runtime-runc/moby
 for d in "$RUNC_ROOT"/*; do
   [ -d "$d" ] && runc --root "$RUNC_ROOT" delete -f "$(basename "$d")" >/dev/null 2>&1
 done
-for c in /proc/[0-9]*/cmdline; do
-  if tr '\0' ' ' 2>/dev/null < "$c" | grep -q "^/usr/bin/containerd-shim-runc-v2 .*-address $DKEXEC/containerd/containerd.sock\( \|$\)"; then
-    p=${c#/proc/}
-    kill -9 "${p%/cmdline}" 2>/dev/null
-  fi
-done
-
-for _ in 1 2 3; do
-  mapfile -t mnts < <(awk -v w="$CRIFS_DBED" '$5 == w || index($5, w "/") == 1 { print $5 }' /proc/self/mountinfo | sort -r)
-  [ ${#mnts[@]} -eq 0 ] && break
-  for m in "${mnts[@]}"; do umount "$m" 2>/dev/null || umount -l "$m" 2>/dev/null; done
-done
-if awk -v w="$CRIFS_DBED" '$5 == w || index($5, w "/") == 1 { found = 1 } END { exit !found }' /proc/self/mountinfo; then
-  echo "docker bed: mounts left below $CRIFS_DBED:" >&2
-  grep -F " $CRIFS_DBED" /proc/self/mountinfo >&2
-  exit 1
-fi
+kill_shims_of "$DKEXEC/containerd/containerd.sock"
+unmount_below "$CRIFS_DBED" "docker bed" || exit 1
 rm -rf "$CRIFS_DBED"

@@ -30,12 +30,8 @@ export DOCKER_BIN=${DOCKER_BIN:-/usr/bin/docker}
 
 dk() { "$DOCKER_BIN" -H "unix://$DSOCK" "$@"; }
 
-# pid_alive PID: the process exists and is not a zombie (pid 1 here reaps slowly)
-pid_alive() {
-  local state
-  state=$(awk '$1 == "State:" { print $2 }' "/proc/$1/status" 2>/dev/null) || return 1
-  [ -n "$state" ] && [ "$state" != Z ] && [ "$state" != X ]
-}
+# pid_alive, kill_shims_of, unmount_below
+. "$(dirname "${BASH_SOURCE[0]}")/../lib.sh"
 
 # dockerd_is_running: the recorded pid is alive and still dockerd (guards against pid reuse)
 dockerd_is_running() {
