@@ -83,3 +83,21 @@ export function isOneLineError(r: CliResult): boolean {
 export function bedFlags(bed: Bed): string[] {
   return ["--runtime", "containerd", "--root", bed.root, "--state", bed.state, "--config", bed.configPath];
 }
+
+/**
+ * The kernel's overlay options on `mountPoint`, read from /proc/self/mountinfo by the tests' own small parse
+ * (not crifs's parser, which is what is under test): lowerdir split on ':', upperdir, workdir.
+ */
+export function kernelOverlay(mountPoint: string): {
+  lowerdir: string[] | undefined;
+  upperdir: string | undefined;
+  workdir: string | undefined;
+} {
+  const line = readFileSync("/proc/self/mountinfo", "utf8")
+    .split("\n")
+    .find((l) => l.split(" ")[4] === mountPoint);
+  if (line === undefined) throw new Error(`no mount on ${mountPoint}`);
+  const superOpts = (line.split(" - ")[1] ?? "").split(" ")[2]?.split(",") ?? [];
+  const opt = (k: string) => superOpts.find((o) => o.startsWith(`${k}=`))?.slice(k.length + 1);
+  return { lowerdir: opt("lowerdir")?.split(":"), upperdir: opt("upperdir"), workdir: opt("workdir") };
+}

@@ -3,10 +3,9 @@
 // daemon stopped and with it running while a loop creates and removes containers.
 
 import assert from "node:assert/strict";
-import { readFileSync } from "node:fs";
 import { before, describe, test } from "node:test";
 import type { Bed } from "../bed/bed.js";
-import { bedFlags, contractErrors, crifs, crifsAsync, json } from "./cli.js";
+import { bedFlags, contractErrors, crifs, crifsAsync, json, kernelOverlay } from "./cli.js";
 
 interface SnapRow {
   namespace: string;
@@ -212,16 +211,11 @@ export function containerdSuite(getBed: () => Bed) {
         }>(crifs([...bedFlags(bed), "-n", ns, "mounts", id, "-o", "json"]));
         // the kernel's view of the task's rootfs
         const rootfs = `${bed.state}/io.containerd.runtime.v2.task/${ns}/${id}/rootfs`;
-        const line = readFileSync("/proc/self/mountinfo", "utf8")
-          .split("\n")
-          .find((l) => l.split(" ")[4] === rootfs);
-        assert.ok(line, `no mount on ${rootfs}`);
-        const superOpts = (line.split(" - ")[1] ?? "").split(" ")[2]?.split(",") ?? [];
-        const opt = (k: string) => superOpts.find((o) => o.startsWith(`${k}=`))?.slice(k.length + 1);
+        const kernel = kernelOverlay(rootfs);
         assert.equal(m.type, "overlay");
-        assert.deepEqual(m.lowerdir, opt("lowerdir")?.split(":"));
-        assert.equal(m.upperdir, opt("upperdir"));
-        assert.equal(m.workdir, opt("workdir"));
+        assert.deepEqual(m.lowerdir, kernel.lowerdir);
+        assert.equal(m.upperdir, kernel.upperdir);
+        assert.equal(m.workdir, kernel.workdir);
         assert.deepEqual(m.mounted?.lowerdir, m.lowerdir);
         // ctr snapshots mounts prints: mount -t overlay overlay <target> -o <options>
         const ctrOut = bed.ctr(["snapshots", "mounts", "/mnt", id], ns).trim();

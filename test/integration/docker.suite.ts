@@ -12,7 +12,7 @@ import { basename, dirname, join } from "node:path";
 import { after, before, describe, test } from "node:test";
 import type { Bed } from "../bed/bed.js";
 import { type DockerBed, startDockerBed } from "../bed/docker-bed.js";
-import { contractErrors, crifs, isOneLineError, json } from "./cli.js";
+import { contractErrors, crifs, isOneLineError, json, kernelOverlay } from "./cli.js";
 
 interface SnapRow {
   runtime: string;
@@ -222,16 +222,11 @@ export function dockerSuite(getBed: () => Bed) {
       }>(crifs([...flags(), "mounts", d.facts.containerIds.running, "-o", "json"]));
       const ci = getView().inspect.find((c) => c.Id === d.facts.containerIds.running);
       const merged = join(dirname(ci?.GraphDriver.Data.UpperDir ?? ""), "merged");
-      const line = readFileSync("/proc/self/mountinfo", "utf8")
-        .split("\n")
-        .find((l) => l.split(" ")[4] === merged);
-      assert.ok(line, `no mount on ${merged}`);
-      const superOpts = (line.split(" - ")[1] ?? "").split(" ")[2]?.split(",") ?? [];
-      const opt = (k: string) => superOpts.find((o) => o.startsWith(`${k}=`))?.slice(k.length + 1);
+      const kernel = kernelOverlay(merged);
       assert.equal(m.type, "overlay");
-      assert.deepEqual(m.lowerdir, opt("lowerdir")?.split(":"));
-      assert.equal(m.upperdir, opt("upperdir"));
-      assert.equal(m.workdir, opt("workdir"));
+      assert.deepEqual(m.lowerdir, kernel.lowerdir);
+      assert.equal(m.upperdir, kernel.upperdir);
+      assert.equal(m.workdir, kernel.workdir);
       assert.ok(
         m.lowerdir.every((l) => l.startsWith(join(d.root, "overlay2", "l"))),
         m.lowerdir.join(":"),
