@@ -64,6 +64,12 @@ export interface OverlayDirent {
 /** Options of the OverlayView constructor. */
 export interface OverlayViewOptions {
   /**
+   * Per layer (same order as `layers`): true when the layer never changes (a committed snapshot). What
+   * such a layer holds at a path is remembered for the whole process and shared by every view over it,
+   * so that many containers on the same image, and doctor's second read, ask the disk once.
+   */
+  immutable?: readonly boolean[];
+  /**
    * Which overlay.opaque xattr counts: "trusted" (a default mount), "user" (mounted with userxattr),
    * or "either". Default "either".
    */
@@ -75,16 +81,102 @@ interface Probe {
   readonly kind: EntryKind | "whiteout";
   /** lstat of the name, when already known. */
   readonly stats?: Stats;
+  /** The kind comes from lstat (now or remembered), not from a listing's d_type. */
+  readonly known?: boolean;
 }
 
 function lstatOrNull(hostPath: string): Stats | null {
   try {
-    return lstatSync(hostPath);
+    // throwIfNoEntry: an absent name is the common answer, and a thrown error costs several times the lstat
+    return lstatSync(hostPath, { throwIfNoEntry: false }) ?? null;
   } catch (err) {
     const code = (err as NodeJS.ErrnoException).code;
     if (code === "ENOENT" || code === "ENOTDIR") return null;
     throw fromFsError(err, hostPath, "stat");
   }
+}
+
+/** What one immutable layer holds, learnt by any view over it: the kind at each path looked up (null:
+ * absent), opaque-xattr answers and link targets. Valid while the layer dir keeps its dev/ino/ctime (a
+ * removed and re-made dir gets a new inode). Kinds only, no Stats: a memo of a big image stays small.
+ * Cleared by forgetImmutableLayers(). */
+interface LayerMemo {
+  readonly stamp: string;
+  readonly kinds: Map<string, Probe["kind"] | null>;
+  readonly opaque: Map<string, boolean>;
+  readonly targets: Map<string, string>;
+}
+
+const layerMemos = new Map<string, LayerMemo>();
+
+function layerMemo(dir: string, st: Stats): LayerMemo {
+  const stamp = `${st.dev}:${st.ino}:${st.ctimeMs}`;
+  const known = layerMemos.get(dir);
+  if (known !== undefined && known.stamp === stamp) return known;
+  const memo = { stamp, kinds: new Map(), opaque: new Map(), targets: new Map() };
+  layerMemos.set(dir, memo);
+  return memo;
+}
+
+/** The kind lstat gives, whiteouts told apart. */
+function probeKind(st: Stats): Probe["kind"] {
+  return isWhiteout(st) ? "whiteout" : entryKind(st);
+}
+
+/**
+ * One entry of a view. Its host path and lstat are worked out when asked for: resolving thousands of
+ * links needs only kinds, and a view holds many entries.
+ */
+class MergedEntry implements OverlayEntry {
+  readonly kind: EntryKind;
+  readonly path: string;
+  readonly layerIndex: number;
+  readonly mergedLayers: readonly number[];
+  readonly #layerDir: string;
+  #stats: Stats | undefined;
+
+  constructor(
+    layerDir: string,
+    kind: EntryKind,
+    path: string,
+    layerIndex: number,
+    mergedLayers: readonly number[],
+    stats?: Stats,
+  ) {
+    this.#layerDir = layerDir;
+    this.kind = kind;
+    this.path = path;
+    this.layerIndex = layerIndex;
+    this.mergedLayers = mergedLayers;
+    this.#stats = stats;
+  }
+
+  get hostPath(): string {
+    // paths are canonical ("/a/b") and layer dirs have no trailing slash: a concatenation is the join
+    return this.path === "/" ? this.#layerDir : `${this.#layerDir}${this.path}`;
+  }
+
+  /** lstat of hostPath (taken on first use; throws CrifsError when the file has gone since). */
+  get stats(): Stats {
+    if (this.#stats === undefined) {
+      const st = lstatOrNull(this.hostPath);
+      if (st === null)
+        throw new CrifsError(
+          "not-found",
+          "cannot stat: no such file or directory (removed since it was looked up)",
+          {
+            path: this.hostPath,
+          },
+        );
+      this.#stats = st;
+    }
+    return this.#stats;
+  }
+}
+
+/** Drops what views learnt of immutable layers (a long-running process between rounds; tests). */
+export function forgetImmutableLayers(): void {
+  layerMemos.clear();
 }
 
 function childPath(parent: string, name: string): string {
@@ -101,10 +193,13 @@ export class OverlayView implements RootTree<OverlayEntry> {
   readonly layers: readonly string[];
   readonly root: OverlayEntry;
   readonly #opaqueXattrs: OverlayXattrs;
+  /** Per layer: the process-wide memo of an immutable layer, or null. */
+  readonly #memos: readonly (LayerMemo | null)[];
 
   /** Cost: one lstat per layer. Throws CrifsError when a layer is not an absolute path to a dir. */
   constructor(layers: readonly string[], options: OverlayViewOptions = {}) {
     if (layers.length === 0) throw new CrifsError("usage", "cannot build an overlay view: no layers given");
+    const stamps: Stats[] = [];
     for (const dir of layers) {
       if (!isAbsolute(dir)) {
         throw new CrifsError("usage", "cannot use as an overlay layer: not an absolute path", { path: dir });
@@ -116,26 +211,70 @@ export class OverlayView implements RootTree<OverlayEntry> {
           remedy: "the snapshot dir is missing: run crifs doctor",
         });
       }
+      stamps.push(st);
     }
-    this.layers = [...layers];
+    this.layers = layers.map((d) => (d.length > 1 && d.endsWith("/") ? d.replace(/\/+$/, "") || "/" : d));
+    this.#memos = layers.map((dir, i) =>
+      options.immutable?.[i] === true ? layerMemo(dir, stamps[i] as Stats) : null,
+    );
     this.#opaqueXattrs = options.opaqueXattrs ?? "either";
+    this.#single = this.layers.map((_, i) => [i]);
     const top = this.layers[0] as string;
-    this.root = {
-      kind: "dir",
-      path: "/",
-      hostPath: top,
-      stats: lstatSync(top),
-      layerIndex: 0,
-      // The root merges all layers whatever their opaque xattrs say (what the kernel does).
-      mergedLayers: this.layers.map((_, i) => i),
-    };
+    // The root merges all layers whatever their opaque xattrs say (what the kernel does).
+    this.root = new MergedEntry(
+      top,
+      "dir",
+      "/",
+      0,
+      this.layers.map((_, i) => i),
+      stamps[0],
+    );
   }
 
   /** lookupChild's answers by child path (null: absent). */
   readonly #children = new Map<string, OverlayEntry | null>();
 
+  /** [i] for each layer i: the mergedLayers of a non-dir, shared by every such entry of that layer. */
+  readonly #single: readonly (readonly number[])[] = [];
+
+  /**
+   * Lets go of the answers lookups keep (a view over a big image keeps tens of thousands): call it when
+   * done with the view's lookups. What immutable layers hold stays known to the process.
+   */
+  forgetLookups(): void {
+    this.#children.clear();
+  }
+
   #hostPath(layer: number, path: string): string {
-    return path === "/" ? (this.layers[layer] as string) : join(this.layers[layer] as string, path);
+    // paths are canonical ("/a/b") and layer dirs have no trailing slash: a concatenation is the join
+    return path === "/" ? (this.layers[layer] as string) : `${this.layers[layer] as string}${path}`;
+  }
+
+  /** What `layer` holds at `path` (null: absent), from the layer's memo when it is immutable. */
+  #probe(layer: number, path: string): Probe | null {
+    const memo = this.#memos[layer];
+    if (memo === null || memo === undefined) {
+      const stats = lstatOrNull(this.#hostPath(layer, path));
+      return stats === null ? null : { kind: probeKind(stats), stats, known: true };
+    }
+    const known = memo.kinds.get(path);
+    if (known !== undefined) return known === null ? null : { kind: known, known: true };
+    const stats = lstatOrNull(this.#hostPath(layer, path));
+    memo.kinds.set(path, stats === null ? null : probeKind(stats));
+    return stats === null ? null : { kind: probeKind(stats), stats, known: true };
+  }
+
+  /** Whether dir `path` of `layer` is opaque, from the layer's memo when it is immutable. */
+  #isOpaque(layer: number, path: string): boolean {
+    const memo = this.#memos[layer];
+    if (memo === null || memo === undefined)
+      return isOpaqueDir(this.#hostPath(layer, path), { xattrs: this.#opaqueXattrs });
+    const key = `${this.#opaqueXattrs}\u0000${path}`;
+    const known = memo.opaque.get(key);
+    if (known !== undefined) return known;
+    const opaque = isOpaqueDir(this.#hostPath(layer, path), { xattrs: this.#opaqueXattrs });
+    memo.opaque.set(key, opaque);
+    return opaque;
   }
 
   /**
@@ -156,20 +295,18 @@ export class OverlayView implements RootTree<OverlayEntry> {
       if (p.kind !== "dir") break; // a non-dir hides everything below; below a dir, it ends the merge
       merged.push(layer);
       const isLast = k === below.length - 1;
-      if (!isLast && isOpaqueDir(this.#hostPath(layer, path), { xattrs: this.#opaqueXattrs })) break;
+      if (!isLast && this.#isOpaque(layer, path)) break;
     }
     if (top === undefined) return null;
-    const hostPath = this.#hostPath(top.layer, path);
-    const stats = top.probe.stats ?? lstatOrNull(hostPath);
-    if (stats === null) return null; // removed since it was listed
-    return {
-      kind: entryKind(stats),
-      path,
-      hostPath,
-      stats,
-      layerIndex: top.layer,
-      mergedLayers: top.probe.kind === "dir" ? merged : [top.layer],
-    };
+    const mergedLayers = top.probe.kind === "dir" ? merged : (this.#single[top.layer] as number[]);
+    const layerDir = this.layers[top.layer] as string;
+    if (top.probe.kind === "whiteout") return null;
+    if (top.probe.known === true)
+      return new MergedEntry(layerDir, top.probe.kind, path, top.layer, mergedLayers, top.probe.stats);
+    // a name from a listing: lstat it now (it may have been removed since it was listed)
+    const stats = top.probe.stats ?? lstatOrNull(this.#hostPath(top.layer, path));
+    if (stats === null) return null;
+    return new MergedEntry(layerDir, entryKind(stats), path, top.layer, mergedLayers, stats);
   }
 
   /**
@@ -184,22 +321,24 @@ export class OverlayView implements RootTree<OverlayEntry> {
     const key = childPath(dir.path, name);
     const known = this.#children.get(key);
     if (known !== undefined) return known;
-    const entry = this.#merge(dir, name, (layer) => {
-      const stats = lstatOrNull(this.#hostPath(layer, key));
-      if (stats === null) return null;
-      return { kind: isWhiteout(stats) ? "whiteout" : entryKind(stats), stats };
-    });
+    const entry = this.#merge(dir, name, (layer) => this.#probe(layer, key));
     this.#children.set(key, entry);
     return entry;
   }
 
   /** The target of symlink `link`, as stored in its layer. Cost: one readlink. */
   readLinkTarget(link: OverlayEntry): string {
+    const memo = this.#memos[link.layerIndex];
+    const known = memo?.targets.get(link.path);
+    if (known !== undefined) return known;
+    let target: string;
     try {
-      return readlinkSync(link.hostPath);
+      target = readlinkSync(link.hostPath);
     } catch (err) {
       throw fromFsError(err, link.hostPath, "read symlink");
     }
+    memo?.targets.set(link.path, target);
+    return target;
   }
 
   /**

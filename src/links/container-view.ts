@@ -41,7 +41,11 @@ export class ContainerView extends OverlayView {
   constructor(container: Container, snapshots: readonly Snapshot[], options: { userxattr: boolean }) {
     super(
       snapshots.map((s) => s.path),
-      { opaqueXattrs: options.userxattr ? "user" : "trusted" },
+      {
+        opaqueXattrs: options.userxattr ? "user" : "trusted",
+        // committed snapshots never change: what one view learns of them serves every other
+        immutable: snapshots.map((s) => s.kind === "committed"),
+      },
     );
     this.container = container;
     this.snapshots = snapshots;

@@ -162,6 +162,7 @@ export async function readLinkReport(
       symlinks,
       options.hostHas === undefined ? {} : { hostHas: options.hostHas },
     );
+    v.forgetLookups(); // one view's lookups at a time in memory, not every container's
     brokenLinks.push(...found.broken);
     linksIntoMounts.push(...found.intoMounts);
     containers.push({

@@ -3,7 +3,13 @@
 // (/run/containerd/containerd.sock by default).
 
 import { readFileSync } from "node:fs";
-import { parse as parseYaml } from "yaml";
+import { createRequire } from "node:module";
+import type * as yamlTypes from "yaml";
+
+/** The YAML parser, loaded on first use (crictl.yaml is read only when no socket is given). */
+function parseYaml(text: string): unknown {
+  return (createRequire(import.meta.url)("yaml") as typeof yamlTypes).parse(text);
+}
 
 export const CRICTL_CONFIG = "/etc/crictl.yaml";
 

@@ -3,11 +3,23 @@
 // CrifsError line ("cannot reach …: connection refused / no answer within 5 s").
 
 import { existsSync } from "node:fs";
+import { createRequire } from "node:module";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
-import * as grpc from "@grpc/grpc-js";
-import * as protoLoader from "@grpc/proto-loader";
+import type * as grpc from "@grpc/grpc-js";
+import type * as protoLoaderTypes from "@grpc/proto-loader";
 import { CrifsError } from "../errors.js";
+
+// gRPC and the proto loader take ~70 ms to load: only commands that dial a socket pay for them
+const require = createRequire(import.meta.url);
+let grpcModule: typeof grpc | undefined;
+function grpcLib(): typeof grpc {
+  grpcModule ??= require("@grpc/grpc-js") as typeof grpc;
+  return grpcModule;
+}
+function protoLoader(): typeof protoLoaderTypes {
+  return require("@grpc/proto-loader") as typeof protoLoaderTypes;
+}
 
 /** The proto/ dir of the installed package (the build runs from dist/src/live, the sources from src/live). */
 export function protoDir(): string {
@@ -32,11 +44,11 @@ export function loadProtos(files: readonly string[]): grpc.GrpcObject {
   const hit = packages.get(key);
   if (hit !== undefined) return hit;
   const dir = protoDir();
-  const def = protoLoader.loadSync(
+  const def = protoLoader().loadSync(
     files.map((f) => join(dir, f)),
     { ...LOADER, includeDirs: [dir, join(dir, "containerd")] },
   );
-  const pkg = grpc.loadPackageDefinition(def);
+  const pkg = grpcLib().loadPackageDefinition(def);
   packages.set(key, pkg);
   return pkg;
 }
@@ -66,11 +78,11 @@ export interface Endpoint {
 }
 
 export function dial(ctor: grpc.ServiceClientConstructor, socket: string): grpc.Client {
-  return new ctor(`unix://${socket}`, grpc.credentials.createInsecure(), CHANNEL);
+  return new ctor(`unix://${socket}`, grpcLib().credentials.createInsecure(), CHANNEL);
 }
 
 function metadataFor(e: Endpoint): grpc.Metadata {
-  const md = new grpc.Metadata();
+  const md = new (grpcLib().Metadata)();
   if (e.namespace !== undefined) md.set("containerd-namespace", e.namespace);
   return md;
 }
@@ -78,14 +90,15 @@ function metadataFor(e: Endpoint): grpc.Metadata {
 /** Turns a gRPC error into one CrifsError line. */
 export function callError(err: unknown, e: Endpoint, what: string): CrifsError {
   const ge = err as Partial<grpc.ServiceError>;
+  const status = grpcLib().status;
   const seconds = `${e.timeoutMs / 1000} s`;
   let state: string;
   let code: "not-found" | "busy" | "permission" | "unsupported" = "busy";
   switch (ge.code) {
-    case grpc.status.DEADLINE_EXCEEDED:
+    case status.DEADLINE_EXCEEDED:
       state = `no answer within ${seconds}`;
       break;
-    case grpc.status.UNAVAILABLE:
+    case status.UNAVAILABLE:
       state = /ENOENT/.test(ge.details ?? "")
         ? "no such socket"
         : /EACCES|EPERM/.test(ge.details ?? "")
@@ -96,7 +109,7 @@ export function callError(err: unknown, e: Endpoint, what: string): CrifsError {
       if (state === "no such socket") code = "not-found";
       if (state === "permission denied") code = "permission";
       break;
-    case grpc.status.UNIMPLEMENTED:
+    case status.UNIMPLEMENTED:
       state = "the runtime does not implement it";
       code = "unsupported";
       break;

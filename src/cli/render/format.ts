@@ -4,9 +4,13 @@
 //   table  aligned columns without borders, like ctr and crictl
 //   tree   indented parent/child lines (where a command has a tree)
 
-import Table from "cli-table3";
-import { stringify as toYaml } from "yaml";
+import { createRequire } from "node:module";
+import type TableType from "cli-table3";
+import type * as yamlTypes from "yaml";
 import { CrifsError } from "../../errors.js";
+
+// the YAML writer and cli-table3 load on first use: most runs print plain tables or JSON
+const require = createRequire(import.meta.url);
 
 export type OutputFormat = "table" | "json" | "yaml" | "tree";
 export const outputFormats: readonly OutputFormat[] = ["table", "json", "yaml", "tree"];
@@ -23,7 +27,7 @@ export function renderJson(data: unknown): string {
 }
 
 export function renderYaml(data: unknown): string {
-  return toYaml(data, { lineWidth: 0 });
+  return (require("yaml") as typeof yamlTypes).stringify(data, { lineWidth: 0 });
 }
 
 const plain = {
@@ -52,6 +56,7 @@ export function renderTable(head: readonly string[], rows: readonly (readonly st
   // character, so such tables are laid out directly, the same way
   const isPlain = (c: string) => /^[\x20-\x7e]*$/.test(c);
   if (header.every(isPlain) && rows.every((r) => r.every(isPlain))) return plainTable(header, rows);
+  const Table = require("cli-table3") as typeof TableType;
   const t = new Table({
     head: header,
     chars: plain,
