@@ -68,6 +68,8 @@ export function errnoWords(code: string | undefined): string {
       return "is a directory";
     case "EIO":
       return "input/output error";
+    case "ENAMETOOLONG":
+      return "file name too long";
     default:
       return code === undefined ? "unknown error" : code.toLowerCase();
   }

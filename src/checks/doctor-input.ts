@@ -38,7 +38,7 @@ import {
 import { overlayOptions, readMountinfo } from "../fs/mountinfo.js";
 import { isOpaqueDir, isWhiteout } from "../fs/xattr.js";
 import type { BrokenLink } from "../links/broken-links.js";
-import { readLinkReport } from "../links/link-report.js";
+import { linkKey, readLinkReport } from "../links/link-report.js";
 import { sha256File } from "../links/shared-files.js";
 import type { PodLogFacts } from "../logs/log-facts.js";
 import type { Image, Snapshot, SnapshotKind, Store } from "../model/store.js";
@@ -263,6 +263,11 @@ export interface GatherOptions {
   readonly mountinfoPath?: string;
   /** Find the broken symlinks of every container (one symlink scan per distinct layer). Default true. */
   readonly links?: boolean;
+  /**
+   * Re-check only these broken links (a first read's): a link that was fine then cannot be broken in
+   * both reads, so the second read need not resolve it. Default: every link of every container.
+   */
+  recheckLinks?: readonly BrokenLink[];
   /** Read every image layer's blob and its snapshot's files to compare them. Default: `verify`. */
   readonly layers?: boolean;
 }
@@ -434,11 +439,21 @@ function readRootFact(root: string): RootFact {
   return { path: root, isSymlink, linkTarget, resolved, targetUid, targetMode };
 }
 
-/** Broken symlinks of every container whose root can be put together (the others are other checks' business). */
-async function readBrokenLinks(r: Reader, store: Store): Promise<BrokenLink[]> {
+/** Broken symlinks of every container whose root can be put together (the others are other checks'
+ * business); with `recheck`, only those links are judged again. */
+async function readBrokenLinks(
+  r: Reader,
+  store: Store,
+  recheck: readonly BrokenLink[] | undefined,
+): Promise<BrokenLink[]> {
   const report = await readLinkReport(
     store.containers.map((container) => ({ store, container })),
-    { brokenOnly: true },
+    {
+      brokenOnly: true,
+      ...(recheck === undefined
+        ? {}
+        : { only: new Set(recheck.map((b) => linkKey(b.namespace, b.container, b.path))) }),
+    },
   );
   for (const e of report.errors) {
     // a container (and its dir) removed while we looked is not a read error
@@ -766,7 +781,10 @@ export async function gatherDoctorInput(
     }
   }
   const store = meta.store;
-  const brokenLinks = store !== null && options.links !== false ? await readBrokenLinks(r, store) : undefined;
+  const brokenLinks =
+    store !== null && options.links !== false
+      ? await readBrokenLinks(r, store, options.recheckLinks)
+      : undefined;
   const layerContents =
     store !== null && (options.layers ?? options.verify === true)
       ? readLayerContents(r, store, meta.contentRoot)

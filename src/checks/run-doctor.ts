@@ -37,8 +37,11 @@ export interface DoctorReport {
 }
 
 export interface RunDoctorOptions {
-  /** Gathers one complete input (store + disk facts); called twice. */
-  readonly read: () => Promise<DoctorInput>;
+  /**
+   * Gathers one complete input (store + disk facts); called twice, the second time with the first read's
+   * input: what only the first read's candidates can be found in (broken links) may be re-checked alone.
+   */
+  readonly read: (first?: DoctorInput) => Promise<DoctorInput>;
   /** The checks to run, in report order. */
   readonly checks: readonly Check[];
   /** quick: no walks; verify: also the checks that read all content. Default "default". */
@@ -143,7 +146,7 @@ export async function runDoctor(options: RunDoctorOptions): Promise<DoctorReport
   const plan1 = planChecks(options.checks, first, mode);
   const a = runChecks(plan1.run, first);
   await new Promise((done) => setTimeout(done, options.pauseMs ?? 200));
-  const second = await options.read();
+  const second = await options.read(first);
   const plan2 = planChecks(options.checks, second, mode);
   // a check runs only when both reads allowed it (metadata readable both times)
   const ran = new Set(plan1.run.map((c) => c.id));

@@ -33,6 +33,7 @@ import {
 } from "node:fs";
 import { isAbsolute, join } from "node:path";
 import { CrifsError, errnoWords, fromFsError } from "../errors.js";
+import { type LayerKind, pathKind } from "./path-kind.js";
 import {
   assertComponent,
   type EntryKind,
@@ -78,7 +79,7 @@ export interface OverlayViewOptions {
 
 /** What one layer holds at a name, before the rules are applied. */
 interface Probe {
-  readonly kind: EntryKind | "whiteout";
+  readonly kind: LayerKind;
   /** lstat of the name, when already known. */
   readonly stats?: Stats;
   /** The kind comes from lstat (now or remembered), not from a listing's d_type. */
@@ -102,7 +103,7 @@ function lstatOrNull(hostPath: string): Stats | null {
  * Cleared by forgetImmutableLayers(). */
 interface LayerMemo {
   readonly stamp: string;
-  readonly kinds: Map<string, Probe["kind"] | null>;
+  readonly kinds: Map<string, LayerKind | null>;
   readonly opaque: Map<string, boolean>;
   readonly targets: Map<string, string>;
 }
@@ -118,10 +119,14 @@ function layerMemo(dir: string, st: Stats): LayerMemo {
   return memo;
 }
 
-/** The kind lstat gives, whiteouts told apart. */
-function probeKind(st: Stats): Probe["kind"] {
-  return isWhiteout(st) ? "whiteout" : entryKind(st);
-}
+/** One shared answer per kind: lookups allocate no probe. */
+const knownProbes: Readonly<Record<LayerKind, Probe>> = {
+  file: { kind: "file", known: true },
+  dir: { kind: "dir", known: true },
+  symlink: { kind: "symlink", known: true },
+  other: { kind: "other", known: true },
+  whiteout: { kind: "whiteout", known: true },
+};
 
 /**
  * One entry of a view. Its host path and lstat are worked out when asked for: resolving thousands of
@@ -234,6 +239,17 @@ export class OverlayView implements RootTree<OverlayEntry> {
   /** lookupChild's answers by child path (null: absent). */
   readonly #children = new Map<string, OverlayEntry | null>();
 
+  /** Link targets the caller already read (a scan of the layers), by layer and path. */
+  #targetsKnown: ((layer: number) => ReadonlyMap<string, string> | undefined) | undefined;
+
+  /**
+   * Tells the view the link targets a scan of its layers just read, so that resolving does not read
+   * them again: `targets(i)` for layer i, a map from path in the layer to target.
+   */
+  useLinkTargets(targets: (layer: number) => ReadonlyMap<string, string> | undefined): void {
+    this.#targetsKnown = targets;
+  }
+
   /** [i] for each layer i: the mergedLayers of a non-dir, shared by every such entry of that layer. */
   readonly #single: readonly (readonly number[])[] = [];
 
@@ -253,15 +269,11 @@ export class OverlayView implements RootTree<OverlayEntry> {
   /** What `layer` holds at `path` (null: absent), from the layer's memo when it is immutable. */
   #probe(layer: number, path: string): Probe | null {
     const memo = this.#memos[layer];
-    if (memo === null || memo === undefined) {
-      const stats = lstatOrNull(this.#hostPath(layer, path));
-      return stats === null ? null : { kind: probeKind(stats), stats, known: true };
-    }
-    const known = memo.kinds.get(path);
-    if (known !== undefined) return known === null ? null : { kind: known, known: true };
-    const stats = lstatOrNull(this.#hostPath(layer, path));
-    memo.kinds.set(path, stats === null ? null : probeKind(stats));
-    return stats === null ? null : { kind: probeKind(stats), stats, known: true };
+    const known = memo?.kinds.get(path);
+    if (known !== undefined) return known === null ? null : knownProbes[known];
+    const kind = pathKind(this.#hostPath(layer, path));
+    memo?.kinds.set(path, kind);
+    return kind === null ? null : knownProbes[kind];
   }
 
   /** Whether dir `path` of `layer` is opaque, from the layer's memo when it is immutable. */
@@ -329,7 +341,7 @@ export class OverlayView implements RootTree<OverlayEntry> {
   /** The target of symlink `link`, as stored in its layer. Cost: one readlink. */
   readLinkTarget(link: OverlayEntry): string {
     const memo = this.#memos[link.layerIndex];
-    const known = memo?.targets.get(link.path);
+    const known = memo?.targets.get(link.path) ?? this.#targetsKnown?.(link.layerIndex)?.get(link.path);
     if (known !== undefined) return known;
     let target: string;
     try {

@@ -134,9 +134,9 @@ export function resolveInRoot<E extends TreeEntry>(
       continue;
     }
     const child = tree.lookupChild(current, name);
-    const at = childPath(current.path, name);
-    if (child === null) return { ok: false, error: "ENOENT", at, hops };
+    if (child === null) return { ok: false, error: "ENOENT", at: childPath(current.path, name), hops };
     if (child.kind === "symlink" && (todo.length > 0 || followLast)) {
+      const at = child.path;
       hops.push(at);
       if (hops.length > maxSymlinkHops) return { ok: false, error: "ELOOP", at, hops };
       const target = tree.readLinkTarget(child);

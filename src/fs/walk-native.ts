@@ -43,6 +43,8 @@ export interface NativeScanner {
       stops: Float64Array;
     },
   ): Promise<NativeResult>;
+  /** What lstat finds at a path (fs/path-kind.ts); absent from addons built before it existed. */
+  kind?(path: string): number;
 }
 
 /** dist/src/fs → the package root. */

@@ -82,7 +82,8 @@ export function runtimeMountPoints(container: Pick<Container, "spec">): string[]
 export function mountPointOf(mountPoints: readonly string[], path: string): string | null {
   let best: string | null = null;
   for (const mp of mountPoints) {
-    if (mp === "/" || path === mp || path.startsWith(`${mp}/`)) {
+    // no template string per mount point: this runs for every link of every container
+    if (mp === "/" || (path.startsWith(mp) && (path.length === mp.length || path[mp.length] === "/"))) {
       if (best === null || mp.length > best.length) best = mp;
     }
   }

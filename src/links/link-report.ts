@@ -91,6 +91,16 @@ export interface LinkReportOptions {
   scan?: Pick<ScanOptions, "cacheDir" | "threads">;
   /** Whether a host path exists (lstat); tests replace it. Default: lstat on this host. */
   hostHas?: (hostPath: string) => boolean;
+  /**
+   * Only these links are judged, by linkKey(namespace, container, path); containers with none are not
+   * looked at. Doctor's second read re-checks the first read's broken links this way. Default: every link.
+   */
+  only?: ReadonlySet<string>;
+}
+
+/** The key of a container's link in LinkReportOptions.only. */
+export function linkKey(namespace: string, container: string, path: string): string {
+  return `${namespace}\u0000${container}\u0000${path}`;
 }
 
 function compareText(a: string, b: string): number {
@@ -110,7 +120,11 @@ export async function readLinkReport(
   const indexes = new Map<Store, SnapshotIndex>();
   const views: ContainerView[] = [];
   const skipped: LinkReport["skipped"] = [];
+  const only = options.only;
+  const wanted =
+    only === undefined ? null : new Set([...only].map((k) => k.slice(0, k.lastIndexOf("\u0000"))));
   for (const { store, container } of targets) {
+    if (wanted !== null && !wanted.has(`${container.namespace}\u0000${container.id}`)) continue;
     let index = indexes.get(store);
     if (index === undefined) {
       index = new SnapshotIndex(store.snapshots);
@@ -156,12 +170,27 @@ export async function readLinkReport(
   const containers: LinkReportContainer[] = [];
   const brokenLinks: BrokenLink[] = [];
   const linksIntoMounts: LinkIntoMount[] = [];
+  // the scan read every link's target: resolving need not read them again
+  const knownTargets = new Map<string, Map<string, string>>();
+  const targetsOf = (dir: string): Map<string, string> => {
+    let m = knownTargets.get(dir);
+    if (m === undefined) {
+      m = new Map((symlinks.get(dir) ?? []).map((l) => [l.rel, l.target]));
+      knownTargets.set(dir, m);
+    }
+    return m;
+  };
   for (const v of views) {
-    const found = findBrokenLinks(
-      v,
-      symlinks,
-      options.hostHas === undefined ? {} : { hostHas: options.hostHas },
-    );
+    v.useLinkTargets((i) => {
+      const dir = v.layers[i];
+      return dir === undefined ? undefined : targetsOf(dir);
+    });
+    const found = findBrokenLinks(v, symlinks, {
+      ...(options.hostHas === undefined ? {} : { hostHas: options.hostHas }),
+      ...(only === undefined
+        ? {}
+        : { only: (path: string) => only.has(linkKey(v.container.namespace, v.container.id, path)) }),
+    });
     v.forgetLookups(); // one view's lookups at a time in memory, not every container's
     brokenLinks.push(...found.broken);
     linksIntoMounts.push(...found.intoMounts);

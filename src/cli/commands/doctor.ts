@@ -295,12 +295,13 @@ export async function doctorReport(g: GlobalOptions, flags: DoctorFlags = {}): P
       await runDoctor({
         checks,
         mode,
-        read: async () => {
+        read: async (first) => {
           // the costly facts only for the checks that read them (--check orphan-snapshot-dir scans no links)
           const gathered = await gatherDoctorInput(readMetadata(g, runtime), {
             graceMs,
             verify: mode === "verify",
             links: checks.some((c) => c.id === "broken-symlink"),
+            ...(first?.brokenLinks === undefined ? {} : { recheckLinks: first.brokenLinks }),
             layers: mode === "verify" && checks.some((c) => c.id === "layer-content-mismatch"),
           });
           const live =
