@@ -171,7 +171,8 @@ function isFileTree(t: PlannedTree): boolean {
 /** Attributes every allocated byte under the store's root. Cost: one full walk (committed layers cached). */
 export async function computeDu(store: Store, options: { cacheDir?: string | null } = {}): Promise<DuReport> {
   const planned = planDuTrees(store);
-  const files = planned.filter((t) => t.id !== "other" && isFileTree(t));
+  // only the store's areas and leaked entries can be single files: snapshot dirs are not asked
+  const files = planned.filter((t) => t.id !== "other" && t.snapshot === undefined && isFileTree(t));
   const trees = planned.filter((t) => !files.includes(t));
   const scan: ScanResult = await scanTrees(trees, {
     oneFileSystem: true,

@@ -358,7 +358,10 @@ describe("scanTrees", () => {
         assert.equal(r.total.allocatedBytes, sum(du(["-s", "-B1", "-x"], [tree])));
         assert.equal(r.total.inodes, sum(du(["-s", "--inodes", "-x"], [tree])));
       } else {
-        assert.ok(r.errors.length > 0 && r.errors.every((e) => e.message.endsWith("file name too long")), engine);
+        assert.ok(
+          r.errors.length > 0 && r.errors.every((e) => e.message.endsWith("file name too long")),
+          engine,
+        );
       }
     }
   });
@@ -427,7 +430,7 @@ describe("the scan cache", () => {
     const { scanCachePath } = await import("./walk-cache.js");
     const file = scanCachePath(cacheDir, "snap-2", dirs[2] ?? "");
     const baseline = await scanTrees(trees(), { cacheDir });
-    writeFileSync(file, "CRIFSSC1 this is not a cache file");
+    writeFileSync(file, "CRIFSSC2 this is not a cache file");
     const r = await scanTrees(trees(), { cacheDir });
     assert.ok(!r.cachedTrees.includes("snap-2"));
     assert.deepEqual(strip(r), strip(baseline));

@@ -155,8 +155,9 @@ export function mergeTreeScans(scans: readonly (TreeScan | null)[]): { perTree: 
         inos = new Set();
         seen.set(dev, inos);
       }
-      if (inos.has(ino)) continue;
-      inos.add(ino);
+      const known = inos.size;
+      inos.add(ino); // one hash operation: the size says whether it was new
+      if (inos.size === known) continue;
       u.allocatedBytes += m[i + 2] as number;
       u.apparentBytes += m[i + 3] as number;
       u.inodes += 1;
@@ -227,7 +228,7 @@ export async function scanTrees(trees: readonly Tree[], options: ScanOptions = {
   trees.forEach((t, i) => {
     if (duplicate[i]) return;
     const key = keys[i];
-    const hit = key && cacheDir !== null ? readScanCache(cacheDir, key) : null;
+    const hit = key && cacheDir !== null ? readScanCache(cacheDir, key, { symlinks: collectSymlinks }) : null;
     if (hit !== null) {
       scans[i] = hit;
       cachedTrees.push(t.id);
