@@ -90,8 +90,8 @@ const baselines = {
 const skipped = [];
 const crifsCommands = [
   ["du", []],
-  ["links", ["--broken-only"]], // what find -xtype l is the baseline for
-  ["links", []], // plus hard-link groups and duplicates: hashes every file
+  ["links", []], // broken links: what find -xtype l is the baseline for
+  ["links", ["--shared"]], // plus hard-link groups and duplicates: lstats and reads every candidate file
   ["doctor", []],
 ];
 for (const [sub, flags] of crifsCommands) {

@@ -139,8 +139,12 @@ class MergedEntry implements OverlayEntry {
   readonly mergedLayers: readonly number[];
   readonly #layerDir: string;
   #stats: Stats | undefined;
+  /** For a dir: the view it belongs to and its children looked up so far (name → entry, null: absent). */
+  readonly view: OverlayView | undefined;
+  children: Map<string, OverlayEntry | null> | undefined;
 
   constructor(
+    view: OverlayView,
     layerDir: string,
     kind: EntryKind,
     path: string,
@@ -148,6 +152,7 @@ class MergedEntry implements OverlayEntry {
     mergedLayers: readonly number[],
     stats?: Stats,
   ) {
+    this.view = kind === "dir" ? view : undefined;
     this.#layerDir = layerDir;
     this.kind = kind;
     this.path = path;
@@ -197,6 +202,7 @@ function childPath(parent: string, name: string): string {
 export class OverlayView implements RootTree<OverlayEntry> {
   readonly layers: readonly string[];
   readonly root: OverlayEntry;
+  readonly #root: MergedEntry;
   readonly #opaqueXattrs: OverlayXattrs;
   /** Per layer: the process-wide memo of an immutable layer, or null. */
   readonly #memos: readonly (LayerMemo | null)[];
@@ -226,7 +232,8 @@ export class OverlayView implements RootTree<OverlayEntry> {
     this.#single = this.layers.map((_, i) => [i]);
     const top = this.layers[0] as string;
     // The root merges all layers whatever their opaque xattrs say (what the kernel does).
-    this.root = new MergedEntry(
+    this.#root = new MergedEntry(
+      this,
       top,
       "dir",
       "/",
@@ -234,6 +241,7 @@ export class OverlayView implements RootTree<OverlayEntry> {
       this.layers.map((_, i) => i),
       stamps[0],
     );
+    this.root = this.#root;
   }
 
   /** lookupChild's answers by child path (null: absent). */
@@ -258,6 +266,7 @@ export class OverlayView implements RootTree<OverlayEntry> {
    * done with the view's lookups. What immutable layers hold stays known to the process.
    */
   forgetLookups(): void {
+    this.#root.children = undefined;
     this.#children.clear();
   }
 
@@ -314,11 +323,11 @@ export class OverlayView implements RootTree<OverlayEntry> {
     const layerDir = this.layers[top.layer] as string;
     if (top.probe.kind === "whiteout") return null;
     if (top.probe.known === true)
-      return new MergedEntry(layerDir, top.probe.kind, path, top.layer, mergedLayers, top.probe.stats);
+      return new MergedEntry(this, layerDir, top.probe.kind, path, top.layer, mergedLayers, top.probe.stats);
     // a name from a listing: lstat it now (it may have been removed since it was listed)
     const stats = top.probe.stats ?? lstatOrNull(this.#hostPath(top.layer, path));
     if (stats === null) return null;
-    return new MergedEntry(layerDir, entryKind(stats), path, top.layer, mergedLayers, stats);
+    return new MergedEntry(this, layerDir, entryKind(stats), path, top.layer, mergedLayers, stats);
   }
 
   /**
@@ -329,12 +338,15 @@ export class OverlayView implements RootTree<OverlayEntry> {
   lookupChild(dir: OverlayEntry, name: string): OverlayEntry | null {
     assertComponent(name);
     if (dir.kind !== "dir") return null;
-    // a view answers for one moment: resolving thousands of links walks the same dirs again and again
-    const key = childPath(dir.path, name);
-    const known = this.#children.get(key);
+    // a view answers for one moment: resolving thousands of links walks the same dirs again and again.
+    // The answers hang off the view's own dir entries (no path string built for a repeated lookup).
+    const kids = dir instanceof MergedEntry && dir.view === this ? (dir.children ??= new Map()) : null;
+    const known = kids !== null ? kids.get(name) : this.#children.get(childPath(dir.path, name));
     if (known !== undefined) return known;
+    const key = childPath(dir.path, name);
     const entry = this.#merge(dir, name, (layer) => this.#probe(layer, key));
-    this.#children.set(key, entry);
+    if (kids !== null) kids.set(name, entry);
+    else this.#children.set(key, entry);
     return entry;
   }
 
@@ -362,8 +374,13 @@ export class OverlayView implements RootTree<OverlayEntry> {
   lookup(containerPath: string): OverlayEntry | null {
     const stack: OverlayEntry[] = [];
     let current = this.root;
-    for (const name of containerPath.split("/")) {
-      if (name === "" || name === ".") continue;
+    // components by index, not split(): this runs for every link of every container
+    for (let i = 0, end = 0; i <= containerPath.length; i = end + 1) {
+      end = containerPath.indexOf("/", i);
+      if (end < 0) end = containerPath.length;
+      if (end === i) continue;
+      const name = containerPath.slice(i, end);
+      if (name === ".") continue;
       if (name === "..") {
         stack.pop();
         current = stack.at(-1) ?? this.root;

@@ -241,8 +241,8 @@ export function linksSuite(getBed: () => Bed) {
       assert.deepEqual(r.linksIntoMounts, []);
     });
 
-    test("the image's hard links stay in one layer; identical files of the two namespaces' layers are found", () => {
-      const r = json<LinkReport>(links("-o", "json"));
+    test("--shared: the image's hard links stay in one layer; identical files of the two namespaces' layers are found", () => {
+      const r = json<LinkReport>(links("--shared", "-o", "json"));
       assert.equal(r.sharedFilesChecked, true);
       // data/hl1 and hl2 share an inode inside layer 1 only: not a group that spans layers
       assert.deepEqual(r.hardLinkGroups, []);
@@ -261,9 +261,9 @@ export function linksSuite(getBed: () => Bed) {
       );
     });
 
-    test("links <container> --broken-only looks at that container alone and skips the shared-file walk", () => {
+    test("links <container> looks at that container alone and, without --shared, skips the shared-file walk", () => {
       const bed = getBed();
-      const r = json<LinkReport>(links(bed.facts.containers.created, "--broken-only", "-o", "json"));
+      const r = json<LinkReport>(links(bed.facts.containers.created, "-o", "json"));
       assert.equal(contractErrors("links", r), null);
       assert.deepEqual(
         r.containers.map((c) => [c.id, c.layers.map((l) => l.id)]),
@@ -298,6 +298,7 @@ export function linksSuite(getBed: () => Bed) {
         .sort();
       const linkCount = Number(inContainer(bed, "find / -xdev -type l | wc -l").trim());
 
+      // --broken-only: the old spelling of the default still runs
       const r = json<LinkReport>(links(bed.facts.containers.running, "--broken-only", "-o", "json"));
       const ours = r.brokenLinks.map((b) => b.path).sort();
       assert.deepEqual(ours, kernel);

@@ -1,8 +1,11 @@
 // cli/commands/links.ts — `crifs links [<container>]`: the broken symlinks of each container's merged root
-// (resolved inside the container, never on the host), hard links that span layers, and identical files in
-// different layers with the bytes sharing them would save. All containers when none is named.
+// (resolved inside the container, never on the host); with --shared also hard links that span layers and
+// identical files in different layers with the bytes sharing them would save. All containers when none is
+// named. --shared is a flag because it costs another order of magnitude: an lstat of every file of every
+// layer and a read of every file whose size another layer also has, where broken links need only each
+// layer's symlinks (the question asked in an incident: "why does the container say no such file?").
 
-import type { Command } from "commander";
+import { type Command, Option } from "commander";
 import { type LinkReport, readLinkReport } from "../../links/link-report.js";
 import type { Container, Store } from "../../model/store.js";
 import { humanBytes, render, renderTable } from "../render/format.js";
@@ -103,13 +106,20 @@ export function registerLinksCommand(program: Command, io: RegisterIo): void {
   program
     .command("links")
     .argument("[container]", "container id (or a unique prefix); all containers when left out")
-    .option("--broken-only", "only broken symlinks: skip the per-file walk and hashing of every layer")
+    .option(
+      "--shared",
+      "also hard links across layers and identical files in different layers (reads every candidate file)",
+    )
+    // the default since --shared exists; kept so that scripts written for it still run
+    .addOption(
+      new Option("--broken-only", "only broken symlinks (the default)").hideHelp().conflicts("shared"),
+    )
     .description(
-      "broken symlinks of each container's root (resolved inside it), hard links across layers, duplicate files",
+      "broken symlinks of each container's root (resolved inside it); --shared: hard links across layers, duplicate files",
     )
     .action(async function (this: Command, ref: string | undefined) {
       const g = io.globals(this);
-      const data = await linksData(openStores(g), ref, { brokenOnly: this.opts().brokenOnly === true });
+      const data = await linksData(openStores(g), ref, { brokenOnly: this.opts().shared !== true });
       io.write(render(g.output, data, { table: () => table(data) }));
     });
 }
