@@ -340,7 +340,11 @@ export class OverlayView implements RootTree<OverlayEntry> {
     if (dir.kind !== "dir") return null;
     // a view answers for one moment: resolving thousands of links walks the same dirs again and again.
     // The answers hang off the view's own dir entries (no path string built for a repeated lookup).
-    const kids = dir instanceof MergedEntry && dir.view === this ? (dir.children ??= new Map()) : null;
+    let kids: Map<string, OverlayEntry | null> | null = null;
+    if (dir instanceof MergedEntry && dir.view === this) {
+      dir.children ??= new Map();
+      kids = dir.children;
+    }
     const known = kids !== null ? kids.get(name) : this.#children.get(childPath(dir.path, name));
     if (known !== undefined) return known;
     const key = childPath(dir.path, name);

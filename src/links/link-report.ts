@@ -219,7 +219,7 @@ export async function readLinkReport(
       return { layer, files: r.files };
     });
     hardLinkGroups = findCrossLayerHardLinks(inventories);
-    const dups = findDuplicateFiles(inventories);
+    const dups = await findDuplicateFiles(inventories);
     duplicates = dups.groups;
     errors.push(...dups.errors);
   }

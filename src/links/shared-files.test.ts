@@ -8,13 +8,13 @@ import { execFileSync } from "node:child_process";
 import { writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { after, test } from "node:test";
+import { digestFile } from "./file-digests.js";
 import { readLayerFiles } from "./layer-files.js";
 import {
   findCrossLayerHardLinks,
   findDuplicateFiles,
   type LayerInventory,
   type LayerSnapshot,
-  sha256File,
 } from "./shared-files.js";
 import { type TempStore, tempStore } from "./testing.js";
 
@@ -75,16 +75,16 @@ test("an inode named in two layers is a cross-layer hard-link group; one named t
   assert.equal(g?.names[1]?.hostPath, join(b, "lib/shared"));
 });
 
-test("identical files in different layers form one group; only shared sizes are hashed, each inode once", () => {
+test("identical files in different layers form one group; only shared sizes are read, each inode once", async () => {
   const t = fresh();
   const a = t.layer("a", null, ["f bin/tool same-bytes", "f only-a unique-size-here", "f empty-a"]);
   t.layer("b", "a", ["f usr/bin/tool same-bytes", "f diff same-bytez", "f empty-b"]);
   t.layer("c", "b", [`h tool-link ${join(a, "bin/tool")}`, "f other-ns same-bytes"]);
   const hashed: string[] = [];
-  const { groups, errors } = findDuplicateFiles(inventories(t), {
-    hash: (p) => {
-      hashed.push(p.slice(t.dir.length));
-      return sha256File(p);
+  const { groups, errors } = await findDuplicateFiles(inventories(t), {
+    digest: (p, kind) => {
+      if (kind === "content") hashed.push(p.slice(t.dir.length));
+      return digestFile(p, kind);
     },
   });
   assert.deepEqual(errors, []);
@@ -106,17 +106,20 @@ test("identical files in different layers form one group; only shared sizes are 
   // three inodes, each one allocated block (4 KiB on the usual file systems): two could go
   const blocks = readLayerFiles(a).files.find((f) => f.rel === "/bin/tool")?.allocated ?? -1;
   assert.equal(g?.savableBytes, 2 * blocks);
-  assert.match(g?.sha256 ?? "", /^[0-9a-f]{64}$/);
+  assert.equal(g?.digest, digestFile(join(a, "bin/tool"), "content"));
+  // the same groups when the files are read by worker threads
+  const inWorkers = await findDuplicateFiles(inventories(t), { threads: 2 });
+  assert.deepEqual(inWorkers, { groups, errors });
 });
 
-test("a file that cannot be hashed is an error in the result, and the rest is still grouped", () => {
+test("a file that cannot be read is an error in the result, and the rest is still grouped", async () => {
   const t = fresh();
   t.layer("a", null, ["f x 12345", "f y abcde"]);
   t.layer("b", "a", ["f x 12345", "f y abcde"]);
-  const { groups, errors } = findDuplicateFiles(inventories(t), {
-    hash: (p) => {
+  const { groups, errors } = await findDuplicateFiles(inventories(t), {
+    digest: (p, kind) => {
       if (p.endsWith("/2/fs/y")) throw Object.assign(new Error("denied"), { code: "EACCES" });
-      return sha256File(p);
+      return digestFile(p, kind);
     },
   });
   assert.deepEqual(

@@ -1,16 +1,21 @@
 // links/shared-files.ts — files that several layers hold: hard-link groups that span layers (one inode,
-// names in more than one layer dir) and duplicates (distinct inodes with the same size and sha256 in
-// different layers: the bytes hard links or reflinks would give back).
+// names in more than one layer dir) and duplicates (distinct inodes with the same contents in different
+// layers: the bytes hard links or reflinks would give back).
 //
 //   layers' regular files ──► by dev:ino ──► inodes named in ≥ 2 layers          = cross-layer hard links
-//                         └─► by size ──► sizes seen in ≥ 2 layers ──► sha256 once per inode
-//                                                                 ──► hashes seen in ≥ 2 layers = duplicates
-// Only sizes shared by two layers are hashed; an inode is hashed once however many names it has.
+//                         └─► by size ──► sizes seen in ≥ 2 layers ──► content key once per inode
+//                             ──► keys seen in ≥ 2 layers = duplicates
+// Only sizes shared by two layers are read; an inode is read once however many names it has. The content
+// key (file-digests.ts) hashes only non-zero chunks, so sparse copies cost little (a plain sha256 would
+// hash every zero of a sparse file: the benchmark store is 10 GiB on disk and 40 GB apparent); the reads
+// run in worker threads.
 
 import { createHash } from "node:crypto";
 import { closeSync, constants, openSync, readSync } from "node:fs";
+import { availableParallelism } from "node:os";
 import { errnoWords } from "../errors.js";
 import type { Snapshot } from "../model/store.js";
+import { type DigestKind, type DigestResult, digestFiles } from "./file-digests.js";
 import type { LayerFile, LayerReadError } from "./layer-files.js";
 
 /** A layer dir and the snapshot it belongs to. */
@@ -47,7 +52,11 @@ export interface HardLinkGroup {
 /** Identical contents in distinct inodes, in more than one layer. */
 export interface DuplicateGroup {
   readonly size: number;
-  readonly sha256: string;
+  /**
+   * The content key all copies share (file-digests.ts "content": sha256 over the non-zero 64 KiB chunks with
+   * their offsets, and the size): equal exactly when the contents are; not what sha256sum prints.
+   */
+  readonly digest: string;
   /** Distinct inodes holding the contents (names already hard-linked together count once). */
   readonly copies: number;
   /**
@@ -110,12 +119,16 @@ export function findCrossLayerHardLinks(layers: readonly LayerInventory[]): Hard
   return out.sort((a, b) => byHostPath(a.names[0] as SharedFileName, b.names[0] as SharedFileName));
 }
 
+/** The read buffer of sha256File, allocated once: hashing a layer reads hundreds of thousands of files. */
+let readBuffer: Buffer | undefined;
+
 /** Reads a file to its sha256, opening it with O_NOFOLLOW. Cost: one full read. */
 export function sha256File(hostPath: string): string {
   const hash = createHash("sha256");
   const fd = openSync(hostPath, constants.O_RDONLY | constants.O_NOFOLLOW);
   try {
-    const buf = Buffer.allocUnsafe(1 << 20);
+    readBuffer ??= Buffer.allocUnsafe(1 << 20);
+    const buf = readBuffer;
     for (let n = readSync(fd, buf); n > 0; n = readSync(fd, buf)) hash.update(buf.subarray(0, n));
   } finally {
     closeSync(fd);
@@ -127,26 +140,30 @@ export function sha256File(hostPath: string): string {
 export interface DuplicateOptions {
   /** Files smaller than this are not looked at. Default 1 (empty files hold nothing to save). */
   minSize?: number;
-  /** Hashes a file; default sha256File. Tests pass a counting one. */
-  hash?: (hostPath: string) => string;
+  /** Reads one file's content key in this thread (tests pass a counting one); default: digestFiles in workers. */
+  digest?: (hostPath: string, kind: DigestKind) => string;
+  /** Worker threads for the reads. Default: the CPUs available, at least 2, at most 8. */
+  threads?: number;
 }
 
-/**
- * Groups of distinct inodes with equal size and sha256 whose names span more than one layer. Only sizes
- * present in two layers or more are hashed, each inode once. A file that cannot be read is reported in
- * `errors` and left out. Cost: one full read of each candidate inode. Sorted by savableBytes, largest first.
- */
-export function findDuplicateFiles(
-  layers: readonly LayerInventory[],
-  options: DuplicateOptions = {},
-): { groups: DuplicateGroup[]; errors: LayerReadError[] } {
-  const minSize = options.minSize ?? 1;
-  const hash = options.hash ?? sha256File;
-  const errors: LayerReadError[] = [];
-  interface Named {
-    readonly layer: LayerSnapshot;
-    readonly file: LayerFile;
-  }
+interface Named {
+  readonly layer: LayerSnapshot;
+  readonly file: LayerFile;
+}
+
+/** One inode to read: its names and allocated bytes. */
+interface Candidate {
+  readonly size: number;
+  readonly allocated: number;
+  readonly names: Named[];
+}
+
+function hostPathOf(n: Named): string {
+  return `${n.layer.path}${n.file.rel}`;
+}
+
+/** Inodes whose size another layer also has, one per inode (names of one inode travel together). */
+function duplicateCandidates(layers: readonly LayerInventory[], minSize: number): Candidate[] {
   const bySize = new Map<number, Named[]>();
   for (const inv of layers) {
     for (const file of inv.files) {
@@ -156,46 +173,83 @@ export function findDuplicateFiles(
       else list.push({ layer: inv.layer, file });
     }
   }
-  const groups: DuplicateGroup[] = [];
+  const out: Candidate[] = [];
   for (const [size, named] of bySize) {
-    if (new Set(named.map((n) => n.layer.path)).size < 2) continue;
-    // one hash per inode; names of one inode travel together
-    const inodes = new Map<string, { digest: string | null; allocated: number; names: Named[] }>();
+    if (named.length < 2 || new Set(named.map((n) => n.layer.path)).size < 2) continue;
+    const inodes = new Map<string, Candidate>();
     for (const n of named) {
       const k = `${n.file.dev}:${n.file.ino}`;
-      const i = inodes.get(k);
-      if (i === undefined) inodes.set(k, { digest: null, allocated: n.file.allocated, names: [n] });
-      else i.names.push(n);
+      const c = inodes.get(k);
+      if (c === undefined) inodes.set(k, { size, allocated: n.file.allocated, names: [n] });
+      else c.names.push(n);
     }
-    const byDigest = new Map<string, { allocated: number; names: Named[] }[]>();
-    for (const i of inodes.values()) {
-      const first = i.names[0] as Named;
-      const hostPath = `${first.layer.path}${first.file.rel}`;
+    if (inodes.size >= 2) out.push(...inodes.values());
+  }
+  return out;
+}
+
+async function digestAll(
+  paths: readonly string[],
+  kind: DigestKind,
+  options: DuplicateOptions,
+): Promise<DigestResult[]> {
+  const digest = options.digest;
+  if (digest !== undefined) {
+    return paths.map((p): DigestResult => {
       try {
-        i.digest = hash(hostPath);
+        return { digest: digest(p, kind) };
       } catch (err) {
-        errors.push({
-          path: hostPath,
-          message: `cannot read: ${errnoWords((err as NodeJS.ErrnoException).code)}`,
-        });
-        continue;
+        return { error: (err as NodeJS.ErrnoException).code ?? "EIO" };
       }
-      const list = byDigest.get(i.digest);
-      if (list === undefined) byDigest.set(i.digest, [i]);
-      else list.push(i);
+    });
+  }
+  const threads = options.threads ?? Math.max(2, Math.min(availableParallelism(), 8));
+  return digestFiles(paths, kind, { threads });
+}
+
+/**
+ * Groups of distinct inodes with equal contents whose names span more than one layer. Only sizes present in
+ * two layers or more are read, each inode once. A file that cannot be read is reported in `errors` and left
+ * out. Cost: one full read of each candidate inode (only its non-zero chunks hashed). Sorted by savableBytes,
+ * largest first.
+ */
+export async function findDuplicateFiles(
+  layers: readonly LayerInventory[],
+  options: DuplicateOptions = {},
+): Promise<{ groups: DuplicateGroup[]; errors: LayerReadError[] }> {
+  const errors: LayerReadError[] = [];
+  const unreadable = (path: string, code: string) =>
+    errors.push({ path, message: `cannot read: ${errnoWords(code)}` });
+  const candidates = duplicateCandidates(layers, options.minSize ?? 1);
+  const keys = await digestAll(
+    candidates.map((c) => hostPathOf(c.names[0] as Named)),
+    "content",
+    options,
+  );
+  const byKey = new Map<string, Candidate[]>();
+  candidates.forEach((c, i) => {
+    const r = keys[i] as DigestResult;
+    if ("error" in r) {
+      unreadable(hostPathOf(c.names[0] as Named), r.error);
+      return;
     }
-    for (const [digest, copies] of byDigest) {
-      const names = copies.flatMap((c) => c.names);
-      if (copies.length < 2 || new Set(names.map((n) => n.layer.path)).size < 2) continue;
-      const allocated = copies.map((c) => c.allocated);
-      groups.push({
-        size,
-        sha256: digest,
-        copies: copies.length,
-        savableBytes: allocated.reduce((a, b) => a + b, 0) - Math.max(...allocated),
-        names: names.map((n) => nameOf(n.layer, n.file)).sort(byHostPath),
-      });
-    }
+    const k = `${c.size}:${r.digest}`;
+    const list = byKey.get(k);
+    if (list === undefined) byKey.set(k, [c]);
+    else list.push(c);
+  });
+  const groups: DuplicateGroup[] = [];
+  for (const [key, copies] of byKey) {
+    if (copies.length < 2) continue;
+    if (new Set(copies.flatMap((c) => c.names.map((n) => n.layer.path))).size < 2) continue;
+    const allocated = copies.map((c) => c.allocated);
+    groups.push({
+      size: (copies[0] as Candidate).size,
+      digest: key.slice(key.indexOf(":") + 1),
+      copies: copies.length,
+      savableBytes: allocated.reduce((a, b) => a + b, 0) - Math.max(...allocated),
+      names: copies.flatMap((c) => c.names.map((n) => nameOf(n.layer, n.file))).sort(byHostPath),
+    });
   }
   groups.sort(
     (a, b) =>

@@ -11,7 +11,6 @@
 
 import { existsSync } from "node:fs";
 import { join } from "node:path";
-import { type Command, Option } from "commander";
 import type { Check, Finding } from "../../checks/check.js";
 import {
   DEFAULT_GRACE_MS,
@@ -380,42 +379,16 @@ export function parseGrace(v: string): number {
   return Number(v);
 }
 
-/** What main.ts lends a command that reports through its exit code. */
-export interface CommandIo {
-  readonly write: (s: string) => void;
-  readonly globals: (cmd: Command) => GlobalOptions;
-  /** Raises the process's exit code (doctor: 1 warnings, 2 errors); the highest call wins. */
-  readonly setStatus: (code: number) => void;
-}
-
-/** Adds `crifs doctor` to the program. */
-export function registerDoctor(p: Command, io: CommandIo): void {
-  p.command("doctor")
-    .description(
-      "check the store: orphan and missing dirs, dangling parents, unreferenced snapshots and blobs, …",
-    )
-    .option("--check <id...>", `only these checks (${allChecks.map((c) => c.id).join(", ")})`)
-    .addOption(
-      new Option("--quick", "metadata and dir listings only: no size walks (bytes are null)").conflicts(
-        "verify",
-      ),
-    )
-    .option("--verify", "also re-hash every blob against its digest (reads all content)")
-    .option("--grace <seconds>", "objects younger than this are taken as in flight", "60")
-    .option("--log-root <dir>", "kubelet's pod log dir to check (default /var/log/pods, without --root)")
-    .option(
-      "--containers-log-dir <dir>",
-      "kubelet's container log links to check (default /var/log/containers, without --root)",
-    )
-    .action(async function (this: Command) {
-      const o = this.opts() as { check?: string[]; quick?: boolean; verify?: boolean; grace: string };
-      const r = await doctorCommand(io.globals(this), {
-        ...(o.check === undefined ? {} : { checks: o.check.flatMap((c) => c.split(",")) }),
-        mode: o.quick === true ? "quick" : o.verify === true ? "verify" : "default",
-        graceSeconds: parseGrace(o.grace),
-        logDirs: logDirFlags(this.opts() as Record<string, unknown>),
-      });
-      io.write(r.text);
-      io.setStatus(r.exitCode);
-    });
+/** `crifs doctor` as the command line runs it: its flags (commander's opts) to the report and exit code. */
+export function doctorAction(
+  g: GlobalOptions,
+  o: Record<string, unknown>,
+): Promise<{ text: string; exitCode: number }> {
+  const check = o.check as string[] | undefined;
+  return doctorCommand(g, {
+    ...(check === undefined ? {} : { checks: check.flatMap((c) => c.split(",")) }),
+    mode: o.quick === true ? "quick" : o.verify === true ? "verify" : "default",
+    graceSeconds: parseGrace(typeof o.grace === "string" ? o.grace : "60"),
+    logDirs: logDirFlags(o),
+  });
 }

@@ -4,15 +4,12 @@
 // file fails as it would in the container. Each entry names the layer that provides it.
 
 import type { Stats } from "node:fs";
-import { Argument, type Command } from "commander";
 import { CrifsError, errnoWords } from "../../errors.js";
 import type { OverlayEntry } from "../../fs/overlay-view.js";
 import { type ContainerView, containerView } from "../../links/container-view.js";
 import type { Store } from "../../model/store.js";
 import { render, renderTable } from "../render/format.js";
 import { resolveRef } from "../resolve-ref.js";
-import { openStores } from "../stores.js";
-import type { RegisterIo } from "./links.js";
 
 export const fsActions = ["ls", "stat", "cat", "find"] as const;
 export type FsAction = (typeof fsActions)[number];
@@ -255,21 +252,4 @@ export function fsCommand(
       });
     }
   }
-}
-
-/** Registers `crifs fs` on the program. */
-export function registerFsCommand(program: Command, io: RegisterIo): void {
-  program
-    .command("fs")
-    .argument("<container>", "container id (or a unique prefix)")
-    .addArgument(new Argument("<action>", "ls, stat, cat or find").choices(fsActions))
-    .argument("[path]", "path inside the container (default /)")
-    .description("read a container's merged root without mounting: ls -la, stat, cat, find")
-    .action(function (this: Command, ref: string, action: FsAction, path: string | undefined) {
-      const g = io.globals(this);
-      const out = fsCommand(openStores(g), { ref, action, path, output: g.output });
-      // cat writes bytes as they are (binaries too); the text outputs go through main's writer
-      if (typeof out === "string") io.write(out);
-      else process.stdout.write(out);
-    });
 }

@@ -5,18 +5,11 @@
 // layer and a read of every file whose size another layer also has, where broken links need only each
 // layer's symlinks (the question asked in an incident: "why does the container say no such file?").
 
-import { type Command, Option } from "commander";
 import { type LinkReport, readLinkReport } from "../../links/link-report.js";
 import type { Container, Store } from "../../model/store.js";
 import { humanBytes, render, renderTable } from "../render/format.js";
 import { resolveRef } from "../resolve-ref.js";
-import { type GlobalOptions, openStores } from "../stores.js";
-
-/** What a command file needs from main.ts to register itself. */
-export interface RegisterIo {
-  readonly write: (s: string) => void;
-  readonly globals: (cmd: Command) => GlobalOptions;
-}
+import type { GlobalOptions } from "../stores.js";
 
 /** JSON contract: docs/json.md#links. */
 export async function linksData(
@@ -81,12 +74,12 @@ function table(r: LinkReport): string {
     if (r.duplicates.length > 0) {
       out.push(
         renderTable(
-          ["savable", "size", "copies", "sha256", "layers", "path"],
+          ["savable", "size", "copies", "digest", "layers", "path"],
           r.duplicates.map((d) => [
             humanBytes(d.savableBytes),
             humanBytes(d.size),
             String(d.copies),
-            d.sha256.slice(0, 12),
+            d.digest.slice(0, 12),
             [...new Set(d.names.map((n) => `${n.namespace}/${n.id}`))].join(","),
             [...new Set(d.names.map((n) => n.path))].join(","),
           ]),
@@ -101,25 +94,13 @@ function table(r: LinkReport): string {
   return `${out.join("\n")}\n`;
 }
 
-/** Registers `crifs links` on the program. */
-export function registerLinksCommand(program: Command, io: RegisterIo): void {
-  program
-    .command("links")
-    .argument("[container]", "container id (or a unique prefix); all containers when left out")
-    .option(
-      "--shared",
-      "also hard links across layers and identical files in different layers (reads every candidate file)",
-    )
-    // the default since --shared exists; kept so that scripts written for it still run
-    .addOption(
-      new Option("--broken-only", "only broken symlinks (the default)").hideHelp().conflicts("shared"),
-    )
-    .description(
-      "broken symlinks of each container's root (resolved inside it); --shared: hard links across layers, duplicate files",
-    )
-    .action(async function (this: Command, ref: string | undefined) {
-      const g = io.globals(this);
-      const data = await linksData(openStores(g), ref, { brokenOnly: this.opts().shared !== true });
-      io.write(render(g.output, data, { table: () => table(data) }));
-    });
+/** `crifs links`: the rendered report (always exit 0: links reports, doctor judges). */
+export async function linksCommand(
+  stores: readonly Store[],
+  g: GlobalOptions,
+  ref: string | undefined,
+  options: { shared: boolean },
+): Promise<string> {
+  const data = await linksData(stores, ref, { brokenOnly: !options.shared });
+  return render(g.output, data, { table: () => table(data) });
 }

@@ -5,7 +5,6 @@
 // stops on SIGINT or SIGTERM.
 
 import { existsSync } from "node:fs";
-import type { Command } from "commander";
 import { CrifsError } from "../../errors.js";
 import type { LogLine } from "../../logs/cri-log.js";
 import { type ContainerLogLocation, findContainerLog } from "../../logs/find-log.js";
@@ -134,32 +133,23 @@ export async function followLogsCommand(g: GlobalOptions, ref: string, flags: Lo
   }
 }
 
-/** Adds `crifs logs` to the program. */
-export function registerLogsCommand(
-  p: Command,
-  io: { readonly write: (s: string) => void; readonly globals: (cmd: Command) => GlobalOptions },
-): void {
-  p.command("logs")
-    .argument("<container>", "container id (or unique prefix) or name")
-    .description("the lines a container wrote (stdout and stderr, in order), read from its log files on disk")
-    .option("--tail <n>", "only the last n lines")
-    .option("-f, --follow", "keep printing lines as the container writes them (follows log rotation)")
-    .option("--log-root <dir>", "kubelet's pod log dir (default /var/log/pods)")
-    .option("--containers-log-dir <dir>", "kubelet's container log links (default /var/log/containers)")
-    .action(async function (this: Command, ref: string) {
-      const o = this.opts() as Record<string, unknown>;
-      const flags: LogsFlags = {
-        ...logDirFlags(o),
-        ...(typeof o.tail === "string" ? { tail: parseTail(o.tail) } : {}),
-        follow: o.follow === true,
-      };
-      const g = io.globals(this);
-      if (flags.follow === true) {
-        await followLogsCommand(g, ref, flags);
-        return;
-      }
-      const r = logsCommand(g, ref, flags);
-      io.write(r.text);
-      if (r.warning !== null) process.stderr.write(r.warning);
-    });
+/** `crifs logs` as the command line runs it: flags parsed, then the lines written (or followed). */
+export async function logsAction(
+  g: GlobalOptions,
+  ref: string,
+  o: Record<string, unknown>,
+  write: (s: string) => void,
+): Promise<void> {
+  const flags: LogsFlags = {
+    ...logDirFlags(o),
+    ...(typeof o.tail === "string" ? { tail: parseTail(o.tail) } : {}),
+    follow: o.follow === true,
+  };
+  if (flags.follow === true) {
+    await followLogsCommand(g, ref, flags);
+    return;
+  }
+  const r = logsCommand(g, ref, flags);
+  write(r.text);
+  if (r.warning !== null) process.stderr.write(r.warning);
 }

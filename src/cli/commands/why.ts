@@ -9,7 +9,6 @@
 
 import { realpathSync } from "node:fs";
 import { dirname, isAbsolute, join, relative, resolve, sep } from "node:path";
-import type { Command } from "commander";
 import { CrifsError } from "../../errors.js";
 import type { Snapshot, Store } from "../../model/store.js";
 import { type Step, type UsageObject, whyAlive } from "../../model/usage.js";
@@ -193,19 +192,4 @@ function whyText(r: WhyResult): string {
 export function whyCommand(g: GlobalOptions, arg: string): string {
   const r = whyResult(openStores(g), arg);
   return render(g.output, r, { table: () => whyText(r) });
-}
-
-/** Adds `crifs why` to the program. */
-export function registerWhy(
-  p: Command,
-  io: { write: (s: string) => void; globals: (cmd: Command) => GlobalOptions },
-): void {
-  p.command("why")
-    .argument("<object>", "snapshot key, blob digest (or unique prefix), or a snapshot dir or blob file path")
-    .description(
-      "the chains that keep a snapshot or blob alive (image → blobs → snapshot → parents, container, lease, gc.root)",
-    )
-    .action(function (this: Command, arg: string) {
-      io.write(whyCommand(io.globals(this), arg));
-    });
 }

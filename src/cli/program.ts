@@ -1,0 +1,292 @@
+// cli/program.ts — the command line: every command with its flags, and the module that runs it, loaded only
+// when that command runs (loading every command's code took as long as a cached `crifs du`).
+
+import { Argument, Command, Option } from "commander";
+import { CrifsError } from "../errors.js";
+import { logDirFlags } from "../logs/log-dirs.js";
+import { adapters } from "../runtimes/index.js";
+import { outputFormats, parseFormat } from "./render/format.js";
+import { DEFAULT_TIMEOUT_MS, type GlobalOptions, openStores, openStoresLive } from "./stores.js";
+
+export const VERSION = "0.1.0";
+
+export function globals(cmd: Command): GlobalOptions {
+  const o = cmd.optsWithGlobals() as Record<string, string | boolean | undefined>;
+  const pick = (k: string) => (typeof o[k] === "string" ? { [k]: o[k] as string } : {});
+  return {
+    ...pick("runtime"),
+    ...pick("root"),
+    ...pick("state"),
+    ...pick("config"),
+    ...pick("namespace"),
+    ...pick("address"),
+    ...pick("hostRoot"),
+    output: parseFormat(typeof o.output === "string" ? o.output : "table"),
+    debug: o.debug === true,
+    offline: o.offline === true,
+    timeoutMs: parseTimeout(typeof o.timeout === "string" ? o.timeout : undefined),
+  };
+}
+
+/** --timeout: "5", "5s", "500ms", "2.5s" → milliseconds. */
+function parseTimeout(v: string | undefined): number {
+  if (v === undefined) return DEFAULT_TIMEOUT_MS;
+  const m = /^(\d+(?:\.\d+)?)(ms|s)?$/.exec(v.trim());
+  if (m === null || Number(m[1]) <= 0) {
+    throw new CrifsError("usage", `cannot use timeout "${v}": not a positive duration`, {
+      remedy: "pass --timeout 5s or --timeout 500ms",
+    });
+  }
+  return m[2] === "ms" ? Number(m[1]) : Number(m[1]) * 1000;
+}
+
+/** The program; `write` takes the output, `setStatus` raises the exit code (doctor). */
+export function program(write: (s: string) => void, setStatus: (code: number) => void = () => {}): Command {
+  const p = new Command("crifs")
+    .description("show, check and mend the storage of containerd, CRI-O/Podman and Docker")
+    .version(VERSION)
+    .addOption(
+      new Option("--runtime <name>", "runtime whose store to read (default: every one found)").choices(
+        adapters.map((a) => a.id),
+      ),
+    )
+    .option(
+      "--host-root <dir>",
+      "find every runtime's store under DIR as if it were / (a node's disk mounted here)",
+    )
+    .option("--root <dir>", "storage root (containerd: /var/lib/containerd; podman, crio: the graphroot)")
+    .option("--state <dir>", "state dir (containerd: /run/containerd; podman, crio: the runroot)")
+    .option(
+      "--config <file>",
+      "runtime config file (containerd: /etc/containerd/config.toml; podman: storage.conf; crio: crio.conf)",
+    )
+    .option("-n, --namespace <ns>", "only this namespace (default: all)")
+    .addOption(
+      new Option("-o, --output <format>", "output format").choices([...outputFormats]).default("table"),
+    )
+    .option("--debug", "print the cause chain of errors")
+    .option(
+      "--address <socket>",
+      "runtime socket to read live (like crictl --runtime-endpoint; default: /etc/crictl.yaml, else containerd's grpc.address)",
+    )
+    .option("--offline", "read the files even when the runtime answers")
+    .option("--timeout <duration>", "deadline of each call to the runtime (5s, 500ms)", "5s")
+    .showHelpAfterError(false)
+    .exitOverride()
+    .configureOutput({ writeOut: write, writeErr: () => {} });
+
+  const withStores = (fn: (this: Command, g: GlobalOptions, ...args: string[]) => string | Promise<string>) =>
+    async function (this: Command, ...args: unknown[]) {
+      write(await fn.call(this, globals(this), ...args.filter((a): a is string => typeof a === "string")));
+    };
+
+  p.command("audit")
+    .description(
+      "the main job: every runtime store on this host (or the bundled sample), what it holds, what is wrong",
+    )
+    .option("--sample", "audit the bundled sample store even where a runtime store is found")
+    .action(async function (this: Command) {
+      const { auditCommand } = await import("./commands/audit.js");
+      const r = await auditCommand(globals(this), { forceSample: this.opts().sample === true });
+      write(r.text);
+      setStatus(r.exitCode);
+    });
+  p.command("info")
+    .description("runtime stores found: root, state, config, settings, counts")
+    .option(
+      "--docker-host <unix://path>",
+      "docker's socket, for its own view (default $DOCKER_HOST, /var/run/docker.sock)",
+    )
+    .option("--crio-socket <path>", "CRI-O's socket, for its own view (default /var/run/crio/crio.sock)")
+    .action(
+      withStores(async function (this: Command, g) {
+        const o = this.opts() as { dockerHost?: string; crioSocket?: string };
+        const { infoCommand } = await import("./commands/info.js");
+        return infoCommand(await openStoresLive(g), g, {
+          ...(o.dockerHost === undefined ? {} : { dockerHost: o.dockerHost }),
+          ...(o.crioSocket === undefined ? {} : { crioSocket: o.crioSocket }),
+        });
+      }),
+    );
+  p.command("images")
+    .description("images of every namespace (name, target digest, media type, size, layers)")
+    .action(
+      withStores(async (g) =>
+        (await import("./commands/images.js")).imagesCommand(await openStoresLive(g), g),
+      ),
+    );
+  const snaps = p
+    .command("snapshots")
+    .alias("layers")
+    .description("snapshots (layers) of every namespace and snapshotter: key, parent, kind, dir id, path")
+    .action(
+      withStores(async (g) =>
+        (await import("./commands/snapshots.js")).snapshotsCommand(await openStoresLive(g), g),
+      ),
+    );
+  snaps
+    .command("tree")
+    .description("snapshots under their parents, marked committed/active/view")
+    .action(
+      withStores(async (g) =>
+        (await import("./commands/snapshots.js")).snapshotsCommand(await openStoresLive(g), g, true),
+      ),
+    );
+  p.command("containers")
+    .description("containers with their task status and pid")
+    .action(
+      withStores(async (g) =>
+        (await import("./commands/containers.js")).containersCommand(await openStoresLive(g), g),
+      ),
+    );
+  p.command("inspect")
+    .argument("<ref>", "container id, snapshot key, image name or digest (or a unique prefix)")
+    .description("one object with its parents, children, users, mount and task")
+    .option(
+      "--crio-socket <path>",
+      "CRI-O's socket, for its view of a container (default /var/run/crio/crio.sock)",
+    )
+    .action(
+      withStores(async function (this: Command, g, ref) {
+        const o = this.opts() as { crioSocket?: string };
+        const { inspectCommand } = await import("./commands/inspect.js");
+        return inspectCommand(await openStoresLive(g), g, ref as string, {
+          ...(o.crioSocket === undefined ? {} : { crioSocket: o.crioSocket }),
+        });
+      }),
+    );
+  p.command("mounts")
+    .argument("<ref>", "container id or snapshot key")
+    .description("the overlay mount rebuilt from metadata: lowerdir nearest parent first, upperdir, workdir")
+    .action(
+      withStores(async (g, ref) =>
+        (await import("./commands/mounts.js")).mountsCommand(openStores(g), g, ref as string),
+      ),
+    );
+  p.command("fs")
+    .argument("<container>", "container id (or a unique prefix)")
+    .addArgument(new Argument("<action>", "ls, stat, cat or find").choices(["ls", "stat", "cat", "find"]))
+    .argument("[path]", "path inside the container (default /)")
+    .description("read a container's merged root without mounting: ls -la, stat, cat, find")
+    .action(async function (
+      this: Command,
+      ref: string,
+      action: "ls" | "stat" | "cat" | "find",
+      path?: string,
+    ) {
+      const g = globals(this);
+      const { fsCommand } = await import("./commands/fs.js");
+      const out = fsCommand(openStores(g), { ref, action, path, output: g.output });
+      // cat writes bytes as they are (binaries too); the text outputs go through the writer
+      if (typeof out === "string") write(out);
+      else process.stdout.write(out);
+    });
+  p.command("links")
+    .argument("[container]", "container id (or a unique prefix); all containers when left out")
+    .option(
+      "--shared",
+      "also hard links across layers and identical files in different layers (reads every candidate file)",
+    )
+    // the default since --shared exists; kept so that scripts written for it still run
+    .addOption(
+      new Option("--broken-only", "only broken symlinks (the default)").hideHelp().conflicts("shared"),
+    )
+    .description(
+      "broken symlinks of each container's root (resolved inside it); --shared: hard links across layers, duplicate files",
+    )
+    .action(async function (this: Command, ref: string | undefined) {
+      const g = globals(this);
+      const { linksCommand } = await import("./commands/links.js");
+      write(await linksCommand(openStores(g), g, ref, { shared: this.opts().shared === true }));
+    });
+  p.command("logs")
+    .argument("<container>", "container id (or unique prefix) or name")
+    .description("the lines a container wrote (stdout and stderr, in order), read from its log files on disk")
+    .option("--tail <n>", "only the last n lines")
+    .option("-f, --follow", "keep printing lines as the container writes them (follows log rotation)")
+    .option("--log-root <dir>", "kubelet's pod log dir (default /var/log/pods)")
+    .option("--containers-log-dir <dir>", "kubelet's container log links (default /var/log/containers)")
+    .action(async function (this: Command, ref: string) {
+      const { logsAction } = await import("./commands/logs.js");
+      await logsAction(globals(this), ref, this.opts() as Record<string, unknown>, write);
+    });
+  p.command("du")
+    .description(
+      "every allocated byte under the root attributed: layers, writable layers, views, blobs, leaks, …",
+    )
+    .option("--no-cache", "walk committed layers again instead of using their cached scans")
+    .option("--log-root <dir>", "kubelet's pod log dir to measure (default /var/log/pods, without --root)")
+    .action(
+      withStores(async function (this: Command, g) {
+        const { duCommand } = await import("./commands/du.js");
+        return duCommand(openStores(g), g, {
+          cache: this.opts().cache !== false,
+          logDirs: logDirFlags(this.opts() as Record<string, unknown>),
+        });
+      }),
+    );
+  p.command("imagefsinfo")
+    .description(
+      "CRI ImageFsInfo (used bytes, inodes, mountpoint) computed from disk (namespace k8s.io unless -n)",
+    )
+    .action(
+      withStores(async (g) => {
+        const live = await (await import("./commands/stats.js")).imageFsInfoLive(g);
+        return live ?? (await import("./commands/du.js")).imageFsInfoCommand(openStores(g), g);
+      }),
+    );
+  p.command("version")
+    .description("crifs's version and the runtime's (CRI Version, containerd Version) when it answers")
+    .action(withStores(async (g) => (await import("./commands/version.js")).versionCommand(g, VERSION)));
+  p.command("pods")
+    .description("Kubernetes pod sandboxes (CRI ListPodSandbox live; sandbox containers from disk)")
+    .action(withStores(async (g) => (await import("./commands/pods.js")).podsCommand(g)));
+  p.command("ps")
+    .description("containers of Kubernetes pods (CRI ListContainers live; labelled containers from disk)")
+    .action(withStores(async (g) => (await import("./commands/ps.js")).psCommand(g)));
+  p.command("inspectp")
+    .argument("<pod>", "pod sandbox id (or a unique prefix) or pod name")
+    .description("one pod sandbox: CRI PodSandboxStatus (verbose) live; the pod and its containers from disk")
+    .action(
+      withStores(async (g, ref) =>
+        (await import("./commands/inspectp.js")).inspectpCommand(g, ref as string),
+      ),
+    );
+  p.command("stats")
+    .description(
+      "CPU, memory and writable-layer use of running containers (CRI ListContainerStats; live only)",
+    )
+    .action(withStores(async (g) => (await import("./commands/stats.js")).statsCommand(g)));
+  p.command("doctor")
+    .description(
+      "check the store: orphan and missing dirs, dangling parents, unreferenced snapshots and blobs, …",
+    )
+    .option("--check <id...>", "only these checks (ids: docs/json.md#doctor; an unknown id lists them)")
+    .addOption(
+      new Option("--quick", "metadata and dir listings only: no size walks (bytes are null)").conflicts(
+        "verify",
+      ),
+    )
+    .option("--verify", "also re-hash every blob against its digest (reads all content)")
+    .option("--grace <seconds>", "objects younger than this are taken as in flight", "60")
+    .option("--log-root <dir>", "kubelet's pod log dir to check (default /var/log/pods, without --root)")
+    .option(
+      "--containers-log-dir <dir>",
+      "kubelet's container log links to check (default /var/log/containers, without --root)",
+    )
+    .action(async function (this: Command) {
+      const { doctorAction } = await import("./commands/doctor.js");
+      const r = await doctorAction(globals(this), this.opts() as Record<string, unknown>);
+      write(r.text);
+      setStatus(r.exitCode);
+    });
+  p.command("why")
+    .argument("<object>", "snapshot key, blob digest (or unique prefix), or a snapshot dir or blob file path")
+    .description(
+      "the chains that keep a snapshot or blob alive (image → blobs → snapshot → parents, container, lease, gc.root)",
+    )
+    .action(async function (this: Command, arg: string) {
+      write((await import("./commands/why.js")).whyCommand(globals(this), arg));
+    });
+  return p;
+}
