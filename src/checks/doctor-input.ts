@@ -38,7 +38,7 @@ import {
 import { overlayOptions, readMountinfo } from "../fs/mountinfo.js";
 import { isOpaqueDir, isWhiteout } from "../fs/xattr.js";
 import type { BrokenLink } from "../links/broken-links.js";
-import { linkKey, readLinkReport } from "../links/link-report.js";
+import { containerKey, readLinkReport } from "../links/link-report.js";
 import { sha256File } from "../links/shared-files.js";
 import type { PodLogFacts } from "../logs/log-facts.js";
 import type { Image, Snapshot, SnapshotKind, Store } from "../model/store.js";
@@ -267,7 +267,7 @@ export interface GatherOptions {
    * Re-check only these broken links (a first read's): a link that was fine then cannot be broken in
    * both reads, so the second read need not resolve it. Default: every link of every container.
    */
-  recheckLinks?: readonly BrokenLink[];
+  readonly recheckLinks?: readonly BrokenLink[];
   /** Read every image layer's blob and its snapshot's files to compare them. Default: `verify`. */
   readonly layers?: boolean;
 }
@@ -439,6 +439,18 @@ function readRootFact(root: string): RootFact {
   return { path: root, isSymlink, linkTarget, resolved, targetUid, targetMode };
 }
 
+/** Container paths of `links`, by containerKey: what readLinkReport's `only` takes. */
+function linksByContainer(links: readonly BrokenLink[]): Map<string, Set<string>> {
+  const out = new Map<string, Set<string>>();
+  for (const b of links) {
+    const k = containerKey(b.namespace, b.container);
+    const paths = out.get(k);
+    if (paths === undefined) out.set(k, new Set([b.path]));
+    else paths.add(b.path);
+  }
+  return out;
+}
+
 /** Broken symlinks of every container whose root can be put together (the others are other checks'
  * business); with `recheck`, only those links are judged again. */
 async function readBrokenLinks(
@@ -450,9 +462,7 @@ async function readBrokenLinks(
     store.containers.map((container) => ({ store, container })),
     {
       brokenOnly: true,
-      ...(recheck === undefined
-        ? {}
-        : { only: new Set(recheck.map((b) => linkKey(b.namespace, b.container, b.path))) }),
+      ...(recheck === undefined ? {} : { only: linksByContainer(recheck) }),
     },
   );
   for (const e of report.errors) {

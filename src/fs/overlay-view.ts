@@ -225,7 +225,7 @@ export class OverlayView implements RootTree<OverlayEntry> {
       stamps.push(st);
     }
     this.layers = layers.map((d) => (d.length > 1 && d.endsWith("/") ? d.replace(/\/+$/, "") || "/" : d));
-    this.#memos = layers.map((dir, i) =>
+    this.#memos = this.layers.map((dir, i) =>
       options.immutable?.[i] === true ? layerMemo(dir, stamps[i] as Stats) : null,
     );
     this.#opaqueXattrs = options.opaqueXattrs ?? "either";

@@ -15,7 +15,7 @@ import {
   mountPointReached,
 } from "./broken-links.js";
 import { containerView } from "./container-view.js";
-import { readLinkReport } from "./link-report.js";
+import { containerKey, readLinkReport } from "./link-report.js";
 import { type TempStore, tempStore } from "./testing.js";
 
 const skip = process.getuid?.() !== 0 && process.env.CRIFS_SKIP_ROOT === "1";
@@ -224,4 +224,30 @@ test("findBrokenLinks takes each layer's symlinks keyed by layer dir and ignores
     [["/x", true]],
   );
   assert.equal(found.visible, 1);
+});
+
+test("only: a second look judges just the named links of the named containers", { skip }, async () => {
+  const t = fresh();
+  t.layer("base", null, ["l a/one /nope", "l a/two /nope", "l a/ok /a"]);
+  t.layer("c1", "base", [], "active");
+  t.layer("c2", "base", [], "active");
+  t.container("c1");
+  t.container("c2");
+  const store = t.store();
+  const targets = store.containers.map((container) => ({ store, container }));
+  const all = await readLinkReport(targets, { brokenOnly: true, scan: { cacheDir: null } });
+  assert.deepEqual(all.brokenLinks.map(brief), [
+    "c1 /a/one ENOENT at /nope",
+    "c1 /a/two ENOENT at /nope",
+    "c2 /a/one ENOENT at /nope",
+    "c2 /a/two ENOENT at /nope",
+  ]);
+  const only = new Map([[containerKey("default", "c1"), new Set(["/a/two", "/a/ok"])]]);
+  const again = await readLinkReport(targets, { brokenOnly: true, scan: { cacheDir: null }, only });
+  assert.deepEqual(again.brokenLinks.map(brief), ["c1 /a/two ENOENT at /nope"]);
+  assert.deepEqual(
+    again.containers.map((c) => [c.id, c.symlinks]),
+    [["c1", 2]],
+    "c2 is not looked at; c1 counts only the links it was asked about",
+  );
 });

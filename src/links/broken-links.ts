@@ -60,7 +60,7 @@ export interface BrokenLinkOptions {
   /** Whether a host path exists, not following its last component. Default: lstat on this host. */
   hostHas?: (hostPath: string) => boolean;
   /** Judge only the links at these container paths (the others are neither counted nor resolved). */
-  only?: (path: string) => boolean;
+  only?: ReadonlySet<string>;
 }
 
 /** lstat on the host: true when the name exists, even as a dangling link. Never follows the last component. */
@@ -137,7 +137,7 @@ export function findBrokenLinks(
   view.layers.forEach((dir, index) => {
     for (const link of symlinksByLayer.get(dir) ?? []) {
       if (link.rel === "/" || link.rel === "") continue; // a layer root that is a link is not a layer
-      if (options.only !== undefined && !options.only(link.rel)) continue;
+      if (options.only !== undefined && !options.only.has(link.rel)) continue;
       const entry = view.lookup(link.rel);
       if (entry === null || entry.layerIndex !== index || entry.kind !== "symlink") continue;
       visible++;

@@ -92,15 +92,16 @@ export interface LinkReportOptions {
   /** Whether a host path exists (lstat); tests replace it. Default: lstat on this host. */
   hostHas?: (hostPath: string) => boolean;
   /**
-   * Only these links are judged, by linkKey(namespace, container, path); containers with none are not
-   * looked at. Doctor's second read re-checks the first read's broken links this way. Default: every link.
+   * Only these links are judged: container paths by containerKey(namespace, id); a container not in the
+   * map is not looked at. Doctor's second read re-checks the first read's broken links this way. Default:
+   * every link of every container.
    */
-  only?: ReadonlySet<string>;
+  only?: ReadonlyMap<string, ReadonlySet<string>>;
 }
 
-/** The key of a container's link in LinkReportOptions.only. */
-export function linkKey(namespace: string, container: string, path: string): string {
-  return `${namespace}\u0000${container}\u0000${path}`;
+/** A container's key in LinkReportOptions.only. */
+export function containerKey(namespace: string, id: string): string {
+  return `${namespace}\u0000${id}`;
 }
 
 function compareText(a: string, b: string): number {
@@ -121,10 +122,8 @@ export async function readLinkReport(
   const views: ContainerView[] = [];
   const skipped: LinkReport["skipped"] = [];
   const only = options.only;
-  const wanted =
-    only === undefined ? null : new Set([...only].map((k) => k.slice(0, k.lastIndexOf("\u0000"))));
   for (const { store, container } of targets) {
-    if (wanted !== null && !wanted.has(`${container.namespace}\u0000${container.id}`)) continue;
+    if (only !== undefined && !only.has(containerKey(container.namespace, container.id))) continue;
     let index = indexes.get(store);
     if (index === undefined) {
       index = new SnapshotIndex(store.snapshots);
@@ -189,7 +188,7 @@ export async function readLinkReport(
       ...(options.hostHas === undefined ? {} : { hostHas: options.hostHas }),
       ...(only === undefined
         ? {}
-        : { only: (path: string) => only.has(linkKey(v.container.namespace, v.container.id, path)) }),
+        : { only: only.get(containerKey(v.container.namespace, v.container.id)) ?? new Set<string>() }),
     });
     v.forgetLookups(); // one view's lookups at a time in memory, not every container's
     brokenLinks.push(...found.broken);
