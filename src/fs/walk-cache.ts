@@ -9,15 +9,17 @@
 //   16      4     u32 LE: S, the length of the symlink section
 //   20      4     u32 LE: CRC-32 of everything from offset 32 to the end
 //   24      8     zero
-//   32      H     header JSON (CacheHeader: key and usage), then zero padding to a multiple of 8
+//   32      H     header JSON (CacheHeader: key, usage, whether symlinks follow), then zero padding to 8
 //   …       32·M  float64 in host byte order: dev, ino, allocated bytes, apparent bytes per inode
 //   …       S     UTF-8: rel \0 target \0 rel \0 target … (no name or target holds a NUL)
 //
 // A file is used only when its key matches: tree id and path, the tree root's dev, ino and ctime (ns), the
 // oneFileSystem option and the tree roots nested inside it. Anything else (short, bad checksum, bad JSON,
 // other key) is a miss, and the caller rewrites it. Writes go to a temp file in the same dir, then rename.
-// The symlink section is decoded only for a caller that wants symlinks (du does not). The CRC guards
-// against torn or damaged files, not against an attacker: the dir is root's own, mode 0700.
+// A scan made without symlinks (du's: reading every link target would cost it a readlink per link) is
+// cached without them and serves only callers that do not want them; the section is decoded only for a
+// caller that wants symlinks. The CRC guards against torn or damaged files, not against an attacker: the
+// dir is root's own, mode 0700.
 
 import { createHash, randomBytes } from "node:crypto";
 import { mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from "node:fs";
@@ -45,6 +47,8 @@ export interface CacheKey {
 interface CacheHeader {
   readonly key: CacheKey;
   readonly usage: Usage;
+  /** Whether the scan collected symlinks (the section may be empty either way). */
+  readonly hasSymlinks: boolean;
 }
 
 /** `$XDG_CACHE_HOME/crifs`, else `/var/cache/crifs` as root, else `~/.cache/crifs`. */
@@ -86,7 +90,8 @@ function isUsage(u: unknown): u is Usage {
 
 /**
  * The cached scan for `key`, or null (missing, corrupt or stale: never an error). Symlinks are decoded only
- * with `symlinks` (else they are null in the result). Cost: one file read and a CRC of it.
+ * with `symlinks` (else they are null in the result); a scan cached without them is then a miss. Cost: one
+ * file read and a CRC of it.
  */
 export function readScanCache(
   cacheDir: string,
@@ -115,6 +120,7 @@ export function readScanCache(
   if (typeof header !== "object" || header === null || typeof header.key !== "object" || header.key === null)
     return null;
   if (!sameKey(header.key, key) || !isUsage(header.usage)) return null;
+  if (options.symlinks === true && header.hasSymlinks !== true) return null;
   const start = headLength + padded;
   const multi = new Float64Array(m * 4);
   Buffer.from(multi.buffer).set(buf.subarray(start, start + m * 32));
@@ -127,14 +133,17 @@ export function readScanCache(
 }
 
 /**
- * Writes the scan of the tree at `key` (it must have symlinks collected and no errors). Atomic: temp file, then
- * rename. A cache that cannot be written is skipped: returns false.
+ * Writes the scan of the tree at `key` (one without errors; with its symlinks when it collected them).
+ * Atomic: temp file, then rename. A cache that cannot be written is skipped: returns false.
  */
 export function writeScanCache(cacheDir: string, key: CacheKey, scan: TreeScan): boolean {
-  if (scan.symlinks === null || scan.errors.length > 0) return false;
-  const header: CacheHeader = { key, usage: scan.usage };
+  if (scan.errors.length > 0) return false;
+  const header: CacheHeader = { key, usage: scan.usage, hasSymlinks: scan.symlinks !== null };
   const json = Buffer.from(JSON.stringify(header), "utf8");
-  const links = scan.symlinks.length === 0 ? Buffer.alloc(0) : Buffer.from(scan.symlinks.join("\0"), "utf8");
+  const links =
+    scan.symlinks === null || scan.symlinks.length === 0
+      ? Buffer.alloc(0)
+      : Buffer.from(scan.symlinks.join("\0"), "utf8");
   const padded = Math.ceil(json.length / 8) * 8;
   const m = scan.multi.length / 4;
   const buf = Buffer.alloc(headLength + padded + m * 32 + links.length);

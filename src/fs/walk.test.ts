@@ -444,6 +444,20 @@ describe("the scan cache", () => {
     assert.deepEqual(strip(flipped), strip(baseline));
   });
 
+  test("a scan cached without symlinks serves sizes only; asking for symlinks walks and caches them", async () => {
+    const fresh = join(base, "cache-nolinks");
+    const sizes = await scanTrees(trees(), { cacheDir: fresh });
+    const again = await scanTrees(trees(), { cacheDir: fresh });
+    assert.deepEqual(again.cachedTrees, ["snap-0", "snap-2", "snap-3"]);
+    assert.deepEqual(again.total, sizes.total);
+    const withLinks = await scanTrees(trees(), { cacheDir: fresh, collectSymlinks: true });
+    assert.deepEqual(withLinks.cachedTrees, [], "no cached scan holds the links");
+    assert.equal(withLinks.symlinks.length, 4);
+    const served = await scanTrees(trees(), { cacheDir: fresh, collectSymlinks: true });
+    assert.deepEqual(served.cachedTrees, ["snap-0", "snap-2", "snap-3"]);
+    assert.deepEqual(served.symlinks, withLinks.symlinks);
+  });
+
   test("a cache served scan answers a symlink-only scan", async () => {
     const full = await scanTrees(trees(), { cacheDir, collectSymlinks: true });
     const links = await scanTrees(trees(), { cacheDir, collectSymlinks: true, usage: false });

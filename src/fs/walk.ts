@@ -238,10 +238,10 @@ export async function scanTrees(trees: readonly Tree[], options: ScanOptions = {
   });
 
   if (toWalk.length > 0) {
-    const willCache = wantUsage && toWalk.some((i) => keys[i] !== null);
     const walk: WalkOptions & { threads: number } = {
       oneFileSystem,
-      symlinks: collectSymlinks || willCache, // cached scans always hold symlinks, so they serve both kinds
+      // not collected for the cache's sake: a scan cached without symlinks serves the next du, not links
+      symlinks: collectSymlinks,
       usage: wantUsage,
       stops,
       threads,
