@@ -12,7 +12,7 @@
 
 import { createHash } from "node:crypto";
 import { closeSync, constants, openSync, readSync } from "node:fs";
-import { Worker } from "node:worker_threads";
+import { runWorkers } from "../fs/worker-pool.js";
 
 export type DigestKind = "content" | "sha256";
 
@@ -94,47 +94,24 @@ const workerUrl = new URL("./file-digest-worker.js", import.meta.url);
  * Digests of `paths` (same order), read by `threads` workers taking batches from a shared counter, so that
  * one huge file does not hold up the rest. Cost: a full read of every file.
  */
-export function digestFiles(
+export async function digestFiles(
   paths: readonly string[],
   kind: DigestKind,
   options: { threads: number; inlineBelow?: number },
 ): Promise<DigestResult[]> {
   if (paths.length < (options.inlineBelow ?? 64) || options.threads <= 1)
-    return Promise.resolve(paths.map((p) => digestOrError(p, kind)));
+    return paths.map((p) => digestOrError(p, kind));
   const batch = 32;
   const data: DigestWorkerData = { paths, kind, next: new SharedArrayBuffer(4), batch };
   const results = new Array<DigestResult | undefined>(paths.length);
   const count = Math.min(options.threads, Math.ceil(paths.length / batch));
-  return new Promise((resolve, reject) => {
-    let running = count;
-    let failed = false;
-    const workers: Worker[] = [];
-    const stopAll = (err: unknown): void => {
-      if (failed) return;
-      failed = true;
-      for (const w of workers) void w.terminate();
-      reject(err);
-    };
-    for (let i = 0; i < count; i++) {
-      const w = new Worker(workerUrl, { workerData: data });
-      workers.push(w);
-      w.on("message", (m: DigestWorkerMessage) => {
-        if (m.kind === "batch") {
-          m.results.forEach((r, k) => {
-            results[m.start + k] = r;
-          });
-          return;
-        }
-        running--;
-        if (running > 0 || failed) return;
-        const missing = results.indexOf(undefined);
-        if (missing >= 0) stopAll(new Error(`a digest worker lost the result of ${paths[missing]}`));
-        else resolve(results as DigestResult[]);
-      });
-      w.on("error", stopAll);
-      w.on("exit", (code) => {
-        if (code !== 0 && running > 0) stopAll(new Error(`a digest worker exited with code ${code}`));
-      });
-    }
+  await runWorkers<DigestWorkerMessage>(workerUrl, data, count, (m) => {
+    if (m.kind !== "batch") return;
+    m.results.forEach((r, k) => {
+      results[m.start + k] = r;
+    });
   });
+  const missing = results.indexOf(undefined);
+  if (missing >= 0) throw new Error(`a digest worker lost the result of ${paths[missing]}`);
+  return results as DigestResult[];
 }

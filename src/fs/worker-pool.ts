@@ -1,0 +1,43 @@
+// fs/worker-pool.ts — runs `count` worker_threads on one module with the same workerData and hands every
+// message to the caller; done when each worker has posted { kind: "done" }. The first error (a worker that
+// throws, or exits before saying done) stops them all and rejects. The workers share out the work
+// themselves (an Atomics counter in workerData): the JS scanner's trees, the file digests' batches.
+
+import { Worker } from "node:worker_threads";
+
+/** Starts the workers and resolves when every one has posted { kind: "done" }. */
+export function runWorkers<M extends { readonly kind: string }>(
+  url: URL,
+  workerData: unknown,
+  count: number,
+  onMessage: (message: M) => void,
+): Promise<void> {
+  return new Promise((resolve, reject) => {
+    let running = count;
+    let failed = false;
+    const workers: Worker[] = [];
+    const stopAll = (err: unknown): void => {
+      if (failed) return;
+      failed = true;
+      for (const w of workers) void w.terminate();
+      reject(err);
+    };
+    for (let i = 0; i < count; i++) {
+      const w = new Worker(url, { workerData });
+      workers.push(w);
+      w.on("message", (m: M) => {
+        if (m.kind !== "done") {
+          if (!failed) onMessage(m);
+          return;
+        }
+        running--;
+        if (running === 0 && !failed) resolve();
+      });
+      w.on("error", stopAll);
+      w.on("exit", (code) => {
+        if (code !== 0 && running > 0)
+          stopAll(new Error(`a worker of ${url.pathname} exited with code ${code}`));
+      });
+    }
+  });
+}
