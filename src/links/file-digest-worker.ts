@@ -1,8 +1,8 @@
 // links/file-digest-worker.ts — a worker_threads entry for file-digests.ts: takes the next batch of paths
-// from a shared counter (Atomics.add), digests them, posts the results, and repeats until none are left.
+// from a shared counter (Atomics.add), reads their content keys, posts them, and repeats until none are left.
 
 import { parentPort, workerData } from "node:worker_threads";
-import { type DigestWorkerData, type DigestWorkerMessage, digestOrError } from "./file-digests.js";
+import { contentKeyOrError, type DigestWorkerData, type DigestWorkerMessage } from "./file-digests.js";
 
 if (parentPort !== null && workerData !== null && typeof workerData === "object" && "batch" in workerData) {
   const data = workerData as DigestWorkerData;
@@ -13,7 +13,7 @@ if (parentPort !== null && workerData !== null && typeof workerData === "object"
     s < data.paths.length;
     s = Atomics.add(next, 0, data.batch)
   ) {
-    const results = data.paths.slice(s, s + data.batch).map((p) => digestOrError(p, data.kind));
+    const results = data.paths.slice(s, s + data.batch).map(contentKeyOrError);
     const message: DigestWorkerMessage = { kind: "batch", start: s, results };
     port.postMessage(message);
   }

@@ -1,12 +1,13 @@
-// file-digests.test.ts — the content key is equal exactly when the bytes are (holes and zeros alike), and
-// "sha256" is what sha256sum prints; workers give what the calling thread gives.
+// file-digests.test.ts — the content key is equal exactly when the bytes are (holes and zeros alike);
+// workers give what the calling thread gives.
 
 import assert from "node:assert/strict";
 import { execFileSync } from "node:child_process";
 import { mkdtempSync, rmSync, symlinkSync, truncateSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { after, test } from "node:test";
-import { digestFile, digestFiles } from "./file-digests.js";
+import { contentKey, contentKeys } from "./file-digests.js";
+import { sha256File } from "./shared-files.js";
 
 const dir = mkdtempSync("/var/tmp/crifs-digest-");
 after(() => rmSync(dir, { recursive: true, force: true }));
@@ -32,26 +33,19 @@ test("content key: a sparse copy and a dense copy of the same bytes get one key;
   const bytes = Buffer.alloc(size);
   data.copy(bytes, 70000);
   writeFileSync(dense, bytes); // the zeros written out
-  assert.equal(digestFile(sparse, "content"), digestFile(dense, "content"));
-  assert.equal(digestFile(sparse, "sha256"), digestFile(dense, "sha256"));
+  assert.equal(contentKey(sparse), contentKey(dense));
+  assert.equal(sha256File(sparse), sha256File(dense), "the same bytes indeed");
   const moved = write("moved", [[70001, data]], size);
-  assert.notEqual(digestFile(moved, "content"), digestFile(sparse, "content"), "same bytes, other offset");
+  assert.notEqual(contentKey(moved), contentKey(sparse), "same bytes, other offset");
   const longer = write("longer", [[70000, data]], size + 1);
-  assert.notEqual(digestFile(longer, "content"), digestFile(sparse, "content"), "one more zero at the end");
+  assert.notEqual(contentKey(longer), contentKey(sparse), "one more zero at the end");
   const empty = path("empty");
   writeFileSync(empty, "");
   const zeros = write("zeros", [], 4096);
-  assert.notEqual(digestFile(empty, "content"), digestFile(zeros, "content"), "size counts");
+  assert.notEqual(contentKey(empty), contentKey(zeros), "size counts");
 });
 
-test("sha256 is the plain sha256 of the bytes (what sha256sum prints)", () => {
-  const p = path("plain");
-  writeFileSync(p, Buffer.alloc(200_000, 7));
-  const want = execFileSync("sha256sum", [p], { encoding: "utf8" }).split(" ")[0];
-  assert.equal(digestFile(p, "sha256"), want);
-});
-
-test("digestFiles: workers give the same answers in the same order; an unreadable file is its errno", async () => {
+test("contentKeys: workers give the same answers in the same order; an unreadable file is its errno", async () => {
   const paths: string[] = [];
   for (let i = 0; i < 100; i++) {
     const p = path(`f${i}`);
@@ -60,8 +54,8 @@ test("digestFiles: workers give the same answers in the same order; an unreadabl
   }
   symlinkSync(paths[0] as string, path("link"));
   paths.push(path("link"), path("absent"));
-  const inline = await digestFiles(paths, "content", { threads: 1 });
-  const workers = await digestFiles(paths, "content", { threads: 2, inlineBelow: 0 });
+  const inline = await contentKeys(paths, { threads: 1 });
+  const workers = await contentKeys(paths, { threads: 2, inlineBelow: 0 });
   assert.deepEqual(workers, inline);
   assert.deepEqual(
     inline.slice(-2),

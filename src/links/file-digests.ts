@@ -1,10 +1,8 @@
 // links/file-digests.ts — what duplicate finding reads of a file, in worker threads (file-digest-worker.ts):
-//
-//   "content"  a key equal for two files exactly when their bytes are equal: sha256 over the file's size
-//              and each of its 64 KiB chunks (offset, bytes) that is not all zero. A hole and a run of
-//              zeros read the same, so a sparse copy and a full copy of one file get one key; only the
-//              non-zero bytes are hashed (the benchmark's layers are 10 GiB on disk but 40 GB apparent).
-//   "sha256"   the plain sha256 of the bytes (what `sha256sum` prints), for one file per duplicate group.
+// a content key, equal for two files exactly when their bytes are equal: sha256 over each of the file's
+// 64 KiB chunks (offset, bytes) that is not all zero, then its size. A hole and a run of zeros read the
+// same, so a sparse copy and a full copy of one file get one key, and only the non-zero bytes are hashed
+// (the benchmark's layers are 10 GiB on disk but 40 GB apparent). It is not what `sha256sum` prints.
 //
 // Files are opened with O_NOFOLLOW (a layer's symlink is never followed onto the host). A file that cannot be
 // read gives its errno code instead of a digest. Each call spreads the files over `threads` workers; a list
@@ -14,8 +12,6 @@ import { createHash } from "node:crypto";
 import { closeSync, constants, openSync, readSync } from "node:fs";
 import { runWorkers } from "../fs/worker-pool.js";
 
-export type DigestKind = "content" | "sha256";
-
 /** A digest (hex) or why the file could not be read (an errno code such as "EACCES"). */
 export type DigestResult = { readonly digest: string } | { readonly error: string };
 
@@ -23,8 +19,8 @@ const chunk = 64 * 1024;
 const zeros = Buffer.alloc(chunk);
 let buffer: Buffer | undefined;
 
-/** Reads `hostPath` whole and returns its digest of `kind`. Cost: one full read. */
-export function digestFile(hostPath: string, kind: DigestKind): string {
+/** Reads `hostPath` whole and returns its content key. Cost: one full read (zero chunks are not hashed). */
+export function contentKey(hostPath: string): string {
   const hash = createHash("sha256");
   const fd = openSync(hostPath, constants.O_RDONLY | constants.O_NOFOLLOW);
   try {
@@ -44,33 +40,27 @@ export function digestFile(hostPath: string, kind: DigestKind): string {
       return got;
     };
     for (let n = fill(); n > 0; n = fill()) {
-      if (kind === "sha256") hash.update(buf.subarray(0, n));
-      else {
-        for (let at = 0; at < n; at += chunk) {
-          const piece = buf.subarray(at, Math.min(n, at + chunk));
-          if (piece.length === chunk && piece.equals(zeros)) continue;
-          if (piece.length < chunk && piece.equals(zeros.subarray(0, piece.length))) continue;
-          head.writeBigUInt64LE(BigInt(offset + at));
-          hash.update(head);
-          hash.update(piece);
-        }
+      for (let at = 0; at < n; at += chunk) {
+        const piece = buf.subarray(at, Math.min(n, at + chunk));
+        if (piece.equals(piece.length === chunk ? zeros : zeros.subarray(0, piece.length))) continue;
+        head.writeBigUInt64LE(BigInt(offset + at));
+        hash.update(head);
+        hash.update(piece);
       }
       offset += n;
     }
-    if (kind === "content") {
-      head.writeBigUInt64LE(BigInt(offset));
-      hash.update(head); // the size last: files that differ only in trailing zeros differ here
-    }
+    head.writeBigUInt64LE(BigInt(offset));
+    hash.update(head); // the size last: files that differ only in trailing zeros differ here
   } finally {
     closeSync(fd);
   }
   return hash.digest("hex");
 }
 
-/** digestFile, with an unreadable file as its errno code. */
-export function digestOrError(hostPath: string, kind: DigestKind): DigestResult {
+/** contentKey, with an unreadable file as its errno code. */
+export function contentKeyOrError(hostPath: string): DigestResult {
   try {
-    return { digest: digestFile(hostPath, kind) };
+    return { digest: contentKey(hostPath) };
   } catch (err) {
     return { error: (err as NodeJS.ErrnoException).code ?? "EIO" };
   }
@@ -78,7 +68,6 @@ export function digestOrError(hostPath: string, kind: DigestKind): DigestResult 
 
 export interface DigestWorkerData {
   readonly paths: readonly string[];
-  readonly kind: DigestKind;
   /** Int32Array[1] over a SharedArrayBuffer: the next batch start to take. */
   readonly next: SharedArrayBuffer;
   readonly batch: number;
@@ -91,18 +80,16 @@ export type DigestWorkerMessage =
 const workerUrl = new URL("./file-digest-worker.js", import.meta.url);
 
 /**
- * Digests of `paths` (same order), read by `threads` workers taking batches from a shared counter, so that
+ * Content keys of `paths` (same order), read by `threads` workers taking batches from a shared counter, so that
  * one huge file does not hold up the rest. Cost: a full read of every file.
  */
-export async function digestFiles(
+export async function contentKeys(
   paths: readonly string[],
-  kind: DigestKind,
   options: { threads: number; inlineBelow?: number },
 ): Promise<DigestResult[]> {
-  if (paths.length < (options.inlineBelow ?? 64) || options.threads <= 1)
-    return paths.map((p) => digestOrError(p, kind));
+  if (paths.length < (options.inlineBelow ?? 64) || options.threads <= 1) return paths.map(contentKeyOrError);
   const batch = 32;
-  const data: DigestWorkerData = { paths, kind, next: new SharedArrayBuffer(4), batch };
+  const data: DigestWorkerData = { paths, next: new SharedArrayBuffer(4), batch };
   const results = new Array<DigestResult | undefined>(paths.length);
   const count = Math.min(options.threads, Math.ceil(paths.length / batch));
   await runWorkers<DigestWorkerMessage>(workerUrl, data, count, (m) => {

@@ -8,7 +8,7 @@ import { execFileSync } from "node:child_process";
 import { writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { after, test } from "node:test";
-import { digestFile } from "./file-digests.js";
+import { contentKey } from "./file-digests.js";
 import { readLayerFiles } from "./layer-files.js";
 import {
   findCrossLayerHardLinks,
@@ -82,9 +82,9 @@ test("identical files in different layers form one group; only shared sizes are 
   t.layer("c", "b", [`h tool-link ${join(a, "bin/tool")}`, "f other-ns same-bytes"]);
   const hashed: string[] = [];
   const { groups, errors } = await findDuplicateFiles(inventories(t), {
-    digest: (p, kind) => {
-      if (kind === "content") hashed.push(p.slice(t.dir.length));
-      return digestFile(p, kind);
+    contentKey: (p) => {
+      hashed.push(p.slice(t.dir.length));
+      return contentKey(p);
     },
   });
   assert.deepEqual(errors, []);
@@ -106,7 +106,7 @@ test("identical files in different layers form one group; only shared sizes are 
   // three inodes, each one allocated block (4 KiB on the usual file systems): two could go
   const blocks = readLayerFiles(a).files.find((f) => f.rel === "/bin/tool")?.allocated ?? -1;
   assert.equal(g?.savableBytes, 2 * blocks);
-  assert.equal(g?.digest, digestFile(join(a, "bin/tool"), "content"));
+  assert.equal(g?.digest, contentKey(join(a, "bin/tool")));
   // the same groups when the files are read by worker threads
   const inWorkers = await findDuplicateFiles(inventories(t), { threads: 2 });
   assert.deepEqual(inWorkers, { groups, errors });
@@ -117,9 +117,9 @@ test("a file that cannot be read is an error in the result, and the rest is stil
   t.layer("a", null, ["f x 12345", "f y abcde"]);
   t.layer("b", "a", ["f x 12345", "f y abcde"]);
   const { groups, errors } = await findDuplicateFiles(inventories(t), {
-    digest: (p, kind) => {
+    contentKey: (p) => {
       if (p.endsWith("/2/fs/y")) throw Object.assign(new Error("denied"), { code: "EACCES" });
-      return digestFile(p, kind);
+      return contentKey(p);
     },
   });
   assert.deepEqual(

@@ -15,7 +15,7 @@ import { closeSync, constants, openSync, readSync } from "node:fs";
 import { availableParallelism } from "node:os";
 import { errnoWords } from "../errors.js";
 import type { Snapshot } from "../model/store.js";
-import { type DigestKind, type DigestResult, digestFiles } from "./file-digests.js";
+import { contentKeys, type DigestResult } from "./file-digests.js";
 import type { LayerFile, LayerReadError } from "./layer-files.js";
 
 /** A layer dir and the snapshot it belongs to. */
@@ -140,8 +140,8 @@ export function sha256File(hostPath: string): string {
 export interface DuplicateOptions {
   /** Files smaller than this are not looked at. Default 1 (empty files hold nothing to save). */
   minSize?: number;
-  /** Reads one file's content key in this thread (tests pass a counting one); default: digestFiles in workers. */
-  digest?: (hostPath: string, kind: DigestKind) => string;
+  /** Reads one file's content key in this thread (tests pass a counting one); default: contentKeys in workers. */
+  contentKey?: (hostPath: string) => string;
   /** Worker threads for the reads. Default: the CPUs available, at least 2, at most 8. */
   threads?: number;
 }
@@ -188,23 +188,19 @@ function duplicateCandidates(layers: readonly LayerInventory[], minSize: number)
   return out;
 }
 
-async function digestAll(
-  paths: readonly string[],
-  kind: DigestKind,
-  options: DuplicateOptions,
-): Promise<DigestResult[]> {
-  const digest = options.digest;
-  if (digest !== undefined) {
+async function keysOf(paths: readonly string[], options: DuplicateOptions): Promise<DigestResult[]> {
+  const key = options.contentKey;
+  if (key !== undefined) {
     return paths.map((p): DigestResult => {
       try {
-        return { digest: digest(p, kind) };
+        return { digest: key(p) };
       } catch (err) {
         return { error: (err as NodeJS.ErrnoException).code ?? "EIO" };
       }
     });
   }
   const threads = options.threads ?? Math.max(2, Math.min(availableParallelism(), 8));
-  return digestFiles(paths, kind, { threads });
+  return contentKeys(paths, { threads });
 }
 
 /**
@@ -221,9 +217,8 @@ export async function findDuplicateFiles(
   const unreadable = (path: string, code: string) =>
     errors.push({ path, message: `cannot read: ${errnoWords(code)}` });
   const candidates = duplicateCandidates(layers, options.minSize ?? 1);
-  const keys = await digestAll(
+  const keys = await keysOf(
     candidates.map((c) => hostPathOf(c.names[0] as Named)),
-    "content",
     options,
   );
   const byKey = new Map<string, Candidate[]>();
