@@ -27,8 +27,26 @@ function describe(err: unknown, debug: boolean): { line: string; code: number } 
   return { line, code: 70 };
 }
 
+/** The shell's status for a process killed by SIGPIPE, what `seq 1e6 | head -1` gives seq. */
+const EXIT_SIGPIPE = 141;
+
+/**
+ * A reader that went away (`crifs links | head`) is not an error worth a word: stop at once, quietly, with
+ * the status a program killed by SIGPIPE has (Node ignores the signal, so the write fails with EPIPE).
+ */
+function quietOnClosedPipe(): void {
+  for (const stream of [process.stdout, process.stderr]) {
+    if (stream.listenerCount("error") > 0) continue;
+    stream.on("error", (err: NodeJS.ErrnoException) => {
+      if (err.code === "EPIPE") process.exit(EXIT_SIGPIPE);
+      throw err;
+    });
+  }
+}
+
 /** Runs crifs with argv (without node and script); returns the exit code. Never throws. */
 export async function run(argv: readonly string[]): Promise<number> {
+  quietOnClosedPipe();
   const debug = argv.includes("--debug");
   const out: string[] = [];
   const write = (s: string) => {

@@ -3,6 +3,7 @@
 // Each must end in exactly one stderr line naming the file, and a non-zero exit.
 
 import assert from "node:assert/strict";
+import { spawnSync } from "node:child_process";
 import {
   copyFileSync,
   mkdirSync,
@@ -15,7 +16,7 @@ import {
 import { join } from "node:path";
 import { after, before, describe, test } from "node:test";
 import type { Bed } from "../bed/bed.js";
-import { crifs, isOneLineError } from "./cli.js";
+import { CRIFS, crifs, isOneLineError } from "./cli.js";
 
 function flip(b: Uint8Array, at: number, mask = 0xff) {
   b[at] = (b[at] ?? 0) ^ mask;
@@ -172,6 +173,23 @@ export function errorsSuite(getBed: () => Bed) {
         assert.equal(r.status, 64, `${args.join(" ")}: ${r.stderr}`);
         assert.ok(isOneLineError(r), r.stderr);
       }
+    });
+
+    test("a reader that goes away (crifs … | head) ends crifs quietly with SIGPIPE's status, no stack trace", () => {
+      const bed = getBed();
+      // `true` has exited long before crifs writes: the write meets a closed pipe (EPIPE)
+      const r = spawnSync(
+        "bash",
+        [
+          "-c",
+          `"$0" "$1" --root "$2" links -o json | true; echo "status \${PIPESTATUS[0]}" >&2`,
+          process.execPath,
+          CRIFS,
+          bed.root,
+        ],
+        { encoding: "utf8" },
+      );
+      assert.equal(r.stderr, "status 141\n");
     });
 
     test("a copied meta.db is read the same as the original", () => {
