@@ -841,14 +841,14 @@ oom:
 static napi_value kind(napi_env env, napi_callback_info info) {
   size_t argc = 1;
   napi_value argv[1], out;
-  char path[PATH_MAX];
+  char path[PATH_MAX + 1]; /* room for PATH_MAX bytes, to tell "too long" from "just fits" */
   size_t len = 0;
   if (napi_get_cb_info(env, info, &argc, argv, NULL, NULL) != napi_ok || argc < 1 ||
       napi_get_value_string_utf8(env, argv[0], path, sizeof path, &len) != napi_ok) {
     napi_throw_type_error(env, NULL, "kind(path): path must be a string");
     return NULL;
   }
-  if (len >= sizeof path - 1) {
+  if (len >= PATH_MAX) {
     napi_create_int32(env, -ENAMETOOLONG, &out);
     return out;
   }

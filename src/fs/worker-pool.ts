@@ -25,18 +25,20 @@ export function runWorkers<M extends { readonly kind: string }>(
     for (let i = 0; i < count; i++) {
       const w = new Worker(url, { workerData });
       workers.push(w);
+      let said = false; // this worker posted done
       w.on("message", (m: M) => {
         if (m.kind !== "done") {
           if (!failed) onMessage(m);
           return;
         }
+        said = true;
         running--;
         if (running === 0 && !failed) resolve();
       });
       w.on("error", stopAll);
       w.on("exit", (code) => {
-        if (code !== 0 && running > 0)
-          stopAll(new Error(`a worker of ${url.pathname} exited with code ${code}`));
+        // a worker that ends without saying done (whatever its code) would leave the caller waiting forever
+        if (!said) stopAll(new Error(`a worker of ${url.pathname} exited (code ${code}) before it was done`));
       });
     }
   });

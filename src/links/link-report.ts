@@ -93,8 +93,9 @@ export interface LinkReportOptions {
   hostHas?: (hostPath: string) => boolean;
   /**
    * Only these links are judged: container paths by containerKey(namespace, id); a container not in the
-   * map is not looked at. Doctor's second read re-checks the first read's broken links this way. Default:
-   * every link of every container.
+   * map has none judged. Every container's layers are still scanned (committed ones come from this
+   * process's memo), so what cannot be read is reported again. Doctor's second read re-checks the first
+   * read's broken links this way. Default: every link of every container.
    */
   only?: ReadonlyMap<string, ReadonlySet<string>>;
 }
@@ -123,7 +124,6 @@ export async function readLinkReport(
   const skipped: LinkReport["skipped"] = [];
   const only = options.only;
   for (const { store, container } of targets) {
-    if (only !== undefined && !only.has(containerKey(container.namespace, container.id))) continue;
     let index = indexes.get(store);
     if (index === undefined) {
       index = new SnapshotIndex(store.snapshots);
