@@ -548,3 +548,27 @@ for (const mode of [
     }
   });
 }
+
+test("an immutable layer's answers are shared by later views until its dir is made anew", { skip }, () => {
+  const [top = "", base = ""] = layers(["f etc/top T"], ["f etc/base B", "d usr/lib"]);
+  const immutable = [false, true];
+  assert.equal(new OverlayView([top, base], { immutable }).lookup("/usr/lib/late"), null);
+  writeFileSync(join(base, "usr/lib/late"), "L"); // a committed layer never changes: this breaks the contract
+  assert.equal(
+    new OverlayView([top, base], { immutable }).lookup("/usr/lib/late"),
+    null,
+    "the next view over the same layer dir asks the memo, not the disk",
+  );
+  assert.equal(
+    new OverlayView([top, base]).lookup("/usr/lib/late")?.kind,
+    "file",
+    "a mutable view asks the disk",
+  );
+  // the same path made anew (new inode): what was learnt of the old dir does not apply
+  rmSync(base, { recursive: true });
+  fill(base, ["f etc/base B", "f usr/lib/late L"]);
+  assert.equal(new OverlayView([top, base], { immutable }).lookup("/usr/lib/late")?.kind, "file");
+  // the upper layer is mutable: a name it gains is seen at once
+  writeFileSync(join(top, "etc/new"), "N");
+  assert.equal(new OverlayView([top, base], { immutable }).lookup("/etc/new")?.kind, "file");
+});

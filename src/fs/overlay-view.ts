@@ -99,8 +99,7 @@ function lstatOrNull(hostPath: string): Stats | null {
 
 /** What one immutable layer holds, learnt by any view over it: the kind at each path looked up (null:
  * absent), opaque-xattr answers and link targets. Valid while the layer dir keeps its dev/ino/ctime (a
- * removed and re-made dir gets a new inode). Kinds only, no Stats: a memo of a big image stays small.
- * Cleared by forgetImmutableLayers(). */
+ * removed and re-made dir gets a new inode). Kinds only, no Stats: a memo of a big image stays small. */
 interface LayerMemo {
   readonly stamp: string;
   readonly kinds: Map<string, LayerKind | null>;
@@ -182,11 +181,6 @@ class MergedEntry implements OverlayEntry {
     }
     return this.#stats;
   }
-}
-
-/** Drops what views learnt of immutable layers (a long-running process between rounds; tests). */
-export function forgetImmutableLayers(): void {
-  layerMemos.clear();
 }
 
 function childPath(parent: string, name: string): string {
