@@ -238,9 +238,6 @@ export class OverlayView implements RootTree<OverlayEntry> {
     this.root = this.#root;
   }
 
-  /** lookupChild's answers by child path (null: absent). */
-  readonly #children = new Map<string, OverlayEntry | null>();
-
   /** Link targets the caller already read (a scan of the layers), by layer and path. */
   #targetsKnown: ((layer: number) => ReadonlyMap<string, string> | undefined) | undefined;
 
@@ -261,7 +258,6 @@ export class OverlayView implements RootTree<OverlayEntry> {
    */
   forgetLookups(): void {
     this.#root.children = undefined;
-    this.#children.clear();
   }
 
   #hostPath(layer: number, path: string): string {
@@ -333,18 +329,18 @@ export class OverlayView implements RootTree<OverlayEntry> {
     assertComponent(name);
     if (dir.kind !== "dir") return null;
     // a view answers for one moment: resolving thousands of links walks the same dirs again and again.
-    // The answers hang off the view's own dir entries (no path string built for a repeated lookup).
-    let kids: Map<string, OverlayEntry | null> | null = null;
+    // The answers hang off the view's own dir entries (no path string built for a repeated lookup); a dir
+    // entry of another view is answered without keeping anything.
+    let kids: Map<string, OverlayEntry | null> | undefined;
     if (dir instanceof MergedEntry && dir.view === this) {
       dir.children ??= new Map();
       kids = dir.children;
     }
-    const known = kids !== null ? kids.get(name) : this.#children.get(childPath(dir.path, name));
+    const known = kids?.get(name);
     if (known !== undefined) return known;
     const key = childPath(dir.path, name);
     const entry = this.#merge(dir, name, (layer) => this.#probe(layer, key));
-    if (kids !== null) kids.set(name, entry);
-    else this.#children.set(key, entry);
+    kids?.set(name, entry);
     return entry;
   }
 
