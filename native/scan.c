@@ -6,7 +6,10 @@
 //   work list   each thread walks depth-first from its own stack; when another thread is idle it hands all but
 //               its next directory to a shared stack (mutex + condvar + busy count); with nothing local or
 //               shared, a thread starts the next tree. So threads mostly take whole trees and split the last
-//   directory   openat2(tree root fd, rel, RESOLVE_NO_SYMLINKS) → getdents64 (64 KiB) → fstatat per name
+//   directory   getdents64 (64 KiB) → fstatat per name; a subdirectory is opened right away from this one
+//               (openat of one name, O_NOFOLLOW, then fstat of the fd: one lookup instead of a stat now and
+//               a walk of its whole path later), up to a bound on fds held; past it, or when that open
+//               fails, it is stat'ed and later opened by openat2(tree root fd, rel, RESOLVE_NO_SYMLINKS)
 //   per thread  usage per tree for directories and single-link inodes; an open-addressing set keyed by
 //               (dev, ino, tree) for non-directories with nlink > 1; symlink and error records in byte buffers
 //   merge       after the join the threads' sets are merged into one, then grouped per tree:
@@ -31,6 +34,7 @@
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
 #include <unistd.h>
@@ -48,6 +52,7 @@ typedef struct work {
   struct work *next;
   uint32_t tree;
   uint32_t depth;
+  int fd; /* the directory, opened from its parent when it was listed; -1: open it by rel */
   size_t len; /* of rel, without the NUL */
   char rel[]; /* "" for the tree root, else "/a/b" */
 } work_t;
@@ -107,6 +112,8 @@ typedef struct scan {
   work_t *top;
   uint32_t busy, next_tree;
   atomic_uint waiting; /* threads in cond_wait; read without the lock to decide to share */
+  atomic_int held;     /* directory fds held by queued work items, at most max_held */
+  int max_held;
   worker_t *workers;
   int oom;
   /* results, made in execute */
@@ -156,9 +163,13 @@ static inline size_t ml_hash(uint64_t dev, uint64_t ino, uint32_t tree) {
 static int ml_insert(mlset_t *m, uint64_t dev, uint64_t ino, uint32_t tree, double alloc, double size);
 
 static int ml_grow(mlset_t *m) {
-  size_t cap = m->cap ? m->cap * 2 : 1024;
+  size_t cap = m->cap ? m->cap * 2 : 16384;
   ml_t *slots = calloc(cap, sizeof(ml_t));
   if (!slots) return -1;
+  /* Write each page before anything reads it. A fresh page that is read first maps the shared zero page,
+   * and the first write then replaces it, which flushes the TLB of every CPU running another walker. (A
+   * memset after malloc would not do: the compiler turns the pair into calloc.) */
+  for (size_t b = 0; b < cap * sizeof(ml_t); b += 4096) ((volatile char *)slots)[b] = 0;
   mlset_t n = {slots, cap, 0};
   for (size_t i = 0; i < m->cap; i++) {
     ml_t *e = &m->slots[i];
@@ -315,6 +326,7 @@ static work_t *new_work(uint32_t tree, uint32_t depth, const char *rel, size_t r
   work_t *it = malloc(sizeof(work_t) + len + 1);
   if (!it) return NULL;
   it->next = NULL;
+  it->fd = -1;
   it->tree = tree;
   it->depth = depth;
   it->len = len;
@@ -333,11 +345,13 @@ static work_t *process_dir(worker_t *w, const work_t *it, uint32_t *nkids) {
   uint32_t t = it->tree;
   work_t *kids = NULL;
   *nkids = 0;
+  if (it->fd >= 0) atomic_fetch_sub_explicit(&s->held, 1, memory_order_relaxed);
   if (it->depth >= MAX_DEPTH) {
+    if (it->fd >= 0) close(it->fd);
     add_err(w, t, ELOOP, OP_DEPTH, it->rel, it->len, NULL);
     return NULL;
   }
-  int fd = open_rel(s->rootfd[t], it->rel, it->len);
+  int fd = it->fd >= 0 ? it->fd : open_rel(s->rootfd[t], it->rel, it->len);
   if (fd < 0) {
     add_err(w, t, errno, OP_OPEN, it->rel, it->len, NULL);
     return NULL;
@@ -381,20 +395,40 @@ static work_t *process_dir(worker_t *w, const work_t *it, uint32_t *nkids) {
         }
       }
       struct stat st;
-      if (fstatat(fd, name, &st, AT_SYMLINK_NOFOLLOW) < 0) {
+      int kfd = -1;
+      if (dt == DT_DIR && atomic_load_explicit(&s->held, memory_order_relaxed) < s->max_held) {
+        /* Open the subdirectory now, from this one, and stat the open fd: one lookup of one name, where
+         * stat-then-open-later costs a lookup of the name plus a walk of the whole path from the tree root.
+         * A single name with O_NOFOLLOW cannot lead out of the tree. If it fails (the name became a symlink
+         * or a file, or it cannot be read), the name is stat'ed as below and opened later by its path. */
+        kfd = openat(fd, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+        if (kfd >= 0 && fstat(kfd, &st) < 0) {
+          close(kfd);
+          kfd = -1;
+        }
+      }
+      if (kfd < 0 && fstatat(fd, name, &st, AT_SYMLINK_NOFOLLOW) < 0) {
         add_err(w, t, errno, OP_STAT, it->rel, it->len, name);
         continue;
       }
       /* du -x: an entry on another device (a mount point) is neither counted nor entered */
-      if (s->one_fs && (uint64_t)st.st_dev != s->rootdev[t]) continue;
+      if ((s->one_fs && (uint64_t)st.st_dev != s->rootdev[t]) ||
+          (S_ISDIR(st.st_mode) && s->nstops && is_stop(s, (uint64_t)st.st_dev, (uint64_t)st.st_ino))) {
+        if (kfd >= 0) close(kfd);
+        continue;
+      }
       if (S_ISDIR(st.st_mode)) {
-        if (s->nstops && is_stop(s, (uint64_t)st.st_dev, (uint64_t)st.st_ino)) continue;
         w->entries++;
         if (s->want_usage) count_inode(w, t, &st);
         work_t *k = new_work(t, it->depth + 1, it->rel, it->len, name);
         if (!k) {
+          if (kfd >= 0) close(kfd);
           s->oom = 1;
           continue;
+        }
+        if (kfd >= 0) {
+          k->fd = kfd;
+          atomic_fetch_add_explicit(&s->held, 1, memory_order_relaxed);
         }
         k->next = kids;
         kids = k;
@@ -757,7 +791,8 @@ static char *get_string(napi_env env, napi_value v) {
   return s;
 }
 
-/* scan(roots: string[], options: { oneFileSystem, links, usage, threads, stops: Float64Array }) → Promise */
+/* scan(roots: string[], options: { oneFileSystem, links, usage, threads, stops: Float64Array, heldDirs? })
+ * → Promise. heldDirs caps the directories opened ahead of their listing (tests set 0). */
 static napi_value scan(napi_env env, napi_callback_info info) {
   size_t argc = 2;
   napi_value argv[2], promise;
@@ -798,6 +833,21 @@ static napi_value scan(napi_env env, napi_callback_info info) {
   s->want_links = get_bool(env, argv[1], "links", 0);
   s->want_usage = get_bool(env, argv[1], "usage", 1);
   s->nthreads = 2;
+  {
+    /* Directory fds held ahead of their listing: a bounded share of the fd limit (Node raises the soft
+     * limit to the hard one), so a flat dir of many subdirs falls back to opening them by path. */
+    struct rlimit rl;
+    rlim_t cur = getrlimit(RLIMIT_NOFILE, &rl) == 0 ? rl.rlim_cur : 1024;
+    rlim_t share = cur == RLIM_INFINITY ? 4096 : cur > 512 ? (cur - 256) / 2 : 0;
+    s->max_held = share > 4096 ? 4096 : (int)share;
+    napi_value v;
+    bool has = false;
+    uint32_t n;
+    if (napi_has_named_property(env, argv[1], "heldDirs", &has) == napi_ok && has &&
+        napi_get_named_property(env, argv[1], "heldDirs", &v) == napi_ok &&
+        napi_get_value_uint32(env, v, &n) == napi_ok && (int64_t)n < s->max_held)
+      s->max_held = (int)n;
+  }
   {
     napi_value v;
     bool has = false;

@@ -41,6 +41,7 @@ export interface NativeScanner {
       usage: boolean;
       threads: number;
       stops: Float64Array;
+      heldDirs?: number;
     },
   ): Promise<NativeResult>;
   /** What lstat finds at a path (fs/path-kind.ts); absent from addons built before it existed. */
@@ -75,7 +76,7 @@ export function loadNativeScanner(): { scanner: NativeScanner | null; problem: s
 export async function scanTreesNative(
   scanner: NativeScanner,
   roots: readonly string[],
-  options: WalkOptions & { threads: number },
+  options: WalkOptions & { threads: number; heldDirs?: number },
 ): Promise<TreeScan[]> {
   const result = await scanner.scan(roots, {
     oneFileSystem: options.oneFileSystem,
@@ -83,6 +84,7 @@ export async function scanTreesNative(
     usage: options.usage,
     threads: options.threads,
     stops: options.stops,
+    ...(options.heldDirs === undefined ? {} : { heldDirs: options.heldDirs }),
   });
   return result.trees.map((t, i) => {
     const root = roots[i] ?? "";

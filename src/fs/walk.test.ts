@@ -166,7 +166,7 @@ describe("scanTrees", () => {
     });
   }
 
-  test("both engines give identical results, and the native one the same with 1 and 4 threads", async () => {
+  test("both engines give identical results, and the native one the same with 1 and 4 threads and with no directory opened ahead", async () => {
     const dirs = ["x", "y"].map((n) => join(base, `same-${n}`));
     for (const d of dirs) {
       mkdirSync(d);
@@ -181,6 +181,8 @@ describe("scanTrees", () => {
         results.push({ ...r, engine: "any" });
       }
     }
+    const byPath = await scanWith("native", trees, { collectSymlinks: true, heldDirs: 0 });
+    results.push({ ...byPath, engine: "any" });
     for (const r of results.slice(1)) assert.deepEqual(r, results[0]);
   });
 
@@ -354,6 +356,9 @@ describe("scanTrees", () => {
     for (const engine of engines) {
       const r = await scanWith(engine, treesOf(tree));
       if (engine === "native") {
+        // opened from the parent's fd, and (heldDirs 0) by a path from the tree root, in steps
+        const byPath = await scanWith(engine, treesOf(tree), { heldDirs: 0 });
+        assert.deepEqual(byPath, r);
         assert.deepEqual(r.errors, []);
         assert.equal(r.total.allocatedBytes, sum(du(["-s", "-B1", "-x"], [tree])));
         assert.equal(r.total.inodes, sum(du(["-s", "--inodes", "-x"], [tree])));

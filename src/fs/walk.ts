@@ -58,6 +58,12 @@ export interface ScanOptions {
   /** threads (native) or workers (JS). Default: the CPUs available, at least 2, at most 8 */
   threads?: number;
   /**
+   * native engine: at most this many directories are opened ahead of their listing (from their parent's
+   * fd); the rest are opened by path from the tree root. Default: a share of the fd limit, at most 4096.
+   * Tests set 0 to cover the by-path opening.
+   */
+  heldDirs?: number;
+  /**
    * false: only symlinks and errors are collected, and entries are not stat'ed (directories are, for
    * oneFileSystem); perTree and total are then zero. Default true
    */
@@ -238,7 +244,8 @@ export async function scanTrees(trees: readonly Tree[], options: ScanOptions = {
   });
 
   if (toWalk.length > 0) {
-    const walk: WalkOptions & { threads: number } = {
+    const walk: WalkOptions & { threads: number; heldDirs?: number } = {
+      ...(options.heldDirs === undefined ? {} : { heldDirs: options.heldDirs }),
       oneFileSystem,
       // not collected for the cache's sake: a scan cached without symlinks serves the next du, not links
       symlinks: collectSymlinks,
