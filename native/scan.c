@@ -24,6 +24,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
+#include <math.h>
 #include <linux/openat2.h>
 #ifdef __GLIBC__
 #include <malloc.h>
@@ -920,12 +921,92 @@ static napi_value kind(napi_env env, napi_callback_info info) {
   return out;
 }
 
+/* merge(lists: Float64Array[]): Float64Array. Each list holds (dev, ino, allocated, apparent) per multi-link
+ * inode of one tree, trees in order. Returns (allocated, apparent, inodes) per list: the inodes that list is
+ * the first to hold, so a hard-linked inode counts once, for the first tree reaching it (src/fs/walk.ts). */
+typedef struct {
+  double dev, ino; /* dev is NaN in an empty slot */
+} seen_t;
+
+static napi_value merge(napi_env env, napi_callback_info info) {
+  size_t argc = 1;
+  napi_value argv[1], out;
+  uint32_t n = 0;
+  bool is_array = false;
+  if (napi_get_cb_info(env, info, &argc, argv, NULL, NULL) != napi_ok || argc < 1 ||
+      napi_is_array(env, argv[0], &is_array) != napi_ok || !is_array ||
+      napi_get_array_length(env, argv[0], &n) != napi_ok) {
+    napi_throw_type_error(env, NULL, "merge(lists): lists must be an array of Float64Arrays");
+    return NULL;
+  }
+  double **data = calloc(n ? n : 1, sizeof(double *));
+  size_t *len = calloc(n ? n : 1, sizeof(size_t));
+  size_t total = 0;
+  if (!data || !len) goto oom;
+  for (uint32_t i = 0; i < n; i++) {
+    napi_value v;
+    napi_typedarray_type type;
+    void *d;
+    if (napi_get_element(env, argv[0], i, &v) != napi_ok ||
+        napi_get_typedarray_info(env, v, &type, &len[i], &d, NULL, NULL) != napi_ok ||
+        type != napi_float64_array) {
+      free(data), free(len);
+      napi_throw_type_error(env, NULL, "merge(lists): lists must be an array of Float64Arrays");
+      return NULL;
+    }
+    data[i] = d;
+    total += len[i] / 4;
+  }
+  size_t cap = 1024;
+  while (cap * 3 < total * 4) cap *= 2; /* at most 3/4 full */
+  seen_t *set = malloc(cap * sizeof(seen_t));
+  void *outdata;
+  if (!set) goto oom;
+  for (size_t j = 0; j < cap; j++) set[j].dev = NAN;
+  if (napi_create_arraybuffer(env, (size_t)n * 3 * sizeof(double), &outdata, &out) != napi_ok) {
+    free(set);
+    goto oom;
+  }
+  double *res = outdata;
+  for (uint32_t i = 0; i < n; i++) {
+    double alloc = 0, apparent = 0, inodes = 0;
+    for (size_t k = 0; k + 3 < len[i]; k += 4) {
+      double dev = data[i][k], ino = data[i][k + 1];
+      for (size_t j = ml_hash((uint64_t)dev, (uint64_t)ino, 0) & (cap - 1);; j = (j + 1) & (cap - 1)) {
+        if (isnan(set[j].dev)) {
+          set[j].dev = dev;
+          set[j].ino = ino;
+          alloc += data[i][k + 2];
+          apparent += data[i][k + 3];
+          inodes += 1;
+          break;
+        }
+        if (set[j].dev == dev && set[j].ino == ino) break;
+      }
+    }
+    res[3 * i] = alloc;
+    res[3 * i + 1] = apparent;
+    res[3 * i + 2] = inodes;
+  }
+  free(set), free(data), free(len);
+  napi_value typed;
+  if (napi_create_typedarray(env, napi_float64_array, (size_t)n * 3, out, 0, &typed) != napi_ok) goto oom2;
+  return typed;
+oom:
+  free(data), free(len);
+oom2:
+  napi_throw_error(env, NULL, "native merge: out of memory");
+  return NULL;
+}
+
 static napi_value init(napi_env env, napi_value exports) {
   napi_value fn;
   napi_create_function(env, "scan", NAPI_AUTO_LENGTH, scan, NULL, &fn);
   napi_set_named_property(env, exports, "scan", fn);
   napi_create_function(env, "kind", NAPI_AUTO_LENGTH, kind, NULL, &fn);
   napi_set_named_property(env, exports, "kind", fn);
+  napi_create_function(env, "merge", NAPI_AUTO_LENGTH, merge, NULL, &fn);
+  napi_set_named_property(env, exports, "merge", fn);
   return exports;
 }
 

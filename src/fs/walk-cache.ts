@@ -1,36 +1,40 @@
-// fs/walk-cache.ts — on-disk cache of committed (immutable) trees' scans, one file per tree.
+// fs/walk-cache.ts — on-disk cache of committed (immutable) trees' scans: one pack file per snapshot home.
 //
-//   <cacheDir>/scan-v2/<sha256(id \0 path), 40 hex>.bin
-//
+//   <cacheDir>/scan-v3/<sha256(home), 40 hex>.pack      home = the dir two levels above a tree's root
+//                                                       (<snapshotter>/snapshots for <…>/snapshots/<id>/fs,
+//                                                       overlay2 for overlay2/<id>/diff, …)
 //   offset  size  field
-//   0       8     magic "CRIFSSC2"
-//   8       4     u32 LE: length H of the header JSON
-//   12      4     u32 LE: M, the number of multi-link inodes (4 float64 each)
-//   16      4     u32 LE: S, the length of the symlink section
-//   20      4     u32 LE: CRC-32 of everything from offset 32 to the end
-//   24      8     zero
-//   32      H     header JSON (CacheHeader: key, usage, whether symlinks follow), then zero padding to 8
-//   …       32·M  float64 in host byte order: dev, ino, allocated bytes, apparent bytes per inode
-//   …       S     UTF-8: rel \0 target \0 rel \0 target … (no name or target holds a NUL)
+//   0       8     magic "CRIFSSC3"
+//   8       4     u32 LE: length H of the index JSON
+//   12      4     u32 LE: CRC-32 of everything from offset 16 to the end
+//   16      H     index JSON: PackEntry[] (key, usage, whether symlinks were collected, where its data is),
+//                 then zero padding to a multiple of 8
+//   …             data: each entry's multi-link inodes (float64 in host byte order: dev, ino, allocated bytes,
+//                 apparent bytes per inode), all entries one after the other; then each entry's symlinks
+//                 (UTF-8: rel \0 target \0 rel \0 target …; no name or target holds a NUL)
 //
-// A file is used only when its key matches: tree id and path, the tree root's dev, ino and ctime (ns), the
-// oneFileSystem option and the tree roots nested inside it. Anything else (short, bad checksum, bad JSON,
-// other key) is a miss, and the caller rewrites it. Writes go to a temp file in the same dir, then rename.
-// A scan made without symlinks (du's: reading every link target would cost it a readlink per link) is
-// cached without them and serves only callers that do not want them; the section is decoded only for a
-// caller that wants symlinks. The CRC guards against torn or damaged files, not against an attacker: the
-// dir is root's own, mode 0700.
+// One file per home, not one per tree: a first scan of a few hundred layers wrote a few hundred files,
+// and creating them cost more than the scan's own merge; a second scan read them one by one.
+//
+// An entry is used only when its key matches: tree id and path, the tree root's dev, ino and ctime (ns), the
+// oneFileSystem option and the tree roots nested inside it. A pack that is short, fails its CRC or has a bad
+// index is ignored whole, and rewritten. Saving a pack writes the entries walked now, keeps the other
+// entries whose root still has the dev/ino/ctime of their key (a scan of some trees must not evict the
+// others) and drops the rest (removed snapshots); temp file in the same dir, then rename, so two crifs runs
+// at once lose at most each other's new entries. A scan made without symlinks (du's: reading every link
+// target would cost it a readlink per link) is cached without them and serves only callers that do not want
+// them. The CRC guards against torn or damaged files, not against an attacker: the dir is root's own, 0700.
 
 import { createHash, randomBytes } from "node:crypto";
-import { mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from "node:fs";
+import { lstatSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from "node:fs";
 import { homedir } from "node:os";
-import { join } from "node:path";
+import { dirname, join } from "node:path";
 import { crc32 } from "node:zlib";
 import type { TreeScan, Usage } from "./walk-tree-scan.js";
 
-const magic = "CRIFSSC2";
-const version = "scan-v2";
-const headLength = 32;
+const magic = "CRIFSSC3";
+const version = "scan-v3";
+const headLength = 16;
 
 /** What a cached scan must match to be used. */
 export interface CacheKey {
@@ -44,11 +48,24 @@ export interface CacheKey {
   readonly nested: readonly string[];
 }
 
-interface CacheHeader {
+interface PackEntry {
   readonly key: CacheKey;
   readonly usage: Usage;
-  /** Whether the scan collected symlinks (the section may be empty either way). */
+  /** Whether the scan collected symlinks (the list may be empty either way). */
   readonly hasSymlinks: boolean;
+  /** Index of the first inode in the data's inode part, and how many. */
+  readonly multi: readonly [number, number];
+  /** Byte offset in the symlink part, and length. */
+  readonly links: readonly [number, number];
+}
+
+/** One entry as held in memory: from a pack read now, or walked now. */
+interface Held {
+  readonly key: CacheKey;
+  readonly usage: Usage;
+  readonly multi: Float64Array;
+  /** Encoded symlinks (null: not collected). */
+  readonly links: Buffer | null;
 }
 
 /** `$XDG_CACHE_HOME/crifs`, else `/var/cache/crifs` as root, else `~/.cache/crifs`. */
@@ -59,11 +76,18 @@ export function defaultCacheDir(): string {
   return join(homedir(), ".cache", "crifs");
 }
 
-/** The cache file of tree `id` at `path`. */
-export function scanCachePath(cacheDir: string, id: string, path: string): string {
-  const name = createHash("sha256").update(`${id}\0${path}`).digest("hex").slice(0, 40);
-  return join(cacheDir, version, `${name}.bin`);
+/** The home a tree's scan is packed with: the dir two levels above its root. */
+function homeOf(path: string): string {
+  return dirname(dirname(path));
 }
+
+/** The pack file holding the scan of the tree at `path`. */
+export function scanPackPath(cacheDir: string, path: string): string {
+  const name = createHash("sha256").update(homeOf(path)).digest("hex").slice(0, 40);
+  return join(cacheDir, version, `${name}.pack`);
+}
+
+const entryName = (key: { id: string; path: string }) => `${key.id}\0${key.path}`;
 
 function sameKey(a: CacheKey, b: CacheKey): boolean {
   return (
@@ -78,89 +102,195 @@ function sameKey(a: CacheKey, b: CacheKey): boolean {
   );
 }
 
-function isUsage(u: unknown): u is Usage {
-  if (typeof u !== "object" || u === null) return false;
-  const r = u as Record<string, unknown>;
+const isCount = (n: unknown): n is number => typeof n === "number" && Number.isInteger(n) && n >= 0;
+
+function isEntry(e: unknown): e is PackEntry {
+  if (typeof e !== "object" || e === null) return false;
+  const r = e as Record<string, unknown>;
+  const key = r.key as Record<string, unknown> | null;
+  const usage = r.usage as Record<string, unknown> | null;
+  const pair = (p: unknown) => Array.isArray(p) && p.length === 2 && isCount(p[0]) && isCount(p[1]);
   return (
-    typeof r.allocatedBytes === "number" &&
-    typeof r.apparentBytes === "number" &&
-    typeof r.inodes === "number"
+    typeof key === "object" &&
+    key !== null &&
+    typeof key.id === "string" &&
+    typeof key.path === "string" &&
+    Array.isArray(key.nested) &&
+    typeof usage === "object" &&
+    usage !== null &&
+    typeof usage.allocatedBytes === "number" &&
+    typeof usage.apparentBytes === "number" &&
+    typeof usage.inodes === "number" &&
+    typeof r.hasSymlinks === "boolean" &&
+    pair(r.multi) &&
+    pair(r.links)
   );
 }
 
-/**
- * The cached scan for `key`, or null (missing, corrupt or stale: never an error). Symlinks are decoded only
- * with `symlinks` (else they are null in the result); a scan cached without them is then a miss. Cost: one
- * file read and a CRC of it.
- */
-export function readScanCache(
-  cacheDir: string,
-  key: CacheKey,
-  options: { symlinks?: boolean } = {},
-): TreeScan | null {
+/** The entries of the pack at `file`; empty when it is missing or damaged (never an error). */
+function readPack(file: string): Map<string, Held> {
+  const held = new Map<string, Held>();
   let buf: Buffer;
   try {
-    buf = readFileSync(scanCachePath(cacheDir, key.id, key.path));
+    buf = readFileSync(file);
   } catch {
-    return null;
+    return held;
   }
-  if (buf.length < headLength || buf.toString("latin1", 0, 8) !== magic) return null;
+  if (buf.length < headLength || buf.toString("latin1", 0, 8) !== magic) return held;
+  if (crc32(buf.subarray(headLength)) !== buf.readUInt32LE(12)) return held;
   const h = buf.readUInt32LE(8);
-  const m = buf.readUInt32LE(12);
-  const linkBytes = buf.readUInt32LE(16);
-  const padded = Math.ceil(h / 8) * 8;
-  if (buf.length !== headLength + padded + m * 32 + linkBytes) return null;
-  if (crc32(buf.subarray(headLength)) !== buf.readUInt32LE(20)) return null;
-  let header: CacheHeader;
+  const dataStart = headLength + Math.ceil(h / 8) * 8;
+  if (dataStart > buf.length) return held;
+  let index: unknown;
   try {
-    header = JSON.parse(buf.toString("utf8", headLength, headLength + h)) as CacheHeader;
+    index = JSON.parse(buf.toString("utf8", headLength, headLength + h));
   } catch {
-    return null;
+    return held;
   }
-  if (typeof header !== "object" || header === null || typeof header.key !== "object" || header.key === null)
-    return null;
-  if (!sameKey(header.key, key) || !isUsage(header.usage)) return null;
-  if (options.symlinks === true && header.hasSymlinks !== true) return null;
-  const start = headLength + padded;
-  const multi = new Float64Array(m * 4);
-  Buffer.from(multi.buffer).set(buf.subarray(start, start + m * 32));
-  let symlinks: string[] | null = null;
-  if (options.symlinks === true) {
-    symlinks = linkBytes === 0 ? [] : buf.toString("utf8", start + m * 32).split("\0");
-    if (symlinks.length % 2 !== 0) return null;
+  if (!Array.isArray(index) || !index.every(isEntry)) return held;
+  const inodes = index.reduce((n, e) => n + e.multi[1], 0);
+  const linkStart = dataStart + inodes * 32;
+  if (linkStart > buf.length) return held;
+  // one copy of the inode part into an aligned buffer; each entry's list is a view of it
+  const all = new Float64Array(inodes * 4);
+  Buffer.from(all.buffer).set(buf.subarray(dataStart, linkStart));
+  for (const e of index) {
+    const [first, count] = e.multi;
+    const [offset, length] = e.links;
+    if (first + count > inodes || linkStart + offset + length > buf.length) return new Map();
+    held.set(entryName(e.key), {
+      key: e.key,
+      usage: e.usage,
+      multi: all.subarray(first * 4, (first + count) * 4),
+      links: e.hasSymlinks ? buf.subarray(linkStart + offset, linkStart + offset + length) : null,
+    });
   }
-  return { usage: { ...header.usage }, multi, symlinks, errors: [] };
+  return held;
+}
+
+/** Does the root at key.path still have the dev/ino/ctime the key was made with? */
+function rootUnchanged(key: CacheKey): boolean {
+  try {
+    const st = lstatSync(key.path, { bigint: true, throwIfNoEntry: false });
+    return (
+      st !== undefined &&
+      st.dev.toString() === key.dev &&
+      st.ino.toString() === key.ino &&
+      st.ctimeNs.toString() === key.ctimeNs
+    );
+  } catch {
+    return false;
+  }
+}
+
+function encodeLinks(symlinks: readonly string[]): Buffer {
+  return symlinks.length === 0 ? Buffer.alloc(0) : Buffer.from(symlinks.join("\0"), "utf8");
 }
 
 /**
- * Writes the scan of the tree at `key` (one without errors; with its symlinks when it collected them).
- * Atomic: temp file, then rename. A cache that cannot be written is skipped: returns false.
+ * The cached scans of one scanTrees call: the packs its keys need, read once at open; `put` what was
+ * walked, then `save`. Cost: one file read (and CRC) per home at open, one write per changed home at save.
  */
-export function writeScanCache(cacheDir: string, key: CacheKey, scan: TreeScan): boolean {
-  if (scan.errors.length > 0) return false;
-  const header: CacheHeader = { key, usage: scan.usage, hasSymlinks: scan.symlinks !== null };
-  const json = Buffer.from(JSON.stringify(header), "utf8");
-  const links =
-    scan.symlinks === null || scan.symlinks.length === 0
-      ? Buffer.alloc(0)
-      : Buffer.from(scan.symlinks.join("\0"), "utf8");
-  const padded = Math.ceil(json.length / 8) * 8;
-  const m = scan.multi.length / 4;
-  const buf = Buffer.alloc(headLength + padded + m * 32 + links.length);
+export class ScanCache {
+  private readonly packs = new Map<string, { entries: Map<string, Held>; fresh: Held[] }>();
+
+  private constructor(private readonly cacheDir: string) {}
+
+  /** Reads the packs that may hold `keys`' scans. */
+  static open(cacheDir: string, keys: readonly (CacheKey | null)[]): ScanCache {
+    const cache = new ScanCache(cacheDir);
+    for (const key of keys) {
+      if (key === null) continue;
+      const file = scanPackPath(cacheDir, key.path);
+      if (!cache.packs.has(file)) cache.packs.set(file, { entries: readPack(file), fresh: [] });
+    }
+    return cache;
+  }
+
+  /**
+   * The cached scan for `key`, or null (none, or made for another key). Symlinks are decoded only with
+   * `symlinks` (else null in the result); a scan cached without them is then a miss.
+   */
+  get(key: CacheKey, options: { symlinks?: boolean } = {}): TreeScan | null {
+    const held = this.packs.get(scanPackPath(this.cacheDir, key.path))?.entries.get(entryName(key));
+    if (held === undefined || !sameKey(held.key, key)) return null;
+    if (options.symlinks === true && held.links === null) return null;
+    let symlinks: string[] | null = null;
+    if (options.symlinks === true && held.links !== null) {
+      symlinks = held.links.length === 0 ? [] : held.links.toString("utf8").split("\0");
+      if (symlinks.length % 2 !== 0) return null;
+    }
+    return { usage: { ...held.usage }, multi: held.multi, symlinks, errors: [] };
+  }
+
+  /** Keeps the walked scan of the tree at `key` for `save` (not one with errors: it may be incomplete). */
+  put(key: CacheKey, scan: TreeScan): void {
+    if (scan.errors.length > 0) return;
+    const file = scanPackPath(this.cacheDir, key.path);
+    let pack = this.packs.get(file);
+    if (pack === undefined) {
+      pack = { entries: readPack(file), fresh: [] };
+      this.packs.set(file, pack);
+    }
+    pack.fresh.push({
+      key,
+      usage: scan.usage,
+      multi: scan.multi,
+      links: scan.symlinks === null ? null : encodeLinks(scan.symlinks),
+    });
+  }
+
+  /** Writes each pack that got new scans. A pack that cannot be written is skipped (it is a cache). */
+  save(): void {
+    for (const [file, pack] of this.packs) {
+      if (pack.fresh.length === 0) continue;
+      const entries = new Map<string, Held>();
+      for (const [name, held] of pack.entries) if (rootUnchanged(held.key)) entries.set(name, held);
+      for (const held of pack.fresh) entries.set(entryName(held.key), held);
+      writePack(file, [...entries.values()]);
+    }
+  }
+}
+
+function writePack(file: string, entries: readonly Held[]): boolean {
+  const index: PackEntry[] = [];
+  let inodes = 0;
+  let linkBytes = 0;
+  for (const e of entries) {
+    const count = e.multi.length / 4;
+    const length = e.links?.length ?? 0;
+    index.push({
+      key: e.key,
+      usage: e.usage,
+      hasSymlinks: e.links !== null,
+      multi: [inodes, count],
+      links: [linkBytes, length],
+    });
+    inodes += count;
+    linkBytes += length;
+  }
+  const json = Buffer.from(JSON.stringify(index), "utf8");
+  const dataStart = headLength + Math.ceil(json.length / 8) * 8;
+  const buf = Buffer.alloc(dataStart + inodes * 32 + linkBytes);
   buf.write(magic, 0, "latin1");
   buf.writeUInt32LE(json.length, 8);
-  buf.writeUInt32LE(m, 12);
-  buf.writeUInt32LE(links.length, 16);
   json.copy(buf, headLength);
-  Buffer.from(scan.multi.buffer, scan.multi.byteOffset, m * 32).copy(buf, headLength + padded);
-  links.copy(buf, headLength + padded + m * 32);
-  buf.writeUInt32LE(crc32(buf.subarray(headLength)), 20);
-  const path = scanCachePath(cacheDir, key.id, key.path);
-  const tmp = `${path}.tmp-${process.pid}-${randomBytes(4).toString("hex")}`;
+  let at = dataStart;
+  for (const e of entries) {
+    Buffer.from(e.multi.buffer, e.multi.byteOffset, e.multi.length * 8).copy(buf, at);
+    at += e.multi.length * 8;
+  }
+  for (const e of entries) {
+    if (e.links === null) continue;
+    e.links.copy(buf, at);
+    at += e.links.length;
+  }
+  buf.writeUInt32LE(crc32(buf.subarray(headLength)), 12);
+  const tmp = `${file}.tmp-${process.pid}-${randomBytes(4).toString("hex")}`;
   try {
-    mkdirSync(join(cacheDir, version), { recursive: true, mode: 0o700 });
+    mkdirSync(dirname(file), { recursive: true, mode: 0o700 });
     writeFileSync(tmp, buf, { mode: 0o600 });
-    renameSync(tmp, path);
+    renameSync(tmp, file);
     return true;
   } catch {
     rmSync(tmp, { force: true });

@@ -46,6 +46,11 @@ export interface NativeScanner {
   ): Promise<NativeResult>;
   /** What lstat finds at a path (fs/path-kind.ts); absent from addons built before it existed. */
   kind?(path: string): number;
+  /**
+   * Per list (dev, ino, allocated, apparent per inode), the allocated and apparent bytes and the count of
+   * the inodes no earlier list holds: mergeTreeScans's pass (walk.ts), in C. Absent from older addons.
+   */
+  merge?(lists: readonly Float64Array[]): Float64Array;
 }
 
 /** dist/src/fs → the package root. */

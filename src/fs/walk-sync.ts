@@ -8,6 +8,7 @@
 // error ("enametoolong"), where the native engine opens it in steps.
 
 import { type Dirent, lstatSync, readdirSync, readlinkSync, type Stats } from "node:fs";
+import { InodeSet } from "./inode-set.js";
 import {
   emptyUsage,
   joinTreePath,
@@ -54,7 +55,7 @@ function errCode(err: unknown): string | undefined {
 /** Walks the tree at `root`. Cost: a full walk, one lstat per entry (directories only when !usage). */
 export function walkTreeSync(root: string, options: WalkOptions): TreeScan {
   const usage = emptyUsage();
-  const multiSeen = new Map<number, Set<number>>();
+  const multiSeen = new InodeSet();
   const multi: number[] = [];
   const symlinks: string[] | null = options.symlinks ? [] : null;
   const errors: ScanError[] = [];
@@ -69,13 +70,7 @@ export function walkTreeSync(root: string, options: WalkOptions): TreeScan {
   const account = (st: Stats): void => {
     const alloc = st.blocks * 512;
     if ((st.mode & S_IFMT) !== S_IFDIR && st.nlink > 1) {
-      let inos = multiSeen.get(st.dev);
-      if (inos === undefined) {
-        inos = new Set();
-        multiSeen.set(st.dev, inos);
-      }
-      if (inos.has(st.ino)) return;
-      inos.add(st.ino);
+      if (!multiSeen.add(st.dev, st.ino)) return;
       multi.push(st.dev, st.ino, alloc, st.size);
       return;
     }

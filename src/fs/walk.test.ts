@@ -9,16 +9,19 @@ import {
   linkSync,
   mkdirSync,
   mkdtempSync,
+  readdirSync,
   readFileSync,
+  rmSync,
   symlinkSync,
   truncateSync,
   utimesSync,
   writeFileSync,
 } from "node:fs";
-import { join } from "node:path";
+import { dirname, join } from "node:path";
 import { after, before, describe, test } from "node:test";
-import { type ScanOptions, type ScanResult, scanTrees, type Tree } from "./walk.js";
+import { mergeTreeScans, type ScanOptions, type ScanResult, scanTrees, type Tree } from "./walk.js";
 import { loadNativeScanner } from "./walk-native.js";
+import type { TreeScan } from "./walk-tree-scan.js";
 
 const isRoot = process.getuid?.() === 0;
 const skipRoot = !isRoot && process.env.CRIFS_SKIP_ROOT === "1";
@@ -432,10 +435,10 @@ describe("the scan cache", () => {
   });
 
   test("a corrupt cache file is ignored and rewritten, never fatal", async () => {
-    const { scanCachePath } = await import("./walk-cache.js");
-    const file = scanCachePath(cacheDir, "snap-2", dirs[2] ?? "");
+    const { scanPackPath } = await import("./walk-cache.js");
+    const file = scanPackPath(cacheDir, dirs[2] ?? "");
     const baseline = await scanTrees(trees(), { cacheDir });
-    writeFileSync(file, "CRIFSSC2 this is not a cache file");
+    writeFileSync(file, "CRIFSSC3 this is not a cache file");
     const r = await scanTrees(trees(), { cacheDir });
     assert.ok(!r.cachedTrees.includes("snap-2"));
     assert.deepEqual(strip(r), strip(baseline));
@@ -447,6 +450,34 @@ describe("the scan cache", () => {
     const flipped = await scanTrees(trees(), { cacheDir });
     assert.ok(!flipped.cachedTrees.includes("snap-2"));
     assert.deepEqual(strip(flipped), strip(baseline));
+  });
+
+  test("one pack per home: a scan of some trees keeps the others' entries, and a removed tree's entry goes", async () => {
+    const home = join(base, "pack-home", "snapshots");
+    const layer = (n: number) => join(home, String(n), "fs");
+    for (const n of [1, 2, 3]) {
+      mkdirSync(join(layer(n), "d"), { recursive: true });
+      writeFileSync(join(layer(n), "d/f"), Buffer.alloc(1000 * n, 1));
+    }
+    const tree = (n: number): Tree => ({ id: `layer-${n}`, path: layer(n), immutable: true });
+    const packed = join(base, "cache-pack");
+    await scanTrees([tree(1), tree(2), tree(3)], { cacheDir: packed });
+    const { scanPackPath } = await import("./walk-cache.js");
+    assert.equal(scanPackPath(packed, layer(1)), scanPackPath(packed, layer(3)));
+    assert.deepEqual(readdirSync(dirname(scanPackPath(packed, layer(1)))).length, 1, "one file for the home");
+
+    const now = new Date();
+    utimesSync(layer(1), now, now);
+    const one = await scanTrees([tree(1)], { cacheDir: packed });
+    assert.deepEqual(one.cachedTrees, [], "layer 1 changed: walked and saved with the pack");
+    const all = await scanTrees([tree(1), tree(2), tree(3)], { cacheDir: packed });
+    assert.deepEqual(all.cachedTrees, ["layer-1", "layer-2", "layer-3"], "the others were kept");
+
+    rmSync(join(home, "3"), { recursive: true });
+    utimesSync(layer(1), new Date(), new Date());
+    await scanTrees([tree(1), tree(2)], { cacheDir: packed });
+    const raw = readFileSync(scanPackPath(packed, layer(1)), "latin1");
+    assert.ok(raw.includes(layer(2)) && !raw.includes(layer(3)), "the removed layer's entry is dropped");
   });
 
   test("a scan cached without symlinks serves sizes only; asking for symlinks walks and caches them", async () => {
@@ -469,4 +500,39 @@ describe("the scan cache", () => {
     assert.deepEqual(links.symlinks, full.symlinks);
     assert.deepEqual(links.cachedTrees, ["snap-0", "snap-2", "snap-3"]);
   });
+});
+
+test("mergeTreeScans counts each multi-link inode once, for the first tree, the same in C and in JS", () => {
+  const scan = (...inodes: [number, number, number][]): TreeScan => ({
+    usage: { allocatedBytes: 10, apparentBytes: 1, inodes: 1 },
+    multi: Float64Array.from(inodes.flatMap(([dev, ino, bytes]) => [dev, ino, bytes, bytes / 2])),
+    symlinks: null,
+    errors: [],
+  });
+  const big = 2 ** 40 + 5;
+  const scans = [
+    scan([1, 7, 4096], [1, big, 8192]),
+    null,
+    scan([1, 7, 4096], [2, 7, 512], [1, big + 2 ** 32, 1024]),
+    scan([2, 7, 512], [1, 7, 4096], [3, 9, 100]),
+  ];
+  const expected = {
+    perTree: [
+      { allocatedBytes: 10 + 4096 + 8192, apparentBytes: 1 + 2048 + 4096, inodes: 3 },
+      { allocatedBytes: 0, apparentBytes: 0, inodes: 0 },
+      { allocatedBytes: 10 + 512 + 1024, apparentBytes: 1 + 256 + 512, inodes: 3 },
+      { allocatedBytes: 10 + 100, apparentBytes: 1 + 50, inodes: 2 },
+    ],
+    total: {
+      allocatedBytes: 30 + 4096 + 8192 + 512 + 1024 + 100,
+      apparentBytes: 3 + 2048 + 4096 + 256 + 512 + 50,
+      inodes: 8,
+    },
+  };
+  assert.deepEqual(mergeTreeScans(scans), expected);
+  const { scanner } = loadNativeScanner();
+  if (engines.includes("native")) {
+    assert.ok(scanner?.merge, "the addon has merge");
+    assert.deepEqual(mergeTreeScans(scans, scanner), expected);
+  }
 });

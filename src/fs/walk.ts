@@ -12,7 +12,8 @@
 import { lstatSync, realpathSync } from "node:fs";
 import { availableParallelism } from "node:os";
 import { CrifsError } from "../errors.js";
-import { type CacheKey, defaultCacheDir, readScanCache, writeScanCache } from "./walk-cache.js";
+import { InodeSet } from "./inode-set.js";
+import { type CacheKey, defaultCacheDir, ScanCache } from "./walk-cache.js";
 import { scanTreesJs } from "./walk-js.js";
 import { loadNativeScanner, type NativeScanner, scanTreesNative } from "./walk-native.js";
 import { emptyUsage, type ScanError, type TreeScan, type Usage, type WalkOptions } from "./walk-tree-scan.js";
@@ -141,39 +142,51 @@ function nestedRoots(trees: readonly Tree[], roots: readonly (RootInfo | null)[]
 
 /**
  * Puts per-tree scans together in tree order: each tree keeps its directories and single-link inodes, and a
- * multi-link inode goes to the first tree (in order) whose scan lists it. Cost: one pass over the multi lists.
+ * multi-link inode goes to the first tree (in order) whose scan lists it. Cost: one pass over the multi lists,
+ * in the addon when `scanner` has it (the JS pass runs once per process, mostly before V8 has compiled it).
  */
-export function mergeTreeScans(scans: readonly (TreeScan | null)[]): { perTree: Usage[]; total: Usage } {
-  const seen = new Map<number, Set<number>>();
+export function mergeTreeScans(
+  scans: readonly (TreeScan | null)[],
+  scanner: NativeScanner | null = null,
+): { perTree: Usage[]; total: Usage } {
+  const firsts = scanner?.merge ? scanner.merge(scans.map((s) => s?.multi ?? noInodes)) : firstsInJs(scans);
   const total = emptyUsage();
-  const perTree = scans.map((scan) => {
+  const perTree = scans.map((scan, i) => {
     const u = emptyUsage();
     if (scan === null) return u;
-    u.allocatedBytes = scan.usage.allocatedBytes;
-    u.apparentBytes = scan.usage.apparentBytes;
-    u.inodes = scan.usage.inodes;
-    const m = scan.multi;
-    for (let i = 0; i + 3 < m.length; i += 4) {
-      const dev = m[i] as number;
-      const ino = m[i + 1] as number;
-      let inos = seen.get(dev);
-      if (inos === undefined) {
-        inos = new Set();
-        seen.set(dev, inos);
-      }
-      const known = inos.size;
-      inos.add(ino); // one hash operation: the size says whether it was new
-      if (inos.size === known) continue;
-      u.allocatedBytes += m[i + 2] as number;
-      u.apparentBytes += m[i + 3] as number;
-      u.inodes += 1;
-    }
+    u.allocatedBytes = scan.usage.allocatedBytes + (firsts[3 * i] as number);
+    u.apparentBytes = scan.usage.apparentBytes + (firsts[3 * i + 1] as number);
+    u.inodes = scan.usage.inodes + (firsts[3 * i + 2] as number);
     total.allocatedBytes += u.allocatedBytes;
     total.apparentBytes += u.apparentBytes;
     total.inodes += u.inodes;
     return u;
   });
   return { perTree, total };
+}
+
+const noInodes = new Float64Array(0);
+
+/** Per scan: allocated, apparent bytes and count of the multi-link inodes it is the first to list. */
+function firstsInJs(scans: readonly (TreeScan | null)[]): Float64Array {
+  let expected = 0;
+  for (const scan of scans) expected += scan === null ? 0 : scan.multi.length / 4;
+  const seen = new InodeSet(expected);
+  const firsts = new Float64Array(scans.length * 3);
+  scans.forEach((scan, k) => {
+    const m = scan?.multi ?? noInodes;
+    let allocated = 0;
+    let apparent = 0;
+    let inodes = 0;
+    for (let i = 0; i + 3 < m.length; i += 4) {
+      if (!seen.add(m[i] as number, m[i + 1] as number)) continue;
+      allocated += m[i + 2] as number;
+      apparent += m[i + 3] as number;
+      inodes += 1;
+    }
+    firsts.set([allocated, apparent, inodes], 3 * k);
+  });
+  return firsts;
 }
 
 function defaultThreads(): number {
@@ -228,13 +241,14 @@ export async function scanTrees(trees: readonly Tree[], options: ScanOptions = {
     };
   });
 
+  const cache = useCache && cacheDir !== null ? ScanCache.open(cacheDir, keys) : null;
   const scans: (TreeScan | null)[] = trees.map(() => null);
   const cachedTrees: string[] = [];
   const toWalk: number[] = [];
   trees.forEach((t, i) => {
     if (duplicate[i]) return;
     const key = keys[i];
-    const hit = key && cacheDir !== null ? readScanCache(cacheDir, key, { symlinks: collectSymlinks }) : null;
+    const hit = key && cache !== null ? cache.get(key, { symlinks: collectSymlinks }) : null;
     if (hit !== null) {
       scans[i] = hit;
       cachedTrees.push(t.id);
@@ -260,11 +274,12 @@ export async function scanTrees(trees: readonly Tree[], options: ScanOptions = {
       const scan = walked[k] ?? null;
       scans[i] = scan;
       const key = keys[i];
-      if (wantUsage && key && cacheDir !== null && scan !== null) writeScanCache(cacheDir, key, scan);
+      if (wantUsage && key && cache !== null && scan !== null) cache.put(key, scan);
     });
+    cache?.save();
   }
 
-  const merged = wantUsage ? mergeTreeScans(scans) : mergeTreeScans(scans.map(() => null));
+  const merged = wantUsage ? mergeTreeScans(scans, scanner) : mergeTreeScans(scans.map(() => null));
   const perTree = new Map<string, Usage>();
   trees.forEach((t, i) => {
     perTree.set(t.id, merged.perTree[i] ?? emptyUsage());
