@@ -10,11 +10,12 @@
 //               (openat of one name, O_NOFOLLOW, then fstat of the fd: one lookup instead of a stat now and
 //               a walk of its whole path later), up to a bound on fds held; past it, or when that open
 //               fails, it is stat'ed and later opened by openat2(tree root fd, rel, RESOLVE_NO_SYMLINKS)
-//   per thread  usage per tree for directories and single-link inodes; an open-addressing set keyed by
-//               (dev, ino, tree) for non-directories with nlink > 1; symlink and error records in byte buffers
-//   merge       after the join the threads' sets are merged into one, then grouped per tree:
-//               JS decides which tree owns a shared inode (the first in the given order), so cached trees and
-//               walked trees go through the same accounting (src/fs/walk.ts)
+//   per thread  usage per tree for directories and single-link inodes; a list of (dev, ino, tree, sizes) of
+//               the non-directories with nlink > 1, as met (no set: one name of an inode or many, they are
+//               counted once later); symlink and error records in byte buffers
+//   merge       after the join the threads' lists are grouped per tree. `merge` (below, called from
+//               src/fs/walk.ts) then gives each multi-link inode to the first tree in the given order, so
+//               cached trees and walked trees go through the same accounting
 //
 // The JS values are created only in the complete callback. Per-directory errors are data, not exceptions.
 // Names are bytes here; strings handed to JS are UTF-8 (invalid bytes become U+FFFD, as in Node's fs).
@@ -65,13 +66,13 @@ typedef struct {
 typedef struct {
   uint64_t dev, ino;
   double alloc, size;
-  uint32_t tree, used;
+  uint32_t tree;
 } ml_t;
 
 typedef struct {
-  ml_t *slots;
-  size_t cap, count;
-} mlset_t;
+  ml_t *v;
+  size_t len, cap;
+} mlvec_t;
 
 typedef struct {
   char *data;
@@ -85,7 +86,7 @@ typedef struct {
   struct scan *s;
   pthread_t thread;
   usage_t *usage; /* per tree */
-  mlset_t ml;
+  mlvec_t ml; /* multi-link inodes as met, in no order; an inode met twice is listed twice */
   buf_t links; /* u32 tree, u32 rel len, u32 target len, rel, target */
   size_t nlinks;
   buf_t errs; /* u32 tree, i32 errno, u32 op, u32 rel len, rel */
@@ -157,43 +158,18 @@ static inline uint64_t mix64(uint64_t x) {
   return x;
 }
 
-static inline size_t ml_hash(uint64_t dev, uint64_t ino, uint32_t tree) {
-  return (size_t)mix64(ino ^ mix64(dev ^ ((uint64_t)tree << 40)));
-}
-
-static int ml_insert(mlset_t *m, uint64_t dev, uint64_t ino, uint32_t tree, double alloc, double size);
-
-static int ml_grow(mlset_t *m) {
-  size_t cap = m->cap ? m->cap * 2 : 16384;
-  ml_t *slots = calloc(cap, sizeof(ml_t));
-  if (!slots) return -1;
-  /* Write each page before anything reads it. A fresh page that is read first maps the shared zero page,
-   * and the first write then replaces it, which flushes the TLB of every CPU running another walker. (A
-   * memset after malloc would not do: the compiler turns the pair into calloc.) */
-  for (size_t b = 0; b < cap * sizeof(ml_t); b += 4096) ((volatile char *)slots)[b] = 0;
-  mlset_t n = {slots, cap, 0};
-  for (size_t i = 0; i < m->cap; i++) {
-    ml_t *e = &m->slots[i];
-    if (e->used) ml_insert(&n, e->dev, e->ino, e->tree, e->alloc, e->size);
+/* Appends; -1 when out of memory. Sequential writes: new pages are written before they are read (a page
+ * read first would map the shared zero page, and replacing it flushes the other walkers' TLBs). */
+static int ml_push(mlvec_t *m, uint64_t dev, uint64_t ino, uint32_t tree, double alloc, double size) {
+  if (m->len == m->cap) {
+    size_t cap = m->cap ? m->cap * 2 : 4096;
+    ml_t *v = realloc(m->v, cap * sizeof(ml_t));
+    if (!v) return -1;
+    m->v = v;
+    m->cap = cap;
   }
-  free(m->slots);
-  *m = n;
+  m->v[m->len++] = (ml_t){dev, ino, alloc, size, tree};
   return 0;
-}
-
-/* 1 when inserted, 0 when already there, -1 when out of memory. */
-static int ml_insert(mlset_t *m, uint64_t dev, uint64_t ino, uint32_t tree, double alloc, double size) {
-  if ((m->count + 1) * 2 > m->cap && ml_grow(m) < 0) return -1;
-  size_t mask = m->cap - 1;
-  for (size_t i = ml_hash(dev, ino, tree) & mask;; i = (i + 1) & mask) {
-    ml_t *e = &m->slots[i];
-    if (!e->used) {
-      *e = (ml_t){dev, ino, alloc, size, tree, 1};
-      m->count++;
-      return 1;
-    }
-    if (e->ino == ino && e->dev == dev && e->tree == tree) return 0;
-  }
 }
 
 /* ---------- recording ---------- */
@@ -247,8 +223,8 @@ static inline void count_inode(worker_t *w, uint32_t tree, const struct stat *st
 /* Directories and single-link inodes are counted at once; the rest go to the set, for JS to give an owner. */
 static void account(worker_t *w, uint32_t tree, const struct stat *st) {
   if (!S_ISDIR(st->st_mode) && st->st_nlink > 1) {
-    if (ml_insert(&w->ml, (uint64_t)st->st_dev, (uint64_t)st->st_ino, tree, (double)st->st_blocks * 512.0,
-                  (double)st->st_size) < 0)
+    if (ml_push(&w->ml, (uint64_t)st->st_dev, (uint64_t)st->st_ino, tree, (double)st->st_blocks * 512.0,
+                (double)st->st_size) < 0)
       w->s->oom = 1;
   } else {
     count_inode(w, tree, st);
@@ -583,7 +559,7 @@ static void free_scan(scan_t *s) {
     for (uint32_t i = 0; i < s->nthreads; i++) {
       worker_t *w = &s->workers[i];
       free(w->usage);
-      free(w->ml.slots);
+      free(w->ml.v);
       free(w->links.data);
       free(w->errs.data);
       free(w->dents);
@@ -620,40 +596,33 @@ static void execute(napi_env env, void *data) {
   worker_main(&s->workers[0]);
   for (uint32_t i = 1; i < started; i++) pthread_join(s->workers[i].thread, NULL);
 
-  /* merge the threads' (dev, ino, tree) sets into the first, then group per tree */
-  mlset_t *m = &s->workers[0].ml;
-  for (uint32_t i = 1; i < s->nthreads; i++) {
-    mlset_t *o = &s->workers[i].ml;
-    for (size_t j = 0; j < o->cap; j++) {
-      ml_t *e = &o->slots[j];
-      if (e->used && ml_insert(m, e->dev, e->ino, e->tree, e->alloc, e->size) < 0) s->oom = 1;
-    }
-    free(o->slots);
-    o->slots = NULL;
-    o->cap = o->count = 0;
-  }
+  /* group the threads' lists per tree (a counting sort); JS counts an inode listed twice once */
   s->ml_off = calloc((size_t)s->ntrees + 1, sizeof(size_t));
-  s->ml_flat = malloc((m->count ? m->count : 1) * 4 * sizeof(double));
-  if (!s->ml_off || !s->ml_flat) {
-    s->oom = 1;
-    return;
-  }
-  for (size_t j = 0; j < m->cap; j++)
-    if (m->slots[j].used) s->ml_off[m->slots[j].tree + 1]++;
-  for (uint32_t t = 0; t < s->ntrees; t++) s->ml_off[t + 1] += s->ml_off[t];
+  size_t total = 0;
+  for (uint32_t i = 0; i < s->nthreads; i++) total += s->workers[i].ml.len;
+  s->ml_flat = malloc((total ? total : 1) * 4 * sizeof(double));
   size_t *fill = calloc(s->ntrees ? s->ntrees : 1, sizeof(size_t));
-  if (!fill) {
+  if (!s->ml_off || !s->ml_flat || !fill) {
+    free(fill);
     s->oom = 1;
     return;
   }
-  for (size_t j = 0; j < m->cap; j++) {
-    ml_t *e = &m->slots[j];
-    if (!e->used) continue;
-    double *o = s->ml_flat + 4 * (s->ml_off[e->tree] + fill[e->tree]++);
-    o[0] = (double)e->dev;
-    o[1] = (double)e->ino;
-    o[2] = e->alloc;
-    o[3] = e->size;
+  for (uint32_t i = 0; i < s->nthreads; i++)
+    for (size_t j = 0; j < s->workers[i].ml.len; j++) s->ml_off[s->workers[i].ml.v[j].tree + 1]++;
+  for (uint32_t t = 0; t < s->ntrees; t++) s->ml_off[t + 1] += s->ml_off[t];
+  for (uint32_t i = 0; i < s->nthreads; i++) {
+    mlvec_t *m = &s->workers[i].ml;
+    for (size_t j = 0; j < m->len; j++) {
+      ml_t *e = &m->v[j];
+      double *o = s->ml_flat + 4 * (s->ml_off[e->tree] + fill[e->tree]++);
+      o[0] = (double)e->dev;
+      o[1] = (double)e->ino;
+      o[2] = e->alloc;
+      o[3] = e->size;
+    }
+    free(m->v);
+    m->v = NULL;
+    m->len = m->cap = 0;
   }
   free(fill);
 }
@@ -972,7 +941,7 @@ static napi_value merge(napi_env env, napi_callback_info info) {
     double alloc = 0, apparent = 0, inodes = 0;
     for (size_t k = 0; k + 3 < len[i]; k += 4) {
       double dev = data[i][k], ino = data[i][k + 1];
-      for (size_t j = ml_hash((uint64_t)dev, (uint64_t)ino, 0) & (cap - 1);; j = (j + 1) & (cap - 1)) {
+      for (size_t j = mix64((uint64_t)ino ^ mix64((uint64_t)dev)) & (cap - 1);; j = (j + 1) & (cap - 1)) {
         if (isnan(set[j].dev)) {
           set[j].dev = dev;
           set[j].ino = ino;

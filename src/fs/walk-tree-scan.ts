@@ -3,7 +3,8 @@
 // (mergeTreeScans in walk.ts) decides who owns a hard-linked inode, whatever the source.
 //
 //   usage    directories and inodes with one link, each counted where it is found
-//   multi    non-directories with nlink > 1 reached in this tree, once each: (dev, ino, allocated, apparent)
+//   multi    non-directories with nlink > 1 reached in this tree: (dev, ino, allocated, apparent); an inode
+//            reached by several names may be listed once per name (mergeTreeScans counts it once)
 //   symlinks (rel, target) pairs, rel '/'-rooted inside the tree; null when they were not collected
 //   errors   what could not be read; the walk went on
 
