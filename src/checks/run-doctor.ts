@@ -8,6 +8,7 @@
 //   pause                        ├─▶ B ∩ A (by check, subject, path) ─▶ walk for bytes ─▶ sorted report
 //   read ─▶ checks ─▶ findings B ┘
 
+import { collectGarbage } from "../collect-garbage.js";
 import { scanTrees } from "../fs/walk.js";
 import type { Check, Finding } from "./check.js";
 import { findingKey, severityRank } from "./check.js";
@@ -158,6 +159,10 @@ export async function runDoctor(options: RunDoctorOptions): Promise<DoctorReport
       .map((c) => ({ id: c.id, reason: "the metadata could not be read in the first read" })),
   ];
   let findings = intersectFindings(a, runChecks(run, second));
+  // what the two reads built is garbage now; V8 would collect it only once the heap had grown further, and
+  // the report about to be rendered (tens of thousands of lines on a large store) would grow it: ~15 MB
+  // less peak RSS on the bench store, for ~50 ms
+  collectGarbage();
   if (mode !== "quick") findings = await measure(findings, run);
   findings = withPods(findings, second.store);
   const order = new Map(options.checks.map((c, i) => [c.id, i]));
