@@ -151,9 +151,14 @@ function readPack(file: string): Map<string, Held> {
   const inodes = index.reduce((n, e) => n + e.multi[1], 0);
   const linkStart = dataStart + inodes * 32;
   if (linkStart > buf.length) return held;
-  // one copy of the inode part into an aligned buffer; each entry's list is a view of it
-  const all = new Float64Array(inodes * 4);
-  Buffer.from(all.buffer).set(buf.subarray(dataStart, linkStart));
+  // each entry's list is a view of the file's inode part (8-aligned in the file; copied if not in memory)
+  let all: Float64Array;
+  if ((buf.byteOffset + dataStart) % 8 === 0) {
+    all = new Float64Array(buf.buffer, buf.byteOffset + dataStart, inodes * 4);
+  } else {
+    all = new Float64Array(inodes * 4);
+    Buffer.from(all.buffer).set(buf.subarray(dataStart, linkStart));
+  }
   for (const e of index) {
     const [first, count] = e.multi;
     const [offset, length] = e.links;

@@ -119,7 +119,7 @@ function statRoot(path: string): RootInfo | null {
 function nestedRoots(trees: readonly Tree[], roots: readonly (RootInfo | null)[]): string[][] {
   const real = trees.map((t) => {
     try {
-      return realpathSync(t.path);
+      return realpathSync.native(t.path); // one realpath(3); the JS one lstats every component
     } catch {
       return t.path;
     }
