@@ -32,7 +32,7 @@ export class InodeSet {
     const mask = this.mask;
     for (let i = slot(dev, ino) & mask; ; i = (i + 1) & mask) {
       const d = keys[2 * i] as number;
-      if (d !== d) {
+      if (Number.isNaN(d)) {
         keys[2 * i] = dev;
         keys[2 * i + 1] = ino;
         this.count++;
@@ -47,7 +47,7 @@ export class InodeSet {
     const mask = this.mask;
     for (let i = slot(dev, ino) & mask; ; i = (i + 1) & mask) {
       const d = keys[2 * i] as number;
-      if (d !== d) return false;
+      if (Number.isNaN(d)) return false;
       if (d === dev && keys[2 * i + 1] === ino) return true;
     }
   }
@@ -59,7 +59,7 @@ export class InodeSet {
     this.count = 0;
     for (let i = 0; i < old.length; i += 2) {
       const d = old[i] as number;
-      if (d === d) this.add(d, old[i + 1] as number);
+      if (!Number.isNaN(d)) this.add(d, old[i + 1] as number);
     }
   }
 }
