@@ -9,7 +9,9 @@
 //   directory   getdents64 (64 KiB) → fstatat per name; a subdirectory is opened right away from this one
 //               (openat of one name, O_NOFOLLOW, then fstat of the fd: one lookup instead of a stat now and
 //               a walk of its whole path later), up to a bound on fds held; past it, or when that open
-//               fails, it is stat'ed and later opened by openat2(tree root fd, rel, RESOLVE_NO_SYMLINKS)
+//               fails, it is stat'ed and later opened by openat2(tree root fd, rel, RESOLVE_NO_SYMLINKS).
+//               (Opening an automount point would trigger it, where a stat does not; it is then skipped by
+//               the device check like any mount point. Runtime stores hold none.)
 //   per thread  usage per tree for directories and single-link inodes; a list of (dev, ino, tree, sizes) of
 //               the non-directories with nlink > 1, as met (no set: one name of an inode or many, they are
 //               counted once later); symlink and error records in byte buffers
@@ -220,7 +222,8 @@ static inline void count_inode(worker_t *w, uint32_t tree, const struct stat *st
   u->inodes += 1;
 }
 
-/* Directories and single-link inodes are counted at once; the rest go to the set, for JS to give an owner. */
+/* Directories and single-link inodes are counted at once; the rest go to the thread's list, for `merge` to
+ * give each to the first tree that lists it. */
 static void account(worker_t *w, uint32_t tree, const struct stat *st) {
   if (!S_ISDIR(st->st_mode) && st->st_nlink > 1) {
     if (ml_push(&w->ml, (uint64_t)st->st_dev, (uint64_t)st->st_ino, tree, (double)st->st_blocks * 512.0,
@@ -897,6 +900,15 @@ typedef struct {
   double dev, ino; /* dev is NaN in an empty slot */
 } seen_t;
 
+/* The bits of a double, for hashing (the lists may come from a cache file: no conversion of an arbitrary
+ * double to an integer, which C leaves undefined); -0 as +0, since they compare equal. */
+static inline uint64_t bits(double x) {
+  uint64_t u;
+  x += 0.0;
+  memcpy(&u, &x, sizeof u);
+  return u;
+}
+
 static napi_value merge(napi_env env, napi_callback_info info) {
   size_t argc = 1;
   napi_value argv[1], out;
@@ -941,7 +953,7 @@ static napi_value merge(napi_env env, napi_callback_info info) {
     double alloc = 0, apparent = 0, inodes = 0;
     for (size_t k = 0; k + 3 < len[i]; k += 4) {
       double dev = data[i][k], ino = data[i][k + 1];
-      for (size_t j = mix64((uint64_t)ino ^ mix64((uint64_t)dev)) & (cap - 1);; j = (j + 1) & (cap - 1)) {
+      for (size_t j = mix64(bits(ino) ^ mix64(bits(dev))) & (cap - 1);; j = (j + 1) & (cap - 1)) {
         if (isnan(set[j].dev)) {
           set[j].dev = dev;
           set[j].ino = ino;

@@ -21,12 +21,13 @@
 // index is ignored whole, and rewritten. Saving a pack writes the entries walked now, keeps the other
 // entries whose root still has the dev/ino/ctime of their key (a scan of some trees must not evict the
 // others) and drops the rest (removed snapshots); temp file in the same dir, then rename, so two crifs runs
-// at once lose at most each other's new entries. A scan made without symlinks (du's: reading every link
+// at once lose at most each other's new entries; a save also removes the scan-v2 dir of older crifs versions
+// and temp files a killed run left (older than 10 minutes). A scan made without symlinks (du's: reading every link
 // target would cost it a readlink per link) is cached without them and serves only callers that do not want
 // them. The CRC guards against torn or damaged files, not against an attacker: the dir is root's own, 0700.
 
 import { createHash, randomBytes } from "node:crypto";
-import { lstatSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from "node:fs";
+import { lstatSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from "node:fs";
 import { homedir } from "node:os";
 import { dirname, join } from "node:path";
 import { crc32 } from "node:zlib";
@@ -247,13 +248,34 @@ export class ScanCache {
 
   /** Writes each pack that got new scans. A pack that cannot be written is skipped (it is a cache). */
   save(): void {
+    let wrote = false;
     for (const [file, pack] of this.packs) {
       if (pack.fresh.length === 0) continue;
       const entries = new Map<string, Held>();
       for (const [name, held] of pack.entries) if (rootUnchanged(held.key)) entries.set(name, held);
       for (const held of pack.fresh) entries.set(entryName(held.key), held);
-      writePack(file, [...entries.values()]);
+      wrote = writePack(file, [...entries.values()]) || wrote;
     }
+    if (wrote) tidy(this.cacheDir);
+  }
+}
+
+/** How old a temp file must be before it counts as left by a killed run. */
+const staleTempMs = 10 * 60 * 1000;
+
+/** Removes what older versions and killed runs left: the scan-v2 dir, temp packs older than 10 minutes. */
+function tidy(cacheDir: string): void {
+  rmSync(join(cacheDir, "scan-v2"), { recursive: true, force: true });
+  const dir = join(cacheDir, version);
+  try {
+    for (const name of readdirSync(dir)) {
+      if (!name.includes(".tmp-")) continue;
+      const path = join(dir, name);
+      const st = lstatSync(path, { throwIfNoEntry: false });
+      if (st?.isFile() && Date.now() - st.mtimeMs > staleTempMs) rmSync(path, { force: true });
+    }
+  } catch {
+    // a cache: what cannot be tidied now is tidied next time
   }
 }
 

@@ -184,8 +184,11 @@ describe("scanTrees", () => {
         results.push({ ...r, engine: "any" });
       }
     }
-    const byPath = await scanWith("native", trees, { collectSymlinks: true, heldDirs: 0 });
-    results.push({ ...byPath, engine: "any" });
+    for (const heldDirs of [0, 1]) {
+      // none opened ahead, and a bound reached in the middle of a directory
+      const r = await scanWith("native", trees, { collectSymlinks: true, heldDirs });
+      results.push({ ...r, engine: "any" });
+    }
     for (const r of results.slice(1)) assert.deepEqual(r, results[0]);
   });
 
@@ -268,19 +271,31 @@ describe("scanTrees", () => {
     writeFileSync(
       script,
       `const { scanTrees } = await import(${JSON.stringify(walkUrl)});
-      const r = await scanTrees([{ id: "t", path: ${JSON.stringify(tree)} }], { cacheDir: null });
+      const heldDirs = process.env.HELD === undefined ? {} : { heldDirs: Number(process.env.HELD) };
+      const r = await scanTrees([{ id: "t", path: ${JSON.stringify(tree)} }], { cacheDir: null, ...heldDirs });
       process.stdout.write(JSON.stringify({ engine: r.engine, total: r.total, errors: r.errors }));`,
       { mode: 0o644 },
     );
     const expected = sum(du(["-s", "-B1", "-x"], [tree], nobody));
     const expectedInodes = sum(du(["-s", "--inodes", "-x"], [tree], nobody));
     assert.notEqual(expected, sum(du(["-s", "-B1", "-x"], [tree])), "nobody must see less than root");
+    // native: "closed" fails to open from its parent and is stat'ed and opened by path instead (default),
+    // or is opened by path only (heldDirs 0); both end in the same error
+    const runs: { engine: string; held?: string }[] = [];
     for (const engine of engines) {
+      runs.push({ engine });
+      if (engine === "native") runs.push({ engine, held: "0" });
+    }
+    for (const { engine, held } of runs) {
       const r = spawnSync(process.execPath, [script], {
         uid: nobody,
         gid: nobody,
         encoding: "utf8",
-        env: { PATH: process.env.PATH ?? "/usr/bin:/bin", CRIFS_ENGINE: engine },
+        env: {
+          PATH: process.env.PATH ?? "/usr/bin:/bin",
+          CRIFS_ENGINE: engine,
+          ...(held === undefined ? {} : { HELD: held }),
+        },
         cwd: "/",
       });
       assert.equal(r.status, 0, r.stderr);
@@ -478,6 +493,67 @@ describe("the scan cache", () => {
     await scanTrees([tree(1), tree(2)], { cacheDir: packed });
     const raw = readFileSync(scanPackPath(packed, layer(1)), "latin1");
     assert.ok(raw.includes(layer(2)) && !raw.includes(layer(3)), "the removed layer's entry is dropped");
+
+    utimesSync(layer(2), new Date(Date.now() + 5000), new Date(Date.now() + 5000)); // its old entry is stale
+    utimesSync(layer(1), new Date(), new Date());
+    await scanTrees([tree(1)], { cacheDir: packed });
+    const after = readFileSync(scanPackPath(packed, layer(1)), "latin1");
+    assert.ok(
+      !after.includes(layer(2)),
+      "an entry not asked for whose root changed is dropped, not kept stale",
+    );
+  });
+
+  test("a pack whose CRC holds but whose index is wrong is a miss, never an error, and is rewritten", async () => {
+    const { scanPackPath } = await import("./walk-cache.js");
+    const { crc32 } = await import("node:zlib");
+    const broken = join(base, "cache-broken");
+    const baseline = await scanTrees(trees(), { cacheDir: broken });
+    const file = scanPackPath(broken, dirs[0] ?? "");
+    const good = readFileSync(file);
+    const indexes = [
+      "{}",
+      "[1,2]",
+      `[{"key":{"id":"snap-0","path":${JSON.stringify(dirs[0])},"nested":[]},"usage":{"allocatedBytes":1,"apparentBytes":1,"inodes":1},"hasSymlinks":false,"multi":[0,99999999],"links":[0,0]}]`,
+      `[{"key":{"id":"snap-0","path":${JSON.stringify(dirs[0])},"nested":[]},"usage":{"allocatedBytes":1,"apparentBytes":1,"inodes":1},"hasSymlinks":true,"multi":[0,0],"links":[-5,2.5]}]`,
+      "[".repeat(100000),
+    ];
+    for (const index of indexes) {
+      const json = Buffer.from(index);
+      const pack = Buffer.alloc(16 + Math.ceil(json.length / 8) * 8);
+      pack.write("CRIFSSC3", 0, "latin1");
+      pack.writeUInt32LE(json.length, 8);
+      json.copy(pack, 16);
+      pack.writeUInt32LE(crc32(pack.subarray(16)), 12);
+      writeFileSync(file, pack);
+      const r = await scanTrees(trees(), { cacheDir: broken });
+      assert.deepEqual(r.cachedTrees, [], index.slice(0, 40));
+      assert.deepEqual(strip(r), strip(baseline));
+      assert.ok(readFileSync(file).length > 100, "rewritten whole");
+    }
+    assert.ok(good.length > 100);
+  });
+
+  test("a save removes the scan-v2 dir of older versions and temp files a killed run left", async () => {
+    const { scanPackPath } = await import("./walk-cache.js");
+    const tidyDir = join(base, "cache-tidy");
+    const old = join(tidyDir, "scan-v2");
+    mkdirSync(old, { recursive: true });
+    writeFileSync(join(old, "0123.bin"), "old");
+    const packDir = dirname(scanPackPath(tidyDir, dirs[0] ?? ""));
+    mkdirSync(packDir, { recursive: true });
+    const leftover = join(packDir, "x.pack.tmp-1-abcd");
+    const fresh = join(packDir, "y.pack.tmp-2-abcd"); // another run may be writing it right now
+    writeFileSync(leftover, "torn");
+    writeFileSync(fresh, "in progress");
+    const hourAgo = new Date(Date.now() - 3600_000);
+    utimesSync(leftover, hourAgo, hourAgo);
+    await scanTrees(trees(), { cacheDir: tidyDir });
+    assert.deepEqual(readdirSync(tidyDir).sort(), ["scan-v3"], "scan-v2 is gone");
+    assert.deepEqual(
+      readdirSync(packDir).filter((n) => n.includes(".tmp-")),
+      ["y.pack.tmp-2-abcd"],
+    );
   });
 
   test("a scan cached without symlinks serves sizes only; asking for symlinks walks and caches them", async () => {
