@@ -599,7 +599,7 @@ static void execute(napi_env env, void *data) {
   worker_main(&s->workers[0]);
   for (uint32_t i = 1; i < started; i++) pthread_join(s->workers[i].thread, NULL);
 
-  /* group the threads' lists per tree (a counting sort); JS counts an inode listed twice once */
+  /* group the threads' lists per tree (a counting sort); `merge` counts an inode listed twice once */
   s->ml_off = calloc((size_t)s->ntrees + 1, sizeof(size_t));
   size_t total = 0;
   for (uint32_t i = 0; i < s->nthreads; i++) total += s->workers[i].ml.len;

@@ -42,16 +42,6 @@ export class InodeSet {
     }
   }
 
-  has(dev: number, ino: number): boolean {
-    const keys = this.keys;
-    const mask = this.mask;
-    for (let i = slot(dev, ino) & mask; ; i = (i + 1) & mask) {
-      const d = keys[2 * i] as number;
-      if (Number.isNaN(d)) return false;
-      if (d === dev && keys[2 * i + 1] === ino) return true;
-    }
-  }
-
   private grow(): void {
     const old = this.keys;
     this.keys = new Float64Array(old.length * 2).fill(Number.NaN);
