@@ -73,6 +73,7 @@ function table(r: LinkReport): string {
     );
     if (r.duplicates.length > 0) {
       out.push(
+        // how many layers, not which: a group can span hundreds (every name is in -o json)
         renderTable(
           ["savable", "size", "copies", "digest", "layers", "path"],
           r.duplicates.map((d) => [
@@ -80,7 +81,7 @@ function table(r: LinkReport): string {
             humanBytes(d.size),
             String(d.copies),
             d.digest.slice(0, 12),
-            [...new Set(d.names.map((n) => `${n.namespace}/${n.id}`))].join(","),
+            String(new Set(d.names.map((n) => `${n.namespace}/${n.id}`)).size),
             [...new Set(d.names.map((n) => n.path))].join(","),
           ]),
         ).trimEnd(),

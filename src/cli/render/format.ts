@@ -5,11 +5,10 @@
 //   tree   indented parent/child lines (where a command has a tree)
 
 import { createRequire } from "node:module";
-import type TableType from "cli-table3";
 import type * as yamlTypes from "yaml";
 import { CrifsError } from "../../errors.js";
 
-// the YAML writer and cli-table3 load on first use: most runs print plain tables or JSON
+// the YAML writer and string-width load on first use: most runs print ASCII tables or JSON
 const require = createRequire(import.meta.url);
 
 export type OutputFormat = "table" | "json" | "yaml" | "tree";
@@ -30,56 +29,39 @@ export function renderYaml(data: unknown): string {
   return (require("yaml") as typeof yamlTypes).stringify(data, { lineWidth: 0 });
 }
 
-const plain = {
-  top: "",
-  "top-mid": "",
-  "top-left": "",
-  "top-right": "",
-  bottom: "",
-  "bottom-mid": "",
-  "bottom-left": "",
-  "bottom-right": "",
-  left: "",
-  "left-mid": "",
-  mid: "",
-  "mid-mid": "",
-  right: "",
-  "right-mid": "",
-  middle: "   ",
-};
-
-/** Columns without borders. Cells are strings; header in capitals like ctr. */
+/**
+ * Columns without borders, like ctr's: header in capitals, columns three spaces apart, each padded to its
+ * widest cell's display width (string-width: a wide character takes two columns, a combining mark none), the
+ * last column not padded, trailing blanks trimmed. cli-table3 laid these out before, the same way, but it
+ * measures and wraps every cell several times: a table with one non-ASCII name in it (every Debian image's
+ * ca-certificates has some) took minutes at the 80,000 rows `links --shared` prints.
+ */
 export function renderTable(head: readonly string[], rows: readonly (readonly string[])[]): string {
-  const header = head.map((h) => h.toUpperCase());
-  // cli-table3 measures every cell's display width (wide and combining characters, colour codes), which costs
-  // seconds on the tens of thousands of rows doctor or links can print; printable ASCII is one column a
-  // character, so such tables are laid out directly, the same way
-  const isPlain = (c: string) => /^[\x20-\x7e]*$/.test(c);
-  if (header.every(isPlain) && rows.every((r) => r.every(isPlain))) return plainTable(header, rows);
-  const Table = require("cli-table3") as typeof TableType;
-  const t = new Table({
-    head: header,
-    chars: plain,
-    style: { head: [], border: [], "padding-left": 0, "padding-right": 0 },
+  const all = [head.map((h) => h.toUpperCase()), ...rows];
+  const last = head.length - 1;
+  const widths = head.map((_, i) => {
+    let w = 0;
+    if (i < last) for (const r of all) w = Math.max(w, displayWidth(r[i] ?? ""));
+    return w;
   });
-  for (const r of rows) t.push([...r]);
-  return `${t
-    .toString()
-    .split("\n")
-    .map((l) => l.trimEnd())
-    .join("\n")}\n`;
+  const line = (r: readonly string[]) => {
+    let out = "";
+    for (let i = 0; i < last; i++) {
+      const cell = r[i] ?? "";
+      out += `${cell}${" ".repeat((widths[i] ?? 0) - displayWidth(cell))}   `;
+    }
+    return `${out}${r[last] ?? ""}`.trimEnd();
+  };
+  return `${all.map(line).join("\n")}\n`;
 }
 
-/** Columns padded to the widest cell, three spaces apart, trailing blanks trimmed: cli-table3's layout. */
-function plainTable(head: readonly string[], rows: readonly (readonly string[])[]): string {
-  const all = [head, ...rows];
-  const widths = head.map((_, i) => Math.max(...all.map((r) => (r[i] ?? "").length)));
-  const line = (r: readonly string[]) =>
-    widths
-      .map((w, i) => (r[i] ?? "").padEnd(w))
-      .join("   ")
-      .trimEnd();
-  return `${all.map(line).join("\n")}\n`;
+let stringWidth: ((s: string) => number) | undefined;
+
+/** Printable ASCII is one column a character; anything else is measured. */
+function displayWidth(cell: string): number {
+  if (/^[\x20-\x7e]*$/.test(cell)) return cell.length;
+  stringWidth ??= require("string-width") as (s: string) => number;
+  return stringWidth(cell);
 }
 
 export interface TreeNode {
