@@ -199,15 +199,27 @@ function encodeLinks(symlinks: readonly string[]): Buffer {
  */
 export class ScanCache {
   private readonly packs = new Map<string, { entries: Map<string, Held>; fresh: Held[] }>();
+  /** Pack file per home: open, get and put ask for each tree's, and the name is a sha256. */
+  private readonly files = new Map<string, string>();
 
   private constructor(private readonly cacheDir: string) {}
+
+  private fileOf(path: string): string {
+    const home = homeOf(path);
+    let file = this.files.get(home);
+    if (file === undefined) {
+      file = scanPackPath(this.cacheDir, path);
+      this.files.set(home, file);
+    }
+    return file;
+  }
 
   /** Reads the packs that may hold `keys`' scans. */
   static open(cacheDir: string, keys: readonly (CacheKey | null)[]): ScanCache {
     const cache = new ScanCache(cacheDir);
     for (const key of keys) {
       if (key === null) continue;
-      const file = scanPackPath(cacheDir, key.path);
+      const file = cache.fileOf(key.path);
       if (!cache.packs.has(file)) cache.packs.set(file, { entries: readPack(file), fresh: [] });
     }
     return cache;
@@ -218,7 +230,7 @@ export class ScanCache {
    * `symlinks` (else null in the result); a scan cached without them is then a miss.
    */
   get(key: CacheKey, options: { symlinks?: boolean } = {}): TreeScan | null {
-    const held = this.packs.get(scanPackPath(this.cacheDir, key.path))?.entries.get(entryName(key));
+    const held = this.packs.get(this.fileOf(key.path))?.entries.get(entryName(key));
     if (held === undefined || !sameKey(held.key, key)) return null;
     if (options.symlinks === true && held.links === null) return null;
     let symlinks: string[] | null = null;
@@ -232,7 +244,7 @@ export class ScanCache {
   /** Keeps the walked scan of the tree at `key` for `save` (not one with errors: it may be incomplete). */
   put(key: CacheKey, scan: TreeScan): void {
     if (scan.errors.length > 0) return;
-    const file = scanPackPath(this.cacheDir, key.path);
+    const file = this.fileOf(key.path);
     let pack = this.packs.get(file);
     if (pack === undefined) {
       pack = { entries: readPack(file), fresh: [] };
