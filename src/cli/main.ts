@@ -4,6 +4,7 @@
 import { CommanderError } from "commander";
 import { CrifsError, exitCodes } from "../errors.js";
 import { program } from "./program.js";
+import { terminalSafe } from "./render/terminal-safe.js";
 
 export { VERSION } from "./program.js";
 
@@ -69,7 +70,8 @@ export async function run(argv: readonly string[]): Promise<number> {
       return exitCodes.usage;
     }
     const d = describe(err, debug);
-    process.stderr.write(`crifs: ${d.line}\n`);
+    // the line names paths and records a hostile image chose: shown escaped, never raw
+    process.stderr.write(`crifs: ${debug ? d.line : terminalSafe(d.line)}\n`);
     return d.code;
   }
 }

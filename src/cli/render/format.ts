@@ -7,6 +7,7 @@
 import { createRequire } from "node:module";
 import type * as yamlTypes from "yaml";
 import { CrifsError } from "../../errors.js";
+import { terminalSafe } from "./terminal-safe.js";
 
 // the YAML writer and string-width load on first use: most runs print ASCII tables or JSON
 const require = createRequire(import.meta.url);
@@ -32,12 +33,14 @@ export function renderYaml(data: unknown): string {
 /**
  * Columns without borders, like ctr's: header in capitals, columns three spaces apart, each padded to its
  * widest cell's display width (string-width: a wide character takes two columns, a combining mark none), the
- * last column not padded, trailing blanks trimmed. cli-table3 laid these out before, the same way, but it
+ * last column not padded, trailing blanks trimmed. Every cell goes through terminalSafe (control bytes, bytes
+ * that are not UTF-8 and bidi controls shown as escapes), so a hostile name neither forges a row nor moves the
+ * cursor. cli-table3 laid these out before, the same way, but it
  * measures and wraps every cell several times: a table with one non-ASCII name in it (every Debian image's
  * ca-certificates has some) took minutes at the 80,000 rows `links --shared` prints.
  */
 export function renderTable(head: readonly string[], rows: readonly (readonly string[])[]): string {
-  const all = [head.map((h) => h.toUpperCase()), ...rows];
+  const all = [head.map((h) => h.toUpperCase()), ...rows.map((r) => r.map(terminalSafe))];
   const last = head.length - 1;
   const widths = head.map((_, i) => {
     let w = 0;
@@ -69,11 +72,12 @@ export interface TreeNode {
   readonly children: readonly TreeNode[];
 }
 
-/** Indented tree: each child under its parent with "└─"/"├─" guides. */
+/** Indented tree: each child under its parent with "└─"/"├─" guides; labels pass through terminalSafe. */
 export function renderTree(roots: readonly TreeNode[]): string {
   const lines: string[] = [];
   const walk = (n: TreeNode, prefix: string, isLast: boolean, isRoot: boolean) => {
-    lines.push(isRoot ? n.label : `${prefix}${isLast ? "└─ " : "├─ "}${n.label}`);
+    const label = terminalSafe(n.label);
+    lines.push(isRoot ? label : `${prefix}${isLast ? "└─ " : "├─ "}${label}`);
     const next = isRoot ? "" : prefix + (isLast ? "   " : "│  ");
     n.children.forEach((c, i) => {
       walk(c, next, i === n.children.length - 1, false);
