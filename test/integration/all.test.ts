@@ -66,16 +66,22 @@ describe("crifs against a live containerd bed", { skip: skip ? `no bed: ${unavai
     console.log(`bed: ${bed.work} torn down in ${Date.now() - t0} ms`);
   });
 
-  // one line per suite
-  bedSuite(getBed);
-  containerdSuite(getBed);
-  duSuite(getBed);
-  errorsSuite(getBed);
-  linksSuite(getBed);
-  dockerSuite(getBed); // its own dockerd bed (test/bed/docker-bed.ts), started and removed by the suite
-  podmanSuite(getBed); // its own podman store (test/bed/podman.ts), built from the bed's OCI archive
-  criSuite(getBed); // its own CRI containerd bed (test/bed/cri-bed.ts), plus the main bed read live
-  logsSuite(getBed); // its own CRI bed (a container writing known lines) and dockerd bed
-  hostRootSuite(getBed); // its own podman and docker beds beside the main one: one host, three runtimes
-  doctorSuite(getBed); // last: it injects faults it does not undo
+  // one line per suite; CRIFS_SUITES=doctor,links runs only those (a developer's loop; CI runs every one)
+  const only = process.env.CRIFS_SUITES?.split(",").filter((x) => x !== "");
+  const suites: [string, (getBed: () => Bed) => void][] = [
+    ["bed", bedSuite],
+    ["containerd", containerdSuite],
+    ["du", duSuite],
+    ["errors", errorsSuite],
+    ["links", linksSuite],
+    ["docker", dockerSuite], // its own dockerd bed (test/bed/docker-bed.ts), started and removed by the suite
+    ["podman", podmanSuite], // its own podman store (test/bed/podman.ts), built from the bed's OCI archive
+    ["cri", criSuite], // its own CRI containerd bed (test/bed/cri-bed.ts), plus the main bed read live
+    ["logs", logsSuite], // its own CRI bed (a container writing known lines) and dockerd bed
+    ["hostroot", hostRootSuite], // its own podman and docker beds beside the main one: one host, three runtimes
+    ["doctor", doctorSuite], // last: it injects faults it does not undo
+  ];
+  if (only !== undefined && process.env.CI === "true")
+    throw new Error("CRIFS_SUITES is for a developer's loop: CI runs every suite");
+  for (const [name, suite] of suites) if (only === undefined || only.includes(name)) suite(getBed);
 });
