@@ -18,6 +18,7 @@ import { readContainerdConfig } from "../runtimes/containerd/config.js";
 import { type LocatedStore, locateUnderHostRoot } from "../runtimes/host-root.js";
 import { adapterFor, adapters } from "../runtimes/index.js";
 import type { OutputFormat } from "./render/format.js";
+import { terminalSafe } from "./render/terminal-safe.js";
 
 export interface GlobalOptions {
   readonly runtime?: string;
@@ -108,7 +109,7 @@ export function liveAddress(g: GlobalOptions): string | null {
 
 /** A one-line note on stderr (the data stays on stdout). */
 export function note(text: string): void {
-  process.stderr.write(`crifs: ${text}\n`);
+  process.stderr.write(`crifs: ${terminalSafe(text)}\n`);
 }
 
 /**

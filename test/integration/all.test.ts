@@ -25,6 +25,7 @@ import { hostRootSuite } from "./hostroot.suite.js";
 import { linksSuite } from "./links.suite.js";
 import { logsSuite } from "./logs.suite.js";
 import { podmanSuite } from "./podman.suite.js";
+import { terminalSuite } from "./terminal.suite.js";
 
 const unavailable = bedUnavailable();
 const skip = unavailable !== undefined && process.env.CRIFS_SKIP_INTEGRATION === "1";
@@ -74,6 +75,7 @@ describe("crifs against a live containerd bed", { skip: skip ? `no bed: ${unavai
     ["du", duSuite],
     ["errors", errorsSuite],
     ["links", linksSuite],
+    ["terminal", terminalSuite], // hostile names in its own namespace, removed afterwards
     ["docker", dockerSuite], // its own dockerd bed (test/bed/docker-bed.ts), started and removed by the suite
     ["podman", podmanSuite], // its own podman store (test/bed/podman.ts), built from the bed's OCI archive
     ["cri", criSuite], // its own CRI containerd bed (test/bed/cri-bed.ts), plus the main bed read live

@@ -13,7 +13,7 @@ import { CrifsError } from "../../errors.js";
 import type { Store } from "../../model/store.js";
 import { loadContainerd } from "../../runtimes/containerd/load.js";
 import { adapters } from "../../runtimes/index.js";
-import { humanBytes, render, renderTable, renderTree } from "../render/format.js";
+import { humanBytes, render, renderLines, renderTable, renderTree } from "../render/format.js";
 import { filterNamespace, type GlobalOptions, openStores } from "../stores.js";
 import { containerRows } from "./containers.js";
 import { doctorReport } from "./doctor.js";
@@ -125,13 +125,15 @@ export async function auditCommand(
   const text = render(g.output, data, {
     table: () => {
       const out: string[] = [];
-      if (note !== null) out.push(`crifs: ${note}\n`);
+      if (note !== null) out.push(renderLines([`crifs: ${note}`]));
       for (const { store: s, du, doctor } of audited) {
         const c = storeSummary(s).counts;
         out.push(
-          `== ${s.location.runtime} root ${s.location.root} state ${s.location.state ?? "-"} config ${s.location.configPath ?? "(defaults)"}`,
-          `   ${c.namespaces} namespaces, ${c.images} images, ${c.snapshots} snapshots, ${c.containers} containers ` +
-            `(${c.tasksRunning} running), ${c.blobs} blob records, ${c.leases} leases, ${c.ingests} ingests\n`,
+          renderLines([
+            `== ${s.location.runtime} root ${s.location.root} state ${s.location.state ?? "-"} config ${s.location.configPath ?? "(defaults)"}`,
+            `   ${c.namespaces} namespaces, ${c.images} images, ${c.snapshots} snapshots, ${c.containers} containers ` +
+              `(${c.tasksRunning} running), ${c.blobs} blob records, ${c.leases} leases, ${c.ingests} ingests`,
+          ]),
           renderTable(
             ["namespace", "image", "layers"],
             imageRows([s]).map((r) => [r.namespace, r.name, String(r.snapshotKeys.length)]),
@@ -156,18 +158,19 @@ export async function auditCommand(
           ),
           `-- doctor (crifs doctor for the details and remedies):`,
         );
-        if (doctor.findings.length === 0) out.push("   no problems found");
+        const lines: string[] = [];
+        if (doctor.findings.length === 0) lines.push("   no problems found");
         for (const f of doctor.findings)
-          out.push(`   ${f.severity.padEnd(7)} ${f.check.padEnd(22)} ${f.path}  ${f.message}`);
+          lines.push(`   ${f.severity.padEnd(7)} ${f.check.padEnd(22)} ${f.path}  ${f.message}`);
         const sum = doctor.summary;
-        out.push(
+        lines.push(
           `   ${sum.errors} error(s), ${sum.warnings} warning(s), ${sum.infos} info(s); ${humanBytes(sum.bytesReclaimable)} reclaimable`,
         );
         if (s.anomalies.length > 0) {
-          out.push(`${s.anomalies.length} record(s) could not be read:`);
-          for (const a of s.anomalies) out.push(`  ${a.path}: ${a.message}`);
+          lines.push(`${s.anomalies.length} record(s) could not be read:`);
+          for (const a of s.anomalies) lines.push(`  ${a.path}: ${a.message}`);
         }
-        out.push("");
+        out.push(renderLines(lines));
       }
       return `${out.join("\n")}\n`;
     },

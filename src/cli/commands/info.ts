@@ -5,7 +5,7 @@ import { existsSync } from "node:fs";
 import { DEFAULT_CRIO_SOCKET, readCrioInfo } from "../../live/crio-info.js";
 import { type DockerApiView, dockerSocket, isSameDir, readDockerApi } from "../../live/docker-api.js";
 import type { Store } from "../../model/store.js";
-import { render, renderYaml } from "../render/format.js";
+import { render, renderDisplayYaml } from "../render/format.js";
 import type { GlobalOptions } from "../stores.js";
 
 export function storeSummary(s: Store) {
@@ -81,5 +81,5 @@ export async function infoCommand(
     const daemon = await daemonView(s, sockets);
     data.push({ ...storeSummary(s), ...(daemon === undefined ? {} : { daemon }) });
   }
-  return render(g.output, data, { table: () => renderYaml(data) });
+  return render(g.output, data, { table: () => renderDisplayYaml(data) });
 }

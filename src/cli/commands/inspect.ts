@@ -6,7 +6,7 @@ import { DEFAULT_CRIO_SOCKET, readCrioContainer } from "../../live/crio-info.js"
 import { SnapshotIndex } from "../../model/chain.js";
 import { planMount } from "../../model/mounts.js";
 import type { Snapshot, Store } from "../../model/store.js";
-import { render, renderYaml } from "../render/format.js";
+import { render, renderDisplayYaml } from "../render/format.js";
 import { resolveRef } from "../resolve-ref.js";
 import type { GlobalOptions } from "../stores.js";
 import { liveMount, mountFlags } from "./mounts.js";
@@ -95,5 +95,5 @@ export async function inspectCommand(
   options: { crioSocket?: string } = {},
 ): Promise<string> {
   const data = await crioView(inspectData(stores, ref), options.crioSocket ?? DEFAULT_CRIO_SOCKET);
-  return render(g.output, data, { table: () => renderYaml(data) });
+  return render(g.output, data, { table: () => renderDisplayYaml(data) });
 }

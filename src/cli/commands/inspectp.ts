@@ -3,7 +3,7 @@
 // with its containers.
 
 import { CrifsError } from "../../errors.js";
-import { render, renderYaml } from "../render/format.js";
+import { render, renderDisplayYaml } from "../render/format.js";
 import { type GlobalOptions, openCri, openStores } from "../stores.js";
 import { podRowsFromCri, podRowsFromStores } from "./pods.js";
 
@@ -49,5 +49,5 @@ export async function inspectpCommand(g: GlobalOptions, ref: string): Promise<st
       .map((c) => ({ id: c.id, name: c.pod?.containerName ?? "", task: c.task }));
     data = { ...pod, containers };
   }
-  return render(g.output, data, { table: () => renderYaml(data) });
+  return render(g.output, data, { table: () => renderDisplayYaml(data) });
 }

@@ -12,6 +12,7 @@ import { readKubeletLogs } from "../../logs/kubelet-layout.js";
 import { logDirFlags, logDirsFor } from "../../logs/log-dirs.js";
 import { followContainerLog, formatLogLine, readContainerLog } from "../../logs/read-log.js";
 import type { Container, Store } from "../../model/store.js";
+import { terminalSafe } from "../render/terminal-safe.js";
 import { resolveRef } from "../resolve-ref.js";
 import { type GlobalOptions, openStores } from "../stores.js";
 
@@ -106,7 +107,15 @@ export function logsCommand(
     };
     return { text: `${JSON.stringify(data, null, 2)}\n`, warning };
   }
-  return { text: r.lines.map(formatLogLine).join(""), warning };
+  return { text: r.lines.map(formatLogLineForTerminal).join(""), warning };
+}
+
+/**
+ * A log line as the table view prints it: what the container wrote, with control bytes and escape sequences
+ * shown as escapes (tabs kept), so a container cannot drive the operator's terminal. -o json has the raw text.
+ */
+function formatLogLineForTerminal(l: LogLine): string {
+  return formatLogLine({ ...l, text: terminalSafe(l.text, { keepTab: true }) });
 }
 
 /** `crifs logs --follow`: prints the (tail of the) log, then each new line until SIGINT/SIGTERM. */
@@ -116,13 +125,13 @@ export async function followLogsCommand(g: GlobalOptions, ref: string, flags: Lo
     completeOnly: true,
     ...(flags.tail === undefined ? {} : { tail: flags.tail }),
   });
-  process.stdout.write(r.lines.map(formatLogLine).join(""));
+  process.stdout.write(r.lines.map(formatLogLineForTerminal).join(""));
   const stop = new AbortController();
   const onSignal = () => stop.abort();
   process.once("SIGINT", onSignal);
   process.once("SIGTERM", onSignal);
   try {
-    await followContainerLog(loc.path, loc.format, (l) => process.stdout.write(formatLogLine(l)), {
+    await followContainerLog(loc.path, loc.format, (l) => process.stdout.write(formatLogLineForTerminal(l)), {
       signal: stop.signal,
       fromOffset: r.currentOffset,
       decoder: r.decoder,
@@ -151,5 +160,5 @@ export async function logsAction(
   }
   const r = logsCommand(g, ref, flags);
   write(r.text);
-  if (r.warning !== null) process.stderr.write(r.warning);
+  if (r.warning !== null) process.stderr.write(`${terminalSafe(r.warning.trimEnd(), { keepTab: true })}\n`);
 }

@@ -7,7 +7,7 @@ import { overlayOptions, readMountinfo } from "../../fs/mountinfo.js";
 import { SnapshotIndex } from "../../model/chain.js";
 import { type MountSpec, planMount } from "../../model/mounts.js";
 import type { Snapshot, Store } from "../../model/store.js";
-import { render } from "../render/format.js";
+import { render, renderLines } from "../render/format.js";
 import { resolveRef } from "../resolve-ref.js";
 import type { GlobalOptions } from "../stores.js";
 
@@ -116,7 +116,7 @@ export function mountsCommand(stores: readonly Store[], g: GlobalOptions, ref: s
           ...m.options.map((o) => `  ${o}`),
         ];
         if (m.mounted) lines.push(`# mounted on ${m.mounted.mountPoint}`);
-        return `${lines.join("\n")}\n`;
+        return renderLines(lines);
       },
     },
   );

@@ -2,7 +2,7 @@
 // says through CRI (Version) and containerd's Version service, like `crictl version`.
 
 import { containerdVersion } from "../../live/containerd.js";
-import { render, renderYaml } from "../render/format.js";
+import { render, renderDisplayYaml } from "../render/format.js";
 import { DEFAULT_TIMEOUT_MS, type GlobalOptions, openCri } from "../stores.js";
 
 /** JSON contract: docs/json.md#version. */
@@ -49,5 +49,5 @@ export async function versionCommand(g: GlobalOptions, crifsVersion: string): Pr
       cri.close();
     }
   }
-  return render(g.output, data, { table: () => renderYaml(data) });
+  return render(g.output, data, { table: () => renderDisplayYaml(data) });
 }

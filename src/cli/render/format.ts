@@ -7,7 +7,7 @@
 import { createRequire } from "node:module";
 import type * as yamlTypes from "yaml";
 import { CrifsError } from "../../errors.js";
-import { terminalSafe } from "./terminal-safe.js";
+import { terminalSafe, terminalSafeDeep } from "./terminal-safe.js";
 
 // the YAML writer and string-width load on first use: most runs print ASCII tables or JSON
 const require = createRequire(import.meta.url);
@@ -30,6 +30,11 @@ export function renderYaml(data: unknown): string {
   return (require("yaml") as typeof yamlTypes).stringify(data, { lineWidth: 0 });
 }
 
+/** YAML for a terminal (the table view of commands that have no table): every string through terminalSafe. */
+export function renderDisplayYaml(data: unknown): string {
+  return renderYaml(terminalSafeDeep(data));
+}
+
 /**
  * Columns without borders, like ctr's: header in capitals, columns three spaces apart, each padded to its
  * widest cell's display width (string-width: a wide character takes two columns, a combining mark none), the
@@ -40,7 +45,7 @@ export function renderYaml(data: unknown): string {
  * ca-certificates has some) took minutes at the 80,000 rows `links --shared` prints.
  */
 export function renderTable(head: readonly string[], rows: readonly (readonly string[])[]): string {
-  const all = [head.map((h) => h.toUpperCase()), ...rows.map((r) => r.map(terminalSafe))];
+  const all = [head.map((h) => h.toUpperCase()), ...rows.map((r) => r.map((c) => terminalSafe(c)))];
   const last = head.length - 1;
   const widths = head.map((_, i) => {
     let w = 0;
@@ -65,6 +70,12 @@ function displayWidth(cell: string): number {
   if (/^[\x20-\x7e]*$/.test(cell)) return cell.length;
   stringWidth ??= require("string-width") as (s: string) => number;
   return stringWidth(cell);
+}
+
+/** Plain lines for a terminal (a command's text that is not a table): each line through terminalSafe, so a
+ * value with a newline or an escape sequence in it stays on its line and shows as escapes. */
+export function renderLines(lines: readonly string[]): string {
+  return `${lines.map((l) => terminalSafe(l)).join("\n")}\n`;
 }
 
 export interface TreeNode {
@@ -104,7 +115,7 @@ export function render(
         remedy: "use -o table, json or yaml",
       });
     case "table":
-      return views.table ? views.table() : renderYaml(data);
+      return views.table ? views.table() : renderDisplayYaml(data);
   }
 }
 

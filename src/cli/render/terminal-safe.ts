@@ -19,9 +19,15 @@ function hex2(n: number): string {
   return n.toString(16).padStart(2, "0");
 }
 
+export interface TerminalSafeOptions {
+  /** Leave tabs as they are (log lines: a tab moves the cursor only to the next stop). Default false. */
+  readonly keepTab?: boolean;
+}
+
 /** `s` with every control byte, escaped name byte and bidi control written as a visible escape. */
-export function terminalSafe(s: string): string {
+export function terminalSafe(s: string, options: TerminalSafeOptions = {}): string {
   if (!UNSAFE.test(s)) return s;
+  const keepTab = options.keepTab === true;
   let out = "";
   for (let i = 0; i < s.length; i++) {
     const c = s.charCodeAt(i);
@@ -44,7 +50,7 @@ export function terminalSafe(s: string): string {
         out += "\\\\";
         continue;
       case 0x09:
-        out += "\\t";
+        out += keepTab ? "\t" : "\\t";
         continue;
       case 0x0a:
         out += "\\n";
@@ -66,10 +72,17 @@ export function terminalSafe(s: string): string {
   return out;
 }
 
-/** terminalSafe for text printed line by line (log lines): the line breaks between lines stay. */
-export function terminalSafeLines(text: string): string {
-  return text
-    .split("\n")
-    .map((l) => terminalSafe(l))
-    .join("\n");
+/**
+ * A data structure for a human's eyes (the YAML that `info`, `inspect` and `version` print as their table
+ * view): every string in it, keys included, through terminalSafe. Not for -o yaml, which stays exact.
+ */
+export function terminalSafeDeep(data: unknown): unknown {
+  if (typeof data === "string") return terminalSafe(data);
+  if (Array.isArray(data)) return data.map(terminalSafeDeep);
+  if (data !== null && typeof data === "object") {
+    const out: Record<string, unknown> = {};
+    for (const [k, v] of Object.entries(data)) out[terminalSafe(k)] = terminalSafeDeep(v);
+    return out;
+  }
+  return data;
 }
