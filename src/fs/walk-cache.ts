@@ -24,13 +24,37 @@
 // at once lose at most each other's new entries; a save also removes the scan-v2 dir of older crifs versions
 // and temp files a killed run left (older than 10 minutes). A scan made without symlinks (du's: reading every link
 // target would cost it a readlink per link) is cached without them and serves only callers that do not want
-// them. The CRC guards against torn or damaged files, not against an attacker: the dir is root's own, 0700.
+// them. The CRC guards against torn or damaged files, not against an attacker: the dir is private instead.
+//
+// Private (checkCacheDir): the cache dir and scan-v3/ are used only when each is a real dir (not a symlink)
+// owned by the running user and not writable by group or others; missing ones are made 0700. Every parent on
+// the way is checked as it is walked or made: owned by root or this user, writable by others only when
+// sticky (/tmp, /var/tmp), and a symlink is followed only out of a dir that others cannot write to (so
+// XDG_CACHE_HOME=/var/tmp/x cannot be redirected by someone else's symlink). A dir that fails runs the scan
+// without the cache, with one note on stderr per process naming the dir and why. Packs are opened with
+// O_NOFOLLOW, temp files created with O_EXCL, and the tidy-up deletes only names of crifs's own exact
+// patterns (<40 hex>.pack.tmp-<pid>-<8 hex>; scan-v2's <40 hex>.bin and its temp files), never anything else.
 
 import { createHash, randomBytes } from "node:crypto";
-import { lstatSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from "node:fs";
+import {
+  closeSync,
+  constants,
+  lstatSync,
+  mkdirSync,
+  openSync,
+  readdirSync,
+  readFileSync,
+  realpathSync,
+  renameSync,
+  rmdirSync,
+  rmSync,
+  type Stats,
+  writeFileSync,
+} from "node:fs";
 import { homedir } from "node:os";
-import { dirname, join } from "node:path";
+import { dirname, join, resolve } from "node:path";
 import { crc32 } from "node:zlib";
+import { errnoWords } from "../errors.js";
 import type { TreeScan, Usage } from "./walk-tree-scan.js";
 
 const magic = "CRIFSSC3";
@@ -88,6 +112,88 @@ export function scanPackPath(cacheDir: string, path: string): string {
   return join(cacheDir, version, `${name}.pack`);
 }
 
+/** Whether others than root and `uid` cannot change what is in the dir `st` describes. */
+function isGuarded(st: Stats, uid: number): boolean {
+  return (st.uid === 0 || st.uid === uid) && (st.mode & 0o022) === 0;
+}
+
+function octalMode(st: Stats): string {
+  return (st.mode & 0o7777).toString(8).padStart(4, "0");
+}
+
+/**
+ * Why `dir` (and its scan-v3/) must not be used as a scan cache, or null when they may: see the header.
+ * Makes the missing dirs on the way, 0700, checking each before going on. Cost: one lstat per component.
+ */
+export function checkCacheDir(dir: string, uid: number = process.geteuid?.() ?? 0): string | null {
+  const target = join(resolve(dir), version);
+  const parts = target.split("/").filter((p) => p !== "");
+  const ownFrom = parts.length - 2; // the cache dir and scan-v3/: the user's own, private
+  let cur = "/";
+  let curSt = lstatSync(cur);
+  for (let i = 0; i < parts.length; i++) {
+    const isOwn = i >= ownFrom;
+    const next = join(cur, parts[i] ?? "");
+    let st: Stats | undefined;
+    try {
+      st = lstatSync(next, { throwIfNoEntry: false });
+      if (st === undefined) {
+        try {
+          mkdirSync(next, { mode: 0o700 });
+        } catch (err) {
+          // someone made it meanwhile: looked at below like any dir found
+          if ((err as NodeJS.ErrnoException).code !== "EEXIST") throw err;
+        }
+        st = lstatSync(next);
+      }
+    } catch (err) {
+      return `cannot make ${next}: ${errnoWords((err as NodeJS.ErrnoException).code)}`;
+    }
+    if (st.isSymbolicLink()) {
+      if (isOwn) return `${next} is a symlink, not a dir of its own`;
+      if (!isGuarded(curSt, uid))
+        return `${next} is a symlink in ${cur}, which others can write to (mode ${octalMode(curSt)})`;
+      try {
+        cur = realpathSync(next);
+        st = lstatSync(cur);
+      } catch (err) {
+        return `cannot follow ${next}: ${errnoWords((err as NodeJS.ErrnoException).code)}`;
+      }
+    } else {
+      cur = next;
+    }
+    if (!st.isDirectory()) return `${cur} is not a dir`;
+    if (isOwn) {
+      if (st.uid !== uid) return `${cur} is owned by uid ${st.uid}, not by this user (uid ${uid})`;
+      if ((st.mode & 0o022) !== 0) return `${cur} can be written by others (mode ${octalMode(st)})`;
+    } else {
+      if (st.uid !== 0 && st.uid !== uid)
+        return `${cur} is owned by uid ${st.uid}, neither root nor this user`;
+      if ((st.mode & 0o022) !== 0 && (st.mode & 0o1000) === 0)
+        return `${cur} can be written by others and is not sticky (mode ${octalMode(st)})`;
+    }
+    curSt = st;
+  }
+  return null;
+}
+
+/** Cache dirs already checked in this process: null (usable) or why not (noted once). */
+const checkedDirs = new Map<string, string | null>();
+
+/** checkCacheDir once per process and dir; a refused dir gets one note on stderr. */
+function isUsableCacheDir(dir: string): boolean {
+  let why = checkedDirs.get(dir);
+  if (why === undefined) {
+    why = checkCacheDir(dir);
+    checkedDirs.set(dir, why);
+    if (why !== null)
+      process.stderr.write(
+        `crifs: ${dir}: not using the scan cache: ${why} (hint: make it a dir of your own with mode 0700, or set XDG_CACHE_HOME to one)\n`,
+      );
+  }
+  return why === null;
+}
+
 const entryName = (key: { id: string; path: string }) => `${key.id}\0${key.path}`;
 
 function sameKey(a: CacheKey, b: CacheKey): boolean {
@@ -133,7 +239,12 @@ function readPack(file: string): Map<string, Held> {
   const held = new Map<string, Held>();
   let buf: Buffer;
   try {
-    buf = readFileSync(file);
+    const fd = openSync(file, constants.O_RDONLY | constants.O_NOFOLLOW);
+    try {
+      buf = readFileSync(fd);
+    } finally {
+      closeSync(fd);
+    }
   } catch {
     return held;
   }
@@ -214,8 +325,9 @@ export class ScanCache {
     return file;
   }
 
-  /** Reads the packs that may hold `keys`' scans. */
-  static open(cacheDir: string, keys: readonly (CacheKey | null)[]): ScanCache {
+  /** Reads the packs that may hold `keys`' scans; null when the dir is not private (noted once, see header). */
+  static open(cacheDir: string, keys: readonly (CacheKey | null)[]): ScanCache | null {
+    if (!isUsableCacheDir(cacheDir)) return null;
     const cache = new ScanCache(cacheDir);
     for (const key of keys) {
       if (key === null) continue;
@@ -275,19 +387,39 @@ export class ScanCache {
 /** How old a temp file must be before it counts as left by a killed run. */
 const staleTempMs = 10 * 60 * 1000;
 
-/** Removes what older versions and killed runs left: the scan-v2 dir, temp packs older than 10 minutes. */
+/** writePack's temp names: `<pack>.tmp-<pid>-<8 hex>`; only these are ever deleted from scan-v3/. */
+const tempName = /^[0-9a-f]{40}\.pack\.tmp-[1-9][0-9]{0,9}-[0-9a-f]{8}$/;
+/** What crifs 0.x wrote to scan-v2/: packs and their temp files. */
+const v2Name = /^[0-9a-f]{40}\.bin(\.tmp-[1-9][0-9]{0,9}-[0-9a-f]{8})?$/;
+
+/** Removes the regular files in `dir` whose names match `pattern` and that `isStale` accepts. */
+function removeOwnFiles(dir: string, pattern: RegExp, isStale: (st: Stats) => boolean): void {
+  for (const name of readdirSync(dir)) {
+    if (!pattern.test(name)) continue;
+    const path = join(dir, name);
+    const st = lstatSync(path, { throwIfNoEntry: false });
+    if (st?.isFile() && isStale(st)) rmSync(path, { force: true });
+  }
+}
+
+/**
+ * Removes what older versions and killed runs left, by exact name only: scan-v2's packs and temp files (then
+ * the dir, if that left it empty) and scan-v3 temp packs older than 10 minutes. Anything else stays.
+ */
 function tidy(cacheDir: string): void {
-  rmSync(join(cacheDir, "scan-v2"), { recursive: true, force: true });
-  const dir = join(cacheDir, version);
   try {
-    for (const name of readdirSync(dir)) {
-      if (!name.includes(".tmp-")) continue;
-      const path = join(dir, name);
-      const st = lstatSync(path, { throwIfNoEntry: false });
-      if (st?.isFile() && Date.now() - st.mtimeMs > staleTempMs) rmSync(path, { force: true });
+    const old = join(cacheDir, "scan-v2");
+    if (lstatSync(old, { throwIfNoEntry: false })?.isDirectory()) {
+      removeOwnFiles(old, v2Name, () => true);
+      rmdirSync(old); // fails, and stays, when something not crifs's is in it
     }
   } catch {
     // a cache: what cannot be tidied now is tidied next time
+  }
+  try {
+    removeOwnFiles(join(cacheDir, version), tempName, (st) => Date.now() - st.mtimeMs > staleTempMs);
+  } catch {
+    // as above
   }
 }
 
@@ -326,13 +458,15 @@ function writePack(file: string, entries: readonly Held[]): boolean {
   }
   buf.writeUInt32LE(crc32(buf.subarray(headLength)), 12);
   const tmp = `${file}.tmp-${process.pid}-${randomBytes(4).toString("hex")}`;
+  let created = false;
   try {
-    mkdirSync(dirname(file), { recursive: true, mode: 0o700 });
-    writeFileSync(tmp, buf, { mode: 0o600 });
+    // O_EXCL: never through a name someone put there; the dir was checked by checkCacheDir
+    writeFileSync(tmp, buf, { mode: 0o600, flag: "wx" });
+    created = true;
     renameSync(tmp, file);
     return true;
   } catch {
-    rmSync(tmp, { force: true });
+    if (created) rmSync(tmp, { force: true });
     return false;
   }
 }

@@ -539,11 +539,11 @@ describe("the scan cache", () => {
     const tidyDir = join(base, "cache-tidy");
     const old = join(tidyDir, "scan-v2");
     mkdirSync(old, { recursive: true });
-    writeFileSync(join(old, "0123.bin"), "old");
+    writeFileSync(join(old, `${"0123".repeat(10)}.bin`), "old");
     const packDir = dirname(scanPackPath(tidyDir, dirs[0] ?? ""));
     mkdirSync(packDir, { recursive: true });
-    const leftover = join(packDir, "x.pack.tmp-1-abcd");
-    const fresh = join(packDir, "y.pack.tmp-2-abcd"); // another run may be writing it right now
+    const leftover = join(packDir, `${"a".repeat(40)}.pack.tmp-1-abcdef01`);
+    const fresh = join(packDir, `${"b".repeat(40)}.pack.tmp-2-abcdef01`); // another run may be writing it now
     writeFileSync(leftover, "torn");
     writeFileSync(fresh, "in progress");
     const hourAgo = new Date(Date.now() - 3600_000);
@@ -552,7 +552,7 @@ describe("the scan cache", () => {
     assert.deepEqual(readdirSync(tidyDir).sort(), ["scan-v3"], "scan-v2 is gone");
     assert.deepEqual(
       readdirSync(packDir).filter((n) => n.includes(".tmp-")),
-      ["y.pack.tmp-2-abcd"],
+      [`${"b".repeat(40)}.pack.tmp-2-abcdef01`],
     );
   });
 
