@@ -980,6 +980,39 @@ oom2:
   return NULL;
 }
 
+/* dataExtent(fd, offset): the next run of data in the open file fd at or after offset, as [start, end)
+ * (lseek SEEK_DATA, then SEEK_HOLE from there), so that a sparse file is read by what it holds: Node has no
+ * SEEK_DATA. null when no data follows offset (ENXIO); -errno for any other error (the caller then reads the
+ * file whole). A file system without holes reports the whole file as one run. Moves fd's file position. */
+static napi_value data_extent(napi_env env, napi_callback_info info) {
+  size_t argc = 2;
+  napi_value argv[2], out, v;
+  int32_t fd = -1;
+  double offset = 0;
+  if (napi_get_cb_info(env, info, &argc, argv, NULL, NULL) != napi_ok || argc < 2 ||
+      napi_get_value_int32(env, argv[0], &fd) != napi_ok ||
+      napi_get_value_double(env, argv[1], &offset) != napi_ok || !(offset >= 0) || offset > 9.0e18) {
+    napi_throw_type_error(env, NULL, "dataExtent(fd, offset): fd must be an int, offset a byte offset");
+    return NULL;
+  }
+  off_t start = lseek(fd, (off_t)offset, SEEK_DATA);
+  off_t end = start < 0 ? -1 : lseek(fd, start, SEEK_HOLE);
+  if (start < 0 || end < 0) {
+    if (start < 0 && errno == ENXIO) {
+      napi_get_null(env, &out);
+      return out;
+    }
+    napi_create_int32(env, -errno, &out);
+    return out;
+  }
+  napi_create_array_with_length(env, 2, &out);
+  napi_create_double(env, (double)start, &v);
+  napi_set_element(env, out, 0, v);
+  napi_create_double(env, (double)end, &v);
+  napi_set_element(env, out, 1, v);
+  return out;
+}
+
 static napi_value init(napi_env env, napi_value exports) {
   napi_value fn;
   napi_create_function(env, "scan", NAPI_AUTO_LENGTH, scan, NULL, &fn);
@@ -988,6 +1021,8 @@ static napi_value init(napi_env env, napi_value exports) {
   napi_set_named_property(env, exports, "kind", fn);
   napi_create_function(env, "merge", NAPI_AUTO_LENGTH, merge, NULL, &fn);
   napi_set_named_property(env, exports, "merge", fn);
+  napi_create_function(env, "dataExtent", NAPI_AUTO_LENGTH, data_extent, NULL, &fn);
+  napi_set_named_property(env, exports, "dataExtent", fn);
   return exports;
 }
 

@@ -568,11 +568,18 @@ function deviceNumbers(rdev: number): { major: number; minor: number } {
 }
 
 /**
- * Every entry below a snapshot's fs/ dir with what parseLayer describes: kind, mode, size, sha256 (each
- * inode read once), symlink target, inode, device numbers, the opaque xattr. Null when the dir is gone.
- * Like du -x, an entry on another device is left out. Cost: a full walk and a full read of every file.
+ * Every entry below a snapshot's fs/ dir with what parseLayer describes: kind, mode, size, sha256, symlink
+ * target, inode, device numbers, the opaque xattr. Null when the dir is gone. Like du -x, an entry on
+ * another device is left out. A file is read for its sha256 only when `expected` has a file of the same size
+ * at its path (each inode once): a path the tar lacks, or a size that differs, is a difference without
+ * reading a byte, so a planted 16 TiB sparse file costs one lstat (issue 13, item 8). Cost: a full walk and a
+ * read of the files that could be equal.
  */
-function readSnapshotTree(r: Reader, root: string): Map<string, FoundEntry> | null {
+function readSnapshotTree(
+  r: Reader,
+  root: string,
+  expected: ReadonlyMap<string, LayerEntry>,
+): Map<string, FoundEntry> | null {
   let rootDev: number;
   try {
     rootDev = lstatSync(root).dev;
@@ -615,7 +622,9 @@ function readSnapshotTree(r: Reader, root: string): Map<string, FoundEntry> | nu
           });
         else stack.push({ host, rel: path, depth: dir.depth + 1 });
       } else if (st.isFile()) {
-        let sha = hashes.get(inode);
+        const want = expected.get(path);
+        const isComparable = want?.kind === "file" && want.size === st.size && want.sha256 !== null;
+        let sha = isComparable ? hashes.get(inode) : null;
         if (sha === undefined) {
           try {
             sha = sha256File(host);
@@ -705,7 +714,7 @@ function readLayerContents(r: Reader, store: Store, contentRoot: string): LayerC
     }
     const tar = last.tar;
     if (tar === null) continue;
-    const found = tar.expected === null ? null : readSnapshotTree(r, job.snapshot.path);
+    const found = tar.expected === null ? null : readSnapshotTree(r, job.snapshot.path, tar.expected);
     const diffs = tar.expected === null || found === null ? null : compareLayer(tar.expected, found);
     out.push({
       namespace: job.snapshot.namespace,

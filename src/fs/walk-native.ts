@@ -51,6 +51,11 @@ export interface NativeScanner {
    * the inodes no earlier list holds: mergeTreeScans's pass (walk.ts), in C. Absent from older addons.
    */
   merge?(lists: readonly Float64Array[]): Float64Array;
+  /**
+   * The next run of data of the open file `fd` at or after `offset` as [start, end) (SEEK_DATA, SEEK_HOLE);
+   * null when only a hole follows; -errno on another error (fs/data-extents.ts). Absent from older addons.
+   */
+  dataExtent?(fd: number, offset: number): [number, number] | null | number;
 }
 
 /** dist/src/fs → the package root. */

@@ -11,9 +11,10 @@
 // run in worker threads.
 
 import { createHash } from "node:crypto";
-import { closeSync, constants, openSync, readSync } from "node:fs";
+import { closeSync, constants, fstatSync, openSync, readSync } from "node:fs";
 import { availableParallelism } from "node:os";
 import { errnoWords } from "../errors.js";
+import { dataExtents } from "../fs/data-extents.js";
 import type { Snapshot } from "../model/store.js";
 import { contentKeys, type DigestResult } from "./file-digests.js";
 import type { LayerFile, LayerReadError } from "./layer-files.js";
@@ -121,15 +122,38 @@ export function findCrossLayerHardLinks(layers: readonly LayerInventory[]): Hard
 
 /** The read buffer of sha256File, allocated once: hashing a layer reads hundreds of thousands of files. */
 let readBuffer: Buffer | undefined;
+let zeroBuffer: Buffer | undefined;
 
-/** Reads a file to its sha256, opening it with O_NOFOLLOW. Cost: one full read. */
-export function sha256File(hostPath: string): string {
+/**
+ * Reads a file to its sha256 (what sha256sum prints), opening it with O_NOFOLLOW. Cost: a read of its runs
+ * of data (fs/data-extents.ts); its holes are hashed as zeros without being read, so the hashing still
+ * costs the apparent size: callers hash only files whose size they must compare (doctor-input.ts).
+ * `seek: false` reads the whole file (the JS fallback; the digest is the same).
+ */
+export function sha256File(hostPath: string, options: { seek?: boolean } = {}): string {
   const hash = createHash("sha256");
   const fd = openSync(hostPath, constants.O_RDONLY | constants.O_NOFOLLOW);
   try {
     readBuffer ??= Buffer.allocUnsafe(1 << 20);
     const buf = readBuffer;
-    for (let n = readSync(fd, buf); n > 0; n = readSync(fd, buf)) hash.update(buf.subarray(0, n));
+    const size = fstatSync(fd).size;
+    const zerosUpTo = (from: number, to: number) => {
+      zeroBuffer ??= Buffer.alloc(1 << 20);
+      for (let at = from; at < to; at += zeroBuffer.length)
+        hash.update(zeroBuffer.subarray(0, Math.min(zeroBuffer.length, to - at)));
+    };
+    let at = 0;
+    for (const [start, end] of dataExtents(fd, size, options)) {
+      zerosUpTo(at, start);
+      at = start;
+      while (at < end) {
+        const n = readSync(fd, buf, 0, Math.min(buf.length, end - at), at);
+        if (n === 0) break; // the file shrank while being read
+        hash.update(buf.subarray(0, n));
+        at += n;
+      }
+    }
+    zerosUpTo(at, size);
   } finally {
     closeSync(fd);
   }

@@ -8,7 +8,16 @@
 // is written by the kernel) and removes them again afterwards.
 
 import assert from "node:assert/strict";
-import { readFileSync } from "node:fs";
+import {
+  closeSync,
+  existsSync,
+  openSync,
+  readFileSync,
+  rmSync,
+  truncateSync,
+  writeFileSync,
+  writeSync,
+} from "node:fs";
 import { join } from "node:path";
 import { after, describe, test } from "node:test";
 import type { Bed } from "../bed/bed.js";
@@ -324,6 +333,76 @@ export function linksSuite(getBed: () => Bed) {
           [0, bed.facts.snapshotDirs.running, false],
         );
         assert.equal(b.target, planted[b.path.slice(plantDir.length + 1)]);
+      }
+    });
+  });
+
+  describe("hostile sizes: a 16 TiB sparse file in a real layer costs what it holds (issue 13, item 8)", () => {
+    // ext4 (the bed's disk) holds at most 16 TiB less one 4 KiB block in one file
+    const size = 16 * 2 ** 40 - 4096;
+    const name = "crifs-sparse-16t.img";
+    const planted = (bed: Bed) => [
+      join(layerDir(bed, bed.facts.snapshotDirs.defaultLayers[0] as string), name),
+      join(layerDir(bed, bed.facts.snapshotDirs.k8sLayers[0] as string), name),
+    ];
+
+    /** A sparse file of `size` bytes holding a few bytes in its middle and at its end. */
+    function plant(path: string): void {
+      writeFileSync(path, "");
+      truncateSync(path, size);
+      const fd = openSync(path, "r+");
+      try {
+        writeSync(fd, Buffer.from("in the middle"), 0, 13, 8 * 2 ** 40);
+        writeSync(fd, Buffer.from("end"), 0, 3, size - 3);
+      } finally {
+        closeSync(fd);
+      }
+    }
+
+    after(() => {
+      for (const p of planted(getBed())) rmSync(p, { force: true });
+    });
+
+    /** crifs with the bed's flags, and how long it took. */
+    function timed(args: string[]): { r: ReturnType<typeof crifs>; ms: number } {
+      const t0 = Date.now();
+      const r = crifs([...storeFlags(getBed()), ...args]);
+      return { r, ms: Date.now() - t0 };
+    }
+
+    test("links --shared reads the two copies by their data and groups them as duplicates, in seconds", () => {
+      for (const p of planted(getBed())) plant(p);
+      const { r, ms } = timed(["links", "--shared", "-o", "json"]);
+      const report = json<LinkReport>(r);
+      // reading 2 × 16 TiB of holes would take hours; their data is a few 64 KiB chunks
+      assert.ok(ms < 60_000, `links --shared took ${ms} ms`);
+      const group = report.duplicates.find((d) => d.names.some((n) => n.path === `/${name}`));
+      assert.ok(group !== undefined, "the two sparse copies are one duplicate group");
+      assert.equal(group.size, size);
+      assert.deepEqual(
+        group.names.map((n) => `${n.namespace} ${n.path}`),
+        [`default /${name}`, `k8s.io /${name}`],
+      );
+      assert.deepEqual(report.errors, []);
+    });
+
+    test("doctor --verify: the file the layer's tar lacks is a difference found without reading it, in seconds", () => {
+      const bed = getBed();
+      for (const p of planted(bed)) if (!existsSync(p)) plant(p);
+      const { r, ms } = timed(["doctor", "--verify", "--check", "layer-content-mismatch", "-o", "json"]);
+      assert.ok(ms < 60_000, `doctor --verify took ${ms} ms`);
+      assert.equal(r.status, 2, r.stderr);
+      const findings = (
+        JSON.parse(r.stdout) as { findings: { check: string; path: string; message: string }[] }
+      ).findings;
+      const paths = findings.map((f) => f.path).sort();
+      const dirs = [bed.facts.snapshotDirs.defaultLayers[0], bed.facts.snapshotDirs.k8sLayers[0]].map((id) =>
+        layerDir(bed, id as string),
+      );
+      assert.deepEqual(paths, dirs.sort());
+      for (const f of findings) {
+        assert.equal(f.check, "layer-content-mismatch");
+        assert.match(f.message, new RegExp(`/${name.replace(/\./g, "\\.")}: a file the layer does not have`));
       }
     });
   });
