@@ -112,6 +112,16 @@ export function note(text: string): void {
   process.stderr.write(`crifs: ${terminalSafe(text)}\n`);
 }
 
+/** One note for a runtime's socket that failed (its error's line without the hint), then what crifs does
+ * instead: "crifs: <socket>: cannot …: did not answer within 5s; reading the files instead". */
+export function noteLiveFailure(err: unknown, instead: string): void {
+  const line =
+    err instanceof CrifsError
+      ? err.oneLine().replace(/ \(hint: .*\)$/, "")
+      : `internal error: ${(err instanceof Error ? err.message : String(err)).split("\n")[0]}`;
+  note(`${line}; ${instead}`); // note() makes it terminal-safe
+}
+
 /**
  * Loads the stores, containerd's through its socket when it answers (see the header). In table output a
  * stderr line says which socket was read; a socket that fails gets one line saying why, and disk answers.
@@ -129,8 +139,7 @@ export async function openStoresLive(g: GlobalOptions): Promise<Store[]> {
       timeoutMs: g.timeoutMs ?? DEFAULT_TIMEOUT_MS,
     });
   } catch (err) {
-    const line = err instanceof CrifsError ? err.oneLine().replace(/ \(hint: .*\)$/, "") : String(err);
-    note(`${line}; reading the files instead`);
+    noteLiveFailure(err, "reading the files instead");
     return openStores(g);
   }
   if (g.output === "table") note(`read live from ${socket} (--offline reads the files)`);
@@ -171,8 +180,7 @@ export async function openCri(g: GlobalOptions): Promise<CriClient | null> {
     await c.version();
   } catch (err) {
     c.close();
-    const line = err instanceof CrifsError ? err.oneLine().replace(/ \(hint: .*\)$/, "") : String(err);
-    note(`${line}; reading the files instead`);
+    noteLiveFailure(err, "reading the files instead");
     return null;
   }
   if (g.output === "table") note(`read live from ${socket} (--offline reads the files)`);

@@ -129,7 +129,13 @@ export async function containerdVersion(
 ): Promise<{ version: string; revision: string }> {
   const c = clients(socket);
   try {
-    return await unary(c.version, "Version", {}, { socket, timeoutMs }, "ask containerd its version");
+    return await unary(
+      c.version,
+      "Version",
+      {},
+      { socket, timeoutMs, speaker: "containerd" },
+      "ask containerd its version",
+    );
   } finally {
     for (const x of Object.values(c)) x.close();
   }
@@ -163,7 +169,7 @@ function parseSpec(a: PbAny | null): unknown {
 export async function loadContainerdLive(socket: string, options: LiveOptions): Promise<Store> {
   const config = readContainerdConfig({ path: options.config, root: options.root, state: options.state });
   const c = clients(socket);
-  const base: Endpoint = { socket, timeoutMs: options.timeoutMs };
+  const base: Endpoint = { socket, timeoutMs: options.timeoutMs, speaker: "containerd" };
   try {
     const nsr = await unary<{ namespaces: { name: string; labels: Record<string, string> }[] }>(
       c.namespaces,

@@ -71,7 +71,7 @@ export class CriClient {
     const pkg = loadProtos(["cri.proto"]);
     this.#rt = dial(serviceCtor(pkg, "runtime.v1.RuntimeService"), socket);
     this.#img = dial(serviceCtor(pkg, "runtime.v1.ImageService"), socket);
-    this.#e = { socket, timeoutMs };
+    this.#e = { socket, timeoutMs, speaker: "CRI" };
   }
 
   get socket(): string {

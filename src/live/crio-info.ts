@@ -88,12 +88,12 @@ export function parseCrioContainer(v: unknown): CrioContainerInfo {
 
 /** GET /info. */
 export async function readCrioInfo(socket: string, options: { timeoutMs?: number } = {}): Promise<CrioInfo> {
-  return parseCrioInfo(await getUnixJson(socket, "/info", options), socket);
+  return parseCrioInfo(await getUnixJson(socket, "/info", { ...options, speaker: "CRI-O" }), socket);
 }
 
 /** GET /config: the running configuration as TOML text. */
 export async function readCrioConfig(socket: string, options: { timeoutMs?: number } = {}): Promise<string> {
-  const r = await getUnix(socket, "/config", options);
+  const r = await getUnix(socket, "/config", { ...options, speaker: "CRI-O" });
   if (r.status !== 200)
     throw new CrifsError("unsupported", `cannot read /config: HTTP ${r.status}`, {
       path: socket,
@@ -110,5 +110,5 @@ export async function readCrioContainer(
 ): Promise<CrioContainerInfo> {
   if (!/^[0-9a-zA-Z_.-]+$/.test(id))
     throw new CrifsError("usage", `invalid container id "${id}"`, { remedy: "pass a container id" });
-  return parseCrioContainer(await getUnixJson(socket, `/containers/${id}`, options));
+  return parseCrioContainer(await getUnixJson(socket, `/containers/${id}`, { ...options, speaker: "CRI-O" }));
 }

@@ -90,11 +90,12 @@ export async function readDockerApi(
   socket: string,
   options: { timeoutMs?: number } = {},
 ): Promise<DockerApiView> {
+  const o = { ...options, speaker: "Docker" };
   const [info, images, containers, df] = await Promise.all([
-    getUnixJson(socket, "/info", options),
-    getUnixJson(socket, "/images/json", options),
-    getUnixJson(socket, "/containers/json?all=1", options),
-    getUnixJson(socket, "/system/df", options),
+    getUnixJson(socket, "/info", o),
+    getUnixJson(socket, "/images/json", o),
+    getUnixJson(socket, "/containers/json?all=1", o),
+    getUnixJson(socket, "/system/df", o),
   ]);
   return parseDockerApi(socket, { info, images, containers, df });
 }

@@ -1,6 +1,7 @@
 // live/grpc.ts — the one place crifs touches gRPC: loads the project's own .proto subsets (proto/), dials a
-// unix socket, and makes unary and server-streaming calls with a deadline. Every failure becomes one
-// CrifsError line ("cannot reach …: connection refused / no answer within 5 s").
+// unix socket, and makes unary and server-streaming calls, each bounded whole by --timeout (deadline.ts).
+// Every failure becomes one CrifsError line ("cannot …: connection refused / did not answer within 5s /
+// not a containerd socket (protocol error)").
 
 import { existsSync } from "node:fs";
 import { createRequire } from "node:module";
@@ -9,6 +10,7 @@ import { fileURLToPath } from "node:url";
 import type * as grpc from "@grpc/grpc-js";
 import type * as protoLoaderTypes from "@grpc/proto-loader";
 import { CrifsError } from "../errors.js";
+import { type Call, isTransportText, timedOut, transportError, withDeadline } from "./deadline.js";
 
 // gRPC and the proto loader take ~70 ms to load: only commands that dial a socket pay for them
 const require = createRequire(import.meta.url);
@@ -68,11 +70,8 @@ const CHANNEL = {
   "grpc.max_reconnect_backoff_ms": 100,
 };
 
-export interface Endpoint {
-  /** The unix socket path (without unix://). */
-  readonly socket: string;
-  /** Deadline of each call, in milliseconds. */
-  readonly timeoutMs: number;
+/** Where and how long each call goes (deadline.ts's Call: socket, timeoutMs for the whole call, speaker). */
+export interface Endpoint extends Call {
   /** containerd namespace sent as the `containerd-namespace` header, when set. */
   readonly namespace?: string;
 }
@@ -87,36 +86,25 @@ function metadataFor(e: Endpoint): grpc.Metadata {
   return md;
 }
 
-/** Turns a gRPC error into one CrifsError line. */
+/** Turns a gRPC error into one CrifsError line: transport failures in deadline.ts's words, the daemon's
+ * own errors by their first line. Never grpc-js's own text ("14 UNAVAILABLE: No connection established"). */
 export function callError(err: unknown, e: Endpoint, what: string): CrifsError {
+  if (err instanceof CrifsError) return err;
   const ge = err as Partial<grpc.ServiceError>;
   const status = grpcLib().status;
-  const seconds = `${e.timeoutMs / 1000} s`;
-  let state: string;
-  let code: "not-found" | "busy" | "permission" | "unsupported" = "busy";
-  switch (ge.code) {
-    case status.DEADLINE_EXCEEDED:
-      state = `no answer within ${seconds}`;
-      break;
-    case status.UNAVAILABLE:
-      state = /ENOENT/.test(ge.details ?? "")
-        ? "no such socket"
-        : /EACCES|EPERM/.test(ge.details ?? "")
-          ? "permission denied"
-          : /ECONNREFUSED/.test(ge.details ?? "")
-            ? "connection refused"
-            : `unavailable (${(ge.details ?? "").split("\n")[0]})`;
-      if (state === "no such socket") code = "not-found";
-      if (state === "permission denied") code = "permission";
-      break;
-    case status.UNIMPLEMENTED:
-      state = "the runtime does not implement it";
-      code = "unsupported";
-      break;
-    default:
-      state = (ge.details ?? ge.message ?? String(err)).split("\n")[0] ?? "";
-  }
-  return new CrifsError(code, `cannot ${what}: ${state}`, {
+  const details = ge.details ?? ge.message ?? String(err);
+  if (ge.code === status.DEADLINE_EXCEEDED) return timedOut(e, what);
+  if (ge.code === status.UNAVAILABLE || ge.code === status.CANCELLED || isTransportText(details))
+    return transportError(e, what, details, err);
+  if (ge.code === status.UNIMPLEMENTED)
+    return new CrifsError("unsupported", `cannot ${what}: the runtime does not implement it`, {
+      path: e.socket,
+      remedy: "this runtime does not serve that API; --offline reads its files",
+      cause: err,
+    });
+  const code =
+    ge.code === status.NOT_FOUND ? "not-found" : ge.code === status.PERMISSION_DENIED ? "permission" : "busy";
+  return new CrifsError(code, `cannot ${what}: ${(details.split("\n")[0] ?? "").slice(0, 200)}`, {
     path: e.socket,
     remedy: "is the runtime running? pass --address for another socket, or --offline to read its files",
     cause: err,
@@ -128,14 +116,14 @@ type Unary = (
   md: grpc.Metadata,
   opts: grpc.CallOptions,
   cb: (err: unknown, res: unknown) => void,
-) => void;
+) => grpc.ClientUnaryCall;
 type Streaming = (
   req: unknown,
   md: grpc.Metadata,
   opts: grpc.CallOptions,
 ) => grpc.ClientReadableStream<unknown>;
 
-/** One unary call with the endpoint's deadline. */
+/** One unary call, bounded whole by the endpoint's deadline (deadline.ts). */
 export function unary<T>(
   client: grpc.Client,
   method: string,
@@ -145,14 +133,25 @@ export function unary<T>(
 ): Promise<T> {
   const fn = (client as unknown as Record<string, Unary>)[method];
   if (fn === undefined) return Promise.reject(new Error(`no method ${method}`));
-  return new Promise((resolve, reject) => {
-    fn.call(client, req, metadataFor(e), { deadline: Date.now() + e.timeoutMs }, (err, res) =>
-      err ? reject(callError(err, e, what)) : resolve(res as T),
-    );
-  });
+  return withDeadline(
+    e,
+    what,
+    (signal) =>
+      new Promise<T>((resolve, reject) => {
+        // the deadline also travels to the server (containerd passes it on); deadline.ts cuts the call off
+        const call = fn.call(
+          client,
+          req,
+          metadataFor(e),
+          { deadline: Date.now() + e.timeoutMs },
+          (err, res) => (err ? reject(callError(err, e, what)) : resolve(res as T)),
+        );
+        signal.addEventListener("abort", () => call.cancel(), { once: true });
+      }),
+  );
 }
 
-/** A server-streaming call collected into an array of messages, with the endpoint's deadline. */
+/** A server-streaming call collected into an array of messages, bounded whole by the endpoint's deadline. */
 export function collect<T>(
   client: grpc.Client,
   method: string,
@@ -162,13 +161,19 @@ export function collect<T>(
 ): Promise<T[]> {
   const fn = (client as unknown as Record<string, Streaming>)[method];
   if (fn === undefined) return Promise.reject(new Error(`no method ${method}`));
-  return new Promise((resolve, reject) => {
-    const out: T[] = [];
-    const s = fn.call(client, req, metadataFor(e), { deadline: Date.now() + e.timeoutMs });
-    s.on("data", (m: T) => out.push(m));
-    s.on("error", (err) => reject(callError(err, e, what)));
-    s.on("end", () => resolve(out));
-  });
+  return withDeadline(
+    e,
+    what,
+    (signal) =>
+      new Promise<T[]>((resolve, reject) => {
+        const out: T[] = [];
+        const s = fn.call(client, req, metadataFor(e), { deadline: Date.now() + e.timeoutMs });
+        s.on("data", (m: T) => out.push(m));
+        s.on("error", (err) => reject(callError(err, e, what)));
+        s.on("end", () => resolve(out));
+        signal.addEventListener("abort", () => s.cancel(), { once: true });
+      }),
+  );
 }
 
 /** protobuf Timestamp ({seconds, nanos}, seconds as a string) → RFC 3339 with nanoseconds, null for zero. */

@@ -1,8 +1,10 @@
 // live/unix-http.ts — one HTTP GET over a unix socket (node:http's socketPath), for the two daemons that
-// speak HTTP there: Docker's Engine API and CRI-O's info API. Bounded: a timeout and a largest body.
+// speak HTTP there: Docker's Engine API and CRI-O's info API. Bounded: one deadline for the whole request
+// (deadline.ts) and a largest body.
 
 import { request } from "node:http";
-import { CrifsError, errnoWords } from "../errors.js";
+import { CrifsError } from "../errors.js";
+import { type Call, transportError, withDeadline } from "./deadline.js";
 
 /** Largest response body read (docker's /system/df on a big host is a few MB). */
 export const MAX_BODY_BYTES = 64 * 1024 * 1024;
@@ -13,82 +15,83 @@ export interface UnixHttpResponse {
   readonly body: string;
 }
 
-/** GET `path` from the HTTP server on `socket`. Rejects with a CrifsError (not-found/permission/busy/corrupt). */
+/** How a GET goes: --timeout for the whole request (default 5 s), and who should answer (for the words). */
+export interface UnixHttpOptions {
+  /** The whole request, connect to last body byte (deadline.ts). Default 5000. */
+  readonly timeoutMs?: number;
+  /** "Docker", "CRI-O": what the socket should be. Default "HTTP". */
+  readonly speaker?: string;
+}
+
+/**
+ * GET `path` from the HTTP server on `socket`, bounded whole by the deadline: a server that accepts and says
+ * nothing, trickles, or stalls its body is cut off then. Rejects with a one-line CrifsError
+ * (not-found/permission/busy/unsupported/corrupt).
+ */
 export function getUnix(
   socket: string,
   path: string,
-  options: { timeoutMs?: number } = {},
+  options: UnixHttpOptions = {},
 ): Promise<UnixHttpResponse> {
-  const timeoutMs = options.timeoutMs ?? 5000;
-  return new Promise((done, fail) => {
-    const req = request(
-      { socketPath: socket, path, method: "GET", headers: { host: "localhost" } },
-      (res) => {
-        const chunks: Buffer[] = [];
-        let size = 0;
-        res.on("data", (c: Buffer) => {
-          size += c.length;
-          if (size > MAX_BODY_BYTES) {
-            req.destroy();
-            fail(
-              new CrifsError(
-                "corrupt",
-                `cannot read ${path}: the answer is larger than ${MAX_BODY_BYTES} bytes`,
-                {
-                  path: socket,
-                  remedy: "is this socket the daemon it claims to be?",
-                },
-              ),
+  const call: Call = { socket, timeoutMs: options.timeoutMs ?? 5000, speaker: options.speaker ?? "HTTP" };
+  const what = `read ${path}`;
+  return withDeadline(
+    call,
+    what,
+    (signal) =>
+      new Promise<UnixHttpResponse>((done, fail) => {
+        const req = request(
+          { socketPath: socket, path, method: "GET", headers: { host: "localhost" } },
+          (res) => {
+            const chunks: Buffer[] = [];
+            let size = 0;
+            res.on("data", (c: Buffer) => {
+              size += c.length;
+              if (size > MAX_BODY_BYTES) {
+                req.destroy();
+                fail(
+                  new CrifsError(
+                    "corrupt",
+                    `cannot ${what}: the answer is larger than ${MAX_BODY_BYTES} bytes`,
+                    {
+                      path: socket,
+                      remedy: "is this socket the daemon it claims to be?",
+                    },
+                  ),
+                );
+                return;
+              }
+              chunks.push(c);
+            });
+            res.on("end", () =>
+              done({
+                status: res.statusCode ?? 0,
+                contentType: String(res.headers["content-type"] ?? ""),
+                body: Buffer.concat(chunks).toString("utf8"),
+              }),
             );
-            return;
-          }
-          chunks.push(c);
-        });
-        res.on("end", () =>
-          done({
-            status: res.statusCode ?? 0,
-            contentType: String(res.headers["content-type"] ?? ""),
-            body: Buffer.concat(chunks).toString("utf8"),
-          }),
+            res.on("error", (err) => fail(wrap(err, call, what)));
+          },
         );
-        res.on("error", (err) => fail(wrap(err, socket, path)));
-      },
-    );
-    req.setTimeout(timeoutMs, () => {
-      req.destroy();
-      fail(
-        new CrifsError("busy", `cannot read ${path}: no answer within ${timeoutMs} ms`, {
-          path: socket,
-          remedy: "the daemon is stuck or busy; crifs reads its files without it",
-        }),
-      );
-    });
-    req.on("error", (err) => fail(wrap(err, socket, path)));
-    req.end();
-  });
+        // the deadline drops the connection whatever phase it is in (connect, headers, body)
+        signal.addEventListener("abort", () => req.destroy(), { once: true });
+        req.on("error", (err) => fail(wrap(err, call, what)));
+        req.end();
+      }),
+  );
 }
 
-function wrap(err: unknown, socket: string, path: string): CrifsError {
+function wrap(err: unknown, call: Call, what: string): CrifsError {
   if (err instanceof CrifsError) return err;
-  const code = (err as NodeJS.ErrnoException).code;
-  const kind =
-    code === "EACCES" || code === "EPERM"
-      ? "permission"
-      : code === "ENOENT" || code === "ECONNREFUSED"
-        ? "not-found"
-        : "busy";
-  return new CrifsError(kind, `cannot ask ${path}: ${errnoWords(code)}`, {
-    path: socket,
-    remedy: "is the daemon running? crifs reads its files without it",
-    cause: err,
-  });
+  const e = err as NodeJS.ErrnoException;
+  return transportError(call, what, `${e.code ?? ""} ${e.message ?? ""}`, err);
 }
 
 /** GET and parse a JSON answer; a non-2xx status or a body that is not JSON is a CrifsError. */
 export async function getUnixJson(
   socket: string,
   path: string,
-  options: { timeoutMs?: number } = {},
+  options: UnixHttpOptions = {},
 ): Promise<unknown> {
   const r = await getUnix(socket, path, options);
   if (r.status < 200 || r.status > 299) {

@@ -23,6 +23,7 @@ import { duSuite } from "./du.suite.js";
 import { errorsSuite } from "./errors.suite.js";
 import { hostRootSuite } from "./hostroot.suite.js";
 import { linksSuite } from "./links.suite.js";
+import { liveSuite } from "./live.suite.js";
 import { logsSuite } from "./logs.suite.js";
 import { podmanSuite } from "./podman.suite.js";
 import { terminalSuite } from "./terminal.suite.js";
@@ -74,6 +75,7 @@ describe("crifs against a live containerd bed", { skip: skip ? `no bed: ${unavai
     ["containerd", containerdSuite],
     ["du", duSuite],
     ["errors", errorsSuite],
+    ["live", liveSuite], // sockets that do not behave, served by the test itself (hostile-sockets.ts)
     ["links", linksSuite],
     ["terminal", terminalSuite], // hostile names in its own namespace, removed afterwards
     ["docker", dockerSuite], // its own dockerd bed (test/bed/docker-bed.ts), started and removed by the suite

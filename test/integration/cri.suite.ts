@@ -380,8 +380,8 @@ export function criSuite(getBed: () => Bed) {
     });
 
     for (const [name, why] of [
-      ["hang.sock", /no answer within 1 s; reading the files instead$/],
-      ["refused.sock", /connection refused; reading the files instead$/],
+      ["hang.sock", /did not answer within 1s; reading the files instead$/],
+      ["refused.sock", /connection refused \(nothing listens\); reading the files instead$/],
     ] as const) {
       test(`${name}: one stderr line within --timeout 1s, and the disk answer`, async () => {
         const flags = bedFlags(getBed());

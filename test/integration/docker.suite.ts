@@ -13,6 +13,7 @@ import { after, before, describe, test } from "node:test";
 import type { Bed } from "../bed/bed.js";
 import { type DockerBed, startDockerBed } from "../bed/docker-bed.js";
 import { contractErrors, crifs, isOneLineError, json, kernelOverlay } from "./cli.js";
+import { assertHeldNoLonger, withHostileSocket } from "./hostile-sockets.js";
 
 interface SnapRow {
   runtime: string;
@@ -119,6 +120,35 @@ export function dockerSuite(getBed: () => Bed) {
     after(async () => {
       if (dbed === undefined) return;
       await dbed.teardown();
+    });
+
+    test("info --docker-host on a socket that does not behave shows the files within --timeout, one line (issue 13, item 2)", async () => {
+      for (const kind of ["silent", "trickle", "stall-body", "garbage"] as const) {
+        await withHostileSocket(kind, "http1", async (socket) => {
+          const args = [
+            ...flags(),
+            "--timeout",
+            "2s",
+            "info",
+            "-o",
+            "json",
+            "--docker-host",
+            `unix://${socket}`,
+          ];
+          const r = await assertHeldNoLonger(args, 2000, {
+            baseline: [...flags(), "info", "-o", "json", "--docker-host", `unix://${socket}.absent`],
+            status: 0,
+            line: new RegExp(
+              `^crifs: ${socket}: cannot read /\\S+: (did not answer within 2s|not a Docker socket \\(protocol error\\)); showing what is on disk$`,
+            ),
+          });
+          const data = JSON.parse(r.stdout) as { runtime: string; daemon?: unknown }[];
+          assert.deepEqual(
+            data.map((d) => [d.runtime, d.daemon]),
+            [["docker", undefined]],
+          );
+        });
+      }
     });
 
     test("the bed is as described: dockerd stopped, the running container still running", () => {

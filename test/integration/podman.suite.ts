@@ -13,6 +13,7 @@ import { after, before, describe, test } from "node:test";
 import type { Bed } from "../bed/bed.js";
 import { type PodmanBed, startPodmanBed } from "../bed/podman.js";
 import { type CliResult, contractErrors, crifs, json } from "./cli.js";
+import { assertHeldNoLonger, withHostileSocket } from "./hostile-sockets.js";
 
 /** The checks this suite speaks for; others (e.g. broken-symlink, for the host-only link the image plants on
  * purpose) are left out of the comparisons. */
@@ -111,6 +112,28 @@ export function podmanSuite(getBed: () => Bed) {
     });
     after(async () => {
       await pb?.teardown();
+    });
+
+    test("info --crio-socket on a socket that does not behave shows the files within --timeout, one line (issue 13, item 2)", async () => {
+      // the same containers/storage store, read as CRI-O's: info then asks CRI-O's info API for its view
+      const crio = ["--runtime", "crio", "--root", bed().root, "--state", bed().runroot];
+      for (const kind of ["silent", "trickle", "stall-body", "garbage"] as const) {
+        await withHostileSocket(kind, "http1", async (socket) => {
+          const args = [...crio, "--timeout", "2s", "info", "-o", "json", "--crio-socket", socket];
+          const r = await assertHeldNoLonger(args, 2000, {
+            baseline: [...crio, "info", "-o", "json", "--crio-socket", `${socket}.absent`],
+            status: 0,
+            line: new RegExp(
+              `^crifs: ${socket}: cannot read /info: (did not answer within 2s|not a CRI-O socket \\(protocol error\\)); showing what is on disk$`,
+            ),
+          });
+          const data = JSON.parse(r.stdout) as { runtime: string; daemon?: unknown }[];
+          assert.deepEqual(
+            data.map((d) => [d.runtime, d.daemon]),
+            [["crio", undefined]],
+          );
+        });
+      }
     });
 
     test("images -o json equals podman images: names, manifest digest, image id", () => {

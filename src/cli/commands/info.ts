@@ -6,7 +6,7 @@ import { DEFAULT_CRIO_SOCKET, readCrioInfo } from "../../live/crio-info.js";
 import { type DockerApiView, dockerSocket, isSameDir, readDockerApi } from "../../live/docker-api.js";
 import type { Store } from "../../model/store.js";
 import { render, renderDisplayYaml } from "../render/format.js";
-import type { GlobalOptions } from "../stores.js";
+import { DEFAULT_TIMEOUT_MS, type GlobalOptions, noteLiveFailure } from "../stores.js";
 
 export function storeSummary(s: Store) {
   const tasks = s.containers.filter((c) => c.task !== null);
@@ -45,13 +45,15 @@ type CrioView = { source: "crio-info"; socket: string } & Awaited<ReturnType<typ
 
 /**
  * The daemon's own view of the store, when its socket answers and it names this store's root (another
- * daemon on the host keeps another store): docker's Engine API, CRI-O's info API. Undefined otherwise.
+ * daemon on the host keeps another store): docker's Engine API, CRI-O's info API. Undefined otherwise; a
+ * socket that is there but fails (refuses, does not answer within --timeout, is not the daemon) gets one
+ * note on stderr.
  */
 export async function daemonView(
   s: Store,
   sockets: DaemonSockets = {},
 ): Promise<DockerApiView | CrioView | undefined> {
-  const timeoutMs = sockets.timeoutMs ?? 3000;
+  const timeoutMs = sockets.timeoutMs ?? DEFAULT_TIMEOUT_MS;
   try {
     if (s.location.runtime === "docker") {
       const socket = dockerSocket(sockets.dockerHost);
@@ -65,8 +67,8 @@ export async function daemonView(
       const v = await readCrioInfo(socket, { timeoutMs });
       return isSameDir(v.storageRoot, s.location.root) ? { source: "crio-info", socket, ...v } : undefined;
     }
-  } catch {
-    // the daemon does not answer: info shows what is on disk
+  } catch (err) {
+    noteLiveFailure(err, "showing what is on disk"); // info shows the files, with one line saying why
   }
   return undefined;
 }
@@ -77,8 +79,9 @@ export async function infoCommand(
   sockets: DaemonSockets = {},
 ): Promise<string> {
   const data: (ReturnType<typeof storeSummary> & { daemon?: DockerApiView | CrioView })[] = [];
+  const withTimeout = { timeoutMs: g.timeoutMs ?? DEFAULT_TIMEOUT_MS, ...sockets };
   for (const s of stores) {
-    const daemon = await daemonView(s, sockets);
+    const daemon = await daemonView(s, withTimeout);
     data.push({ ...storeSummary(s), ...(daemon === undefined ? {} : { daemon }) });
   }
   return render(g.output, data, { table: () => renderDisplayYaml(data) });

@@ -8,7 +8,7 @@ import { planMount } from "../../model/mounts.js";
 import type { Snapshot, Store } from "../../model/store.js";
 import { render, renderDisplayYaml } from "../render/format.js";
 import { resolveRef } from "../resolve-ref.js";
-import type { GlobalOptions } from "../stores.js";
+import { DEFAULT_TIMEOUT_MS, type GlobalOptions } from "../stores.js";
 import { liveMount, mountFlags } from "./mounts.js";
 
 function brief(s: Snapshot) {
@@ -76,12 +76,20 @@ export function inspectData(stores: readonly Store[], ref: string): Record<strin
 }
 
 /** CRI-O's own view of a container (rootfs mount point, log path, pid), when its socket answers. */
-async function crioView(data: Record<string, unknown>, socket: string): Promise<Record<string, unknown>> {
+async function crioView(
+  data: Record<string, unknown>,
+  socket: string,
+  timeoutMs: number,
+): Promise<Record<string, unknown>> {
   if (data.type !== "container" || data.runtime !== "crio" || !existsSync(socket)) return data;
   try {
     return {
       ...data,
-      daemon: { source: "crio-info", socket, ...(await readCrioContainer(socket, String(data.id))) },
+      daemon: {
+        source: "crio-info",
+        socket,
+        ...(await readCrioContainer(socket, String(data.id), { timeoutMs })),
+      },
     };
   } catch {
     return data; // CRI-O does not answer or does not know it: what is on disk
@@ -94,6 +102,10 @@ export async function inspectCommand(
   ref: string,
   options: { crioSocket?: string } = {},
 ): Promise<string> {
-  const data = await crioView(inspectData(stores, ref), options.crioSocket ?? DEFAULT_CRIO_SOCKET);
+  const data = await crioView(
+    inspectData(stores, ref),
+    options.crioSocket ?? DEFAULT_CRIO_SOCKET,
+    g.timeoutMs ?? DEFAULT_TIMEOUT_MS,
+  );
   return render(g.output, data, { table: () => renderDisplayYaml(data) });
 }
