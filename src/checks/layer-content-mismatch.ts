@@ -1,11 +1,12 @@
 // checks/layer-content-mismatch.ts — image layers whose unpacked snapshot no longer holds what their blob
-// says (--verify only: it reads every layer blob and every file of every image layer). containerd never
-// looks at a snapshot again once it is committed, and blob-digest-mismatch only proves the blob intact: a
-// power loss that leaves files of a fresh unpack zero-filled (same size, wrong bytes), or anything that
-// edits a lower dir behind containerd's back, is found only by comparing the two.
+// says (--verify only: it reads every layer blob, and every file of every image layer that the blob has at
+// the same path with the same size; a path the blob lacks, or a size that differs, is told without a read).
+// containerd never looks at a snapshot again once it is committed, and blob-digest-mismatch only proves the
+// blob intact: a power loss that leaves files of a fresh unpack zero-filled (same size, wrong bytes), or
+// anything that edits a lower dir behind containerd's back, is found only by comparing the two.
 //
 //   blob ──► tar ──► overlay unpack rules (formats/tar parseLayer) ──► expected tree ┐ compareLayer, in
-//   snapshot fs/ ──► lstat, readlink, opaque xattr, sha256                ──► tree  ┘ doctor-input, one
+//   snapshot fs/ ──► lstat, readlink, opaque xattr, sha256 (when comparable) ──► tree ┘ doctor-input, one
 //   layer at a time (two whole trees of every layer would not fit in memory) ──► differences ──► one finding
 //   compared: the set of paths, kinds, permission bits, sizes, sha256 of files, symlink targets, device numbers
 //   (whiteouts are 0:0), opaque dirs, hard links (one inode); not owners, times or other xattrs.

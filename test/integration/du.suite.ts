@@ -3,11 +3,23 @@
 // reads committed layers from the cache gives the same answer.
 
 import assert from "node:assert/strict";
-import { execFileSync } from "node:child_process";
-import { rmSync } from "node:fs";
+import { execFileSync, spawnSync } from "node:child_process";
+import {
+  chmodSync,
+  chownSync,
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  rmSync,
+  symlinkSync,
+  utimesSync,
+  writeFileSync,
+} from "node:fs";
+import { join } from "node:path";
 import { describe, test } from "node:test";
 import type { Bed } from "../bed/bed.js";
-import { bedFlags, crifs, json } from "./cli.js";
+import { bedFlags, CRIFS, crifs, json } from "./cli.js";
 
 interface Du {
   total: { allocatedBytes: number; apparentBytes: number; inodes: number };
@@ -78,6 +90,78 @@ export function duSuite(getBed: () => Bed) {
       assert.ok(b.cachedTrees > 0, "nothing came from the cache");
       assert.deepEqual(b.total, a.total);
       assert.deepEqual(b.categories, a.categories);
+    });
+
+    test("a cache dir that is a symlink, someone else's or 0777 is not used: du answers uncached, one note, nothing outside touched (issue 13, item 7)", async () => {
+      const bed = getBed();
+      await bed.stopContainerd();
+      const work = mkdtempSync("/var/tmp/crifs-du-cache-");
+      try {
+        /** crifs du with XDG_CACHE_HOME=<home>: the cache dir is <home>/crifs. */
+        const du = (home: string) => {
+          const r = spawnSync(process.execPath, [CRIFS, ...bedFlags(bed), "du", "-o", "json"], {
+            encoding: "utf8",
+            env: { ...process.env, XDG_CACHE_HOME: home },
+          });
+          return { status: r.status ?? -1, stdout: r.stdout, stderr: r.stderr };
+        };
+        const truth = json<Du>(crifs([...bedFlags(bed), "du", "--no-cache", "-o", "json"]));
+        const outside = join(work, "outside");
+        mkdirSync(outside, { mode: 0o700 });
+        const cases: [string, (dir: string) => void, RegExp][] = [
+          ["symlink", (dir) => symlinkSync(outside, dir), /is a symlink, not a dir of its own/],
+          [
+            "other-uid",
+            (dir) => {
+              mkdirSync(dir, { mode: 0o700 });
+              chownSync(dir, 65534, 65534);
+            },
+            /is owned by uid 65534, not by this user \(uid 0\)/,
+          ],
+          [
+            "world",
+            (dir) => {
+              mkdirSync(dir);
+              chmodSync(dir, 0o777);
+            },
+            /can be written by others \(mode 0777\)/,
+          ],
+        ];
+        for (const [name, make, why] of cases) {
+          const home = join(work, name);
+          mkdirSync(home, { mode: 0o700 });
+          const dir = join(home, "crifs");
+          make(dir);
+          for (const run of [1, 2]) {
+            const r = du(home);
+            assert.equal(r.status, 0, r.stderr);
+            const got = JSON.parse(r.stdout) as Du;
+            assert.equal(got.cachedTrees, 0, `${name}, run ${run}: served from a refused cache`);
+            assert.deepEqual(got.total, truth.total);
+            const lines = r.stderr.split("\n").filter((l) => l !== "");
+            assert.equal(lines.length, 1, `${name}: ${r.stderr}`);
+            assert.ok(lines[0]?.startsWith(`crifs: ${dir}: not using the scan cache: `), lines[0]);
+            assert.match(lines[0] ?? "", why);
+          }
+          assert.deepEqual(readdirSync(outside), [], `${name}: something was written outside`);
+          if (name !== "symlink")
+            assert.deepEqual(readdirSync(dir), [], `${name}: written into a refused dir`);
+        }
+        // a good dir with a planted near miss of the temp pattern: used, silent, and the planted file stays
+        const home = join(work, "good");
+        const packDir = join(home, "crifs", "scan-v3");
+        mkdirSync(packDir, { recursive: true, mode: 0o700 });
+        const nearMiss = join(packDir, `${"a".repeat(40)}.pack.tmp-1-abcd`);
+        writeFileSync(nearMiss, "not crifs's");
+        utimesSync(nearMiss, new Date(Date.now() - 3600_000), new Date(Date.now() - 3600_000));
+        const first = du(home);
+        const second = du(home);
+        assert.deepEqual([first.stderr, second.stderr], ["", ""]);
+        assert.ok((JSON.parse(second.stdout) as Du).cachedTrees > 0, "the good dir serves the second run");
+        assert.ok(existsSync(nearMiss), "a near miss of the temp pattern was deleted");
+      } finally {
+        rmSync(work, { recursive: true, force: true });
+      }
     });
 
     test("imagefsinfo reports the snapshotter's mountpoint and the k8s.io usage", () => {
