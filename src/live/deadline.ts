@@ -50,10 +50,14 @@ export async function withDeadline<T>(
   const ctl = new AbortController();
   let timer: NodeJS.Timeout | undefined;
   const expired = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => {
-      reject(timedOut(call, what));
-      ctl.abort();
-    }, call.timeoutMs);
+    // setTimeout fires at once past 2^31-1 ms (~24 days): a longer --timeout waits that long instead
+    timer = setTimeout(
+      () => {
+        reject(timedOut(call, what));
+        ctl.abort();
+      },
+      Math.min(call.timeoutMs, 2 ** 31 - 1),
+    );
   });
   try {
     // race() handles the loser's later rejection (the aborted transport's error): nothing is left unhandled
@@ -71,7 +75,7 @@ const errnos: [RegExp, ErrorCode, string][] = [
 ];
 /** Libraries' words for a peer that does not speak the protocol (grpc-js, HTTP/2, llhttp's HPE_ codes). */
 const protocol =
-  /Protocol error|\bHPE_|Parse Error|HTTP status code|content-type|RST_STREAM|Bad Request|malformed|Failed to parse/i;
+  /Protocol error|\bHPE_|Parse Error|HTTP status code|content-type|RST_STREAM|Bad Request|malformed|Failed to parse|parsing error/i;
 /** …and for a peer that hung up. */
 const hangUp = /ECONNRESET|EPIPE|hang up|Connection dropped|Connection closed|GOAWAY|socket closed/i;
 
