@@ -121,8 +121,18 @@ export function chooseMeta(bytes: Uint8Array, name: string): Meta {
   }
   const pair = readMetas(bytes);
   const meta = pickMeta(pair);
-  if (meta !== undefined) return meta;
-  throw noValidMeta(name, pair);
+  if (meta === undefined) throw noValidMeta(name, pair);
+  // bbolt grows the file before a commit's meta names the new pages, so a file shorter than the high-water
+  // mark lost its tail: the pages there may still be reached (or be free), and reading on would be a guess
+  const needed = meta.pgid * BigInt(meta.pageSize);
+  if (BigInt(bytes.length) < needed) {
+    throw corrupt(
+      name,
+      `truncated: the file is ${bytes.length} bytes, but its meta page (txid ${meta.txid}) says ${meta.pgid} pages ` +
+        `of ${meta.pageSize} bytes (${needed} bytes) are in use`,
+    );
+  }
+  return meta;
 }
 
 function noValidMeta(name: string, pair: MetaPair): CrifsError {
