@@ -10,9 +10,10 @@
 // record names it (then `active`). Each snapshot's lowerPath is its short link `<home>/l/<short>`, the name
 // c/storage mounts it under.
 
-import { existsSync, readFileSync } from "node:fs";
+import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { CrifsError, fromFsError } from "../../errors.js";
+import { pathExists } from "../../fs/path-exists.js";
 import type { Anomaly, Container, Image, RuntimeId, Snapshot, Store, Task } from "../../model/store.js";
 import { type OverlayHome, readOverlayHome, SHORT_LINK_DIR } from "../overlay-driver/index.js";
 import { readStorageConfig, type StorageConfig } from "./config.js";
@@ -38,6 +39,8 @@ export interface ContainersStorageLoadOptions {
   readonly state?: string | undefined;
   /** storage.conf (podman) or crio.conf (crio). */
   readonly config?: string | undefined;
+  /** --host-root: root, state and config are the node's paths, resolved inside this dir. */
+  readonly hostRoot?: string | undefined;
 }
 
 /** The paths of a store, from its config. */
@@ -163,13 +166,14 @@ export function loadContainersStorageDetailed(
     root: options.root,
     runroot: options.state,
     crio: options.runtime === "crio",
+    hostRoot: options.hostRoot,
   });
   if (config.driver !== "overlay")
     throw new CrifsError("unsupported", `cannot read the "${config.driver}" storage driver`, {
       path: config.path ?? config.graphroot,
       remedy: "crifs reads containers/storage stores with the overlay driver",
     });
-  if (!existsSync(config.graphroot))
+  if (!pathExists(config.graphroot))
     throw new CrifsError("not-found", `cannot read ${options.runtime} graphroot: no such directory`, {
       path: config.graphroot,
       remedy: "pass --root (the graphroot) and --state (the runroot) for a store elsewhere",
@@ -243,6 +247,8 @@ export function loadContainersStorageDetailed(
       runtime,
       root: config.graphroot,
       state: config.runroot,
+      ...(options.hostRoot === undefined ? {} : { hostRoot: options.hostRoot }),
+      ...(config.rootLink === null ? {} : { rootLink: config.rootLink }),
       configPath: config.crioPaths.at(-1) ?? config.path,
     },
     settings: {

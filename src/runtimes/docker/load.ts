@@ -19,10 +19,11 @@
 // stops dockerd.
 
 import { createHash } from "node:crypto";
-import { existsSync, lstatSync, readdirSync, readFileSync } from "node:fs";
+import { lstatSync, readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { CrifsError, errnoWords } from "../../errors.js";
 import { parseJson } from "../../formats/json/parse-json.js";
+import { pathExists } from "../../fs/path-exists.js";
 import type {
   Anomaly,
   Container,
@@ -48,6 +49,8 @@ export interface DockerLoadOptions {
   readonly state?: string | undefined;
   /** daemon.json */
   readonly config?: string | undefined;
+  /** --host-root: root, state and config are the node's paths, resolved inside this dir. */
+  readonly hostRoot?: string | undefined;
 }
 
 /** Paths of one data-root. */
@@ -523,7 +526,12 @@ function containerAreas(containersDir: string): StoreArea[] {
 
 /** Loads a Docker overlay2 data-root from disk. Cost: metadata only (small files, /proc for running ones). */
 export function loadDocker(options: DockerLoadOptions = {}): Store {
-  const config = readDockerConfig({ path: options.config, root: options.root, execRoot: options.state });
+  const config = readDockerConfig({
+    path: options.config,
+    root: options.root,
+    execRoot: options.state,
+    hostRoot: options.hostRoot,
+  });
   if (config.storageDriver !== "" && config.storageDriver !== STORAGE_DRIVER) {
     throw new CrifsError(
       "unsupported",
@@ -533,14 +541,14 @@ export function loadDocker(options: DockerLoadOptions = {}): Store {
       },
     );
   }
-  if (!existsSync(config.root)) {
+  if (!pathExists(config.root)) {
     throw new CrifsError("not-found", "cannot read docker data-root: no such directory", {
       path: config.root,
       remedy: "pass --root (or --config with data-root) for a Docker installed elsewhere",
     });
   }
   const layout = dockerLayout(config.root);
-  if (!existsSync(layout.layers)) {
+  if (!pathExists(layout.layers)) {
     throw new CrifsError("not-found", "cannot read docker layer metadata: no image/overlay2/layerdb", {
       path: config.root,
       remedy:
@@ -557,7 +565,14 @@ export function loadDocker(options: DockerLoadOptions = {}): Store {
     ...[...perContainer.values()].flatMap((c) => (c.init === null ? [c.rw] : [c.init, c.rw])),
   ];
   return {
-    location: { runtime: "docker", root: config.root, state: config.execRoot, configPath: config.path },
+    location: {
+      runtime: "docker",
+      root: config.root,
+      state: config.execRoot,
+      configPath: config.path,
+      ...(options.hostRoot === undefined ? {} : { hostRoot: options.hostRoot }),
+      ...(config.rootLink === null ? {} : { rootLink: config.rootLink }),
+    },
     settings: {
       storageDriver: STORAGE_DRIVER,
       snapshotter: STORAGE_DRIVER,
