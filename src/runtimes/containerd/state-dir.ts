@@ -11,6 +11,7 @@
 
 import { existsSync, readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
+import { fromFsError } from "../../errors.js";
 import type { Task, TaskStatus } from "../../model/store.js";
 
 export const TASK_DIR = "io.containerd.runtime.v2.task";
@@ -96,15 +97,18 @@ export function readTask(bundle: string, namespace: string, id: string): Task {
   return { status, pid, bundle, rootfs };
 }
 
-/** Every task bundle under the state dir, by "<ns>/<id>". A missing state dir means no tasks (daemon never ran). */
+/** Every task bundle under the state dir, by "<ns>/<id>". A missing state dir means no tasks (daemon never
+ * ran); one crifs may not list is an error ("permission denied", not "no tasks"). */
 export function readTasks(state: string): Map<string, Task> {
   const tasks = new Map<string, Task>();
   const base = join(state, TASK_DIR);
   let namespaces: string[];
   try {
     namespaces = readdirSync(base);
-  } catch {
-    return tasks;
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code;
+    if (code === "ENOENT" || code === "ENOTDIR") return tasks;
+    throw fromFsError(err, base, "list tasks");
   }
   for (const ns of namespaces) {
     let ids: string[];
