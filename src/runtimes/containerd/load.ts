@@ -137,7 +137,7 @@ export function loadContainerd(options: ContainerdLoadOptions = {}): Store {
     if (l.anomaly !== null) anomalies.push(l.anomaly);
     return { ...img, configDigest: l.configDigest, snapshotKeys: l.snapshotKeys };
   });
-  const tasks = readTasks(config.state);
+  const tasks = readTasks(config.state, { hostRoot: options.hostRoot });
   const containers: Container[] = r.meta.containers.map((c) => ({
     ...c,
     task: tasks.get(`${c.namespace}/${c.id}`) ?? null,

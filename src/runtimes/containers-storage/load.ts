@@ -119,7 +119,11 @@ function readSpec(candidates: readonly string[]): unknown {
  * A container's task from its runroot userdata: no pidfile → created (never started); a pidfile whose process
  * lives → running; else stopped. Cost: two small reads.
  */
-export function readTask(userdata: string, rootfs: string): Task {
+export function readTask(
+  userdata: string,
+  rootfs: string,
+  options: { hostRoot?: string | undefined } = {},
+): Task {
   let text: string | null = null;
   try {
     text = readFileSync(join(userdata, "pidfile"), "utf8");
@@ -128,6 +132,8 @@ export function readTask(userdata: string, rootfs: string): Task {
   }
   const pid = text === null ? 0 : Number.parseInt(text.trim(), 10) || 0;
   if (text === null) return { status: "created", pid: 0, bundle: userdata, rootfs };
+  // a node's disk (--host-root): its processes are not this machine's to look up in /proc
+  if (options.hostRoot !== undefined) return { status: "unknown", pid, bundle: userdata, rootfs };
   const st = pid === 0 ? null : procState(pid);
   const alive = st !== null && st !== "Z" && st !== "X";
   return { status: alive ? "running" : "stopped", pid, bundle: userdata, rootfs };
@@ -238,7 +244,9 @@ export function loadContainersStorageDetailed(
       join(config.graphroot, `${config.driver}-containers`, c.id, "userdata", "config.json"),
       join(layout.userdata(c.id), "config.json"),
     ]),
-    task: readTask(layout.userdata(c.id), join(layout.home, c.layer, "merged")),
+    task: readTask(layout.userdata(c.id), join(layout.home, c.layer, "merged"), {
+      hostRoot: options.hostRoot,
+    }),
   }));
 
   const runtime: RuntimeId = options.runtime;

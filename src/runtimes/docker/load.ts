@@ -138,7 +138,11 @@ function lowerPathOf(home: string, id: string): { lowerPath?: string } {
 
 class Loader {
   readonly anomalies: Anomaly[] = [];
-  constructor(readonly layout: ReturnType<typeof dockerLayout>) {}
+  constructor(
+    readonly layout: ReturnType<typeof dockerLayout>,
+    /** --host-root: the data-root is a node's, whose processes do not run here. */
+    readonly hostRoot?: string,
+  ) {}
 
   anomaly(path: string, subject: string, message: string): void {
     this.anomalies.push({ path, subject, message });
@@ -417,7 +421,7 @@ class Loader {
         updatedAt: time(obj(c.State).FinishedAt) ?? time(obj(c.State).StartedAt) ?? time(c.Created),
         labels,
         spec: { mounts: runtimeMounts(c) },
-        task: taskOf(config, id, obj(c.State), layer?.rw.dir ?? null),
+        task: taskOf(config, id, obj(c.State), layer?.rw.dir ?? null, this.hostRoot),
       });
     }
     return out;
@@ -491,6 +495,7 @@ function taskOf(
   id: string,
   state: Record<string, unknown>,
   layerDir: string | null,
+  hostRoot: string | undefined,
 ): Task | null {
   const pid = typeof state.Pid === "number" && Number.isSafeInteger(state.Pid) ? state.Pid : 0;
   const base = {
@@ -498,6 +503,8 @@ function taskOf(
     rootfs: layerDir === null ? null : join(layerDir, "merged"),
   };
   if (state.Running === true) {
+    // a node's disk (--host-root): its processes are not this machine's to look up in /proc
+    if (hostRoot !== undefined) return { ...base, status: "unknown", pid };
     const alive = pid > 0 && isContainerProcess(config, id, pid);
     return { ...base, status: !alive ? "stopped" : state.Paused === true ? "paused" : "running", pid };
   }
@@ -555,7 +562,7 @@ export function loadDocker(options: DockerLoadOptions = {}): Store {
         "this is not a Docker overlay2 data-root (another storage driver, or dockerd never started on it)",
     });
   }
-  const l = new Loader(layout);
+  const l = new Loader(layout, options.hostRoot);
   const committed = l.layers();
   const images = l.images();
   const perContainer = l.containerLayers();
