@@ -7,6 +7,9 @@
 // --address, else /etc/crictl.yaml's runtime-endpoint, else the containerd config's grpc.address. --root
 // alone means "these files": it reads disk unless --address is given too. --offline always reads disk. A
 // socket that refuses or does not answer within --timeout gets one stderr note, and the files answer.
+//
+// --host-root DIR is a chroot, not a prefix: every path, --root/--state/--config included, is the node's and
+// is resolved inside DIR (fs/resolve-node-path.ts), and nothing is read live.
 
 import { existsSync } from "node:fs";
 import { CrifsError } from "../errors.js";
@@ -15,8 +18,7 @@ import { loadContainerdLive } from "../live/containerd.js";
 import { CriClient } from "../live/cri.js";
 import type { Store } from "../model/store.js";
 import { readContainerdConfig } from "../runtimes/containerd/config.js";
-import { type LocatedStore, locateUnderHostRoot } from "../runtimes/host-root.js";
-import { adapterFor, adapters } from "../runtimes/index.js";
+import { adapterFor, adapters, type LoadOptions } from "../runtimes/index.js";
 import type { OutputFormat } from "./render/format.js";
 import { terminalSafe } from "./render/terminal-safe.js";
 
@@ -34,36 +36,34 @@ export interface GlobalOptions {
   readonly offline?: boolean;
   /** --timeout in milliseconds: the deadline of each call to the runtime (default 5000). */
   readonly timeoutMs?: number;
-  /** --host-root: find every store under this dir as if it were / (a node's disk mounted elsewhere). */
+  /** --host-root: the dir standing for the node's / (its disk mounted elsewhere); see the header. */
   readonly hostRoot?: string;
 }
 
-/** The flags that name exactly one located store (its runtime, root, state and config). */
-export function optionsAt(g: GlobalOptions, l: LocatedStore): GlobalOptions {
-  const { hostRoot: _, ...rest } = g;
-  return { ...rest, runtime: l.runtime, root: l.root, state: l.state, config: l.config, offline: true };
+/** What the adapters take from the global flags. */
+export function loadOptions(g: GlobalOptions): LoadOptions {
+  return { root: g.root, state: g.state, config: g.config, hostRoot: g.hostRoot };
 }
 
-/** With --host-root (and no --root or --runtime): the stores under it, else null. */
-export function locatedStores(g: GlobalOptions): LocatedStore[] | null {
-  if (g.hostRoot === undefined || g.root !== undefined || g.runtime !== undefined) return null;
-  const found = locateUnderHostRoot(g.hostRoot);
-  if (found.length === 0) {
-    throw new CrifsError("not-found", "no container runtime store found under this host root", {
+/** The "no store found" error, naming where crifs looked. */
+export function noStoreFound(g: GlobalOptions): CrifsError {
+  if (g.hostRoot !== undefined) {
+    return new CrifsError("not-found", "no container runtime store found under this host root", {
       path: g.hostRoot,
       remedy: "pass the dir where the node's / is mounted, or --runtime and --root for one store",
     });
   }
-  return found;
+  const where = g.root ?? [...new Set(adapters.map((a) => a.defaultRoot))].join(", ");
+  return new CrifsError("not-found", `no container runtime store found in ${where}`, {
+    remedy: "pass --runtime and --root for a store elsewhere; `crifs audit` shows the bundled sample store",
+  });
 }
 
 export const DEFAULT_TIMEOUT_MS = 5000;
 
 /** Loads the stores the flags name, from disk. Cost: metadata only. */
 export function openStores(g: GlobalOptions): Store[] {
-  const located = locatedStores(g);
-  if (located !== null) return located.flatMap((l) => openStores(optionsAt(g, l)));
-  const opts = { root: g.root, state: g.state, config: g.config };
+  const opts = loadOptions(g);
   if (g.runtime !== undefined) {
     const a = adapterFor(g.runtime);
     if (a === undefined) {
@@ -74,12 +74,7 @@ export function openStores(g: GlobalOptions): Store[] {
     return [filterNamespace(a.load(opts), g.namespace)];
   }
   const found = adapters.filter((a) => a.detect(opts));
-  if (found.length === 0) {
-    const where = g.root ?? [...new Set(adapters.map((a) => a.defaultRoot))].join(", ");
-    throw new CrifsError("not-found", `no container runtime store found in ${where}`, {
-      remedy: "pass --runtime and --root for a store elsewhere; `crifs audit` shows the bundled sample store",
-    });
-  }
+  if (found.length === 0) throw noStoreFound(g);
   return found.map((a) => filterNamespace(a.load(opts), g.namespace));
 }
 
@@ -145,7 +140,7 @@ export async function openStoresLive(g: GlobalOptions): Promise<Store[]> {
   if (g.output === "table") note(`read live from ${socket} (--offline reads the files)`);
   const stores = [filterNamespace(live, g.namespace)];
   if (g.runtime === undefined) {
-    const opts = { root: g.root, state: g.state, config: g.config };
+    const opts = loadOptions(g);
     for (const a of adapters) {
       if (a.id !== "containerd" && a.detect(opts)) stores.push(filterNamespace(a.load(opts), g.namespace));
     }

@@ -67,6 +67,8 @@ export type ResolveResult<E> =
       error: ResolveError;
       /** Where it failed: the missing path (ENOENT), the non-dir (ENOTDIR), the 41st link (ELOOP). */
       at: string;
+      /** ENOENT: the components still to walk below `at`, joined by "/" ("" when `at` was the last). */
+      rest?: string;
       hops: string[];
     };
 
@@ -134,7 +136,13 @@ export function resolveInRoot<E extends TreeEntry>(
       continue;
     }
     const child = tree.lookupChild(current, name);
-    if (child === null) return { ok: false, error: "ENOENT", at: childPath(current.path, name), hops };
+    if (child === null) {
+      const rest = todo
+        .filter((c) => c !== ".")
+        .reverse()
+        .join("/");
+      return { ok: false, error: "ENOENT", at: childPath(current.path, name), rest, hops };
+    }
     if (child.kind === "symlink" && (todo.length > 0 || followLast)) {
       const at = child.path;
       hops.push(at);

@@ -171,6 +171,19 @@ export interface StoreLocation {
   readonly state: string | null;
   /** The config file read, or null when defaults were used. */
   readonly configPath: string | null;
+  /** --host-root: the dir standing for the node's /, inside which every path above was resolved. */
+  readonly hostRoot?: string;
+  /** The root as its config (or default) names it, when that is a symlink or passes through one. */
+  readonly rootLink?: RootLink;
+}
+
+/** A root reached through a symlink: `/var/lib/containerd` → `/data/containerd`, both as the node sees them
+ * (inside the host root when there is one). */
+export interface RootLink {
+  /** The path as named. */
+  readonly path: string;
+  /** Where it leads: canonical, every symlink followed. */
+  readonly target: string;
 }
 
 /** Something the loader found it could not place in the model (a record it could not decode, a join that

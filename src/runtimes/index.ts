@@ -1,11 +1,16 @@
 // runtimes/index.ts — the adapter list: one entry per runtime, a plain array (no import side effects).
 // detect() says whether a runtime's store is on this host (or, with a root, whether the dir looks like its
 // store) without reading metadata; load() builds the model.
+// "Absent" and "not allowed to look" differ: detect() says false only for what is not there (fs/path-exists);
+// a store a non-root user cannot read throws "permission denied" naming the path (exit 77).
+// With a host root (--host-root) every path, flags' and configs' alike, is the node's, resolved inside it.
 
-import { existsSync } from "node:fs";
 import { join } from "node:path";
+import { CrifsError } from "../errors.js";
+import { pathExists } from "../fs/path-exists.js";
+import { resolveNodePath } from "../fs/resolve-node-path.js";
 import type { RuntimeId, Store } from "../model/store.js";
-import { DEFAULT_CONFIG_PATH, DEFAULT_ROOT, readContainerdConfig } from "./containerd/config.js";
+import { DEFAULT_ROOT, readContainerdConfig } from "./containerd/config.js";
 import { loadContainerd, META_DB } from "./containerd/load.js";
 import { DEFAULT_GRAPHROOT, readStorageConfig } from "./containers-storage/config.js";
 import { LAYERS_JSON, loadContainersStorage } from "./containers-storage/load.js";
@@ -15,6 +20,8 @@ export interface LoadOptions {
   readonly root?: string | undefined;
   readonly state?: string | undefined;
   readonly config?: string | undefined;
+  /** --host-root: the dir standing for the node's /; root, state and config are resolved inside it. */
+  readonly hostRoot?: string | undefined;
 }
 
 export interface Adapter {
@@ -26,34 +33,43 @@ export interface Adapter {
   load(options: LoadOptions): Store;
 }
 
+/** Rethrows a permission error (the caller must say it); anything else is the load's to report. */
+function rethrowPermission(err: unknown): void {
+  if (err instanceof CrifsError && err.code === "permission") throw err;
+}
+
 export const containerdAdapter: Adapter = {
   id: "containerd",
   defaultRoot: DEFAULT_ROOT,
   detect(options) {
-    if (options.root !== undefined) return existsSync(join(options.root, META_DB));
-    let root = DEFAULT_ROOT;
-    const cfgPath = options.config ?? DEFAULT_CONFIG_PATH;
-    if (existsSync(cfgPath)) {
-      try {
-        root = readContainerdConfig({ path: cfgPath }).root;
-      } catch {
-        // an unreadable config still lets load() report the error
-        return true;
-      }
+    if (options.root !== undefined && options.hostRoot === undefined)
+      return pathExists(join(options.root, META_DB));
+    let root: string;
+    try {
+      root = readContainerdConfig({
+        path: options.config,
+        root: options.root,
+        hostRoot: options.hostRoot,
+      }).root;
+    } catch (err) {
+      rethrowPermission(err);
+      return true; // a malformed config still lets load() report the error
     }
-    return existsSync(join(root, META_DB));
+    return pathExists(join(root, META_DB));
   },
   load: (options) => loadContainerd(options),
 };
 
-function isCrioInstalled(): boolean {
-  return existsSync("/etc/crio") || existsSync("/usr/bin/crio") || existsSync("/usr/local/bin/crio");
+function isCrioInstalled(hostRoot: string | undefined): boolean {
+  return ["/etc/crio", "/usr/bin/crio", "/usr/local/bin/crio"].some(
+    (p) => resolveNodePath(p, hostRoot).exists,
+  );
 }
 
 /** Which of the two a c/storage graphroot belongs to: podman keeps libpod/ in it; CRI-O does not. */
-function claims(id: "podman" | "crio", graphroot: string): boolean {
-  if (!existsSync(join(graphroot, LAYERS_JSON))) return false;
-  const byPodman = existsSync(join(graphroot, "libpod")) || !isCrioInstalled();
+function claims(id: "podman" | "crio", graphroot: string, hostRoot: string | undefined): boolean {
+  if (!pathExists(join(graphroot, LAYERS_JSON))) return false;
+  const byPodman = pathExists(join(graphroot, "libpod")) || !isCrioInstalled(hostRoot);
   return id === "podman" ? byPodman : !byPodman;
 }
 
@@ -64,13 +80,23 @@ function containersStorageAdapter(id: "podman" | "crio"): Adapter {
     id,
     defaultRoot: DEFAULT_GRAPHROOT,
     detect(options) {
-      if (options.root !== undefined) return claims(id, options.root);
+      const { hostRoot } = options;
+      if (options.root !== undefined && hostRoot === undefined) return claims(id, options.root, hostRoot);
+      let graphroot: string;
       try {
-        const c = readStorageConfig({ path: options.config, runroot: options.state, crio: id === "crio" });
-        return claims(id, c.graphroot);
-      } catch {
+        const c = readStorageConfig({
+          path: options.config,
+          root: options.root,
+          runroot: options.state,
+          crio: id === "crio",
+          hostRoot,
+        });
+        graphroot = c.graphroot;
+      } catch (err) {
+        rethrowPermission(err);
         return false; // a config of another runtime (--config names containerd's) is not ours
       }
+      return claims(id, graphroot, hostRoot);
     },
     load: (options) => loadContainersStorage({ ...options, runtime: id }),
   };

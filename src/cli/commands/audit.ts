@@ -65,6 +65,9 @@ export function loadSample(): { store: Store; dir: string } {
 /** Global options that name exactly this store (doctor reads the store again itself, twice). */
 function optionsFor(s: Store, g: GlobalOptions): GlobalOptions {
   const { location } = s;
+  // under --host-root the flags are the node's paths and each store's are already resolved: the runtime is
+  // enough to name it again
+  if (g.hostRoot !== undefined) return { ...g, runtime: location.runtime };
   return {
     ...g,
     runtime: location.runtime,
@@ -130,7 +133,7 @@ export async function auditCommand(
         const c = storeSummary(s).counts;
         out.push(
           renderLines([
-            `== ${s.location.runtime} root ${s.location.root} state ${s.location.state ?? "-"} config ${s.location.configPath ?? "(defaults)"}`,
+            `== ${s.location.runtime} root ${s.location.root}${s.location.rootLink === undefined ? "" : ` (${s.location.rootLink.path} -> ${s.location.rootLink.target})`} state ${s.location.state ?? "-"} config ${s.location.configPath ?? "(defaults)"}`,
             `   ${c.namespaces} namespaces, ${c.images} images, ${c.snapshots} snapshots, ${c.containers} containers ` +
               `(${c.tasksRunning} running), ${c.blobs} blob records, ${c.leases} leases, ${c.ingests} ingests`,
           ]),

@@ -29,6 +29,7 @@ import {
 } from "../../checks/run-doctor.js";
 import { CrifsError } from "../../errors.js";
 import { openBolt } from "../../formats/bbolt/index.js";
+import { pathExists } from "../../fs/path-exists.js";
 import { loadContainerdLive } from "../../live/containerd.js";
 import { type LogDirFlags, logDirFlags, logDirsFor } from "../../logs/log-dirs.js";
 import { readPodLogFacts } from "../../logs/log-facts.js";
@@ -48,7 +49,7 @@ import { dockerLayout, loadDocker, STORAGE_DRIVER } from "../../runtimes/docker/
 import { adapterFor, adapters } from "../../runtimes/index.js";
 import { readOverlayHome } from "../../runtimes/overlay-driver/index.js";
 import { humanBytes, render, renderTable } from "../render/format.js";
-import { DEFAULT_TIMEOUT_MS, type GlobalOptions, liveAddress, locatedStores, optionsAt } from "../stores.js";
+import { DEFAULT_TIMEOUT_MS, type GlobalOptions, liveAddress, loadOptions, noStoreFound } from "../stores.js";
 
 export interface DoctorFlags {
   /** Check ids to run (default: all). */
@@ -71,7 +72,7 @@ function storesForLogs(g: GlobalOptions, runtimes: readonly string[], first: Sto
     try {
       const a = adapterFor(rt);
       if (a === undefined) return null;
-      out.push(a.load({ root: g.root, state: g.state, config: g.config }));
+      out.push(a.load(loadOptions(g)));
     } catch {
       return null;
     }
@@ -81,7 +82,7 @@ function storesForLogs(g: GlobalOptions, runtimes: readonly string[], first: Sto
 
 /** Reads a containerd store's metadata for doctor: the model, or why it cannot be read. */
 export function readContainerdMetadata(g: GlobalOptions): MetadataRead {
-  const config = readContainerdConfig({ path: g.config, root: g.root, state: g.state });
+  const config = readContainerdConfig({ path: g.config, root: g.root, state: g.state, hostRoot: g.hostRoot });
   const problems: ReadProblem[] = [];
   let store: Store | null = null;
   const corrupt = (err: unknown, path: string): void => {
@@ -89,7 +90,7 @@ export function readContainerdMetadata(g: GlobalOptions): MetadataRead {
     problems.push({ path: err.path ?? path, message: err.message });
   };
   try {
-    store = loadContainerd({ root: g.root, state: g.state, config: g.config });
+    store = loadContainerd(loadOptions(g));
   } catch (err) {
     corrupt(err, join(config.root, "io.containerd.metadata.v1.bolt", "meta.db"));
   }
@@ -98,7 +99,7 @@ export function readContainerdMetadata(g: GlobalOptions): MetadataRead {
   for (const name of names) {
     const layout = snapshotterLayout(config, name);
     let records: SnapshotterRecord[] = [];
-    if (existsSync(layout.metadataDb)) {
+    if (pathExists(layout.metadataDb)) {
       try {
         records = [...readSnapshotterDb(openBolt(layout.metadataDb)).snapshots.values()].map((r) => ({
           backendKey: r.backendKey,
@@ -128,12 +129,13 @@ export function readContainersStorageMetadata(g: GlobalOptions, runtime: "podman
     root: g.root,
     runroot: g.state,
     crio: runtime === "crio",
+    hostRoot: g.hostRoot,
   });
   const layout = storeLayout(config);
   const problems: ReadProblem[] = [];
   let loaded: LoadedContainersStorage | null = null;
   try {
-    loaded = loadContainersStorageDetailed({ runtime, root: g.root, state: g.state, config: g.config });
+    loaded = loadContainersStorageDetailed({ runtime, ...loadOptions(g) });
   } catch (err) {
     if (!(err instanceof CrifsError) || err.code !== "corrupt") throw err;
     problems.push({ path: err.path ?? layout.layersJson, message: err.message });
@@ -160,12 +162,12 @@ export function readContainersStorageMetadata(g: GlobalOptions, runtime: "podman
 /** Reads a Docker overlay2 data-root for doctor: the model and the overlay2 home, or why not (an unparsable
  * repositories.json stops the load, as it stops dockerd). */
 export function readDockerMetadata(g: GlobalOptions): MetadataRead {
-  const config = readDockerConfig({ path: g.config, root: g.root, execRoot: g.state });
+  const config = readDockerConfig({ path: g.config, root: g.root, execRoot: g.state, hostRoot: g.hostRoot });
   const layout = dockerLayout(config.root);
   const problems: ReadProblem[] = [];
   let store: Store | null = null;
   try {
-    store = loadDocker({ root: g.root, state: g.state, config: g.config });
+    store = loadDocker(loadOptions(g));
   } catch (err) {
     if (!(err instanceof CrifsError) || err.code !== "corrupt") throw err;
     problems.push({ path: err.path ?? layout.repositories, message: err.message });
@@ -253,34 +255,21 @@ function runtimesToCheck(g: GlobalOptions): string[] {
       });
     return [g.runtime];
   }
-  const opts = { root: g.root, state: g.state, config: g.config };
+  const opts = loadOptions(g);
   const found = adapters.filter((a) => a.detect(opts)).map((a) => a.id);
-  if (found.length === 0) {
-    throw new CrifsError(
-      "not-found",
-      `no container runtime store found in ${g.root ?? adapters.map((a) => a.defaultRoot).join(", ")}`,
-      {
-        remedy: "pass --runtime and --root for a store elsewhere",
-      },
-    );
-  }
+  if (found.length === 0) throw noStoreFound(g);
   return found;
 }
 
 /** Runs doctor over the stores the flags name. Cost: metadata and dir listings twice, then walks (not --quick). */
 export async function doctorReport(g: GlobalOptions, flags: DoctorFlags = {}): Promise<DoctorReport> {
-  const located = locatedStores(g);
-  if (located !== null) {
-    const parts: DoctorReport[] = [];
-    for (const l of located) parts.push(await doctorReport(optionsAt(g, l), flags));
-    return mergeReports(parts);
-  }
   const selected = selectChecks(flags.checks);
   const graceMs = flags.graceSeconds === undefined ? DEFAULT_GRACE_MS : flags.graceSeconds * 1000;
   const mode = flags.mode ?? "default";
   const reports: DoctorReport[] = [];
   const runtimes = runtimesToCheck(g);
-  const logDirs = logDirsFor(flags.logDirs ?? {}, g.root);
+  // a node's disk (--host-root) did not write this machine's pod logs: like --root, only named log dirs
+  const logDirs = logDirsFor(flags.logDirs ?? {}, g.root ?? g.hostRoot);
   for (const [i, runtime] of runtimes.entries()) {
     const checks = (
       runtime === "containerd"

@@ -72,7 +72,8 @@ export async function duCommand(
   options: { cache: boolean; logDirs?: LogDirFlags },
 ): Promise<string> {
   // kubelet's pod logs (outside the store's root): see logs/log-dirs.ts for when they apply
-  const dirs = logDirsFor(options.logDirs ?? {}, g.root);
+  // (a node's disk, --host-root, did not write this machine's pod logs: like --root, only named log dirs)
+  const dirs = logDirsFor(options.logDirs ?? {}, g.root ?? g.hostRoot);
   const logs = dirs.applies ? await computeLogUsage(dirs.podsDir) : null;
   const reports: (DuReport & { logs: LogUsage | null })[] = [];
   for (const s of stores)

@@ -13,6 +13,11 @@ export function storeSummary(s: Store) {
   return {
     runtime: s.location.runtime,
     root: s.location.root,
+    // the root reached through a symlink, as the node names it: "/var/lib/containerd -> /data/containerd"
+    ...(s.location.rootLink === undefined
+      ? {}
+      : { rootLink: `${s.location.rootLink.path} -> ${s.location.rootLink.target}` }),
+    ...(s.location.hostRoot === undefined ? {} : { hostRoot: s.location.hostRoot }),
     state: s.location.state,
     config: s.location.configPath,
     settings: s.settings,
@@ -54,6 +59,8 @@ export async function daemonView(
   sockets: DaemonSockets = {},
 ): Promise<DockerApiView | CrioView | undefined> {
   const timeoutMs = sockets.timeoutMs ?? DEFAULT_TIMEOUT_MS;
+  // a node's disk (--host-root): the daemons answering here are this machine's, not the node's
+  if (s.location.hostRoot !== undefined) return undefined;
   try {
     if (s.location.runtime === "docker") {
       const socket = dockerSocket(sockets.dockerHost);

@@ -6,11 +6,16 @@
 //     v2: [plugins."io.containerd.grpc.v1.cri"]   v1: [plugins.cri]
 //   overlayfs snapshotter root_path   default <root>/io.containerd.snapshotter.v1.overlayfs
 // A missing file means defaults (containerd behaves the same); an unreadable or malformed one is an error.
+// With a host root (--host-root) every path here is the node's: the file, its imports, root, state and
+// root_path are resolved inside the host root (fs/resolve-node-path.ts), and the paths returned are the ones
+// to open on this machine.
 
-import { existsSync, readFileSync } from "node:fs";
-import { dirname, isAbsolute, join, resolve } from "node:path";
+import { readFileSync } from "node:fs";
+import { dirname, isAbsolute, join, posix } from "node:path";
 import { parse as parseToml } from "smol-toml";
 import { CrifsError, fromFsError } from "../../errors.js";
+import { resolveNodePath } from "../../fs/resolve-node-path.js";
+import type { RootLink } from "../../model/store.js";
 
 export const DEFAULT_CONFIG_PATH = "/etc/containerd/config.toml";
 export const DEFAULT_ROOT = "/var/lib/containerd";
@@ -34,6 +39,8 @@ export interface ContainerdConfig {
   readonly overlayfsRoot: string;
   readonly contentRoot: string;
   readonly imports: readonly string[];
+  /** The root as named, when it is a symlink or passes through one (shown by `info`); else null. */
+  readonly rootLink: RootLink | null;
 }
 
 type Table = Record<string, unknown>;
@@ -85,32 +92,45 @@ function parseFile(path: string): Table {
   }
 }
 
+export interface ContainerdConfigOptions {
+  /** config.toml; default /etc/containerd/config.toml (absent: defaults). */
+  readonly path?: string | undefined;
+  /** Overrides root. */
+  readonly root?: string | undefined;
+  /** Overrides state. */
+  readonly state?: string | undefined;
+  /** The dir standing for the node's / (--host-root): every path above and in the files is resolved in it. */
+  readonly hostRoot?: string | undefined;
+}
+
 /** Reads config.toml (and its imports) and applies containerd's defaults. Cost: one small file read. */
-export function readContainerdConfig(
-  options: { path?: string | undefined; root?: string | undefined; state?: string | undefined } = {},
-): ContainerdConfig {
+export function readContainerdConfig(options: ContainerdConfigOptions = {}): ContainerdConfig {
+  const { hostRoot } = options;
   const explicit = options.path !== undefined;
   const path = options.path ?? DEFAULT_CONFIG_PATH;
+  const file = resolveNodePath(path, hostRoot);
   let table: Table = {};
   let used: string | null = null;
   const imports: string[] = [];
-  if (existsSync(path) || explicit) {
-    table = parseFile(path);
-    used = path;
+  if (file.exists || explicit) {
+    table = parseFile(file.hostPath);
+    used = file.hostPath;
     const list = table.imports;
     if (Array.isArray(list)) {
       for (const item of list) {
         if (typeof item !== "string") continue;
-        const p = isAbsolute(item) ? item : resolve(dirname(path), item);
-        if (!existsSync(p)) continue; // containerd skips imports that match nothing
-        table = merge(table, parseFile(p));
-        imports.push(p);
+        // a node path: relative to the config's dir as named (containerd joins the strings)
+        const imported = resolveNodePath(isAbsolute(item) ? item : posix.join(dirname(path), item), hostRoot);
+        if (!imported.exists) continue; // containerd skips imports that match nothing
+        table = merge(table, parseFile(imported.hostPath));
+        imports.push(imported.hostPath);
       }
     }
   }
   const version = typeof table.version === "number" ? table.version : 1;
-  const root = options.root ?? str(table.root) ?? DEFAULT_ROOT;
-  const state = options.state ?? str(table.state) ?? DEFAULT_STATE;
+  const rootAt = resolveNodePath(options.root ?? str(table.root) ?? DEFAULT_ROOT, hostRoot);
+  const root = rootAt.hostPath;
+  const state = resolveIn(hostRoot, options.state ?? str(table.state) ?? DEFAULT_STATE).hostPath;
   const cri =
     (version >= 2 ? at(table, ["plugins", "io.containerd.grpc.v1.cri"]) : at(table, ["plugins", "cri"])) ??
     {};
@@ -130,10 +150,22 @@ export function readContainerdConfig(
     sandboxImage: str(criTable.sandbox_image) ?? "registry.k8s.io/pause:3.6",
     cniBinDir: str(at(criTable, ["cni", "bin_dir"])) ?? "/opt/cni/bin",
     cniConfDir: str(at(criTable, ["cni", "conf_dir"])) ?? "/etc/cni/net.d",
-    overlayfsRoot:
-      (isTable(overlay) ? str(overlay.root_path) : undefined) ??
-      join(root, "io.containerd.snapshotter.v1.overlayfs"),
+    overlayfsRoot: overlayfsRoot(isTable(overlay) ? str(overlay.root_path) : undefined, root, hostRoot),
     contentRoot: join(root, "io.containerd.content.v1.content"),
     imports,
+    rootLink: rootAt.isLink ? { path: rootAt.named, target: rootAt.target } : null,
   };
+}
+
+/** A dir the config names: as named without a host root (the kernel resolves it; a missing one says so when
+ * opened), resolved inside it with one. */
+function resolveIn(hostRoot: string | undefined, named: string) {
+  if (hostRoot === undefined) return { named, hostPath: named, target: named, isLink: false };
+  return resolveNodePath(named, hostRoot);
+}
+
+function overlayfsRoot(rootPath: string | undefined, root: string, hostRoot: string | undefined): string {
+  return rootPath === undefined
+    ? join(root, "io.containerd.snapshotter.v1.overlayfs")
+    : resolveIn(hostRoot, rootPath).hostPath;
 }

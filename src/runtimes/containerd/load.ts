@@ -7,10 +7,10 @@
 // pair is re-read when a snapshot in meta.db has no record in the snapshotter's file yet (a create or a removal
 // in flight), so a live daemon's churn is not reported as damage.
 
-import { existsSync } from "node:fs";
 import { join } from "node:path";
 import { CrifsError } from "../../errors.js";
 import { openBolt } from "../../formats/bbolt/index.js";
+import { pathExists } from "../../fs/path-exists.js";
 import { podOfLabels, podsFromContainers } from "../../model/pods.js";
 import type { Anomaly, Container, Snapshot, Store } from "../../model/store.js";
 import { type ContainerdConfig, readContainerdConfig } from "./config.js";
@@ -25,6 +25,8 @@ export interface ContainerdLoadOptions {
   readonly root?: string | undefined;
   readonly state?: string | undefined;
   readonly config?: string | undefined;
+  /** --host-root: root, state and config are the node's paths, resolved inside this dir. */
+  readonly hostRoot?: string | undefined;
 }
 
 /** Where a snapshotter keeps its dirs and how a snapshot id maps to its file tree. */
@@ -52,7 +54,7 @@ function readOnce(config: ContainerdConfig, metaPath: string) {
   const anomalies: Anomaly[] = [];
   for (const name of snapshotters) {
     const layout = snapshotterLayout(config, name);
-    if (!existsSync(layout.metadataDb)) {
+    if (!pathExists(layout.metadataDb)) {
       backends.set(name, new Map());
       continue;
     }
@@ -105,15 +107,20 @@ function buildSnapshots(
 
 /** Loads a containerd store from disk. Cost: metadata only (two bolt files, the state dir, /proc). */
 export function loadContainerd(options: ContainerdLoadOptions = {}): Store {
-  const config = readContainerdConfig({ path: options.config, root: options.root, state: options.state });
+  const config = readContainerdConfig({
+    path: options.config,
+    root: options.root,
+    state: options.state,
+    hostRoot: options.hostRoot,
+  });
   const metaPath = join(config.root, META_DB);
-  if (!existsSync(config.root)) {
+  if (!pathExists(config.root)) {
     throw new CrifsError("not-found", "cannot read containerd root: no such directory", {
       path: config.root,
       remedy: "pass --root (and --config) for a containerd installed elsewhere",
     });
   }
-  if (!existsSync(metaPath)) {
+  if (!pathExists(metaPath)) {
     throw new CrifsError("not-found", "cannot read containerd metadata: no such file", {
       path: metaPath,
       remedy:
@@ -130,7 +137,7 @@ export function loadContainerd(options: ContainerdLoadOptions = {}): Store {
     if (l.anomaly !== null) anomalies.push(l.anomaly);
     return { ...img, configDigest: l.configDigest, snapshotKeys: l.snapshotKeys };
   });
-  const tasks = readTasks(config.state);
+  const tasks = readTasks(config.state, { hostRoot: options.hostRoot });
   const containers: Container[] = r.meta.containers.map((c) => ({
     ...c,
     task: tasks.get(`${c.namespace}/${c.id}`) ?? null,
@@ -142,7 +149,14 @@ export function loadContainerd(options: ContainerdLoadOptions = {}): Store {
   });
 
   return {
-    location: { runtime: "containerd", root: config.root, state: config.state, configPath: config.path },
+    location: {
+      runtime: "containerd",
+      root: config.root,
+      state: config.state,
+      configPath: config.path,
+      ...(options.hostRoot === undefined ? {} : { hostRoot: options.hostRoot }),
+      ...(config.rootLink === null ? {} : { rootLink: config.rootLink }),
+    },
     settings: {
       snapshotter: config.snapshotter,
       sandboxImage: config.sandboxImage,

@@ -11,6 +11,7 @@
 
 import { existsSync, readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
+import { fromFsError } from "../../errors.js";
 import type { Task, TaskStatus } from "../../model/store.js";
 
 export const TASK_DIR = "io.containerd.runtime.v2.task";
@@ -55,17 +56,24 @@ function runcRoot(bundle: string): string {
   return DEFAULT_RUNC_ROOT;
 }
 
+export interface TaskOptions {
+  /** --host-root: the bundles are a node's, whose processes do not run here; a recorded pid is "unknown". */
+  readonly hostRoot?: string | undefined;
+}
+
 /** The status of one task bundle. Cost: a few small reads under /proc and /run. */
-export function readTask(bundle: string, namespace: string, id: string): Task {
+export function readTask(bundle: string, namespace: string, id: string, options: TaskOptions = {}): Task {
   const pidText = readText(join(bundle, "init.pid"));
   const pid = pidText === null ? 0 : Number.parseInt(pidText.trim(), 10) || 0;
   const rootfs = join(bundle, "rootfs");
-  const runcDir = join(runcRoot(bundle), namespace, id);
   let status: TaskStatus;
-  if (pid === 0) {
+  // a node's disk (--host-root): its processes are not this machine's, and /proc, /sys and the runc root
+  // here would answer about other ones
+  if (pid === 0 || options.hostRoot !== undefined) {
     status = "unknown";
   } else {
     const proc = procStat(pid);
+    const runcDir = join(runcRoot(bundle), namespace, id);
     let recordedStart: string | null = null;
     const state = readText(join(runcDir, "state.json"));
     if (state !== null) {
@@ -96,15 +104,18 @@ export function readTask(bundle: string, namespace: string, id: string): Task {
   return { status, pid, bundle, rootfs };
 }
 
-/** Every task bundle under the state dir, by "<ns>/<id>". A missing state dir means no tasks (daemon never ran). */
-export function readTasks(state: string): Map<string, Task> {
+/** Every task bundle under the state dir, by "<ns>/<id>". A missing state dir means no tasks (daemon never
+ * ran); one crifs may not list is an error ("permission denied", not "no tasks"). */
+export function readTasks(state: string, options: TaskOptions = {}): Map<string, Task> {
   const tasks = new Map<string, Task>();
   const base = join(state, TASK_DIR);
   let namespaces: string[];
   try {
     namespaces = readdirSync(base);
-  } catch {
-    return tasks;
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code;
+    if (code === "ENOENT" || code === "ENOTDIR") return tasks;
+    throw fromFsError(err, base, "list tasks");
   }
   for (const ns of namespaces) {
     let ids: string[];
@@ -113,7 +124,7 @@ export function readTasks(state: string): Map<string, Task> {
     } catch {
       continue;
     }
-    for (const id of ids) tasks.set(`${ns}/${id}`, readTask(join(base, ns, id), ns, id));
+    for (const id of ids) tasks.set(`${ns}/${id}`, readTask(join(base, ns, id), ns, id, options));
   }
   return tasks;
 }

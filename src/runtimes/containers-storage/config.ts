@@ -6,12 +6,16 @@
 //   crio.conf     [crio] root runroot storage_driver, over storage.conf; /etc/crio/crio.conf, then every
 //                 /etc/crio/crio.conf.d/*.conf in name order (later files win, like CRI-O)
 // Flags win over both: --root is the graphroot, --state the runroot. A missing file means defaults; an
-// unreadable or malformed one is an error.
+// unreadable or malformed one is an error. With a host root (--host-root) every path here is the node's: the
+// files, the drop-ins, graphroot and runroot are resolved inside it (fs/resolve-node-path.ts), and the paths
+// returned are the ones to open on this machine.
 
-import { existsSync, readdirSync, readFileSync } from "node:fs";
-import { join } from "node:path";
+import { readdirSync, readFileSync } from "node:fs";
+import { posix } from "node:path";
 import { parse as parseToml } from "smol-toml";
 import { CrifsError, fromFsError } from "../../errors.js";
+import { type NodePath, resolveNodePath } from "../../fs/resolve-node-path.js";
+import type { RootLink } from "../../model/store.js";
 
 export const DEFAULT_GRAPHROOT = "/var/lib/containers/storage";
 export const DEFAULT_RUNROOT = "/run/containers/storage";
@@ -31,6 +35,8 @@ export interface StorageConfig {
   readonly mountopt: string;
   /** [storage.options.overlay] mount_program, e.g. /usr/bin/fuse-overlayfs ("" when unset). */
   readonly mountProgram: string;
+  /** The graphroot as named, when it is a symlink or passes through one (shown by `info`); else null. */
+  readonly rootLink: RootLink | null;
 }
 
 export interface StorageConfigOptions {
@@ -42,6 +48,8 @@ export interface StorageConfigOptions {
   readonly runroot?: string | undefined;
   /** Also read crio.conf (CRI-O's own root/runroot/storage_driver win over storage.conf). Default false. */
   readonly crio?: boolean | undefined;
+  /** The dir standing for the node's / (--host-root): every path above and in the files is resolved in it. */
+  readonly hostRoot?: string | undefined;
 }
 
 type Table = Record<string, unknown>;
@@ -81,58 +89,83 @@ function readToml(path: string, what: string): Table {
   }
 }
 
-/** crio.conf files in the order CRI-O applies them. */
-function crioConfPaths(path: string | undefined): string[] {
-  const main = path ?? CRIO_CONF_PATH;
-  const out = existsSync(main) ? [main] : [];
-  if (path !== undefined && !existsSync(path))
+/** crio.conf files in the order CRI-O applies them (host paths). */
+function crioConfPaths(path: string | undefined, hostRoot: string | undefined): string[] {
+  const main = resolveNodePath(path ?? CRIO_CONF_PATH, hostRoot);
+  if (path !== undefined && !main.exists)
     throw new CrifsError("not-found", "cannot read crio config: no such file", {
-      path,
+      path: main.hostPath,
       remedy: "pass the crio.conf CRI-O runs with, or leave --config out",
     });
-  const dropIns = `${main}.d`;
+  const out = main.exists ? [main.hostPath] : [];
+  const dropIns = resolveNodePath(`${main.named}.d`, hostRoot);
+  if (!dropIns.exists) return out;
+  let names: string[];
   try {
-    for (const n of readdirSync(dropIns).sort()) if (n.endsWith(".conf")) out.push(join(dropIns, n));
-  } catch {
-    // no drop-in dir
+    names = readdirSync(dropIns.hostPath).sort();
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code;
+    if (code === "ENOTDIR") return out;
+    throw fromFsError(err, dropIns.hostPath, "list crio drop-ins");
+  }
+  for (const n of names) {
+    if (!n.endsWith(".conf")) continue;
+    // a drop-in may be a symlink (an absolute one points into the node's /): resolved as a node path
+    const dropIn = resolveNodePath(posix.join(dropIns.target, n), hostRoot);
+    if (dropIn.exists) out.push(dropIn.hostPath);
   }
   return out;
+}
+
+/** The first storage.conf that exists, or null (defaults). */
+function storageConfPath(options: StorageConfigOptions): string | null {
+  if (options.crio !== true && options.path !== undefined) {
+    const named = resolveNodePath(options.path, options.hostRoot);
+    if (!named.exists)
+      throw new CrifsError("not-found", "cannot read storage.conf: no such file", {
+        path: named.hostPath,
+        remedy: "pass the storage.conf the runtime uses, or leave --config out",
+      });
+    return named.hostPath;
+  }
+  for (const p of STORAGE_CONF_PATHS) {
+    const found = resolveNodePath(p, options.hostRoot);
+    if (found.exists) return found.hostPath;
+  }
+  return null;
+}
+
+/** A dir the config names: as named without a host root (the kernel resolves it), inside it with one. */
+function resolveIn(named: string, hostRoot: string | undefined): Pick<NodePath, "hostPath"> {
+  return hostRoot === undefined ? { hostPath: named } : resolveNodePath(named, hostRoot);
 }
 
 /** Reads storage.conf (and crio.conf for CRI-O). Cost: one or a few small files. */
 export function readStorageConfig(options: StorageConfigOptions = {}): StorageConfig {
   const crio = options.crio === true;
-  let path: string | null = null;
-  if (!crio && options.path !== undefined) {
-    if (!existsSync(options.path))
-      throw new CrifsError("not-found", "cannot read storage.conf: no such file", {
-        path: options.path,
-        remedy: "pass the storage.conf the runtime uses, or leave --config out",
-      });
-    path = options.path;
-  } else {
-    path = STORAGE_CONF_PATHS.find((p) => existsSync(p)) ?? null;
-  }
+  const path = storageConfPath(options);
   const conf = path === null ? {} : readToml(path, "storage.conf");
   const storage = table(conf, "storage");
   const overlay = table(table(table(conf, "storage"), "options"), "overlay");
   let graphroot = str(storage?.graphroot) ?? DEFAULT_GRAPHROOT;
   let runroot = str(storage?.runroot) ?? DEFAULT_RUNROOT;
   let driver = str(storage?.driver) ?? "overlay";
-  const crioPaths = crio ? crioConfPaths(options.path) : [];
+  const crioPaths = crio ? crioConfPaths(options.path, options.hostRoot) : [];
   for (const p of crioPaths) {
     const c = table(readToml(p, "crio config"), "crio");
     graphroot = str(c?.root) ?? graphroot;
     runroot = str(c?.runroot) ?? runroot;
     driver = str(c?.storage_driver) ?? driver;
   }
+  const root = resolveNodePath(options.root ?? graphroot, options.hostRoot);
   return {
     path,
     crioPaths,
-    graphroot: options.root ?? graphroot,
-    runroot: options.runroot ?? runroot,
+    graphroot: root.hostPath,
+    runroot: resolveIn(options.runroot ?? runroot, options.hostRoot).hostPath,
     driver,
     mountopt: str(overlay?.mountopt) ?? "",
     mountProgram: str(overlay?.mount_program) ?? "",
+    rootLink: root.isLink ? { path: root.named, target: root.target } : null,
   };
 }

@@ -10,9 +10,10 @@
 // record names it (then `active`). Each snapshot's lowerPath is its short link `<home>/l/<short>`, the name
 // c/storage mounts it under.
 
-import { existsSync, readFileSync } from "node:fs";
+import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { CrifsError, fromFsError } from "../../errors.js";
+import { pathExists } from "../../fs/path-exists.js";
 import type { Anomaly, Container, Image, RuntimeId, Snapshot, Store, Task } from "../../model/store.js";
 import { type OverlayHome, readOverlayHome, SHORT_LINK_DIR } from "../overlay-driver/index.js";
 import { readStorageConfig, type StorageConfig } from "./config.js";
@@ -38,6 +39,8 @@ export interface ContainersStorageLoadOptions {
   readonly state?: string | undefined;
   /** storage.conf (podman) or crio.conf (crio). */
   readonly config?: string | undefined;
+  /** --host-root: root, state and config are the node's paths, resolved inside this dir. */
+  readonly hostRoot?: string | undefined;
 }
 
 /** The paths of a store, from its config. */
@@ -116,7 +119,11 @@ function readSpec(candidates: readonly string[]): unknown {
  * A container's task from its runroot userdata: no pidfile → created (never started); a pidfile whose process
  * lives → running; else stopped. Cost: two small reads.
  */
-export function readTask(userdata: string, rootfs: string): Task {
+export function readTask(
+  userdata: string,
+  rootfs: string,
+  options: { hostRoot?: string | undefined } = {},
+): Task {
   let text: string | null = null;
   try {
     text = readFileSync(join(userdata, "pidfile"), "utf8");
@@ -125,6 +132,8 @@ export function readTask(userdata: string, rootfs: string): Task {
   }
   const pid = text === null ? 0 : Number.parseInt(text.trim(), 10) || 0;
   if (text === null) return { status: "created", pid: 0, bundle: userdata, rootfs };
+  // a node's disk (--host-root): its processes are not this machine's to look up in /proc
+  if (options.hostRoot !== undefined) return { status: "unknown", pid, bundle: userdata, rootfs };
   const st = pid === 0 ? null : procState(pid);
   const alive = st !== null && st !== "Z" && st !== "X";
   return { status: alive ? "running" : "stopped", pid, bundle: userdata, rootfs };
@@ -163,13 +172,14 @@ export function loadContainersStorageDetailed(
     root: options.root,
     runroot: options.state,
     crio: options.runtime === "crio",
+    hostRoot: options.hostRoot,
   });
   if (config.driver !== "overlay")
     throw new CrifsError("unsupported", `cannot read the "${config.driver}" storage driver`, {
       path: config.path ?? config.graphroot,
       remedy: "crifs reads containers/storage stores with the overlay driver",
     });
-  if (!existsSync(config.graphroot))
+  if (!pathExists(config.graphroot))
     throw new CrifsError("not-found", `cannot read ${options.runtime} graphroot: no such directory`, {
       path: config.graphroot,
       remedy: "pass --root (the graphroot) and --state (the runroot) for a store elsewhere",
@@ -234,7 +244,9 @@ export function loadContainersStorageDetailed(
       join(config.graphroot, `${config.driver}-containers`, c.id, "userdata", "config.json"),
       join(layout.userdata(c.id), "config.json"),
     ]),
-    task: readTask(layout.userdata(c.id), join(layout.home, c.layer, "merged")),
+    task: readTask(layout.userdata(c.id), join(layout.home, c.layer, "merged"), {
+      hostRoot: options.hostRoot,
+    }),
   }));
 
   const runtime: RuntimeId = options.runtime;
@@ -243,6 +255,8 @@ export function loadContainersStorageDetailed(
       runtime,
       root: config.graphroot,
       state: config.runroot,
+      ...(options.hostRoot === undefined ? {} : { hostRoot: options.hostRoot }),
+      ...(config.rootLink === null ? {} : { rootLink: config.rootLink }),
       configPath: config.crioPaths.at(-1) ?? config.path,
     },
     settings: {

@@ -1,36 +1,40 @@
 // runtimes/docker/adapter.ts — the Docker (overlay2) entry of the adapter list (runtimes/index.ts).
 // detect: with --root, by layout alone (image/overlay2/layerdb); without, at daemon.json's data-root (default
 // /var/lib/docker), or where a dockerd socket under /run says Docker is installed and its data-root exists.
+// With a host root every path is the node's, resolved inside it; a root-only dir says "permission denied".
 
-import { existsSync } from "node:fs";
 import { join } from "node:path";
+import { CrifsError } from "../../errors.js";
+import { pathExists } from "../../fs/path-exists.js";
+import { resolveNodePath } from "../../fs/resolve-node-path.js";
 import type { Store } from "../../model/store.js";
-import { DEFAULT_CONFIG_PATH, DEFAULT_ROOT, DEFAULT_SOCKETS, LAYERDB, readDockerConfig } from "./config.js";
+import { DEFAULT_ROOT, DEFAULT_SOCKETS, LAYERDB, readDockerConfig } from "./config.js";
 import { loadDocker } from "./load.js";
 
 interface Options {
   readonly root?: string | undefined;
   readonly state?: string | undefined;
   readonly config?: string | undefined;
+  readonly hostRoot?: string | undefined;
 }
 
 export const dockerAdapter = {
   id: "docker" as const,
   defaultRoot: DEFAULT_ROOT,
   detect(options: Options): boolean {
-    if (options.root !== undefined) return existsSync(join(options.root, LAYERDB));
-    let root = DEFAULT_ROOT;
-    const cfgPath = options.config ?? DEFAULT_CONFIG_PATH;
-    if (existsSync(cfgPath)) {
-      try {
-        root = readDockerConfig({ path: cfgPath }).root;
-      } catch {
-        // an unreadable daemon.json still lets load() report the error
-        return true;
-      }
+    const { hostRoot } = options;
+    if (options.root !== undefined && hostRoot === undefined) return pathExists(join(options.root, LAYERDB));
+    let root: string;
+    try {
+      root = readDockerConfig({ path: options.config, root: options.root, hostRoot }).root;
+    } catch (err) {
+      if (err instanceof CrifsError && err.code === "permission") throw err;
+      return true; // a malformed daemon.json still lets load() report the error
     }
-    if (existsSync(join(root, LAYERDB))) return true;
-    return DEFAULT_SOCKETS.some((s) => existsSync(s)) && existsSync(join(root, "image"));
+    if (pathExists(join(root, LAYERDB))) return true;
+    return (
+      DEFAULT_SOCKETS.some((s) => resolveNodePath(s, hostRoot).exists) && pathExists(join(root, "image"))
+    );
   },
   load: (options: Options): Store => loadDocker(options),
 };

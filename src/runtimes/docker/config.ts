@@ -4,11 +4,15 @@
 //   "storage-driver"   default: whatever the data-root holds; crifs reads overlay2 only
 //   "live-restore"     containers keep running while dockerd is down
 // A missing file means defaults (dockerd behaves the same); an unreadable or malformed one is an error.
+// With a host root (--host-root) every path here is the node's: the file, data-root and exec-root are resolved
+// inside it (fs/resolve-node-path.ts), and the paths returned are the ones to open on this machine.
 
-import { existsSync, readFileSync } from "node:fs";
+import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { CrifsError, fromFsError } from "../../errors.js";
 import { parseJson } from "../../formats/json/parse-json.js";
+import { resolveNodePath } from "../../fs/resolve-node-path.js";
+import type { RootLink } from "../../model/store.js";
 
 export const DEFAULT_CONFIG_PATH = "/etc/docker/daemon.json";
 export const DEFAULT_ROOT = "/var/lib/docker";
@@ -27,6 +31,8 @@ export interface DockerConfig {
   readonly storageDriver: string;
   readonly liveRestore: boolean;
   readonly logDriver: string;
+  /** The data-root as named, when it is a symlink or passes through one (shown by `info`); else null. */
+  readonly rootLink: RootLink | null;
 }
 
 function str(v: unknown): string | undefined {
@@ -35,13 +41,21 @@ function str(v: unknown): string | undefined {
 
 /** Reads daemon.json and applies dockerd's defaults; root/execRoot options win. Cost: one small file read. */
 export function readDockerConfig(
-  options: { path?: string | undefined; root?: string | undefined; execRoot?: string | undefined } = {},
+  options: {
+    path?: string | undefined;
+    root?: string | undefined;
+    execRoot?: string | undefined;
+    /** The dir standing for the node's / (--host-root): every path above and in the file is resolved in it. */
+    hostRoot?: string | undefined;
+  } = {},
 ): DockerConfig {
+  const { hostRoot } = options;
   const explicit = options.path !== undefined;
-  const path = options.path ?? DEFAULT_CONFIG_PATH;
+  const file = resolveNodePath(options.path ?? DEFAULT_CONFIG_PATH, hostRoot);
+  const path = file.hostPath;
   let table: Record<string, unknown> = {};
   let used: string | null = null;
-  if (explicit || existsSync(path)) {
+  if (explicit || file.exists) {
     let text: string;
     try {
       text = readFileSync(path, "utf8");
@@ -64,10 +78,16 @@ export function readDockerConfig(
     table = v as Record<string, unknown>;
     used = path;
   }
+  const root = resolveNodePath(
+    options.root ?? str(table["data-root"]) ?? str(table.graph) ?? DEFAULT_ROOT,
+    hostRoot,
+  );
+  const execRoot = options.execRoot ?? str(table["exec-root"]) ?? DEFAULT_EXEC_ROOT;
   return {
     path: used,
-    root: options.root ?? str(table["data-root"]) ?? str(table.graph) ?? DEFAULT_ROOT,
-    execRoot: options.execRoot ?? str(table["exec-root"]) ?? DEFAULT_EXEC_ROOT,
+    root: root.hostPath,
+    execRoot: hostRoot === undefined ? execRoot : resolveNodePath(execRoot, hostRoot).hostPath,
+    rootLink: root.isLink ? { path: root.named, target: root.target } : null,
     storageDriver: str(table["storage-driver"]) ?? "",
     liveRestore: table["live-restore"] === true,
     logDriver: str(table["log-driver"]) ?? "json-file",

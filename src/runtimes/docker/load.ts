@@ -19,10 +19,11 @@
 // stops dockerd.
 
 import { createHash } from "node:crypto";
-import { existsSync, lstatSync, readdirSync, readFileSync } from "node:fs";
+import { lstatSync, readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { CrifsError, errnoWords } from "../../errors.js";
 import { parseJson } from "../../formats/json/parse-json.js";
+import { pathExists } from "../../fs/path-exists.js";
 import type {
   Anomaly,
   Container,
@@ -48,6 +49,8 @@ export interface DockerLoadOptions {
   readonly state?: string | undefined;
   /** daemon.json */
   readonly config?: string | undefined;
+  /** --host-root: root, state and config are the node's paths, resolved inside this dir. */
+  readonly hostRoot?: string | undefined;
 }
 
 /** Paths of one data-root. */
@@ -135,7 +138,11 @@ function lowerPathOf(home: string, id: string): { lowerPath?: string } {
 
 class Loader {
   readonly anomalies: Anomaly[] = [];
-  constructor(readonly layout: ReturnType<typeof dockerLayout>) {}
+  constructor(
+    readonly layout: ReturnType<typeof dockerLayout>,
+    /** --host-root: the data-root is a node's, whose processes do not run here. */
+    readonly hostRoot?: string,
+  ) {}
 
   anomaly(path: string, subject: string, message: string): void {
     this.anomalies.push({ path, subject, message });
@@ -414,7 +421,7 @@ class Loader {
         updatedAt: time(obj(c.State).FinishedAt) ?? time(obj(c.State).StartedAt) ?? time(c.Created),
         labels,
         spec: { mounts: runtimeMounts(c) },
-        task: taskOf(config, id, obj(c.State), layer?.rw.dir ?? null),
+        task: taskOf(config, id, obj(c.State), layer?.rw.dir ?? null, this.hostRoot),
       });
     }
     return out;
@@ -488,6 +495,7 @@ function taskOf(
   id: string,
   state: Record<string, unknown>,
   layerDir: string | null,
+  hostRoot: string | undefined,
 ): Task | null {
   const pid = typeof state.Pid === "number" && Number.isSafeInteger(state.Pid) ? state.Pid : 0;
   const base = {
@@ -495,6 +503,8 @@ function taskOf(
     rootfs: layerDir === null ? null : join(layerDir, "merged"),
   };
   if (state.Running === true) {
+    // a node's disk (--host-root): its processes are not this machine's to look up in /proc
+    if (hostRoot !== undefined) return { ...base, status: "unknown", pid };
     const alive = pid > 0 && isContainerProcess(config, id, pid);
     return { ...base, status: !alive ? "stopped" : state.Paused === true ? "paused" : "running", pid };
   }
@@ -523,7 +533,12 @@ function containerAreas(containersDir: string): StoreArea[] {
 
 /** Loads a Docker overlay2 data-root from disk. Cost: metadata only (small files, /proc for running ones). */
 export function loadDocker(options: DockerLoadOptions = {}): Store {
-  const config = readDockerConfig({ path: options.config, root: options.root, execRoot: options.state });
+  const config = readDockerConfig({
+    path: options.config,
+    root: options.root,
+    execRoot: options.state,
+    hostRoot: options.hostRoot,
+  });
   if (config.storageDriver !== "" && config.storageDriver !== STORAGE_DRIVER) {
     throw new CrifsError(
       "unsupported",
@@ -533,21 +548,21 @@ export function loadDocker(options: DockerLoadOptions = {}): Store {
       },
     );
   }
-  if (!existsSync(config.root)) {
+  if (!pathExists(config.root)) {
     throw new CrifsError("not-found", "cannot read docker data-root: no such directory", {
       path: config.root,
       remedy: "pass --root (or --config with data-root) for a Docker installed elsewhere",
     });
   }
   const layout = dockerLayout(config.root);
-  if (!existsSync(layout.layers)) {
+  if (!pathExists(layout.layers)) {
     throw new CrifsError("not-found", "cannot read docker layer metadata: no image/overlay2/layerdb", {
       path: config.root,
       remedy:
         "this is not a Docker overlay2 data-root (another storage driver, or dockerd never started on it)",
     });
   }
-  const l = new Loader(layout);
+  const l = new Loader(layout, options.hostRoot);
   const committed = l.layers();
   const images = l.images();
   const perContainer = l.containerLayers();
@@ -557,7 +572,14 @@ export function loadDocker(options: DockerLoadOptions = {}): Store {
     ...[...perContainer.values()].flatMap((c) => (c.init === null ? [c.rw] : [c.init, c.rw])),
   ];
   return {
-    location: { runtime: "docker", root: config.root, state: config.execRoot, configPath: config.path },
+    location: {
+      runtime: "docker",
+      root: config.root,
+      state: config.execRoot,
+      configPath: config.path,
+      ...(options.hostRoot === undefined ? {} : { hostRoot: options.hostRoot }),
+      ...(config.rootLink === null ? {} : { rootLink: config.rootLink }),
+    },
     settings: {
       storageDriver: STORAGE_DRIVER,
       snapshotter: STORAGE_DRIVER,
