@@ -13,11 +13,13 @@ import { CrifsError } from "../errors.js";
 import { readCrictlEndpoint, socketPath } from "../live/address.js";
 import { loadContainerdLive } from "../live/containerd.js";
 import { CriClient } from "../live/cri.js";
+import { readErrorsByFile } from "../model/read-errors.js";
 import type { Store } from "../model/store.js";
 import { readContainerdConfig } from "../runtimes/containerd/config.js";
 import { type LocatedStore, locateUnderHostRoot } from "../runtimes/host-root.js";
 import { adapterFor, adapters } from "../runtimes/index.js";
 import type { OutputFormat } from "./render/format.js";
+import { terminalSafe } from "./render/terminal-safe.js";
 
 export interface GlobalOptions {
   readonly runtime?: string;
@@ -109,6 +111,23 @@ export function liveAddress(g: GlobalOptions): string | null {
 /** A one-line note on stderr (the data stays on stdout). */
 export function note(text: string): void {
   process.stderr.write(`crifs: ${text}\n`);
+}
+
+/**
+ * One stderr line per file whose records could not be read whole (the output marks those objects `?` in
+ * tables and `error` in JSON), naming the file and the next step. Read commands call it; doctor reports the
+ * same causes as findings instead.
+ */
+export function noteReadErrors(stores: readonly Store[]): void {
+  for (const [path, errors] of readErrorsByFile(stores)) {
+    const first = errors[0]?.message ?? "";
+    const more = errors.length > 1 ? ` (and ${errors.length - 1} more object(s) that depend on it)` : "";
+    note(
+      terminalSafe(
+        `${path}: cannot read some records whole: ${first}${more} (hint: crifs doctor says what to do)`,
+      ),
+    );
+  }
 }
 
 /**

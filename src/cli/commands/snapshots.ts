@@ -3,8 +3,8 @@
 
 import { SnapshotIndex, snapshotRef } from "../../model/chain.js";
 import type { Snapshot, Store } from "../../model/store.js";
-import { render, renderTable, renderTree, type TreeNode } from "../render/format.js";
-import type { GlobalOptions } from "../stores.js";
+import { render, renderNamespacedTable, renderTree, type TreeNode, UNREADABLE } from "../render/format.js";
+import { type GlobalOptions, noteReadErrors } from "../stores.js";
 
 /** JSON contract: docs/json.md#snapshots. */
 export function snapshotRows(stores: readonly Store[]) {
@@ -28,6 +28,7 @@ export function snapshotRows(stores: readonly Store[]) {
       labels: x.labels,
       recordedSize: x.recordedSize,
       pod: pods.get(`${x.namespace}/${x.snapshotter}/${x.key}`) ?? null,
+      ...(x.readError === undefined ? {} : { error: x.readError }),
     }));
   });
 }
@@ -63,20 +64,30 @@ export function snapshotForest(store: Store): TreeNode[] {
     // whatever is still unseen sits on a parent cycle
     for (const s of list)
       if (!seen.has(snapshotRef(s))) roots.push({ label: `${s.key} [${s.kind}] (cycle)`, children: [] });
-    out.push({ label: `${store.location.runtime} ${g}`, children: roots });
+    const head = g.startsWith("/") ? g.slice(1) : g; // no empty namespace for runtimes without them
+    out.push({ label: `${store.location.runtime} ${head}`, children: roots });
   }
   return out;
 }
 
 export function snapshotsCommand(stores: readonly Store[], g: GlobalOptions, asTree = false): string {
+  noteReadErrors(stores);
   const rows = snapshotRows(stores);
   const tree = () => renderTree(stores.flatMap(snapshotForest));
   if (asTree && g.output === "table") return tree();
   return render(g.output, rows, {
     table: () =>
-      renderTable(
+      renderNamespacedTable(
         ["namespace", "snapshotter", "key", "parent", "kind", "id"],
-        rows.map((r) => [r.namespace, r.snapshotter, r.key, r.parent ?? "", r.kind, r.id]),
+        rows.map((r) => [
+          r.namespace,
+          r.snapshotter,
+          r.key,
+          // its chain cannot be followed: the parent shown is not one it can be mounted on
+          r.error === undefined ? (r.parent ?? "") : `${UNREADABLE} ${r.parent ?? ""}`.trimEnd(),
+          r.kind,
+          r.id,
+        ]),
       ),
     tree,
   });

@@ -13,7 +13,7 @@ import { CrifsError } from "../../errors.js";
 import type { Snapshot, Store } from "../../model/store.js";
 import { type Step, type UsageObject, whyAlive } from "../../model/usage.js";
 import { render } from "../render/format.js";
-import { type GlobalOptions, openStores } from "../stores.js";
+import { type GlobalOptions, noteReadErrors, openStores } from "../stores.js";
 
 export interface WhyObject {
   readonly kind: "snapshot" | "blob" | "dir";
@@ -190,6 +190,8 @@ function whyText(r: WhyResult): string {
 
 /** `crifs why <ref>`. JSON contract: docs/json.md#why. */
 export function whyCommand(g: GlobalOptions, arg: string): string {
-  const r = whyResult(openStores(g), arg);
+  const stores = openStores(g);
+  noteReadErrors(stores);
+  const r = whyResult(stores, arg);
   return render(g.output, r, { table: () => whyText(r) });
 }
