@@ -5,10 +5,13 @@
 import { existsSync } from "node:fs";
 import { join } from "node:path";
 import type { RuntimeId, Store } from "../model/store.js";
+import type { RuntimeWords } from "../model/words.js";
 import { DEFAULT_CONFIG_PATH, DEFAULT_ROOT, readContainerdConfig } from "./containerd/config.js";
 import { loadContainerd, META_DB } from "./containerd/load.js";
+import { containerdWords } from "./containerd/words.js";
 import { DEFAULT_GRAPHROOT, readStorageConfig } from "./containers-storage/config.js";
 import { LAYERS_JSON, loadContainersStorage } from "./containers-storage/load.js";
+import { crioWords, podmanWords } from "./containers-storage/words.js";
 import { dockerAdapter } from "./docker/adapter.js";
 
 export interface LoadOptions {
@@ -21,6 +24,8 @@ export interface Adapter {
   readonly id: RuntimeId;
   /** The default root, for messages. */
   readonly defaultRoot: string;
+  /** How findings and notes speak of this runtime: its tools and files (src/runtimes/<runtime>/words.ts). */
+  readonly words: RuntimeWords;
   /** True when this runtime's store is at the given root, or (no root) in its default or configured place. */
   detect(options: LoadOptions): boolean;
   load(options: LoadOptions): Store;
@@ -29,6 +34,7 @@ export interface Adapter {
 export const containerdAdapter: Adapter = {
   id: "containerd",
   defaultRoot: DEFAULT_ROOT,
+  words: containerdWords,
   detect(options) {
     if (options.root !== undefined) return existsSync(join(options.root, META_DB));
     let root = DEFAULT_ROOT;
@@ -63,6 +69,7 @@ function containersStorageAdapter(id: "podman" | "crio"): Adapter {
   return {
     id,
     defaultRoot: DEFAULT_GRAPHROOT,
+    words: id === "podman" ? podmanWords : crioWords,
     detect(options) {
       if (options.root !== undefined) return claims(id, options.root);
       try {
@@ -83,4 +90,9 @@ export const adapters: readonly Adapter[] = [containerdAdapter, podmanAdapter, c
 
 export function adapterFor(id: string): Adapter | undefined {
   return adapters.find((a) => a.id === id);
+}
+
+/** The words of a runtime (containerd's for an id no adapter has, which only a live store could carry). */
+export function wordsFor(id: RuntimeId): RuntimeWords {
+  return adapterFor(id)?.words ?? containerdWords;
 }

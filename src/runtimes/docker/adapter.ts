@@ -7,6 +7,7 @@ import { join } from "node:path";
 import type { Store } from "../../model/store.js";
 import { DEFAULT_CONFIG_PATH, DEFAULT_ROOT, DEFAULT_SOCKETS, LAYERDB, readDockerConfig } from "./config.js";
 import { loadDocker } from "./load.js";
+import { dockerWords } from "./words.js";
 
 interface Options {
   readonly root?: string | undefined;
@@ -17,6 +18,7 @@ interface Options {
 export const dockerAdapter = {
   id: "docker" as const,
   defaultRoot: DEFAULT_ROOT,
+  words: dockerWords,
   detect(options: Options): boolean {
     if (options.root !== undefined) return existsSync(join(options.root, LAYERDB));
     let root = DEFAULT_ROOT;
