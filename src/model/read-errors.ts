@@ -4,7 +4,7 @@
 // `readError` set out; what a loader already marked keeps its own error. Read commands show these as `?`
 // (table) and `error` (JSON); doctor reports the causes (dangling-parent, metadata-corrupt, …).
 
-import { SnapshotIndex, snapshotRef } from "./chain.js";
+import { MAX_CHAIN_LENGTH, SnapshotIndex, snapshotRef } from "./chain.js";
 import type { Container, Image, ReadError, Snapshot, Store } from "./store.js";
 
 /** Where the records live, for the `path` of an error. */
@@ -15,17 +15,40 @@ export interface RecordFiles {
   container(c: Container): string;
 }
 
-/** Why the chain of `s` cannot be followed, or null when it can. Cost: one lookup per parent. */
-export function chainError(index: SnapshotIndex, s: Snapshot): string | null {
-  if (s.parent === s.key) return `layer "${s.key}" names itself as its parent`;
-  const c = index.chain(s);
-  if (c.danglingParent !== null) {
-    const owner = c.parents.at(-1)?.key ?? s.key;
-    return `layer "${owner}" names parent "${c.danglingParent}", which is not in the metadata`;
+/** Why the chain of `s` cannot be followed, and the snapshot whose record breaks it (the one naming a missing
+ * parent; on a cycle, the member with the smallest key, so that every snapshot on or above one cycle names the
+ * same record), or null when it can. Cost: one lookup per parent, at most MAX_CHAIN_LENGTH. */
+export function chainError(index: SnapshotIndex, s: Snapshot): { owner: Snapshot; message: string } | null {
+  if (s.parent === s.key) return { owner: s, message: `layer "${s.key}" names itself as its parent` };
+  const walked: Snapshot[] = [s];
+  const at = new Map<string, number>([[snapshotRef(s), 0]]);
+  let cur = s;
+  while (cur.parent !== null) {
+    const p = index.get(cur.namespace, cur.snapshotter, cur.parent);
+    if (p === undefined)
+      return {
+        owner: cur,
+        message: `layer "${cur.key}" names parent "${cur.parent}", which is not in the metadata`,
+      };
+    if (p.readError !== undefined)
+      return { owner: p, message: `its parent "${p.key}" cannot be read: ${p.readError.message}` };
+    const seen = at.get(snapshotRef(p));
+    if (seen !== undefined || walked.length > MAX_CHAIN_LENGTH) {
+      const cycle = walked.slice(seen ?? 0);
+      const owner = cycle.reduce((a, b) => (b.key < a.key ? b : a));
+      return {
+        owner,
+        message:
+          cycle.length === 1
+            ? `layer "${owner.key}" names itself as its parent`
+            : `the parent chain through "${owner.key}" loops back on itself (${cycle.length} layers)`,
+      };
+    }
+    at.set(snapshotRef(p), walked.length);
+    walked.push(p);
+    cur = p;
   }
-  if (c.isCycle) return `the parent chain of "${s.key}" loops back on itself`;
-  const broken = c.parents.find((p) => p.readError !== undefined);
-  return broken === undefined ? null : `its parent "${broken.key}" cannot be read`;
+  return null;
 }
 
 /** The store with `readError` set on every snapshot, image and container that cannot be read whole. */
@@ -38,7 +61,10 @@ export function markReadErrors(store: Store, files: RecordFiles): Store {
       continue;
     }
     const why = chainError(index, s);
-    if (why !== null) snapErr.set(snapshotRef(s), { path: files.snapshot(s), message: why });
+    if (why === null) continue;
+    // a loader's own error on the breaking record names its file; else the record files say where it lives
+    const path = why.owner.readError?.path ?? files.snapshot(why.owner);
+    snapErr.set(snapshotRef(s), { path, message: why.message });
   }
   const snapshots = store.snapshots.map((s) => {
     const e = snapErr.get(snapshotRef(s));
