@@ -18,6 +18,11 @@ export interface RuntimeWords {
   readonly corruptFile: string;
   /** One record (an image, container or layer entry) that does not decode or names what is not there. */
   readonly corruptRecord: string;
+  /** The setting that names the store's root, and where it is set ("root in config.toml", …). */
+  readonly rootSetting: string;
+  /** A command that makes the runtime open its store for writing, when one exists (containers/storage then
+   * cleans up interrupted layers): "podman images"; null when only a restart does. */
+  readonly openStore: string | null;
   /** Removing an image so that it can be pulled again. */
   removeImage(name: string): string;
   /** Removing a container so that it can be created again. */

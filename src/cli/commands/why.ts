@@ -171,7 +171,8 @@ export function whyResult(stores: readonly Store[], arg: string, now = Date.now(
 }
 
 function stepText(s: Step): string {
-  return s.kind === "label" ? s.name : `${s.kind} ${s.namespace}/${s.name}`;
+  // runtimes without namespaces have one, "": it is not shown
+  return s.kind === "label" ? s.name : `${s.kind} ${s.namespace === "" ? "" : `${s.namespace}/`}${s.name}`;
 }
 
 function whyText(r: WhyResult): string {
@@ -179,7 +180,7 @@ function whyText(r: WhyResult): string {
   const what =
     o.kind === "dir"
       ? `dir ${o.path}`
-      : `${o.kind} ${o.namespace === null ? "" : `${o.namespace}/`}${o.name} (${o.path})`;
+      : `${o.kind} ${o.namespace === null || o.namespace === "" ? "" : `${o.namespace}/`}${o.name} (${o.path})`;
   if (!r.alive) {
     const note = o.kind === "dir" ? " (no snapshot record names this dir)" : "";
     return `${what}\nnothing: it is garbage${note}\n`;

@@ -13,6 +13,8 @@ export const containerdWords: RuntimeWords = {
     "containerd cannot open it either: stop containerd, keep a copy of the file, and restore it from a backup (or move it aside and re-pull images)",
   corruptRecord:
     "remove the object with ctr and recreate it (pull the image again); keep a copy of the file for a bug report",
+  rootSetting: "root in /etc/containerd/config.toml",
+  openStore: null,
   removeImage: (name) => `ctr images rm ${name}`,
   removeContainer: (name) => `ctr containers rm ${name}`,
 };

@@ -16,6 +16,8 @@ export const podmanWords: RuntimeWords = {
     "containers/storage silently reads it as empty and forgets what it lists: keep a copy, restore it from a backup before podman writes over it (podman system check, podman 5 and later, reports the rest)",
   corruptRecord:
     "remove the object (podman image rm -f, podman rm -f) and pull or create it again; keep a copy of the file for a bug report",
+  rootSetting: "graphroot in /etc/containers/storage.conf",
+  openStore: "podman images",
   removeImage: (name) => `podman image rm -f ${name}`,
   removeContainer: (name) => `podman rm -f ${name}`,
 };
@@ -32,6 +34,8 @@ export const crioWords: RuntimeWords = {
     "containers/storage silently reads it as empty and forgets what it lists: keep a copy, stop CRI-O (systemctl stop crio) and restore it from a backup before CRI-O writes over it",
   corruptRecord:
     "remove the object (crictl rmi, crictl rm) and let the kubelet pull or create it again; keep a copy of the file for a bug report",
+  rootSetting: "root in crio.conf ([crio] root) or graphroot in /etc/containers/storage.conf",
+  openStore: null,
   removeImage: (name) => `crictl rmi ${name}`,
   removeContainer: (name) => `crictl rm -f ${name}`,
 };

@@ -15,6 +15,8 @@ export const dockerWords: RuntimeWords = {
     "dockerd does not start with it either: stop dockerd, keep a copy, and restore it from a backup (or move it aside and tag the images again)",
   corruptRecord:
     "docker cannot use the object either: remove it (docker rm -f, docker image rm -f) and create or pull it again; keep a copy of the file for a bug report",
+  rootSetting: "data-root in /etc/docker/daemon.json (dockerd --data-root)",
+  openStore: null,
   removeImage: (name) => `docker image rm -f ${name}`,
   removeContainer: (name) => `docker rm -f ${name}`,
 };
