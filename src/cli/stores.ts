@@ -17,7 +17,7 @@ import { readErrorsByFile } from "../model/read-errors.js";
 import type { Store } from "../model/store.js";
 import { readContainerdConfig } from "../runtimes/containerd/config.js";
 import { type LocatedStore, locateUnderHostRoot } from "../runtimes/host-root.js";
-import { adapterFor, adapters } from "../runtimes/index.js";
+import { adapterFor, adapters, wordsFor } from "../runtimes/index.js";
 import type { OutputFormat } from "./render/format.js";
 import { terminalSafe } from "./render/terminal-safe.js";
 
@@ -111,6 +111,12 @@ export function liveAddress(g: GlobalOptions): string | null {
 /** A one-line note on stderr (the data stays on stdout). */
 export function note(text: string): void {
   process.stderr.write(`crifs: ${text}\n`);
+}
+
+/** `{namespace}` for a runtime with namespaces; nothing for the others, whose one namespace ("") JSON and tables
+ * do not show (docs/json.md). */
+export function namespaceField(s: Store, namespace: string): { namespace?: string } {
+  return namespace === "" && !wordsFor(s.location.runtime).hasNamespaces ? {} : { namespace };
 }
 
 /**

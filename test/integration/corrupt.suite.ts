@@ -23,7 +23,8 @@ import { type PodmanBed, startPodmanBed } from "../bed/podman.js";
 import { bedFlags, type CliResult, contractErrors, crifs, isOneLineError, REPO } from "./cli.js";
 
 interface Row {
-  namespace: string;
+  /** Absent for runtimes without namespaces. */
+  namespace?: string;
   name?: string;
   key?: string;
   id?: string;
@@ -74,7 +75,7 @@ function assertMarked(
 ): void {
   const ns = o.namespace ?? "";
   const images = jsonRead<Row[]>(flags, ["images"], file, "images");
-  const bad = images.filter((i) => i.name === o.image && i.namespace === ns);
+  const bad = images.filter((i) => i.name === o.image && (i.namespace ?? "") === ns);
   assert.ok(bad.length > 0, `no image ${o.image}`);
   for (const i of bad) assert.equal(i.error?.path, file, `image ${o.image} is not marked`);
   const table = read(flags, ["images"], file).stdout.split("\n");
@@ -84,7 +85,7 @@ function assertMarked(
   assert.doesNotMatch(row, / 0 B /);
 
   const snaps = jsonRead<Row[]>(flags, ["snapshots"], file, "snapshots");
-  const snap = snaps.find((s) => s.key === o.snapshot && s.namespace === ns);
+  const snap = snaps.find((s) => s.key === o.snapshot && (s.namespace ?? "") === ns);
   assert.equal(snap?.error?.path, file, `snapshot ${o.snapshot}`);
   read(flags, ["snapshots", "tree"], file);
   if (o.container !== undefined) {
@@ -180,7 +181,23 @@ export function corruptSuite(getBed: () => Bed) {
         assert.equal(r.status, 0);
         assert.equal(r.stderr, "");
         assert.ok((JSON.parse(r.stdout) as Row[]).every((i) => i.error === undefined));
-        assert.doesNotMatch(crifs([...flags(), "images"]).stdout, /NAMESPACE/, "no empty namespace column");
+        for (const args of [["images"], ["snapshots"], ["containers"], ["du"]])
+          assert.doesNotMatch(
+            crifs([...flags(), ...args]).stdout,
+            /NAMESPACE/,
+            `${args[0]}: no empty namespace column`,
+          );
+        for (const args of [["images"], ["snapshots"], ["containers"]]) {
+          const rows = JSON.parse(crifs([...flags(), ...args, "-o", "json"]).stdout) as Row[];
+          assert.ok(
+            rows.length > 0 && rows.every((x) => !("namespace" in x)),
+            `${args[0]}: no namespace field`,
+          );
+        }
+        const one = JSON.parse(
+          crifs([...flags(), "inspect", bed().facts.containers.created, "-o", "json"]).stdout,
+        );
+        assert.ok(!("namespace" in one), "inspect: no namespace field");
       });
 
       test("a parent cycle A -> B -> A: marked everywhere, no hang; doctor: dangling-parent with podman's remedy", () => {

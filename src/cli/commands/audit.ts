@@ -134,12 +134,12 @@ export async function auditCommand(
             `(${c.tasksRunning} running), ${c.blobs} blob records, ${c.leases} leases, ${c.ingests} ingests\n`,
           renderTable(
             ["namespace", "image", "layers"],
-            imageRows([s]).map((r) => [r.namespace, r.name, String(r.snapshotKeys.length)]),
+            imageRows([s]).map((r) => [r.namespace ?? "", r.name, String(r.snapshotKeys.length)]),
           ),
           renderTable(
             ["namespace", "container", "image", "task", "pid"],
             containerRows([s]).map((r) => [
-              r.namespace,
+              r.namespace ?? "",
               r.id,
               r.image,
               r.task?.status ?? "-",

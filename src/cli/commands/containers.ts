@@ -2,14 +2,14 @@
 
 import type { Store } from "../../model/store.js";
 import { render, renderNamespacedTable, UNREADABLE } from "../render/format.js";
-import { type GlobalOptions, noteReadErrors } from "../stores.js";
+import { type GlobalOptions, namespaceField, noteReadErrors } from "../stores.js";
 
 /** JSON contract: docs/json.md#containers. */
 export function containerRows(stores: readonly Store[]) {
   return stores.flatMap((s) =>
     s.containers.map((c) => ({
       runtime: s.location.runtime,
-      namespace: c.namespace,
+      ...namespaceField(s, c.namespace),
       id: c.id,
       ...(c.names === undefined ? {} : { names: c.names }),
       image: c.image,
@@ -34,7 +34,7 @@ export function containersCommand(stores: readonly Store[], g: GlobalOptions): s
       renderNamespacedTable(
         ["namespace", "container", "image", "runtime", "task", "pid"],
         rows.map((r) => [
-          r.namespace,
+          r.namespace ?? "",
           r.id,
           // what it runs on (its image or its layer chain) could not be read
           r.error === undefined ? r.image : `${UNREADABLE} ${r.image}`.trimEnd(),

@@ -2,14 +2,14 @@
 
 import type { Store } from "../../model/store.js";
 import { humanBytes, render, renderNamespacedTable, shortDigest, UNREADABLE } from "../render/format.js";
-import { type GlobalOptions, noteReadErrors } from "../stores.js";
+import { type GlobalOptions, namespaceField, noteReadErrors } from "../stores.js";
 
 /** JSON contract: docs/json.md#images. */
 export function imageRows(stores: readonly Store[]) {
   return stores.flatMap((s) =>
     s.images.map((i) => ({
       runtime: s.location.runtime,
-      namespace: i.namespace,
+      ...namespaceField(s, i.namespace),
       name: i.name,
       digest: i.digest,
       mediaType: i.mediaType,
@@ -32,7 +32,7 @@ export function imagesCommand(stores: readonly Store[], g: GlobalOptions): strin
       renderNamespacedTable(
         ["namespace", "ref", "digest", "size", "layers", "type"],
         rows.map((r) => [
-          r.namespace,
+          r.namespace ?? "",
           r.name,
           shortDigest(r.digest),
           r.error === undefined ? humanBytes(r.size) : UNREADABLE,

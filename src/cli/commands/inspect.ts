@@ -5,7 +5,8 @@ import { existsSync } from "node:fs";
 import { DEFAULT_CRIO_SOCKET, readCrioContainer } from "../../live/crio-info.js";
 import { SnapshotIndex } from "../../model/chain.js";
 import { planMount } from "../../model/mounts.js";
-import type { ReadError, Snapshot, Store } from "../../model/store.js";
+import type { ReadError, RuntimeId, Snapshot, Store } from "../../model/store.js";
+import { wordsFor } from "../../runtimes/index.js";
 import { render, renderYaml } from "../render/format.js";
 import { terminalSafe } from "../render/terminal-safe.js";
 import { resolveRef } from "../resolve-ref.js";
@@ -104,6 +105,8 @@ export async function inspectCommand(
   options: { crioSocket?: string } = {},
 ): Promise<string> {
   const data = await crioView(inspectData(stores, ref), options.crioSocket ?? DEFAULT_CRIO_SOCKET);
+  // runtimes without namespaces: no empty namespace field (docs/json.md)
+  if (data.namespace === "" && !wordsFor(data.runtime as RuntimeId).hasNamespaces) delete data.namespace;
   const error = data.error as ReadError | undefined;
   if (error !== undefined)
     note(terminalSafe(`${error.path}: ${error.message} (hint: crifs doctor says what to do)`));

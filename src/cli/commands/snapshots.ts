@@ -4,7 +4,7 @@
 import { SnapshotIndex, snapshotRef } from "../../model/chain.js";
 import type { Snapshot, Store } from "../../model/store.js";
 import { render, renderNamespacedTable, renderTree, type TreeNode, UNREADABLE } from "../render/format.js";
-import { type GlobalOptions, noteReadErrors } from "../stores.js";
+import { type GlobalOptions, namespaceField, noteReadErrors } from "../stores.js";
 
 /** JSON contract: docs/json.md#snapshots. */
 export function snapshotRows(stores: readonly Store[]) {
@@ -15,7 +15,7 @@ export function snapshotRows(stores: readonly Store[]) {
     );
     return s.snapshots.map((x) => ({
       runtime: s.location.runtime,
-      namespace: x.namespace,
+      ...namespaceField(s, x.namespace),
       snapshotter: x.snapshotter,
       key: x.key,
       parent: x.parent,
@@ -80,7 +80,7 @@ export function snapshotsCommand(stores: readonly Store[], g: GlobalOptions, asT
       renderNamespacedTable(
         ["namespace", "snapshotter", "key", "parent", "kind", "id"],
         rows.map((r) => [
-          r.namespace,
+          r.namespace ?? "",
           r.snapshotter,
           r.key,
           // its chain cannot be followed: the parent shown is not one it can be mounted on
