@@ -87,7 +87,9 @@ function assertMarked(
   const snaps = jsonRead<Row[]>(flags, ["snapshots"], file, "snapshots");
   const snap = snaps.find((s) => s.key === o.snapshot && (s.namespace ?? "") === ns);
   assert.equal(snap?.error?.path, file, `snapshot ${o.snapshot}`);
-  read(flags, ["snapshots", "tree"], file);
+  const tree = read(flags, ["snapshots", "tree"], file).stdout.split("\n");
+  const node = tree.find((l) => l.includes(`${o.snapshot} [`)) ?? "";
+  assert.match(node, / \?$/, `snapshots tree: ${node}`);
   if (o.container !== undefined) {
     const cs = jsonRead<Row[]>(flags, ["containers"], file, "containers");
     assert.ok(cs.find((c) => c.id === o.container)?.error !== undefined, `container ${o.container}`);

@@ -1,7 +1,7 @@
 // cli/commands/snapshots.ts — `crifs snapshots` and `crifs snapshots tree`: every snapshot (layer) of every
 // namespace and snapshotter; the tree hangs each snapshot under its parent and marks its kind.
 
-import { SnapshotIndex, snapshotRef } from "../../model/chain.js";
+import { MAX_CHAIN_LENGTH, SnapshotIndex, snapshotRef } from "../../model/chain.js";
 import type { Snapshot, Store } from "../../model/store.js";
 import { render, renderNamespacedTable, renderTree, type TreeNode, UNREADABLE } from "../render/format.js";
 import { type GlobalOptions, namespaceField, noteReadErrors } from "../stores.js";
@@ -33,6 +33,16 @@ export function snapshotRows(stores: readonly Store[]) {
   });
 }
 
+/** Whether `s` is itself on a parent cycle (its parents lead back to it), bounded by the chain's length. */
+function isOnCycle(index: SnapshotIndex, s: Snapshot): boolean {
+  let cur: Snapshot | undefined = s;
+  for (let i = 0; i <= MAX_CHAIN_LENGTH && cur?.parent != null; i++) {
+    cur = index.get(cur.namespace, cur.snapshotter, cur.parent);
+    if (cur === s) return true;
+  }
+  return false;
+}
+
 /** One tree per namespace/snapshotter; roots are base layers and snapshots whose parent is missing. */
 export function snapshotForest(store: Store): TreeNode[] {
   const index = new SnapshotIndex(store.snapshots);
@@ -49,7 +59,9 @@ export function snapshotForest(store: Store): TreeNode[] {
       .children(s)
       .filter((c) => !seen.has(snapshotRef(c)))
       .map((c) => node(c, seen));
-    return { label: `${s.key} [${s.kind}] (${s.id})`, children: kids };
+    // a snapshot whose chain cannot be followed (a dangling parent or cycle below it) is marked `?`
+    const mark = s.readError === undefined ? "" : ` ${UNREADABLE}`;
+    return { label: `${s.key} [${s.kind}] (${s.id})${mark}`, children: kids };
   };
   const out: TreeNode[] = [];
   for (const [g, list] of groups) {
@@ -61,9 +73,12 @@ export function snapshotForest(store: Store): TreeNode[] {
         roots.push({ label: `${s.parent} [missing]`, children: [node(s, seen)] });
       }
     }
-    // whatever is still unseen sits on a parent cycle
-    for (const s of list)
-      if (!seen.has(snapshotRef(s))) roots.push({ label: `${s.key} [${s.kind}] (cycle)`, children: [] });
+    // whatever is still unseen sits on a parent cycle, or above one
+    for (const s of list) {
+      if (seen.has(snapshotRef(s))) continue;
+      const where = isOnCycle(index, s) ? "(cycle)" : "(above a cycle)";
+      roots.push({ label: `${s.key} [${s.kind}] ${where} ${UNREADABLE}`, children: [] });
+    }
     const head = g.startsWith("/") ? g.slice(1) : g; // no empty namespace for runtimes without them
     out.push({ label: `${store.location.runtime} ${head}`, children: roots });
   }
