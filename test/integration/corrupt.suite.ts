@@ -87,8 +87,12 @@ function assertMarked(
   const snaps = jsonRead<Row[]>(flags, ["snapshots"], file, "snapshots");
   const snap = snaps.find((s) => s.key === o.snapshot && (s.namespace ?? "") === ns);
   assert.equal(snap?.error?.path, file, `snapshot ${o.snapshot}`);
+  // the tree has one section per namespace/snapshotter, headed "<runtime> [<ns>/]<snapshotter>"
   const tree = read(flags, ["snapshots", "tree"], file).stdout.split("\n");
-  const node = tree.find((l) => l.includes(`${o.snapshot} [`)) ?? "";
+  const head = tree.findIndex((l) => ns === "" || l.startsWith(`containerd ${ns}/`));
+  const next = tree.findIndex((l, i) => i > head && /^\S/.test(l) && !/^[├└│]/.test(l));
+  const section = tree.slice(head, next === -1 ? undefined : next);
+  const node = section.find((l) => l.includes(`${o.snapshot} [`)) ?? "";
   assert.match(node, / \?$/, `snapshots tree: ${node}`);
   if (o.container !== undefined) {
     const cs = jsonRead<Row[]>(flags, ["containers"], file, "containers");
