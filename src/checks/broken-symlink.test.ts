@@ -6,6 +6,7 @@ import assert from "node:assert/strict";
 import { after, test } from "node:test";
 import type { BrokenLink } from "../links/broken-links.js";
 import { type TempStore, tempStore } from "../links/testing.js";
+import { containerdWords } from "../runtimes/containerd/words.js";
 import { brokenSymlink } from "./broken-symlink.js";
 import { gatherDoctorInput } from "./doctor-input.js";
 import { brief, scenario } from "./testing.js";
@@ -95,6 +96,7 @@ test("end to end on a temp layer stack: host-only and container-written links ar
       root: t.dir,
       contentRoot: `${t.dir}/content`,
       store,
+      words: containerdWords,
       metadataProblems: [],
       snapshotters: [],
     });
@@ -106,7 +108,14 @@ test("end to end on a temp layer stack: host-only and container-written links ar
   ]);
   assert.match(found[0]?.message ?? "", /exists on this host but not in the image/);
   const off = await gatherDoctorInput(
-    { root: t.dir, contentRoot: `${t.dir}/content`, store, metadataProblems: [], snapshotters: [] },
+    {
+      root: t.dir,
+      contentRoot: `${t.dir}/content`,
+      store,
+      words: containerdWords,
+      metadataProblems: [],
+      snapshotters: [],
+    },
     { links: false },
   );
   assert.equal(off.brokenLinks, undefined, "links: false gathers nothing");

@@ -6,6 +6,7 @@
 
 import { errnoWords } from "../errors.js";
 import type { BrokenLink } from "../links/broken-links.js";
+import { subjectOf } from "../model/words.js";
 import type { Check, Finding } from "./check.js";
 
 function message(b: BrokenLink): string {
@@ -16,7 +17,7 @@ function message(b: BrokenLink): string {
     ? `; the target exists on this host but not in the image: the link works only where it was made`
     : "";
   return (
-    `symlink ${b.path} -> ${b.target} in container ${b.namespace}/${b.container} is broken: ` +
+    `symlink ${b.path} -> ${b.target} in ${subjectOf("container", b.namespace, b.container)} is broken: ` +
     `${errnoWords(b.reason)} at ${b.at}${hostOnly}; ${where}`
   );
 }
@@ -40,7 +41,7 @@ export const brokenSymlink: Check = {
       (b): Finding => ({
         check: "broken-symlink",
         severity: "warning",
-        subject: `container ${b.namespace}/${b.container}: ${b.path}`,
+        subject: `${subjectOf("container", b.namespace, b.container)}: ${b.path}`,
         path: b.layer.hostPath,
         bytes: 0,
         message: message(b),

@@ -27,7 +27,7 @@ export const containerMissingLayer: Check = {
         path: join(v.od.home, c.snapshotKey),
         bytes: 0,
         message: `container ${c.id} names layer ${c.snapshotKey}, which has no layer record: it cannot start`,
-        remedy: "remove the container (podman rm -f) and create it again",
+        remedy: `remove the container (${input.words.removeContainer(c.names?.[0] ?? c.id)}) and create it again`,
       });
     }
     return out;

@@ -28,3 +28,24 @@ test("a parent cycle is reported once per snapshot on it, not for snapshots abov
   ]);
   assert.match(found[0]?.message ?? "", /a → b → a/);
 });
+
+test("podman: the remedy names podman's own tools, never containerd, and no empty namespace", async () => {
+  const { overlayScenario } = await import("./testing-overlay.js");
+  const pm = danglingParent.run(
+    overlayScenario().layer("base", { noRecord: true }).layer("top", { parent: "base" }).input(),
+  );
+  assert.equal(pm.length, 1);
+  const f = pm[0];
+  assert.doesNotMatch(`${f?.message} ${f?.remedy}`, /containerd|meta\.db|ctr /);
+  assert.doesNotMatch(`${f?.subject} ${f?.message}`, /namespace ""|snapshot \//);
+  assert.match(f?.remedy ?? "", /podman image rm -f/);
+  assert.match(f?.message ?? "", /not in layers\.json/);
+  assert.equal(f?.subject, "snapshot overlay/top");
+});
+
+test("a snapshot that is its own parent is reported as such, once", () => {
+  const input = scenario().snapshot("default", "a", { id: "1", parent: "a" }).input();
+  const found = danglingParent.run(input);
+  assert.deepEqual(found.map(brief), [`dangling-parent ${SNAPSHOTS}/1 0 snapshot default/overlayfs/a`]);
+  assert.match(found[0]?.message ?? "", /names itself as its parent/);
+});

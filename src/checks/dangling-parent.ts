@@ -1,10 +1,13 @@
 // checks/dangling-parent.ts — parent links that lead nowhere: a parent key that names no snapshot (its
-// record was lost), or a chain of parents that comes back to itself. containerd then refuses to remove the
-// child ("parent snapshot … does not exist") and its GC cannot remove the parent ("cannot remove snapshot
-// with child"); mounting the child is impossible.
+// record was lost), or a chain of parents that comes back to itself (a layer that is its own parent too).
+// containerd then refuses to remove the child ("parent snapshot … does not exist") and its GC cannot remove
+// the parent ("cannot remove snapshot with child"); mounting the child is impossible; podman and docker
+// cannot mount it either. The remedy is the runtime's own (input.words): podman and docker users are not
+// told to stop containerd.
 
 import { MAX_CHAIN_LENGTH, SnapshotIndex, snapshotRef } from "../model/chain.js";
 import type { Snapshot } from "../model/store.js";
+import { inNamespace, subjectOf } from "../model/words.js";
 import type { Check, Finding } from "./check.js";
 import { isInFlight, snapshotDirOf } from "./check.js";
 
@@ -34,7 +37,8 @@ export const danglingParent: Check = {
     const index = new SnapshotIndex(store.snapshots);
     for (const s of store.snapshots) {
       if (s.parent === null || isInFlight(input, s.createdAt, s.updatedAt)) continue;
-      const subject = `snapshot ${s.namespace}/${s.snapshotter}/${s.key}`;
+      const subject = subjectOf("snapshot", s.namespace, `${s.snapshotter}/${s.key}`);
+      const what = `${s.kind} ${input.words.hasNamespaces ? "snapshot" : "layer"} "${s.key}"${inNamespace(s.namespace)}`;
       if (index.get(s.namespace, s.snapshotter, s.parent) === undefined) {
         out.push({
           check: "dangling-parent",
@@ -42,9 +46,8 @@ export const danglingParent: Check = {
           subject,
           path: snapshotDirOf(input, s),
           bytes: 0,
-          message: `${s.kind} snapshot "${s.key}" in namespace "${s.namespace}" names parent "${s.parent}", which is not in metadata: it cannot be mounted or removed`,
-          remedy:
-            "with containerd stopped, remove the child's record and dir (or restore the parent's record from a backup of meta.db); then let GC collect what the parent held",
+          message: `${what} names parent "${s.parent}", which is not in ${input.words.layerRecords}: it cannot be mounted or removed`,
+          remedy: input.words.danglingParent,
         });
         continue;
       }
@@ -56,8 +59,11 @@ export const danglingParent: Check = {
           subject,
           path: snapshotDirOf(input, s),
           bytes: 0,
-          message: `snapshot "${s.key}" in namespace "${s.namespace}" is on a parent cycle: ${cycle.join(" → ")}`,
-          remedy: "with containerd stopped, remove the records on the cycle; nothing can mount them",
+          message:
+            cycle.length === 2
+              ? `${what} names itself as its parent`
+              : `${what} is on a parent cycle: ${cycle.join(" → ")}`,
+          remedy: input.words.parentCycle,
         });
       }
     }

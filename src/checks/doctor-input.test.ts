@@ -3,6 +3,7 @@ import { mkdirSync, mkdtempSync, symlinkSync, utimesSync, writeFileSync } from "
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { test } from "node:test";
+import { containerdWords } from "../runtimes/containerd/words.js";
 import { gatherDoctorInput, isInside } from "./doctor-input.js";
 
 /** A small containerd-like root built at test time. */
@@ -45,6 +46,7 @@ test("gathers snapshot dirs (with new-*), blob files, ingests, tmpmounts and ove
       root: t.root,
       contentRoot: t.content,
       store: null,
+      words: containerdWords,
       metadataProblems: [],
       snapshotters: [
         {
@@ -91,7 +93,14 @@ test("a relative root symlink is seen as such, and --verify hashes every blob", 
   const link = join(t.dir, "link");
   symlinkSync("root", link);
   const input = await gatherDoctorInput(
-    { root: link, contentRoot: t.content, store: null, metadataProblems: [], snapshotters: [] },
+    {
+      root: link,
+      contentRoot: t.content,
+      store: null,
+      words: containerdWords,
+      metadataProblems: [],
+      snapshotters: [],
+    },
     { mountinfoPath: t.mountinfo, verify: true },
   );
   assert.deepEqual(
@@ -107,7 +116,14 @@ test("a relative root symlink is seen as such, and --verify hashes every blob", 
 test("missing dirs list as empty: a fresh root has no ingest or tmpmounts dir", async () => {
   const dir = mkdtempSync(join(tmpdir(), "crifs-doctor-empty-"));
   const input = await gatherDoctorInput(
-    { root: dir, contentRoot: join(dir, "content"), store: null, metadataProblems: [], snapshotters: [] },
+    {
+      root: dir,
+      contentRoot: join(dir, "content"),
+      store: null,
+      words: containerdWords,
+      metadataProblems: [],
+      snapshotters: [],
+    },
     { mountinfoPath: "/proc/self/mountinfo" },
   );
   assert.deepEqual([input.blobFiles, input.ingestDirs, input.tmpmounts, input.readErrors], [[], [], [], []]);

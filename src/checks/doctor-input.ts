@@ -42,6 +42,7 @@ import { containerKey, readLinkReport } from "../links/link-report.js";
 import { sha256File } from "../links/shared-files.js";
 import type { PodLogFacts } from "../logs/log-facts.js";
 import type { Image, Snapshot, SnapshotKind, Store } from "../model/store.js";
+import type { RuntimeWords } from "../model/words.js";
 
 /** A snapshotter's own record of a snapshot (its metadata.db), whether or not meta.db names it. */
 export interface SnapshotterRecord {
@@ -213,6 +214,8 @@ export interface DoctorInput {
   readonly graceMs: number;
   /** The store model, or null when its metadata could not be read (see metadataProblems). */
   readonly store: Store | null;
+  /** How findings speak of this store's runtime (its tools, its files): never containerd's for podman. */
+  readonly words: RuntimeWords;
   /** Bolt files that did not decode; non-empty means store is null. */
   readonly metadataProblems: readonly ReadProblem[];
   readonly snapshotters: readonly SnapshotterFacts[];
@@ -242,6 +245,8 @@ export interface MetadataRead {
   readonly root: string;
   readonly contentRoot: string;
   readonly store: Store | null;
+  /** The runtime's words (its Adapter's), handed on to the checks. */
+  readonly words: RuntimeWords;
   readonly metadataProblems: readonly ReadProblem[];
   readonly snapshotters: readonly {
     readonly name: string;
@@ -814,6 +819,7 @@ export async function gatherDoctorInput(
     now,
     graceMs: options.graceMs ?? DEFAULT_GRACE_MS,
     store: meta.store,
+    words: meta.words,
     metadataProblems: meta.metadataProblems,
     snapshotters,
     blobFiles,

@@ -28,7 +28,7 @@ export const imageMissingLayer: Check = {
           path: join(v.od.home, key),
           bytes: 0,
           message: `image ${img.name === "" ? img.digest : `"${img.name}"`} names layer ${key}, which has no layer record: it cannot be run`,
-          remedy: "remove the image (podman rmi -f) and pull it again",
+          remedy: `remove the image (${input.words.removeImage(img.name === "" ? img.digest : img.name)}) and pull it again`,
         });
       }
     }

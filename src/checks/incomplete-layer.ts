@@ -27,8 +27,7 @@ export const incompleteLayer: Check = {
           path: s.dir,
           bytes: 0,
           message: `layer ${s.id} is flagged incomplete: its creation or removal was interrupted`,
-          remedy:
-            "containers/storage removes it the next time it opens the store for writing (e.g. podman images); nothing should use it",
+          remedy: `containers/storage removes it the next time ${input.words.name} opens the store for writing${input.words.openStore === null ? " (when it starts)" : ` (e.g. ${input.words.openStore})`}; nothing should use it`,
         });
       } else if (d?.isDir && !d.hasDiff) {
         out.push({

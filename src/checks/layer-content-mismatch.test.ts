@@ -14,6 +14,7 @@ import { gzipSync } from "node:zlib";
 import { type TempStore, tempStore } from "../links/testing.js";
 import type { Image } from "../model/store.js";
 import { chainIds } from "../runtimes/containerd/image-layers.js";
+import { containerdWords } from "../runtimes/containerd/words.js";
 import type { LayerContentFact } from "./doctor-input.js";
 import { gatherDoctorInput } from "./doctor-input.js";
 import { layerContentMismatch } from "./layer-content-mismatch.js";
@@ -200,7 +201,14 @@ test("end to end: an intact two-layer image is silent; zero-filled, re-moded and
   const store = { ...t.store(), images: [image] };
   const read = () =>
     gatherDoctorInput(
-      { root: t.dir, contentRoot: content, store, metadataProblems: [], snapshotters: [] },
+      {
+        root: t.dir,
+        contentRoot: content,
+        store,
+        words: containerdWords,
+        metadataProblems: [],
+        snapshotters: [],
+      },
       { layers: true, links: false },
     );
 

@@ -56,3 +56,27 @@ test("docker: an unparsable repositories.json and undecodable config.v2.json / l
   assert.match(found[0]?.message ?? "", /at byte 10/);
   assert.ok(found.every((x) => x.remedy.includes("docker rm -f")));
 });
+
+test("podman: a record that does not decode gets podman's remedy, not containerd's or ctr's", async () => {
+  const { overlayScenario } = await import("./testing-overlay.js");
+  const base = overlayScenario().layer("a").input();
+  const store = base.store;
+  assert.ok(store !== null);
+  const input = {
+    ...base,
+    store: {
+      ...store,
+      anomalies: [
+        {
+          path: "/g/overlay-layers/layers.json",
+          subject: "layer a",
+          message: 'layers.json lists layer "a" 2 times',
+        },
+      ],
+    },
+  };
+  const found = metadataCorrupt.run(input);
+  assert.equal(found.length, 1);
+  assert.match(found[0]?.remedy ?? "", /podman image rm -f, podman rm -f/);
+  assert.doesNotMatch(found[0]?.remedy ?? "", /containerd|ctr /);
+});

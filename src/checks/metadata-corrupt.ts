@@ -26,11 +26,7 @@ export const metadataCorrupt: Check = {
       path: p.path,
       bytes: 0,
       message: p.message,
-      remedy: p.path.endsWith("/repositories.json")
-        ? "dockerd does not start with it either: stop dockerd, keep a copy, and restore it from a backup (or move it aside and tag the images again)"
-        : p.path.endsWith(".json")
-          ? "containers/storage silently reads it as empty and forgets what it lists: keep a copy, restore it from a backup before the runtime writes over it"
-          : "containerd cannot open it either: stop containerd, keep a copy of the file, and restore it from a backup (or move it aside and re-pull images)",
+      remedy: input.words.corruptFile,
     }));
     for (const a of input.store?.anomalies ?? []) {
       if (isExplainedElsewhere(a)) continue;
@@ -41,10 +37,7 @@ export const metadataCorrupt: Check = {
         path: a.path,
         bytes: 0,
         message: a.message,
-        remedy:
-          input.store?.location.runtime === "docker"
-            ? "docker cannot use the object either: remove it (docker rm -f, docker rmi -f) and create or load it again; keep a copy of the file for a bug report"
-            : "remove the object with ctr and recreate it (pull the image again); keep a copy of the file for a bug report",
+        remedy: input.words.corruptRecord,
       });
     }
     return out;

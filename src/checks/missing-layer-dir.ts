@@ -27,7 +27,7 @@ export const missingLayerDir: Check = {
         message: `${s.kind} layer ${s.id} has no directory: it and everything stacked on it cannot be mounted`,
         remedy:
           s.kind === "active"
-            ? "remove the container that owns this layer (podman rm -f); its changes are lost"
+            ? `remove the container that owns this layer (${input.words.removeContainer("<container>")}); its changes are lost`
             : "remove the images (and their containers) that use this layer, then pull them again",
       });
     }

@@ -37,3 +37,16 @@ test("a dangling link, a target owned by another user, or a group/world-writable
   );
   assert.match(cases[2]?.[0]?.message ?? "", /writable by group and others \(mode 1777\)/);
 });
+
+test("the remedy names the runtime's own root setting: containerd's config.toml, docker's data-root, podman's graphroot", async () => {
+  const { dockerWords } = await import("../runtimes/docker/words.js");
+  const { podmanWords } = await import("../runtimes/containers-storage/words.js");
+  const base = scenario()
+    .rootLink({ isSymlink: true, linkTarget: "/tmp/x", resolved: "/tmp/x", targetMode: 0o1777 })
+    .input();
+  const remedy = (words: typeof dockerWords) => rootLinkUnsafe.run({ ...base, words })[0]?.remedy ?? "";
+  assert.match(rootLinkUnsafe.run(base)[0]?.remedy ?? "", /root in \/etc\/containerd\/config\.toml/);
+  assert.match(remedy(dockerWords), /data-root in \/etc\/docker\/daemon\.json/);
+  assert.doesNotMatch(remedy(dockerWords), /config\.toml|containerd/);
+  assert.match(remedy(podmanWords), /graphroot in \/etc\/containers\/storage\.conf/);
+});

@@ -47,8 +47,8 @@ export const rootLinkUnsafe: Check = {
       message: `the storage root is a symlink and ${reasons.join("; ")}`,
       remedy:
         r.resolved === null
-          ? "point the link at the real root with an absolute path, or set root in config.toml to the real dir"
-          : `set root in config.toml to ${r.resolved} (or make the link absolute), owned by root and writable only by it`,
+          ? `point the link at the real root with an absolute path, or set ${input.words.rootSetting} to the real dir`
+          : `set ${input.words.rootSetting} to ${r.resolved} (or make the link absolute), owned by root and writable only by it`,
     };
     return [finding];
   },

@@ -4,6 +4,7 @@
 
 import { join } from "node:path";
 import type { Anomaly, Container, Image, Snapshot, Store } from "../model/store.js";
+import { dockerWords } from "../runtimes/docker/words.js";
 import type { DoctorInput, OverlayLayerDirFact } from "./doctor-input.js";
 
 export const ROOT = "/d";
@@ -103,6 +104,7 @@ export function docker(
     now: NOW,
     graceMs: 60_000,
     store: o.corrupt === undefined ? store : null,
+    words: dockerWords,
     metadataProblems: o.corrupt === undefined ? [] : [o.corrupt],
     snapshotters: [],
     blobFiles: [],

@@ -11,6 +11,7 @@
 
 import { join } from "node:path";
 import type { Container, Image, Snapshot, Store } from "../model/store.js";
+import { podmanWords } from "../runtimes/containers-storage/words.js";
 import type { DoctorInput, OverlayLayerDirFact, ShortLinkFact } from "./doctor-input.js";
 
 export const CS_ROOT = "/g";
@@ -208,6 +209,7 @@ export class OverlayScenario {
       now: o.now ?? NOW,
       graceMs: 60_000,
       store,
+      words: podmanWords,
       metadataProblems: [],
       snapshotters: [],
       blobFiles: [],

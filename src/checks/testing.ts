@@ -10,6 +10,7 @@
 
 import { join } from "node:path";
 import type { Labels, SnapshotKind, Store } from "../model/store.js";
+import { containerdWords } from "../runtimes/containerd/words.js";
 import type {
   DoctorInput,
   IngestDirFact,
@@ -286,6 +287,7 @@ export class Scenario {
       now: o.now ?? NOW,
       graceMs: o.graceMs ?? 60_000,
       store: this.#noStore ? null : (this.#store as Store),
+      words: containerdWords,
       metadataProblems: this.#metadataProblems,
       snapshotters: [
         {

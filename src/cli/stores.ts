@@ -16,9 +16,10 @@ import { CrifsError } from "../errors.js";
 import { readCrictlEndpoint, socketPath } from "../live/address.js";
 import { loadContainerdLive } from "../live/containerd.js";
 import { CriClient } from "../live/cri.js";
+import { readErrorsByFile } from "../model/read-errors.js";
 import type { Store } from "../model/store.js";
 import { readContainerdConfig } from "../runtimes/containerd/config.js";
-import { adapterFor, adapters, type LoadOptions } from "../runtimes/index.js";
+import { adapterFor, adapters, type LoadOptions, wordsFor } from "../runtimes/index.js";
 import type { OutputFormat } from "./render/format.js";
 import { terminalSafe } from "./render/terminal-safe.js";
 
@@ -115,6 +116,25 @@ export function noteLiveFailure(err: unknown, instead: string): void {
       ? err.oneLine().replace(/ \(hint: .*\)$/, "")
       : `internal error: ${(err instanceof Error ? err.message : String(err)).split("\n")[0]}`;
   note(`${line}; ${instead}`); // note() makes it terminal-safe
+}
+
+/** `{namespace}` for a runtime with namespaces; nothing for the others, whose one namespace ("") JSON and tables
+ * do not show (docs/json.md). */
+export function namespaceField(s: Store, namespace: string): { namespace?: string } {
+  return namespace === "" && !wordsFor(s.location.runtime).hasNamespaces ? {} : { namespace };
+}
+
+/**
+ * One stderr line per file whose records could not be read whole (the output marks those objects `?` in
+ * tables and `error` in JSON), naming the file and the next step. Read commands call it; doctor reports the
+ * same causes as findings instead.
+ */
+export function noteReadErrors(stores: readonly Store[]): void {
+  for (const [path, errors] of readErrorsByFile(stores)) {
+    const first = errors[0]?.message ?? "";
+    const more = errors.length > 1 ? ` (and ${errors.length - 1} more object(s) that depend on it)` : "";
+    note(`${path}: cannot read some records whole: ${first}${more} (hint: crifs doctor says what to do)`);
+  }
 }
 
 /**

@@ -19,7 +19,7 @@
 import { lstatSync, readdirSync } from "node:fs";
 import { join } from "node:path";
 import { type ScanResult, scanTrees, type Tree, type Usage } from "../fs/walk.js";
-import type { AreaRole, ContainerPod, Snapshot, Store } from "../model/store.js";
+import type { AreaRole, ContainerPod, ReadError, Snapshot, Store } from "../model/store.js";
 
 export const categories = [
   "image-layers-shared",
@@ -55,7 +55,13 @@ const add = (a: Usage, b: Usage) => {
 function imageGroups(store: Store) {
   const groups = new Map<
     string,
-    { namespace: string; configDigest: string | null; names: string[]; keys: Set<string> }
+    {
+      namespace: string;
+      configDigest: string | null;
+      names: string[];
+      keys: Set<string>;
+      error: ReadError | undefined;
+    }
   >();
   for (const i of store.images) {
     const id = `${i.namespace}/${i.configDigest ?? i.digest}`;
@@ -64,8 +70,10 @@ function imageGroups(store: Store) {
       configDigest: i.configDigest,
       names: [],
       keys: new Set<string>(),
+      error: undefined,
     };
     g.names.push(i.name);
+    g.error ??= i.readError;
     for (const k of i.snapshotKeys) g.keys.add(k);
     groups.set(id, g);
   }
@@ -141,6 +149,8 @@ export interface DuReport {
     allocatedBytes: number;
     uniqueBytes: number;
     sharedBytes: number;
+    /** Set when its layers could not be read: the sums count only the layers that could. */
+    error?: ReadError;
   }[];
   readonly containers: {
     namespace: string;
@@ -152,6 +162,8 @@ export interface DuReport {
     allocatedBytes: number;
     apparentBytes: number;
     inodes: number;
+    /** Set when its writable layer (or the chain below it) could not be read. */
+    error?: ReadError;
   }[];
   readonly errors: readonly { path: string; message: string }[];
   readonly cachedTrees: number;
@@ -219,6 +231,7 @@ export async function computeDu(store: Store, options: { cacheDir?: string | nul
       allocatedBytes: all,
       uniqueBytes: unique,
       sharedBytes: all - unique,
+      ...(g.error === undefined ? {} : { error: g.error }),
     };
   });
   const containers = store.containers.map((c) => {
@@ -230,6 +243,7 @@ export async function computeDu(store: Store, options: { cacheDir?: string | nul
       snapshotKey: c.snapshotKey,
       pod: c.pod ?? null,
       ...u,
+      ...(c.readError === undefined ? {} : { error: c.readError }),
     };
   });
   return {

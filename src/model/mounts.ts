@@ -46,17 +46,20 @@ function bind(source: string, ro: boolean): MountSpec {
 /** Rebuilds the mount of `s` from metadata. Cost: metadata only. Throws when the chain is broken. */
 export function planMount(s: Snapshot, index: SnapshotIndex, flags: MountFlags): MountSpec {
   const chain = index.chain(s);
+  // the file holding the bad record, when the loader knew it (model/read-errors.ts)
+  const where = s.readError === undefined ? {} : { path: s.readError.path };
   if (chain.danglingParent !== null) {
     throw new CrifsError(
       "corrupt",
       `cannot build the mount of snapshot "${s.key}": parent "${chain.danglingParent}" does not exist`,
-      {
-        remedy: "run crifs doctor: the snapshot has a dangling parent",
-      },
+      { ...where, remedy: "crifs doctor says what to do (dangling-parent)" },
     );
   }
   if (chain.isCycle) {
-    throw new CrifsError("corrupt", `cannot build the mount of snapshot "${s.key}": its parent chain loops`);
+    throw new CrifsError("corrupt", `cannot build the mount of snapshot "${s.key}": its parent chain loops`, {
+      ...where,
+      remedy: "crifs doctor says what to do (dangling-parent)",
+    });
   }
   const parents = s.kind === "committed" ? [s, ...chain.parents] : chain.parents;
   const kind = s.kind === "committed" ? "view" : s.kind;

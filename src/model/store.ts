@@ -49,6 +49,16 @@ export interface Snapshot {
   /** The path a mount names this snapshot by when it is a lower layer, when not `path` (containers/storage and
    * docker overlay: the short link `<home>/l/<short>`). */
   readonly lowerPath?: string;
+  /** What could not be read about it (a parent chain that is broken, a duplicate record), when anything. */
+  readonly readError?: ReadError;
+}
+
+/** Something about an object its runtime's files did not let crifs read: read commands show `?` (table) or
+ * `error` (JSON) for it instead of an empty value or 0 B; doctor reports the cause. */
+export interface ReadError {
+  /** The file that holds the bad or missing record. */
+  readonly path: string;
+  readonly message: string;
 }
 
 export interface Image {
@@ -66,6 +76,8 @@ export interface Image {
   readonly configDigest: string | null;
   /** Snapshot keys of its unpacked layers, base first (containerd: chain ids), when known. */
   readonly snapshotKeys: readonly string[];
+  /** Set when its manifest, config or layer chain could not be read (`size`, `snapshotKeys` are then unknown). */
+  readonly readError?: ReadError;
 }
 
 export interface Task {
@@ -98,6 +110,8 @@ export interface Container {
   /** The Kubernetes pod it belongs to (CRI, or the `io.kubernetes.*` labels kubelet sets), null when none;
    * absent for runtimes that have no pods. A pod's sandbox container has `containerName` "POD". */
   readonly pod?: ContainerPod | null;
+  /** Set when the image or writable layer it names is not in the metadata (or its layer chain is broken). */
+  readonly readError?: ReadError;
 }
 
 export interface ContainerPod {

@@ -10,10 +10,13 @@ import { CrifsError } from "../errors.js";
 import { pathExists } from "../fs/path-exists.js";
 import { resolveNodePath } from "../fs/resolve-node-path.js";
 import type { RuntimeId, Store } from "../model/store.js";
+import type { RuntimeWords } from "../model/words.js";
 import { DEFAULT_ROOT, readContainerdConfig } from "./containerd/config.js";
 import { loadContainerd, META_DB } from "./containerd/load.js";
+import { containerdWords } from "./containerd/words.js";
 import { DEFAULT_GRAPHROOT, readStorageConfig } from "./containers-storage/config.js";
 import { LAYERS_JSON, loadContainersStorage } from "./containers-storage/load.js";
+import { crioWords, podmanWords } from "./containers-storage/words.js";
 import { dockerAdapter } from "./docker/adapter.js";
 
 export interface LoadOptions {
@@ -28,6 +31,8 @@ export interface Adapter {
   readonly id: RuntimeId;
   /** The default root, for messages. */
   readonly defaultRoot: string;
+  /** How findings and notes speak of this runtime: its tools and files (src/runtimes/<runtime>/words.ts). */
+  readonly words: RuntimeWords;
   /** True when this runtime's store is at the given root, or (no root) in its default or configured place. */
   detect(options: LoadOptions): boolean;
   load(options: LoadOptions): Store;
@@ -41,6 +46,7 @@ function rethrowPermission(err: unknown): void {
 export const containerdAdapter: Adapter = {
   id: "containerd",
   defaultRoot: DEFAULT_ROOT,
+  words: containerdWords,
   detect(options) {
     if (options.root !== undefined && options.hostRoot === undefined)
       return pathExists(join(options.root, META_DB));
@@ -79,6 +85,7 @@ function containersStorageAdapter(id: "podman" | "crio"): Adapter {
   return {
     id,
     defaultRoot: DEFAULT_GRAPHROOT,
+    words: id === "podman" ? podmanWords : crioWords,
     detect(options) {
       const { hostRoot } = options;
       if (options.root !== undefined && hostRoot === undefined) return claims(id, options.root, hostRoot);
@@ -109,4 +116,9 @@ export const adapters: readonly Adapter[] = [containerdAdapter, podmanAdapter, c
 
 export function adapterFor(id: string): Adapter | undefined {
   return adapters.find((a) => a.id === id);
+}
+
+/** The words of a runtime (containerd's for an id no adapter has, which only a live store could carry). */
+export function wordsFor(id: RuntimeId): RuntimeWords {
+  return adapterFor(id)?.words ?? containerdWords;
 }

@@ -16,6 +16,7 @@ import { after, afterEach, before, describe } from "node:test";
 import { type Bed, bedUnavailable, startBed } from "../bed/bed.js";
 import { bedSuite } from "./bed.suite.js";
 import { containerdSuite } from "./containerd.suite.js";
+import { corruptSuite } from "./corrupt.suite.js";
 import { criSuite } from "./cri.suite.js";
 import { dockerSuite } from "./docker.suite.js";
 import { doctorSuite } from "./doctor.suite.js";
@@ -83,6 +84,7 @@ describe("crifs against a live containerd bed", { skip: skip ? `no bed: ${unavai
     ["cri", criSuite], // its own CRI containerd bed (test/bed/cri-bed.ts), plus the main bed read live
     ["logs", logsSuite], // its own CRI bed (a container writing known lines) and dockerd bed
     ["hostroot", hostRootSuite], // its own podman and docker beds beside the main one: one host, three runtimes
+    ["corrupt", corruptSuite], // its own podman and dockerd beds; on the main bed it undoes each fault
     ["doctor", doctorSuite], // last: it injects faults it does not undo
   ];
   if (only !== undefined && process.env.CI === "true")

@@ -285,7 +285,7 @@ export function podmanSuite(getBed: () => Bed) {
       assert.ok(layer3 !== "" && byId.get(layer3)?.parent !== undefined, "layer 3 not found");
       writeFileSync(layersJson(), JSON.stringify(layers().filter((l) => l.id !== layer3)));
       step("parent record removed", [
-        `dangling-parent ${join(home(), layer4, "diff")} snapshot /overlay/${layer4}`,
+        `dangling-parent ${join(home(), layer4, "diff")} snapshot overlay/${layer4}`,
       ]);
 
       // 4 an l/ link left dangling: it names a layer dir that does not exist

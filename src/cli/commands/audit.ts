@@ -139,12 +139,12 @@ export async function auditCommand(
           ]),
           renderTable(
             ["namespace", "image", "layers"],
-            imageRows([s]).map((r) => [r.namespace, r.name, String(r.snapshotKeys.length)]),
+            imageRows([s]).map((r) => [r.namespace ?? "", r.name, String(r.snapshotKeys.length)]),
           ),
           renderTable(
             ["namespace", "container", "image", "task", "pid"],
             containerRows([s]).map((r) => [
-              r.namespace,
+              r.namespace ?? "",
               r.id,
               r.image,
               r.task?.status ?? "-",

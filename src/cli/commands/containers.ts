@@ -1,15 +1,15 @@
 // cli/commands/containers.ts — `crifs containers`: container records with their task (status, pid).
 
 import type { Store } from "../../model/store.js";
-import { render, renderTable } from "../render/format.js";
-import type { GlobalOptions } from "../stores.js";
+import { render, renderNamespacedTable, UNREADABLE } from "../render/format.js";
+import { type GlobalOptions, namespaceField, noteReadErrors } from "../stores.js";
 
 /** JSON contract: docs/json.md#containers. */
 export function containerRows(stores: readonly Store[]) {
   return stores.flatMap((s) =>
     s.containers.map((c) => ({
       runtime: s.location.runtime,
-      namespace: c.namespace,
+      ...namespaceField(s, c.namespace),
       id: c.id,
       ...(c.names === undefined ? {} : { names: c.names }),
       image: c.image,
@@ -21,20 +21,23 @@ export function containerRows(stores: readonly Store[]) {
       createdAt: c.createdAt,
       updatedAt: c.updatedAt,
       labels: c.labels,
+      ...(c.readError === undefined ? {} : { error: c.readError }),
     })),
   );
 }
 
 export function containersCommand(stores: readonly Store[], g: GlobalOptions): string {
+  noteReadErrors(stores);
   const rows = containerRows(stores);
   return render(g.output, rows, {
     table: () =>
-      renderTable(
+      renderNamespacedTable(
         ["namespace", "container", "image", "runtime", "task", "pid"],
         rows.map((r) => [
-          r.namespace,
+          r.namespace ?? "",
           r.id,
-          r.image,
+          // what it runs on (its image or its layer chain) could not be read
+          r.error === undefined ? r.image : `${UNREADABLE} ${r.image}`.trimEnd(),
           r.runtimeName,
           r.task === null ? "-" : r.task.status.toUpperCase(),
           r.task === null ? "-" : String(r.task.pid),

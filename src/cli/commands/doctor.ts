@@ -46,7 +46,7 @@ import {
 } from "../../runtimes/containers-storage/load.js";
 import { readDockerConfig } from "../../runtimes/docker/config.js";
 import { dockerLayout, loadDocker, STORAGE_DRIVER } from "../../runtimes/docker/load.js";
-import { adapterFor, adapters } from "../../runtimes/index.js";
+import { adapterFor, adapters, wordsFor } from "../../runtimes/index.js";
 import { readOverlayHome } from "../../runtimes/overlay-driver/index.js";
 import { humanBytes, render, renderTable } from "../render/format.js";
 import { DEFAULT_TIMEOUT_MS, type GlobalOptions, liveAddress, loadOptions, noStoreFound } from "../stores.js";
@@ -117,6 +117,7 @@ export function readContainerdMetadata(g: GlobalOptions): MetadataRead {
     contentRoot: config.contentRoot,
     // with any bolt file unreadable, the metadata checks would only guess
     store: problems.length > 0 ? null : store,
+    words: wordsFor("containerd"),
     metadataProblems: problems,
     snapshotters,
   };
@@ -146,6 +147,7 @@ export function readContainersStorageMetadata(g: GlobalOptions, runtime: "podman
     // no content store: the blob and ingest listings find nothing there
     contentRoot: config.graphroot,
     store: loaded?.store ?? null,
+    words: wordsFor(runtime),
     metadataProblems: problems,
     snapshotters: [],
     overlayDriver: {
@@ -178,6 +180,7 @@ export function readDockerMetadata(g: GlobalOptions): MetadataRead {
     // no content store: the blob and ingest listings find nothing there
     contentRoot: config.root,
     store,
+    words: wordsFor("docker"),
     metadataProblems: problems,
     snapshotters: [],
     overlayDriver: {

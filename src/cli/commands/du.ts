@@ -5,8 +5,8 @@ import { computeDu, computeImageFsInfo, type DuReport } from "../../disk/du.js";
 import { type LogDirFlags, logDirsFor } from "../../logs/log-dirs.js";
 import { computeLogUsage, type LogUsage } from "../../logs/log-usage.js";
 import type { Store } from "../../model/store.js";
-import { humanBytes, render, renderTable } from "../render/format.js";
-import type { GlobalOptions } from "../stores.js";
+import { humanBytes, render, renderNamespacedTable, renderTable, UNREADABLE } from "../render/format.js";
+import { type GlobalOptions, noteReadErrors } from "../stores.js";
 
 /** The kubelet pod logs section of the table: per pod and container. */
 function logsTable(l: LogUsage): string {
@@ -39,25 +39,29 @@ function duTable(r: DuReport & { logs?: LogUsage | null }): string {
           String(c.inodes),
         ]),
     ),
-    renderTable(
+    renderNamespacedTable(
       ["namespace", "image", "layers", "allocated", "unique", "shared"],
-      r.images.map((i) => [
-        i.namespace,
-        i.names.join(", "),
-        String(i.layers),
-        humanBytes(i.allocatedBytes),
-        humanBytes(i.uniqueBytes),
-        humanBytes(i.sharedBytes),
-      ]),
+      r.images.map((i) => {
+        // its layers could not all be read: a sum of the readable ones would pass for the whole
+        const b = (n: number) => (i.error === undefined ? humanBytes(n) : UNREADABLE);
+        return [
+          i.namespace,
+          i.names.join(", "),
+          i.error === undefined ? String(i.layers) : UNREADABLE,
+          b(i.allocatedBytes),
+          b(i.uniqueBytes),
+          b(i.sharedBytes),
+        ];
+      }),
     ),
-    renderTable(
+    renderNamespacedTable(
       ["namespace", "container", "pod", "writable layer", "inodes"],
       r.containers.map((c) => [
         c.namespace,
         c.id,
         c.pod === null ? "-" : `${c.pod.podNamespace}/${c.pod.podName} ${c.pod.containerName}`,
-        humanBytes(c.allocatedBytes),
-        String(c.inodes),
+        c.error === undefined ? humanBytes(c.allocatedBytes) : UNREADABLE,
+        c.error === undefined ? String(c.inodes) : UNREADABLE,
       ]),
     ),
   ];
@@ -72,6 +76,7 @@ export async function duCommand(
   options: { cache: boolean; logDirs?: LogDirFlags },
 ): Promise<string> {
   // kubelet's pod logs (outside the store's root): see logs/log-dirs.ts for when they apply
+  noteReadErrors(stores);
   // (a node's disk, --host-root, did not write this machine's pod logs: like --root, only named log dirs)
   const dirs = logDirsFor(options.logDirs ?? {}, g.root ?? g.hostRoot);
   const logs = dirs.applies ? await computeLogUsage(dirs.podsDir) : null;

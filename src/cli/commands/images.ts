@@ -1,15 +1,15 @@
 // cli/commands/images.ts — `crifs images`: every image record, all namespaces unless -n.
 
 import type { Store } from "../../model/store.js";
-import { humanBytes, render, renderTable, shortDigest } from "../render/format.js";
-import type { GlobalOptions } from "../stores.js";
+import { humanBytes, render, renderNamespacedTable, shortDigest, UNREADABLE } from "../render/format.js";
+import { type GlobalOptions, namespaceField, noteReadErrors } from "../stores.js";
 
 /** JSON contract: docs/json.md#images. */
 export function imageRows(stores: readonly Store[]) {
   return stores.flatMap((s) =>
     s.images.map((i) => ({
       runtime: s.location.runtime,
-      namespace: i.namespace,
+      ...namespaceField(s, i.namespace),
       name: i.name,
       digest: i.digest,
       mediaType: i.mediaType,
@@ -19,22 +19,24 @@ export function imageRows(stores: readonly Store[]) {
       createdAt: i.createdAt,
       updatedAt: i.updatedAt,
       labels: i.labels,
+      ...(i.readError === undefined ? {} : { error: i.readError }),
     })),
   );
 }
 
 export function imagesCommand(stores: readonly Store[], g: GlobalOptions): string {
+  noteReadErrors(stores);
   const rows = imageRows(stores);
   return render(g.output, rows, {
     table: () =>
-      renderTable(
+      renderNamespacedTable(
         ["namespace", "ref", "digest", "size", "layers", "type"],
         rows.map((r) => [
-          r.namespace,
+          r.namespace ?? "",
           r.name,
           shortDigest(r.digest),
-          humanBytes(r.size),
-          String(r.snapshotKeys.length),
+          r.error === undefined ? humanBytes(r.size) : UNREADABLE,
+          r.error === undefined ? String(r.snapshotKeys.length) : UNREADABLE,
           r.mediaType,
         ]),
       ),

@@ -6,7 +6,7 @@ import { DEFAULT_CRIO_SOCKET, readCrioInfo } from "../../live/crio-info.js";
 import { type DockerApiView, dockerSocket, isSameDir, readDockerApi } from "../../live/docker-api.js";
 import type { Store } from "../../model/store.js";
 import { render, renderDisplayYaml } from "../render/format.js";
-import { DEFAULT_TIMEOUT_MS, type GlobalOptions, noteLiveFailure } from "../stores.js";
+import { DEFAULT_TIMEOUT_MS, type GlobalOptions, noteLiveFailure, noteReadErrors } from "../stores.js";
 
 export function storeSummary(s: Store) {
   const tasks = s.containers.filter((c) => c.task !== null);
@@ -34,6 +34,12 @@ export function storeSummary(s: Store) {
     },
     namespaces: s.namespaces.map((n) => n.name),
     anomalies: s.anomalies,
+    /** Objects whose records could not be read whole, each {subject, path, message} (docs/json.md#info). */
+    unreadable: [
+      ...s.snapshots.map((o) => ({ subject: `snapshot ${o.key}`, e: o.readError })),
+      ...s.containers.map((o) => ({ subject: `container ${o.id}`, e: o.readError })),
+      ...s.images.map((o) => ({ subject: `image ${o.name}`, e: o.readError })),
+    ].flatMap((x) => (x.e === undefined ? [] : [{ subject: x.subject, ...x.e }])),
   };
 }
 
@@ -85,6 +91,7 @@ export async function infoCommand(
   g: GlobalOptions,
   sockets: DaemonSockets = {},
 ): Promise<string> {
+  noteReadErrors(stores);
   const data: (ReturnType<typeof storeSummary> & { daemon?: DockerApiView | CrioView })[] = [];
   const withTimeout = { timeoutMs: g.timeoutMs ?? DEFAULT_TIMEOUT_MS, ...sockets };
   for (const s of stores) {

@@ -5,10 +5,11 @@ import { existsSync } from "node:fs";
 import { DEFAULT_CRIO_SOCKET, readCrioContainer } from "../../live/crio-info.js";
 import { SnapshotIndex } from "../../model/chain.js";
 import { planMount } from "../../model/mounts.js";
-import type { Snapshot, Store } from "../../model/store.js";
+import type { ReadError, RuntimeId, Snapshot, Store } from "../../model/store.js";
+import { wordsFor } from "../../runtimes/index.js";
 import { render, renderDisplayYaml } from "../render/format.js";
 import { resolveRef } from "../resolve-ref.js";
-import { DEFAULT_TIMEOUT_MS, type GlobalOptions } from "../stores.js";
+import { DEFAULT_TIMEOUT_MS, type GlobalOptions, note } from "../stores.js";
 import { liveMount, mountFlags } from "./mounts.js";
 
 function brief(s: Snapshot) {
@@ -27,7 +28,7 @@ function snapshotDetail(store: Store, s: Snapshot) {
   const index = new SnapshotIndex(store.snapshots);
   const chain = index.chain(s);
   return {
-    ...s,
+    ...withError(s),
     chain: chain.parents.map(brief),
     danglingParent: chain.danglingParent,
     isCycle: chain.isCycle,
@@ -44,6 +45,14 @@ function snapshotDetail(store: Store, s: Snapshot) {
   };
 }
 
+/** The object with its `readError` shown as `error` (docs/json.md#inspect), as the listings show it. */
+function withError<T extends { readonly readError?: ReadError }>(
+  o: T,
+): Omit<T, "readError"> & { error?: ReadError } {
+  const { readError, ...rest } = o;
+  return readError === undefined ? rest : { ...rest, error: readError };
+}
+
 export function inspectData(stores: readonly Store[], ref: string): Record<string, unknown> {
   const t = resolveRef(stores, ref, ["container", "snapshot", "image"]);
   const where = { runtime: t.store.location.runtime, root: t.store.location.root };
@@ -56,7 +65,7 @@ export function inspectData(stores: readonly Store[], ref: string): Record<strin
       return {
         type: "container",
         ...where,
-        ...c,
+        ...withError(c),
         snapshot: s === undefined ? null : snapshotDetail(t.store, s),
         mounted: c.task?.rootfs ? liveMount(c.task.rootfs) : null,
       };
@@ -70,7 +79,7 @@ export function inspectData(stores: readonly Store[], ref: string): Record<strin
         return { key: k, snapshot: s === undefined ? null : brief(s) };
       });
       const blob = t.store.blobs.find((b) => b.namespace === i.namespace && b.digest === i.digest);
-      return { type: "image", ...where, ...i, targetBlob: blob?.path ?? null, layers: present };
+      return { type: "image", ...where, ...withError(i), targetBlob: blob?.path ?? null, layers: present };
     }
   }
 }
@@ -107,5 +116,9 @@ export async function inspectCommand(
     options.crioSocket ?? DEFAULT_CRIO_SOCKET,
     g.timeoutMs ?? DEFAULT_TIMEOUT_MS,
   );
+  // runtimes without namespaces: no empty namespace field (docs/json.md)
+  if (data.namespace === "" && !wordsFor(data.runtime as RuntimeId).hasNamespaces) delete data.namespace;
+  const error = data.error as ReadError | undefined;
+  if (error !== undefined) note(`${error.path}: ${error.message} (hint: crifs doctor says what to do)`);
   return render(g.output, data, { table: () => renderDisplayYaml(data) });
 }

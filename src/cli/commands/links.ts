@@ -9,7 +9,7 @@ import { type LinkReport, readLinkReport } from "../../links/link-report.js";
 import type { Container, Store } from "../../model/store.js";
 import { humanBytes, render, renderTable } from "../render/format.js";
 import { resolveRef } from "../resolve-ref.js";
-import type { GlobalOptions } from "../stores.js";
+import { type GlobalOptions, noteReadErrors } from "../stores.js";
 
 /** JSON contract: docs/json.md#links. */
 export async function linksData(
@@ -102,6 +102,7 @@ export async function linksCommand(
   ref: string | undefined,
   options: { shared: boolean },
 ): Promise<string> {
+  noteReadErrors(stores);
   const data = await linksData(stores, ref, { brokenOnly: !options.shared });
   return render(g.output, data, { table: () => table(data) });
 }

@@ -1,10 +1,10 @@
 // cli/commands/snapshots.ts — `crifs snapshots` and `crifs snapshots tree`: every snapshot (layer) of every
 // namespace and snapshotter; the tree hangs each snapshot under its parent and marks its kind.
 
-import { SnapshotIndex, snapshotRef } from "../../model/chain.js";
+import { MAX_CHAIN_LENGTH, SnapshotIndex, snapshotRef } from "../../model/chain.js";
 import type { Snapshot, Store } from "../../model/store.js";
-import { render, renderTable, renderTree, type TreeNode } from "../render/format.js";
-import type { GlobalOptions } from "../stores.js";
+import { render, renderNamespacedTable, renderTree, type TreeNode, UNREADABLE } from "../render/format.js";
+import { type GlobalOptions, namespaceField, noteReadErrors } from "../stores.js";
 
 /** JSON contract: docs/json.md#snapshots. */
 export function snapshotRows(stores: readonly Store[]) {
@@ -15,7 +15,7 @@ export function snapshotRows(stores: readonly Store[]) {
     );
     return s.snapshots.map((x) => ({
       runtime: s.location.runtime,
-      namespace: x.namespace,
+      ...namespaceField(s, x.namespace),
       snapshotter: x.snapshotter,
       key: x.key,
       parent: x.parent,
@@ -28,8 +28,19 @@ export function snapshotRows(stores: readonly Store[]) {
       labels: x.labels,
       recordedSize: x.recordedSize,
       pod: pods.get(`${x.namespace}/${x.snapshotter}/${x.key}`) ?? null,
+      ...(x.readError === undefined ? {} : { error: x.readError }),
     }));
   });
+}
+
+/** Whether `s` is itself on a parent cycle (its parents lead back to it), bounded by the chain's length. */
+function isOnCycle(index: SnapshotIndex, s: Snapshot): boolean {
+  let cur: Snapshot | undefined = s;
+  for (let i = 0; i <= MAX_CHAIN_LENGTH && cur?.parent != null; i++) {
+    cur = index.get(cur.namespace, cur.snapshotter, cur.parent);
+    if (cur === s) return true;
+  }
+  return false;
 }
 
 /** One tree per namespace/snapshotter; roots are base layers and snapshots whose parent is missing. */
@@ -48,7 +59,9 @@ export function snapshotForest(store: Store): TreeNode[] {
       .children(s)
       .filter((c) => !seen.has(snapshotRef(c)))
       .map((c) => node(c, seen));
-    return { label: `${s.key} [${s.kind}] (${s.id})`, children: kids };
+    // a snapshot whose chain cannot be followed (a dangling parent or cycle below it) is marked `?`
+    const mark = s.readError === undefined ? "" : ` ${UNREADABLE}`;
+    return { label: `${s.key} [${s.kind}] (${s.id})${mark}`, children: kids };
   };
   const out: TreeNode[] = [];
   for (const [g, list] of groups) {
@@ -60,23 +73,36 @@ export function snapshotForest(store: Store): TreeNode[] {
         roots.push({ label: `${s.parent} [missing]`, children: [node(s, seen)] });
       }
     }
-    // whatever is still unseen sits on a parent cycle
-    for (const s of list)
-      if (!seen.has(snapshotRef(s))) roots.push({ label: `${s.key} [${s.kind}] (cycle)`, children: [] });
-    out.push({ label: `${store.location.runtime} ${g}`, children: roots });
+    // whatever is still unseen sits on a parent cycle, or above one
+    for (const s of list) {
+      if (seen.has(snapshotRef(s))) continue;
+      const where = isOnCycle(index, s) ? "(cycle)" : "(above a cycle)";
+      roots.push({ label: `${s.key} [${s.kind}] ${where} ${UNREADABLE}`, children: [] });
+    }
+    const head = g.startsWith("/") ? g.slice(1) : g; // no empty namespace for runtimes without them
+    out.push({ label: `${store.location.runtime} ${head}`, children: roots });
   }
   return out;
 }
 
 export function snapshotsCommand(stores: readonly Store[], g: GlobalOptions, asTree = false): string {
+  noteReadErrors(stores);
   const rows = snapshotRows(stores);
   const tree = () => renderTree(stores.flatMap(snapshotForest));
   if (asTree && g.output === "table") return tree();
   return render(g.output, rows, {
     table: () =>
-      renderTable(
+      renderNamespacedTable(
         ["namespace", "snapshotter", "key", "parent", "kind", "id"],
-        rows.map((r) => [r.namespace, r.snapshotter, r.key, r.parent ?? "", r.kind, r.id]),
+        rows.map((r) => [
+          r.namespace ?? "",
+          r.snapshotter,
+          r.key,
+          // its chain cannot be followed: the parent shown is not one it can be mounted on
+          r.error === undefined ? (r.parent ?? "") : `${UNREADABLE} ${r.parent ?? ""}`.trimEnd(),
+          r.kind,
+          r.id,
+        ]),
       ),
     tree,
   });

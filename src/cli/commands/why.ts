@@ -13,7 +13,7 @@ import { CrifsError } from "../../errors.js";
 import type { Snapshot, Store } from "../../model/store.js";
 import { type Step, type UsageObject, whyAlive } from "../../model/usage.js";
 import { render } from "../render/format.js";
-import { type GlobalOptions, openStores } from "../stores.js";
+import { type GlobalOptions, noteReadErrors, openStores } from "../stores.js";
 
 export interface WhyObject {
   readonly kind: "snapshot" | "blob" | "dir";
@@ -171,7 +171,8 @@ export function whyResult(stores: readonly Store[], arg: string, now = Date.now(
 }
 
 function stepText(s: Step): string {
-  return s.kind === "label" ? s.name : `${s.kind} ${s.namespace}/${s.name}`;
+  // runtimes without namespaces have one, "": it is not shown
+  return s.kind === "label" ? s.name : `${s.kind} ${s.namespace === "" ? "" : `${s.namespace}/`}${s.name}`;
 }
 
 function whyText(r: WhyResult): string {
@@ -179,7 +180,7 @@ function whyText(r: WhyResult): string {
   const what =
     o.kind === "dir"
       ? `dir ${o.path}`
-      : `${o.kind} ${o.namespace === null ? "" : `${o.namespace}/`}${o.name} (${o.path})`;
+      : `${o.kind} ${o.namespace === null || o.namespace === "" ? "" : `${o.namespace}/`}${o.name} (${o.path})`;
   if (!r.alive) {
     const note = o.kind === "dir" ? " (no snapshot record names this dir)" : "";
     return `${what}\nnothing: it is garbage${note}\n`;
@@ -190,6 +191,8 @@ function whyText(r: WhyResult): string {
 
 /** `crifs why <ref>`. JSON contract: docs/json.md#why. */
 export function whyCommand(g: GlobalOptions, arg: string): string {
-  const r = whyResult(openStores(g), arg);
+  const stores = openStores(g);
+  noteReadErrors(stores);
+  const r = whyResult(stores, arg);
   return render(g.output, r, { table: () => whyText(r) });
 }

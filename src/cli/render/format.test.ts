@@ -66,3 +66,25 @@ test("every row of a long table is one line, padded to the widest cell", () => {
   assert.equal(lines.length, 2001);
   assert.equal(lines[50], `row-49${" ".repeat(2)}   ${"x".repeat(49)}   49`);
 });
+
+test("a namespace column that is empty in every row is left out; one namespaced row keeps it", async () => {
+  const { withoutEmptyNamespace } = await import("./format.js");
+  assert.deepEqual(
+    withoutEmptyNamespace(
+      ["namespace", "ref"],
+      [
+        ["", "a"],
+        ["", "b"],
+      ],
+    ),
+    [["ref"], [["a"], ["b"]]],
+  );
+  const mixed = withoutEmptyNamespace(
+    ["namespace", "ref"],
+    [
+      ["", "a"],
+      ["default", "b"],
+    ],
+  );
+  assert.deepEqual(mixed[0], ["namespace", "ref"]);
+});

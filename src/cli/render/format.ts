@@ -134,3 +134,22 @@ export function humanBytes(n: number): string {
   }
   return u === 0 ? `${n} B` : `${v.toFixed(1)} ${units[u]}`;
 }
+
+/** The table without its first column when that is `namespace` and every row's is empty: runtimes without
+ * namespaces (containers/storage, docker) get no blank column. A table mixing them with containerd keeps it. */
+export function withoutEmptyNamespace(
+  head: readonly string[],
+  rows: readonly (readonly string[])[],
+): [readonly string[], readonly (readonly string[])[]] {
+  if (head[0] !== "namespace" || rows.length === 0 || rows.some((r) => r[0] !== "")) return [head, rows];
+  return [head.slice(1), rows.map((r) => r.slice(1))];
+}
+
+/** A table of namespaced rows: renderTable after withoutEmptyNamespace. */
+export function renderNamespacedTable(head: readonly string[], rows: readonly (readonly string[])[]): string {
+  const [h, r] = withoutEmptyNamespace(head, rows);
+  return renderTable(h, r);
+}
+
+/** What a table shows for a value crifs could not read (the JSON has `error` instead). */
+export const UNREADABLE = "?";

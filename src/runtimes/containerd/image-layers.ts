@@ -79,14 +79,13 @@ export function readImageLayers(
       return { configDigest: config, snapshotKeys: chainIds(cfg.rootfs?.diff_ids ?? []), anomaly: null };
     } catch (err) {
       const p = blobPath(contentRoot, config);
+      // the same words as for a manifest: a missing blob is missing-blob's finding, not a decoding error
+      const code = (err as NodeJS.ErrnoException).code;
+      const why = code === "ENOENT" ? "blob not found" : (err as Error).message;
       return {
         configDigest: config,
         snapshotKeys: [],
-        anomaly: {
-          path: p,
-          subject,
-          message: `cannot read config ${config} of ${subject}: ${(err as Error).message}`,
-        },
+        anomaly: { path: p, subject, message: `cannot read config ${config} of ${subject}: ${why}` },
       };
     }
   }

@@ -12,7 +12,8 @@ import { CrifsError } from "../../errors.js";
 import { openBolt } from "../../formats/bbolt/index.js";
 import { pathExists } from "../../fs/path-exists.js";
 import { podOfLabels, podsFromContainers } from "../../model/pods.js";
-import type { Anomaly, Container, Snapshot, Store } from "../../model/store.js";
+import { markReadErrors } from "../../model/read-errors.js";
+import type { Anomaly, Container, Image, Snapshot, Store } from "../../model/store.js";
 import { type ContainerdConfig, readContainerdConfig } from "./config.js";
 import { readImageLayers } from "./image-layers.js";
 import { type MetaRecords, readMetaDb } from "./meta-db.js";
@@ -132,10 +133,12 @@ export function loadContainerd(options: ContainerdLoadOptions = {}): Store {
   const anomalies: Anomaly[] = [...r.meta.anomalies, ...r.anomalies];
   const snapshots = buildSnapshots(config, r.meta, r.backends, anomalies);
 
-  const images = r.meta.images.map((img) => {
+  const images = r.meta.images.map((img): Image => {
     const l = readImageLayers(config.contentRoot, img, `image ${img.namespace}/${img.name}`);
-    if (l.anomaly !== null) anomalies.push(l.anomaly);
-    return { ...img, configDigest: l.configDigest, snapshotKeys: l.snapshotKeys };
+    if (l.anomaly === null) return { ...img, configDigest: l.configDigest, snapshotKeys: l.snapshotKeys };
+    anomalies.push(l.anomaly);
+    const readError = { path: l.anomaly.path, message: l.anomaly.message };
+    return { ...img, configDigest: l.configDigest, snapshotKeys: l.snapshotKeys, readError };
   });
   const tasks = readTasks(config.state, { hostRoot: options.hostRoot });
   const containers: Container[] = r.meta.containers.map((c) => ({
@@ -148,7 +151,7 @@ export function loadContainerd(options: ContainerdLoadOptions = {}): Store {
     return { ...b, path: join(config.contentRoot, "blobs", alg ?? "", hex ?? "") };
   });
 
-  return {
+  const store: Store = {
     location: {
       runtime: "containerd",
       root: config.root,
@@ -194,4 +197,5 @@ export function loadContainerd(options: ContainerdLoadOptions = {}): Store {
       { role: "metadata", path: join(config.root, "io.containerd.metadata.v1.bolt") },
     ],
   };
+  return markReadErrors(store, { snapshot: () => metaPath, container: () => metaPath });
 }

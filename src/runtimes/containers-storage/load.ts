@@ -14,7 +14,17 @@ import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { CrifsError, fromFsError } from "../../errors.js";
 import { pathExists } from "../../fs/path-exists.js";
-import type { Anomaly, Container, Image, RuntimeId, Snapshot, Store, Task } from "../../model/store.js";
+import { markReadErrors } from "../../model/read-errors.js";
+import type {
+  Anomaly,
+  Container,
+  Image,
+  ReadError,
+  RuntimeId,
+  Snapshot,
+  Store,
+  Task,
+} from "../../model/store.js";
 import { type OverlayHome, readOverlayHome, SHORT_LINK_DIR } from "../overlay-driver/index.js";
 import { readStorageConfig, type StorageConfig } from "./config.js";
 import {
@@ -139,18 +149,57 @@ export function readTask(
   return { status: alive ? "running" : "stopped", pid, bundle: userdata, rootfs };
 }
 
-/** Keys of an image's layers, base first: its top layer and the parents' chain (stops at a missing one). */
-function imageLayers(top: string | null, byId: ReadonlyMap<string, LayerRecord>): string[] {
-  if (top === null) return [];
+/** Keys of an image's layers, base first: its top layer and the parents' chain; `error` says where the chain
+ * breaks (a layer layers.json does not list, a cycle). Bounded by MAX_LAYERS. */
+function imageLayers(
+  top: string | null,
+  byId: ReadonlyMap<string, LayerRecord>,
+): { keys: string[]; error: string | null } {
+  if (top === null) return { keys: [], error: null };
   const keys: string[] = [];
   const seen = new Set<string>();
   let cur: string | null = top;
-  while (cur !== null && !seen.has(cur) && keys.length < 1000) {
+  while (cur !== null) {
+    if (seen.has(cur) || keys.length >= MAX_LAYERS)
+      return { keys: keys.reverse(), error: `its layers' parent chain loops back to layer "${cur}"` };
+    const rec = byId.get(cur);
+    if (rec === undefined)
+      return { keys: keys.reverse(), error: `it needs layer "${cur}", which layers.json does not list` };
     seen.add(cur);
     keys.push(cur);
-    cur = byId.get(cur)?.parent ?? null;
+    cur = rec.parent;
   }
-  return keys.reverse();
+  return { keys: keys.reverse(), error: null };
+}
+
+/** The most layers an image's chain may have before crifs calls it a cycle. */
+const MAX_LAYERS = 1000;
+
+/** The records with the first of each id kept; each repeated id becomes an anomaly and a read error on the
+ * one kept (c/storage's own index would keep one of them, which one depends on its version). */
+function dedupe<T extends { readonly id: string }>(
+  records: readonly T[],
+  path: string,
+  what: "layer" | "image" | "container",
+  anomalies: Anomaly[],
+): { records: T[]; duplicates: Map<string, ReadError> } {
+  const counts = new Map<string, number>();
+  for (const r of records) counts.set(r.id, (counts.get(r.id) ?? 0) + 1);
+  const duplicates = new Map<string, ReadError>();
+  for (const [id, n] of counts) {
+    if (n < 2) continue;
+    const message = `${path.split("/").pop()} lists ${what} "${id}" ${n} times`;
+    duplicates.set(id, { path, message });
+    anomalies.push({ path, subject: `${what} ${id}`, message });
+  }
+  const seen = new Set<string>();
+  const kept: T[] = [];
+  for (const r of records) {
+    if (seen.has(r.id)) continue;
+    seen.add(r.id);
+    kept.push(r);
+  }
+  return { records: kept, duplicates };
 }
 
 export interface LoadedContainersStorage {
@@ -189,9 +238,13 @@ export function loadContainersStorageDetailed(
   const home = readOverlayHome(layout.home);
   const anomalies: Anomaly[] = [];
 
-  const byId = new Map(records.layers.map((l) => [l.id, l]));
-  const containerLayers = new Set(records.containers.map((c) => c.layer));
-  const snapshots: Snapshot[] = records.layers.map((l) => {
+  const layers = dedupe(records.layers, layout.layersJson, "layer", anomalies);
+  const imageRecords = dedupe(records.images, layout.imagesJson, "image", anomalies);
+  const containerRecords = dedupe(records.containers, layout.containersJson, "container", anomalies);
+  const byId = new Map(layers.records.map((l) => [l.id, l]));
+  const containerLayers = new Set(containerRecords.records.map((c) => c.layer));
+  const snapshots: Snapshot[] = layers.records.map((l) => {
+    const duplicate = layers.duplicates.get(l.id);
     const dir = join(layout.home, l.id);
     const link = home.layers.get(l.id)?.link ?? null;
     return {
@@ -210,10 +263,15 @@ export function loadContainersStorageDetailed(
       recordedSize: null,
       runtimeKey: l.id,
       ...(link === null ? {} : { lowerPath: join(layout.home, SHORT_LINK_DIR, link) }),
+      ...(duplicate === undefined ? {} : { readError: duplicate }),
     };
   });
 
-  const images: Image[] = records.images.flatMap((img) => {
+  const images: Image[] = imageRecords.records.flatMap((img) => {
+    const chain = imageLayers(img.topLayer, byId);
+    const readError: ReadError | undefined =
+      imageRecords.duplicates.get(img.id) ??
+      (chain.error === null ? undefined : { path: layout.layersJson, message: chain.error });
     const base = {
       namespace: "",
       digest: img.digest ?? `sha256:${img.id}`,
@@ -223,31 +281,42 @@ export function loadContainersStorageDetailed(
       updatedAt: img.created,
       labels: { "containers.storage/image-id": img.id },
       configDigest: `sha256:${img.id}`,
-      snapshotKeys: imageLayers(img.topLayer, byId),
+      snapshotKeys: chain.keys,
+      ...(readError === undefined ? {} : { readError }),
     };
     const names = img.names.length === 0 ? [""] : img.names;
     return names.map((name) => ({ ...base, name }));
   });
 
-  const containers: Container[] = records.containers.map((c) => ({
-    namespace: "",
-    id: c.id,
-    names: c.names,
-    image: c.imageName ?? c.image,
-    snapshotter: config.driver,
-    snapshotKey: c.layer,
-    runtime: options.runtime,
-    createdAt: c.created,
-    updatedAt: c.created,
-    labels: { "containers.storage/image-id": c.image },
-    spec: readSpec([
-      join(config.graphroot, `${config.driver}-containers`, c.id, "userdata", "config.json"),
-      join(layout.userdata(c.id), "config.json"),
-    ]),
-    task: readTask(layout.userdata(c.id), join(layout.home, c.layer, "merged"), {
-      hostRoot: options.hostRoot,
-    }),
-  }));
+  const imageIds = new Set(imageRecords.records.map((i) => i.id));
+  const containers: Container[] = containerRecords.records.map((c) => {
+    let readError = containerRecords.duplicates.get(c.id);
+    if (readError === undefined && c.image !== "" && !imageIds.has(c.image)) {
+      const message = `container "${c.names[0] ?? c.id}" names image "${c.image}", which images.json does not list`;
+      readError = { path: layout.containersJson, message };
+      anomalies.push({ path: layout.containersJson, subject: `container ${c.id}`, message });
+    }
+    return {
+      namespace: "",
+      id: c.id,
+      names: c.names,
+      image: c.imageName ?? c.image,
+      snapshotter: config.driver,
+      snapshotKey: c.layer,
+      runtime: options.runtime,
+      createdAt: c.created,
+      updatedAt: c.created,
+      labels: { "containers.storage/image-id": c.image },
+      spec: readSpec([
+        join(config.graphroot, `${config.driver}-containers`, c.id, "userdata", "config.json"),
+        join(layout.userdata(c.id), "config.json"),
+      ]),
+      task: readTask(layout.userdata(c.id), join(layout.home, c.layer, "merged"), {
+        hostRoot: options.hostRoot,
+      }),
+      ...(readError === undefined ? {} : { readError }),
+    };
+  });
 
   const runtime: RuntimeId = options.runtime;
   const store: Store = {
@@ -286,7 +355,11 @@ export function loadContainersStorageDetailed(
     ],
   };
   const incompleteLayers = new Set(records.layers.filter((l) => l.isIncomplete).map((l) => l.id));
-  return { store, config, layout, home, incompleteLayers };
+  const marked = markReadErrors(store, {
+    snapshot: () => layout.layersJson,
+    container: () => layout.containersJson,
+  });
+  return { store: marked, config, layout, home, incompleteLayers };
 }
 
 /** Loads a containers/storage store (Podman or CRI-O). Cost: metadata only. */

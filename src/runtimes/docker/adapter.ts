@@ -10,6 +10,7 @@ import { resolveNodePath } from "../../fs/resolve-node-path.js";
 import type { Store } from "../../model/store.js";
 import { DEFAULT_ROOT, DEFAULT_SOCKETS, LAYERDB, readDockerConfig } from "./config.js";
 import { loadDocker } from "./load.js";
+import { dockerWords } from "./words.js";
 
 interface Options {
   readonly root?: string | undefined;
@@ -21,6 +22,7 @@ interface Options {
 export const dockerAdapter = {
   id: "docker" as const,
   defaultRoot: DEFAULT_ROOT,
+  words: dockerWords,
   detect(options: Options): boolean {
     const { hostRoot } = options;
     if (options.root !== undefined && hostRoot === undefined) return pathExists(join(options.root, LAYERDB));

@@ -24,11 +24,13 @@ import { join } from "node:path";
 import { CrifsError, errnoWords } from "../../errors.js";
 import { parseJson } from "../../formats/json/parse-json.js";
 import { pathExists } from "../../fs/path-exists.js";
+import { markReadErrors } from "../../model/read-errors.js";
 import type {
   Anomaly,
   Container,
   Image,
   Labels,
+  ReadError,
   Snapshot,
   Store,
   StoreArea,
@@ -255,6 +257,7 @@ class Loader {
       } catch {
         // reported by json() below
       }
+      const seen = this.anomalies.length;
       const config = obj(this.json(path, subject));
       const diffIds = obj(config.rootfs).diff_ids;
       const keys =
@@ -267,6 +270,10 @@ class Loader {
         !(Array.isArray(diffIds) && diffIds.length === 0)
       )
         this.anomaly(path, subject, "image config has no valid rootfs.diff_ids");
+      // the config could not be read: its size and layers are unknown, not 0 and none
+      const problem = this.anomalies.slice(seen).find((a) => a.subject === subject);
+      const readError: ReadError | undefined =
+        problem === undefined ? undefined : { path: problem.path, message: problem.message };
       const meta = join(this.layout.imageMetadata, hex);
       const updated = readSmall(join(meta, "lastUpdated"));
       const parent = readSmall(join(meta, "parent"));
@@ -285,6 +292,7 @@ class Loader {
           labels,
           configDigest: id,
           snapshotKeys: keys,
+          ...(readError === undefined ? {} : { readError }),
         });
       }
     }
@@ -374,7 +382,11 @@ class Loader {
     return out;
   }
 
-  containers(config: DockerConfig, layers: ReadonlyMap<string, { rw: Snapshot }>): Container[] {
+  containers(
+    config: DockerConfig,
+    layers: ReadonlyMap<string, { rw: Snapshot }>,
+    imageIds: ReadonlySet<string>,
+  ): Container[] {
     const out: Container[] = [];
     for (const id of list(this.layout.containers)) {
       const dir = join(this.layout.containers, id);
@@ -400,6 +412,13 @@ class Loader {
           subject,
           `container "${name || id}" has no layer record in layerdb/mounts`,
         );
+      let readError: ReadError | undefined;
+      const imageId = str(c.Image);
+      if (DIGEST.test(imageId) && !imageIds.has(imageId)) {
+        const message = `container "${name || id}" names image "${imageId}", which imagedb does not hold`;
+        readError = { path: join(this.layout.imageConfigs, imageId.slice("sha256:".length)), message };
+        this.anomaly(join(dir, "config.v2.json"), subject, message);
+      }
       let runtime = "runc";
       const host = readSmall(join(dir, "hostconfig.json"));
       if ("text" in host) {
@@ -422,6 +441,7 @@ class Loader {
         labels,
         spec: { mounts: runtimeMounts(c) },
         task: taskOf(config, id, obj(c.State), layer?.rw.dir ?? null, this.hostRoot),
+        ...(readError === undefined ? {} : { readError }),
       });
     }
     return out;
@@ -566,12 +586,13 @@ export function loadDocker(options: DockerLoadOptions = {}): Store {
   const committed = l.layers();
   const images = l.images();
   const perContainer = l.containerLayers();
-  const containers = l.containers(config, perContainer);
+  const imageIds = new Set(list(layout.imageConfigs).map((h) => `sha256:${h}`));
+  const containers = l.containers(config, perContainer, imageIds);
   const snapshots = [
     ...committed,
     ...[...perContainer.values()].flatMap((c) => (c.init === null ? [c.rw] : [c.init, c.rw])),
   ];
-  return {
+  const store: Store = {
     location: {
       runtime: "docker",
       root: config.root,
@@ -604,4 +625,9 @@ export function loadDocker(options: DockerLoadOptions = {}): Store {
       ...containerAreas(layout.containers),
     ],
   };
+  // a layer's parent link is its layerdb entry's `parent` file; a container's layers are layerdb/mounts/<id>
+  return markReadErrors(store, {
+    snapshot: (s) => join(config.root, s.runtimeKey, s.kind === "committed" ? "parent" : ""),
+    container: (c) => join(layout.mounts, c.id),
+  });
 }
