@@ -1,17 +1,18 @@
 // fs/walk-cache.ts — on-disk cache of committed (immutable) trees' scans: one pack file per snapshot home.
 //
-//   <cacheDir>/scan-v3/<sha256(home), 40 hex>.pack      home = the dir two levels above a tree's root
+//   <cacheDir>/scan-v4/<sha256(home), 40 hex>.pack      home = the dir two levels above a tree's root
 //                                                       (<snapshotter>/snapshots for <…>/snapshots/<id>/fs,
 //                                                       overlay2 for overlay2/<id>/diff, …)
 //   offset  size  field
-//   0       8     magic "CRIFSSC3"
+//   0       8     magic "CRIFSSC4"
 //   8       4     u32 LE: length H of the index JSON
 //   12      4     u32 LE: CRC-32 of everything from offset 16 to the end
 //   16      H     index JSON: PackEntry[] (key, usage, whether symlinks were collected, where its data is),
 //                 then zero padding to a multiple of 8
 //   …             data: each entry's multi-link inodes (float64 in host byte order: dev, ino, allocated bytes,
 //                 apparent bytes per inode), all entries one after the other; then each entry's symlinks
-//                 (UTF-8: rel \0 target \0 rel \0 target …; no name or target holds a NUL)
+//                 (rel \0 target \0 rel \0 target …, each the exact bytes of the name or target: UTF-8 for
+//                 text, a byte that is not UTF-8 as itself (fs/name-codec.ts); no name or target holds a NUL)
 //
 // One file per home, not one per tree: a first scan of a few hundred layers wrote a few hundred files,
 // and creating them cost more than the scan's own merge; a second scan read them one by one.
@@ -31,10 +32,14 @@ import { lstatSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, wr
 import { homedir } from "node:os";
 import { dirname, join } from "node:path";
 import { crc32 } from "node:zlib";
+import { decodeName, encodeName, fsPath, hasEscapedBytes } from "./name-codec.js";
 import type { TreeScan, Usage } from "./walk-tree-scan.js";
 
-const magic = "CRIFSSC3";
-const version = "scan-v3";
+// v4: symlink names and targets are kept as their bytes (v3 kept U+FFFD for a byte that is not UTF-8)
+const magic = "CRIFSSC4";
+const version = "scan-v4";
+/** Dirs of older versions, removed by a save. */
+const oldVersions = ["scan-v2", "scan-v3"];
 const headLength = 16;
 
 /** What a cached scan must match to be used. */
@@ -177,7 +182,7 @@ function readPack(file: string): Map<string, Held> {
 /** Does the root at key.path still have the dev/ino/ctime the key was made with? */
 function rootUnchanged(key: CacheKey): boolean {
   try {
-    const st = lstatSync(key.path, { bigint: true, throwIfNoEntry: false });
+    const st = lstatSync(fsPath(key.path), { bigint: true, throwIfNoEntry: false });
     return (
       st !== undefined &&
       st.dev.toString() === key.dev &&
@@ -189,8 +194,18 @@ function rootUnchanged(key: CacheKey): boolean {
   }
 }
 
+/** The symlink part of one entry: the exact bytes of every name and target (encodeName), NUL-separated. */
 function encodeLinks(symlinks: readonly string[]): Buffer {
-  return symlinks.length === 0 ? Buffer.alloc(0) : Buffer.from(symlinks.join("\0"), "utf8");
+  if (symlinks.length === 0) return Buffer.alloc(0);
+  const text = symlinks.join("\0");
+  return hasEscapedBytes(text) ? encodeName(text) : Buffer.from(text, "utf8");
+}
+
+/** encodeLinks undone: text decoded by Node (fast) unless it holds U+FFFD, then by decodeName (exact). */
+function decodeLinks(bytes: Buffer): string[] {
+  if (bytes.length === 0) return [];
+  const text = bytes.toString("utf8");
+  return (text.includes("\uFFFD") ? decodeName(bytes) : text).split("\0");
 }
 
 /**
@@ -235,7 +250,7 @@ export class ScanCache {
     if (options.symlinks === true && held.links === null) return null;
     let symlinks: string[] | null = null;
     if (options.symlinks === true && held.links !== null) {
-      symlinks = held.links.length === 0 ? [] : held.links.toString("utf8").split("\0");
+      symlinks = decodeLinks(held.links);
       if (symlinks.length % 2 !== 0) return null;
     }
     return { usage: { ...held.usage }, multi: held.multi, symlinks, errors: [] };
@@ -275,9 +290,9 @@ export class ScanCache {
 /** How old a temp file must be before it counts as left by a killed run. */
 const staleTempMs = 10 * 60 * 1000;
 
-/** Removes what older versions and killed runs left: the scan-v2 dir, temp packs older than 10 minutes. */
+/** Removes what older versions and killed runs left: the scan-v2/v3 dirs, temp packs older than 10 minutes. */
 function tidy(cacheDir: string): void {
-  rmSync(join(cacheDir, "scan-v2"), { recursive: true, force: true });
+  for (const old of oldVersions) rmSync(join(cacheDir, old), { recursive: true, force: true });
   const dir = join(cacheDir, version);
   try {
     for (const name of readdirSync(dir)) {
