@@ -18,22 +18,16 @@
 //   (in one layer only), as names that lstat says do not exist; this view leaves those ghosts out.
 // Not handled (off in the kernels and runtimes crifs targets): redirect_dir (overlay.redirect), metacopy,
 // and xattr whiteouts (a zero-size file with overlay.whiteout, in a dir with overlay.opaque="x").
-// Names are JS strings: a file name or link target that is not valid UTF-8 does not survive the round trip.
+// Names are bytes (fs/name-codec.ts): a name or link target that is not valid UTF-8 is carried in decodeName's
+// form (U+DC80+byte per stray byte) and every host call gets fsPath() of its path, so such a name is listed,
+// looked up, stat'ed and read like any other.
 
-import {
-  closeSync,
-  constants,
-  type Dirent,
-  lstatSync,
-  openSync,
-  readdirSync,
-  readFileSync,
-  readlinkSync,
-  type Stats,
-} from "node:fs";
+import { closeSync, constants, type Dirent, lstatSync, openSync, readFileSync, type Stats } from "node:fs";
 import { isAbsolute, join } from "node:path";
 import { CrifsError, errnoWords, fromFsError } from "../errors.js";
+import { fsPath } from "./name-codec.js";
 import { type LayerKind, pathKind } from "./path-kind.js";
+import { direntName, readDirents, readLinkExact } from "./read-exact.js";
 import {
   assertComponent,
   type EntryKind,
@@ -89,7 +83,7 @@ interface Probe {
 function lstatOrNull(hostPath: string): Stats | null {
   try {
     // throwIfNoEntry: an absent name is the common answer, and a thrown error costs several times the lstat
-    return lstatSync(hostPath, { throwIfNoEntry: false }) ?? null;
+    return lstatSync(fsPath(hostPath), { throwIfNoEntry: false }) ?? null;
   } catch (err) {
     const code = (err as NodeJS.ErrnoException).code;
     if (code === "ENOENT" || code === "ENOTDIR") return null;
@@ -351,7 +345,7 @@ export class OverlayView implements RootTree<OverlayEntry> {
     if (known !== undefined) return known;
     let target: string;
     try {
-      target = readlinkSync(link.hostPath);
+      target = readLinkExact(link.hostPath);
     } catch (err) {
       throw fromFsError(err, link.hostPath, "read symlink");
     }
@@ -400,24 +394,25 @@ export class OverlayView implements RootTree<OverlayEntry> {
   #listLayer(layer: number, dirPath: string): Map<string, Probe> {
     const hostDir = this.#hostPath(layer, dirPath);
     const out = new Map<string, Probe>();
-    let dirents: Dirent[];
+    let dirents: (Dirent | Dirent<Buffer>)[];
     try {
-      dirents = readdirSync(hostDir, { withFileTypes: true });
+      dirents = readDirents(hostDir);
     } catch (err) {
       const code = (err as NodeJS.ErrnoException).code;
       if (code === "ENOENT" || code === "ENOTDIR") return out; // removed since the lookup
       throw fromFsError(err, hostDir, "read directory");
     }
     for (const d of dirents) {
+      const name = direntName(d);
       if (d.isCharacterDevice()) {
         // d_type cannot tell a whiteout from another char device: lstat says which (rdev 0:0).
-        const stats = lstatOrNull(join(hostDir, d.name));
+        const stats = lstatOrNull(join(hostDir, name));
         if (stats === null) continue;
-        out.set(d.name, { kind: isWhiteout(stats) ? "whiteout" : "other", stats });
-      } else if (d.isDirectory()) out.set(d.name, { kind: "dir" });
-      else if (d.isFile()) out.set(d.name, { kind: "file" });
-      else if (d.isSymbolicLink()) out.set(d.name, { kind: "symlink" });
-      else out.set(d.name, { kind: "other" });
+        out.set(name, { kind: isWhiteout(stats) ? "whiteout" : "other", stats });
+      } else if (d.isDirectory()) out.set(name, { kind: "dir" });
+      else if (d.isFile()) out.set(name, { kind: "file" });
+      else if (d.isSymbolicLink()) out.set(name, { kind: "symlink" });
+      else out.set(name, { kind: "other" });
     }
     return out;
   }
@@ -513,7 +508,7 @@ export class OverlayView implements RootTree<OverlayEntry> {
     }
     let fd: number;
     try {
-      fd = openSync(entry.hostPath, constants.O_RDONLY | constants.O_NOFOLLOW);
+      fd = openSync(fsPath(entry.hostPath), constants.O_RDONLY | constants.O_NOFOLLOW);
     } catch (err) {
       throw fromFsError(err, entry.hostPath);
     }

@@ -14,6 +14,7 @@ import { createHash } from "node:crypto";
 import { closeSync, constants, openSync, readSync } from "node:fs";
 import { availableParallelism } from "node:os";
 import { errnoWords } from "../errors.js";
+import { fsPath } from "../fs/name-codec.js";
 import type { Snapshot } from "../model/store.js";
 import { contentKeys, type DigestResult } from "./file-digests.js";
 import type { LayerFile, LayerReadError } from "./layer-files.js";
@@ -125,7 +126,7 @@ let readBuffer: Buffer | undefined;
 /** Reads a file to its sha256, opening it with O_NOFOLLOW. Cost: one full read. */
 export function sha256File(hostPath: string): string {
   const hash = createHash("sha256");
-  const fd = openSync(hostPath, constants.O_RDONLY | constants.O_NOFOLLOW);
+  const fd = openSync(fsPath(hostPath), constants.O_RDONLY | constants.O_NOFOLLOW);
   try {
     readBuffer ??= Buffer.allocUnsafe(1 << 20);
     const buf = readBuffer;
