@@ -24,6 +24,7 @@ import { errorsSuite } from "./errors.suite.js";
 import { hostRootSuite } from "./hostroot.suite.js";
 import { linksSuite } from "./links.suite.js";
 import { logsSuite } from "./logs.suite.js";
+import { namesSuite } from "./names.suite.js";
 import { podmanSuite } from "./podman.suite.js";
 
 const unavailable = bedUnavailable();
@@ -79,6 +80,7 @@ describe("crifs against a live containerd bed", { skip: skip ? `no bed: ${unavai
     ["cri", criSuite], // its own CRI containerd bed (test/bed/cri-bed.ts), plus the main bed read live
     ["logs", logsSuite], // its own CRI bed (a container writing known lines) and dockerd bed
     ["hostroot", hostRootSuite], // its own podman and docker beds beside the main one: one host, three runtimes
+    ["names", namesSuite], // plants names that are not UTF-8 and a huge dir in the bed, and removes them
     ["doctor", doctorSuite], // last: it injects faults it does not undo
   ];
   if (only !== undefined && process.env.CI === "true")
