@@ -616,7 +616,7 @@ export class OverlayView implements RootTree<OverlayEntry> {
    * runs for a huge dir); symlinks are reported, never followed. Memory: one run of names and one chunk of
    * entries per dir level being walked, never a whole tree. Cost: entryBatches of every dir.
    */
-  *walkFrom(entry: OverlayEntry, options: { run?: number } = {}): Generator<OverlayEntry> {
+  *walkFrom(entry: OverlayEntry, options: { run?: number; chunk?: number } = {}): Generator<OverlayEntry> {
     yield entry;
     if (entry.kind !== "dir") return;
     const stack = [{ batches: this.entryBatches(entry, options), batch: [] as OverlayEntry[], next: 0 }];
