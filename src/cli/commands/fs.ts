@@ -127,8 +127,8 @@ function resolveOrThrow(view: ContainerView, path: string, followLast: boolean, 
 
 /**
  * `ls -la PATH` in batches, read as they are asked for (bounded memory: a dir of millions of names is never
- * held whole): a dir's entries sorted by name, in sorted runs of OverlayView.entryBatches past its batch size,
- * or the entry itself (a symlink is not followed unless PATH ends in "/").
+ * held whole): a dir's entries sorted by name (in sorted runs of OverlayView.entryBatches past 50,000 names),
+ * in chunks of 1,000, or the entry itself (a symlink is not followed unless PATH ends in "/").
  */
 export function* fsListBatches(view: ContainerView, path: string): Generator<FsEntry[]> {
   const entry = resolveOrThrow(view, path, false, "access");
@@ -183,7 +183,7 @@ export function fsRead(view: ContainerView, path: string): Buffer {
 
 /**
  * `find PATH` as it walks: PATH and every entry below it, depth first, names sorted (in sorted runs in a huge
- * dir); symlinks are listed, not followed. Memory: one batch per dir level (OverlayView.walkFrom).
+ * dir); symlinks are listed, not followed. Memory: one run of names per dir level (OverlayView.walkFrom).
  */
 export function fsFindEntries(view: ContainerView, path: string): Generator<OverlayEntry> {
   return view.walkFrom(resolveOrThrow(view, path, false, "find"));
