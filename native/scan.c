@@ -20,7 +20,10 @@
 //               cached trees and walked trees go through the same accounting
 //
 // The JS values are created only in the complete callback. Per-directory errors are data, not exceptions.
-// Names are bytes here; strings handed to JS are UTF-8 (invalid bytes become U+FFFD, as in Node's fs).
+// Names are bytes here. A name handed to JS carries them exactly, as src/fs/name-codec.ts's decodeName does:
+// valid UTF-8 as the text it spells, each byte that is not part of valid UTF-8 as U+DC80+byte (surrogateescape;
+// make_name below). Pure ASCII, the common case, takes the latin1 path with no copy or allocation.
+// Roots may come as Buffers (a root whose name is not UTF-8).
 #define _GNU_SOURCE
 #define NAPI_VERSION 8
 #include <dirent.h>
@@ -630,6 +633,86 @@ static void execute(napi_env env, void *data) {
   free(fill);
 }
 
+/* Length of the valid UTF-8 sequence at p[i], or 0 when the byte there does not start one: the rule of
+ * utf8SequenceAt in src/fs/name-codec.ts (no overlongs, no surrogates, nothing past U+10FFFF). */
+static size_t utf8_seq(const unsigned char *p, size_t len, size_t i) {
+  unsigned c = p[i];
+#define CONT(k) (i + (k) < len && (p[i + (k)] & 0xc0) == 0x80)
+  if (c < 0x80) return 1;
+  if (c >= 0xc2 && c <= 0xdf) return CONT(1) ? 2 : 0;
+  if (c >= 0xe0 && c <= 0xef) {
+    if (!CONT(1) || !CONT(2)) return 0;
+    if (c == 0xe0 && p[i + 1] < 0xa0) return 0;
+    if (c == 0xed && p[i + 1] >= 0xa0) return 0;
+    return 3;
+  }
+  if (c >= 0xf0 && c <= 0xf4) {
+    if (!CONT(1) || !CONT(2) || !CONT(3)) return 0;
+    if (c == 0xf0 && p[i + 1] < 0x90) return 0;
+    if (c == 0xf4 && p[i + 1] >= 0x90) return 0;
+    return 4;
+  }
+  return 0;
+#undef CONT
+}
+
+/* The JS string that carries the bytes p[0..len) exactly (decodeName's form). ASCII: latin1, no copy made
+ * here; valid UTF-8: utf8; else UTF-16 built here, each stray byte as U+DC80+byte. */
+static napi_status make_name(napi_env env, const char *s, size_t len, napi_value *out) {
+  const unsigned char *p = (const unsigned char *)s;
+  size_t i = 0;
+  while (i < len && p[i] < 0x80) i++;
+  if (i == len) return napi_create_string_latin1(env, s, len, out);
+  int valid = 1;
+  for (size_t j = i; j < len;) {
+    size_t n = utf8_seq(p, len, j);
+    if (n == 0) {
+      valid = 0;
+      break;
+    }
+    j += n;
+  }
+  if (valid) return napi_create_string_utf8(env, s, len, out);
+  /* at most one UTF-16 unit per byte: a 4-byte sequence gives 2 units, anything shorter 1 */
+  char16_t small[512];
+  char16_t *u = len <= 512 ? small : malloc(len * sizeof(char16_t));
+  if (!u) return napi_generic_failure;
+  size_t k = 0;
+  for (size_t j = 0; j < len;) {
+    size_t n = utf8_seq(p, len, j);
+    uint32_t cp;
+    switch (n) {
+    case 0:
+      u[k++] = (char16_t)(0xdc00 + p[j]);
+      j++;
+      continue;
+    case 1:
+      cp = p[j];
+      break;
+    case 2:
+      cp = ((p[j] & 0x1fu) << 6) | (p[j + 1] & 0x3fu);
+      break;
+    case 3:
+      cp = ((p[j] & 0x0fu) << 12) | ((p[j + 1] & 0x3fu) << 6) | (p[j + 2] & 0x3fu);
+      break;
+    default:
+      cp = ((p[j] & 0x07u) << 18) | ((p[j + 1] & 0x3fu) << 12) | ((p[j + 2] & 0x3fu) << 6) | (p[j + 3] & 0x3fu);
+      break;
+    }
+    j += n;
+    if (cp >= 0x10000) {
+      cp -= 0x10000;
+      u[k++] = (char16_t)(0xd800 + (cp >> 10));
+      u[k++] = (char16_t)(0xdc00 + (cp & 0x3ff));
+    } else {
+      u[k++] = (char16_t)cp;
+    }
+  }
+  napi_status st = napi_create_string_utf16(env, u, k, out);
+  if (u != small) free(u);
+  return st;
+}
+
 #define CHECK(call)                                                                                              \
   do {                                                                                                           \
     if ((call) != napi_ok) goto fail;                                                                            \
@@ -700,9 +783,9 @@ static void complete(napi_env env, napi_status status, void *data) {
       memcpy(hdr, w->links.data + off, sizeof hdr);
       off += sizeof hdr;
       napi_value rel, target;
-      napi_create_string_utf8(env, w->links.data + off, hdr[1], &rel);
+      make_name(env, w->links.data + off, hdr[1], &rel);
       off += hdr[1];
-      napi_create_string_utf8(env, w->links.data + off, hdr[2], &target);
+      make_name(env, w->links.data + off, hdr[2], &target);
       off += hdr[2];
       napi_set_element(env, links[hdr[0]], nl[hdr[0]]++, rel);
       napi_set_element(env, links[hdr[0]], nl[hdr[0]]++, target);
@@ -712,7 +795,7 @@ static void complete(napi_env env, napi_status status, void *data) {
       memcpy(hdr, w->errs.data + off, sizeof hdr);
       off += sizeof hdr;
       napi_value rel, code, op;
-      napi_create_string_utf8(env, w->errs.data + off, hdr[3], &rel);
+      make_name(env, w->errs.data + off, hdr[3], &rel);
       off += hdr[3];
       napi_create_int32(env, (int32_t)hdr[1], &code);
       napi_create_uint32(env, hdr[2], &op);
@@ -755,8 +838,19 @@ static int get_bool(napi_env env, napi_value obj, const char *key, int dflt) {
   return b;
 }
 
+/* A path argument as bytes: a Buffer as it is (a name that is not UTF-8, from fsPath()), a string as UTF-8. */
 static char *get_string(napi_env env, napi_value v) {
   size_t len = 0;
+  bool is_buffer = false;
+  if (napi_is_buffer(env, v, &is_buffer) == napi_ok && is_buffer) {
+    void *data;
+    if (napi_get_buffer_info(env, v, &data, &len) != napi_ok || memchr(data, 0, len)) return NULL;
+    char *s = malloc(len + 1);
+    if (!s) return NULL;
+    memcpy(s, data, len);
+    s[len] = 0;
+    return s;
+  }
   if (napi_get_value_string_utf8(env, v, NULL, 0, &len) != napi_ok) return NULL;
   char *s = malloc(len + 1);
   if (!s) return NULL;
@@ -858,7 +952,7 @@ oom:
   return NULL;
 }
 
-/* kind(path): what lstat finds at path, as one small integer, without building a Stats object in JS
+/* kind(path: string | Buffer): what lstat finds at path, as one small integer, without building a Stats object in JS
  * (resolving links asks this for tens of thousands of names). 0 absent (ENOENT, ENOTDIR), 1 regular
  * file, 2 dir, 3 symlink, 4 other, 5 overlay whiteout (char device 0:0); -errno for any other error. */
 static napi_value kind(napi_env env, napi_callback_info info) {
@@ -866,9 +960,26 @@ static napi_value kind(napi_env env, napi_callback_info info) {
   napi_value argv[1], out;
   char path[PATH_MAX + 1]; /* room for PATH_MAX bytes, to tell "too long" from "just fits" */
   size_t len = 0;
-  if (napi_get_cb_info(env, info, &argc, argv, NULL, NULL) != napi_ok || argc < 1 ||
-      napi_get_value_string_utf8(env, argv[0], path, sizeof path, &len) != napi_ok) {
-    napi_throw_type_error(env, NULL, "kind(path): path must be a string");
+  bool is_buffer = false;
+  if (napi_get_cb_info(env, info, &argc, argv, NULL, NULL) != napi_ok || argc < 1) {
+    napi_throw_type_error(env, NULL, "kind(path): path must be a string or a Buffer");
+    return NULL;
+  }
+  if (napi_is_buffer(env, argv[0], &is_buffer) == napi_ok && is_buffer) {
+    /* a path that is not UTF-8 (fsPath()): its bytes as they are */
+    void *data;
+    if (napi_get_buffer_info(env, argv[0], &data, &len) != napi_ok || memchr(data, 0, len)) {
+      napi_throw_type_error(env, NULL, "kind(path): path must not hold a NUL");
+      return NULL;
+    }
+    if (len >= PATH_MAX) {
+      napi_create_int32(env, -ENAMETOOLONG, &out);
+      return out;
+    }
+    memcpy(path, data, len);
+    path[len] = 0;
+  } else if (napi_get_value_string_utf8(env, argv[0], path, sizeof path, &len) != napi_ok) {
+    napi_throw_type_error(env, NULL, "kind(path): path must be a string or a Buffer");
     return NULL;
   }
   if (len >= PATH_MAX) {

@@ -14,17 +14,7 @@
 // in readErrors and the gathering goes on.
 
 import { createHash } from "node:crypto";
-import {
-  createReadStream,
-  type Dirent,
-  lstatSync,
-  readdirSync,
-  readFileSync,
-  readlinkSync,
-  realpathSync,
-  type Stats,
-  statSync,
-} from "node:fs";
+import { createReadStream, lstatSync, readFileSync, realpathSync, type Stats, statSync } from "node:fs";
 import { isAbsolute, join } from "node:path";
 import { CrifsError, type ErrorCode, errnoWords } from "../errors.js";
 import {
@@ -36,6 +26,8 @@ import {
   parseLayer,
 } from "../formats/tar/index.js";
 import { overlayOptions, readMountinfo } from "../fs/mountinfo.js";
+import { fsPath } from "../fs/name-codec.js";
+import { direntName, readDirents, readLinkExact } from "../fs/read-exact.js";
 import { isOpaqueDir, isWhiteout } from "../fs/xattr.js";
 import type { BrokenLink } from "../links/broken-links.js";
 import { containerKey, readLinkReport } from "../links/link-report.js";
@@ -288,13 +280,19 @@ function isMissing(err: unknown): boolean {
   return code === "ENOENT" || code === "ENOTDIR";
 }
 
+/** One name of a listed dir, exact even when it is not UTF-8. */
+interface Listed {
+  readonly name: string;
+  readonly isDirectory: boolean;
+}
+
 class Reader {
   readonly errors: ReadProblem[] = [];
 
-  /** Entries of a dir; [] when it does not exist. */
-  list(dir: string): Dirent[] {
+  /** Entries of a dir, names exact (fs/name-codec.ts); [] when it does not exist. */
+  list(dir: string): Listed[] {
     try {
-      return readdirSync(dir, { withFileTypes: true });
+      return readDirents(dir).map((d) => ({ name: direntName(d), isDirectory: d.isDirectory() }));
     } catch (err) {
       if (!isMissing(err)) this.errors.push({ path: dir, message: `cannot list directory: ${words(err)}` });
       return [];
@@ -304,7 +302,7 @@ class Reader {
   entry(dir: string, name: string): EntryFact | null {
     const path = join(dir, name);
     try {
-      const st = lstatSync(path);
+      const st = lstatSync(fsPath(path));
       return { name, path, isDir: st.isDirectory(), mtimeMs: st.mtimeMs, ctimeMs: st.ctimeMs };
     } catch (err) {
       if (!isMissing(err)) this.errors.push({ path, message: `cannot stat: ${words(err)}` });
@@ -314,9 +312,9 @@ class Reader {
 
   smallText(path: string): string | null {
     try {
-      const st = lstatSync(path);
+      const st = lstatSync(fsPath(path));
       if (!st.isFile() || st.size > 4096) return null;
-      return readFileSync(path, "utf8");
+      return readFileSync(fsPath(path), "utf8");
     } catch (err) {
       if (!isMissing(err)) this.errors.push({ path, message: `cannot read: ${words(err)}` });
       return null;
@@ -332,7 +330,7 @@ function listSnapshotDirs(r: Reader, snapshotsDir: string): SnapshotDirFact[] {
     let hasFs = false;
     if (e.isDir) {
       try {
-        hasFs = lstatSync(join(e.path, "fs")).isDirectory();
+        hasFs = lstatSync(fsPath(join(e.path, "fs"))).isDirectory();
       } catch {
         hasFs = false;
       }
@@ -346,12 +344,12 @@ function listBlobFiles(r: Reader, contentRoot: string): BlobFileFact[] {
   const out: BlobFileFact[] = [];
   const blobs = join(contentRoot, "blobs");
   for (const alg of r.list(blobs)) {
-    if (!alg.isDirectory()) continue;
+    if (!alg.isDirectory) continue;
     const dir = join(blobs, alg.name);
     for (const f of r.list(dir)) {
       const path = join(dir, f.name);
       try {
-        const st = lstatSync(path);
+        const st = lstatSync(fsPath(path));
         out.push({
           digest: `${alg.name}:${f.name}`,
           path,
@@ -378,7 +376,7 @@ function listIngests(r: Reader, contentRoot: string): IngestDirFact[] {
     let mtimeMs = 0;
     let dataSize: number | null = null;
     try {
-      const st = lstatSync(path);
+      const st = lstatSync(fsPath(path));
       allocated += st.blocks * 512;
       mtimeMs = st.mtimeMs;
     } catch (err) {
@@ -387,7 +385,7 @@ function listIngests(r: Reader, contentRoot: string): IngestDirFact[] {
     }
     for (const f of r.list(path)) {
       try {
-        const st = lstatSync(join(path, f.name));
+        const st = lstatSync(fsPath(join(path, f.name)));
         allocated += st.blocks * 512;
         mtimeMs = Math.max(mtimeMs, st.mtimeMs);
         if (f.name === "data") dataSize = st.size;
@@ -424,8 +422,8 @@ function readRootFact(root: string): RootFact {
   let isSymlink = false;
   let linkTarget: string | null = null;
   try {
-    isSymlink = lstatSync(root).isSymbolicLink();
-    if (isSymlink) linkTarget = readlinkSync(root);
+    isSymlink = lstatSync(fsPath(root)).isSymbolicLink();
+    if (isSymlink) linkTarget = readLinkExact(root);
   } catch {
     // a root that does not exist: the loader has said so already
   }
@@ -587,7 +585,7 @@ function readSnapshotTree(
 ): Map<string, FoundEntry> | null {
   let rootDev: number;
   try {
-    rootDev = lstatSync(root).dev;
+    rootDev = lstatSync(fsPath(root)).dev;
   } catch (err) {
     if (!isMissing(err)) r.errors.push({ path: root, message: `cannot stat: ${words(err)}` });
     return null;
@@ -601,7 +599,7 @@ function readSnapshotTree(
       const path = `${dir.rel}/${d.name}`;
       let st: Stats;
       try {
-        st = lstatSync(host);
+        st = lstatSync(fsPath(host));
       } catch (err) {
         if (!isMissing(err)) r.errors.push({ path: host, message: `cannot stat: ${words(err)}` });
         continue;
@@ -643,7 +641,7 @@ function readSnapshotTree(
       } else if (st.isSymbolicLink()) {
         let target: string | null = null;
         try {
-          target = readlinkSync(host);
+          target = readLinkExact(host);
         } catch (err) {
           if (!isMissing(err)) r.errors.push({ path: host, message: `cannot read symlink: ${words(err)}` });
         }

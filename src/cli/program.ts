@@ -1,6 +1,7 @@
 // cli/program.ts — the command line: every command with its flags, and the module that runs it, loaded only
 // when that command runs (loading every command's code took as long as a cached `crifs du`).
 
+import { once } from "node:events";
 import { Argument, Command, Option } from "commander";
 import { CrifsError } from "../errors.js";
 import { logDirFlags } from "../logs/log-dirs.js";
@@ -41,6 +42,27 @@ function parseTimeout(v: string | undefined): number {
 }
 
 /** The program; `write` takes the output, `setStatus` raises the exit code (doctor). */
+/**
+ * Writes streamed output (fs ls, fs find) to stdout as it is made, about 64 KiB at a time: waits for a full
+ * pipe to drain, and gives the event loop a turn after each piece, so that a reader that went away (EPIPE)
+ * ends the run at once (cli/main.ts) rather than after the whole listing.
+ */
+async function writeChunks(chunks: Iterable<string>): Promise<void> {
+  let pending = "";
+  const flush = async () => {
+    if (pending === "") return;
+    const drained = process.stdout.write(pending);
+    pending = "";
+    if (!drained) await once(process.stdout, "drain");
+    else await new Promise((resolve) => setImmediate(resolve));
+  };
+  for (const chunk of chunks) {
+    pending += chunk;
+    if (pending.length >= 1 << 16) await flush();
+  }
+  await flush();
+}
+
 export function program(write: (s: string) => void, setStatus: (code: number) => void = () => {}): Command {
   const p = new Command("crifs")
     .description("show, check and mend the storage of containerd, CRI-O/Podman and Docker")
@@ -177,9 +199,11 @@ export function program(write: (s: string) => void, setStatus: (code: number) =>
       const g = globals(this);
       const { fsCommand } = await import("./commands/fs.js");
       const out = fsCommand(openStores(g), { ref, action, path, output: g.output });
-      // cat writes bytes as they are (binaries too); the text outputs go through the writer
+      // cat writes bytes as they are (binaries too); stat's text goes through the writer; ls and find
+      // stream: their chunks are written as they are made, so a dir of millions is never held whole
       if (typeof out === "string") write(out);
-      else process.stdout.write(out);
+      else if (Buffer.isBuffer(out)) process.stdout.write(out);
+      else await writeChunks(out);
     });
   p.command("links")
     .argument("[container]", "container id (or a unique prefix); all containers when left out")

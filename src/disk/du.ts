@@ -16,8 +16,10 @@
 // counted once (dev+ino), like du. Nested tree roots are not entered from the tree around them. The scan does
 // not cross into other file systems (a mounted rootfs is not walked), like du -x.
 
-import { lstatSync, readdirSync } from "node:fs";
+import { lstatSync } from "node:fs";
 import { join } from "node:path";
+import { fsPath } from "../fs/name-codec.js";
+import { readNames } from "../fs/read-exact.js";
 import { type ScanResult, scanTrees, type Tree, type Usage } from "../fs/walk.js";
 import type { AreaRole, ContainerPod, ReadError, Snapshot, Store } from "../model/store.js";
 
@@ -122,7 +124,7 @@ export function planDuTrees(store: Store): PlannedTree[] {
     if (a.role !== "snapshot-home") continue;
     let names: string[] = [];
     try {
-      names = readdirSync(a.path);
+      names = readNames(a.path); // exact: a leaked entry named in no UTF-8 is still walked and counted
     } catch {
       continue;
     }
@@ -174,7 +176,7 @@ export interface DuReport {
  * from `other` to its category after the scan instead. */
 function isFileTree(t: PlannedTree): boolean {
   try {
-    return !lstatSync(t.path).isDirectory();
+    return !lstatSync(fsPath(t.path)).isDirectory();
   } catch {
     return false;
   }
@@ -195,7 +197,7 @@ export async function computeDu(store: Store, options: { cacheDir?: string | nul
   for (const t of trees) add(byCategory.get(t.category) as Usage, perTree(t.id));
   for (const f of files) {
     try {
-      const st = lstatSync(f.path);
+      const st = lstatSync(fsPath(f.path));
       if (st.nlink !== 1) continue;
       const u = { allocatedBytes: st.blocks * 512, apparentBytes: st.size, inodes: 1 };
       const other = byCategory.get("other") as Usage;

@@ -18,22 +18,26 @@
 //   (in one layer only), as names that lstat says do not exist; this view leaves those ghosts out.
 // Not handled (off in the kernels and runtimes crifs targets): redirect_dir (overlay.redirect), metacopy,
 // and xattr whiteouts (a zero-size file with overlay.whiteout, in a dir with overlay.opaque="x").
-// Names are JS strings: a file name or link target that is not valid UTF-8 does not survive the round trip.
+// Names are bytes (fs/name-codec.ts): a name or link target that is not valid UTF-8 is carried in decodeName's
+// form (U+DC80+byte per stray byte) and every host call gets fsPath() of its path, so such a name is listed,
+// looked up, stat'ed and read like any other.
 
 import {
   closeSync,
   constants,
+  type Dir,
   type Dirent,
   lstatSync,
+  opendirSync,
   openSync,
-  readdirSync,
   readFileSync,
-  readlinkSync,
   type Stats,
 } from "node:fs";
 import { isAbsolute, join } from "node:path";
 import { CrifsError, errnoWords, fromFsError } from "../errors.js";
+import { decodeName, fsPath } from "./name-codec.js";
 import { type LayerKind, pathKind } from "./path-kind.js";
+import { direntName, readDirents, readLinkExact } from "./read-exact.js";
 import {
   assertComponent,
   type EntryKind,
@@ -89,7 +93,7 @@ interface Probe {
 function lstatOrNull(hostPath: string): Stats | null {
   try {
     // throwIfNoEntry: an absent name is the common answer, and a thrown error costs several times the lstat
-    return lstatSync(hostPath, { throwIfNoEntry: false }) ?? null;
+    return lstatSync(fsPath(hostPath), { throwIfNoEntry: false }) ?? null;
   } catch (err) {
     const code = (err as NodeJS.ErrnoException).code;
     if (code === "ENOENT" || code === "ENOTDIR") return null;
@@ -183,6 +187,25 @@ class MergedEntry implements OverlayEntry {
   }
 }
 
+/** Names per sorted run of OverlayView.entryBatches: dirs up to this size are listed sorted, whole. */
+export const streamRun = 50_000;
+
+/** A name listed by entryBatches, before its entry is made. */
+interface Listed {
+  readonly name: string;
+  readonly layer: number;
+  readonly probe: Probe;
+}
+
+function byName(a: Listed, b: Listed): number {
+  return a.name < b.name ? -1 : a.name > b.name ? 1 : 0;
+}
+
+const dirProbe: Probe = { kind: "dir" };
+const fileProbe: Probe = { kind: "file" };
+const linkProbe: Probe = { kind: "symlink" };
+const otherProbe: Probe = { kind: "other" };
+
 function childPath(parent: string, name: string): string {
   return parent === "/" ? `/${name}` : `${parent}/${name}`;
 }
@@ -275,6 +298,14 @@ export class OverlayView implements RootTree<OverlayEntry> {
     return kind === null ? null : knownProbes[kind];
   }
 
+  /** #probe without remembering the answer: streaming a huge dir must not grow a layer's memo by its size. */
+  #probeOnce(layer: number, path: string): Probe | null {
+    const known = this.#memos[layer]?.kinds.get(path);
+    if (known !== undefined) return known === null ? null : knownProbes[known];
+    const kind = pathKind(this.#hostPath(layer, path));
+    return kind === null ? null : knownProbes[kind];
+  }
+
   /** Whether dir `path` of `layer` is opaque, from the layer's memo when it is immutable. */
   #isOpaque(layer: number, path: string): boolean {
     const memo = this.#memos[layer];
@@ -351,7 +382,7 @@ export class OverlayView implements RootTree<OverlayEntry> {
     if (known !== undefined) return known;
     let target: string;
     try {
-      target = readlinkSync(link.hostPath);
+      target = readLinkExact(link.hostPath);
     } catch (err) {
       throw fromFsError(err, link.hostPath, "read symlink");
     }
@@ -400,24 +431,25 @@ export class OverlayView implements RootTree<OverlayEntry> {
   #listLayer(layer: number, dirPath: string): Map<string, Probe> {
     const hostDir = this.#hostPath(layer, dirPath);
     const out = new Map<string, Probe>();
-    let dirents: Dirent[];
+    let dirents: (Dirent | Dirent<Buffer>)[];
     try {
-      dirents = readdirSync(hostDir, { withFileTypes: true });
+      dirents = readDirents(hostDir);
     } catch (err) {
       const code = (err as NodeJS.ErrnoException).code;
       if (code === "ENOENT" || code === "ENOTDIR") return out; // removed since the lookup
       throw fromFsError(err, hostDir, "read directory");
     }
     for (const d of dirents) {
+      const name = direntName(d);
       if (d.isCharacterDevice()) {
         // d_type cannot tell a whiteout from another char device: lstat says which (rdev 0:0).
-        const stats = lstatOrNull(join(hostDir, d.name));
+        const stats = lstatOrNull(join(hostDir, name));
         if (stats === null) continue;
-        out.set(d.name, { kind: isWhiteout(stats) ? "whiteout" : "other", stats });
-      } else if (d.isDirectory()) out.set(d.name, { kind: "dir" });
-      else if (d.isFile()) out.set(d.name, { kind: "file" });
-      else if (d.isSymbolicLink()) out.set(d.name, { kind: "symlink" });
-      else out.set(d.name, { kind: "other" });
+        out.set(name, { kind: isWhiteout(stats) ? "whiteout" : "other", stats });
+      } else if (d.isDirectory()) out.set(name, { kind: "dir" });
+      else if (d.isFile()) out.set(name, { kind: "file" });
+      else if (d.isSymbolicLink()) out.set(name, { kind: "symlink" });
+      else out.set(name, { kind: "other" });
     }
     return out;
   }
@@ -488,6 +520,122 @@ export class OverlayView implements RootTree<OverlayEntry> {
     }
   }
 
+  /**
+   * The entries of merged dir `dir` in bounded memory, sorted by name (UTF-16 order) in runs of at most `run`
+   * names (default streamRun): a dir of fewer names comes sorted whole, as readdir() lists it; a bigger one in
+   * sorted runs, layer by layer, in the order the layers' dirs list them. They come as chunks of at most
+   * `chunk` entries (default 1,000), each entry stat'ed when its chunk is made. Each layer dir is read with
+   * opendir (a bounded buffer, never all names at once), names as bytes (decodeName); a name of a lower layer
+   * is that layer's when no layer above it in the merge has the name (the rules of #merge: a whiteout or any
+   * entry above takes it). Nothing is remembered, whatever the size: a run holds names, not entries.
+   * Cost: one lstat per entry, plus one per layer above the entry's own and one xattr read per dir that merges
+   * with one below.
+   */
+  *entryBatches(
+    dir: OverlayEntry,
+    options: { run?: number; chunk?: number } = {},
+  ): Generator<OverlayEntry[]> {
+    if (dir.kind !== "dir") return;
+    const runSize = Math.max(1, options.run ?? streamRun);
+    const chunkSize = Math.max(1, options.chunk ?? 1000);
+    const layers = dir.mergedLayers;
+    let run: Listed[] = [];
+    const flush = function* (this: OverlayView): Generator<OverlayEntry[]> {
+      run.sort(byName);
+      let chunk: OverlayEntry[] = [];
+      for (const item of run) {
+        const path = childPath(dir.path, item.name);
+        const at = layers.indexOf(item.layer);
+        // layers above the item's own do not have the name (checked when it was listed): absent
+        const entry = this.#merge(dir, item.name, (l) =>
+          l === item.layer ? item.probe : layers.indexOf(l) < at ? null : this.#probeOnce(l, path),
+        );
+        if (entry === null) continue; // removed since it was listed
+        chunk.push(entry);
+        if (chunk.length >= chunkSize) {
+          yield chunk;
+          chunk = [];
+        }
+      }
+      if (chunk.length > 0) yield chunk;
+      run = [];
+    }.bind(this);
+    for (let k = 0; k < layers.length; k++) {
+      const layer = layers[k] as number;
+      const hostDir = this.#hostPath(layer, dir.path);
+      let handle: Dir;
+      try {
+        // names as Buffers: Node's opendir takes encoding "buffer" (its types only list text encodings)
+        handle = opendirSync(fsPath(hostDir), { encoding: "buffer" as BufferEncoding, bufferSize: 256 });
+      } catch (err) {
+        const code = (err as NodeJS.ErrnoException).code;
+        if (code === "ENOENT" || code === "ENOTDIR") continue; // removed since the lookup
+        throw fromFsError(err, hostDir, "read directory");
+      }
+      try {
+        for (;;) {
+          let d: Dirent<Buffer> | null;
+          try {
+            d = handle.readSync() as unknown as Dirent<Buffer> | null;
+          } catch (err) {
+            throw fromFsError(err, hostDir, "read directory");
+          }
+          if (d === null) break;
+          const name = decodeName(d.name);
+          const path = childPath(dir.path, name);
+          let probe: Probe;
+          if (d.isCharacterDevice()) {
+            // d_type cannot tell a whiteout from another char device: lstat says which (rdev 0:0)
+            const stats = lstatOrNull(this.#hostPath(layer, path));
+            if (stats === null || isWhiteout(stats)) continue;
+            probe = { kind: "other", stats };
+          } else
+            probe = d.isDirectory()
+              ? dirProbe
+              : d.isFile()
+                ? fileProbe
+                : d.isSymbolicLink()
+                  ? linkProbe
+                  : otherProbe;
+          // a layer above that has the name (anything, a whiteout too) takes it: listed there, or hidden
+          let above = false;
+          for (let j = 0; j < k && !above; j++) above = this.#probeOnce(layers[j] as number, path) !== null;
+          if (above) continue;
+          run.push({ name, layer, probe });
+          if (run.length >= runSize) yield* flush();
+        }
+      } finally {
+        handle.closeSync();
+      }
+    }
+    if (run.length > 0) yield* flush();
+  }
+
+  /**
+   * `entry` and everything below it, depth first, each dir's entries in entryBatches' order (sorted, in
+   * runs for a huge dir); symlinks are reported, never followed. Memory: one run of names and one chunk of
+   * entries per dir level being walked, never a whole tree. Cost: entryBatches of every dir.
+   */
+  *walkFrom(entry: OverlayEntry, options: { run?: number; chunk?: number } = {}): Generator<OverlayEntry> {
+    yield entry;
+    if (entry.kind !== "dir") return;
+    const stack = [{ batches: this.entryBatches(entry, options), batch: [] as OverlayEntry[], next: 0 }];
+    for (let top = stack.at(-1); top !== undefined; top = stack.at(-1)) {
+      if (top.next >= top.batch.length) {
+        const n = top.batches.next();
+        if (n.done === true) stack.pop();
+        else {
+          top.batch = n.value;
+          top.next = 0;
+        }
+        continue;
+      }
+      const e = top.batch[top.next++] as OverlayEntry;
+      yield e;
+      if (e.kind === "dir") stack.push({ batches: this.entryBatches(e, options), batch: [], next: 0 });
+    }
+  }
+
   /** Resolves with resolve() or throws a CrifsError naming the container path. */
   #resolveOrThrow(containerPath: string, followLast: boolean, verb: string): OverlayEntry {
     const r = this.resolve(containerPath, { followLast });
@@ -513,7 +661,7 @@ export class OverlayView implements RootTree<OverlayEntry> {
     }
     let fd: number;
     try {
-      fd = openSync(entry.hostPath, constants.O_RDONLY | constants.O_NOFOLLOW);
+      fd = openSync(fsPath(entry.hostPath), constants.O_RDONLY | constants.O_NOFOLLOW);
     } catch (err) {
       throw fromFsError(err, entry.hostPath);
     }

@@ -5,6 +5,7 @@
 
 import { lstatSync } from "node:fs";
 import { fromFsError } from "../errors.js";
+import { fsPath } from "./name-codec.js";
 import type { EntryKind } from "./resolve-in-root.js";
 import { loadNativeScanner } from "./walk-native.js";
 import { errnoName } from "./walk-tree-scan.js";
@@ -16,9 +17,9 @@ export type LayerKind = EntryKind | "whiteout";
 /** The native answers, by the addon's code (0: absent, handled apart). */
 const nativeKinds: readonly (LayerKind | null)[] = [null, "file", "dir", "symlink", "other", "whiteout"];
 
-let nativeKind: ((path: string) => number) | null | undefined;
+let nativeKind: ((path: string | Buffer) => number) | null | undefined;
 
-function native(): ((path: string) => number) | null {
+function native(): ((path: string | Buffer) => number) | null {
   if (nativeKind === undefined) {
     const scanner = process.env.CRIFS_ENGINE === "js" ? null : loadNativeScanner().scanner;
     nativeKind = typeof scanner?.kind === "function" ? scanner.kind.bind(scanner) : null;
@@ -27,20 +28,21 @@ function native(): ((path: string) => number) | null {
 }
 
 /**
- * What lstat finds at `hostPath` (the last component is not followed): null when absent (ENOENT, or
+ * What lstat finds at `hostPath` (the last component is not followed; a path carrying bytes that are not
+ * UTF-8 goes to the kernel as those bytes): null when absent (ENOENT, or
  * ENOTDIR: a component is not a dir). Throws CrifsError naming the path on any other error.
  */
 export function pathKind(hostPath: string): LayerKind | null {
   const fast = native();
   if (fast !== null) {
-    const k = fast(hostPath);
+    const k = fast(fsPath(hostPath));
     if (k === 0) return null;
     if (k > 0) return nativeKinds[k] ?? "other";
     throw fromFsError({ code: errnoName(-k) ?? `errno ${-k}` }, hostPath, "stat");
   }
   let st: ReturnType<typeof lstatSync>;
   try {
-    st = lstatSync(hostPath, { throwIfNoEntry: false });
+    st = lstatSync(fsPath(hostPath), { throwIfNoEntry: false });
   } catch (err) {
     const code = (err as NodeJS.ErrnoException).code;
     if (code === "ENOTDIR") return null;

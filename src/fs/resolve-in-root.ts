@@ -8,9 +8,11 @@
 // Container images hold absolute symlinks (`/etc/alternatives/…`) that point somewhere else on the host;
 // following them with stat/realpath is the "works on my machine" bug this file exists to avoid.
 
-import { lstatSync, readlinkSync, type Stats } from "node:fs";
+import { lstatSync, type Stats } from "node:fs";
 import { join } from "node:path";
 import { CrifsError, fromFsError } from "../errors.js";
+import { fsPath } from "./name-codec.js";
+import { readLinkExact } from "./read-exact.js";
 
 /** What an entry is, as lstat says (a whiteout never reaches this level). */
 export type EntryKind = "file" | "dir" | "symlink" | "other";
@@ -165,7 +167,7 @@ export function resolveInRoot<E extends TreeEntry>(
 
 function lstatOrNull(hostPath: string): Stats | null {
   try {
-    return lstatSync(hostPath);
+    return lstatSync(fsPath(hostPath));
   } catch (err) {
     const code = (err as NodeJS.ErrnoException).code;
     if (code === "ENOENT" || code === "ENOTDIR") return null;
@@ -194,7 +196,7 @@ export function plainDirTree(rootDir: string): RootTree<HostEntry> {
     },
     readLinkTarget(link) {
       try {
-        return readlinkSync(link.hostPath);
+        return readLinkExact(link.hostPath);
       } catch (err) {
         throw fromFsError(err, link.hostPath, "read symlink");
       }

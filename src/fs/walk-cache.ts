@@ -1,17 +1,18 @@
 // fs/walk-cache.ts — on-disk cache of committed (immutable) trees' scans: one pack file per snapshot home.
 //
-//   <cacheDir>/scan-v3/<sha256(home), 40 hex>.pack      home = the dir two levels above a tree's root
+//   <cacheDir>/scan-v4/<sha256(home), 40 hex>.pack      home = the dir two levels above a tree's root
 //                                                       (<snapshotter>/snapshots for <…>/snapshots/<id>/fs,
 //                                                       overlay2 for overlay2/<id>/diff, …)
 //   offset  size  field
-//   0       8     magic "CRIFSSC3"
+//   0       8     magic "CRIFSSC4"
 //   8       4     u32 LE: length H of the index JSON
 //   12      4     u32 LE: CRC-32 of everything from offset 16 to the end
 //   16      H     index JSON: PackEntry[] (key, usage, whether symlinks were collected, where its data is),
 //                 then zero padding to a multiple of 8
 //   …             data: each entry's multi-link inodes (float64 in host byte order: dev, ino, allocated bytes,
 //                 apparent bytes per inode), all entries one after the other; then each entry's symlinks
-//                 (UTF-8: rel \0 target \0 rel \0 target …; no name or target holds a NUL)
+//                 (rel \0 target \0 rel \0 target …, each the exact bytes of the name or target: UTF-8 for
+//                 text, a byte that is not UTF-8 as itself (fs/name-codec.ts); no name or target holds a NUL)
 //
 // One file per home, not one per tree: a first scan of a few hundred layers wrote a few hundred files,
 // and creating them cost more than the scan's own merge; a second scan read them one by one.
@@ -21,19 +22,19 @@
 // index is ignored whole, and rewritten. Saving a pack writes the entries walked now, keeps the other
 // entries whose root still has the dev/ino/ctime of their key (a scan of some trees must not evict the
 // others) and drops the rest (removed snapshots); temp file in the same dir, then rename, so two crifs runs
-// at once lose at most each other's new entries; a save also removes the scan-v2 dir of older crifs versions
+// at once lose at most each other's new entries; a save also removes the scan-v2 and scan-v3 dirs of older crifs versions
 // and temp files a killed run left (older than 10 minutes). A scan made without symlinks (du's: reading every link
 // target would cost it a readlink per link) is cached without them and serves only callers that do not want
 // them. The CRC guards against torn or damaged files, not against an attacker: the dir is private instead.
 //
-// Private (checkCacheDir): the cache dir and scan-v3/ are used only when each is a real dir (not a symlink)
+// Private (checkCacheDir): the cache dir and scan-v4/ are used only when each is a real dir (not a symlink)
 // owned by the running user and not writable by group or others; missing ones are made 0700. Every parent on
 // the way is checked as it is walked or made: owned by root or this user, writable by others only when
 // sticky (/tmp, /var/tmp), and a symlink is followed only out of a dir that others cannot write to (so
 // XDG_CACHE_HOME=/var/tmp/x cannot be redirected by someone else's symlink). A dir that fails runs the scan
 // without the cache, with one note on stderr per process naming the dir and why. Packs are opened with
 // O_NOFOLLOW, temp files created with O_EXCL, and the tidy-up deletes only names of crifs's own exact
-// patterns (<40 hex>.pack.tmp-<pid>-<8 hex>; scan-v2's <40 hex>.bin and its temp files), never anything else.
+// patterns (<40 hex>.pack.tmp-<pid>-<8 hex>; the old dirs' packs and their temp files), never anything else.
 
 import { createHash, randomBytes } from "node:crypto";
 import {
@@ -55,10 +56,14 @@ import { homedir } from "node:os";
 import { dirname, join, resolve } from "node:path";
 import { crc32 } from "node:zlib";
 import { errnoWords } from "../errors.js";
+import { decodeName, encodeName, fsPath, hasEscapedBytes } from "./name-codec.js";
 import type { TreeScan, Usage } from "./walk-tree-scan.js";
 
-const magic = "CRIFSSC3";
-const version = "scan-v3";
+// v4: symlink names and targets are kept as their bytes (v3 kept U+FFFD for a byte that is not UTF-8)
+const magic = "CRIFSSC4";
+const version = "scan-v4";
+/** Dirs of older versions, removed by a save. */
+const oldVersions = ["scan-v2", "scan-v3"] as const;
 const headLength = 16;
 
 /** What a cached scan must match to be used. */
@@ -122,13 +127,13 @@ function octalMode(st: Stats): string {
 }
 
 /**
- * Why `dir` (and its scan-v3/) must not be used as a scan cache, or null when they may: see the header.
+ * Why `dir` (and its scan-v4/) must not be used as a scan cache, or null when they may: see the header.
  * Makes the missing dirs on the way, 0700, checking each before going on. Cost: one lstat per component.
  */
 export function checkCacheDir(dir: string, uid: number = process.geteuid?.() ?? 0): string | null {
   const target = join(resolve(dir), version);
   const parts = target.split("/").filter((p) => p !== "");
-  const ownFrom = parts.length - 2; // the cache dir and scan-v3/: the user's own, private
+  const ownFrom = parts.length - 2; // the cache dir and scan-v4/: the user's own, private
   let cur = "/";
   let curSt = lstatSync(cur);
   for (let i = 0; i < parts.length; i++) {
@@ -288,7 +293,7 @@ function readPack(file: string): Map<string, Held> {
 /** Does the root at key.path still have the dev/ino/ctime the key was made with? */
 function rootUnchanged(key: CacheKey): boolean {
   try {
-    const st = lstatSync(key.path, { bigint: true, throwIfNoEntry: false });
+    const st = lstatSync(fsPath(key.path), { bigint: true, throwIfNoEntry: false });
     return (
       st !== undefined &&
       st.dev.toString() === key.dev &&
@@ -300,8 +305,18 @@ function rootUnchanged(key: CacheKey): boolean {
   }
 }
 
+/** The symlink part of one entry: the exact bytes of every name and target (encodeName), NUL-separated. */
 function encodeLinks(symlinks: readonly string[]): Buffer {
-  return symlinks.length === 0 ? Buffer.alloc(0) : Buffer.from(symlinks.join("\0"), "utf8");
+  if (symlinks.length === 0) return Buffer.alloc(0);
+  const text = symlinks.join("\0");
+  return hasEscapedBytes(text) ? encodeName(text) : Buffer.from(text, "utf8");
+}
+
+/** encodeLinks undone: text decoded by Node (fast) unless it holds U+FFFD, then by decodeName (exact). */
+function decodeLinks(bytes: Buffer): string[] {
+  if (bytes.length === 0) return [];
+  const text = bytes.toString("utf8");
+  return (text.includes("\uFFFD") ? decodeName(bytes) : text).split("\0");
 }
 
 /**
@@ -347,7 +362,7 @@ export class ScanCache {
     if (options.symlinks === true && held.links === null) return null;
     let symlinks: string[] | null = null;
     if (options.symlinks === true && held.links !== null) {
-      symlinks = held.links.length === 0 ? [] : held.links.toString("utf8").split("\0");
+      symlinks = decodeLinks(held.links);
       if (symlinks.length % 2 !== 0) return null;
     }
     return { usage: { ...held.usage }, multi: held.multi, symlinks, errors: [] };
@@ -387,10 +402,13 @@ export class ScanCache {
 /** How old a temp file must be before it counts as left by a killed run. */
 const staleTempMs = 10 * 60 * 1000;
 
-/** writePack's temp names: `<pack>.tmp-<pid>-<8 hex>`; only these are ever deleted from scan-v3/. */
+/** writePack's temp names: `<pack>.tmp-<pid>-<8 hex>`; only these are ever deleted from the pack dir. */
 const tempName = /^[0-9a-f]{40}\.pack\.tmp-[1-9][0-9]{0,9}-[0-9a-f]{8}$/;
-/** What crifs 0.x wrote to scan-v2/: packs and their temp files. */
-const v2Name = /^[0-9a-f]{40}\.bin(\.tmp-[1-9][0-9]{0,9}-[0-9a-f]{8})?$/;
+/** What older versions wrote, by dir: scan-v2's packs and temp files; scan-v3's packs and temp packs. */
+const oldNames: Record<(typeof oldVersions)[number], RegExp> = {
+  "scan-v2": /^[0-9a-f]{40}\.bin(\.tmp-[1-9][0-9]{0,9}-[0-9a-f]{8})?$/,
+  "scan-v3": /^[0-9a-f]{40}\.pack(\.tmp-[1-9][0-9]{0,9}-[0-9a-f]{8})?$/,
+};
 
 /** Removes the regular files in `dir` whose names match `pattern` and that `isStale` accepts. */
 function removeOwnFiles(dir: string, pattern: RegExp, isStale: (st: Stats) => boolean): void {
@@ -403,18 +421,21 @@ function removeOwnFiles(dir: string, pattern: RegExp, isStale: (st: Stats) => bo
 }
 
 /**
- * Removes what older versions and killed runs left, by exact name only: scan-v2's packs and temp files (then
- * the dir, if that left it empty) and scan-v3 temp packs older than 10 minutes. Anything else stays.
+ * Removes what older versions and killed runs left, by exact name only: the packs and temp files of the
+ * scan-v2/ and scan-v3/ dirs (then each dir, if that left it empty) and temp packs older than 10 minutes.
+ * Anything else stays.
  */
 function tidy(cacheDir: string): void {
-  try {
-    const old = join(cacheDir, "scan-v2");
-    if (lstatSync(old, { throwIfNoEntry: false })?.isDirectory()) {
-      removeOwnFiles(old, v2Name, () => true);
-      rmdirSync(old); // fails, and stays, when something not crifs's is in it
+  for (const version of oldVersions) {
+    try {
+      const old = join(cacheDir, version);
+      if (lstatSync(old, { throwIfNoEntry: false })?.isDirectory()) {
+        removeOwnFiles(old, oldNames[version], () => true);
+        rmdirSync(old); // fails, and stays, when something not crifs's is in it
+      }
+    } catch {
+      // a cache: what cannot be tidied now is tidied next time
     }
-  } catch {
-    // a cache: what cannot be tidied now is tidied next time
   }
   try {
     removeOwnFiles(join(cacheDir, version), tempName, (st) => Date.now() - st.mtimeMs > staleTempMs);

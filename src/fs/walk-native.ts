@@ -5,6 +5,7 @@
 import { existsSync } from "node:fs";
 import { createRequire } from "node:module";
 import { fileURLToPath } from "node:url";
+import { fsPath } from "./name-codec.js";
 import {
   errnoName,
   joinTreePath,
@@ -20,7 +21,7 @@ interface NativeTree {
   apparentBytes: number;
   inodes: number;
   multi: Float64Array;
-  /** rel, target, rel, target… */
+  /** rel, target, rel, target… (names as decodeName gives them: exact bytes) */
   links: string[];
   /** rel, errno, op, rel, errno, op… */
   errors: (string | number)[];
@@ -34,7 +35,8 @@ interface NativeResult {
 
 export interface NativeScanner {
   scan(
-    roots: readonly string[],
+    /** A root that is not UTF-8 goes as its bytes (fsPath). */
+    roots: readonly (string | Buffer)[],
     options: {
       oneFileSystem: boolean;
       links: boolean;
@@ -44,8 +46,8 @@ export interface NativeScanner {
       heldDirs?: number;
     },
   ): Promise<NativeResult>;
-  /** What lstat finds at a path (fs/path-kind.ts); absent from addons built before it existed. */
-  kind?(path: string): number;
+  /** What lstat finds at a path (fs/path-kind.ts), a Buffer for a path that is not UTF-8. */
+  kind?(path: string | Buffer): number;
   /**
    * Per list (dev, ino, allocated, apparent per inode), the allocated and apparent bytes and the count of
    * the inodes no earlier list holds: mergeTreeScans's pass (walk.ts), in C. Absent from older addons.
@@ -88,7 +90,7 @@ export async function scanTreesNative(
   roots: readonly string[],
   options: WalkOptions & { threads: number; heldDirs?: number },
 ): Promise<TreeScan[]> {
-  const result = await scanner.scan(roots, {
+  const result = await scanner.scan(roots.map(fsPath), {
     oneFileSystem: options.oneFileSystem,
     links: options.symlinks,
     usage: options.usage,

@@ -2,13 +2,17 @@
 // synchronous on purpose (perf-limits.md: per-entry async fs is 2.5–30× slower). It runs inside a worker
 // (walk-worker.ts); walk-js.ts hands each worker whole trees.
 //
-// Names that are not valid UTF-8 come back from readdir with U+FFFD in them and could not be stat'ed by that
-// string; such a directory is listed again as Buffers, and everything below it is walked by Buffer paths.
+// Names are bytes (fs/name-codec.ts). A name that is not valid UTF-8 comes back from a string readdir with
+// U+FFFD in it and could not be stat'ed by that string: such a directory is listed again as Buffers,
+// everything below it is walked by Buffer paths, and its names are reported through decodeName (exact
+// bytes). A link target is re-read as a Buffer the same way. Pure ASCII and valid UTF-8 names, the common
+// case, cost nothing more than before: one string per name, one scan for U+FFFD per listing.
 // Node's fs has no openat: a path of PATH_MAX (4096) bytes or more cannot be opened, and is reported as an
 // error ("enametoolong"), where the native engine opens it in steps.
 
 import { type Dirent, lstatSync, readdirSync, readlinkSync, type Stats } from "node:fs";
 import { InodeSet } from "./inode-set.js";
+import { decodeName, fsPath } from "./name-codec.js";
 import {
   emptyUsage,
   joinTreePath,
@@ -45,7 +49,7 @@ function joinPath(dir: FsPath, name: string | Buffer): FsPath {
 
 /** The tree path of `name` in the dir at tree path `rel`; built only for what is reported or entered. */
 function childRel(rel: string, name: string | Buffer): string {
-  return `${rel}/${typeof name === "string" ? name : name.toString("utf8")}`;
+  return `${rel}/${typeof name === "string" ? name : decodeName(name)}`;
 }
 
 function errCode(err: unknown): string | undefined {
@@ -82,24 +86,28 @@ export function walkTreeSync(root: string, options: WalkOptions): TreeScan {
   const link = (abs: FsPath, rel: string): void => {
     if (symlinks === null) return;
     try {
-      symlinks.push(rel === "" ? "/" : rel, readlinkSync(abs, "utf8"));
+      let target = readlinkSync(abs, "utf8");
+      if (target.includes("\uFFFD")) target = decodeName(readlinkSync(abs, { encoding: "buffer" }));
+      symlinks.push(rel === "" ? "/" : rel, target);
     } catch (err) {
       fail(rel, scanOp.readlink, err);
     }
   };
 
+  // a root whose name is not UTF-8 (a leaked entry of a snapshot home) is walked by its bytes
+  const rootPath = fsPath(root);
   let rootStat: Stats;
   try {
-    rootStat = lstatSync(root);
+    rootStat = lstatSync(rootPath);
   } catch (err) {
     fail("", scanOp.lstat, err);
     return { usage, multi: new Float64Array(0), symlinks, errors };
   }
   const rootDev = rootStat.dev;
   if (options.usage) account(rootStat);
-  if ((rootStat.mode & S_IFMT) === S_IFLNK) link(root, "");
+  if ((rootStat.mode & S_IFMT) === S_IFLNK) link(rootPath, "");
 
-  const stack: DirItem[] = (rootStat.mode & S_IFMT) === S_IFDIR ? [{ abs: root, rel: "", depth: 0 }] : [];
+  const stack: DirItem[] = (rootStat.mode & S_IFMT) === S_IFDIR ? [{ abs: rootPath, rel: "", depth: 0 }] : [];
   const needDirStat = options.usage || options.oneFileSystem || stops.size > 0;
   for (let item = stack.pop(); item !== undefined; item = stack.pop()) {
     if (item.depth >= maxDepth) {

@@ -19,6 +19,7 @@ import {
 } from "node:fs";
 import { dirname, join } from "node:path";
 import { after, before, describe, test } from "node:test";
+import { decodeName, encodeName } from "./name-codec.js";
 import { mergeTreeScans, type ScanOptions, type ScanResult, scanTrees, type Tree } from "./walk.js";
 import { loadNativeScanner } from "./walk-native.js";
 import type { TreeScan } from "./walk-tree-scan.js";
@@ -330,6 +331,72 @@ describe("scanTrees", () => {
     assert.equal(results[0]?.symlinks.length, 1);
   });
 
+  test("issue 13: symlink names and targets come back as their exact bytes from both engines and from the cache", async () => {
+    const tree = join(base, "exact-bytes");
+    const b = (...parts: (string | number[] | Buffer)[]) =>
+      Buffer.concat(parts.map((p) => (typeof p === "string" ? Buffer.from(p) : Buffer.from(p as number[]))));
+    // names: stray bytes, a newline, an escape sequence, UTF-8 text with a stray continuation byte, a
+    // character outside the BMP, and a path long enough (> 512 bytes) for the scanner's heap path
+    const names = [
+      b([0xff, 0xfe]),
+      b("a\nb"),
+      b("\x1b[31mred"),
+      b("caf\u00e9", [0x80]),
+      b("\u{1f600}", [0xc3]),
+    ];
+    const deep = b(`${tree}/`, "x".repeat(200), "/", "y".repeat(200), "/", "z".repeat(150), [0xe0, 0x80]);
+    mkdirSync(deep, { recursive: true });
+    const expected: [Buffer, Buffer][] = [];
+    for (const [i, name] of names.entries()) {
+      const target = b("../no/", name, `-${i}`);
+      symlinkSync(target, b(`${tree}/`, name));
+      expected.push([b("/", name), target]);
+    }
+    symlinkSync(b([0xfe]), b(deep, "/", [0xed, 0xa0, 0x80])); // a surrogate's encoding is not UTF-8
+    expected.push([b(deep.subarray(tree.length), "/", [0xed, 0xa0, 0x80]), b([0xfe])]);
+    expected.sort((x, y) => Buffer.compare(x[0], y[0]));
+    // find prints the bytes; decodeName of them is what every engine must give
+    const found = execFileSync("find", [tree, "-type", "l", "-printf", "%P\\0%l\\0"]);
+    assert.equal(found.toString("latin1").split("\0").length - 1, 2 * expected.length);
+    const asBytes = (r: ScanResult) =>
+      r.symlinks
+        .map((l) => [encodeName(l.rel), encodeName(l.target)] as [Buffer, Buffer])
+        .sort((x, y) => Buffer.compare(x[0], y[0]));
+    const cacheDir = join(base, "exact-bytes-cache");
+    for (const engine of engines) {
+      const walked = await scanWith(engine, treesOf(tree), { collectSymlinks: true });
+      assert.deepEqual(walked.errors, [], engine);
+      assert.deepEqual(asBytes(walked), expected, engine);
+      assert.equal(walked.total.allocatedBytes, sum(du(["-s", "-B1", "-x"], [tree])), engine);
+      // the cache keeps the bytes: a walk that fills it, then a served scan
+      const immutable = [{ id: "t0", path: tree, immutable: true }];
+      rmSync(cacheDir, { recursive: true, force: true });
+      const first = await scanWith(engine, immutable, { collectSymlinks: true, cacheDir });
+      const served = await scanWith(engine, immutable, { collectSymlinks: true, cacheDir });
+      assert.deepEqual(served.cachedTrees, ["t0"], engine);
+      assert.deepEqual(asBytes(first), expected, engine);
+      assert.deepEqual(asBytes(served), expected, engine);
+    }
+  });
+
+  test("issue 13: a tree root whose name is not UTF-8 is walked by its bytes by both engines", async () => {
+    const root = Buffer.concat([Buffer.from(`${base}/root-`), Buffer.from([0xff, 0x0a])]);
+    mkdirSync(root);
+    writeFileSync(Buffer.concat([root, Buffer.from("/f")]), Buffer.alloc(9000, 1));
+    symlinkSync("t", Buffer.concat([root, Buffer.from("/l")]));
+    const path = decodeName(root);
+    for (const engine of engines) {
+      const r = await scanWith(engine, treesOf(path), { collectSymlinks: true });
+      assert.deepEqual(r.errors, [], engine);
+      assert.ok(r.total.inodes === 3, `${engine}: ${r.total.inodes} inodes`);
+      assert.deepEqual(
+        r.symlinks.map((l) => [l.rel, l.target]),
+        [["/l", "t"]],
+        engine,
+      );
+    }
+  });
+
   for (const engine of engines) {
     test(`${engine}: a tree inside another is not entered from it, so both add up to du of the outer one`, async () => {
       const outer = join(base, "outer");
@@ -453,7 +520,7 @@ describe("the scan cache", () => {
     const { scanPackPath } = await import("./walk-cache.js");
     const file = scanPackPath(cacheDir, dirs[2] ?? "");
     const baseline = await scanTrees(trees(), { cacheDir });
-    writeFileSync(file, "CRIFSSC3 this is not a cache file");
+    writeFileSync(file, "CRIFSSC4 this is not a cache file");
     const r = await scanTrees(trees(), { cacheDir });
     assert.ok(!r.cachedTrees.includes("snap-2"));
     assert.deepEqual(strip(r), strip(baseline));
@@ -521,7 +588,7 @@ describe("the scan cache", () => {
     for (const index of indexes) {
       const json = Buffer.from(index);
       const pack = Buffer.alloc(16 + Math.ceil(json.length / 8) * 8);
-      pack.write("CRIFSSC3", 0, "latin1");
+      pack.write("CRIFSSC4", 0, "latin1");
       pack.writeUInt32LE(json.length, 8);
       json.copy(pack, 16);
       pack.writeUInt32LE(crc32(pack.subarray(16)), 12);
@@ -534,11 +601,13 @@ describe("the scan cache", () => {
     assert.ok(good.length > 100);
   });
 
-  test("a save removes the scan-v2 dir of older versions and temp files a killed run left", async () => {
+  test("a save removes the scan-v2 and scan-v3 dirs of older versions and temp files a killed run left", async () => {
     const { scanPackPath } = await import("./walk-cache.js");
     const tidyDir = join(base, "cache-tidy");
     const old = join(tidyDir, "scan-v2");
     mkdirSync(old, { recursive: true });
+    mkdirSync(join(tidyDir, "scan-v3"), { recursive: true });
+    writeFileSync(join(tidyDir, "scan-v3", `${"4567".repeat(10)}.pack`), "old");
     writeFileSync(join(old, `${"0123".repeat(10)}.bin`), "old");
     const packDir = dirname(scanPackPath(tidyDir, dirs[0] ?? ""));
     mkdirSync(packDir, { recursive: true });
@@ -549,7 +618,7 @@ describe("the scan cache", () => {
     const hourAgo = new Date(Date.now() - 3600_000);
     utimesSync(leftover, hourAgo, hourAgo);
     await scanTrees(trees(), { cacheDir: tidyDir });
-    assert.deepEqual(readdirSync(tidyDir).sort(), ["scan-v3"], "scan-v2 is gone");
+    assert.deepEqual(readdirSync(tidyDir).sort(), ["scan-v4"], "scan-v2 and scan-v3 are gone");
     assert.deepEqual(
       readdirSync(packDir).filter((n) => n.includes(".tmp-")),
       [`${"b".repeat(40)}.pack.tmp-2-abcdef01`],

@@ -13,6 +13,7 @@ import { lstatSync, realpathSync } from "node:fs";
 import { availableParallelism } from "node:os";
 import { CrifsError } from "../errors.js";
 import { InodeSet } from "./inode-set.js";
+import { decodeName, fsPath } from "./name-codec.js";
 import { type CacheKey, defaultCacheDir, ScanCache } from "./walk-cache.js";
 import { scanTreesJs } from "./walk-js.js";
 import { loadNativeScanner, type NativeScanner, scanTreesNative } from "./walk-native.js";
@@ -107,7 +108,7 @@ interface RootInfo {
 
 function statRoot(path: string): RootInfo | null {
   try {
-    const st = lstatSync(path, { bigint: true, throwIfNoEntry: false });
+    const st = lstatSync(fsPath(path), { bigint: true, throwIfNoEntry: false });
     if (st === undefined) return null;
     return { dev: st.dev, ino: st.ino, ctimeNs: st.ctimeNs, isDir: st.isDirectory() };
   } catch {
@@ -119,7 +120,8 @@ function statRoot(path: string): RootInfo | null {
 function nestedRoots(trees: readonly Tree[], roots: readonly (RootInfo | null)[]): string[][] {
   const real = trees.map((t) => {
     try {
-      return realpathSync.native(t.path); // one realpath(3); the JS one lstats every component
+      // one realpath(3) (the JS one lstats every component), by bytes: a root may be named in no UTF-8
+      return decodeName(realpathSync.native(fsPath(t.path), { encoding: "buffer" }));
     } catch {
       return t.path;
     }

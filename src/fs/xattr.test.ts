@@ -6,6 +6,7 @@ import { execFileSync } from "node:child_process";
 import { lstatSync, mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { after, before, test } from "node:test";
+import { decodeName } from "./name-codec.js";
 import {
   isOpaqueDir,
   isWhiteout,
@@ -123,4 +124,21 @@ test("isWhiteout is true only for a character device 0:0", { skip }, () => {
   assert.equal(isWhiteout(lstatSync(join(dir, "fifo"))), false);
   assert.equal(isWhiteout(lstatSync(join(dir, "file"))), false);
   assert.equal(isWhiteout(lstatSync(join(dir, "plain"))), false);
+});
+
+test("issue 13: a dir whose name is not UTF-8 (and ends in a newline) is read by its bytes: opaque, or not", {
+  skip,
+}, () => {
+  const opaque = Buffer.concat([Buffer.from(`${dir}/`), Buffer.from([0xff, 0xfe, 0x0a])]);
+  const plain = Buffer.concat([Buffer.from(`${dir}/`), Buffer.from([0x80])]);
+  mkdirSync(opaque);
+  mkdirSync(plain);
+  // setfattr cannot be given such a name (Node writes argv as UTF-8): python3 takes it as hex
+  const set =
+    "import os,sys; os.setxattr(bytes.fromhex(sys.argv[1]), b'trusted.overlay.opaque', b'y', follow_symlinks=False)";
+  execFileSync("python3", ["-c", set, opaque.toString("hex")]);
+  assert.equal(isOpaqueDir(decodeName(opaque), { xattrs: "trusted" }), true);
+  assert.equal(isOpaqueDir(decodeName(plain)), false);
+  assert.deepEqual(readXattr(decodeName(opaque), "trusted.overlay.opaque"), Buffer.from("y"));
+  assert.equal(readXattr(decodeName(opaque), "user.absent"), null);
 });

@@ -12,6 +12,7 @@ import { execFileSync } from "node:child_process";
 import type { BigIntStats, Stats } from "node:fs";
 import { createRequire } from "node:module";
 import { CrifsError } from "../errors.js";
+import { decodeName, encodeName, hasEscapedBytes } from "./name-codec.js";
 
 /** The part of the @napi-rs/xattr addon crifs uses. */
 export interface XattrAddon {
@@ -88,7 +89,36 @@ export function xattrReader(): XattrReader {
  * Cost: one lgetxattr (addon) or one getfattr process (fallback).
  */
 export function readXattr(path: string, name: string): Buffer | null {
+  if (hasEscapedBytes(path)) return readXattrByBytes(encodeName(path), name);
   return xattrReader().read(path, name);
+}
+
+/**
+ * readXattr for a path that is not UTF-8 (fs/name-codec.ts): neither the addon (it takes a UTF-8 string) nor
+ * a child's argv (Node writes UTF-8) can carry its bytes, so the shell rebuilds them from octal escapes with
+ * printf and hands them to `getfattr -h`. Cost: one process per call; only such names pay it (a hostile
+ * layer's dir, not a runtime's).
+ */
+function readXattrByBytes(path: Buffer, name: string): Buffer | null {
+  let octal = "";
+  for (const b of path) octal += `\\${b.toString(8).padStart(3, "0")}`;
+  // the trailing "x" keeps a name's final newlines through the command substitution
+  // "$" + "{p%x}": a shell parameter expansion, not a JS template
+  const script = `p="$(printf "$1"; echo x)"; exec getfattr -h --absolute-names -n "$2" --only-values -- "$${"{p%x}"}"`;
+  try {
+    return execFileSync("/bin/sh", ["-c", script, "sh", octal, name], {
+      stdio: ["ignore", "pipe", "pipe"],
+      maxBuffer: 1 << 20,
+    });
+  } catch (err) {
+    const e = err as NodeJS.ErrnoException & { status?: number | null };
+    if (e.status === 1) return null; // no such attribute, not supported, no such file: absent, as the addon says
+    throw new CrifsError("unsupported", "cannot read extended attributes of a name that is not UTF-8", {
+      path: decodeName(path),
+      remedy: "install the attr package (getfattr)",
+      cause: err,
+    });
+  }
 }
 
 /**

@@ -17,6 +17,7 @@
 
 import { lstatSync } from "node:fs";
 import { posix } from "node:path";
+import { fsPath } from "../fs/name-codec.js";
 import type { ResolveError, ResolveResult } from "../fs/resolve-in-root.js";
 import { type ContainerView, mountPointOf } from "./container-view.js";
 
@@ -66,7 +67,7 @@ export interface BrokenLinkOptions {
 /** lstat on the host: true when the name exists, even as a dangling link. Never follows the last component. */
 export function hostHas(hostPath: string): boolean {
   try {
-    return lstatSync(hostPath, { throwIfNoEntry: false }) !== undefined;
+    return lstatSync(fsPath(hostPath), { throwIfNoEntry: false }) !== undefined;
   } catch {
     return false; // ENOTDIR, EACCES…: not there as far as anyone can use it
   }

@@ -13,6 +13,7 @@
 import { createHash } from "node:crypto";
 import { closeSync, constants, fstatSync, openSync, readSync } from "node:fs";
 import { dataExtents } from "../fs/data-extents.js";
+import { fsPath } from "../fs/name-codec.js";
 import { runWorkers } from "../fs/worker-pool.js";
 
 /** A digest (hex) or why the file could not be read (an errno code such as "EACCES"). */
@@ -29,7 +30,7 @@ let buffer: Buffer | undefined;
  */
 export function contentKey(hostPath: string, options: { seek?: boolean } = {}): string {
   const hash = createHash("sha256");
-  const fd = openSync(hostPath, constants.O_RDONLY | constants.O_NOFOLLOW);
+  const fd = openSync(fsPath(hostPath), constants.O_RDONLY | constants.O_NOFOLLOW);
   try {
     // 16 chunks per read; reads of a regular file return whole chunks until the last one
     buffer ??= Buffer.allocUnsafe(16 * chunk);

@@ -6,8 +6,10 @@
 // Like `du -x`: an entry on another device than the layer dir is neither listed nor entered. Only regular
 // files are listed (whiteouts, devices, fifos, sockets and symlinks hold no bytes worth sharing).
 
-import { type Dirent, lstatSync, readdirSync, type Stats } from "node:fs";
+import { type Dirent, lstatSync, type Stats } from "node:fs";
 import { errnoWords } from "../errors.js";
+import { fsPath } from "../fs/name-codec.js";
+import { direntName, readDirents } from "../fs/read-exact.js";
 
 /** One regular file of a layer. */
 export interface LayerFile {
@@ -42,8 +44,7 @@ function compareText(a: string, b: string): number {
 
 /**
  * Lists the regular files below `dir` (a layer's file tree). Cost: a full walk: one readdir per dir and one
- * lstat per entry that is not a symlink. Names that are not valid UTF-8 come back lossy (as from readdir)
- * and end up as read errors.
+ * lstat per entry that is not a symlink. Names that are not valid UTF-8 are kept exact (fs/name-codec.ts).
  */
 export function readLayerFiles(dir: string): LayerFiles {
   const files: LayerFile[] = [];
@@ -53,16 +54,16 @@ export function readLayerFiles(dir: string): LayerFiles {
   };
   let rootDev: number;
   try {
-    rootDev = lstatSync(dir).dev;
+    rootDev = lstatSync(fsPath(dir)).dev;
   } catch (err) {
     fail(dir, "stat", err);
     return { files, errors };
   }
   const stack: { host: string; rel: string; depth: number }[] = [{ host: dir, rel: "", depth: 0 }];
   for (let item = stack.pop(); item !== undefined; item = stack.pop()) {
-    let entries: Dirent[];
+    let entries: (Dirent | Dirent<Buffer>)[];
     try {
-      entries = readdirSync(item.host, { withFileTypes: true });
+      entries = readDirents(item.host);
     } catch (err) {
       fail(item.host, "read directory", err);
       continue;
@@ -70,11 +71,12 @@ export function readLayerFiles(dir: string): LayerFiles {
     for (const d of entries) {
       // d_type answers without a stat for everything but files and dirs
       if (!d.isFile() && !d.isDirectory()) continue;
-      const host = `${item.host}/${d.name}`;
-      const rel = `${item.rel}/${d.name}`;
+      const name = direntName(d);
+      const host = `${item.host}/${name}`;
+      const rel = `${item.rel}/${name}`;
       let st: Stats;
       try {
-        st = lstatSync(host);
+        st = lstatSync(fsPath(host));
       } catch (err) {
         fail(host, "stat", err);
         continue;

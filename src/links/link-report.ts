@@ -9,6 +9,7 @@
 // `skipped` with the reason, and the others go on.
 
 import { lstatSync } from "node:fs";
+import { fsPath } from "../fs/name-codec.js";
 import { type ScanOptions, scanTrees } from "../fs/walk.js";
 import { SnapshotIndex } from "../model/chain.js";
 import type { Container, Snapshot, Store } from "../model/store.js";
@@ -29,7 +30,7 @@ const layerLinks = new Map<string, { readonly stamp: string; readonly links: rea
 
 function layerStamp(path: string): string | null {
   try {
-    const st = lstatSync(path, { bigint: true });
+    const st = lstatSync(fsPath(path), { bigint: true });
     return `${st.dev}:${st.ino}:${st.ctimeNs}`;
   } catch {
     return null;

@@ -15,6 +15,7 @@ import { closeSync, constants, fstatSync, openSync, readSync } from "node:fs";
 import { availableParallelism } from "node:os";
 import { errnoWords } from "../errors.js";
 import { dataExtents } from "../fs/data-extents.js";
+import { fsPath } from "../fs/name-codec.js";
 import type { Snapshot } from "../model/store.js";
 import { contentKeys, type DigestResult } from "./file-digests.js";
 import type { LayerFile, LayerReadError } from "./layer-files.js";
@@ -132,7 +133,7 @@ let zeroBuffer: Buffer | undefined;
  */
 export function sha256File(hostPath: string, options: { seek?: boolean } = {}): string {
   const hash = createHash("sha256");
-  const fd = openSync(hostPath, constants.O_RDONLY | constants.O_NOFOLLOW);
+  const fd = openSync(fsPath(hostPath), constants.O_RDONLY | constants.O_NOFOLLOW);
   try {
     readBuffer ??= Buffer.allocUnsafe(1 << 20);
     const buf = readBuffer;

@@ -26,6 +26,7 @@ import { hostRootSuite } from "./hostroot.suite.js";
 import { linksSuite } from "./links.suite.js";
 import { liveSuite } from "./live.suite.js";
 import { logsSuite } from "./logs.suite.js";
+import { namesSuite } from "./names.suite.js";
 import { podmanSuite } from "./podman.suite.js";
 import { terminalSuite } from "./terminal.suite.js";
 
@@ -85,6 +86,7 @@ describe("crifs against a live containerd bed", { skip: skip ? `no bed: ${unavai
     ["logs", logsSuite], // its own CRI bed (a container writing known lines) and dockerd bed
     ["hostroot", hostRootSuite], // its own podman and docker beds beside the main one: one host, three runtimes
     ["corrupt", corruptSuite], // its own podman and dockerd beds; on the main bed it undoes each fault
+    ["names", namesSuite], // plants names that are not UTF-8 and a huge dir in the bed, and removes them
     ["doctor", doctorSuite], // last: it injects faults it does not undo
   ];
   if (only !== undefined && process.env.CI === "true")

@@ -8,7 +8,14 @@ import { CrifsError, errnoWords } from "../../errors.js";
 import type { OverlayEntry } from "../../fs/overlay-view.js";
 import { type ContainerView, containerView } from "../../links/container-view.js";
 import type { Store } from "../../model/store.js";
-import { render, renderTable } from "../render/format.js";
+import {
+  type OutputFormat,
+  render,
+  renderJsonStream,
+  renderTableStream,
+  renderYamlStream,
+} from "../render/format.js";
+import { terminalSafe } from "../render/terminal-safe.js";
 import { resolveRef } from "../resolve-ref.js";
 
 export const fsActions = ["ls", "stat", "cat", "find"] as const;
@@ -118,16 +125,23 @@ function resolveOrThrow(view: ContainerView, path: string, followLast: boolean, 
   );
 }
 
-/** `ls -la PATH`: a dir's entries, or the entry itself (a symlink is not followed unless PATH ends in "/"). */
-export function fsList(view: ContainerView, path: string): FsEntry[] {
+/**
+ * `ls -la PATH` in batches, read as they are asked for (bounded memory: a dir of millions of names is never
+ * held whole): a dir's entries sorted by name (in sorted runs of OverlayView.entryBatches past 50,000 names),
+ * in chunks of 1,000, or the entry itself (a symlink is not followed unless PATH ends in "/").
+ */
+export function* fsListBatches(view: ContainerView, path: string): Generator<FsEntry[]> {
   const entry = resolveOrThrow(view, path, false, "access");
-  if (entry.kind !== "dir") return [fsEntry(view, entry)];
-  const out: FsEntry[] = [];
-  for (const d of view.readdir(entry.path)) {
-    const child = view.lookupChild(entry, d.name);
-    if (child !== null) out.push(fsEntry(view, child)); // null: removed since listed
+  if (entry.kind !== "dir") {
+    yield [fsEntry(view, entry)];
+    return;
   }
-  return out;
+  for (const batch of view.entryBatches(entry)) yield batch.map((e) => fsEntry(view, e));
+}
+
+/** `ls -la PATH` (fsListBatches, gathered). */
+export function fsList(view: ContainerView, path: string): FsEntry[] {
+  return [...fsListBatches(view, path)].flat();
 }
 
 /** `stat PATH` (the link itself), plus its merged layers and where it resolves inside the container. */
@@ -167,36 +181,72 @@ export function fsRead(view: ContainerView, path: string): Buffer {
   return view.readFile(entry.path);
 }
 
-/** `find PATH`: PATH and every entry below it, depth first, names sorted; symlinks are listed, not followed. */
-export function fsFind(view: ContainerView, path: string): FsEntry[] {
-  const start = resolveOrThrow(view, path, false, "find");
-  const top = start.path;
-  const prefix = top === "/" ? "/" : `${top}/`;
-  const out: FsEntry[] = [];
-  view.walk((e) => {
-    if (e.path === top || e.path.startsWith(prefix)) {
-      out.push(fsEntry(view, e));
-      return undefined;
-    }
-    // above the start: descend only along the way to it
-    return e.path === "/" || top.startsWith(`${e.path}/`) ? undefined : "skip";
-  });
-  return out;
+/**
+ * `find PATH` as it walks: PATH and every entry below it, depth first, names sorted (in sorted runs in a huge
+ * dir); symlinks are listed, not followed. Memory: one run of names per dir level (OverlayView.walkFrom).
+ */
+export function fsFindEntries(view: ContainerView, path: string): Generator<OverlayEntry> {
+  return view.walkFrom(resolveOrThrow(view, path, false, "find"));
 }
 
-function listTable(entries: readonly FsEntry[]): string {
-  return renderTable(
-    ["mode", "uid", "gid", "size", "mtime", "layer", "name"],
-    entries.map((e) => [
-      e.mode,
-      String(e.uid),
-      String(e.gid),
-      String(e.size),
-      e.mtime.slice(0, 19).replace("T", " "),
-      `${e.layer.id}${e.layer.isUpper ? " (upper)" : ""}`,
-      e.target === null ? e.path : `${e.path} -> ${e.target}`,
-    ]),
-  );
+/** `find PATH` (fsFindEntries, gathered, as FsEntry). */
+export function fsFind(view: ContainerView, path: string): FsEntry[] {
+  return [...fsFindEntries(view, path)].map((e) => fsEntry(view, e));
+}
+
+const listHead = ["mode", "uid", "gid", "size", "mtime", "layer", "name"];
+
+function listRow(e: FsEntry): string[] {
+  return [
+    e.mode,
+    String(e.uid),
+    String(e.gid),
+    String(e.size),
+    e.mtime.slice(0, 19).replace("T", " "),
+    `${e.layer.id}${e.layer.isUpper ? " (upper)" : ""}`,
+    e.target === null ? e.path : `${e.path} -> ${e.target}`,
+  ];
+}
+
+/** Rows of `entries` in groups of `size`: output is written a group at a time. */
+function* groups<T>(entries: Iterable<T>, size = 1024): Generator<T[]> {
+  let group: T[] = [];
+  for (const e of entries) {
+    group.push(e);
+    if (group.length >= size) {
+      yield group;
+      group = [];
+    }
+  }
+  if (group.length > 0) yield group;
+}
+
+function* mapEach<T, U>(items: Iterable<T>, f: (item: T) => U): Generator<U> {
+  for (const item of items) yield f(item);
+}
+
+function* flat<T>(batches: Iterable<readonly T[]>): Generator<T> {
+  for (const b of batches) yield* b;
+}
+
+/** The text of a streamed listing in `output`'s format, as chunks; tree is refused at once (usage). */
+function streamed(
+  output: OutputFormat,
+  entries: () => Iterable<readonly FsEntry[]>,
+  table: () => Iterable<string>,
+): Iterable<string> {
+  switch (output) {
+    case "json":
+      return renderJsonStream(flat(entries()));
+    case "yaml":
+      return renderYamlStream(flat(entries()));
+    case "tree":
+      throw new CrifsError("usage", "this command has no tree output", {
+        remedy: "use -o table, json or yaml",
+      });
+    case "table":
+      return table();
+  }
 }
 
 function statTable(s: ReturnType<typeof fsStat>): string {
@@ -223,18 +273,27 @@ function viewOf(stores: readonly Store[], ref: string): ContainerView {
   return containerView(t.store, t.container);
 }
 
-/** Runs one fs action; `cat` returns bytes, the others text. */
+/**
+ * Runs one fs action; `cat` returns bytes, `stat` text, `ls` and `find` their text as chunks to write as they
+ * come (bounded memory: nothing below gathers a listing).
+ */
 export function fsCommand(
   stores: readonly Store[],
-  args: { ref: string; action: FsAction; path: string | undefined; output: Parameters<typeof render>[0] },
-): string | Buffer {
+  args: { ref: string; action: FsAction; path: string | undefined; output: OutputFormat },
+): string | Buffer | Iterable<string> {
   const view = viewOf(stores, args.ref);
   const path = args.path ?? "/";
   switch (args.action) {
-    case "ls": {
-      const entries = fsList(view, path);
-      return render(args.output, entries, { table: () => listTable(entries) });
-    }
+    case "ls":
+      return streamed(
+        args.output,
+        () => fsListBatches(view, path),
+        () =>
+          renderTableStream(
+            listHead,
+            mapEach(fsListBatches(view, path), (b) => b.map(listRow)),
+          ),
+      );
     case "stat": {
       const s = fsStat(view, path);
       return render(args.output, s, { table: () => statTable(s) });
@@ -245,11 +304,15 @@ export function fsCommand(
           remedy: "crifs fs <container> cat /etc/os-release",
         });
       return fsRead(view, path);
-    case "find": {
-      const entries = fsFind(view, path);
-      return render(args.output, entries, {
-        table: () => entries.map((e) => `${e.path}\n`).join(""),
-      });
-    }
+    case "find":
+      return streamed(
+        args.output,
+        () => mapEach(groups(fsFindEntries(view, path)), (g) => g.map((e) => fsEntry(view, e))),
+        // a path as find prints it, but terminal-safe: a name cannot forge a line or move the cursor
+        () =>
+          mapEach(groups(fsFindEntries(view, path)), (g) =>
+            g.map((e) => `${terminalSafe(e.path)}\n`).join(""),
+          ),
+      );
   }
 }

@@ -46,21 +46,76 @@ export function renderDisplayYaml(data: unknown): string {
  */
 export function renderTable(head: readonly string[], rows: readonly (readonly string[])[]): string {
   const all = [head.map((h) => h.toUpperCase()), ...rows.map((r) => r.map((c) => terminalSafe(c)))];
-  const last = head.length - 1;
-  const widths = head.map((_, i) => {
-    let w = 0;
-    if (i < last) for (const r of all) w = Math.max(w, displayWidth(r[i] ?? ""));
-    return w;
-  });
-  const line = (r: readonly string[]) => {
-    let out = "";
-    for (let i = 0; i < last; i++) {
-      const cell = r[i] ?? "";
-      out += `${cell}${" ".repeat((widths[i] ?? 0) - displayWidth(cell))}   `;
+  const widths = columnWidths(head.length, all);
+  return `${all.map((r) => tableLine(widths, r)).join("\n")}\n`;
+}
+
+/** Each column's widest cell (display width) in `rows`; the last column is not padded, so 0. */
+function columnWidths(columns: number, rows: readonly (readonly string[])[]): number[] {
+  const last = columns - 1;
+  const widths = new Array<number>(columns).fill(0);
+  for (const r of rows)
+    for (let i = 0; i < last; i++) widths[i] = Math.max(widths[i] ?? 0, displayWidth(r[i] ?? ""));
+  return widths;
+}
+
+/** One row, cells already terminal-safe, padded to `widths` (a wider cell pushes the rest of its row right). */
+function tableLine(widths: readonly number[], r: readonly string[]): string {
+  const last = widths.length - 1;
+  let out = "";
+  for (let i = 0; i < last; i++) {
+    const cell = r[i] ?? "";
+    out += `${cell}${" ".repeat(Math.max(0, (widths[i] ?? 0) - displayWidth(cell)))}   `;
+  }
+  return `${out}${r[last] ?? ""}`.trimEnd();
+}
+
+/**
+ * renderTable for rows that come in batches, written as they come (bounded memory for a listing of millions):
+ * the column widths are those of the header and the first batch, and stay; a wider cell later pushes the rest
+ * of its row right instead of re-laying the table. One batch gives exactly renderTable's text.
+ */
+export function* renderTableStream(
+  head: readonly string[],
+  batches: Iterable<readonly (readonly string[])[]>,
+): Generator<string> {
+  let widths: number[] | null = null;
+  for (const batch of batches) {
+    const rows = batch.map((r) => r.map((c) => terminalSafe(c)));
+    if (widths === null) {
+      const title = head.map((h) => h.toUpperCase());
+      widths = columnWidths(head.length, [title, ...rows]);
+      rows.unshift(title);
     }
-    return `${out}${r[last] ?? ""}`.trimEnd();
-  };
-  return `${all.map(line).join("\n")}\n`;
+    if (rows.length > 0) yield `${rows.map((r) => tableLine(widths as number[], r)).join("\n")}\n`;
+  }
+  if (widths === null)
+    yield `${tableLine(
+      columnWidths(head.length, [head]),
+      head.map((h) => h.toUpperCase()),
+    )}\n`;
+}
+
+/** renderJson of the array of `items`, written piece by piece: the same text, never the whole array in memory. */
+export function* renderJsonStream(items: Iterable<unknown>): Generator<string> {
+  let first = true;
+  for (const item of items) {
+    // an element is the array's text indented once more; strings hold no raw newline (JSON escapes it)
+    yield `${first ? "[\n" : ",\n"}  ${JSON.stringify(item, null, 2).replaceAll("\n", "\n  ")}`;
+    first = false;
+  }
+  yield first ? "[]\n" : "\n]\n";
+}
+
+/** renderYaml of the array of `items`, one list item at a time (block style: the items' texts concatenate). */
+export function* renderYamlStream(items: Iterable<unknown>): Generator<string> {
+  const yaml = require("yaml") as typeof yamlTypes;
+  let any = false;
+  for (const item of items) {
+    any = true;
+    yield yaml.stringify([item], { lineWidth: 0 });
+  }
+  if (!any) yield yaml.stringify([], { lineWidth: 0 });
 }
 
 let stringWidth: ((s: string) => number) | undefined;

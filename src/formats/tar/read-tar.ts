@@ -14,9 +14,11 @@
 //   end: a zero block (normally two); data past it is ignored, and so is an end without any.
 //
 // Not supported (an "unsupported" CrifsError): GNU sparse files ('S', PAX GNU.sparse.*), multi-volume
-// ('M', 'V'). Names are decoded as UTF-8; bytes that are not valid UTF-8 do not survive.
+// ('M', 'V'). Names are bytes: decoded by fs/name-codec.ts's decodeName, so a byte that is not UTF-8 survives
+// and the entry compares equal to the same name read from disk.
 
 import { CrifsError } from "../../errors.js";
+import { decodeName } from "../../fs/name-codec.js";
 
 export const blockSize = 512;
 /** Largest GNU long name / long link / PAX header data accepted (Go's archive/tar uses the same bound). */
@@ -69,11 +71,11 @@ function corrupt(offset: number, message: string): CrifsError {
 
 const utf8 = new TextDecoder("utf-8");
 
-/** A NUL-terminated string field. */
+/** A NUL-terminated string field; names are bytes, kept exact (fs/name-codec.ts), as the walkers keep them. */
 function str(block: Uint8Array, start: number, length: number): string {
   const field = block.subarray(start, start + length);
   const nul = field.indexOf(0);
-  return utf8.decode(nul < 0 ? field : field.subarray(0, nul));
+  return decodeName(nul < 0 ? field : field.subarray(0, nul));
 }
 
 /** A numeric field: octal ASCII (leading spaces/NULs allowed, ended by NUL or space) or GNU base-256. */
@@ -136,7 +138,8 @@ export function parsePaxRecords(data: Uint8Array, offset: number): Map<string, s
     const len = /^[0-9]{1,9}$/.test(lenText) ? Number(lenText) : Number.NaN;
     if (!(len > space - i + 1) || i + len > data.length || data[i + len - 1] !== 0x0a)
       throw corrupt(offset, `PAX record at byte ${i} of the extended header is malformed`);
-    const record = utf8.decode(data.subarray(space + 1, i + len - 1));
+    // a path or linkpath that is not UTF-8 (hdrcharset=BINARY) is kept as its bytes
+    const record = decodeName(data.subarray(space + 1, i + len - 1));
     const eq = record.indexOf("=");
     if (eq <= 0) throw corrupt(offset, `PAX record at byte ${i} of the extended header has no key`);
     out.set(record.slice(0, eq), record.slice(eq + 1));
@@ -246,7 +249,7 @@ export function* parseTar(bytes: Uint8Array): Generator<TarEntry> {
     if (typeflag === "g") continue; // global records: Go and containerd ignore them for entries
     if (typeflag === "L" || typeflag === "K") {
       const nul = data.indexOf(0);
-      const text = utf8.decode(nul < 0 ? data : data.subarray(0, nul));
+      const text = decodeName(nul < 0 ? data : data.subarray(0, nul));
       if (typeflag === "L") longName = text;
       else longLink = text;
       continue;

@@ -14,9 +14,11 @@
 // workdir=<home>/X/work. Nothing here knows which runtime wrote the dir; the adapters join it with their
 // metadata (layers.json, layerdb) and the checks compare the two.
 
-import { lstatSync, readdirSync, readFileSync, readlinkSync, statSync } from "node:fs";
+import { lstatSync, readFileSync, statSync } from "node:fs";
 import { join } from "node:path";
 import { errnoWords } from "../../errors.js";
+import { fsPath } from "../../fs/name-codec.js";
+import { readLinkExact, readNames } from "../../fs/read-exact.js";
 
 /** The name of the dir of short links inside a driver home. */
 export const SHORT_LINK_DIR = "l";
@@ -98,9 +100,9 @@ class Reader {
 
   small(path: string): string | null {
     try {
-      const st = lstatSync(path);
+      const st = lstatSync(fsPath(path));
       if (!st.isFile() || st.size > MAX_SMALL_FILE) return null;
-      return readFileSync(path, "utf8");
+      return readFileSync(fsPath(path), "utf8");
     } catch (err) {
       if (!isMissing(err)) this.errors.push({ path, message: `cannot read: ${errnoWords(codeOf(err))}` });
       return null;
@@ -109,7 +111,7 @@ class Reader {
 
   isDir(path: string): boolean {
     try {
-      return lstatSync(path).isDirectory();
+      return lstatSync(fsPath(path)).isDirectory();
     } catch (err) {
       if (!isMissing(err)) this.errors.push({ path, message: `cannot stat: ${errnoWords(codeOf(err))}` });
       return false;
@@ -126,7 +128,7 @@ function readLayer(r: Reader, home: string, id: string): OverlayLayerDir | null 
   const dir = join(home, id);
   let st: ReturnType<typeof lstatSync>;
   try {
-    st = lstatSync(dir);
+    st = lstatSync(fsPath(dir));
   } catch (err) {
     if (!isMissing(err)) r.errors.push({ path: dir, message: `cannot stat: ${errnoWords(codeOf(err))}` });
     return null;
@@ -152,7 +154,7 @@ function readShortLinks(r: Reader, home: string): Map<string, ShortLink> {
   const ldir = join(home, SHORT_LINK_DIR);
   let names: string[];
   try {
-    names = readdirSync(ldir);
+    names = readNames(ldir);
   } catch (err) {
     if (!isMissing(err))
       r.errors.push({ path: ldir, message: `cannot list directory: ${errnoWords(codeOf(err))}` });
@@ -162,21 +164,21 @@ function readShortLinks(r: Reader, home: string): Map<string, ShortLink> {
     const path = join(ldir, name);
     let st: ReturnType<typeof lstatSync>;
     try {
-      st = lstatSync(path);
+      st = lstatSync(fsPath(path));
     } catch {
       continue; // removed while we looked
     }
     let target: string | null = null;
     if (st.isSymbolicLink()) {
       try {
-        target = readlinkSync(path);
+        target = readLinkExact(path);
       } catch {
         target = null;
       }
     }
     let resolves = false;
     try {
-      statSync(path);
+      statSync(fsPath(path));
       resolves = true;
     } catch {
       resolves = false;
@@ -203,7 +205,7 @@ export function readOverlayHome(home: string): OverlayHome {
   const layers = new Map<string, OverlayLayerDir>();
   let names: string[] = [];
   try {
-    names = readdirSync(home);
+    names = readNames(home);
   } catch (err) {
     if (!isMissing(err))
       r.errors.push({ path: home, message: `cannot list directory: ${errnoWords(codeOf(err))}` });
