@@ -76,7 +76,7 @@ describe("the scan cache dir is private", () => {
     const r = await scanTwice(dir);
     assert.deepEqual(r.notes, []);
     assert.deepEqual(r.runs[1]?.cachedTrees, ["layer"]);
-    for (const d of [join(base, "fresh"), join(base, "fresh", "a"), dir, join(dir, "scan-v3")])
+    for (const d of [join(base, "fresh"), join(base, "fresh", "a"), dir, join(dir, "scan-v4")])
       assert.equal(statSync(d).mode & 0o777, 0o700, d);
     assert.equal(statSync(scanPackPath(dir, tree)).mode & 0o777, 0o600);
   });
@@ -90,13 +90,13 @@ describe("the scan cache dir is private", () => {
     assert.deepEqual(readdirSync(outside), []);
   });
 
-  test("a scan-v3 inside it that is a symlink is not used either", async () => {
+  test("a scan-v4 inside it that is a symlink is not used either", async () => {
     const outside = join(base, "outside-v3");
     mkdirSync(outside, { mode: 0o700 });
     const dir = join(base, "v3-link");
     mkdirSync(dir, { mode: 0o700 });
-    symlinkSync(outside, join(dir, "scan-v3"));
-    assertRefused(await scanTwice(dir), dir, /scan-v3 is a symlink/);
+    symlinkSync(outside, join(dir, "scan-v4"));
+    assertRefused(await scanTwice(dir), dir, /scan-v4 is a symlink/);
     assert.deepEqual(readdirSync(outside), []);
   });
 
@@ -152,7 +152,7 @@ describe("the scan cache dir is private", () => {
     mkdirSync(real, { mode: 0o755 });
     symlinkSync(real, join(base, "alias"));
     assert.equal(checkCacheDir(join(base, "alias", "crifs")), null);
-    assert.ok(lstatSync(join(real, "crifs", "scan-v3")).isDirectory());
+    assert.ok(lstatSync(join(real, "crifs", "scan-v4")).isDirectory());
   });
 
   test("the tidy-up deletes only crifs's own temp names, never a near miss or what is outside", async () => {

@@ -182,19 +182,20 @@ export function checkCacheDir(dir: string, uid: number = process.geteuid?.() ?? 
   return null;
 }
 
-/** Cache dirs already checked in this process: null (usable) or why not (noted once). */
-const checkedDirs = new Map<string, string | null>();
+/** Cache dirs refused in this process, each noted once. */
+const refusedDirs = new Set<string>();
 
-/** checkCacheDir once per process and dir; a refused dir gets one note on stderr. */
+/**
+ * checkCacheDir at every use (a few lstats: a dir removed or swapped since the last use is seen, and made
+ * again when missing); a refused dir gets one note on stderr per process.
+ */
 function isUsableCacheDir(dir: string): boolean {
-  let why = checkedDirs.get(dir);
-  if (why === undefined) {
-    why = checkCacheDir(dir);
-    checkedDirs.set(dir, why);
-    if (why !== null)
-      process.stderr.write(
-        `crifs: ${dir}: not using the scan cache: ${why} (hint: make it a dir of your own with mode 0700, or set XDG_CACHE_HOME to one)\n`,
-      );
+  const why = checkCacheDir(dir);
+  if (why !== null && !refusedDirs.has(dir)) {
+    refusedDirs.add(dir);
+    process.stderr.write(
+      `crifs: ${dir}: not using the scan cache: ${why} (hint: make it a dir of your own with mode 0700, or set XDG_CACHE_HOME to one)\n`,
+    );
   }
   return why === null;
 }

@@ -149,7 +149,7 @@ export function duSuite(getBed: () => Bed) {
         }
         // a good dir with a planted near miss of the temp pattern: used, silent, and the planted file stays
         const home = join(work, "good");
-        const packDir = join(home, "crifs", "scan-v3");
+        const packDir = join(home, "crifs", "scan-v4");
         mkdirSync(packDir, { recursive: true, mode: 0o700 });
         const nearMiss = join(packDir, `${"a".repeat(40)}.pack.tmp-1-abcd`);
         writeFileSync(nearMiss, "not crifs's");
