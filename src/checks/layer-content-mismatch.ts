@@ -11,8 +11,8 @@
 //   compared: the set of paths, kinds, permission bits, sizes, sha256 of files, symlink targets, device numbers
 //   (whiteouts are 0:0), opaque dirs, hard links (one inode); not owners, times or other xattrs.
 
+import type { LayerContentFact } from "../model/doctor-facts.js";
 import type { Check, Finding } from "./check.js";
-import type { LayerContentFact } from "./doctor-input.js";
 
 /** Differences named in a finding's message; the rest are counted. */
 export const shownDifferences = 5;

@@ -1,8 +1,9 @@
 // checks/overlay-layers.ts — what the overlay-driver checks share: the store's layers of the driver that
 // owns the home, by id, and the short id a `lower` entry names. Pure.
 
+import type { OverlayDriverFacts } from "../model/doctor-facts.js";
 import type { Snapshot, Store } from "../model/store.js";
-import type { DoctorInput, OverlayDriverFacts } from "./doctor-input.js";
+import type { DoctorInput } from "./doctor-input.js";
 
 export interface OverlayView {
   readonly store: Store;

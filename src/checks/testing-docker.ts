@@ -3,9 +3,10 @@
 // sha256:c2; every overlay2 dir present unless `gone` says otherwise. Not used outside tests.
 
 import { join } from "node:path";
+import type { OverlayLayerDirFact } from "../model/doctor-facts.js";
 import type { Anomaly, Container, Image, Snapshot, Store } from "../model/store.js";
 import { dockerWords } from "../runtimes/docker/words.js";
-import type { DoctorInput, OverlayLayerDirFact } from "./doctor-input.js";
+import type { DoctorInput } from "./doctor-input.js";
 
 export const ROOT = "/d";
 export const HOME = join(ROOT, "overlay2");

@@ -10,9 +10,10 @@
 // Layer X's short id is "S-X"; its l/ link is "../X/diff".
 
 import { join } from "node:path";
+import type { OverlayLayerDirFact, ShortLinkFact } from "../model/doctor-facts.js";
 import type { Container, Image, Snapshot, Store } from "../model/store.js";
 import { podmanWords } from "../runtimes/containers-storage/words.js";
-import type { DoctorInput, OverlayLayerDirFact, ShortLinkFact } from "./doctor-input.js";
+import type { DoctorInput } from "./doctor-input.js";
 
 export const CS_ROOT = "/g";
 export const HOME = join(CS_ROOT, "overlay");

@@ -9,15 +9,10 @@
 //     .input();
 
 import { join } from "node:path";
+import type { IngestDirFact, OverlayMountFact, RootFact, SnapshotterRecord } from "../model/doctor-facts.js";
 import type { Labels, SnapshotKind, Store } from "../model/store.js";
 import { containerdWords } from "../runtimes/containerd/words.js";
-import type {
-  DoctorInput,
-  IngestDirFact,
-  OverlayMountFact,
-  RootFact,
-  SnapshotterRecord,
-} from "./doctor-input.js";
+import type { DoctorInput } from "./doctor-input.js";
 
 export const ROOT = "/r";
 export const SNAPSHOTS = join(ROOT, "io.containerd.snapshotter.v1.overlayfs", "snapshots");

@@ -55,7 +55,7 @@ export interface NativeScanner {
   merge?(lists: readonly Float64Array[]): Float64Array;
   /**
    * The next run of data of the open file `fd` at or after `offset` as [start, end) (SEEK_DATA, SEEK_HOLE);
-   * null when only a hole follows; -errno on another error (fs/data-extents.ts). Absent from older addons.
+   * null when only a hole follows; -errno on another error (fs/file-hash.ts dataExtents). Absent from older addons.
    */
   dataExtent?(fd: number, offset: number): [number, number] | null | number;
 }

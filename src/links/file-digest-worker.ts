@@ -2,7 +2,8 @@
 // from a shared counter (Atomics.add), reads their content keys, posts them, and repeats until none are left.
 
 import { parentPort, workerData } from "node:worker_threads";
-import { contentKeyOrError, type DigestWorkerData, type DigestWorkerMessage } from "./file-digests.js";
+import { contentKeyOrError } from "../fs/file-hash.js";
+import type { DigestWorkerData, DigestWorkerMessage } from "./file-digests.js";
 
 if (parentPort !== null && workerData !== null && typeof workerData === "object" && "batch" in workerData) {
   const data = workerData as DigestWorkerData;

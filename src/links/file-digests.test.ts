@@ -16,10 +16,9 @@ import {
 } from "node:fs";
 import { join } from "node:path";
 import { after, test } from "node:test";
-import { dataExtents } from "../fs/data-extents.js";
+import { contentKey, dataExtents, sha256File } from "../fs/file-hash.js";
 import { loadNativeScanner } from "../fs/walk-native.js";
-import { contentKey, contentKeys } from "./file-digests.js";
-import { sha256File } from "./shared-files.js";
+import { contentKeys } from "./file-digests.js";
 
 const dir = mkdtempSync("/var/tmp/crifs-digest-");
 after(() => rmSync(dir, { recursive: true, force: true }));

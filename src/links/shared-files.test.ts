@@ -8,7 +8,7 @@ import { execFileSync } from "node:child_process";
 import { writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { after, test } from "node:test";
-import { contentKey } from "./file-digests.js";
+import { contentKey } from "../fs/file-hash.js";
 import { readLayerFiles } from "./layer-files.js";
 import {
   findCrossLayerHardLinks,

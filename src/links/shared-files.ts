@@ -6,18 +6,15 @@
 //                         └─► by size ──► sizes seen in ≥ 2 layers ──► content key once per inode
 //                             ──► keys seen in ≥ 2 layers = duplicates
 // Only sizes shared by two layers are read; an inode is read once however many names it has. The content
-// key (file-digests.ts) hashes only non-zero chunks, so sparse copies cost little (a plain sha256 would
+// key (fs/file-hash.ts) hashes only non-zero chunks, so sparse copies cost little (a plain sha256 would
 // hash every zero of a sparse file: the benchmark store is 10 GiB on disk and 40 GB apparent); the reads
 // run in worker threads.
 
-import { createHash } from "node:crypto";
-import { closeSync, constants, fstatSync, openSync, readSync } from "node:fs";
 import { availableParallelism } from "node:os";
 import { errnoWords } from "../errors.js";
-import { dataExtents } from "../fs/data-extents.js";
-import { fsPath } from "../fs/name-codec.js";
+import type { DigestResult } from "../fs/file-hash.js";
 import type { Snapshot } from "../model/store.js";
-import { contentKeys, type DigestResult } from "./file-digests.js";
+import { contentKeys } from "./file-digests.js";
 import type { LayerFile, LayerReadError } from "./layer-files.js";
 
 /** A layer dir and the snapshot it belongs to. */
@@ -119,46 +116,6 @@ export function findCrossLayerHardLinks(layers: readonly LayerInventory[]): Hard
     });
   }
   return out.sort((a, b) => byHostPath(a.names[0] as SharedFileName, b.names[0] as SharedFileName));
-}
-
-/** The read buffer of sha256File, allocated once: hashing a layer reads hundreds of thousands of files. */
-let readBuffer: Buffer | undefined;
-let zeroBuffer: Buffer | undefined;
-
-/**
- * Reads a file to its sha256 (what sha256sum prints), opening it with O_NOFOLLOW. Cost: a read of its runs
- * of data (fs/data-extents.ts); its holes are hashed as zeros without being read, so the hashing still
- * costs the apparent size: callers hash only files whose size they must compare (doctor-input.ts).
- * `seek: false` reads the whole file (the JS fallback; the digest is the same).
- */
-export function sha256File(hostPath: string, options: { seek?: boolean } = {}): string {
-  const hash = createHash("sha256");
-  const fd = openSync(fsPath(hostPath), constants.O_RDONLY | constants.O_NOFOLLOW);
-  try {
-    readBuffer ??= Buffer.allocUnsafe(1 << 20);
-    const buf = readBuffer;
-    const size = fstatSync(fd).size;
-    const zerosUpTo = (from: number, to: number) => {
-      zeroBuffer ??= Buffer.alloc(1 << 20);
-      for (let at = from; at < to; at += zeroBuffer.length)
-        hash.update(zeroBuffer.subarray(0, Math.min(zeroBuffer.length, to - at)));
-    };
-    let at = 0;
-    for (const [start, end] of dataExtents(fd, size, options)) {
-      zerosUpTo(at, start);
-      at = start;
-      while (at < end) {
-        const n = readSync(fd, buf, 0, Math.min(buf.length, end - at), at);
-        if (n === 0) break; // the file shrank while being read
-        hash.update(buf.subarray(0, n));
-        at += n;
-      }
-    }
-    zerosUpTo(at, size);
-  } finally {
-    closeSync(fd);
-  }
-  return hash.digest("hex");
 }
 
 /** Options of findDuplicateFiles. */

@@ -122,3 +122,7 @@ export function adapterFor(id: string): Adapter | undefined {
 export function wordsFor(id: RuntimeId): RuntimeWords {
   return adapterFor(id)?.words ?? containerdWords;
 }
+
+// doctor's disk facts of containerd's own objects (snapshot dirs, blobs, ingests, tmpmounts, layer contents)
+export { readContainerdDiskFacts } from "./containerd/doctor-facts.js";
+export { readLayerContents } from "./containerd/layer-contents.js";

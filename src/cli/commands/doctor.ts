@@ -12,13 +12,7 @@
 import { existsSync } from "node:fs";
 import { join } from "node:path";
 import type { Check, Finding } from "../../checks/check.js";
-import {
-  DEFAULT_GRACE_MS,
-  gatherDoctorInput,
-  type MetadataRead,
-  type ReadProblem,
-  type SnapshotterRecord,
-} from "../../checks/doctor-input.js";
+import { DEFAULT_GRACE_MS, gatherDoctorInput } from "../../checks/doctor-input.js";
 import { checks as allChecks } from "../../checks/index.js";
 import {
   type DoctorMode,
@@ -33,6 +27,7 @@ import { pathExists } from "../../fs/path-exists.js";
 import { loadContainerdLive } from "../../live/containerd.js";
 import { type LogDirFlags, logDirFlags, logDirsFor } from "../../logs/log-dirs.js";
 import { readPodLogFacts } from "../../logs/log-facts.js";
+import type { MetadataRead, ReadProblem, SnapshotterRecord } from "../../model/doctor-facts.js";
 import type { Store } from "../../model/store.js";
 import { readContainerdConfig } from "../../runtimes/containerd/config.js";
 import { loadContainerd, snapshotterLayout } from "../../runtimes/containerd/load.js";

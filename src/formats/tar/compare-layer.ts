@@ -8,28 +8,11 @@
 // Pure: the caller reads the disk and passes what it found.
 
 import { createHash } from "node:crypto";
-import type { LayerEntry, LayerEntryKind } from "./layer.js";
+import type { TreeEntry } from "../../fs/read-tree.js";
+import type { LayerEntry } from "./layer.js";
 
-/** One entry of an unpacked layer dir as lstat, readlink, lgetxattr and sha256 found it. */
-export interface FoundEntry {
-  /** "/"-rooted path inside the layer (the path in a container). */
-  readonly path: string;
-  readonly kind: LayerEntryKind | "socket";
-  /** Permission bits with setuid/setgid/sticky. */
-  readonly mode: number;
-  /** st_size of a regular file; 0 otherwise. */
-  readonly size: number;
-  /** Hex sha256 of a regular file, or null (not a file, or it could not be read: not compared). */
-  readonly sha256: string | null;
-  /** readlink of a symlink; null otherwise (or unreadable: not compared). */
-  readonly target: string | null;
-  /** "dev:ino": hard links share it. */
-  readonly inode: string;
-  /** Device numbers of a device node (a whiteout is 0:0); null otherwise. */
-  readonly device: { readonly major: number; readonly minor: number } | null;
-  /** A dir marked overlay.opaque="y". */
-  readonly isOpaque: boolean;
-}
+/** One entry of an unpacked layer dir as lstat, readlink, lgetxattr and sha256 found it (fs/read-tree.ts). */
+export type FoundEntry = TreeEntry;
 
 const kindWords: Record<string, string> = {
   file: "a file",

@@ -5,7 +5,8 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, test } from "node:test";
 import { CrifsError } from "../../errors.js";
-import { chainIds, loadDocker } from "./load.js";
+import { chainIds } from "../../formats/oci/image.js";
+import { loadDocker } from "./load.js";
 
 const tmp = mkdtempSync(join(tmpdir(), "crifs-docker-load-"));
 after(() => rmSync(tmp, { recursive: true, force: true }));

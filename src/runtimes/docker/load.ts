@@ -18,11 +18,11 @@
 // metadata-corrupt) and the object is left out; only an unreadable repositories.json stops the load, as it
 // stops dockerd.
 
-import { createHash } from "node:crypto";
 import { lstatSync, readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { CrifsError, errnoWords } from "../../errors.js";
 import { parseJson } from "../../formats/json/parse-json.js";
+import { chainIds } from "../../formats/oci/image.js";
 import { pathExists } from "../../fs/path-exists.js";
 import { markReadErrors } from "../../model/read-errors.js";
 import type {
@@ -68,16 +68,6 @@ export function dockerLayout(root: string) {
     containers: join(root, "containers"),
     overlay: join(root, STORAGE_DRIVER),
   };
-}
-
-/** chainN = sha256("<chainN-1> <diffN>"), chain1 = diff1 (OCI image spec). Pure. */
-export function chainIds(diffIds: readonly string[]): string[] {
-  const out: string[] = [];
-  for (const d of diffIds) {
-    const prev = out[out.length - 1];
-    out.push(prev === undefined ? d : `sha256:${createHash("sha256").update(`${prev} ${d}`).digest("hex")}`);
-  }
-  return out;
 }
 
 type FileRead = { text: string } | { missing: true } | { error: string };

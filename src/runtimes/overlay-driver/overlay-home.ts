@@ -19,42 +19,20 @@ import { join } from "node:path";
 import { errnoWords } from "../../errors.js";
 import { fsPath } from "../../fs/name-codec.js";
 import { readLinkExact, readNames } from "../../fs/read-exact.js";
+import type { OverlayLayerDirFact, ShortLinkFact } from "../../model/doctor-facts.js";
 
 /** The name of the dir of short links inside a driver home. */
 export const SHORT_LINK_DIR = "l";
 /** The longest `link`/`lower` file crifs reads (500 lowers × "l/" + 26 + ":" is ~15 kB). */
 const MAX_SMALL_FILE = 64 * 1024;
 
-export interface OverlayLayerDir {
-  /** The dir name (c/storage: the layer id; docker: the cache-id). */
-  readonly id: string;
-  /** Absolute path of `<home>/<id>`. */
-  readonly dir: string;
-  readonly isDir: boolean;
-  /** Content of `link`, trimmed, or null when the file is absent or unreadable. */
-  readonly link: string | null;
-  /** Entries of `lower` as written ("l/<short>"), nearest parent first; null when there is no `lower`. */
-  readonly lower: readonly string[] | null;
-  readonly hasDiff: boolean;
+/** A layer dir `<home>/<id>` (c/storage: the layer id; docker: the cache-id), with its `work/` dir. */
+export interface OverlayLayerDir extends OverlayLayerDirFact {
   readonly hasWork: boolean;
-  readonly mtimeMs: number;
-  readonly ctimeMs: number;
 }
 
-export interface ShortLink {
-  /** The short id (the link's name). */
-  readonly name: string;
-  /** Absolute path of `<home>/l/<name>`. */
-  readonly path: string;
-  /** readlink of it, or null when it is not a symlink. */
-  readonly target: string | null;
-  /** The layer dir the target names ("../<id>/diff" → id), or null when it has another shape. */
-  readonly targetId: string | null;
-  /** Whether the target exists (stat through the link succeeds). */
-  readonly resolves: boolean;
-  readonly mtimeMs: number;
-  readonly ctimeMs: number;
-}
+/** A short link `<home>/l/<name>`. */
+export type ShortLink = ShortLinkFact;
 
 export interface OverlayHome {
   readonly home: string;
