@@ -12,6 +12,7 @@
 import { existsSync, readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { fromFsError } from "../../errors.js";
+import { readProcStat } from "../../fs/proc-stat.js";
 import type { Task, TaskStatus } from "../../model/store.js";
 
 export const TASK_DIR = "io.containerd.runtime.v2.task";
@@ -23,14 +24,6 @@ function readText(path: string): string | null {
   } catch {
     return null;
   }
-}
-
-/** Field 22 of /proc/<pid>/stat (start time in clock ticks) and the state letter, or null if gone. */
-function procStat(pid: number): { state: string; start: string } | null {
-  const s = readText(`/proc/${pid}/stat`);
-  if (s === null) return null;
-  const rest = s.slice(s.lastIndexOf(")") + 2).split(" "); // after "pid (comm) "
-  return { state: rest[0] ?? "?", start: rest[19] ?? "" };
 }
 
 function isFrozen(spec: unknown): boolean {
@@ -72,7 +65,7 @@ export function readTask(bundle: string, namespace: string, id: string, options:
   if (pid === 0 || options.hostRoot !== undefined) {
     status = "unknown";
   } else {
-    const proc = procStat(pid);
+    const proc = readProcStat(pid);
     const runcDir = join(runcRoot(bundle), namespace, id);
     let recordedStart: string | null = null;
     const state = readText(join(runcDir, "state.json"));

@@ -14,6 +14,7 @@ import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { CrifsError, fromFsError } from "../../errors.js";
 import { pathExists } from "../../fs/path-exists.js";
+import { isProcAlive } from "../../fs/proc-stat.js";
 import { markReadErrors } from "../../model/read-errors.js";
 import type {
   Anomaly,
@@ -103,15 +104,6 @@ export function readRecords(layout: StoreLayout): ContainersStorageRecords {
   };
 }
 
-function procState(pid: number): string | null {
-  try {
-    const s = readFileSync(`/proc/${pid}/stat`, "utf8");
-    return s.slice(s.lastIndexOf(")") + 2).split(" ")[0] ?? "?";
-  } catch {
-    return null;
-  }
-}
-
 /** The container's OCI spec (podman keeps it in the graphroot's userdata, CRI-O in the runroot's), or null.
  * links and broken-symlink need its mounts: /proc, /dev, /sys are not in the image. */
 function readSpec(candidates: readonly string[]): unknown {
@@ -144,8 +136,7 @@ export function readTask(
   if (text === null) return { status: "created", pid: 0, bundle: userdata, rootfs };
   // a node's disk (--host-root): its processes are not this machine's to look up in /proc
   if (options.hostRoot !== undefined) return { status: "unknown", pid, bundle: userdata, rootfs };
-  const st = pid === 0 ? null : procState(pid);
-  const alive = st !== null && st !== "Z" && st !== "X";
+  const alive = pid !== 0 && isProcAlive(pid);
   return { status: alive ? "running" : "stopped", pid, bundle: userdata, rootfs };
 }
 
