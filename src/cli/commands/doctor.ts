@@ -40,7 +40,8 @@ import {
   storeLayout,
 } from "../../runtimes/containers-storage/load.js";
 import { readDockerConfig } from "../../runtimes/docker/config.js";
-import { dockerLayout, loadDocker, STORAGE_DRIVER } from "../../runtimes/docker/load.js";
+import { dockerLayout, STORAGE_DRIVER } from "../../runtimes/docker/layout.js";
+import { loadDocker } from "../../runtimes/docker/load.js";
 import { adapterFor, adapters, wordsFor } from "../../runtimes/index.js";
 import { readOverlayHome } from "../../runtimes/overlay-driver/index.js";
 import { humanBytes, render, renderTable } from "../render/format.js";
