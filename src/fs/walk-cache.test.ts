@@ -19,8 +19,9 @@ import {
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { after, before, describe, test } from "node:test";
+import { checkCacheDir } from "./scan-cache-dir.js";
 import { type ScanResult, scanTrees, type Tree } from "./walk.js";
-import { checkCacheDir, scanPackPath } from "./walk-cache.js";
+import { scanPackPath } from "./walk-cache.js";
 
 const isRoot = process.geteuid?.() === 0;
 
