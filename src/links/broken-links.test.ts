@@ -6,7 +6,7 @@
 import assert from "node:assert/strict";
 import { mkdirSync, symlinkSync } from "node:fs";
 import { join } from "node:path";
-import { after, before, test } from "node:test";
+import { before, test } from "node:test";
 import {
   findBrokenLinks,
   hostHas,
@@ -16,24 +16,15 @@ import {
 } from "./broken-links.js";
 import { containerView } from "./container-view.js";
 import { containerKey, readLinkReport } from "./link-report.js";
-import { type TempStore, tempStore } from "./testing.js";
+import { type TempStore, tempStores } from "./testing.js";
 
 const skip = process.getuid?.() !== 0 && process.env.CRIFS_SKIP_ROOT === "1";
-const temps: TempStore[] = [];
+const fresh = tempStores();
 
 before(() => {
   if (!skip)
     assert.equal(process.getuid?.(), 0, "these tests need root (set CRIFS_SKIP_ROOT=1 to skip them)");
 });
-after(() => {
-  for (const t of temps) t.remove();
-});
-
-function fresh(): TempStore {
-  const t = tempStore();
-  temps.push(t);
-  return t;
-}
 
 /** The report for every container of `t`, without touching the scan cache. */
 async function report(t: TempStore, options: { brokenOnly?: boolean } = {}) {

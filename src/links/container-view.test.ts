@@ -2,27 +2,18 @@
 // Needs root (mknod, trusted.* xattrs); CRIFS_SKIP_ROOT=1 skips instead of failing.
 
 import assert from "node:assert/strict";
-import { after, before, test } from "node:test";
+import { before, test } from "node:test";
 import { CrifsError } from "../errors.js";
 import { containerLayers, containerView, mountPointOf, runtimeMountPoints } from "./container-view.js";
-import { type TempStore, tempStore } from "./testing.js";
+import { tempStores } from "./testing.js";
 
 const skip = process.getuid?.() !== 0 && process.env.CRIFS_SKIP_ROOT === "1";
-const temps: TempStore[] = [];
+const fresh = tempStores();
 
 before(() => {
   if (!skip)
     assert.equal(process.getuid?.(), 0, "these tests need root (set CRIFS_SKIP_ROOT=1 to skip them)");
 });
-after(() => {
-  for (const t of temps) t.remove();
-});
-
-function fresh(): TempStore {
-  const t = tempStore();
-  temps.push(t);
-  return t;
-}
 
 test("the layers are the container's own snapshot, then its parents nearest first", { skip }, () => {
   const t = fresh();

@@ -7,7 +7,7 @@ import assert from "node:assert/strict";
 import { execFileSync } from "node:child_process";
 import { writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { after, test } from "node:test";
+import { test } from "node:test";
 import { contentKey } from "../fs/file-hash.js";
 import { readLayerFiles } from "./layer-files.js";
 import {
@@ -16,19 +16,10 @@ import {
   type LayerInventory,
   type LayerSnapshot,
 } from "./shared-files.js";
-import { type TempStore, tempStore } from "./testing.js";
+import { type TempStore, tempStores } from "./testing.js";
 
 const isRoot = process.getuid?.() === 0;
-const temps: TempStore[] = [];
-after(() => {
-  for (const t of temps) t.remove();
-});
-
-function fresh(): TempStore {
-  const t = tempStore();
-  temps.push(t);
-  return t;
-}
+const fresh = tempStores();
 
 function inventories(t: TempStore): LayerInventory[] {
   return t.store().snapshots.map((s) => {

@@ -10,6 +10,7 @@
 import { execFileSync } from "node:child_process";
 import { linkSync, mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
 import { dirname, join } from "node:path";
+import { after } from "node:test";
 import type { Container, Snapshot, SnapshotKind, Store } from "../model/store.js";
 
 /**
@@ -114,5 +115,18 @@ export function tempStore(): TempStore {
     remove() {
       rmSync(dir, { recursive: true, force: true });
     },
+  };
+}
+
+/** A maker of temp stores, all removed after the calling test file's tests (call it at the file's top level). */
+export function tempStores(): () => TempStore {
+  const temps: TempStore[] = [];
+  after(() => {
+    for (const t of temps) t.remove();
+  });
+  return () => {
+    const t = tempStore();
+    temps.push(t);
+    return t;
   };
 }

@@ -39,9 +39,12 @@ export interface SnapshotterFacts {
   readonly dirs: readonly SnapshotDirFact[];
 }
 
+/** One file of containerd's content store, `<content>/blobs/<alg>/<hex>`, as lstat found it. */
 export interface BlobFileFact {
+  /** "<alg>:<hex>", from the file's place (what its bytes should hash to). */
   readonly digest: string;
   readonly path: string;
+  /** False for anything but a regular file (a dir or a symlink where a blob should be). */
   readonly isFile: boolean;
   readonly size: number;
   readonly allocatedBytes: number;

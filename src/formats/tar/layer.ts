@@ -110,19 +110,22 @@ function layerPath(name: string): string {
   return p.length > 1 && p.endsWith("/") ? p.slice(0, -1) : p;
 }
 
-function implicitDir(path: string): LayerEntry {
+/** The fields an entry of most kinds leaves empty. */
+function blankEntry(path: string) {
   return {
     path,
-    kind: "dir",
-    mode: null,
     size: 0,
     sha256: null,
     target: null,
     hardLinkTo: null,
     device: null,
     isOpaque: false,
-    isImplicit: true,
+    isImplicit: false,
   };
+}
+
+function implicitDir(path: string): LayerEntry {
+  return { ...blankEntry(path), kind: "dir", mode: null, isImplicit: true };
 }
 
 const whiteoutPrefix = ".wh.";
@@ -162,17 +165,7 @@ class LayerTree {
 }
 
 function entryOf(t: TarEntry, path: string, tree: LayerTree): LayerEntry {
-  const base = {
-    path,
-    mode: t.mode,
-    size: 0,
-    sha256: null,
-    target: null,
-    hardLinkTo: null,
-    device: null,
-    isOpaque: false,
-    isImplicit: false,
-  };
+  const base = { ...blankEntry(path), mode: t.mode };
   switch (t.kind) {
     case "file":
       return {

@@ -15,6 +15,7 @@ import { podOfLabels, podsFromContainers } from "../../model/pods.js";
 import { markReadErrors } from "../../model/read-errors.js";
 import type { Anomaly, Container, Image, Snapshot, Store } from "../../model/store.js";
 import { type ContainerdConfig, readContainerdConfig } from "./config.js";
+import { blobPath } from "./content-store.js";
 import { readImageLayers } from "./image-layers.js";
 import { type MetaRecords, readMetaDb } from "./meta-db.js";
 import { type BackendSnapshot, readSnapshotterDb } from "./snapshotter-db.js";
@@ -146,10 +147,7 @@ export function loadContainerd(options: ContainerdLoadOptions = {}): Store {
     task: tasks.get(`${c.namespace}/${c.id}`) ?? null,
     pod: podOfLabels(c.labels),
   }));
-  const blobs = r.meta.blobs.map((b) => {
-    const [alg, hex] = b.digest.split(":");
-    return { ...b, path: join(config.contentRoot, "blobs", alg ?? "", hex ?? "") };
-  });
+  const blobs = r.meta.blobs.map((b) => ({ ...b, path: blobPath(config.contentRoot, b.digest) }));
 
   const store: Store = {
     location: {

@@ -16,7 +16,7 @@
 import type { BoltBucket, BoltDb } from "../../formats/bbolt/index.js";
 import { text } from "../../formats/bbolt/index.js";
 import { decodeAny, decodeGoTime, varintNumber } from "../../formats/go/encoding.js";
-import type { Anomaly, Blob, Image, Ingest, Labels, Lease, Namespace } from "../../model/store.js";
+import type { Anomaly, Blob, Container, Image, Ingest, Labels, Lease, Namespace } from "../../model/store.js";
 
 export interface MetaSnapshot {
   readonly namespace: string;
@@ -30,18 +30,20 @@ export interface MetaSnapshot {
   readonly labels: Labels;
 }
 
-export interface MetaContainer {
-  readonly namespace: string;
-  readonly id: string;
-  readonly image: string;
-  readonly snapshotter: string;
-  readonly snapshotKey: string;
-  readonly runtime: string;
-  readonly createdAt: string | null;
-  readonly updatedAt: string | null;
-  readonly labels: Labels;
-  readonly spec: unknown;
-}
+/** A container record of meta.db: the model's container without what other files say (task, pod). */
+export type MetaContainer = Pick<
+  Container,
+  | "namespace"
+  | "id"
+  | "image"
+  | "snapshotter"
+  | "snapshotKey"
+  | "runtime"
+  | "createdAt"
+  | "updatedAt"
+  | "labels"
+  | "spec"
+>;
 
 export interface MetaRecords {
   readonly schemaVersion: number | null;
