@@ -116,7 +116,7 @@ describe("the npm package", { timeout: 900_000 }, () => {
     });
     assert.equal(r.status, 0, r.stderr);
     assert.match(r.stdout, new RegExp(`^crifs: ${manifest.version.replace(/\./g, "\\.")}$`, "m"));
-    assert.match(r.stderr, /^crifs: .*none\.sock: cannot call CRI Version: no such socket/);
+    assert.match(r.stderr, /^crifs: .*none\.sock: /, "one note naming the socket that did not answer");
     assert.equal(r.stderr.trim().split("\n").length, 1, r.stderr);
   });
 });
