@@ -6,7 +6,7 @@
 //
 // On disk, overlayfs marks a deleted name with a character device 0:0 (a whiteout) and a directory that
 // hides everything below it with the xattr `trusted.overlay.opaque="y"` (`user.overlay.opaque="y"` when the
-// overlay is mounted with `userxattr`, as rootless runtimes do). See storage-formats.md section 5.
+// overlay is mounted with `userxattr`, as rootless runtimes do). See docs/on-disk.md §5.
 
 import { execFileSync } from "node:child_process";
 import type { BigIntStats, Stats } from "node:fs";

@@ -1,6 +1,6 @@
 // test/integration/doctor.suite.ts — `crifs doctor` and `crifs why` against the real bed: quiet on the healthy
-// store (daemon stopped, running, and under churn), then every containerd fault of the testbed's catalogue
-// injected for real (test/bed/60-faults.sh; F8 zero-fills a layer file for --verify) and each reported by
+// store (daemon stopped, running, and under churn), then every containerd fault test/bed/60-faults.sh lists
+// injected for real (F8 zero-fills a layer file for --verify) and each reported by
 // exactly its check, with the right path and bytes (du -s -B1), and nothing else. Runs LAST: the faults are
 // not undone (teardown removes the bed).
 //
