@@ -12,7 +12,9 @@
 //     node_modules/…                   the production dependencies (dependencies, optionalDependencies,
 //                                      transitively), only with { dependencies: true }
 //
-// and every file of it is made world-readable (a clone under umask 077 has 0600 files).
+// and every file of it is made world-readable (a clone under umask 077 has 0600 files). The child is this
+// process's own Node (process.execPath): it must be where nobody can run it (/usr/bin/node is; a Node
+// under /root/.nvm would not be).
 
 import { type SpawnSyncReturns, spawnSync } from "node:child_process";
 import { chmodSync, cpSync, existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
