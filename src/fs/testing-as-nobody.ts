@@ -9,6 +9,7 @@
 //     bin/crifs                        the launcher
 //     dist/src/…                       the compiled code (tests included: they are small)
 //     build/Release/crifs_scan.node    the native scanner, when it was built
+//     proto/, sample/                  what bin/crifs reads beside its code, only with { dependencies: true }
 //     node_modules/…                   the production dependencies (dependencies, optionalDependencies,
 //                                      transitively), only with { dependencies: true }
 //
@@ -118,6 +119,11 @@ export function stageForNobody(options: StageOptions = {}): NobodyPackage {
     cpSync(dist, join(root, "dist", "src"), { recursive: true });
     const addon = join(packageRoot, "build", "Release", "crifs_scan.node");
     if (existsSync(addon)) cpSync(addon, join(root, "build", "Release", "crifs_scan.node"));
+    // what bin/crifs reads beside its code: the protocol files (live clients) and the sample store (audit)
+    if (options.dependencies === true)
+      for (const p of ["proto", "sample"])
+        if (existsSync(join(packageRoot, p)))
+          cpSync(join(packageRoot, p), join(root, p), { recursive: true });
     if (options.dependencies === true)
       for (const dir of productionDependencies())
         cpSync(dir, join(root, relative(packageRoot, dir)), { recursive: true, verbatimSymlinks: true });
