@@ -5,6 +5,7 @@
 
 import { join } from "node:path";
 import type { Check, Finding } from "./check.js";
+import { EVERY_RUNTIME } from "./check.js";
 import { dockerImageLayerFindings, isDockerInput } from "./docker-layers.js";
 import { overlayView } from "./overlay-layers.js";
 
@@ -12,6 +13,7 @@ import { overlayView } from "./overlay-layers.js";
 export const imageMissingLayer: Check = {
   id: "image-missing-layer",
   needs: ["metadata"],
+  runtimes: EVERY_RUNTIME,
   summary: "an image whose top layer (or a layer below it) has no layer record",
   run(input) {
     if (isDockerInput(input)) return dockerImageLayerFindings(input);

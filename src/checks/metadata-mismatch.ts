@@ -102,6 +102,7 @@ export function compareLiveAndDisk(live: Store, disk: Store, input: DoctorInput)
 export const metadataMismatch: Check = {
   id: "metadata-mismatch",
   needs: ["metadata"],
+  runtimes: ["containerd"], // containerd's own objects: snapshotter dirs and records, blobs, ingests, GC roots
   summary:
     "containerd lists snapshots, containers or images other than its files hold (a file replaced while it ran)",
   run(input) {

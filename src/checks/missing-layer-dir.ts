@@ -10,6 +10,7 @@ import { overlayView } from "./overlay-layers.js";
 export const missingLayerDir: Check = {
   id: "missing-layer-dir",
   needs: ["metadata", "dirs"],
+  runtimes: ["containerd", "podman", "crio"], // on docker a lost layer dir is its owner's (docker-layers.ts)
   summary: "a layer record whose dir in the overlay driver home is gone",
   run(input) {
     const v = overlayView(input);

@@ -4,7 +4,7 @@ import { mkdirSync, mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { test } from "node:test";
-import type { Check } from "./check.js";
+import { type Check, EVERY_RUNTIME } from "./check.js";
 import type { DoctorInput } from "./doctor-input.js";
 import { checks } from "./index.js";
 import { doctorExitCode, runDoctor } from "./run-doctor.js";
@@ -62,6 +62,7 @@ test("a check that throws becomes an error finding and the others still run", as
   const broken: Check = {
     id: "broken",
     needs: [],
+    runtimes: EVERY_RUNTIME,
     summary: "",
     run() {
       throw new Error("boom");
