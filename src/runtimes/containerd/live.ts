@@ -1,6 +1,6 @@
-// live/containerd.ts — the containerd store read through the daemon's own API (namespaces, images,
+// runtimes/containerd/live.ts — the containerd store read through the daemon's own API (namespaces, images,
 // containers, snapshots with Mounts/Usage, tasks, content, leases), filling the same model as the offline
-// loader (runtimes/containerd/load.ts): same keys, kinds and ids, paths from the snapshotter's Mounts.
+// loader (load.ts): same keys, kinds and ids, paths from the snapshotter's Mounts.
 //
 // What the API does not say comes from where the offline loader takes it, read-only:
 //   snapshot dir ids   Mounts names them for active and view snapshots (upperdir, lowerdir); a committed
@@ -12,8 +12,19 @@
 
 import { existsSync } from "node:fs";
 import { basename, dirname, join } from "node:path";
-import { openBolt } from "../formats/bbolt/index.js";
-import { podOfLabels, podsFromContainers } from "../model/pods.js";
+import { openBolt } from "../../formats/bbolt/index.js";
+import { CriClient, type LiveOptions } from "../../live/cri.js";
+import {
+  collect,
+  dial,
+  type Endpoint,
+  loadProtos,
+  nanosToTime,
+  serviceCtor,
+  timestamp,
+  unary,
+} from "../../live/grpc.js";
+import { podOfLabels, podsFromContainers } from "../../model/pods.js";
 import type {
   Blob,
   Container,
@@ -25,22 +36,11 @@ import type {
   SnapshotKind,
   Store,
   TaskStatus,
-} from "../model/store.js";
-import { readContainerdConfig } from "../runtimes/containerd/config.js";
-import { readImageLayers } from "../runtimes/containerd/image-layers.js";
-import { snapshotterLayout } from "../runtimes/containerd/load.js";
-import { readSnapshotterDb } from "../runtimes/containerd/snapshotter-db.js";
-import { CriClient, type LiveOptions } from "./cri.js";
-import {
-  collect,
-  dial,
-  type Endpoint,
-  loadProtos,
-  nanosToTime,
-  serviceCtor,
-  timestamp,
-  unary,
-} from "./grpc.js";
+} from "../../model/store.js";
+import { readContainerdConfig } from "./config.js";
+import { readImageLayers } from "./image-layers.js";
+import { snapshotterLayout } from "./load.js";
+import { readSnapshotterDb } from "./snapshotter-db.js";
 
 const FILES = [
   "containerd/namespaces.proto",
