@@ -5,7 +5,7 @@
 import { join } from "node:path";
 import type { Check, Finding } from "./check.js";
 import { EVERY_RUNTIME, isInFlight } from "./check.js";
-import { overlayView, shortOfLower } from "./overlay-layers.js";
+import { overlayView, shortOfLower } from "./driver-home.js";
 
 /** `lower` entries that resolve to no layer. Cost: metadata + the layer dirs' small files. */
 export const brokenLower: Check = {

@@ -6,7 +6,7 @@ import { join } from "node:path";
 import type { Check, Finding } from "./check.js";
 import { EVERY_RUNTIME, isInFlight } from "./check.js";
 import { dockerContainerLayerFindings, isDockerInput } from "./docker-layers.js";
-import { overlayView } from "./overlay-layers.js";
+import { overlayView } from "./driver-home.js";
 
 /** Containers whose layer is not recorded. Cost: metadata only. */
 export const containerMissingLayer: Check = {

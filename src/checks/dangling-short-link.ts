@@ -4,7 +4,7 @@
 
 import type { Check, Finding } from "./check.js";
 import { EVERY_RUNTIME, isInFlight } from "./check.js";
-import { overlayView } from "./overlay-layers.js";
+import { overlayView } from "./driver-home.js";
 
 /** l/ links to layer dirs that are gone. Cost: one readdir of l/ and a stat per link. */
 export const danglingShortLink: Check = {

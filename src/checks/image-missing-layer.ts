@@ -7,7 +7,7 @@ import { join } from "node:path";
 import type { Check, Finding } from "./check.js";
 import { EVERY_RUNTIME } from "./check.js";
 import { dockerImageLayerFindings, isDockerInput } from "./docker-layers.js";
-import { overlayView } from "./overlay-layers.js";
+import { overlayView } from "./driver-home.js";
 
 /** Images naming layers no record has. Cost: metadata only. */
 export const imageMissingLayer: Check = {

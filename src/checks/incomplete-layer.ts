@@ -5,7 +5,7 @@
 import { join } from "node:path";
 import type { Check, Finding } from "./check.js";
 import { EVERY_RUNTIME, isInFlight } from "./check.js";
-import { overlayView } from "./overlay-layers.js";
+import { overlayView } from "./driver-home.js";
 
 /** Layers flagged incomplete, and layer dirs without diff/. Cost: metadata + a stat per layer dir. */
 export const incompleteLayer: Check = {

@@ -4,7 +4,7 @@
 
 import type { Check, Finding } from "./check.js";
 import { isInFlight } from "./check.js";
-import { overlayView } from "./overlay-layers.js";
+import { overlayView } from "./driver-home.js";
 
 /** Layer records without their dir. Cost: metadata + one readdir of the home. */
 export const missingLayerDir: Check = {

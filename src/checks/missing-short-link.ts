@@ -7,7 +7,7 @@
 import { join } from "node:path";
 import type { Check, Finding } from "./check.js";
 import { EVERY_RUNTIME, isInFlight } from "./check.js";
-import { overlayView } from "./overlay-layers.js";
+import { overlayView } from "./driver-home.js";
 
 /** Layers whose l/ short link is missing or names another dir. Cost: metadata + one readdir of l/. */
 export const missingShortLink: Check = {

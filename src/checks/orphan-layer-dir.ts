@@ -4,7 +4,7 @@
 
 import type { Check, Finding } from "./check.js";
 import { EVERY_RUNTIME, isInFlight } from "./check.js";
-import { overlayView } from "./overlay-layers.js";
+import { overlayView } from "./driver-home.js";
 
 /** Layer dirs no record names. Cost: metadata + one readdir of the home. */
 export const orphanLayerDir: Check = {
