@@ -3,11 +3,10 @@
 // snapshots dir. A bolt file that does not decode is a ReadProblem (metadata-corrupt), not a crash.
 
 import { join } from "node:path";
-import type { MetadataRead, ReadProblem, SnapshotterRecord } from "../../checks/doctor-input.js";
-import { CrifsError } from "../../errors.js";
+import type { MetadataRead, SnapshotterRecord } from "../../checks/doctor-input.js";
 import { openBolt } from "../../formats/bbolt/index.js";
 import { pathExists } from "../../fs/path-exists.js";
-import type { Store } from "../../model/store.js";
+import { loadOrProblem, readProblemOf } from "../read-problem.js";
 import { readContainerdConfig } from "./config.js";
 import { type ContainerdLoadOptions, loadContainerd, META_DB, snapshotterLayout } from "./load.js";
 import { readSnapshotterDb } from "./snapshotter-db.js";
@@ -21,17 +20,7 @@ export function readContainerdDoctorMetadata(options: ContainerdLoadOptions): Me
     state: options.state,
     hostRoot: options.hostRoot,
   });
-  const problems: ReadProblem[] = [];
-  let store: Store | null = null;
-  const corrupt = (err: unknown, path: string): void => {
-    if (!(err instanceof CrifsError) || err.code !== "corrupt") throw err;
-    problems.push({ path: err.path ?? path, message: err.message });
-  };
-  try {
-    store = loadContainerd(options);
-  } catch (err) {
-    corrupt(err, join(config.root, META_DB));
-  }
+  const { value: store, problems } = loadOrProblem(() => loadContainerd(options), join(config.root, META_DB));
   const names = new Set(["overlayfs", ...(store?.snapshots.map((s) => s.snapshotter) ?? [])]);
   const snapshotters: { name: string; snapshotsDir: string; records: SnapshotterRecord[] }[] = [];
   for (const name of names) {
@@ -45,7 +34,8 @@ export function readContainerdDoctorMetadata(options: ContainerdLoadOptions): Me
           kind: r.kind,
         }));
       } catch (err) {
-        if (!problems.some((p) => p.path === layout.metadataDb)) corrupt(err, layout.metadataDb);
+        if (!problems.some((p) => p.path === layout.metadataDb))
+          problems.push(readProblemOf(err, layout.metadataDb));
       }
     }
     snapshotters.push({ name, snapshotsDir: layout.snapshotsDir, records });

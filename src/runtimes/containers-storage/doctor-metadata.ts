@@ -2,14 +2,13 @@
 // checks run: the model (the JSON records) and the overlay driver home. A record file that does not decode is
 // a ReadProblem (metadata-corrupt), not a crash; the home is still listed.
 
-import type { MetadataRead, ReadProblem } from "../../checks/doctor-input.js";
-import { CrifsError } from "../../errors.js";
+import type { MetadataRead } from "../../checks/doctor-input.js";
 import { readOverlayHome } from "../overlay-driver/index.js";
+import { loadOrProblem } from "../read-problem.js";
 import { readStorageConfig } from "./config.js";
 import {
   type ContainersStorageLoadOptions,
   HOME_NOT_LAYERS,
-  type LoadedContainersStorage,
   loadContainersStorageDetailed,
   storeLayout,
 } from "./load.js";
@@ -27,14 +26,10 @@ export function readContainersStorageDoctorMetadata(options: ContainersStorageLo
     hostRoot: options.hostRoot,
   });
   const layout = storeLayout(config);
-  const problems: ReadProblem[] = [];
-  let loaded: LoadedContainersStorage | null = null;
-  try {
-    loaded = loadContainersStorageDetailed(options);
-  } catch (err) {
-    if (!(err instanceof CrifsError) || err.code !== "corrupt") throw err;
-    problems.push({ path: err.path ?? layout.layersJson, message: err.message });
-  }
+  const { value: loaded, problems } = loadOrProblem(
+    () => loadContainersStorageDetailed(options),
+    layout.layersJson,
+  );
   const home = loaded?.home ?? readOverlayHome(layout.home);
   return {
     root: config.graphroot,

@@ -2,10 +2,9 @@
 // the model and the overlay2 home. An unparsable repositories.json stops the load, as it stops dockerd: a
 // ReadProblem (metadata-corrupt), and the home is still listed.
 
-import type { MetadataRead, ReadProblem } from "../../checks/doctor-input.js";
-import { CrifsError } from "../../errors.js";
-import type { Store } from "../../model/store.js";
+import type { MetadataRead } from "../../checks/doctor-input.js";
 import { readOverlayHome } from "../overlay-driver/index.js";
+import { loadOrProblem } from "../read-problem.js";
 import { readDockerConfig } from "./config.js";
 import { dockerLayout, loadDocker, STORAGE_DRIVER } from "./load.js";
 import { dockerWords } from "./words.js";
@@ -27,14 +26,7 @@ export function readDockerDoctorMetadata(options: DockerDoctorOptions): Metadata
     hostRoot: options.hostRoot,
   });
   const layout = dockerLayout(config.root);
-  const problems: ReadProblem[] = [];
-  let store: Store | null = null;
-  try {
-    store = loadDocker(options);
-  } catch (err) {
-    if (!(err instanceof CrifsError) || err.code !== "corrupt") throw err;
-    problems.push({ path: err.path ?? layout.repositories, message: err.message });
-  }
+  const { value: store, problems } = loadOrProblem(() => loadDocker(options), layout.repositories);
   const home = readOverlayHome(layout.overlay);
   return {
     root: config.root,
