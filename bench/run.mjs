@@ -2,7 +2,7 @@
 // bench/run.mjs — `npm run bench`: crifs's scanner next to GNU du and find on a real containerd store of
 // ≥ 1 M entries (bench/make-store.mjs makes it once, then re-uses it). Not a test: it prints ratios.
 //
-// Method (as in shared/reference/perf-limits.md): warm page cache; one untimed warm-up pass over every
+// Method (as for the measurements in docs/performance.md): warm page cache; one untimed warm-up pass over every
 // command; then BENCH_ROUNDS rounds (default 3). Each round runs the commands in a rotated order, with
 // `du -s -B1 <root>` and `find <root> -xtype l` again after every 3 commands. A run's ratio is its wall time
 // over the mean of the nearest baseline run before and after it; the table gives the median and the range.

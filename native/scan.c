@@ -37,6 +37,7 @@
 #endif
 #include <node_api.h>
 #include <pthread.h>
+#include <sys/xattr.h>
 #include <stdatomic.h>
 #include <stdint.h>
 #include <stdlib.h>
@@ -1124,6 +1125,44 @@ static napi_value data_extent(napi_env env, napi_callback_info info) {
   return out;
 }
 
+/* lgetxattr(path, name): the value of extended attribute `name` of `path` (a Buffer: the path's bytes, which
+ * need not be UTF-8; a symlink is not followed), as a Buffer; null when the file has no such attribute (or the
+ * file system keeps none); -errno otherwise. For names the @napi-rs/xattr addon cannot take (it wants UTF-8). */
+static napi_value get_xattr(napi_env env, napi_callback_info info) {
+  size_t argc = 2;
+  napi_value argv[2], out;
+  void *data = NULL;
+  size_t plen = 0;
+  char name[256];
+  size_t nlen = 0;
+  bool is_buffer = false;
+  if (napi_get_cb_info(env, info, &argc, argv, NULL, NULL) != napi_ok || argc < 2 ||
+      napi_is_buffer(env, argv[0], &is_buffer) != napi_ok || !is_buffer ||
+      napi_get_buffer_info(env, argv[0], &data, &plen) != napi_ok || plen == 0 || plen >= PATH_MAX ||
+      memchr(data, 0, plen) != NULL ||
+      napi_get_value_string_utf8(env, argv[1], name, sizeof name, &nlen) != napi_ok || nlen == 0 ||
+      nlen >= sizeof name - 1) {
+    napi_throw_type_error(env, NULL, "lgetxattr(path, name): path must be a Buffer, name an attribute name");
+    return NULL;
+  }
+  char path[PATH_MAX];
+  memcpy(path, data, plen);
+  path[plen] = 0;
+  char value[65536];
+  ssize_t n = lgetxattr(path, name, value, sizeof value);
+  if (n < 0) {
+    if (errno == ENODATA || errno == ENOTSUP) {
+      napi_get_null(env, &out);
+      return out;
+    }
+    napi_create_int32(env, -errno, &out);
+    return out;
+  }
+  void *copy = NULL;
+  napi_create_buffer_copy(env, (size_t)n, value, &copy, &out);
+  return out;
+}
+
 static napi_value init(napi_env env, napi_value exports) {
   napi_value fn;
   napi_create_function(env, "scan", NAPI_AUTO_LENGTH, scan, NULL, &fn);
@@ -1134,6 +1173,8 @@ static napi_value init(napi_env env, napi_value exports) {
   napi_set_named_property(env, exports, "merge", fn);
   napi_create_function(env, "dataExtent", NAPI_AUTO_LENGTH, data_extent, NULL, &fn);
   napi_set_named_property(env, exports, "dataExtent", fn);
+  napi_create_function(env, "lgetxattr", NAPI_AUTO_LENGTH, get_xattr, NULL, &fn);
+  napi_set_named_property(env, exports, "lgetxattr", fn);
   return exports;
 }
 

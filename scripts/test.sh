@@ -1,12 +1,13 @@
 #!/usr/bin/env bash
 # Every test, from a fresh Debian 12 machine: installs the real runtimes and tools from Debian's packages
-# (root), installs npm dependencies, builds, then typecheck + lint + unit tests + the integration suite that
+# (root), installs npm dependencies, builds, then typecheck + lint + unit tests + the package test (npm pack,
+# then npm install of the tarball: needs the registry, as npm install does) + the integration suite that
 # runs against a real containerd. Set CRIFS_SKIP_INTEGRATION=1 only where root/apt are not available: the
 # suite then says loudly that it was skipped. CI never sets it.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-PACKAGES=(containerd runc umoci skopeo busybox-static attr tar golang-go golang-github-coreos-bbolt-dev docker.io podman containers-storage uidmap fuse-overlayfs containernetworking-plugins docker-registry strace)
+PACKAGES=(time containerd runc umoci skopeo busybox-static attr tar golang-go golang-github-coreos-bbolt-dev docker.io podman containers-storage uidmap fuse-overlayfs containernetworking-plugins docker-registry strace)
 
 if [ "${CRIFS_SKIP_INTEGRATION:-}" != "1" ]; then
   if [ "$(id -u)" != "0" ]; then
@@ -32,5 +33,7 @@ echo "== lint and format check (biome)"
 npm run -s lint
 echo "== unit tests"
 npm run -s test:unit
+echo "== package (npm pack holds no tests; the tarball installs and runs)"
+npm run -s test:pack
 echo "== integration tests (real containerd)"
 npm run -s test:integration

@@ -8,6 +8,7 @@ import type { Check, Finding } from "./check.js";
 export const blobDigestMismatch: Check = {
   id: "blob-digest-mismatch",
   needs: ["dirs", "verify"],
+  runtimes: ["containerd"], // containerd's own objects: snapshotter dirs and records, blobs, ingests, GC roots
   summary: "a blob file whose sha256 is not its name (--verify)",
   run(input) {
     const out: Finding[] = [];

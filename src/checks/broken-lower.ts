@@ -4,13 +4,14 @@
 
 import { join } from "node:path";
 import type { Check, Finding } from "./check.js";
-import { isInFlight } from "./check.js";
-import { overlayView, shortOfLower } from "./overlay-layers.js";
+import { EVERY_RUNTIME, isInFlight } from "./check.js";
+import { overlayView, shortOfLower } from "./driver-home.js";
 
 /** `lower` entries that resolve to no layer. Cost: metadata + the layer dirs' small files. */
 export const brokenLower: Check = {
   id: "broken-lower",
   needs: ["metadata", "dirs"],
+  runtimes: EVERY_RUNTIME,
   summary: "a layer's `lower` file naming a short link that does not resolve",
   run(input) {
     const v = overlayView(input);

@@ -6,7 +6,7 @@ import assert from "node:assert/strict";
 import { after, test } from "node:test";
 import type { BrokenLink } from "../links/broken-links.js";
 import { type TempStore, tempStore } from "../links/testing.js";
-import { containerdWords } from "../runtimes/containerd/words.js";
+import { containerdWords } from "../runtimes/testing.js";
 import { brokenSymlink } from "./broken-symlink.js";
 import { gatherDoctorInput } from "./doctor-input.js";
 import { brief, scenario } from "./testing.js";

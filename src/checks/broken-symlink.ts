@@ -8,6 +8,7 @@ import { errnoWords } from "../errors.js";
 import type { BrokenLink } from "../links/broken-links.js";
 import { subjectOf } from "../model/words.js";
 import type { Check, Finding } from "./check.js";
+import { EVERY_RUNTIME } from "./check.js";
 
 function message(b: BrokenLink): string {
   const where = b.isInLowerLayer
@@ -35,6 +36,7 @@ function remedy(b: BrokenLink): string {
 export const brokenSymlink: Check = {
   id: "broken-symlink",
   needs: ["metadata"],
+  runtimes: EVERY_RUNTIME,
   summary: "a symlink in a container's merged root that leads nowhere inside the container",
   run(input) {
     return (input.brokenLinks ?? []).map(

@@ -2,7 +2,7 @@
 // metrics and tests see the same thing; a check is a pure function of a DoctorInput (gathered once by
 // doctor-input.ts): it never rereads the disk, and it keeps going past a bad item.
 
-import type { ContainerPod } from "../model/store.js";
+import type { ContainerPod, RuntimeId } from "../model/store.js";
 import type { DoctorInput } from "./doctor-input.js";
 
 export type Severity = "error" | "warning" | "info";
@@ -35,7 +35,17 @@ export interface Check {
   readonly needs: readonly Need[];
   /** One line for `crifs doctor --help` and the docs. */
   readonly summary: string;
+  /** The runtimes whose stores it checks: doctor runs it on those only (EVERY_RUNTIME for most). */
+  readonly runtimes: readonly RuntimeId[];
   run(input: DoctorInput): Finding[];
+}
+
+/** Every runtime crifs reads: the `runtimes` of a check that speaks only of the model's shared objects. */
+export const EVERY_RUNTIME: readonly RuntimeId[] = ["containerd", "podman", "crio", "docker"];
+
+/** Whether a check applies to a store of this runtime. */
+export function appliesTo(check: Check, runtime: RuntimeId): boolean {
+  return check.runtimes.includes(runtime);
 }
 
 /** Severity order, worst first. */

@@ -4,14 +4,15 @@
 
 import { join } from "node:path";
 import type { Check, Finding } from "./check.js";
-import { isInFlight } from "./check.js";
+import { EVERY_RUNTIME, isInFlight } from "./check.js";
 import { dockerContainerLayerFindings, isDockerInput } from "./docker-layers.js";
-import { overlayView } from "./overlay-layers.js";
+import { overlayView } from "./driver-home.js";
 
 /** Containers whose layer is not recorded. Cost: metadata only. */
 export const containerMissingLayer: Check = {
   id: "container-missing-layer",
   needs: ["metadata"],
+  runtimes: EVERY_RUNTIME,
   summary: "a container whose writable layer has no layer record",
   run(input) {
     if (isDockerInput(input)) return dockerContainerLayerFindings(input);

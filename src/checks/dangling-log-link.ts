@@ -3,12 +3,13 @@
 // but log shippers that tail /var/log/containers/*.log keep failing on it.
 
 import type { Check, Finding } from "./check.js";
-import { isInFlight } from "./check.js";
+import { EVERY_RUNTIME, isInFlight } from "./check.js";
 
 /** Links in the containers log dir whose target does not exist. Cost: one readdir and a stat per link. */
 export const danglingLogLink: Check = {
   id: "dangling-log-link",
   needs: ["dirs"],
+  runtimes: EVERY_RUNTIME,
   summary: "a /var/log/containers link whose target log file is gone",
   run(input) {
     const out: Finding[] = [];

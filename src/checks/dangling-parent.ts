@@ -9,7 +9,7 @@ import { MAX_CHAIN_LENGTH, SnapshotIndex, snapshotRef } from "../model/chain.js"
 import type { Snapshot } from "../model/store.js";
 import { inNamespace, subjectOf } from "../model/words.js";
 import type { Check, Finding } from "./check.js";
-import { isInFlight, snapshotDirOf } from "./check.js";
+import { EVERY_RUNTIME, isInFlight, snapshotDirOf } from "./check.js";
 
 /** The keys around a parent cycle starting at `s`, or null when `s` is not on one. */
 function cycleFrom(index: SnapshotIndex, s: Snapshot): string[] | null {
@@ -29,6 +29,7 @@ function cycleFrom(index: SnapshotIndex, s: Snapshot): string[] | null {
 export const danglingParent: Check = {
   id: "dangling-parent",
   needs: ["metadata"],
+  runtimes: EVERY_RUNTIME,
   summary: "a snapshot whose parent key names no snapshot, or whose parents form a cycle",
   run(input) {
     const out: Finding[] = [];

@@ -3,13 +3,14 @@
 // then), and one whose dir is there without diff/ to incomplete-layer.
 
 import type { Check, Finding } from "./check.js";
-import { isInFlight } from "./check.js";
-import { overlayView } from "./overlay-layers.js";
+import { EVERY_RUNTIME, isInFlight } from "./check.js";
+import { overlayView } from "./driver-home.js";
 
 /** l/ links to layer dirs that are gone. Cost: one readdir of l/ and a stat per link. */
 export const danglingShortLink: Check = {
   id: "dangling-short-link",
   needs: ["metadata", "dirs"],
+  runtimes: EVERY_RUNTIME,
   summary: "an l/<short> link whose layer dir is gone",
   run(input) {
     const v = overlayView(input);

@@ -4,7 +4,7 @@ import type { Image } from "../model/store.js";
 import { containerMissingLayer } from "./container-missing-layer.js";
 import { imageMissingLayer } from "./image-missing-layer.js";
 import { brief } from "./testing.js";
-import { docker, HOME, ROOT } from "./testing-docker.js";
+import { docker, HOME, PATHS } from "./testing-docker.js";
 
 test("a healthy docker store: image layers are found by chain id, no finding", () => {
   assert.deepEqual(imageMissingLayer.run(docker()), []);
@@ -27,10 +27,10 @@ test("an image layer whose cache dir is gone is image-missing-layer, once, with 
   assert.deepEqual(containerMissingLayer.run(input), [], "the container's own layers are there");
 });
 
-test("an image naming a chain id layerdb lacks is image-missing-layer, at the layerdb path", () => {
+test("an image naming a chain id docker has no layer entry for is image-missing-layer, at the entry's path", () => {
   const input = docker({ noLayer: ["sha256:c2", "m1-init", "m1"] });
   assert.deepEqual(imageMissingLayer.run(input).map(brief), [
-    `image-missing-layer ${ROOT}/image/overlay2/layerdb/sha256/c2 0 image bb:latest`,
+    `image-missing-layer ${PATHS.layerEntry("c2")} 0 image bb:latest`,
   ]);
 });
 

@@ -5,28 +5,29 @@
 //   image layer (layerdb entry, cache dir gone)   image-missing-layer  docker run: "open …/<cache-id>/committed: no such file or directory"
 //   image names a chain id layerdb lacks          image-missing-layer  docker run: "layer does not exist"
 //   container's rw or -init layer dir gone        container-missing-layer  docker start: "stat …/<mount-id>: no such file or directory"
-// (missing-layer-dir does not run on docker stores: these two say which object is broken.) Pure.
+// (missing-layer-dir does not run on docker stores: these two say which object is broken.) Where a layer's
+// entry is and what it is called are docker's words (RuntimeWords.layerEntry, in docker's words.ts). Pure.
 
 import { join } from "node:path";
 import type { Snapshot } from "../model/store.js";
 import type { Finding } from "./check.js";
 import { isInFlight } from "./check.js";
 import type { DoctorInput } from "./doctor-input.js";
-import { overlayView } from "./overlay-layers.js";
+import { overlayView } from "./driver-home.js";
 
-/** Whether the store is a docker one with its overlay2 home read. */
+/** Whether the store keeps one entry per image layer (docker's) and its overlay home was read. */
 export function isDockerInput(input: DoctorInput): boolean {
-  return input.store?.location.runtime === "docker" && input.overlayDriver !== undefined;
+  return input.words.layerEntry !== null && input.store !== null && input.overlayDriver !== undefined;
 }
 
 /** Image layers whose cache dir is gone, and image layers layerdb lacks. Cost: metadata + the home listing. */
 export function dockerImageLayerFindings(input: DoctorInput): Finding[] {
   const v = overlayView(input);
-  if (v === null || !isDockerInput(input)) return [];
+  const entry = input.words.layerEntry;
+  if (v === null || entry === null || !isDockerInput(input)) return [];
   const out: Finding[] = [];
   const byKey = new Map(v.store.snapshots.map((s) => [s.key, s]));
   const usersOf = new Map<string, string[]>();
-  const layerdb = join(v.store.location.root, "image", "overlay2", "layerdb", "sha256");
   for (const img of v.store.images) {
     for (const key of img.snapshotKeys) usersOf.set(key, [...(usersOf.get(key) ?? []), img.name]);
     for (const key of img.snapshotKeys) {
@@ -35,9 +36,9 @@ export function dockerImageLayerFindings(input: DoctorInput): Finding[] {
         check: "image-missing-layer",
         severity: "error",
         subject: `image ${img.name}`,
-        path: join(layerdb, key.replace(/^sha256:/, "")),
+        path: entry.path(v.store.location.root, key),
         bytes: 0,
-        message: `image "${img.name}" names layer ${key}, which has no layerdb entry: it cannot be run`,
+        message: `image "${img.name}" names layer ${key}, which has no ${entry.name}: it cannot be run`,
         remedy: `remove the image (docker rmi -f ${img.name}) and load or pull it again`,
       });
     }

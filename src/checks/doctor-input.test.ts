@@ -3,15 +3,14 @@ import { mkdirSync, mkdtempSync, symlinkSync, utimesSync, writeFileSync } from "
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { test } from "node:test";
-import { containerdWords } from "../runtimes/containerd/words.js";
+import { containerdTestPaths, containerdWords } from "../runtimes/testing.js";
 import { gatherDoctorInput, isInside } from "./doctor-input.js";
 
 /** A small containerd-like root built at test time. */
 function tree() {
   const dir = mkdtempSync(join(tmpdir(), "crifs-doctor-input-"));
   const root = join(dir, "root");
-  const sn = join(root, "io.containerd.snapshotter.v1.overlayfs", "snapshots");
-  const content = join(root, "io.containerd.content.v1.content");
+  const { snapshots: sn, content } = containerdTestPaths(root);
   for (const d of ["1/fs", "1/work", "9999", "new-42/fs"]) mkdirSync(join(sn, d), { recursive: true });
   mkdirSync(join(content, "blobs", "sha256"), { recursive: true });
   writeFileSync(join(content, "blobs", "sha256", "ab"), "hello");

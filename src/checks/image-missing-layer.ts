@@ -5,13 +5,15 @@
 
 import { join } from "node:path";
 import type { Check, Finding } from "./check.js";
+import { EVERY_RUNTIME } from "./check.js";
 import { dockerImageLayerFindings, isDockerInput } from "./docker-layers.js";
-import { overlayView } from "./overlay-layers.js";
+import { overlayView } from "./driver-home.js";
 
 /** Images naming layers no record has. Cost: metadata only. */
 export const imageMissingLayer: Check = {
   id: "image-missing-layer",
   needs: ["metadata"],
+  runtimes: EVERY_RUNTIME,
   summary: "an image whose top layer (or a layer below it) has no layer record",
   run(input) {
     if (isDockerInput(input)) return dockerImageLayerFindings(input);

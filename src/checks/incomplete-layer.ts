@@ -4,13 +4,14 @@
 
 import { join } from "node:path";
 import type { Check, Finding } from "./check.js";
-import { isInFlight } from "./check.js";
-import { overlayView } from "./overlay-layers.js";
+import { EVERY_RUNTIME, isInFlight } from "./check.js";
+import { overlayView } from "./driver-home.js";
 
 /** Layers flagged incomplete, and layer dirs without diff/. Cost: metadata + a stat per layer dir. */
 export const incompleteLayer: Check = {
   id: "incomplete-layer",
   needs: ["metadata", "dirs"],
+  runtimes: EVERY_RUNTIME,
   summary: "a layer flagged incomplete in layers.json, or a layer dir without diff/",
   run(input) {
     const v = overlayView(input);

@@ -11,11 +11,10 @@ import { chmodSync, mkdirSync, readFileSync, statSync, writeFileSync } from "nod
 import { join } from "node:path";
 import { after, test } from "node:test";
 import { gzipSync } from "node:zlib";
-import { chainIds } from "../formats/oci/image.js";
 import { type TempStore, tempStore } from "../links/testing.js";
 import type { LayerContentFact } from "../model/doctor-facts.js";
 import type { Image } from "../model/store.js";
-import { containerdWords } from "../runtimes/containerd/words.js";
+import { chainIds, containerdWords } from "../runtimes/testing.js";
 import { gatherDoctorInput } from "./doctor-input.js";
 import { layerContentMismatch } from "./layer-content-mismatch.js";
 import { brief, scenario } from "./testing.js";

@@ -70,6 +70,7 @@ function findingOf(f: LayerContentFact): Finding | null {
 export const layerContentMismatch: Check = {
   id: "layer-content-mismatch",
   needs: ["metadata", "verify"],
+  runtimes: ["containerd"], // containerd's own objects: snapshotter dirs and records, blobs, ingests, GC roots
   summary: "an image layer's snapshot whose files differ from the layer blob it was unpacked from (--verify)",
   run(input) {
     const out: Finding[] = [];

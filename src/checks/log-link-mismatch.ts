@@ -4,11 +4,13 @@
 // when a runtime knows the container id, the target's pod uid must be that container's pod.
 
 import type { Check, Finding } from "./check.js";
+import { EVERY_RUNTIME } from "./check.js";
 
 /** Links whose name and target disagree. Cost: the link listing; no reads of the logs. */
 export const logLinkMismatch: Check = {
   id: "log-link-mismatch",
   needs: ["dirs"],
+  runtimes: EVERY_RUNTIME,
   summary: "a /var/log/containers link naming another pod or container than its target's",
   run(input) {
     const out: Finding[] = [];

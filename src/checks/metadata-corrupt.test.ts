@@ -1,20 +1,20 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
 import { metadataCorrupt } from "./metadata-corrupt.js";
-import { brief, scenario } from "./testing.js";
-import { docker } from "./testing-docker.js";
+import { brief, PATHS, scenario } from "./testing.js";
+import { PATHS as DOCKER, docker } from "./testing-docker.js";
 
 test("an unreadable bolt file is one error finding, even without a store", () => {
-  const input = scenario().corruptMetadata("/r/meta.db", "cannot read meta page: bad magic").input();
+  const input = scenario().corruptMetadata(PATHS.metaDb, "cannot read meta page: bad magic").input();
   assert.equal(input.store, null);
   const found = metadataCorrupt.run(input);
-  assert.deepEqual(found.map(brief), ["metadata-corrupt /r/meta.db 0 file /r/meta.db"]);
+  assert.deepEqual(found.map(brief), [`metadata-corrupt ${PATHS.metaDb} 0 file ${PATHS.metaDb}`]);
   assert.equal(found[0]?.severity, "error");
 });
 
 test("undecodable records are reported; anomalies other checks explain are left to them", () => {
   const input = scenario()
-    .anomaly("/r/meta.db", "container default/c1", "cannot decode container default/c1: truncated varint")
+    .anomaly(PATHS.metaDb, "container default/c1", "cannot decode container default/c1: truncated varint")
     .anomaly("/r/b/x", "image default/bb", "cannot read sha256:x of image default/bb: blob not found")
     .anomaly(
       "/r/sn.db",
@@ -23,12 +23,12 @@ test("undecodable records are reported; anomalies other checks explain are left 
     )
     .input();
   assert.deepEqual(metadataCorrupt.run(input).map(brief), [
-    "metadata-corrupt /r/meta.db 0 container default/c1",
+    `metadata-corrupt ${PATHS.metaDb} 0 container default/c1`,
   ]);
 });
 
-test("docker: an unparsable repositories.json and undecodable config.v2.json / layerdb files, with docker's remedy", () => {
-  const repos = "/d/image/overlay2/repositories.json";
+test("docker: an unparsable repositories.json and undecodable config.v2.json / layer entry files, with docker's remedy", () => {
+  const repos = DOCKER.repositories;
   const bad = docker({
     corrupt: { path: repos, message: "cannot parse JSON at byte 45: unterminated string" },
   });
@@ -36,7 +36,7 @@ test("docker: an unparsable repositories.json and undecodable config.v2.json / l
   assert.deepEqual(f.map(brief), [`metadata-corrupt ${repos} 0 file ${repos}`]);
   assert.match(f[0]?.remedy ?? "", /dockerd does not start/);
   const cfg = "/d/containers/abc/config.v2.json";
-  const cacheId = "/d/image/overlay2/layerdb/sha256/c2/cache-id";
+  const cacheId = `${DOCKER.layerEntry("c2")}/cache-id`;
   const found = metadataCorrupt.run(
     docker({
       anomalies: [
@@ -58,7 +58,7 @@ test("docker: an unparsable repositories.json and undecodable config.v2.json / l
 });
 
 test("podman: a record that does not decode gets podman's remedy, not containerd's or ctr's", async () => {
-  const { overlayScenario } = await import("./testing-overlay.js");
+  const { overlayScenario, PATHS: CS } = await import("./testing-overlay.js");
   const base = overlayScenario().layer("a").input();
   const store = base.store;
   assert.ok(store !== null);
@@ -68,7 +68,7 @@ test("podman: a record that does not decode gets podman's remedy, not containerd
       ...store,
       anomalies: [
         {
-          path: "/g/overlay-layers/layers.json",
+          path: CS.layersJson,
           subject: "layer a",
           message: 'layers.json lists layer "a" 2 times',
         },

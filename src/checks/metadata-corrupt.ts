@@ -5,6 +5,7 @@
 // only guess.
 
 import type { Check, Finding } from "./check.js";
+import { EVERY_RUNTIME } from "./check.js";
 
 /** Anomalies other checks explain better: a snapshot join (missing-snapshot-dir), a missing blob (missing-blob). */
 function isExplainedElsewhere(a: { subject: string; message: string }): boolean {
@@ -17,6 +18,7 @@ function isExplainedElsewhere(a: { subject: string; message: string }): boolean 
 export const metadataCorrupt: Check = {
   id: "metadata-corrupt",
   needs: [],
+  runtimes: EVERY_RUNTIME,
   summary: "a bolt file or record (or an image's manifest or config) that does not decode",
   run(input) {
     const out: Finding[] = input.metadataProblems.map((p) => ({

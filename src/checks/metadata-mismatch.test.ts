@@ -2,7 +2,7 @@ import assert from "node:assert/strict";
 import { test } from "node:test";
 import type { Store } from "../model/store.js";
 import { compareLiveAndDisk, metadataMismatch } from "./metadata-mismatch.js";
-import { OLD, scenario } from "./testing.js";
+import { OLD, PATHS, scenario } from "./testing.js";
 
 function withSnapshots(base: Store, keys: readonly [string, string][]): Store {
   const proto = {
@@ -41,9 +41,7 @@ test("a snapshot the daemon lists but the files lack, one the files hold but the
     "snapshot default/overlayfs/live-only",
     "snapshot default/overlayfs/moved",
   ]);
-  assert.ok(
-    found.every((f) => f.severity === "error" && f.path.endsWith("io.containerd.metadata.v1.bolt/meta.db")),
-  );
+  assert.ok(found.every((f) => f.severity === "error" && f.path.endsWith(PATHS.metaDb)));
   assert.match(found.find((f) => f.subject.endsWith("moved"))?.message ?? "", /dir 5; the files say .*dir 3/);
 });
 

@@ -52,8 +52,7 @@ function diff<T extends { createdAt: string | null; updatedAt: string | null; na
     path,
     bytes: null,
     message,
-    remedy:
-      "containerd serves the records it opened at start: restart it to make it read the files (if the files are an older copy, stop containerd and put the newer meta.db back first)",
+    remedy: `containerd serves the records it opened at start: restart it to make it read the files (if the files are an older copy, stop containerd and put the newer ${input.words.layerRecords} back first)`,
   });
   for (const l of live) {
     const k = side.key(l);
@@ -90,7 +89,7 @@ function diff<T extends { createdAt: string | null; updatedAt: string | null; na
 
 /** Every difference between the live and the disk model, per kind. Pure. */
 export function compareLiveAndDisk(live: Store, disk: Store, input: DoctorInput): Finding[] {
-  const metaDb = `${disk.location.root}/io.containerd.metadata.v1.bolt/meta.db`;
+  const metaDb = input.words.metadataFile(disk.location.root);
   return [
     ...diff("snapshot", snapshotSide, live.snapshots, disk.snapshots, metaDb, input),
     ...diff("container", containerSide, live.containers, disk.containers, metaDb, input),
@@ -102,6 +101,7 @@ export function compareLiveAndDisk(live: Store, disk: Store, input: DoctorInput)
 export const metadataMismatch: Check = {
   id: "metadata-mismatch",
   needs: ["metadata"],
+  runtimes: ["containerd"], // containerd's own objects: snapshotter dirs and records, blobs, ingests, GC roots
   summary:
     "containerd lists snapshots, containers or images other than its files hold (a file replaced while it ran)",
   run(input) {

@@ -9,6 +9,7 @@ import { isInFlight } from "./check.js";
 export const missingBlob: Check = {
   id: "missing-blob",
   needs: ["metadata", "dirs"],
+  runtimes: ["containerd"], // containerd's own objects: snapshotter dirs and records, blobs, ingests, GC roots
   summary: "a blob record (or image target) whose file is gone from the content store",
   run(input) {
     const out: Finding[] = [];

@@ -4,12 +4,13 @@
 
 import type { Check, Finding } from "./check.js";
 import { isInFlight } from "./check.js";
-import { overlayView } from "./overlay-layers.js";
+import { overlayView } from "./driver-home.js";
 
 /** Layer records without their dir. Cost: metadata + one readdir of the home. */
 export const missingLayerDir: Check = {
   id: "missing-layer-dir",
   needs: ["metadata", "dirs"],
+  runtimes: ["containerd", "podman", "crio"], // on docker a lost layer dir is its owner's (docker-layers.ts)
   summary: "a layer record whose dir in the overlay driver home is gone",
   run(input) {
     const v = overlayView(input);

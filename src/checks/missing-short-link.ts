@@ -6,13 +6,14 @@
 
 import { join } from "node:path";
 import type { Check, Finding } from "./check.js";
-import { isInFlight } from "./check.js";
-import { overlayView } from "./overlay-layers.js";
+import { EVERY_RUNTIME, isInFlight } from "./check.js";
+import { overlayView } from "./driver-home.js";
 
 /** Layers whose l/ short link is missing or names another dir. Cost: metadata + one readdir of l/. */
 export const missingShortLink: Check = {
   id: "missing-short-link",
   needs: ["metadata", "dirs"],
+  runtimes: EVERY_RUNTIME,
   summary: "a layer whose l/<short> link (named by its `link` file) is missing or points elsewhere",
   run(input) {
     const v = overlayView(input);

@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
 import { missingSnapshotDir } from "./missing-snapshot-dir.js";
-import { brief, NOW, SNAPSHOTS, scenario } from "./testing.js";
+import { brief, NOW, PATHS, SNAPSHOTS, scenario } from "./testing.js";
 
 test("a record whose dir is gone is reported with the dir's path; present and young ones are not", () => {
   const input = scenario()
@@ -14,16 +14,16 @@ test("a record whose dir is gone is reported with the dir's path; present and yo
   ]);
 });
 
-test("a meta.db snapshot its snapshotter has no record of is reported from the loader's anomaly", () => {
+test("a snapshot in containerd's own records that its snapshotter has no record of is reported from the loader's anomaly", () => {
   const input = scenario()
     .anomaly(
-      "/r/io.containerd.snapshotter.v1.overlayfs/metadata.db",
+      PATHS.snapshotterDb,
       "snapshot default/overlayfs/x",
       'snapshot "x" in namespace "default" has no record "default/3/x" in the overlayfs snapshotter',
     )
-    .anomaly("/r/meta.db", "image default/bb", "cannot decode image default/bb: bad varint")
+    .anomaly(PATHS.metaDb, "image default/bb", "cannot decode image default/bb: bad varint")
     .input();
   assert.deepEqual(missingSnapshotDir.run(input).map(brief), [
-    "missing-snapshot-dir /r/io.containerd.snapshotter.v1.overlayfs/metadata.db 0 snapshot default/overlayfs/x",
+    `missing-snapshot-dir ${PATHS.snapshotterDb} 0 snapshot default/overlayfs/x`,
   ]);
 });

@@ -12,6 +12,7 @@ const NO_RECORD = / has no record "[^"]*" in the \S+ snapshotter$/;
 export const missingSnapshotDir: Check = {
   id: "missing-snapshot-dir",
   needs: ["metadata", "dirs"],
+  runtimes: ["containerd"], // containerd's own objects: snapshotter dirs and records, blobs, ingests, GC roots
   summary: "a snapshot record whose dir (or fs/ tree) is gone",
   run(input) {
     const out: Finding[] = [];

@@ -3,13 +3,14 @@
 // still names as its parent is left to dangling-parent: the lost record is the fault there.
 
 import type { Check, Finding } from "./check.js";
-import { isInFlight } from "./check.js";
-import { overlayView } from "./overlay-layers.js";
+import { EVERY_RUNTIME, isInFlight } from "./check.js";
+import { overlayView } from "./driver-home.js";
 
 /** Layer dirs no record names. Cost: metadata + one readdir of the home. */
 export const orphanLayerDir: Check = {
   id: "orphan-layer-dir",
   needs: ["metadata", "dirs", "walk"],
+  runtimes: EVERY_RUNTIME,
   summary: "a dir in the overlay driver home that no layer record names",
   run(input) {
     const v = overlayView(input);

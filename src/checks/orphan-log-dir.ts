@@ -3,12 +3,13 @@
 // left behind (kubelet down, node reinstalled, pods removed by hand with crictl) only takes space.
 
 import type { Check, Finding } from "./check.js";
-import { isInFlight } from "./check.js";
+import { EVERY_RUNTIME, isInFlight } from "./check.js";
 
 /** Pod log dirs whose uid no container's labels or pod record names. Cost: one readdir (bytes: a walk). */
 export const orphanLogDir: Check = {
   id: "orphan-log-dir",
   needs: ["metadata", "dirs", "walk"],
+  runtimes: EVERY_RUNTIME,
   summary: "a /var/log/pods dir of a pod no runtime knows",
   run(input) {
     const out: Finding[] = [];

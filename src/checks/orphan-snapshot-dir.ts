@@ -10,6 +10,7 @@ import { isInFlight } from "./check.js";
 export const orphanSnapshotDir: Check = {
   id: "orphan-snapshot-dir",
   needs: ["metadata", "dirs", "walk"],
+  runtimes: ["containerd"], // containerd's own objects: snapshotter dirs and records, blobs, ingests, GC roots
   summary: "a dir under snapshots/ that no snapshot record names (incl. new-*/rm-* temp dirs)",
   run(input) {
     const out: Finding[] = [];

@@ -39,8 +39,7 @@ test("a dangling link, a target owned by another user, or a group/world-writable
 });
 
 test("the remedy names the runtime's own root setting: containerd's config.toml, docker's data-root, podman's graphroot", async () => {
-  const { dockerWords } = await import("../runtimes/docker/words.js");
-  const { podmanWords } = await import("../runtimes/containers-storage/words.js");
+  const { dockerWords, podmanWords } = await import("../runtimes/testing.js");
   const base = scenario()
     .rootLink({ isSymlink: true, linkTarget: "/tmp/x", resolved: "/tmp/x", targetMode: 0o1777 })
     .input();

@@ -5,11 +5,13 @@
 
 import { isAbsolute } from "node:path";
 import type { Check, Finding, Severity } from "./check.js";
+import { EVERY_RUNTIME } from "./check.js";
 
 /** The storage root's symlink, when it has one, checked. Cost: one lstat, readlink and stat. */
 export const rootLinkUnsafe: Check = {
   id: "root-link-unsafe",
   needs: ["dirs"],
+  runtimes: EVERY_RUNTIME,
   summary: "the storage root is a symlink that is relative, dangling, or points at a dir others can write to",
   run(input) {
     const r = input.rootFact;

@@ -4,11 +4,11 @@ import { mkdirSync, mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { test } from "node:test";
-import type { Check } from "./check.js";
+import { type Check, EVERY_RUNTIME } from "./check.js";
 import type { DoctorInput } from "./doctor-input.js";
 import { checks } from "./index.js";
 import { doctorExitCode, runDoctor } from "./run-doctor.js";
-import { scenario } from "./testing.js";
+import { PATHS, scenario } from "./testing.js";
 
 /** A read that returns the given inputs in turn. */
 function reads(...inputs: DoctorInput[]): () => Promise<DoctorInput> {
@@ -32,7 +32,7 @@ test("with unreadable metadata only metadata-corrupt and the disk-only checks ru
   const input = scenario()
     .orphanDir("9999")
     .tmpmount("containerd-mount1")
-    .corruptMetadata("/r/meta.db", "bad")
+    .corruptMetadata(PATHS.metaDb, "bad")
     .input();
   const r = await runDoctor({ read: reads(input), checks, mode: "quick", pauseMs: 0 });
   assert.deepEqual(
@@ -62,6 +62,7 @@ test("a check that throws becomes an error finding and the others still run", as
   const broken: Check = {
     id: "broken",
     needs: [],
+    runtimes: EVERY_RUNTIME,
     summary: "",
     run() {
       throw new Error("boom");

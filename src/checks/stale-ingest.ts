@@ -21,6 +21,7 @@ function ms(t: string | null): number {
 export const staleIngest: Check = {
   id: "stale-ingest",
   needs: ["metadata", "dirs"],
+  runtimes: ["containerd"], // containerd's own objects: snapshotter dirs and records, blobs, ingests, GC roots
   summary:
     "an ingest (partial content write) that expired, has no record, or was not written to for the grace period",
   run(input) {

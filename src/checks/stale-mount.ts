@@ -15,6 +15,7 @@ function idIn(snapshotsDir: string, p: string): string | null {
 export const staleMount: Check = {
   id: "stale-mount",
   needs: ["metadata", "dirs"],
+  runtimes: ["containerd"], // containerd's own objects: snapshotter dirs and records, blobs, ingests, GC roots
   summary: "an overlay mount whose layers are snapshot dirs of this root that no record names",
   run(input) {
     const out: Finding[] = [];

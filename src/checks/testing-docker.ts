@@ -5,11 +5,13 @@
 import { join } from "node:path";
 import type { OverlayLayerDirFact } from "../model/doctor-facts.js";
 import type { Anomaly, Container, Image, Snapshot, Store } from "../model/store.js";
-import { dockerWords } from "../runtimes/docker/words.js";
+import { dockerTestPaths, dockerWords } from "../runtimes/testing.js";
 import type { DoctorInput } from "./doctor-input.js";
 
 export const ROOT = "/d";
-export const HOME = join(ROOT, "overlay2");
+/** Docker's paths under ROOT (the driver's home, repositories.json, layer entries). */
+export const PATHS = dockerTestPaths(ROOT);
+export const HOME = PATHS.home;
 const NOW = Date.parse("2026-01-01T12:00:00Z");
 const OLD = "2026-01-01T11:00:00Z";
 
@@ -26,7 +28,7 @@ export function docker(
 ): DoctorInput {
   const layer = (key: string, id: string, parent: string | null, kind: Snapshot["kind"]): Snapshot => ({
     namespace: "",
-    snapshotter: "overlay2",
+    snapshotter: PATHS.driver,
     key,
     parent,
     kind,
@@ -63,7 +65,7 @@ export function docker(
     id: "ctr1",
     names: ["dc1"],
     image: "bb:latest",
-    snapshotter: "overlay2",
+    snapshotter: PATHS.driver,
     snapshotKey: "m1",
     runtime: "runc",
     createdAt: OLD,
@@ -123,7 +125,7 @@ export function docker(
     readErrors: [],
     blobHashes: null,
     overlayDriver: {
-      driver: "overlay2",
+      driver: PATHS.driver,
       home: HOME,
       ignore: ["l"],
       layers: dirs,

@@ -12,11 +12,13 @@
 import { join } from "node:path";
 import type { OverlayLayerDirFact, ShortLinkFact } from "../model/doctor-facts.js";
 import type { Container, Image, Snapshot, Store } from "../model/store.js";
-import { podmanWords } from "../runtimes/containers-storage/words.js";
+import { containersStorageTestPaths, podmanWords } from "../runtimes/testing.js";
 import type { DoctorInput } from "./doctor-input.js";
 
 export const CS_ROOT = "/g";
-export const HOME = join(CS_ROOT, "overlay");
+/** containers/storage's paths under CS_ROOT (the overlay home, layers.json). */
+export const PATHS = containersStorageTestPaths(CS_ROOT);
+export const HOME = PATHS.home;
 export const NOW = Date.parse("2026-01-01T12:00:00Z");
 export const OLD = "2026-01-01T11:00:00Z";
 const OLD_MS = Date.parse(OLD);

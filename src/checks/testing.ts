@@ -11,12 +11,14 @@
 import { join } from "node:path";
 import type { IngestDirFact, OverlayMountFact, RootFact, SnapshotterRecord } from "../model/doctor-facts.js";
 import type { Labels, SnapshotKind, Store } from "../model/store.js";
-import { containerdWords } from "../runtimes/containerd/words.js";
+import { containerdTestPaths, containerdWords } from "../runtimes/testing.js";
 import type { DoctorInput } from "./doctor-input.js";
 
 export const ROOT = "/r";
-export const SNAPSHOTS = join(ROOT, "io.containerd.snapshotter.v1.overlayfs", "snapshots");
-export const CONTENT = join(ROOT, "io.containerd.content.v1.content");
+/** containerd's paths under ROOT (its meta.db, snapshotter home and db, content store). */
+export const PATHS = containerdTestPaths(ROOT);
+export const SNAPSHOTS = PATHS.snapshots;
+export const CONTENT = PATHS.content;
 /** The clock of every scenario; objects are an hour old unless told otherwise. */
 export const NOW = Date.parse("2026-01-01T12:00:00Z");
 export const OLD = "2026-01-01T11:00:00Z";
@@ -46,7 +48,7 @@ export interface SnapshotOptions {
 export class Scenario {
   readonly #store: Mutable<Store> = {
     location: { runtime: "containerd", root: ROOT, state: "/s", configPath: null },
-    settings: { overlayfsRoot: join(ROOT, "io.containerd.snapshotter.v1.overlayfs"), contentRoot: CONTENT },
+    settings: { overlayfsRoot: PATHS.overlayfsRoot, contentRoot: CONTENT },
     namespaces: [],
     images: [],
     snapshots: [],
@@ -174,7 +176,7 @@ export class Scenario {
       image: "",
       snapshotter: snapshotKey === "" ? "" : "overlayfs",
       snapshotKey,
-      runtime: "io.containerd.runc.v2",
+      runtime: PATHS.runtime,
       createdAt: OLD,
       updatedAt: OLD,
       labels,

@@ -9,6 +9,7 @@ import { isInFlight } from "./check.js";
 export const tmpmountLeftover: Check = {
   id: "tmpmount-leftover",
   needs: ["dirs", "walk"],
+  runtimes: ["containerd"], // containerd's own objects: snapshotter dirs and records, blobs, ingests, GC roots
   summary: "an unmounted dir left under <root>/tmpmounts",
   run(input) {
     const out: Finding[] = [];

@@ -2,11 +2,13 @@
 // needed them ran without them, so it may have missed something there.
 
 import type { Check } from "./check.js";
+import { EVERY_RUNTIME } from "./check.js";
 
 /** Read errors met while gathering the disk facts. Cost: none of its own. */
 export const unreadablePath: Check = {
   id: "unreadable-path",
   needs: ["dirs"],
+  runtimes: EVERY_RUNTIME,
   summary: "a dir or file in the store that could not be read (the other checks skipped it)",
   run(input) {
     return input.readErrors.map((e) => ({

@@ -12,6 +12,7 @@ import { isInFlight } from "./check.js";
 export const unreferencedBlob: Check = {
   id: "unreferenced-blob",
   needs: ["metadata", "dirs"],
+  runtimes: ["containerd"], // containerd's own objects: snapshotter dirs and records, blobs, ingests, GC roots
   summary: "a blob file with no record, or a blob record nothing references",
   run(input) {
     const out: Finding[] = [];

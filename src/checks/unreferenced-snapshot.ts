@@ -11,6 +11,7 @@ import { isInFlight, snapshotDirOf } from "./check.js";
 export const unreferencedSnapshot: Check = {
   id: "unreferenced-snapshot",
   needs: ["metadata", "walk"],
+  runtimes: ["containerd"], // containerd's own objects: snapshotter dirs and records, blobs, ingests, GC roots
   summary: "a committed snapshot no image, container, lease, gc.root label or child snapshot holds",
   run(input) {
     const out: Finding[] = [];

@@ -6,10 +6,12 @@ import { Argument, Command, Option } from "commander";
 import { CrifsError } from "../errors.js";
 import { logDirFlags } from "../logs/log-dirs.js";
 import { adapters } from "../runtimes/index.js";
+import { packageVersion } from "./package-version.js";
 import { outputFormats, parseFormat } from "./render/format.js";
 import { DEFAULT_TIMEOUT_MS, type GlobalOptions, openStores, openStoresLive } from "./stores.js";
 
-export const VERSION = "0.1.0";
+/** crifs's version: package.json's, read once at startup. */
+export const VERSION = packageVersion();
 
 export function globals(cmd: Command): GlobalOptions {
   const o = cmd.optsWithGlobals() as Record<string, string | boolean | undefined>;

@@ -14,12 +14,17 @@
 import { existsSync } from "node:fs";
 import { CrifsError } from "../errors.js";
 import { readCrictlEndpoint, socketPath } from "../live/address.js";
-import { loadContainerdLive } from "../live/containerd.js";
 import { CriClient } from "../live/cri.js";
 import { readErrorsByFile } from "../model/read-errors.js";
 import type { Store } from "../model/store.js";
-import { readContainerdConfig } from "../runtimes/containerd/config.js";
-import { adapterFor, adapters, type LoadOptions, wordsFor } from "../runtimes/index.js";
+import {
+  type Adapter,
+  adapters,
+  type LoadOptions,
+  liveAdapter,
+  requireAdapter,
+  wordsFor,
+} from "../runtimes/index.js";
 import type { OutputFormat } from "./render/format.js";
 import { terminalSafe } from "./render/terminal-safe.js";
 
@@ -65,25 +70,26 @@ export const DEFAULT_TIMEOUT_MS = 5000;
 /** Loads the stores the flags name, from disk. Cost: metadata only. */
 export function openStores(g: GlobalOptions): Store[] {
   const opts = loadOptions(g);
-  if (g.runtime !== undefined) {
-    const a = adapterFor(g.runtime);
-    if (a === undefined) {
-      throw new CrifsError("usage", `unknown runtime "${g.runtime}"`, {
-        remedy: `use one of ${adapters.map((x) => x.id).join(", ")}`,
-      });
-    }
-    return [filterNamespace(a.load(opts), g.namespace)];
-  }
+  if (g.runtime !== undefined) return [filterNamespace(requireAdapter(g.runtime).load(opts), g.namespace)];
   const found = adapters.filter((a) => a.detect(opts));
   if (found.length === 0) throw noStoreFound(g);
   return found.map((a) => filterNamespace(a.load(opts), g.namespace));
 }
 
+/** The runtime crifs reads live (containerd), unless the flags say disk: --offline, --host-root, or another
+ * --runtime. */
+function liveCandidate(g: GlobalOptions): Adapter | null {
+  if (g.offline === true || g.hostRoot !== undefined) return null;
+  const live = liveAdapter();
+  if (live === undefined || (g.runtime !== undefined && g.runtime !== live.id)) return null;
+  return live;
+}
+
 /** The socket crifs would ask for containerd, or null when the flags say disk (--offline, --root without
  * --address, another --runtime). */
 export function liveAddress(g: GlobalOptions): string | null {
-  if (g.offline === true || g.hostRoot !== undefined) return null;
-  if (g.runtime !== undefined && g.runtime !== "containerd") return null;
+  const live = liveCandidate(g);
+  if (live === null) return null;
   if (g.address !== undefined) {
     const p = socketPath(g.address);
     if (p === null) {
@@ -96,11 +102,7 @@ export function liveAddress(g: GlobalOptions): string | null {
   if (g.root !== undefined) return null;
   const crictl = readCrictlEndpoint();
   if (crictl !== null) return socketPath(crictl);
-  try {
-    return readContainerdConfig({ path: g.config, state: g.state }).grpcAddress;
-  } catch {
-    return null;
-  }
+  return live.configuredSocket?.(loadOptions(g)) ?? null;
 }
 
 /** A one-line note on stderr (the data stays on stdout). */
@@ -143,11 +145,13 @@ export function noteReadErrors(stores: readonly Store[]): void {
  */
 export async function openStoresLive(g: GlobalOptions): Promise<Store[]> {
   const socket = liveAddress(g);
+  const adapter = liveCandidate(g);
   // an absent default socket just means no daemon here: disk, silently; an absent --address is worth a note
-  if (socket === null || (g.address === undefined && !existsSync(socket))) return openStores(g);
+  if (socket === null || adapter?.loadLive === undefined || (g.address === undefined && !existsSync(socket)))
+    return openStores(g);
   let live: Store;
   try {
-    live = await loadContainerdLive(socket, {
+    live = await adapter.loadLive(socket, {
       root: g.root,
       state: g.state,
       config: g.config,
@@ -162,7 +166,7 @@ export async function openStoresLive(g: GlobalOptions): Promise<Store[]> {
   if (g.runtime === undefined) {
     const opts = loadOptions(g);
     for (const a of adapters) {
-      if (a.id !== "containerd" && a.detect(opts)) stores.push(filterNamespace(a.load(opts), g.namespace));
+      if (a !== adapter && a.detect(opts)) stores.push(filterNamespace(a.load(opts), g.namespace));
     }
   }
   return stores;

@@ -1,6 +1,6 @@
 // fs/walk-js.ts — the pure-JS engine: `workers` worker_threads (walk-worker.ts), each walking whole trees
 // synchronously; the trees are handed out one at a time through a shared counter, so a big tree does not
-// hold up the others. Used when the native scanner is not built (perf-limits.md: about 1.1× du with 2 workers).
+// hold up the others. Used when the native scanner is not built (docs/performance.md: about 1.1× du with 2 workers).
 
 import type { TreeScan, WalkOptions } from "./walk-tree-scan.js";
 import type { WalkWorkerData, WalkWorkerMessage } from "./walk-worker.js";

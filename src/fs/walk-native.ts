@@ -58,6 +58,11 @@ export interface NativeScanner {
    * null when only a hole follows; -errno on another error (fs/file-hash.ts dataExtents). Absent from older addons.
    */
   dataExtent?(fd: number, offset: number): [number, number] | null | number;
+  /**
+   * lgetxattr of a path given as its bytes (a name that is not UTF-8): the value, null when absent (ENODATA,
+   * ENOTSUP), or -errno. Absent from addons built before it.
+   */
+  lgetxattr?(path: Buffer, name: string): Buffer | null | number;
 }
 
 /** dist/src/fs → the package root. */

@@ -1,5 +1,5 @@
 // fs/walk-sync.ts — the pure-JS engine's walk of one tree: readdirSync(withFileTypes) + lstatSync per entry,
-// synchronous on purpose (perf-limits.md: per-entry async fs is 2.5–30× slower). It runs inside a worker
+// synchronous on purpose (docs/performance.md: per-entry async fs is 2.5–30× slower). It runs inside a worker
 // (walk-worker.ts); walk-js.ts hands each worker whole trees.
 //
 // Names are bytes (fs/name-codec.ts). A name that is not valid UTF-8 comes back from a string readdir with

@@ -8,13 +8,14 @@ import { chmodSync, linkSync, mkdirSync, mkdtempSync, rmSync, symlinkSync, write
 import { join } from "node:path";
 import { after, before, describe, test } from "node:test";
 import { decodeName, encodeName } from "./name-codec.js";
+import { NOBODY, stageForNobody } from "./testing-as-nobody.js";
 import { du, engines, findSymlinks, makeRichTree, scanWith, sh, sum, treesOf } from "./testing-walk.js";
 import type { ScanResult } from "./walk.js";
 import { loadNativeScanner } from "./walk-native.js";
 
 const isRoot = process.getuid?.() === 0;
 const skipRoot = !isRoot && process.env.CRIFS_SKIP_ROOT === "1";
-const nobody = 65534;
+const nobody = NOBODY;
 
 let base = "";
 const mounts: string[] = [];
@@ -171,16 +172,13 @@ describe("scanTrees", () => {
     chmodSync(tree, 0o755);
     chmodSync(join(tree, "closed"), 0o000);
     chmodSync(join(tree, "listable-only"), 0o444); // names can be read, entries not stat'ed
-    const walkUrl = new URL("./walk.js", import.meta.url).href;
-    const script = join(base, "scan-as-nobody.mjs");
-    writeFileSync(
-      script,
-      `const { scanTrees } = await import(${JSON.stringify(walkUrl)});
+    // a copy nobody can read: the clone may sit in a 0700 dir (mktemp -d, /root)
+    const staged = stageForNobody();
+    t.after(() => staged.remove());
+    const source = `const { scanTrees } = await import(${JSON.stringify(staged.moduleUrl("fs/walk.js"))});
       const heldDirs = process.env.HELD === undefined ? {} : { heldDirs: Number(process.env.HELD) };
       const r = await scanTrees([{ id: "t", path: ${JSON.stringify(tree)} }], { cacheDir: null, ...heldDirs });
-      process.stdout.write(JSON.stringify({ engine: r.engine, total: r.total, errors: r.errors }));`,
-      { mode: 0o644 },
-    );
+      process.stdout.write(JSON.stringify({ engine: r.engine, total: r.total, errors: r.errors }));`;
     const expected = sum(du(["-s", "-B1", "-x"], [tree], nobody));
     const expectedInodes = sum(du(["-s", "--inodes", "-x"], [tree], nobody));
     assert.notEqual(expected, sum(du(["-s", "-B1", "-x"], [tree])), "nobody must see less than root");
@@ -192,16 +190,8 @@ describe("scanTrees", () => {
       if (engine === "native") runs.push({ engine, held: "0" });
     }
     for (const { engine, held } of runs) {
-      const r = spawnSync(process.execPath, [script], {
-        uid: nobody,
-        gid: nobody,
-        encoding: "utf8",
-        env: {
-          PATH: process.env.PATH ?? "/usr/bin:/bin",
-          CRIFS_ENGINE: engine,
-          ...(held === undefined ? {} : { HELD: held }),
-        },
-        cwd: "/",
+      const r = staged.runModule(source, {
+        env: { CRIFS_ENGINE: engine, ...(held === undefined ? {} : { HELD: held }) },
       });
       assert.equal(r.status, 0, r.stderr);
       const out = JSON.parse(r.stdout) as Pick<ScanResult, "engine" | "total" | "errors">;

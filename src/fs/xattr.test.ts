@@ -7,10 +7,12 @@ import { lstatSync, mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync }
 import { join } from "node:path";
 import { after, before, test } from "node:test";
 import { decodeName } from "./name-codec.js";
+import { loadNativeScanner } from "./walk-native.js";
 import {
   isOpaqueDir,
   isWhiteout,
   readXattr,
+  readXattrByGetfattrBytes,
   readXattrWithGetfattr,
   selectXattrReader,
   xattrReader,
@@ -141,4 +143,11 @@ test("issue 13: a dir whose name is not UTF-8 (and ends in a newline) is read by
   assert.equal(isOpaqueDir(decodeName(plain)), false);
   assert.deepEqual(readXattr(decodeName(opaque), "trusted.overlay.opaque"), Buffer.from("y"));
   assert.equal(readXattr(decodeName(opaque), "user.absent"), null);
+  // both ways of reading by bytes: crifs's addon (one lgetxattr, what readXattr used above when it is built)
+  // and the getfattr process that stands in without it
+  const native = loadNativeScanner().scanner;
+  if (native !== null) assert.equal(typeof native.lgetxattr, "function", "the addon reads xattrs by bytes");
+  assert.deepEqual(readXattrByGetfattrBytes(opaque, "trusted.overlay.opaque"), Buffer.from("y"));
+  assert.equal(readXattrByGetfattrBytes(opaque, "user.absent"), null);
+  assert.equal(readXattrByGetfattrBytes(plain, "trusted.overlay.opaque"), null);
 });

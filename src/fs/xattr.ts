@@ -6,13 +6,14 @@
 //
 // On disk, overlayfs marks a deleted name with a character device 0:0 (a whiteout) and a directory that
 // hides everything below it with the xattr `trusted.overlay.opaque="y"` (`user.overlay.opaque="y"` when the
-// overlay is mounted with `userxattr`, as rootless runtimes do). See storage-formats.md section 5.
+// overlay is mounted with `userxattr`, as rootless runtimes do). See docs/on-disk.md §5.
 
 import { execFileSync } from "node:child_process";
 import type { BigIntStats, Stats } from "node:fs";
 import { createRequire } from "node:module";
-import { CrifsError } from "../errors.js";
+import { CrifsError, errnoWords } from "../errors.js";
 import { decodeName, encodeName, hasEscapedBytes } from "./name-codec.js";
+import { loadNativeScanner } from "./walk-native.js";
 
 /** The part of the @napi-rs/xattr addon crifs uses. */
 export interface XattrAddon {
@@ -94,12 +95,39 @@ export function readXattr(path: string, name: string): Buffer | null {
 }
 
 /**
- * readXattr for a path that is not UTF-8 (fs/name-codec.ts): neither the addon (it takes a UTF-8 string) nor
- * a child's argv (Node writes UTF-8) can carry its bytes, so the shell rebuilds them from octal escapes with
- * printf and hands them to `getfattr -h`. Cost: one process per call; only such names pay it (a hostile
- * layer's dir, not a runtime's).
+ * readXattr for a path that is not UTF-8 (fs/name-codec.ts): @napi-rs/xattr takes only a UTF-8 string, so
+ * crifs's own addon (native/scan.c lgetxattr) reads it by its bytes. Without that addon, neither can a
+ * child's argv (Node writes UTF-8) carry the bytes, so the shell rebuilds them from octal escapes with printf
+ * and hands them to `getfattr -h`: one process per call, paid only by such names (a hostile layer's dir, not a
+ * runtime's).
  */
 function readXattrByBytes(path: Buffer, name: string): Buffer | null {
+  const native = loadNativeScanner().scanner?.lgetxattr;
+  if (native !== undefined) {
+    const r = native(path, name);
+    if (typeof r !== "number") return r;
+    if (r === -2 || r === -20) return null; // ENOENT, ENOTDIR: absent, as the addon answers
+    throw new CrifsError("corrupt", `cannot read extended attribute ${name}: ${errnoName(-r)}`, {
+      path: decodeName(path),
+    });
+  }
+  return readXattrByGetfattrBytes(path, name);
+}
+
+/** errno numbers the kernel gives lgetxattr, in words. */
+function errnoName(errno: number): string {
+  const words: Record<number, string> = {
+    1: "EPERM",
+    5: "EIO",
+    13: "EACCES",
+    36: "ENAMETOOLONG",
+    40: "ELOOP",
+  };
+  return errnoWords(words[errno] ?? `errno ${errno}`);
+}
+
+/** The getfattr way of readXattrByBytes (exported for the test that both ways agree). */
+export function readXattrByGetfattrBytes(path: Buffer, name: string): Buffer | null {
   let octal = "";
   for (const b of path) octal += `\\${b.toString(8).padStart(3, "0")}`;
   // the trailing "x" keeps a name's final newlines through the command substitution

@@ -3,7 +3,8 @@
 // proto-loader gives them: snake_case fields, int64 as strings, enums by name.
 
 import type * as grpc from "@grpc/grpc-js";
-import { dial, type Endpoint, loadProtos, serviceCtor, unary } from "./grpc.js";
+import type { Pod } from "../model/store.js";
+import { dial, type Endpoint, loadProtos, nanosToTime, serviceCtor, unary } from "./grpc.js";
 
 export interface LiveOptions {
   readonly root?: string | undefined;
@@ -11,6 +12,23 @@ export interface LiveOptions {
   readonly config?: string | undefined;
   /** Deadline of each call in ms (--timeout). */
   readonly timeoutMs: number;
+}
+
+/** A pod sandbox as CRI lists it, in the model's words, placed in the runtime namespace given. */
+export function podOfSandbox(p: CriPodSandbox, namespace: string): Pod {
+  return {
+    namespace,
+    id: p.id,
+    podName: p.metadata?.name ?? "",
+    podNamespace: p.metadata?.namespace ?? "",
+    podUid: p.metadata?.uid ?? "",
+    attempt: p.metadata?.attempt ?? 0,
+    state: p.state === "SANDBOX_READY" ? "ready" : "notready",
+    createdAt: nanosToTime(p.created_at),
+    labels: p.labels,
+    annotations: p.annotations,
+    runtimeHandler: p.runtime_handler,
+  };
 }
 
 export interface CriPodSandbox {

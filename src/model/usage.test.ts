@@ -264,3 +264,105 @@ test("whyAlive names the gc.root label and the lease as roots", () => {
     ["lease"],
   );
 });
+
+// Issue 13 item 10: every protection containerd's GC honours (metadata/gc.go, 1.6), one scenario each, so that
+// nothing a writer holds is ever called unreferenced
+test("a lease, as ctr holds one during an import, keeps its blobs and everything their gc.ref labels reach", () => {
+  const b = new StoreBuilder()
+    .blob("sha256:idx", { "containerd.io/gc.ref.content.m.0": "sha256:man" })
+    .blob("sha256:man", {
+      "containerd.io/gc.ref.content.config": "sha256:cfg",
+      "containerd.io/gc.ref.content.l.0": "sha256:layer",
+    })
+    .blob("sha256:cfg", { "containerd.io/gc.ref.snapshot.overlayfs": "top" })
+    .blob("sha256:layer")
+    .snap("base", null)
+    .snap("top", "base")
+    .snap("extract-1", "top", "active")
+    .lease(
+      "import",
+      { content: ["sha256:idx"], snapshots: ["overlayfs/extract-1"], ingests: ["layer-2"] },
+      {
+        "containerd.io/gc.expire": "2026-01-02T12:00:00Z",
+      },
+    )
+    .ingest("layer-2", null);
+  const r = reachable(b.store, { now: NOW });
+  assert.deepEqual(sorted(r.blobs), [
+    "default/sha256:cfg",
+    "default/sha256:idx",
+    "default/sha256:layer",
+    "default/sha256:man",
+  ]);
+  assert.deepEqual(sorted(r.snapshots), [
+    "default/overlayfs/base",
+    "default/overlayfs/extract-1",
+    "default/overlayfs/top",
+  ]);
+  assert.deepEqual(sorted(r.ingests), ["default/layer-2"]);
+});
+
+test("a lease's gc.expire: a future or unreadable time holds, a past one does not", () => {
+  const b = new StoreBuilder()
+    .blob("sha256:future")
+    .blob("sha256:garbled")
+    .blob("sha256:past")
+    .lease("future", { content: ["sha256:future"] }, { "containerd.io/gc.expire": "2026-01-01T12:00:01Z" })
+    .lease("garbled", { content: ["sha256:garbled"] }, { "containerd.io/gc.expire": "tomorrow" })
+    .lease("past", { content: ["sha256:past"] }, { "containerd.io/gc.expire": "2026-01-01T11:59:59Z" });
+  assert.deepEqual(sorted(reachable(b.store, { now: NOW }).blobs), [
+    "default/sha256:future",
+    "default/sha256:garbled",
+  ]);
+});
+
+test("a flat lease's snapshot is held without its parent; a blob also held by a full root keeps its refs", () => {
+  const b = new StoreBuilder()
+    .snap("base", null)
+    .snap("flat-top", "base")
+    .blob("sha256:man", { "containerd.io/gc.ref.content.config": "sha256:cfg" })
+    .blob("sha256:cfg")
+    .lease(
+      "flat",
+      { snapshots: ["overlayfs/flat-top"], content: ["sha256:man"] },
+      { "containerd.io/gc.flat": "1" },
+    )
+    .lease("full", { content: ["sha256:man"] });
+  const r = reachable(b.store, { now: NOW });
+  assert.deepEqual(sorted(r.snapshots), ["default/overlayfs/flat-top"]);
+  assert.deepEqual(sorted(r.blobs), ["default/sha256:cfg", "default/sha256:man"]);
+});
+
+test("gc.root on a blob or a snapshot makes it a root whose refs and parents are followed", () => {
+  const b = new StoreBuilder()
+    .blob("sha256:pinned", {
+      "containerd.io/gc.root": "2026-01-01T00:00:00Z",
+      "containerd.io/gc.ref.content": "sha256:kid",
+    })
+    .blob("sha256:kid")
+    .snap("base", null)
+    .snap("prepared", "base", "active", { "containerd.io/gc.root": "2026-01-01T00:00:00Z" })
+    .snap("committed", "base", "committed", { "containerd.io/gc.root": "2026-01-01T00:00:00Z" })
+    .snap("view", "base", "view");
+  const r = reachable(b.store, { now: NOW });
+  assert.deepEqual(sorted(r.blobs), ["default/sha256:kid", "default/sha256:pinned"]);
+  assert.deepEqual(sorted(r.snapshots), [
+    "default/overlayfs/base",
+    "default/overlayfs/committed",
+    "default/overlayfs/prepared",
+  ]);
+});
+
+test("image and container labels are roots' refs, a snapshot's labels are edges to content, dead edges go nowhere", () => {
+  const b = new StoreBuilder()
+    .image("img", "sha256:gone", { "containerd.io/gc.ref.snapshot.overlayfs": "img-snap" })
+    .snap("img-snap", null, "committed", { "containerd.io/gc.ref.content.sbom": "sha256:sbom" })
+    .blob("sha256:sbom")
+    .snap("c-snap", null, "active")
+    .container("c", "c-snap", { "containerd.io/gc.ref.content.checkpoint": "sha256:ckpt" })
+    .blob("sha256:ckpt")
+    .blob("sha256:loose");
+  const r = reachable(b.store, { now: NOW });
+  assert.deepEqual(sorted(r.blobs), ["default/sha256:ckpt", "default/sha256:gone", "default/sha256:sbom"]);
+  assert.deepEqual(sorted(r.snapshots), ["default/overlayfs/c-snap", "default/overlayfs/img-snap"]);
+});

@@ -10,6 +10,14 @@ export interface RuntimeWords {
   readonly hasNamespaces: boolean;
   /** The file(s) holding layer records and their parent links, in prose ("meta.db", "layers.json", …). */
   readonly layerRecords: string;
+  /** The file that holds its image, container and layer records (containerd's meta.db), for a finding about
+   * records that differ from what the daemon serves. */
+  metadataFile(root: string): string;
+  /** When it keeps one record per image layer (docker's layerdb, by chain id): the entry a layer key names
+   * and what a user calls it; null when the layer records are one file (layerRecords). */
+  readonly layerEntry: { readonly name: string; path(root: string, key: string): string } | null;
+  /** Where `crifs why <path>` can place a path: its layer or snapshot dirs and blob files, in prose. */
+  readonly objectPaths: string;
   /** A layer whose parent names no layer. */
   readonly danglingParent: string;
   /** Layers whose parents form a cycle (or a layer that is its own parent). */

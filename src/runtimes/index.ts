@@ -9,15 +9,22 @@ import { join } from "node:path";
 import { CrifsError } from "../errors.js";
 import { pathExists } from "../fs/path-exists.js";
 import { resolveNodePath } from "../fs/resolve-node-path.js";
+import type { LiveOptions } from "../live/cri.js";
+import type { MetadataRead } from "../model/doctor-facts.js";
 import type { RuntimeId, Store } from "../model/store.js";
 import type { RuntimeWords } from "../model/words.js";
 import { DEFAULT_ROOT, readContainerdConfig } from "./containerd/config.js";
+import { readContainerdDoctorMetadata } from "./containerd/doctor-metadata.js";
+import { loadContainerdLive } from "./containerd/live.js";
 import { loadContainerd, META_DB } from "./containerd/load.js";
 import { containerdWords } from "./containerd/words.js";
 import { DEFAULT_GRAPHROOT, readStorageConfig } from "./containers-storage/config.js";
+import { type CrioView, readCrioContainerView, readCrioDaemonView } from "./containers-storage/crio-info.js";
+import { readContainersStorageDoctorMetadata } from "./containers-storage/doctor-metadata.js";
 import { LAYERS_JSON, loadContainersStorage } from "./containers-storage/load.js";
 import { crioWords, podmanWords } from "./containers-storage/words.js";
 import { dockerAdapter } from "./docker/adapter.js";
+import type { DockerApiView } from "./docker/docker-api.js";
 
 export interface LoadOptions {
   readonly root?: string | undefined;
@@ -27,15 +34,46 @@ export interface LoadOptions {
   readonly hostRoot?: string | undefined;
 }
 
+/** Where to ask the daemons that have an HTTP API on a unix socket (docker, CRI-O). */
+export interface DaemonSockets {
+  /** --docker-host (unix://…); default $DOCKER_HOST, else /var/run/docker.sock */
+  readonly dockerHost?: string;
+  /** --crio-socket; default /var/run/crio/crio.sock */
+  readonly crioSocket?: string;
+  /** Deadline of each call in ms (--timeout). */
+  readonly timeoutMs: number;
+}
+
+/** A daemon's own view of its store (info's `daemon` field: docs/json.md#info). */
+export type DaemonView = DockerApiView | CrioView;
+
 export interface Adapter {
   readonly id: RuntimeId;
   /** The default root, for messages. */
   readonly defaultRoot: string;
   /** How findings and notes speak of this runtime: its tools and files (src/runtimes/<runtime>/words.ts). */
   readonly words: RuntimeWords;
+  /** Whose overlay option order its mounts follow: containerd's snapshotter (which also honours the overlay
+   * module's index parameter) or an overlay driver (containers/storage, docker overlay2). */
+  readonly mountStyle: "containerd" | "overlay-driver";
   /** True when this runtime's store is at the given root, or (no root) in its default or configured place. */
   detect(options: LoadOptions): boolean;
   load(options: LoadOptions): Store;
+  /** What doctor reads before its checks run: the model (null when a metadata file does not decode, with the
+   * problem said), the runtime's own records and dir listings' roots. Cost: metadata and home listings. */
+  readDoctorMetadata(options: LoadOptions): MetadataRead;
+  /** The socket of the runtime's own API as its config names it (containerd's grpc.address), null when it
+   * names none; absent for runtimes crifs does not read live. */
+  readonly configuredSocket?: (options: LoadOptions) => string | null;
+  /** The store read through the runtime's own API on `socket` (containerd); absent for runtimes crifs does not
+   * read live. Every call has the deadline options.timeoutMs. */
+  readonly loadLive?: (socket: string, options: LiveOptions) => Promise<Store>;
+  /** The daemon's own view of the store, when its socket is there and it names this store's root (another
+   * daemon on the host keeps another store); throws when the socket fails. Absent: no such API. */
+  readonly readDaemonView?: (store: Store, sockets: DaemonSockets) => Promise<DaemonView | undefined>;
+  /** The daemon's own view of one container (rootfs mount point, log path, pid), undefined when its socket is
+   * not there; throws when it fails. Absent: no such API. */
+  readonly readContainerView?: (id: string, sockets: DaemonSockets) => Promise<object | undefined>;
 }
 
 /** Rethrows a permission error (the caller must say it); anything else is the load's to report. */
@@ -47,6 +85,7 @@ export const containerdAdapter: Adapter = {
   id: "containerd",
   defaultRoot: DEFAULT_ROOT,
   words: containerdWords,
+  mountStyle: "containerd",
   detect(options) {
     if (options.root !== undefined && options.hostRoot === undefined)
       return pathExists(join(options.root, META_DB));
@@ -64,6 +103,15 @@ export const containerdAdapter: Adapter = {
     return pathExists(join(root, META_DB));
   },
   load: (options) => loadContainerd(options),
+  readDoctorMetadata: (options) => readContainerdDoctorMetadata(options),
+  configuredSocket(options) {
+    try {
+      return readContainerdConfig({ path: options.config, state: options.state }).grpcAddress;
+    } catch {
+      return null;
+    }
+  },
+  loadLive: (socket, options) => loadContainerdLive(socket, options),
 };
 
 function isCrioInstalled(hostRoot: string | undefined): boolean {
@@ -86,6 +134,7 @@ function containersStorageAdapter(id: "podman" | "crio"): Adapter {
     id,
     defaultRoot: DEFAULT_GRAPHROOT,
     words: id === "podman" ? podmanWords : crioWords,
+    mountStyle: "overlay-driver",
     detect(options) {
       const { hostRoot } = options;
       if (options.root !== undefined && hostRoot === undefined) return claims(id, options.root, hostRoot);
@@ -106,6 +155,10 @@ function containersStorageAdapter(id: "podman" | "crio"): Adapter {
       return claims(id, graphroot, hostRoot);
     },
     load: (options) => loadContainersStorage({ ...options, runtime: id }),
+    readDoctorMetadata: (options) => readContainersStorageDoctorMetadata({ ...options, runtime: id }),
+    ...(id === "crio"
+      ? { readDaemonView: readCrioDaemonView, readContainerView: readCrioContainerView }
+      : {}),
   };
 }
 
@@ -118,6 +171,22 @@ export function adapterFor(id: string): Adapter | undefined {
   return adapters.find((a) => a.id === id);
 }
 
+/** The adapter of a runtime that --runtime or a store names; a usage error naming the known ones if none. */
+export function requireAdapter(id: string): Adapter {
+  const a = adapterFor(id);
+  if (a === undefined) {
+    throw new CrifsError("usage", `unknown runtime "${id}"`, {
+      remedy: `use one of ${adapters.map((x) => x.id).join(", ")}`,
+    });
+  }
+  return a;
+}
+
+/** The adapter that reads a store live through its runtime's API (containerd), if any. */
+export function liveAdapter(): Adapter | undefined {
+  return adapters.find((a) => a.loadLive !== undefined);
+}
+
 /** The words of a runtime (containerd's for an id no adapter has, which only a live store could carry). */
 export function wordsFor(id: RuntimeId): RuntimeWords {
   return adapterFor(id)?.words ?? containerdWords;
@@ -126,3 +195,7 @@ export function wordsFor(id: RuntimeId): RuntimeWords {
 // doctor's disk facts of containerd's own objects (snapshot dirs, blobs, ingests, tmpmounts, layer contents)
 export { readContainerdDiskFacts } from "./containerd/doctor-facts.js";
 export { readLayerContents } from "./containerd/layer-contents.js";
+// The runtimes' own daemon clients, for the commands that show what a daemon says beside what crifs reads.
+export { containerdVersion } from "./containerd/live.js";
+export type { CrioView } from "./containers-storage/crio-info.js";
+export type { DockerApiView } from "./docker/docker-api.js";

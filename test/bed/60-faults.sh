@@ -1,5 +1,5 @@
 #!/bin/bash
-# test/bed/60-faults.sh: inject the containerd faults of the testbed's fault catalogue (F1–F7) into the bed,
+# test/bed/60-faults.sh: inject the containerd faults listed below (F1–F7) into the bed,
 # plus a relative symlink to the root, and leave containerd STOPPED (shims and tasks keep running). Prints
 # what it made as key=value lines on stdout (and appends them to $FACTS):
 #   fault.F1.path  orphan snapshot dir snapshots/9999 (fs/orphan.txt, work/), known to neither bolt file

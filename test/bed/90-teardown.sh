@@ -11,11 +11,12 @@ if [ -z "${CRIFS_BED:-}" ]; then
 fi
 . "$(dirname "$0")/common.sh"
 
-# churn loops (test/bed/70-churn.sh) record their pid; end them first so they stop creating things
+# churn loops (test/bed/70-churn.sh, 71-churn-gc.sh) record their pid; end them first so they stop creating
+# things (71 ends its own loops on SIGTERM)
 for pf in "$CRIFS_BED"/churn/*.pid; do
   [ -f "$pf" ] || continue
   p=$(cat "$pf")
-  grep -qF "70-churn.sh" "/proc/$p/cmdline" 2>/dev/null && kill "$p" 2>/dev/null
+  grep -qE "7[0-9]-churn[a-z-]*\.sh" "/proc/$p/cmdline" 2>/dev/null && kill "$p" 2>/dev/null
 done
 
 if [ -f "$CTD_CONFIG" ]; then

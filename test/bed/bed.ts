@@ -69,11 +69,19 @@ export interface BedFacts {
   };
 }
 
-/** A running churn loop (test/bed/70-churn.sh). */
+/** A running churn loop (test/bed/70-churn.sh, or 71-churn-gc.sh). */
 export interface Churn {
+  /** Resolves once the loop's setup (importing bb:latest into the namespace, a probe) is done and its
+   * cycles run; rejects if the loop fails first. */
+  readonly ready: Promise<void>;
   /** Ends the loop after its current cycle; resolves to the number of complete cycles. */
   stop(): Promise<number>;
+  /** What the loop printed on stdout (complete once stop() resolved). */
+  output(): string;
 }
+
+/** The churn loops of test/bed: every kind GC protects (71-churn-gc.sh), or containers and snapshots only. */
+export type ChurnKind = "containers" | "gc";
 
 export interface Bed {
   /** The work dir; everything of the bed lives below it. */
@@ -108,8 +116,12 @@ export interface Bed {
   isContainerdRunning(): boolean;
   /** The pid of the running containerd, or undefined when it is stopped. */
   containerdPid(): number | undefined;
-  /** Starts a loop creating and removing containers and snapshots in `ns` (imports bb:latest if absent). */
-  startChurn(ns: string): Churn;
+  /**
+   * Starts a loop in `ns` (imports bb:latest if absent): "containers" (default) creates and removes
+   * containers and snapshots (70-churn.sh); "gc" runs imports, ingests, snapshot commits, containers and
+   * leases at once (71-churn-gc.sh).
+   */
+  startChurn(ns: string, kind?: ChurnKind): Churn;
   /** Stops churn loops, kills and deletes tasks, stops containerd, unmounts, removes the work dir. Idempotent. */
   teardown(): Promise<void>;
   /** A printable listing of the work dir (without layer contents), the facts and the log's tail. */
@@ -348,16 +360,22 @@ class LiveBed implements Bed {
     return readPid(this.#pidFile);
   }
 
-  startChurn(ns: string): Churn {
+  startChurn(ns: string, kind: ChurnKind = "containers"): Churn {
     const stopFile = join(this.work, "churn", `stop.${process.pid}.${++this.#churnSeq}`);
-    const child: ChildProcess = spawn("bash", [join(scriptsDir(), "70-churn.sh"), ns, stopFile], {
+    const script = kind === "gc" ? "71-churn-gc.sh" : "70-churn.sh";
+    const child: ChildProcess = spawn("bash", [join(scriptsDir(), script), ns, stopFile], {
       env: { ...process.env, CRIFS_BED: this.work },
       stdio: ["ignore", "pipe", "pipe"],
     });
     let stdout = "";
     let stderr = "";
+    let isReady: () => void = () => undefined;
+    const ready = new Promise<void>((done) => {
+      isReady = done;
+    });
     child.stdout?.on("data", (d: Buffer) => {
       stdout += d.toString();
+      if (/^ready$/m.test(stdout)) isReady();
     });
     child.stderr?.on("data", (d: Buffer) => {
       stderr += d.toString();
@@ -373,7 +391,11 @@ class LiveBed implements Bed {
     // a loop that fails before stop() is reported by stop(), not as an unhandled rejection
     exited.catch(() => undefined);
     this.#churns.add(exited);
+    const readyOrFailed = Promise.race([ready, exited.then(() => undefined)]);
+    readyOrFailed.catch(() => undefined);
     return {
+      ready: readyOrFailed,
+      output: () => stdout,
       stop: async () => {
         writeFileSync(stopFile, "");
         try {

@@ -15,6 +15,7 @@ import {
 } from "node:fs";
 import { join } from "node:path";
 import { after, before, describe, test } from "node:test";
+import { stageForNobody } from "../../src/fs/testing-as-nobody.js";
 import type { Bed } from "../bed/bed.js";
 import { CRIFS, crifs, isOneLineError } from "./cli.js";
 
@@ -155,24 +156,23 @@ export function errorsSuite(getBed: () => Bed) {
       expectOneLine(args, "meta.db");
     });
 
-    test("no permission to read the store is one line with exit 77", () => {
+    test("no permission to read the store is one line with exit 77", (t) => {
       const bed = getBed();
-      const r = crifs(
-        [
-          "--runtime",
-          "containerd",
-          "--root",
-          bed.root,
-          "--state",
-          bed.state,
-          "--config",
-          bed.configPath,
-          "snapshots",
-        ],
-        {
-          uid: 65534,
-        },
-      );
+      // nobody runs a copy of crifs: the clone itself may sit in a 0700 dir (mktemp -d, /root)
+      const staged = stageForNobody({ dependencies: true });
+      t.after(() => staged.remove());
+      const ran = staged.runCrifs([
+        "--runtime",
+        "containerd",
+        "--root",
+        bed.root,
+        "--state",
+        bed.state,
+        "--config",
+        bed.configPath,
+        "snapshots",
+      ]);
+      const r = { status: ran.status ?? -1, stdout: ran.stdout, stderr: ran.stderr };
       assert.equal(r.status, 77, r.stderr);
       assert.ok(isOneLineError(r), r.stderr);
       assert.match(r.stderr, /permission denied/);

@@ -15,10 +15,10 @@ import { execFileSync, spawnSync } from "node:child_process";
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { after, before, describe, test } from "node:test";
+import { type NobodyPackage, stageForNobody } from "../../src/fs/testing-as-nobody.js";
 import type { Bed } from "../bed/bed.js";
 import { type DockerBed, startDockerBed } from "../bed/docker-bed.js";
 import { type PodmanBed, startPodmanBed } from "../bed/podman.js";
-import { crifsAsNobody, type NobodyCrifs } from "./as-nobody.js";
 import { type CliResult, CRIFS, crifs, isOneLineError, REPO } from "./cli.js";
 
 interface Finding {
@@ -69,7 +69,7 @@ export function hostRootSuite(getBed: () => Bed) {
     let host = "";
     let outside = "";
     let nodeEtc = "";
-    let nobody: NobodyCrifs | undefined;
+    let nobody: NobodyPackage | undefined;
     const mounted: string[] = [];
 
     /** Bind-mounts `source` at `path` under the host root, private so no mount event crosses back. */
@@ -250,6 +250,11 @@ export function hostRootSuite(getBed: () => Bed) {
     });
 
     /** Exit 77 and one stderr line: "permission denied" about a path under `under`, with the remedy. */
+    const asCli = (r: { status: number | null; stdout: string; stderr: string }): CliResult => ({
+      status: r.status ?? -1,
+      stdout: r.stdout,
+      stderr: r.stderr,
+    });
     const assertPermission = (r: CliResult, under: string, what: string) => {
       assert.equal(r.status, 77, `${what}: exit ${r.status}: ${r.stderr}`);
       assert.ok(isOneLineError(r), `${what}: not one line: ${r.stderr}`);
@@ -258,7 +263,7 @@ export function hostRootSuite(getBed: () => Bed) {
     };
 
     test("as nobody, every runtime's root-only store says permission denied (exit 77) naming the path, never not found", () => {
-      nobody ??= crifsAsNobody();
+      nobody ??= stageForNobody({ dependencies: true });
       const bed = getBed();
       const stores: [string, string][] = [
         ["containerd", bed.root],
@@ -268,24 +273,28 @@ export function hostRootSuite(getBed: () => Bed) {
       for (const [runtime, root] of stores) {
         for (const command of ["info", "images", "doctor", "du"]) {
           assertPermission(
-            nobody.run(["--runtime", runtime, "--root", root, command]),
+            asCli(nobody.runCrifs(["--runtime", runtime, "--root", root, command])),
             dirname(root),
             `${runtime} ${command}`,
           );
         }
         // without --runtime, detection meets the same wall: not "no container runtime store found"
-        assertPermission(nobody.run(["--root", root, "info"]), dirname(root), `${runtime} detect`);
+        assertPermission(
+          asCli(nobody.runCrifs(["--root", root, "info"])),
+          dirname(root),
+          `${runtime} detect`,
+        );
       }
       assertPermission(
-        nobody.run(["--runtime", "containerd", "--config", bed.configPath, "info"]),
+        asCli(nobody.runCrifs(["--runtime", "containerd", "--config", bed.configPath, "info"])),
         dirname(bed.configPath),
         "--config",
       );
-      assertPermission(nobody.run(["--host-root", host, "info"]), host, "--host-root");
+      assertPermission(asCli(nobody.runCrifs(["--host-root", host, "info"])), host, "--host-root");
     });
 
     test("as nobody, a state dir crifs may not list is permission denied, not a store without tasks", () => {
-      nobody ??= crifsAsNobody();
+      nobody ??= stageForNobody({ dependencies: true });
       // a store nobody can read (the bundled sample), with a root-only state dir beside it
       const dir = mkdtempSync(join(outside, "sample-"));
       execFileSync("tar", ["-xzf", join(REPO, "sample", "containerd-root.tar.gz"), "-C", dir]);
@@ -293,15 +302,9 @@ export function hostRootSuite(getBed: () => Bed) {
       const state = join(dir, "state");
       mkdirSync(join(state, "io.containerd.runtime.v2.task"), { recursive: true, mode: 0o700 });
       execFileSync("chmod", ["0700", state]);
-      const r = nobody.run([
-        "--runtime",
-        "containerd",
-        "--root",
-        join(dir, "root"),
-        "--state",
-        state,
-        "info",
-      ]);
+      const r = asCli(
+        nobody.runCrifs(["--runtime", "containerd", "--root", join(dir, "root"), "--state", state, "info"]),
+      );
       assertPermission(r, state, "--state");
     });
   });

@@ -11,8 +11,7 @@ import { type DoctorReport, doctorExitCode } from "../../checks/run-doctor.js";
 import { computeDu, type DuReport } from "../../disk/du.js";
 import { CrifsError } from "../../errors.js";
 import type { Store } from "../../model/store.js";
-import { loadContainerd } from "../../runtimes/containerd/load.js";
-import { adapters } from "../../runtimes/index.js";
+import { adapters, containerdAdapter } from "../../runtimes/index.js";
 import { humanBytes, render, renderLines, renderTable, renderTree } from "../render/format.js";
 import { filterNamespace, type GlobalOptions, openStores } from "../stores.js";
 import { containerRows } from "./containers.js";
@@ -59,7 +58,10 @@ export function loadSample(): { store: Store; dir: string } {
   }
   const config = join(dir, "config.toml");
   writeFileSync(config, `version = 2\nroot = "${join(dir, "root")}"\nstate = "${join(dir, "state")}"\n`);
-  return { store: loadContainerd({ config, root: join(dir, "root"), state: join(dir, "state") }), dir };
+  return {
+    store: containerdAdapter.load({ config, root: join(dir, "root"), state: join(dir, "state") }),
+    dir,
+  };
 }
 
 /** Global options that name exactly this store (doctor reads the store again itself, twice). */

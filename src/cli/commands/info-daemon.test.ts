@@ -8,6 +8,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, before, test } from "node:test";
 import type { Store } from "../../model/store.js";
+import { dockerTestPaths } from "../../runtimes/testing.js";
 import { daemonView } from "./info.js";
 
 const dir = mkdtempSync(join(tmpdir(), "crifs-daemon-"));
@@ -50,7 +51,7 @@ before(async () => {
   await serve(join(dir, "docker.sock"), {
     "/info": {
       ServerVersion: "20.10.24",
-      Driver: "overlay2",
+      Driver: dockerTestPaths("/var/lib/docker").driver,
       DockerRootDir: "/var/lib/docker",
       Images: 1,
       Containers: 0,

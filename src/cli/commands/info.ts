@@ -1,10 +1,8 @@
 // cli/commands/info.ts — `crifs info`: which runtime stores were found, where, with what settings, and how
 // much each holds.
 
-import { existsSync } from "node:fs";
-import { DEFAULT_CRIO_SOCKET, readCrioInfo } from "../../live/crio-info.js";
-import { type DockerApiView, dockerSocket, isSameDir, readDockerApi } from "../../live/docker-api.js";
 import type { Store } from "../../model/store.js";
+import { type DaemonSockets as AdapterSockets, adapterFor, type DaemonView } from "../../runtimes/index.js";
 import { render, renderDisplayYaml } from "../render/format.js";
 import { DEFAULT_TIMEOUT_MS, type GlobalOptions, noteLiveFailure, noteReadErrors } from "../stores.js";
 
@@ -43,43 +41,22 @@ export function storeSummary(s: Store) {
   };
 }
 
-/** Where to ask the daemons that have an HTTP API on a unix socket (docker, CRI-O). */
-export interface DaemonSockets {
-  /** --docker-host (unix://…); default $DOCKER_HOST, else /var/run/docker.sock */
-  readonly dockerHost?: string;
-  /** --crio-socket; default /var/run/crio/crio.sock */
-  readonly crioSocket?: string;
-  readonly timeoutMs?: number;
-}
-
-type CrioView = { source: "crio-info"; socket: string } & Awaited<ReturnType<typeof readCrioInfo>>;
+/** Where to ask the daemons that have an HTTP API on a unix socket (docker, CRI-O); timeoutMs defaults to
+ * --timeout's default. */
+export type DaemonSockets = Omit<AdapterSockets, "timeoutMs"> & { readonly timeoutMs?: number };
 
 /**
- * The daemon's own view of the store, when its socket answers and it names this store's root (another
- * daemon on the host keeps another store): docker's Engine API, CRI-O's info API. Undefined otherwise; a
- * socket that is there but fails (refuses, does not answer within --timeout, is not the daemon) gets one
- * note on stderr.
+ * The daemon's own view of the store (its adapter's readDaemonView: docker's Engine API, CRI-O's info API),
+ * when its socket answers and it names this store's root. Undefined otherwise; a socket that is there but
+ * fails (refuses, does not answer within --timeout, is not the daemon) gets one note on stderr.
  */
-export async function daemonView(
-  s: Store,
-  sockets: DaemonSockets = {},
-): Promise<DockerApiView | CrioView | undefined> {
-  const timeoutMs = sockets.timeoutMs ?? DEFAULT_TIMEOUT_MS;
+export async function daemonView(s: Store, sockets: DaemonSockets = {}): Promise<DaemonView | undefined> {
   // a node's disk (--host-root): the daemons answering here are this machine's, not the node's
   if (s.location.hostRoot !== undefined) return undefined;
+  const read = adapterFor(s.location.runtime)?.readDaemonView;
+  if (read === undefined) return undefined;
   try {
-    if (s.location.runtime === "docker") {
-      const socket = dockerSocket(sockets.dockerHost);
-      if (socket === null || !existsSync(socket)) return undefined;
-      const v = await readDockerApi(socket, { timeoutMs });
-      return isSameDir(v.rootDir, s.location.root) ? v : undefined;
-    }
-    if (s.location.runtime === "crio") {
-      const socket = sockets.crioSocket ?? DEFAULT_CRIO_SOCKET;
-      if (!existsSync(socket)) return undefined;
-      const v = await readCrioInfo(socket, { timeoutMs });
-      return isSameDir(v.storageRoot, s.location.root) ? { source: "crio-info", socket, ...v } : undefined;
-    }
+    return await read(s, { ...sockets, timeoutMs: sockets.timeoutMs ?? DEFAULT_TIMEOUT_MS });
   } catch (err) {
     noteLiveFailure(err, "showing what is on disk"); // info shows the files, with one line saying why
   }
@@ -92,7 +69,7 @@ export async function infoCommand(
   sockets: DaemonSockets = {},
 ): Promise<string> {
   noteReadErrors(stores);
-  const data: (ReturnType<typeof storeSummary> & { daemon?: DockerApiView | CrioView })[] = [];
+  const data: (ReturnType<typeof storeSummary> & { daemon?: DaemonView })[] = [];
   const withTimeout = { timeoutMs: g.timeoutMs ?? DEFAULT_TIMEOUT_MS, ...sockets };
   for (const s of stores) {
     const daemon = await daemonView(s, withTimeout);

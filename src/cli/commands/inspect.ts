@@ -1,12 +1,10 @@
 // cli/commands/inspect.ts — `crifs inspect <container|snapshot|image>`: one object with everything crifs
 // knows that ties it to the rest: its chain of parents, children, who uses it, its mount, its task.
 
-import { existsSync } from "node:fs";
-import { DEFAULT_CRIO_SOCKET, readCrioContainer } from "../../live/crio-info.js";
 import { SnapshotIndex } from "../../model/chain.js";
 import { planMount } from "../../model/mounts.js";
 import type { ReadError, RuntimeId, Snapshot, Store } from "../../model/store.js";
-import { wordsFor } from "../../runtimes/index.js";
+import { adapterFor, wordsFor } from "../../runtimes/index.js";
 import { render, renderDisplayYaml } from "../render/format.js";
 import { resolveRef } from "../resolve-ref.js";
 import { DEFAULT_TIMEOUT_MS, type GlobalOptions, note } from "../stores.js";
@@ -84,24 +82,18 @@ export function inspectData(stores: readonly Store[], ref: string): Record<strin
   }
 }
 
-/** CRI-O's own view of a container (rootfs mount point, log path, pid), when its socket answers. */
-async function crioView(
+/** The daemon's own view of a container (CRI-O's: rootfs mount point, log path, pid), when its socket answers. */
+async function daemonContainerView(
   data: Record<string, unknown>,
-  socket: string,
-  timeoutMs: number,
+  sockets: { crioSocket?: string; timeoutMs: number },
 ): Promise<Record<string, unknown>> {
-  if (data.type !== "container" || data.runtime !== "crio" || !existsSync(socket)) return data;
+  const read = adapterFor(String(data.runtime))?.readContainerView;
+  if (data.type !== "container" || read === undefined) return data;
   try {
-    return {
-      ...data,
-      daemon: {
-        source: "crio-info",
-        socket,
-        ...(await readCrioContainer(socket, String(data.id), { timeoutMs })),
-      },
-    };
+    const daemon = await read(String(data.id), sockets);
+    return daemon === undefined ? data : { ...data, daemon };
   } catch {
-    return data; // CRI-O does not answer or does not know it: what is on disk
+    return data; // the daemon does not answer or does not know it: what is on disk
   }
 }
 
@@ -111,11 +103,10 @@ export async function inspectCommand(
   ref: string,
   options: { crioSocket?: string } = {},
 ): Promise<string> {
-  const data = await crioView(
-    inspectData(stores, ref),
-    options.crioSocket ?? DEFAULT_CRIO_SOCKET,
-    g.timeoutMs ?? DEFAULT_TIMEOUT_MS,
-  );
+  const data = await daemonContainerView(inspectData(stores, ref), {
+    ...options,
+    timeoutMs: g.timeoutMs ?? DEFAULT_TIMEOUT_MS,
+  });
   // runtimes without namespaces: no empty namespace field (docs/json.md)
   if (data.namespace === "" && !wordsFor(data.runtime as RuntimeId).hasNamespaces) delete data.namespace;
   const error = data.error as ReadError | undefined;

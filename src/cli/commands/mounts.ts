@@ -7,6 +7,7 @@ import { overlayOptions, readMountinfo } from "../../fs/mountinfo.js";
 import { SnapshotIndex } from "../../model/chain.js";
 import { type MountSpec, planMount } from "../../model/mounts.js";
 import type { Snapshot, Store } from "../../model/store.js";
+import { adapterFor } from "../../runtimes/index.js";
 import { render, renderLines } from "../render/format.js";
 import { resolveRef } from "../resolve-ref.js";
 import type { GlobalOptions } from "../stores.js";
@@ -14,8 +15,9 @@ import type { GlobalOptions } from "../stores.js";
 /** Kernel facts containerd consults when it builds overlay options, and whose option order the store's runtime
  * follows. */
 export function mountFlags(store?: Store) {
+  // no store: the kernel's own facts, as containerd's snapshotter reads them
   const style =
-    store === undefined || store.location.runtime === "containerd" ? "containerd" : "overlay-driver";
+    store === undefined ? "containerd" : (adapterFor(store.location.runtime)?.mountStyle ?? "containerd");
   return {
     indexOff: style === "containerd" && existsSync("/sys/module/overlay/parameters/index"),
     userxattr: false,

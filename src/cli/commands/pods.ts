@@ -1,9 +1,8 @@
 // cli/commands/pods.ts — `crifs pods`: Kubernetes pod sandboxes, like `crictl pods`. Live: CRI's
 // ListPodSandbox. From disk: the sandbox containers and the io.kubernetes.* labels kubelet sets.
 
-import type { CriPodSandbox } from "../../live/cri.js";
-import { nanosToTime } from "../../live/grpc.js";
-import type { Store } from "../../model/store.js";
+import { type CriPodSandbox, podOfSandbox } from "../../live/cri.js";
+import type { Pod, Store } from "../../model/store.js";
 import { render, renderTable } from "../render/format.js";
 import { criOrDiskRows, type GlobalOptions } from "../stores.js";
 
@@ -24,41 +23,31 @@ export interface PodRow {
   readonly source: "live" | "disk";
 }
 
-export function podRowsFromCri(items: readonly CriPodSandbox[]): PodRow[] {
-  return items.map((p) => ({
-    runtime: "containerd",
-    namespace: "k8s.io",
+function podRow(p: Pod, runtime: string, source: PodRow["source"]): PodRow {
+  return {
+    runtime,
+    namespace: p.namespace,
     id: p.id,
-    name: p.metadata?.name ?? "",
-    podNamespace: p.metadata?.namespace ?? "",
-    uid: p.metadata?.uid ?? "",
-    attempt: p.metadata?.attempt ?? 0,
-    state: p.state === "SANDBOX_READY" ? "ready" : "notready",
-    createdAt: nanosToTime(p.created_at),
+    name: p.podName,
+    podNamespace: p.podNamespace,
+    uid: p.podUid,
+    attempt: p.attempt,
+    state: p.state,
+    createdAt: p.createdAt,
     labels: p.labels,
     annotations: p.annotations,
-    runtimeHandler: p.runtime_handler,
-    source: "live",
-  }));
+    runtimeHandler: p.runtimeHandler,
+    source,
+  };
+}
+
+export function podRowsFromCri(items: readonly CriPodSandbox[]): PodRow[] {
+  return items.map((p) => podRow(podOfSandbox(p, "k8s.io"), "containerd", "live"));
 }
 
 export function podRowsFromStores(stores: readonly Store[]): PodRow[] {
   return stores.flatMap((s) =>
-    (s.pods ?? []).map((p) => ({
-      runtime: s.location.runtime,
-      namespace: p.namespace,
-      id: p.id,
-      name: p.podName,
-      podNamespace: p.podNamespace,
-      uid: p.podUid,
-      attempt: p.attempt,
-      state: p.state,
-      createdAt: p.createdAt,
-      labels: p.labels,
-      annotations: p.annotations,
-      runtimeHandler: p.runtimeHandler,
-      source: s.source?.kind ?? "disk",
-    })),
+    (s.pods ?? []).map((p) => podRow(p, s.location.runtime, s.source?.kind ?? "disk")),
   );
 }
 

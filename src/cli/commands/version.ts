@@ -1,7 +1,7 @@
 // cli/commands/version.ts — `crifs version`: crifs's own version and, when the runtime answers, what it
 // says through CRI (Version) and containerd's Version service, like `crictl version`.
 
-import { containerdVersion } from "../../live/containerd.js";
+import { containerdVersion } from "../../runtimes/index.js";
 import { render, renderDisplayYaml } from "../render/format.js";
 import { DEFAULT_TIMEOUT_MS, type GlobalOptions, openCri } from "../stores.js";
 

@@ -12,6 +12,7 @@ import { dirname, isAbsolute, join, relative, resolve, sep } from "node:path";
 import { CrifsError } from "../../errors.js";
 import type { Snapshot, Store } from "../../model/store.js";
 import { type Step, type UsageObject, whyAlive } from "../../model/usage.js";
+import { wordsFor } from "../../runtimes/index.js";
 import { render } from "../render/format.js";
 import { type GlobalOptions, noteReadErrors, openStores } from "../stores.js";
 
@@ -62,11 +63,9 @@ function byPath(stores: readonly Store[], arg: string): Target | null {
       if (isWithin(dir, given) || isWithin(realOrSame(dir), real))
         return { kind: "snapshot", store, snapshot: s };
     }
-    const blobs = join(
-      store.settings.contentRoot ?? join(store.location.root, "io.containerd.content.v1.content"),
-      "blobs",
-    );
-    for (const base of [blobs, realOrSame(blobs)]) {
+    // a content store's blob files (containerd's; the others keep none)
+    const blobs = join(store.settings.contentRoot ?? "", "blobs");
+    for (const base of store.settings.contentRoot === undefined ? [] : [blobs, realOrSame(blobs)]) {
       const rel = relative(base, base === blobs ? given : real).split(sep);
       if (rel.length === 2 && rel[0] !== ".." && rel[0] !== "" && rel[1] !== undefined)
         return {
@@ -140,8 +139,7 @@ export function whyResult(stores: readonly Store[], arg: string, now = Date.now(
       "cannot tell what this path is: not a snapshot dir or blob file of a store",
       {
         path: resolve(arg),
-        remedy:
-          "give a path under <root>/io.containerd.snapshotter.v1.overlayfs/snapshots or …/content/blobs",
+        remedy: `give a path under ${[...new Set(stores.map((x) => wordsFor(x.location.runtime).objectPaths))].join("; ")}`,
       },
     );
   }

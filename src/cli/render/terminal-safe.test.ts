@@ -2,7 +2,16 @@ import assert from "node:assert/strict";
 import { randomBytes } from "node:crypto";
 import { test } from "node:test";
 import { decodeName, encodeName } from "../../fs/name-codec.js";
-import { renderJson, renderTable, renderTree, renderYaml } from "./format.js";
+import {
+  renderDisplayYaml,
+  renderJson,
+  renderJsonStream,
+  renderLines,
+  renderTable,
+  renderTableStream,
+  renderTree,
+  renderYaml,
+} from "./format.js";
 import { terminalSafe } from "./terminal-safe.js";
 
 /** A byte a terminal would act on: C0 but tab and newline, DEL, and C1 (as UTF-8: c2 80..c2 9f). */
@@ -57,6 +66,20 @@ test("10,000 random byte strings as names: no raw control byte in tables or tree
     ]);
     assertNoRawControl(tree, "tree");
     assert.equal(tree.split("\n").length, chunk.length + 1);
+    const streamed = [
+      ...renderTableStream(
+        ["name", "n"],
+        [chunk.slice(0, 250).map((n) => [n, "1"]), chunk.slice(250).map((n) => [n, "2"])],
+      ),
+    ].join("");
+    assertNoRawControl(streamed, "streamed table");
+    assert.equal(streamed.split("\n").length, chunk.length + 2, "one line per streamed row");
+    const lines = renderLines(chunk);
+    assertNoRawControl(lines, "plain lines");
+    assert.equal(lines.split("\n").length, chunk.length + 1, "one line per plain line");
+    assertNoRawControl(renderDisplayYaml({ names: chunk, [chunk[0] as string]: chunk[1] }), "display YAML");
+    const jsonStream = JSON.parse([...renderJsonStream(chunk)].join("")) as string[];
+    for (let k = 0; k < chunk.length; k++) assert.deepEqual(encodeName(jsonStream[k] as string), raws[i + k]);
     const json = JSON.parse(renderJson({ names: chunk })) as { names: string[] };
     const fromYaml = yaml.parse(renderYaml({ names: chunk })) as { names: string[] };
     for (let k = 0; k < chunk.length; k++) {

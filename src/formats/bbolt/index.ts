@@ -1,6 +1,6 @@
 // index.ts — crifs's own read-only bbolt reader (go.etcd.io/bbolt 1.3.x files: containerd's meta.db,
 // the overlayfs snapshotter's metadata.db, podman's bolt_state.db). Written from the format
-// description in docs (storage-formats §1), not from bbolt's code.
+// description in docs/on-disk.md §1, not from bbolt's code.
 //
 //   open.ts      openBolt: read a file that a writer may change, retry until the view is consistent
 //   parse.ts     parseBolt: image → tree of the current meta (everything validated at parse time)

@@ -3,10 +3,10 @@
 // We take no lock (containerd holds flock(LOCK_EX) while it runs). bbolt writes a commit's pages first
 // and its meta page last (txid N goes to page N % 2), and never overwrites a page that the current
 // meta reaches. So a copy is consistent when neither meta page changed between reading the file and
-// re-reading the meta pages after the parse:
+// re-reading the meta pages right after it:
 //
-//   read the whole file ─▶ parse ─▶ re-read the meta headers ─▶ unchanged ─▶ tree (or the parse error)
-//        ▲                                                  └─ changed: a commit landed mid-read
+//   read the whole file ─▶ re-read the meta headers ─▶ unchanged ─▶ parse ─▶ tree (or the parse error)
+//        ▲                                         └─ changed: a commit landed mid-read
 //        └────────────────── retry (attempts, growing delay) ◀──┘
 //
 // A parse error with unchanged metas is the file itself ("corrupt", at once). When the attempts run out
@@ -125,24 +125,24 @@ export function openBolt(path: string, options: OpenBoltOptions = {}): BoltDb {
     } catch (err) {
       throw readError(err, path);
     }
-    let db: BoltDb | undefined;
-    try {
-      db = parseBolt(bytes, path);
-    } catch (err) {
-      failure = err instanceof CrifsError ? err : fromFsError(err, path);
-    }
-    const pageSize = db?.pageSize ?? pickMeta(readMetas(bytes))?.pageSize ?? 4096;
+    // the metas are compared right after the read, before the parse: a commit landing during the parse
+    // cannot touch the copy, and counting it made doctor "busy" under churn (10 of 10 reads overlapped)
+    const pageSize = pickMeta(readMetas(bytes))?.pageSize ?? 4096;
     const change = metaChange(io, path, bytes, pageSize);
-    if (change === undefined) {
-      if (db !== undefined) return db;
-      // no commit overlapped this read, and bbolt never rewrites a page the newest meta reaches: the damage is
-      // on disk, and reading again would only find it again
-      break;
-    } else {
+    if (change !== undefined) {
       changes++;
       lastChange = change;
       failure = undefined;
+      continue;
     }
+    try {
+      return parseBolt(bytes, path);
+    } catch (err) {
+      failure = err instanceof CrifsError ? err : fromFsError(err, path);
+    }
+    // no commit overlapped this read, and bbolt never rewrites a page the newest meta reaches: the damage is
+    // on disk, and reading again would only find it again
+    break;
   }
   if (failure !== undefined) {
     throw new CrifsError(failure.code, failure.message, {

@@ -47,6 +47,53 @@ export function snapshotterLayout(config: ContainerdConfig, snapshotter: string)
   };
 }
 
+/** A snapshot's records, from meta.db and its snapshotter's db or from the API: what the model adds to them
+ * (its dirs) follows from the snapshotter's layout. */
+export type SnapshotRecords = Omit<Snapshot, "path" | "dir" | "workPath">;
+
+/** The model's snapshot for these records: fs/, the snapshot dir and work/ (none for a view) under its home.
+ * The one way both readers (this loader and live.ts) place a snapshot's dirs. */
+export function snapshotFromRecords(config: ContainerdConfig, r: SnapshotRecords): Snapshot {
+  const layout = snapshotterLayout(config, r.snapshotter);
+  // the model's field order (JSON output keeps it)
+  return {
+    namespace: r.namespace,
+    snapshotter: r.snapshotter,
+    key: r.key,
+    parent: r.parent,
+    kind: r.kind,
+    id: r.id,
+    path: layout.fsPath(r.id),
+    dir: join(layout.snapshotsDir, r.id),
+    workPath: r.kind === "view" ? null : layout.workPath(r.id),
+    createdAt: r.createdAt,
+    updatedAt: r.updatedAt,
+    labels: r.labels,
+    recordedSize: r.recordedSize,
+    runtimeKey: r.runtimeKey,
+  };
+}
+
+/** A blob's file in the content store: `<content>/blobs/<alg>/<hex>`. */
+export function blobPathOf(config: ContainerdConfig, digest: string): string {
+  return blobPath(config.contentRoot, digest);
+}
+
+/** The dir ids a snapshotter's own db records for one namespace's snapshots, by snapshot name (for a reader
+ * that knows the names but not the dirs: the API names no dir of a committed snapshot). Empty without a db. */
+export function readSnapshotDirIds(config: ContainerdConfig, snapshotter: string, namespace: string) {
+  const layout = snapshotterLayout(config, snapshotter);
+  const ids = new Map<string, string>();
+  if (!pathExists(layout.metadataDb)) return ids;
+  // backend keys are "<ns>/<seq>/<name>"
+  for (const [key, b] of readSnapshotterDb(openBolt(layout.metadataDb)).snapshots) {
+    if (!key.startsWith(`${namespace}/`)) continue;
+    const name = key.slice(key.indexOf("/", key.indexOf("/") + 1) + 1);
+    if (!ids.has(name)) ids.set(name, b.id);
+  }
+  return ids;
+}
+
 const JOIN_ATTEMPTS = 4;
 
 function readOnce(config: ContainerdConfig, metaPath: string) {
@@ -76,33 +123,31 @@ function buildSnapshots(
 ): Snapshot[] {
   const out: Snapshot[] = [];
   for (const m of meta.snapshots) {
-    const layout = snapshotterLayout(config, m.snapshotter);
     const b = backends.get(m.snapshotter)?.get(m.backendKey);
     if (b === undefined || b.kind === null) {
       // containerd's own Walk skips these too (the snapshotter answers "not found")
       anomalies.push({
-        path: layout.metadataDb,
+        path: snapshotterLayout(config, m.snapshotter).metadataDb,
         subject: `snapshot ${m.namespace}/${m.snapshotter}/${m.name}`,
         message: `snapshot "${m.name}" in namespace "${m.namespace}" has no record "${m.backendKey}" in the ${m.snapshotter} snapshotter`,
       });
       continue;
     }
-    out.push({
-      namespace: m.namespace,
-      snapshotter: m.snapshotter,
-      key: m.name,
-      parent: m.parent,
-      kind: b.kind,
-      id: b.id,
-      path: layout.fsPath(b.id),
-      dir: join(layout.snapshotsDir, b.id),
-      workPath: b.kind === "view" ? null : layout.workPath(b.id),
-      createdAt: m.createdAt,
-      updatedAt: m.updatedAt,
-      labels: m.labels,
-      recordedSize: b.size,
-      runtimeKey: m.backendKey,
-    });
+    out.push(
+      snapshotFromRecords(config, {
+        namespace: m.namespace,
+        snapshotter: m.snapshotter,
+        key: m.name,
+        parent: m.parent,
+        kind: b.kind,
+        id: b.id,
+        createdAt: m.createdAt,
+        updatedAt: m.updatedAt,
+        labels: m.labels,
+        recordedSize: b.size,
+        runtimeKey: m.backendKey,
+      }),
+    );
   }
   return out;
 }
@@ -147,7 +192,7 @@ export function loadContainerd(options: ContainerdLoadOptions = {}): Store {
     task: tasks.get(`${c.namespace}/${c.id}`) ?? null,
     pod: podOfLabels(c.labels),
   }));
-  const blobs = r.meta.blobs.map((b) => ({ ...b, path: blobPath(config.contentRoot, b.digest) }));
+  const blobs = r.meta.blobs.map((b) => ({ ...b, path: blobPathOf(config, b.digest) }));
 
   const store: Store = {
     location: {

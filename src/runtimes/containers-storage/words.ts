@@ -2,12 +2,17 @@
 // Both keep their records in containers/storage's JSON files; they differ in the tools that remove objects.
 // `podman system check --repair` exists from podman 5 on (Debian 12 ships 4.3), so it is named as such.
 
+import { join } from "node:path";
 import type { RuntimeWords } from "../../model/words.js";
+import { LAYERS_JSON } from "./load.js";
 
 export const podmanWords: RuntimeWords = {
   name: "podman",
   hasNamespaces: false,
   layerRecords: "layers.json",
+  metadataFile: (root) => join(root, LAYERS_JSON),
+  layerEntry: null,
+  objectPaths: "<graphroot>/overlay/<layer id>",
   danglingParent:
     "remove the images and containers that use this layer (podman image rm -f, podman rm -f) and pull the images again; podman 5 and later: podman system check --repair removes such layers",
   parentCycle:
@@ -26,6 +31,9 @@ export const crioWords: RuntimeWords = {
   name: "CRI-O",
   hasNamespaces: false,
   layerRecords: "layers.json",
+  metadataFile: (root) => join(root, LAYERS_JSON),
+  layerEntry: null,
+  objectPaths: "<graphroot>/overlay/<layer id>",
   danglingParent:
     "remove the images and containers that use this layer (crictl rmi, crictl rm) and let the kubelet pull the images again",
   parentCycle:

@@ -3,12 +3,16 @@
 // /var/lib/docker), or where a dockerd socket under /run says Docker is installed and its data-root exists.
 // With a host root every path is the node's, resolved inside it; a root-only dir says "permission denied".
 
+import { existsSync } from "node:fs";
 import { join } from "node:path";
 import { CrifsError } from "../../errors.js";
 import { pathExists } from "../../fs/path-exists.js";
 import { resolveNodePath } from "../../fs/resolve-node-path.js";
 import type { Store } from "../../model/store.js";
+import type { DaemonSockets } from "../index.js";
 import { DEFAULT_ROOT, DEFAULT_SOCKETS, LAYERDB, readDockerConfig } from "./config.js";
+import { type DockerApiView, dockerSocket, isSameDir, readDockerApi } from "./docker-api.js";
+import { readDockerDoctorMetadata } from "./doctor-metadata.js";
 import { loadDocker } from "./load.js";
 import { dockerWords } from "./words.js";
 
@@ -23,6 +27,7 @@ export const dockerAdapter = {
   id: "docker" as const,
   defaultRoot: DEFAULT_ROOT,
   words: dockerWords,
+  mountStyle: "overlay-driver" as const,
   detect(options: Options): boolean {
     const { hostRoot } = options;
     if (options.root !== undefined && hostRoot === undefined) return pathExists(join(options.root, LAYERDB));
@@ -39,4 +44,12 @@ export const dockerAdapter = {
     );
   },
   load: (options: Options): Store => loadDocker(options),
+  readDoctorMetadata: (options: Options) => readDockerDoctorMetadata(options),
+  /** dockerd's view of the store (Engine API /info) when its socket is there and its data-root is this one. */
+  async readDaemonView(store: Store, sockets: DaemonSockets): Promise<DockerApiView | undefined> {
+    const socket = dockerSocket(sockets.dockerHost);
+    if (socket === null || !existsSync(socket)) return undefined;
+    const v = await readDockerApi(socket, { timeoutMs: sockets.timeoutMs });
+    return isSameDir(v.rootDir, store.location.root) ? v : undefined;
+  },
 };

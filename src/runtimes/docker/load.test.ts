@@ -21,7 +21,7 @@ const write = (path: string, text: string) => {
 };
 
 /** A data-root as dockerd 20.10 leaves it: image bb:latest (2 layers), one running-looking and one created
- * container, written by hand in the layout of storage-formats.md §4. */
+ * container, written by hand in the layout of docs/on-disk.md §4. */
 function makeRoot(name: string) {
   const root = join(tmp, name);
   const img = join(root, "image", "overlay2");

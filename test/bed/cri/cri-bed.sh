@@ -1,9 +1,12 @@
 #!/bin/bash
 # test/bed/cri/cri-bed.sh — the CRI bed: a private containerd 1.6 with its CRI plugin, a private netns with
 # a CNI bridge (containernetworking-plugins) and a docker-registry on 127.0.0.1:5000 holding a pause and an
-# app image built offline (umoci + busybox-static) and pushed with skopeo. Recipe and gotchas:
-# shared/reference/cri-testbed.md (restrict_oom_score_adj, nsenter --net, isolation from other
-# containerds). The pods are driven from Node (test/bed/cri-bed.ts), not from here.
+# app image built offline (umoci + busybox-static) and pushed with skopeo. Three things it needs:
+# restrict_oom_score_adj = true (where root lacks CAP_SYS_RESOURCE, runc cannot lower a sandbox's
+# oom_score_adj and RunPodSandbox fails with "can't get final child's PID from pipe: EOF"); nsenter --net,
+# not `ip netns exec`, which also makes a mount namespace and would hide the rootfs overlays from crifs on the
+# host; and its own root, state, sockets and cgroup parent, away from any other containerd on the host.
+# The pods are driven from Node (test/bed/cri-bed.ts), not from here.
 #
 # usage: TB=<short dir> NETNS=<name> CG=<cgroup parent root> cri-bed.sh up|down
 #        (TB must stay short: $TB/ctd/containerd.sock must be under 108 characters)

@@ -1,5 +1,5 @@
 #!/bin/bash
-# test/bed/docker/60-fault.sh: inject (or undo) one overlay2 fault of the testbed catalogue, with dockerd
+# test/bed/docker/60-fault.sh: inject (or undo) one overlay2 fault of the list below, with dockerd
 # stopped or running; prints what it did as key=value lines (also appended to $DFACTS). Docker repairs none
 # of these, not even across a restart.
 #   missing-link     D1: remove overlay2/l/<short> of the base layer (bb:small's and bb:latest's layer 1);

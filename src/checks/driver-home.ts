@@ -1,4 +1,4 @@
-// checks/overlay-layers.ts — what the overlay-driver checks share: the store's layers of the driver that
+// checks/driver-home.ts — what the overlay-driver checks share: the store's layers of the driver that
 // owns the home, by id, and the short id a `lower` entry names. Pure.
 
 import type { OverlayDriverFacts } from "../model/doctor-facts.js";

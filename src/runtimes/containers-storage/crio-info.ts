@@ -1,4 +1,4 @@
-// live/crio-info.ts — CRI-O's own HTTP info API on crio.sock (what `crio status` reads), node:http only:
+// runtimes/containers-storage/crio-info.ts — CRI-O's own HTTP info API on crio.sock (what `crio status` reads), node:http only:
 //
 //   GET /info             {"storage_driver":"overlay","storage_image":"","storage_root":"/var/lib/containers/storage",
 //                          "cgroup_driver":"systemd","default_id_mappings":{"uids":[…],"gids":[…]}}
@@ -11,8 +11,12 @@
 // beds (there is no package for it here): the tests check these readers against a unix-socket server
 // serving the documented shapes, not against a real crio.
 
-import { CrifsError } from "../errors.js";
-import { getUnix, getUnixJson } from "./unix-http.js";
+import { existsSync } from "node:fs";
+import { CrifsError } from "../../errors.js";
+import { getUnix, getUnixJson } from "../../live/unix-http.js";
+import type { Store } from "../../model/store.js";
+import { isSameDir } from "../docker/docker-api.js"; // a path helper that happens to live there
+import type { DaemonSockets } from "../index.js";
 
 export const DEFAULT_CRIO_SOCKET = "/var/run/crio/crio.sock";
 
@@ -111,4 +115,29 @@ export async function readCrioContainer(
   if (!/^[0-9a-zA-Z_.-]+$/.test(id))
     throw new CrifsError("usage", `invalid container id "${id}"`, { remedy: "pass a container id" });
   return parseCrioContainer(await getUnixJson(socket, `/containers/${id}`, { ...options, speaker: "CRI-O" }));
+}
+
+/** CRI-O's info as `crifs info` shows it beside the store. */
+export type CrioView = { source: "crio-info"; socket: string } & CrioInfo;
+
+/** CRI-O's view of the store when its socket is there and CRI-O keeps this store (its storage root). */
+export async function readCrioDaemonView(
+  store: Store,
+  sockets: DaemonSockets,
+): Promise<CrioView | undefined> {
+  const socket = sockets.crioSocket ?? DEFAULT_CRIO_SOCKET;
+  if (!existsSync(socket)) return undefined;
+  const v = await readCrioInfo(socket, { timeoutMs: sockets.timeoutMs });
+  return isSameDir(v.storageRoot, store.location.root) ? { source: "crio-info", socket, ...v } : undefined;
+}
+
+/** CRI-O's view of one container (rootfs mount point, log path, pid) when its socket is there. */
+export async function readCrioContainerView(id: string, sockets: DaemonSockets): Promise<object | undefined> {
+  const socket = sockets.crioSocket ?? DEFAULT_CRIO_SOCKET;
+  if (!existsSync(socket)) return undefined;
+  return {
+    source: "crio-info",
+    socket,
+    ...(await readCrioContainer(socket, id, { timeoutMs: sockets.timeoutMs })),
+  };
 }

@@ -1,10 +1,10 @@
-// live/docker-api.ts — Docker's view of its own store, from the Engine API on its unix socket (node:http,
+// runtimes/docker/docker-api.ts — Docker's view of its own store, from the Engine API on its unix socket (node:http,
 // no client library): GET /info, /images/json, /containers/json?all=1, /system/df. Used by `crifs info` to
 // put the daemon's counts beside what crifs read from disk, when the socket answers.
 
 import { realpathSync } from "node:fs";
-import { socketPath } from "./address.js";
-import { getUnixJson } from "./unix-http.js";
+import { socketPath } from "../../live/address.js";
+import { getUnixJson } from "../../live/unix-http.js";
 
 export const DEFAULT_DOCKER_SOCKET = "/var/run/docker.sock";
 

@@ -1,6 +1,6 @@
-// live/containerd.ts — the containerd store read through the daemon's own API (namespaces, images,
+// runtimes/containerd/live.ts — the containerd store read through the daemon's own API (namespaces, images,
 // containers, snapshots with Mounts/Usage, tasks, content, leases), filling the same model as the offline
-// loader (runtimes/containerd/load.ts): same keys, kinds and ids, paths from the snapshotter's Mounts.
+// loader (load.ts): same keys, kinds and ids, paths from the snapshotter's Mounts.
 //
 // What the API does not say comes from where the offline loader takes it, read-only:
 //   snapshot dir ids   Mounts names them for active and view snapshots (upperdir, lowerdir); a committed
@@ -10,37 +10,26 @@
 //   task bundle        <state>/io.containerd.runtime.v2.task/<ns>/<id> (rootfs below it)
 // Ingests in flight are not listed (Content.ListStatuses is not in crifs's proto subset): `ingests` is [].
 
-import { existsSync } from "node:fs";
 import { basename, dirname, join } from "node:path";
-import { openBolt } from "../formats/bbolt/index.js";
-import { podOfLabels, podsFromContainers } from "../model/pods.js";
-import type {
-  Blob,
-  Container,
-  Image,
-  Lease,
-  Namespace,
-  Pod,
-  Snapshot,
-  SnapshotKind,
-  Store,
-  TaskStatus,
-} from "../model/store.js";
-import { readContainerdConfig } from "../runtimes/containerd/config.js";
-import { readImageLayers } from "../runtimes/containerd/image-layers.js";
-import { snapshotterLayout } from "../runtimes/containerd/load.js";
-import { readSnapshotterDb } from "../runtimes/containerd/snapshotter-db.js";
-import { CriClient, type LiveOptions } from "./cri.js";
+import { CriClient, type LiveOptions, podOfSandbox } from "../../live/cri.js";
+import { collect, dial, type Endpoint, loadProtos, serviceCtor, timestamp, unary } from "../../live/grpc.js";
+import { podOfLabels, podsFromContainers } from "../../model/pods.js";
+import type { Blob, Container, Image, Lease, Namespace, Pod, Snapshot, Store } from "../../model/store.js";
 import {
-  collect,
-  dial,
-  type Endpoint,
-  loadProtos,
-  nanosToTime,
-  serviceCtor,
-  timestamp,
-  unary,
-} from "./grpc.js";
+  KIND,
+  type PbAny,
+  type PbContainer,
+  type PbImage,
+  type PbMount,
+  type PbProcess,
+  type PbSnapshotInfo,
+  TASK_STATUS,
+  type Ts,
+} from "./api-types.js";
+import { readContainerdConfig } from "./config.js";
+import { readImageLayers } from "./image-layers.js";
+import { blobPathOf, readSnapshotDirIds, snapshotFromRecords, snapshotterLayout } from "./load.js";
+import { TASK_DIR } from "./state-dir.js";
 
 const FILES = [
   "containerd/namespaces.proto",
@@ -52,60 +41,6 @@ const FILES = [
   "containerd/leases.proto",
   "containerd/version.proto",
 ];
-
-type Ts = { seconds?: string; nanos?: number } | null;
-interface PbSnapshotInfo {
-  name: string;
-  parent: string;
-  kind: "UNKNOWN" | "VIEW" | "ACTIVE" | "COMMITTED";
-  created_at: Ts;
-  updated_at: Ts;
-  labels: Record<string, string>;
-}
-interface PbMount {
-  type: string;
-  source: string;
-  options: string[];
-}
-interface PbAny {
-  type_url: string;
-  value: Buffer;
-}
-interface PbContainer {
-  id: string;
-  labels: Record<string, string>;
-  image: string;
-  runtime: { name: string } | null;
-  spec: PbAny | null;
-  snapshotter: string;
-  snapshot_key: string;
-  created_at: Ts;
-  updated_at: Ts;
-}
-interface PbImage {
-  name: string;
-  labels: Record<string, string>;
-  target: { media_type: string; digest: string; size: string } | null;
-  created_at: Ts;
-  updated_at: Ts;
-}
-interface PbProcess {
-  container_id: string;
-  id: string;
-  pid: number;
-  status: "UNKNOWN" | "CREATED" | "RUNNING" | "STOPPED" | "PAUSED" | "PAUSING";
-}
-
-const TASK_STATUS: Record<PbProcess["status"], TaskStatus> = {
-  UNKNOWN: "unknown",
-  CREATED: "created",
-  RUNNING: "running",
-  STOPPED: "stopped",
-  PAUSED: "paused",
-  PAUSING: "paused",
-};
-
-const KIND: Record<string, SnapshotKind> = { VIEW: "view", ACTIVE: "active", COMMITTED: "committed" };
 
 function clients(socket: string) {
   const pkg = loadProtos(FILES);
@@ -235,7 +170,7 @@ export async function loadContainerdLive(socket: string, options: LiveOptions): 
       }
       for (const x of cr.containers) {
         const t = tasks.get(x.id);
-        const bundle = join(config.state, "io.containerd.runtime.v2.task", ns, x.id);
+        const bundle = join(config.state, TASK_DIR, ns, x.id);
         containers.push({
           namespace: ns,
           id: x.id,
@@ -255,7 +190,6 @@ export async function loadContainerdLive(socket: string, options: LiveOptions): 
         });
       }
       for (const b of content.flatMap((r) => r.info)) {
-        const [alg, hex] = b.digest.split(":");
         blobs.push({
           namespace: ns,
           digest: b.digest,
@@ -263,7 +197,7 @@ export async function loadContainerdLive(socket: string, options: LiveOptions): 
           createdAt: timestamp(b.created_at),
           updatedAt: timestamp(b.updated_at),
           labels: b.labels,
-          path: join(config.contentRoot, "blobs", alg ?? "", hex ?? ""),
+          path: blobPathOf(config, b.digest),
         });
       }
       for (const l of lr.leases) {
@@ -324,19 +258,7 @@ async function criPods(socket: string, timeoutMs: number, containers: readonly C
   try {
     const items = await cri.listPods();
     const nsOf = new Map(containers.map((c) => [c.id, c.namespace]));
-    return items.map((p) => ({
-      namespace: nsOf.get(p.id) ?? "k8s.io",
-      id: p.id,
-      podName: p.metadata?.name ?? "",
-      podNamespace: p.metadata?.namespace ?? "",
-      podUid: p.metadata?.uid ?? "",
-      attempt: p.metadata?.attempt ?? 0,
-      state: p.state === "SANDBOX_READY" ? "ready" : "notready",
-      createdAt: nanosToTime(p.created_at),
-      labels: p.labels,
-      annotations: p.annotations,
-      runtimeHandler: p.runtime_handler,
-    }));
+    return items.map((p) => podOfSandbox(p, nsOf.get(p.id) ?? "k8s.io"));
   } catch {
     return podsFromContainers(containers);
   } finally {
@@ -396,15 +318,9 @@ async function listSnapshots(
     }
   }
   // committed snapshots no mount names (and views, whose own dir no mount names): the snapshotter's records
-  const missing = infos.filter((i) => !ids.has(i.name));
-  if (missing.length > 0 && existsSync(layout.metadataDb)) {
-    const backend = readSnapshotterDb(openBolt(layout.metadataDb)).snapshots;
-    // backend keys are "<ns>/<seq>/<name>"
-    for (const [key, b] of backend) {
-      if (!key.startsWith(`${e.namespace}/`)) continue;
-      const name = key.slice(key.indexOf("/", key.indexOf("/") + 1) + 1);
-      if (!ids.has(name)) ids.set(name, b.id);
-    }
+  if (infos.some((i) => !ids.has(i.name))) {
+    for (const [name, id] of readSnapshotDirIds(config, snapshotter, e.namespace ?? ""))
+      if (!ids.has(name)) ids.set(name, id);
   }
   const out: Snapshot[] = [];
   for (const i of infos) {
@@ -422,22 +338,21 @@ async function listSnapshots(
       );
       recordedSize = { bytes: Number(u.size), inodes: Number(u.inodes) };
     }
-    out.push({
-      namespace: e.namespace ?? "",
-      snapshotter,
-      key: i.name,
-      parent: i.parent === "" ? null : i.parent,
-      kind,
-      id,
-      path: layout.fsPath(id),
-      dir: join(layout.snapshotsDir, id),
-      workPath: kind === "view" ? null : layout.workPath(id),
-      createdAt: timestamp(i.created_at),
-      updatedAt: timestamp(i.updated_at),
-      labels: i.labels,
-      recordedSize,
-      runtimeKey: "",
-    });
+    out.push(
+      snapshotFromRecords(config, {
+        namespace: e.namespace ?? "",
+        snapshotter,
+        key: i.name,
+        parent: i.parent === "" ? null : i.parent,
+        kind,
+        id,
+        createdAt: timestamp(i.created_at),
+        updatedAt: timestamp(i.updated_at),
+        labels: i.labels,
+        recordedSize,
+        runtimeKey: "",
+      }),
+    );
   }
   return out;
 }

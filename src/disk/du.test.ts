@@ -1,0 +1,150 @@
+// du.test.ts — computeDu on the bundled sample, a real containerd root (sample/containerd-root.tar.gz, made by
+// scripts/make-sample.sh from the test bed), unpacked without root-only operations by
+// runtimes/containerd/testing-sample.ts (its 4 whiteout device nodes are left out), so this runs as any user.
+// GNU du on the same tree is the reference: the grand total is `du -s -B1` of the root, and each category is
+// `du -s -B1 -c` of the dirs it stands for. The integration suite checks the same on the live bed.
+
+import assert from "node:assert/strict";
+import { execFileSync } from "node:child_process";
+import { join } from "node:path";
+import { after, before, describe, test } from "node:test";
+import type { Store } from "../model/store.js";
+import { loadContainerd } from "../runtimes/containerd/load.js";
+import { type UnpackedSample, unpackSample } from "../runtimes/containerd/testing-sample.js";
+import { type Category, computeDu, type DuReport } from "./du.js";
+
+/** GNU du's allocated bytes (and inodes) for paths, hard links once across them all. */
+function gnuDu(paths: readonly string[], inodes = false): number {
+  const out = execFileSync("du", ["-s", "-x", "-c", inodes ? "--inodes" : "-B1", ...paths], {
+    encoding: "utf8",
+  });
+  const total = out.trim().split("\n").pop() ?? "";
+  return Number(total.split("\t")[0]);
+}
+
+describe("du on the bundled sample root", () => {
+  let sample: UnpackedSample;
+  let store: Store;
+  const engines = ["native", "js"] as const;
+  const reports = new Map<string, DuReport>();
+  before(async () => {
+    sample = unpackSample();
+    store = loadContainerd({ root: sample.root, state: sample.state, config: sample.config });
+    const saved = process.env.CRIFS_ENGINE;
+    try {
+      for (const e of engines) {
+        process.env.CRIFS_ENGINE = e;
+        try {
+          reports.set(e, await computeDu(store, { cacheDir: null }));
+        } catch (err) {
+          // the native scanner is optional (not built without a compiler): say so, test the JS one
+          if (e !== "native") throw err;
+          console.log(`du: native scanner not available: ${(err as Error).message}`);
+        }
+      }
+    } finally {
+      if (saved === undefined) delete process.env.CRIFS_ENGINE;
+      else process.env.CRIFS_ENGINE = saved;
+    }
+  });
+  after(() => sample?.remove());
+
+  test("the grand total equals du -s -B1 and du -s --inodes of the root, with either scanner", () => {
+    assert.ok(reports.size > 0);
+    for (const [engine, r] of reports) {
+      assert.equal(r.engine, engine);
+      assert.deepEqual(r.errors, []);
+      assert.equal(r.total.allocatedBytes, gnuDu([sample.root]), `${engine}: bytes`);
+      assert.equal(r.total.inodes, gnuDu([sample.root], true), `${engine}: inodes`);
+    }
+  });
+
+  test("the categories sum to the total, in bytes, apparent bytes and inodes", () => {
+    for (const [engine, r] of reports) {
+      const sum = (k: "allocatedBytes" | "apparentBytes" | "inodes") =>
+        r.categories.reduce((n, c) => n + c[k], 0);
+      assert.equal(sum("allocatedBytes"), r.total.allocatedBytes, engine);
+      assert.equal(sum("apparentBytes"), r.total.apparentBytes, engine);
+      assert.equal(sum("inodes"), r.total.inodes, engine);
+    }
+  });
+
+  test("each category is what du measures of the dirs it stands for", () => {
+    const snaps = join(sample.root, "io.containerd.snapshotter.v1.overlayfs", "snapshots");
+    const ids = (...n: number[]) => n.map((i) => join(snaps, String(i)));
+    const content = join(sample.root, "io.containerd.content.v1.content");
+    // dir ids as the load test pins them: L1 = 1 (default), 4 (k8s.io), used by both images of its
+    // namespace (base and latest have distinct configs): shared; L2, L3 = 2, 3, 5, 6: latest only;
+    // containers sample-c1, sample-c2, sample-k1 = 7, 8, 9; view 10; sample-active (no container) 11
+    const expected: [Category, string[]][] = [
+      ["image-layers-shared", ids(1, 4)],
+      ["image-layers-unique", ids(2, 3, 5, 6)],
+      ["container-layers", ids(7, 8, 9)],
+      ["views", ids(10)],
+      ["active-snapshots", ids(11)],
+      ["content-blobs", [join(content, "blobs")]],
+      ["ingest", [join(content, "ingest")]],
+      ["tmpmounts", [join(sample.root, "tmpmounts")]],
+      [
+        "metadata",
+        [
+          join(sample.root, "io.containerd.metadata.v1.bolt"),
+          join(sample.root, "io.containerd.snapshotter.v1.overlayfs", "metadata.db"),
+        ],
+      ],
+    ];
+    for (const [engine, r] of reports) {
+      const got = new Map(r.categories.map((c) => [c.category, c.allocatedBytes]));
+      for (const [category, paths] of expected) {
+        assert.equal(got.get(category), gnuDu(paths), `${engine}: ${category}`);
+      }
+      assert.equal(got.get("leaked"), 0, `${engine}: no snapshot dir is leaked`);
+      assert.equal(got.get("layers-unreferenced"), 0, `${engine}: every committed layer is an image's`);
+    }
+  });
+
+  test("per image and per container: layers counted, unique and shared bytes split, containers' upper dirs", () => {
+    const r = reports.values().next().value as DuReport;
+    const snaps = join(sample.root, "io.containerd.snapshotter.v1.overlayfs", "snapshots");
+    const dirBytes = (...n: number[]) => gnuDu(n.map((i) => join(snaps, String(i))));
+    const images = r.images.map((i) => [
+      i.namespace,
+      i.names.join(","),
+      i.layers,
+      i.uniqueBytes,
+      i.sharedBytes,
+    ]);
+    assert.deepEqual(images, [
+      ["default", "docker.io/library/sample:base", 1, 0, dirBytes(1)],
+      [
+        "default",
+        "docker.io/library/sample:index,docker.io/library/sample:latest",
+        3,
+        dirBytes(2, 3),
+        dirBytes(1),
+      ],
+      [
+        "k8s.io",
+        "docker.io/library/sample:base,sha256:a479297e4183b7466fa113f2c59ac469b3d0afcd772951d4cd4e5caa6f8bd327",
+        1,
+        0,
+        dirBytes(4),
+      ],
+      [
+        "k8s.io",
+        "docker.io/library/sample:latest,sha256:54d6239efce79cb902deeaf02979f4606152e6bb55e24d9f6eae826ca4143117",
+        3,
+        dirBytes(5, 6),
+        dirBytes(4),
+      ],
+    ]);
+    assert.deepEqual(
+      r.containers.map((c) => [c.namespace, c.id, c.allocatedBytes]),
+      [
+        ["default", "sample-c1", dirBytes(7)],
+        ["default", "sample-c2", dirBytes(8)],
+        ["k8s.io", "sample-k1", dirBytes(9)],
+      ],
+    );
+  });
+});

@@ -1,0 +1,49 @@
+// runtimes/docker/doctor-metadata.ts — what doctor reads of a Docker overlay2 data-root before its checks run:
+// the model and the overlay2 home. An unparsable repositories.json stops the load, as it stops dockerd: a
+// ReadProblem (metadata-corrupt), and the home is still listed.
+
+import type { MetadataRead } from "../../model/doctor-facts.js";
+import { readOverlayHome } from "../overlay-driver/index.js";
+import { loadOrProblem } from "../read-problem.js";
+import { readDockerConfig } from "./config.js";
+import { dockerLayout, STORAGE_DRIVER } from "./layout.js";
+import { loadDocker } from "./load.js";
+import { dockerWords } from "./words.js";
+
+export interface DockerDoctorOptions {
+  readonly root?: string | undefined;
+  readonly state?: string | undefined;
+  readonly config?: string | undefined;
+  readonly hostRoot?: string | undefined;
+}
+
+/** Reads a Docker data-root's metadata for doctor: the model and the overlay2 home, or why not.
+ * Cost: metadata and one listing of the home. */
+export function readDockerDoctorMetadata(options: DockerDoctorOptions): MetadataRead {
+  const config = readDockerConfig({
+    path: options.config,
+    root: options.root,
+    execRoot: options.state,
+    hostRoot: options.hostRoot,
+  });
+  const layout = dockerLayout(config.root);
+  const { value: store, problems } = loadOrProblem(() => loadDocker(options), layout.repositories);
+  const home = readOverlayHome(layout.overlay);
+  return {
+    root: config.root,
+    // no content store: the blob and ingest listings find nothing there
+    contentRoot: config.root,
+    store,
+    words: dockerWords,
+    metadataProblems: problems,
+    snapshotters: [],
+    overlayDriver: {
+      driver: STORAGE_DRIVER,
+      home: layout.overlay,
+      ignore: ["l"],
+      layers: home.layers,
+      shortLinks: home.shortLinks,
+      incompleteLayers: new Set(),
+    },
+  };
+}
