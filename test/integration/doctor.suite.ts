@@ -246,8 +246,20 @@ export function doctorSuite(getBed: () => Bed) {
       );
       // ctr ingests without a lease: such a blob is garbage until labelled, and saying so is no false alarm
       const unprotected = [...out.matchAll(/^unprotected=(\S+)$/gm)].map((m) => m[1] ?? "");
+      // containerd's overlayfs snapshotter removes a removed snapshot's dir at its next GC pass, not at once: under
+      // --grace 0 such a dir is reported while it waits, truly. It must be gone once the loops end (with a
+      // synchronous GC pass): a dir still there then would be a leak, which is what the check is for
+      const awaitingGc = seen.filter((f) => f.check === "orphan-snapshot-dir");
+      const after = report(
+        crifs([...storeFlags(bed), "doctor", "--grace", "0", "--check", "orphan-snapshot-dir", "-o", "json"]),
+      );
+      assert.deepEqual(fullBriefs(after.findings), [], "a dir left after containerd's GC pass is a leak");
+      if (awaitingGc.length > 0)
+        console.log(`doctor under gc churn: ${awaitingGc.length} dir(s) seen awaiting GC, all gone after it`);
       const falseAlarms = seen.filter(
-        (f) => !(f.check === "unreferenced-blob" && unprotected.some((d) => f.subject.endsWith(d))),
+        (f) =>
+          f.check !== "orphan-snapshot-dir" &&
+          !(f.check === "unreferenced-blob" && unprotected.some((d) => f.subject.endsWith(d))),
       );
       assert.deepEqual(fullBriefs(falseAlarms), []);
       for (const kind of ["import", "ingest", "snapshot", "container", "lease"])
