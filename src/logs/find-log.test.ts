@@ -4,6 +4,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, test } from "node:test";
 import type { Container, Store } from "../model/store.js";
+import { emptyStore } from "../model/testing.js";
 import { findContainerLog } from "./find-log.js";
 import { type KubeletLogs, parseLogLinkName, podOfLogPath } from "./kubelet-layout.js";
 
@@ -33,19 +34,7 @@ function container(
 }
 
 function store(runtime: Store["location"]["runtime"], containers: Container[]): Store {
-  return {
-    location: { runtime, root: join(dir, runtime), state: null, configPath: null },
-    settings: {},
-    namespaces: [],
-    images: [],
-    snapshots: [],
-    containers,
-    blobs: [],
-    leases: [],
-    ingests: [],
-    anomalies: [],
-    areas: [],
-  };
+  return emptyStore({ runtime, root: join(dir, runtime) }, { containers });
 }
 
 function layout(links: { name: string; target: string }[] = []): KubeletLogs {
