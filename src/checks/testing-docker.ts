@@ -8,6 +8,7 @@ import type { Anomaly, Container, Image, Snapshot } from "../model/store.js";
 import { emptyStore } from "../model/testing.js";
 import { dockerTestPaths, dockerWords } from "../runtimes/testing.js";
 import type { DoctorInput } from "./doctor-input.js";
+import { overlayDriverFacts } from "./testing.js";
 
 export const ROOT = "/d";
 /** Docker's paths under ROOT (the driver's home, repositories.json, layer entries). */
@@ -107,19 +108,7 @@ export function docker(
     store: o.corrupt === undefined ? store : null,
     words: dockerWords,
     metadataProblems: o.corrupt === undefined ? [] : [o.corrupt],
-    snapshotters: [],
-    blobFiles: [],
-    ingestDirs: [],
-    tmpmounts: [],
-    overlayMounts: [],
-    rootFact: {
-      path: ROOT,
-      isSymlink: false,
-      linkTarget: null,
-      resolved: ROOT,
-      targetUid: 0,
-      targetMode: 0o710,
-    },
+    ...overlayDriverFacts(ROOT, 0o710),
     readErrors: [],
     blobHashes: null,
     overlayDriver: {

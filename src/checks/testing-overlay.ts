@@ -15,6 +15,7 @@ import type { Container, Image, Snapshot } from "../model/store.js";
 import { emptyStore } from "../model/testing.js";
 import { containersStorageTestPaths, podmanWords } from "../runtimes/testing.js";
 import type { DoctorInput } from "./doctor-input.js";
+import { overlayDriverFacts } from "./testing.js";
 
 export const CS_ROOT = "/g";
 /** containers/storage's paths under CS_ROOT (the overlay home, layers.json). */
@@ -213,19 +214,7 @@ export class OverlayScenario {
       store,
       words: podmanWords,
       metadataProblems: [],
-      snapshotters: [],
-      blobFiles: [],
-      ingestDirs: [],
-      tmpmounts: [],
-      overlayMounts: [],
-      rootFact: {
-        path: CS_ROOT,
-        isSymlink: false,
-        linkTarget: null,
-        resolved: CS_ROOT,
-        targetUid: 0,
-        targetMode: 0o700,
-      },
+      ...overlayDriverFacts(CS_ROOT, 0o700),
       readErrors: [],
       blobHashes: null,
       overlayDriver: {
