@@ -4,7 +4,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, test } from "node:test";
 import type { Container, Store } from "../model/store.js";
-import { emptyStore } from "../model/testing.js";
+import { emptyStore, k8sContainer } from "../model/testing.js";
 import { findContainerLog } from "./find-log.js";
 import { type KubeletLogs, parseLogLinkName, podOfLogPath } from "./kubelet-layout.js";
 
@@ -18,19 +18,7 @@ function container(
   labels: Record<string, string> = {},
   annotations: Record<string, string> = {},
 ): Container {
-  return {
-    namespace: "k8s.io",
-    id,
-    image: "",
-    snapshotter: "overlayfs",
-    snapshotKey: id,
-    runtime: "io.containerd.runc.v2",
-    createdAt: null,
-    updatedAt: null,
-    labels,
-    spec: { annotations },
-    task: null,
-  };
+  return k8sContainer(id, { labels, spec: { annotations } });
 }
 
 function store(runtime: Store["location"]["runtime"], containers: Container[]): Store {
