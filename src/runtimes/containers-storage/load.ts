@@ -27,6 +27,7 @@ import type {
   Task,
 } from "../../model/store.js";
 import { driverStore, type OverlayHome, readOverlayHome, SHORT_LINK_DIR } from "../overlay-driver/index.js";
+import { locationExtras } from "../store-location.js";
 import { readStorageConfig, type StorageConfig } from "./config.js";
 import {
   type ContainerRecord,
@@ -315,8 +316,7 @@ export function loadContainersStorageDetailed(
       runtime,
       root: config.graphroot,
       state: config.runroot,
-      ...(options.hostRoot === undefined ? {} : { hostRoot: options.hostRoot }),
-      ...(config.rootLink === null ? {} : { rootLink: config.rootLink }),
+      ...locationExtras(options.hostRoot, config.rootLink),
       configPath: config.crioPaths.at(-1) ?? config.path,
     },
     settings: {

@@ -12,6 +12,7 @@ import { pathExists } from "../../fs/path-exists.js";
 import { markReadErrors } from "../../model/read-errors.js";
 import type { Store } from "../../model/store.js";
 import { driverStore } from "../overlay-driver/index.js";
+import { locationExtras } from "../store-location.js";
 import { readDockerConfig } from "./config.js";
 import { containerAreas, readContainers } from "./containers.js";
 import { readImages } from "./imagedb.js";
@@ -75,8 +76,7 @@ export function loadDocker(options: DockerLoadOptions = {}): Store {
       root: config.root,
       state: config.execRoot,
       configPath: config.path,
-      ...(options.hostRoot === undefined ? {} : { hostRoot: options.hostRoot }),
-      ...(config.rootLink === null ? {} : { rootLink: config.rootLink }),
+      ...locationExtras(options.hostRoot, config.rootLink),
     },
     settings: {
       storageDriver: STORAGE_DRIVER,
