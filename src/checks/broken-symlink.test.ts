@@ -3,18 +3,15 @@
 // into runtime mounts, which are not findings.
 
 import assert from "node:assert/strict";
-import { after, test } from "node:test";
+import { test } from "node:test";
 import type { BrokenLink } from "../links/broken-links.js";
-import { type TempStore, tempStore } from "../links/testing.js";
+import { tempStores } from "../links/testing.js";
 import { containerdWords } from "../runtimes/testing.js";
 import { brokenSymlink } from "./broken-symlink.js";
 import { gatherDoctorInput } from "./doctor-input.js";
 import { brief, scenario } from "./testing.js";
 
-const temps: TempStore[] = [];
-after(() => {
-  for (const t of temps) t.remove();
-});
+const tempStore = tempStores();
 
 function link(over: Partial<BrokenLink>): BrokenLink {
   return {
@@ -78,7 +75,6 @@ test("not gathered (no brokenLinks in the input): no findings", () => {
 
 test("end to end on a temp layer stack: host-only and container-written links are found, links into mounts are not", async () => {
   const t = tempStore();
-  temps.push(t);
   t.layer("base", null, [
     "f etc/passwd root",
     `l data/host-only ${process.execPath}`,
@@ -91,15 +87,15 @@ test("end to end on a temp layer stack: host-only and container-written links ar
   t.container("c1", { mounts: ["/proc", "/run"] });
   t.container("c2", { mounts: ["/proc", "/run"] });
   const store = t.store();
-  const read = () =>
-    gatherDoctorInput({
-      root: t.dir,
-      contentRoot: `${t.dir}/content`,
-      store,
-      words: containerdWords,
-      metadataProblems: [],
-      snapshotters: [],
-    });
+  const from = {
+    root: t.dir,
+    contentRoot: `${t.dir}/content`,
+    store,
+    words: containerdWords,
+    metadataProblems: [],
+    snapshotters: [],
+  };
+  const read = () => gatherDoctorInput(from);
   const found = brokenSymlink.run(await read());
   assert.deepEqual(found.map(brief), [
     `broken-symlink ${t.dir}/snapshots/1/fs/data/host-only 0 container default/c1: /data/host-only`,
@@ -107,16 +103,6 @@ test("end to end on a temp layer stack: host-only and container-written links ar
     `broken-symlink ${t.dir}/snapshots/1/fs/data/host-only 0 container default/c2: /data/host-only`,
   ]);
   assert.match(found[0]?.message ?? "", /exists on this host but not in the image/);
-  const off = await gatherDoctorInput(
-    {
-      root: t.dir,
-      contentRoot: `${t.dir}/content`,
-      store,
-      words: containerdWords,
-      metadataProblems: [],
-      snapshotters: [],
-    },
-    { links: false },
-  );
+  const off = await gatherDoctorInput(from, { links: false });
   assert.equal(off.brokenLinks, undefined, "links: false gathers nothing");
 });

@@ -40,32 +40,34 @@ export const danglingParent: Check = {
       if (s.parent === null || isInFlight(input, s.createdAt, s.updatedAt)) continue;
       const subject = subjectOf("snapshot", s.namespace, `${s.snapshotter}/${s.key}`);
       const what = `${s.kind} ${input.words.hasNamespaces ? "snapshot" : "layer"} "${s.key}"${inNamespace(s.namespace)}`;
+      const error = (message: string, remedy: string): Finding => ({
+        check: "dangling-parent",
+        severity: "error",
+        subject,
+        path: snapshotDirOf(input, s),
+        bytes: 0,
+        message,
+        remedy,
+      });
       if (index.get(s.namespace, s.snapshotter, s.parent) === undefined) {
-        out.push({
-          check: "dangling-parent",
-          severity: "error",
-          subject,
-          path: snapshotDirOf(input, s),
-          bytes: 0,
-          message: `${what} names parent "${s.parent}", which is not in ${input.words.layerRecords}: it cannot be mounted or removed`,
-          remedy: input.words.danglingParent,
-        });
+        out.push(
+          error(
+            `${what} names parent "${s.parent}", which is not in ${input.words.layerRecords}: it cannot be mounted or removed`,
+            input.words.danglingParent,
+          ),
+        );
         continue;
       }
       const cycle = cycleFrom(index, s);
       if (cycle !== null) {
-        out.push({
-          check: "dangling-parent",
-          severity: "error",
-          subject,
-          path: snapshotDirOf(input, s),
-          bytes: 0,
-          message:
+        out.push(
+          error(
             cycle.length === 2
               ? `${what} names itself as its parent`
               : `${what} is on a parent cycle: ${cycle.join(" → ")}`,
-          remedy: input.words.parentCycle,
-        });
+            input.words.parentCycle,
+          ),
+        );
       }
     }
     return out;

@@ -9,9 +9,9 @@ import { execFileSync } from "node:child_process";
 import { createHash } from "node:crypto";
 import { chmodSync, mkdirSync, readFileSync, statSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { after, test } from "node:test";
+import { test } from "node:test";
 import { gzipSync } from "node:zlib";
-import { type TempStore, tempStore } from "../links/testing.js";
+import { tempStores } from "../links/testing.js";
 import type { LayerContentFact } from "../model/doctor-facts.js";
 import type { Image } from "../model/store.js";
 import { chainIds, containerdWords } from "../runtimes/testing.js";
@@ -20,10 +20,7 @@ import { layerContentMismatch } from "./layer-content-mismatch.js";
 import { brief, scenario } from "./testing.js";
 
 const skipRoot = process.getuid?.() !== 0 && process.env.CRIFS_SKIP_ROOT === "1";
-const temps: TempStore[] = [];
-after(() => {
-  for (const t of temps) t.remove();
-});
+const tempStore = tempStores();
 
 function fact(over: Partial<LayerContentFact>): LayerContentFact {
   return {
@@ -123,7 +120,6 @@ test("end to end: an intact two-layer image is silent; zero-filled, re-moded and
   skip: skipRoot,
 }, async () => {
   const t = tempStore();
-  temps.push(t);
   const content = join(t.dir, "content");
   const src = join(t.dir, "src");
   const layers = [

@@ -4,9 +4,11 @@
 
 import { join } from "node:path";
 import type { OverlayLayerDirFact } from "../model/doctor-facts.js";
-import type { Anomaly, Container, Image, Snapshot, Store } from "../model/store.js";
+import type { Anomaly, Container, Image, Snapshot } from "../model/store.js";
+import { emptyStore } from "../model/testing.js";
 import { dockerTestPaths, dockerWords } from "../runtimes/testing.js";
 import type { DoctorInput } from "./doctor-input.js";
+import { overlayDriverFacts } from "./testing.js";
 
 export const ROOT = "/d";
 /** Docker's paths under ROOT (the driver's home, repositories.json, layer entries). */
@@ -74,19 +76,16 @@ export function docker(
     spec: null,
     task: null,
   };
-  const store: Store = {
-    location: { runtime: "docker", root: ROOT, state: "/run/d", configPath: null },
-    settings: {},
-    namespaces: [{ name: "", labels: {} }],
-    images: [image("bb:latest", ["sha256:c1", "sha256:c2"]), ...(o.images ?? [])],
-    snapshots,
-    containers: [container],
-    blobs: [],
-    leases: [],
-    ingests: [],
-    anomalies: o.anomalies ?? [],
-    areas: [],
-  };
+  const store = emptyStore(
+    { runtime: "docker", root: ROOT, state: "/run/d" },
+    {
+      namespaces: [{ name: "", labels: {} }],
+      images: [image("bb:latest", ["sha256:c1", "sha256:c2"]), ...(o.images ?? [])],
+      snapshots,
+      containers: [container],
+      anomalies: o.anomalies ?? [],
+    },
+  );
   const dirs = new Map<string, OverlayLayerDirFact>();
   for (const id of ["cache1", "cache2", "m1-init", "m1"]) {
     if ((o.gone ?? []).includes(id)) continue;
@@ -109,19 +108,7 @@ export function docker(
     store: o.corrupt === undefined ? store : null,
     words: dockerWords,
     metadataProblems: o.corrupt === undefined ? [] : [o.corrupt],
-    snapshotters: [],
-    blobFiles: [],
-    ingestDirs: [],
-    tmpmounts: [],
-    overlayMounts: [],
-    rootFact: {
-      path: ROOT,
-      isSymlink: false,
-      linkTarget: null,
-      resolved: ROOT,
-      targetUid: 0,
-      targetMode: 0o710,
-    },
+    ...overlayDriverFacts(ROOT, 0o710),
     readErrors: [],
     blobHashes: null,
     overlayDriver: {

@@ -11,9 +11,11 @@
 
 import { join } from "node:path";
 import type { OverlayLayerDirFact, ShortLinkFact } from "../model/doctor-facts.js";
-import type { Container, Image, Snapshot, Store } from "../model/store.js";
+import type { Container, Image, Snapshot } from "../model/store.js";
+import { emptyStore } from "../model/testing.js";
 import { containersStorageTestPaths, podmanWords } from "../runtimes/testing.js";
 import type { DoctorInput } from "./doctor-input.js";
+import { overlayDriverFacts } from "./testing.js";
 
 export const CS_ROOT = "/g";
 /** containers/storage's paths under CS_ROOT (the overlay home, layers.json). */
@@ -193,19 +195,17 @@ export class OverlayScenario {
     }
     for (const d of this.#extraDirs) layers.set(d.id, d);
     for (const l of this.#extraLinks) links.set(l.name, l);
-    const store: Store = {
-      location: { runtime: "podman", root: CS_ROOT, state: "/run/g", configPath: null },
-      settings: { snapshotter: "overlay" },
-      namespaces: [{ name: "", labels: {} }],
-      images: this.#images,
-      snapshots,
-      containers: this.#containers,
-      blobs: [],
-      leases: [],
-      ingests: [],
-      anomalies: [],
-      areas: [{ role: "snapshot-home", path: HOME, ignore: ["l"] }],
-    };
+    const store = emptyStore(
+      { runtime: "podman", root: CS_ROOT, state: "/run/g" },
+      {
+        settings: { snapshotter: "overlay" },
+        namespaces: [{ name: "", labels: {} }],
+        images: this.#images,
+        snapshots,
+        containers: this.#containers,
+        areas: [{ role: "snapshot-home", path: HOME, ignore: ["l"] }],
+      },
+    );
     return {
       root: CS_ROOT,
       contentRoot: join(CS_ROOT, "no-content"),
@@ -214,19 +214,7 @@ export class OverlayScenario {
       store,
       words: podmanWords,
       metadataProblems: [],
-      snapshotters: [],
-      blobFiles: [],
-      ingestDirs: [],
-      tmpmounts: [],
-      overlayMounts: [],
-      rootFact: {
-        path: CS_ROOT,
-        isSymlink: false,
-        linkTarget: null,
-        resolved: CS_ROOT,
-        targetUid: 0,
-        targetMode: 0o700,
-      },
+      ...overlayDriverFacts(CS_ROOT, 0o700),
       readErrors: [],
       blobHashes: null,
       overlayDriver: {

@@ -11,6 +11,7 @@
 import { join } from "node:path";
 import type { IngestDirFact, OverlayMountFact, RootFact, SnapshotterRecord } from "../model/doctor-facts.js";
 import type { Labels, SnapshotKind, Store } from "../model/store.js";
+import { emptyStore } from "../model/testing.js";
 import { containerdTestPaths, containerdWords } from "../runtimes/testing.js";
 import type { DoctorInput } from "./doctor-input.js";
 
@@ -46,19 +47,11 @@ export interface SnapshotOptions {
 }
 
 export class Scenario {
-  readonly #store: Mutable<Store> = {
-    location: { runtime: "containerd", root: ROOT, state: "/s", configPath: null },
-    settings: { overlayfsRoot: PATHS.overlayfsRoot, contentRoot: CONTENT },
-    namespaces: [],
-    images: [],
-    snapshots: [],
-    containers: [],
-    blobs: [],
-    leases: [],
-    ingests: [],
-    areas: [],
-    anomalies: [],
-  };
+  // emptyStore's arrays are fresh: this builder alone pushes into them
+  readonly #store = emptyStore(
+    { runtime: "containerd", root: ROOT, state: "/s" },
+    { settings: { overlayfsRoot: PATHS.overlayfsRoot, contentRoot: CONTENT } },
+  ) as Mutable<Store>;
   readonly #records: SnapshotterRecord[] = [];
   readonly #dirs: { name: string; mtimeMs: number; isDir: boolean; hasFs: boolean }[] = [];
   readonly #blobFiles: { digest: string; bytes: number; mtimeMs: number }[] = [];
@@ -333,6 +326,25 @@ export function scenario(): Scenario {
 }
 
 /** A finding as tests compare them: "check path bytes subject". */
+/** The containerd-only parts of a DoctorInput, empty, and a sound root owned by root: how a
+ * containers/storage or docker store's hand-made input starts. */
+export function overlayDriverFacts(
+  root: string,
+  targetMode: number,
+): Pick<
+  DoctorInput,
+  "snapshotters" | "blobFiles" | "ingestDirs" | "tmpmounts" | "overlayMounts" | "rootFact"
+> {
+  return {
+    snapshotters: [],
+    blobFiles: [],
+    ingestDirs: [],
+    tmpmounts: [],
+    overlayMounts: [],
+    rootFact: { path: root, isSymlink: false, linkTarget: null, resolved: root, targetUid: 0, targetMode },
+  };
+}
+
 export function brief(f: { check: string; path: string; bytes: number | null; subject: string }): string {
   return `${f.check} ${f.path} ${f.bytes ?? "-"} ${f.subject}`;
 }

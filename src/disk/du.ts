@@ -260,8 +260,20 @@ export async function computeDu(store: Store, options: { cacheDir?: string | nul
   };
 }
 
+/** One image filesystem as CRI's ImageFsInfo reports it (docs/json.md#imagefsinfo). */
+export interface ImageFsUsage {
+  readonly timestamp: number;
+  readonly fsId: { readonly mountpoint: string };
+  readonly usedBytes: { readonly value: number };
+  readonly inodesUsed: { readonly value: number };
+  readonly namespace: string;
+}
+
 /** CRI ImageFsInfo computed from disk: the snapshotter's usage as containerd's CRI plugin sums it. */
-export async function computeImageFsInfo(store: Store, options: { namespace?: string } = {}) {
+export async function computeImageFsInfo(
+  store: Store,
+  options: { namespace?: string } = {},
+): Promise<ImageFsUsage & { readonly snapshots: number }> {
   // containerd's CRI plugin counts its own namespace; runtimes without namespaces have one, ""
   const ns = options.namespace ?? (store.namespaces.some((n) => n.name === "k8s.io") ? "k8s.io" : "");
   const sn = store.settings.snapshotter ?? "overlayfs";

@@ -12,6 +12,7 @@ import { linkSync, mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } 
 import { dirname, join } from "node:path";
 import { after } from "node:test";
 import type { Container, Snapshot, SnapshotKind, Store } from "../model/store.js";
+import { emptyStore } from "../model/testing.js";
 
 /**
  * Fills a layer dir from lines: "d path", "f path contents…", "l path target", "w path" (whiteout),
@@ -98,19 +99,10 @@ export function tempStore(): TempStore {
       });
     },
     store() {
-      return {
-        location: { runtime: "containerd", root: dir, state: null, configPath: null },
-        settings: {},
-        namespaces: [],
-        images: [],
-        snapshots: [...snapshots],
-        containers: [...containers],
-        blobs: [],
-        leases: [],
-        ingests: [],
-        anomalies: [],
-        areas: [],
-      };
+      return emptyStore(
+        { runtime: "containerd", root: dir },
+        { snapshots: [...snapshots], containers: [...containers] },
+      );
     },
     remove() {
       rmSync(dir, { recursive: true, force: true });

@@ -4,6 +4,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, test } from "node:test";
 import type { Container, Store } from "../model/store.js";
+import { emptyStore, k8sContainer } from "../model/testing.js";
 import { findContainerLog } from "./find-log.js";
 import { type KubeletLogs, parseLogLinkName, podOfLogPath } from "./kubelet-layout.js";
 
@@ -17,35 +18,11 @@ function container(
   labels: Record<string, string> = {},
   annotations: Record<string, string> = {},
 ): Container {
-  return {
-    namespace: "k8s.io",
-    id,
-    image: "",
-    snapshotter: "overlayfs",
-    snapshotKey: id,
-    runtime: "io.containerd.runc.v2",
-    createdAt: null,
-    updatedAt: null,
-    labels,
-    spec: { annotations },
-    task: null,
-  };
+  return k8sContainer(id, { labels, spec: { annotations } });
 }
 
 function store(runtime: Store["location"]["runtime"], containers: Container[]): Store {
-  return {
-    location: { runtime, root: join(dir, runtime), state: null, configPath: null },
-    settings: {},
-    namespaces: [],
-    images: [],
-    snapshots: [],
-    containers,
-    blobs: [],
-    leases: [],
-    ingests: [],
-    anomalies: [],
-    areas: [],
-  };
+  return emptyStore({ runtime, root: join(dir, runtime) }, { containers });
 }
 
 function layout(links: { name: string; target: string }[] = []): KubeletLogs {

@@ -2,6 +2,7 @@ import assert from "node:assert/strict";
 import { test } from "node:test";
 import { podOfLabels, podsFromContainers } from "./pods.js";
 import type { Container } from "./store.js";
+import { k8sContainer } from "./testing.js";
 
 const pod = {
   "io.kubernetes.pod.name": "demo",
@@ -10,19 +11,11 @@ const pod = {
 };
 
 function container(id: string, labels: Record<string, string>, running: boolean): Container {
-  return {
-    namespace: "k8s.io",
-    id,
-    image: "",
-    snapshotter: "overlayfs",
-    snapshotKey: id,
-    runtime: "io.containerd.runc.v2",
+  return k8sContainer(id, {
     createdAt: "2026-01-01T00:00:00.000000000Z",
-    updatedAt: null,
     labels,
-    spec: null,
     task: { status: running ? "running" : "stopped", pid: 1, bundle: null, rootfs: null },
-  };
+  });
 }
 
 test("kubelet's labels name a container's pod; a sandbox is the pod's POD container; no labels, no pod", () => {

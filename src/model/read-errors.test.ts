@@ -2,6 +2,7 @@ import assert from "node:assert/strict";
 import { test } from "node:test";
 import { markReadErrors, readErrorsByFile } from "./read-errors.js";
 import type { Container, Image, Snapshot, Store } from "./store.js";
+import { emptyStore } from "./testing.js";
 
 function snap(key: string, parent: string | null): Snapshot {
   return {
@@ -27,44 +28,40 @@ function store(
   images: Partial<Image>[] = [],
   containers: Partial<Container>[] = [],
 ): Store {
-  return {
-    location: { runtime: "podman", root: "/g", state: null, configPath: null },
-    settings: {},
-    namespaces: [{ name: "", labels: {} }],
-    images: images.map((i) => ({
-      namespace: "",
-      name: "img",
-      digest: "sha256:1",
-      mediaType: "",
-      size: 0,
-      createdAt: null,
-      updatedAt: null,
-      labels: {},
-      configDigest: null,
-      snapshotKeys: [],
-      ...i,
-    })),
-    snapshots,
-    containers: containers.map((c) => ({
-      namespace: "",
-      id: "c1",
-      image: "img",
-      snapshotter: "overlay",
-      snapshotKey: "",
-      runtime: "podman",
-      createdAt: null,
-      updatedAt: null,
-      labels: {},
-      spec: null,
-      task: null,
-      ...c,
-    })),
-    blobs: [],
-    leases: [],
-    ingests: [],
-    anomalies: [],
-    areas: [],
-  };
+  return emptyStore(
+    { runtime: "podman", root: "/g" },
+    {
+      namespaces: [{ name: "", labels: {} }],
+      images: images.map((i) => ({
+        namespace: "",
+        name: "img",
+        digest: "sha256:1",
+        mediaType: "",
+        size: 0,
+        createdAt: null,
+        updatedAt: null,
+        labels: {},
+        configDigest: null,
+        snapshotKeys: [],
+        ...i,
+      })),
+      snapshots,
+      containers: containers.map((c) => ({
+        namespace: "",
+        id: "c1",
+        image: "img",
+        snapshotter: "overlay",
+        snapshotKey: "",
+        runtime: "podman",
+        createdAt: null,
+        updatedAt: null,
+        labels: {},
+        spec: null,
+        task: null,
+        ...c,
+      })),
+    },
+  );
 }
 
 const files = { snapshot: () => "/g/layers.json", container: () => "/g/containers.json" };

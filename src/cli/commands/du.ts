@@ -1,7 +1,7 @@
 // cli/commands/du.ts — `crifs du` and `crifs imagefsinfo`: where the disk went, every byte attributed, and
 // the numbers CRI's ImageFsInfo reports, computed from disk.
 
-import { computeDu, computeImageFsInfo, type DuReport } from "../../disk/du.js";
+import { computeDu, computeImageFsInfo, type DuReport, type ImageFsUsage } from "../../disk/du.js";
 import { type LogDirFlags, logDirsFor } from "../../logs/log-dirs.js";
 import { computeLogUsage, type LogUsage } from "../../logs/log-usage.js";
 import type { Store } from "../../model/store.js";
@@ -88,20 +88,22 @@ export async function duCommand(
 }
 
 export async function imageFsInfoCommand(stores: readonly Store[], g: GlobalOptions): Promise<string> {
-  const infos: Awaited<ReturnType<typeof computeImageFsInfo>>[] = [];
+  const infos: ImageFsUsage[] = [];
   for (const s of stores)
     infos.push(await computeImageFsInfo(s, g.namespace === undefined ? {} : { namespace: g.namespace }));
   const data = { imageFilesystems: infos };
-  return render(g.output, data, {
-    table: () =>
-      renderTable(
-        ["namespace", "mountpoint", "used", "inodes"],
-        infos.map((i) => [
-          i.namespace,
-          i.fsId.mountpoint,
-          `${i.usedBytes.value} (${humanBytes(i.usedBytes.value)})`,
-          String(i.inodesUsed.value),
-        ]),
-      ),
-  });
+  return render(g.output, data, { table: () => imageFsTable(infos) });
+}
+
+/** The imagefsinfo table, the same for the disk answer and the live one. */
+export function imageFsTable(infos: readonly ImageFsUsage[]): string {
+  return renderTable(
+    ["namespace", "mountpoint", "used", "inodes"],
+    infos.map((i) => [
+      i.namespace,
+      i.fsId.mountpoint,
+      `${i.usedBytes.value} (${humanBytes(i.usedBytes.value)})`,
+      String(i.inodesUsed.value),
+    ]),
+  );
 }

@@ -8,6 +8,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, before, test } from "node:test";
 import type { Store } from "../../model/store.js";
+import { emptyStore } from "../../model/testing.js";
 import { dockerTestPaths } from "../../runtimes/testing.js";
 import { daemonView } from "./info.js";
 
@@ -25,19 +26,7 @@ function serve(socket: string, answers: Record<string, unknown>): Promise<void> 
 }
 
 function store(runtime: Store["location"]["runtime"], root: string): Store {
-  return {
-    location: { runtime, root, state: null, configPath: null },
-    settings: {},
-    namespaces: [],
-    images: [],
-    snapshots: [],
-    containers: [],
-    blobs: [],
-    leases: [],
-    ingests: [],
-    anomalies: [],
-    areas: [],
-  };
+  return emptyStore({ runtime, root });
 }
 
 before(async () => {

@@ -2,9 +2,11 @@
 // like `crictl stats`, from CRI's ListContainerStats. Live only: these numbers exist nowhere on disk (the
 // writable layer's size does: `crifs du`).
 
+import type { ImageFsUsage } from "../../disk/du.js";
 import { CrifsError } from "../../errors.js";
 import { humanBytes, render, renderTable } from "../render/format.js";
 import { type GlobalOptions, openCri } from "../stores.js";
+import { imageFsTable } from "./du.js";
 
 /** JSON contract: docs/json.md#stats. */
 export interface StatsRow {
@@ -62,13 +64,7 @@ export async function statsCommand(g: GlobalOptions): Promise<string> {
 export async function imageFsInfoLive(g: GlobalOptions): Promise<string | null> {
   const cri = await openCri(g);
   if (cri === null) return null;
-  let infos: {
-    timestamp: number;
-    fsId: { mountpoint: string };
-    usedBytes: { value: number };
-    inodesUsed: { value: number };
-    namespace: string;
-  }[];
+  let infos: ImageFsUsage[];
   try {
     infos = (await cri.imageFsInfo()).map((u) => ({
       timestamp: Number(u.timestamp),
@@ -81,16 +77,5 @@ export async function imageFsInfoLive(g: GlobalOptions): Promise<string | null> 
     cri.close();
   }
   const data = { imageFilesystems: infos, source: "live" };
-  return render(g.output, data, {
-    table: () =>
-      renderTable(
-        ["namespace", "mountpoint", "used", "inodes"],
-        infos.map((i) => [
-          i.namespace,
-          i.fsId.mountpoint,
-          `${i.usedBytes.value} (${humanBytes(i.usedBytes.value)})`,
-          String(i.inodesUsed.value),
-        ]),
-      ),
-  });
+  return render(g.output, data, { table: () => imageFsTable(infos) });
 }

@@ -9,35 +9,23 @@ import { test } from "node:test";
 import { compareLayer, type FoundEntry, isZeroFilled } from "./compare-layer.js";
 import type { LayerEntry } from "./layer.js";
 
+/** What a wanted and a found entry are unless told otherwise: a 3-byte file, mode 644. */
+const FILE = {
+  kind: "file",
+  mode: 0o644,
+  size: 3,
+  sha256: "aa".repeat(32),
+  target: null,
+  device: null,
+  isOpaque: false,
+} as const;
+
 function want(path: string, over: Partial<LayerEntry> = {}): LayerEntry {
-  return {
-    path,
-    kind: "file",
-    mode: 0o644,
-    size: 3,
-    sha256: "aa".repeat(32),
-    target: null,
-    hardLinkTo: null,
-    device: null,
-    isOpaque: false,
-    isImplicit: false,
-    ...over,
-  };
+  return { path, ...FILE, hardLinkTo: null, isImplicit: false, ...over };
 }
 
 function have(path: string, over: Partial<FoundEntry> = {}): FoundEntry {
-  return {
-    path,
-    kind: "file",
-    mode: 0o644,
-    size: 3,
-    sha256: "aa".repeat(32),
-    target: null,
-    inode: `1:${path.length}`,
-    device: null,
-    isOpaque: false,
-    ...over,
-  };
+  return { path, ...FILE, inode: `1:${path.length}`, ...over };
 }
 
 function trees(pairs: readonly [LayerEntry | null, FoundEntry | null][]) {

@@ -14,6 +14,7 @@ import { pathExists } from "../../fs/path-exists.js";
 import { podOfLabels, podsFromContainers } from "../../model/pods.js";
 import { markReadErrors } from "../../model/read-errors.js";
 import type { Anomaly, Container, Image, Snapshot, Store } from "../../model/store.js";
+import { locationExtras } from "../store-location.js";
 import { type ContainerdConfig, readContainerdConfig } from "./config.js";
 import { blobPath } from "./content-store.js";
 import { readImageLayers } from "./image-layers.js";
@@ -200,8 +201,7 @@ export function loadContainerd(options: ContainerdLoadOptions = {}): Store {
       root: config.root,
       state: config.state,
       configPath: config.path,
-      ...(options.hostRoot === undefined ? {} : { hostRoot: options.hostRoot }),
-      ...(config.rootLink === null ? {} : { rootLink: config.rootLink }),
+      ...locationExtras(options.hostRoot, config.rootLink),
     },
     settings: {
       snapshotter: config.snapshotter,

@@ -26,7 +26,8 @@ import type {
   Store,
   Task,
 } from "../../model/store.js";
-import { type OverlayHome, readOverlayHome, SHORT_LINK_DIR } from "../overlay-driver/index.js";
+import { driverStore, type OverlayHome, readOverlayHome, SHORT_LINK_DIR } from "../overlay-driver/index.js";
+import { locationExtras } from "../store-location.js";
 import { readStorageConfig, type StorageConfig } from "./config.js";
 import {
   type ContainerRecord,
@@ -310,13 +311,12 @@ export function loadContainersStorageDetailed(
   });
 
   const runtime: RuntimeId = options.runtime;
-  const store: Store = {
+  const store = driverStore({
     location: {
       runtime,
       root: config.graphroot,
       state: config.runroot,
-      ...(options.hostRoot === undefined ? {} : { hostRoot: options.hostRoot }),
-      ...(config.rootLink === null ? {} : { rootLink: config.rootLink }),
+      ...locationExtras(options.hostRoot, config.rootLink),
       configPath: config.crioPaths.at(-1) ?? config.path,
     },
     settings: {
@@ -329,13 +329,9 @@ export function loadContainersStorageDetailed(
       mountProgram: config.mountProgram,
       imageFsMountpoint: layout.home,
     },
-    namespaces: [{ name: "", labels: {} }],
     images,
     snapshots,
     containers,
-    blobs: [],
-    leases: [],
-    ingests: [],
     anomalies,
     areas: [
       { role: "snapshot-home", path: layout.home, ignore: HOME_NOT_LAYERS },
@@ -344,7 +340,7 @@ export function loadContainersStorageDetailed(
       { role: "metadata", path: join(config.graphroot, `${config.driver}-images`) },
       { role: "container-data", path: join(config.graphroot, `${config.driver}-containers`) },
     ],
-  };
+  });
   const incompleteLayers = new Set(records.layers.filter((l) => l.isIncomplete).map((l) => l.id));
   const marked = markReadErrors(store, {
     snapshot: () => layout.layersJson,

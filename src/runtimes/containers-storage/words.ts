@@ -6,13 +6,18 @@ import { join } from "node:path";
 import type { RuntimeWords } from "../../model/words.js";
 import { LAYERS_JSON } from "./load.js";
 
-export const podmanWords: RuntimeWords = {
-  name: "podman",
+/** What podman and CRI-O say alike: they share containers/storage's files. */
+const STORE_WORDS = {
   hasNamespaces: false,
   layerRecords: "layers.json",
-  metadataFile: (root) => join(root, LAYERS_JSON),
+  metadataFile: (root: string) => join(root, LAYERS_JSON),
   layerEntry: null,
   objectPaths: "<graphroot>/overlay/<layer id>",
+} as const satisfies Partial<RuntimeWords>;
+
+export const podmanWords: RuntimeWords = {
+  name: "podman",
+  ...STORE_WORDS,
   danglingParent:
     "remove the images and containers that use this layer (podman image rm -f, podman rm -f) and pull the images again; podman 5 and later: podman system check --repair removes such layers",
   parentCycle:
@@ -29,11 +34,7 @@ export const podmanWords: RuntimeWords = {
 
 export const crioWords: RuntimeWords = {
   name: "CRI-O",
-  hasNamespaces: false,
-  layerRecords: "layers.json",
-  metadataFile: (root) => join(root, LAYERS_JSON),
-  layerEntry: null,
-  objectPaths: "<graphroot>/overlay/<layer id>",
+  ...STORE_WORDS,
   danglingParent:
     "remove the images and containers that use this layer (crictl rmi, crictl rm) and let the kubelet pull the images again",
   parentCycle:

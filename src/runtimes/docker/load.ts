@@ -11,6 +11,8 @@ import { CrifsError } from "../../errors.js";
 import { pathExists } from "../../fs/path-exists.js";
 import { markReadErrors } from "../../model/read-errors.js";
 import type { Store } from "../../model/store.js";
+import { driverStore } from "../overlay-driver/index.js";
+import { locationExtras } from "../store-location.js";
 import { readDockerConfig } from "./config.js";
 import { containerAreas, readContainers } from "./containers.js";
 import { readImages } from "./imagedb.js";
@@ -68,14 +70,13 @@ export function loadDocker(options: DockerLoadOptions = {}): Store {
     ...committed,
     ...[...perContainer.values()].flatMap((c) => (c.init === null ? [c.rw] : [c.init, c.rw])),
   ];
-  const store: Store = {
+  const store = driverStore({
     location: {
       runtime: "docker",
       root: config.root,
       state: config.execRoot,
       configPath: config.path,
-      ...(options.hostRoot === undefined ? {} : { hostRoot: options.hostRoot }),
-      ...(config.rootLink === null ? {} : { rootLink: config.rootLink }),
+      ...locationExtras(options.hostRoot, config.rootLink),
     },
     settings: {
       storageDriver: STORAGE_DRIVER,
@@ -87,20 +88,16 @@ export function loadDocker(options: DockerLoadOptions = {}): Store {
       overlayRoot: layout.overlay,
       imageFsMountpoint: layout.overlay,
     },
-    namespaces: [{ name: "", labels: {} }],
     images,
     snapshots,
     containers,
-    blobs: [],
-    leases: [],
-    ingests: [],
     anomalies: r.anomalies,
     areas: [
       { role: "snapshot-home", path: layout.overlay, ignore: ["l"] },
       { role: "metadata", path: join(config.root, "image") },
       ...containerAreas(layout.containers),
     ],
-  };
+  });
   // a layer's parent link is its layerdb entry's `parent` file; a container's layers are layerdb/mounts/<id>
   return markReadErrors(store, {
     snapshot: (s) => join(config.root, s.runtimeKey, s.kind === "committed" ? "parent" : ""),

@@ -1,5 +1,6 @@
 // runtimes/overlay-driver/index.ts — the overlay driver home shared by containers/storage and Docker overlay2.
 
+export { type DriverStoreParts, driverStore } from "./driver-store.js";
 export {
   lowerDirsOf,
   type OverlayHome,
