@@ -31,6 +31,11 @@ export interface PodmanBed {
   teardown(): Promise<void>;
 }
 
+/** crifs's global flags that point it at the podman bed's store. */
+export function podmanFlags(pb: PodmanBed): string[] {
+  return ["--runtime", "podman", "--root", pb.root, "--state", pb.runroot, "--config", pb.storageConf];
+}
+
 function scriptsDir(): string {
   let dir = dirname(fileURLToPath(import.meta.url));
   for (let i = 0; i < 6; i++) {

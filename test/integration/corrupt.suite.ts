@@ -19,7 +19,7 @@ import { join } from "node:path";
 import { after, before, describe, test } from "node:test";
 import type { Bed } from "../bed/bed.js";
 import { type DockerBed, startDockerBed } from "../bed/docker-bed.js";
-import { type PodmanBed, startPodmanBed } from "../bed/podman.js";
+import { type PodmanBed, podmanFlags, startPodmanBed } from "../bed/podman.js";
 import { bedFlags, type CliResult, contractErrors, crifs, isOneLineError, REPO } from "./cli.js";
 
 interface Row {
@@ -150,16 +150,7 @@ export function corruptSuite(getBed: () => Bed) {
         if (pb === undefined) throw new Error("the podman bed is not running (did before() fail?)");
         return pb;
       };
-      const flags = () => [
-        "--runtime",
-        "podman",
-        "--root",
-        bed().root,
-        "--state",
-        bed().runroot,
-        "--config",
-        bed().storageConf,
-      ];
+      const flags = () => podmanFlags(bed());
       const layersJson = () => join(bed().root, "overlay-layers", "layers.json");
       const containersJson = () => join(bed().root, "overlay-containers", "containers.json");
       type Layer = { id: string; parent?: string; names?: string[] };

@@ -11,7 +11,7 @@ import { copyFileSync, mkdirSync, readFileSync, rmSync, symlinkSync, writeFileSy
 import { join } from "node:path";
 import { after, before, describe, test } from "node:test";
 import type { Bed } from "../bed/bed.js";
-import { type PodmanBed, startPodmanBed } from "../bed/podman.js";
+import { type PodmanBed, podmanFlags, startPodmanBed } from "../bed/podman.js";
 import { type CliResult, contractErrors, crifs, json } from "./cli.js";
 import { assertHeldNoLonger, withHostileSocket } from "./hostile-sockets.js";
 
@@ -90,16 +90,7 @@ export function podmanSuite(getBed: () => Bed) {
       if (pb === undefined) throw new Error("the podman bed is not running (did before() fail?)");
       return pb;
     };
-    const flags = () => [
-      "--runtime",
-      "podman",
-      "--root",
-      bed().root,
-      "--state",
-      bed().runroot,
-      "--config",
-      bed().storageConf,
-    ];
+    const flags = () => podmanFlags(bed());
     const home = () => join(bed().root, "overlay");
     const layersJson = () => join(bed().root, "overlay-layers", "layers.json");
     const layers = () =>
