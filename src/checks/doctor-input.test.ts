@@ -3,7 +3,8 @@ import { mkdirSync, mkdtempSync, symlinkSync, utimesSync, writeFileSync } from "
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { test } from "node:test";
-import { containerdTestPaths, containerdWords } from "../runtimes/testing.js";
+import { containerdAdapter, podmanAdapter } from "../runtimes/index.js";
+import { containerdTestPaths, containerdWords, podmanWords } from "../runtimes/testing.js";
 import { gatherDoctorInput, isInside } from "./doctor-input.js";
 
 /** A small containerd-like root built at test time. */
@@ -55,7 +56,7 @@ test("gathers snapshot dirs (with new-*), blob files, ingests, tmpmounts and ove
         },
       ],
     },
-    { mountinfoPath: t.mountinfo, now: 1, graceMs: 0 },
+    { adapter: containerdAdapter, mountinfoPath: t.mountinfo, now: 1, graceMs: 0 },
   );
   const sn = input.snapshotters[0];
   assert.deepEqual(sn?.dirs.map((d) => `${d.name} ${d.hasFs}`).sort(), [
@@ -100,7 +101,7 @@ test("a relative root symlink is seen as such, and --verify hashes every blob", 
       metadataProblems: [],
       snapshotters: [],
     },
-    { mountinfoPath: t.mountinfo, verify: true },
+    { adapter: containerdAdapter, mountinfoPath: t.mountinfo, verify: true },
   );
   assert.deepEqual(
     [input.rootFact.isSymlink, input.rootFact.linkTarget, input.rootFact.resolved],
@@ -123,7 +124,7 @@ test("missing dirs list as empty: a fresh root has no ingest or tmpmounts dir", 
       metadataProblems: [],
       snapshotters: [],
     },
-    { mountinfoPath: "/proc/self/mountinfo" },
+    { adapter: containerdAdapter, mountinfoPath: "/proc/self/mountinfo" },
   );
   assert.deepEqual([input.blobFiles, input.ingestDirs, input.tmpmounts, input.readErrors], [[], [], [], []]);
 });
@@ -131,4 +132,26 @@ test("missing dirs list as empty: a fresh root has no ingest or tmpmounts dir", 
 test("isInside compares whole path components", () => {
   assert.equal(isInside("/a/snapshots", "/a/snapshots/1/fs"), true);
   assert.equal(isInside("/a/snapshots", "/a/snapshots2/1"), false);
+});
+
+test("an adapter without readDoctorFacts (podman's) has no containerd objects listed, even in a root that holds them", async () => {
+  const t = tree();
+  const input = await gatherDoctorInput(
+    {
+      root: t.root,
+      contentRoot: t.content,
+      store: null,
+      words: podmanWords,
+      metadataProblems: [],
+      snapshotters: [{ name: "overlayfs", snapshotsDir: t.sn, records: [] }],
+    },
+    { adapter: podmanAdapter, mountinfoPath: t.mountinfo, verify: true },
+  );
+  assert.equal(podmanAdapter.readDoctorFacts, undefined);
+  assert.deepEqual(
+    [input.snapshotters, input.blobFiles, input.ingestDirs, input.tmpmounts, input.blobHashes],
+    [[], [], [], [], null],
+  );
+  assert.equal(input.layerContents, undefined);
+  assert.equal(input.overlayMounts.length, 2, "mountinfo is read for every runtime");
 });

@@ -31,7 +31,7 @@ export function readDockerDoctorMetadata(options: DockerDoctorOptions): Metadata
   const home = readOverlayHome(layout.overlay);
   return {
     root: config.root,
-    // no content store: the blob and ingest listings find nothing there
+    // no content store (and no readDoctorFacts): the root, for the paths findings name
     contentRoot: config.root,
     store,
     words: dockerWords,
