@@ -3,9 +3,23 @@ import { mkdirSync, mkdtempSync, symlinkSync, utimesSync, writeFileSync } from "
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { test } from "node:test";
+import type { MetadataRead } from "../model/doctor-facts.js";
 import { containerdAdapter, podmanAdapter } from "../runtimes/index.js";
 import { containerdTestPaths, containerdWords, podmanWords } from "../runtimes/testing.js";
 import { gatherDoctorInput, isInside } from "./doctor-input.js";
+
+/** A MetadataRead with no model (containerd's words, no snapshotters unless `more` says otherwise). */
+function metadata(root: string, contentRoot: string, more: Partial<MetadataRead> = {}): MetadataRead {
+  return {
+    root,
+    contentRoot,
+    store: null,
+    words: containerdWords,
+    metadataProblems: [],
+    snapshotters: [],
+    ...more,
+  };
+}
 
 /** A small containerd-like root built at test time. */
 function tree() {
@@ -42,12 +56,7 @@ function tree() {
 test("gathers snapshot dirs (with new-*), blob files, ingests, tmpmounts and overlay mounts", async () => {
   const t = tree();
   const input = await gatherDoctorInput(
-    {
-      root: t.root,
-      contentRoot: t.content,
-      store: null,
-      words: containerdWords,
-      metadataProblems: [],
+    metadata(t.root, t.content, {
       snapshotters: [
         {
           name: "overlayfs",
@@ -55,7 +64,7 @@ test("gathers snapshot dirs (with new-*), blob files, ingests, tmpmounts and ove
           records: [{ backendKey: "default/1/x", id: "1", kind: "committed" }],
         },
       ],
-    },
+    }),
     { adapter: containerdAdapter, mountinfoPath: t.mountinfo, now: 1, graceMs: 0 },
   );
   const sn = input.snapshotters[0];
@@ -92,17 +101,11 @@ test("a relative root symlink is seen as such, and --verify hashes every blob", 
   const t = tree();
   const link = join(t.dir, "link");
   symlinkSync("root", link);
-  const input = await gatherDoctorInput(
-    {
-      root: link,
-      contentRoot: t.content,
-      store: null,
-      words: containerdWords,
-      metadataProblems: [],
-      snapshotters: [],
-    },
-    { adapter: containerdAdapter, mountinfoPath: t.mountinfo, verify: true },
-  );
+  const input = await gatherDoctorInput(metadata(link, t.content), {
+    adapter: containerdAdapter,
+    mountinfoPath: t.mountinfo,
+    verify: true,
+  });
   assert.deepEqual(
     [input.rootFact.isSymlink, input.rootFact.linkTarget, input.rootFact.resolved],
     [true, "root", t.root],
@@ -115,17 +118,10 @@ test("a relative root symlink is seen as such, and --verify hashes every blob", 
 
 test("missing dirs list as empty: a fresh root has no ingest or tmpmounts dir", async () => {
   const dir = mkdtempSync(join(tmpdir(), "crifs-doctor-empty-"));
-  const input = await gatherDoctorInput(
-    {
-      root: dir,
-      contentRoot: join(dir, "content"),
-      store: null,
-      words: containerdWords,
-      metadataProblems: [],
-      snapshotters: [],
-    },
-    { adapter: containerdAdapter, mountinfoPath: "/proc/self/mountinfo" },
-  );
+  const input = await gatherDoctorInput(metadata(dir, join(dir, "content")), {
+    adapter: containerdAdapter,
+    mountinfoPath: "/proc/self/mountinfo",
+  });
   assert.deepEqual([input.blobFiles, input.ingestDirs, input.tmpmounts, input.readErrors], [[], [], [], []]);
 });
 
@@ -137,14 +133,10 @@ test("isInside compares whole path components", () => {
 test("an adapter without readDoctorFacts (podman's) has no containerd objects listed, even in a root that holds them", async () => {
   const t = tree();
   const input = await gatherDoctorInput(
-    {
-      root: t.root,
-      contentRoot: t.content,
-      store: null,
+    metadata(t.root, t.content, {
       words: podmanWords,
-      metadataProblems: [],
       snapshotters: [{ name: "overlayfs", snapshotsDir: t.sn, records: [] }],
-    },
+    }),
     { adapter: podmanAdapter, mountinfoPath: t.mountinfo, verify: true },
   );
   assert.equal(podmanAdapter.readDoctorFacts, undefined);

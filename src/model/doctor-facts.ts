@@ -15,13 +15,17 @@ export interface SnapshotterRecord {
   readonly kind: SnapshotKind | null;
 }
 
-export interface EntryFact {
-  readonly name: string;
+/** A path and its times as lstat found them: how the checks tell what is still being written (--grace). */
+export interface PathTimes {
   readonly path: string;
-  readonly isDir: boolean;
   readonly mtimeMs: number;
   /** rename() sets ctime: a dir just renamed to rm-* looks young by ctime, not by mtime */
   readonly ctimeMs: number;
+}
+
+export interface EntryFact extends PathTimes {
+  readonly name: string;
+  readonly isDir: boolean;
 }
 
 export interface SnapshotDirFact extends EntryFact {
@@ -41,16 +45,13 @@ export interface SnapshotterFacts {
 }
 
 /** One file of containerd's content store, `<content>/blobs/<alg>/<hex>`, as lstat found it. */
-export interface BlobFileFact {
+export interface BlobFileFact extends PathTimes {
   /** "<alg>:<hex>", from the file's place (what its bytes should hash to). */
   readonly digest: string;
-  readonly path: string;
   /** False for anything but a regular file (a dir or a symlink where a blob should be). */
   readonly isFile: boolean;
   readonly size: number;
   readonly allocatedBytes: number;
-  readonly mtimeMs: number;
-  readonly ctimeMs: number;
 }
 
 export interface IngestDirFact {
@@ -109,16 +110,13 @@ export interface OverlayLayerDirFact {
 }
 
 /** One symlink `<home>/l/<name>` of an overlay driver home. */
-export interface ShortLinkFact {
+export interface ShortLinkFact extends PathTimes {
   readonly name: string;
-  readonly path: string;
   /** readlink, or null when it is not a symlink. */
   readonly target: string | null;
   /** The layer dir its target names ("../<id>/diff" → id), or null. */
   readonly targetId: string | null;
   readonly resolves: boolean;
-  readonly mtimeMs: number;
-  readonly ctimeMs: number;
 }
 
 /** What an overlay-driver store's home holds, beside its records (runtimes with `<home>/l/` short links). */

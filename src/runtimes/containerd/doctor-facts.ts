@@ -21,6 +21,7 @@ import type {
   EntryFact,
   IngestDirFact,
   MetadataRead,
+  PathTimes,
   SnapshotDirFact,
   TmpmountFact,
 } from "../../model/doctor-facts.js";
@@ -36,13 +37,15 @@ function lstatOrNull(path: string): Stats | null {
   }
 }
 
+function pathTimes(path: string, st: Stats): PathTimes {
+  return { path, mtimeMs: st.mtimeMs, ctimeMs: st.ctimeMs };
+}
+
 function entry(r: FactReader, dir: string, name: string): EntryFact | null {
   const path = join(dir, name);
   const st = r.lstat(path);
   // null: gone since the listing, removed while we looked
-  return st === null
-    ? null
-    : { name, path, isDir: st.isDirectory(), mtimeMs: st.mtimeMs, ctimeMs: st.ctimeMs };
+  return st === null ? null : { ...pathTimes(path, st), name, isDir: st.isDirectory() };
 }
 
 function listSnapshotDirs(r: FactReader, snapshotsDir: string): SnapshotDirFact[] {
@@ -67,13 +70,11 @@ function listBlobFiles(r: FactReader, contentRoot: string): BlobFileFact[] {
       const st = r.lstat(path);
       if (st === null) continue;
       out.push({
+        ...pathTimes(path, st),
         digest: `${alg.name}:${f.name}`,
-        path,
         isFile: st.isFile(),
         size: st.size,
         allocatedBytes: st.blocks * 512,
-        mtimeMs: st.mtimeMs,
-        ctimeMs: st.ctimeMs,
       });
     }
   }
