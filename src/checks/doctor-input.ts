@@ -31,6 +31,8 @@ import {
 import type { Store } from "../model/store.js";
 import type { Adapter } from "../runtimes/index.js";
 
+/** What the checks read: the adapter's MetadataRead (its snapshotters' records come with their dirs in
+ * DoctorFacts.snapshotters), the runtime's DoctorFacts, and what every runtime has. */
 export interface DoctorInput
   extends Pick<
       MetadataRead,
