@@ -108,12 +108,24 @@ export function contentSize(img: Image, blobs: ReadonlyMap<string, Blob>): numbe
   return n;
 }
 
-/** Docker's view of containerd's images: named as docker names them, sized as docker counts them. */
+/** The label dockerd puts on an image `docker commit` made: its parent image (docker inspect's Parent). */
+const PARENT_LABEL = "org.mobyproject.image.parent";
+
+/** Docker's view of containerd's images: named as docker names them, sized as docker counts them, the parent
+ * of a committed one as on overlay2 (label crifs.docker/parent). */
 export function dockerImages(ctd: Store): Image[] {
   const blobs = new Map(ctd.blobs.map((b) => [b.digest, b]));
   return ctd.images
     .filter((i) => i.namespace === MOBY_NAMESPACE)
-    .map((i) => ({ ...i, name: familiarName(i.name), size: contentSize(i, blobs) ?? i.size }));
+    .map((i) => {
+      const parent = i.labels[PARENT_LABEL];
+      return {
+        ...i,
+        name: familiarName(i.name),
+        size: contentSize(i, blobs) ?? i.size,
+        ...(parent === undefined ? {} : { labels: { ...i.labels, "crifs.docker/parent": parent } }),
+      };
+    });
 }
 
 /** A container's rw snapshot (key = container id) and its "-init" parent, in namespace moby. */
