@@ -28,6 +28,8 @@ export interface LibpodContainer {
 
 export interface LibpodState {
   readonly path: string;
+  /** DBConfig.SchemaVersion, null when absent. */
+  readonly schemaVersion: number | null;
   readonly containers: ReadonlyMap<string, LibpodContainer>;
 }
 
@@ -56,7 +58,8 @@ export function readLibpodState(graphroot: string, anomalies: Anomaly[]): Libpod
       if (typeof r.id !== "string" || typeof r.name !== "string") continue;
       containers.set(r.id, { id: r.id, name: r.name, state: stateNumber(r.state) });
     }
-    return { path, containers };
+    const schema = db.prepare("SELECT SchemaVersion AS v FROM DBConfig").get() as { v?: unknown } | undefined;
+    return { path, schemaVersion: typeof schema?.v === "number" ? schema.v : null, containers };
   } catch (err) {
     const why = err instanceof Error ? err.message : String(err);
     anomalies.push({
@@ -78,4 +81,15 @@ function stateNumber(json: unknown): number | null {
   } catch {
     return null;
   }
+}
+
+/** What a graphroot says of the podman that wrote it: SQLite state is podman >= 4.8 (5's only backend), bolt
+ * state podman < 5; "" when there is no libpod state (CRI-O, or podman never ran). Cost: a stat or two. */
+export function libpodVersionMarker(graphroot: string, state: LibpodState | null): string {
+  if (state !== null)
+    return `podman >= 4.8: libpod state in SQLite (db.sql, schema ${state.schemaVersion ?? "?"})`;
+  if (pathExists(join(graphroot, LIBPOD_SQLITE))) return "podman >= 4.8: libpod state in SQLite (db.sql)";
+  if (pathExists(join(graphroot, "libpod", "bolt_state.db")))
+    return "podman < 5: libpod state in bolt (libpod/bolt_state.db)";
+  return "";
 }

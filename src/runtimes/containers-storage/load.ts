@@ -32,7 +32,7 @@ import type {
 import { driverStore, type OverlayHome, readOverlayHome, SHORT_LINK_DIR } from "../overlay-driver/index.js";
 import { locationExtras } from "../store-location.js";
 import { readStorageConfig, type StorageConfig } from "./config.js";
-import { readLibpodState } from "./libpod-state.js";
+import { libpodVersionMarker, readLibpodState } from "./libpod-state.js";
 import {
   type ContainerRecord,
   type ImageRecord,
@@ -335,6 +335,9 @@ export function loadContainersStorageDetailed(
       configPath: config.crioPaths.at(-1) ?? config.path,
     },
     settings: {
+      ...(options.runtime === "podman"
+        ? { versionMarker: libpodVersionMarker(config.graphroot, libpod) }
+        : {}),
       snapshotter: config.driver,
       driver: config.driver,
       graphroot: config.graphroot,

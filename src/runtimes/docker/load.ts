@@ -92,6 +92,7 @@ export function loadDocker(options: DockerLoadOptions = {}): Store {
       ...locationExtras(options.hostRoot, config.rootLink),
     },
     settings: {
+      versionMarker: versionMarker(config.root),
       storageDriver: STORAGE_DRIVER,
       snapshotter: STORAGE_DRIVER,
       dataRoot: config.root,
@@ -161,6 +162,7 @@ export function loadDockerOnContainerd(
     },
     settings: {
       ...ctd.settings,
+      versionMarker: "dockerd >= 24: images in containerd's store (containerd-snapshotter)",
       storageDriver: "",
       imageStore: `containerd (namespace ${MOBY_NAMESPACE}, root ${ctdRoot})`,
       dataRoot: config.root,
@@ -178,4 +180,12 @@ export function loadDockerOnContainerd(
     anomalies: [...ctd.anomalies, ...r.anomalies],
     areas: [...ctd.areas, ...containerAreas(layout.containers)],
   };
+}
+
+/** What the data-root says of the dockerd that wrote it, where it says anything (the version itself is
+ * dockerd's to tell: info's daemon.serverVersion when it answers). Cost: one stat. */
+function versionMarker(root: string): string {
+  return pathExists(join(root, "engine-id"))
+    ? "dockerd >= 23 (engine-id), overlay2"
+    : "dockerd < 23 (no engine-id), overlay2";
 }
