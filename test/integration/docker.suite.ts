@@ -510,6 +510,33 @@ function dockerVersionSuite(getBed: () => Bed, version: DockerVersion) {
       }
     });
 
+    test("info names the version: what the data-root says offline, the daemon's version and API version live", async () => {
+      const d = getDocker();
+      const info = () =>
+        json<{ settings: Record<string, string>; daemon?: { serverVersion: string; apiVersion: string } }[]>(
+          crifs([...flags(), "info", "-o", "json", "--docker-host", `unix://${d.socket}`]),
+        )[0];
+      const offline = info();
+      assert.equal(offline?.daemon, undefined, "dockerd is stopped");
+      assert.equal(
+        offline?.settings.versionMarker,
+        {
+          "20.10": "dockerd < 23 (no engine-id), overlay2",
+          "26": "dockerd >= 23 (engine-id), overlay2",
+          "26-containerd": "dockerd >= 24: images in containerd's store (containerd-snapshotter)",
+        }[version],
+      );
+      await d.startDockerd();
+      try {
+        const live = info();
+        const server = d.docker(["version", "-f", "{{.Server.Version}} {{.Server.APIVersion}}"]).trim();
+        assert.equal(`${live?.daemon?.serverVersion} ${live?.daemon?.apiVersion}`, server);
+        assert.equal(live?.daemon?.serverVersion, d.facts.serverVersion);
+      } finally {
+        await d.stopDockerd();
+      }
+    });
+
     test("without --runtime, --root alone finds the docker store by its layout", () => {
       const rows = json<ImageRow[]>(crifs(["--root", getDocker().root, "images", "-o", "json"]));
       assert.deepEqual([...new Set(rows.map((r) => r.runtime))], ["docker"]);
