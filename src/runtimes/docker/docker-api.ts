@@ -97,7 +97,8 @@ export async function readDockerApi(
   const o = { ...options, speaker: "Docker" };
   const [info, version, images, containers, df] = await Promise.all([
     getUnixJson(socket, "/info", o),
-    getUnixJson(socket, "/version", o),
+    // the API version only adds to the view: a daemon (or proxy) that does not serve /version still has one
+    getUnixJson(socket, "/version", o).catch(() => null),
     getUnixJson(socket, "/images/json", o),
     getUnixJson(socket, "/containers/json?all=1", o),
     getUnixJson(socket, "/system/df", o),
