@@ -25,7 +25,7 @@ import { type CrioView, readCrioContainerView, readCrioDaemonView } from "./cont
 import { readContainersStorageDoctorMetadata } from "./containers-storage/doctor-metadata.js";
 import { LAYERS_JSON, loadContainersStorage } from "./containers-storage/load.js";
 import { crioWords, podmanWords } from "./containers-storage/words.js";
-import { dockerAdapter } from "./docker/adapter.js";
+import { makeDockerAdapter } from "./docker/adapter.js";
 import type { DockerApiView } from "./docker/docker-api.js";
 
 export interface LoadOptions {
@@ -194,6 +194,8 @@ function containersStorageAdapter(id: "podman" | "crio"): Adapter {
 }
 
 export const podmanAdapter = containersStorageAdapter("podman");
+/** Docker reads a data-root that keeps its images in containerd through the containerd adapter. */
+export const dockerAdapter: Adapter = makeDockerAdapter(containerdAdapter);
 export const crioAdapter = containersStorageAdapter("crio");
 
 export const adapters: readonly Adapter[] = [containerdAdapter, podmanAdapter, crioAdapter, dockerAdapter];
