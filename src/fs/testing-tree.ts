@@ -1,13 +1,25 @@
 // fs/testing-tree.ts — trees for unit tests, built at test time from one line per entry, in temp dirs
-// removed after the test file's tests. Not used outside tests.
+// removed after the test file's tests, and rootOnly for the test files that need root. Not used outside tests.
 //
 //   const root = tempDir("crifs-resolve-");
 //   plantTree(root, ["d etc", "f etc/passwd root", "l data/abs /etc/passwd", "h data/hard etc/passwd"]);
 
+import assert from "node:assert/strict";
 import { execFileSync } from "node:child_process";
 import { linkSync, mkdirSync, mkdtempSync, realpathSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
 import { dirname, join, resolve } from "node:path";
-import { after } from "node:test";
+import { after, before } from "node:test";
+
+/** For a test file that needs root (mknod, trusted.* xattrs, chown): whether its tests are to be skipped
+ * (CRIFS_SKIP_ROOT=1 without root); without root and without that, a before() hook fails the file. */
+export function rootOnly(): boolean {
+  const skip = process.getuid?.() !== 0 && process.env.CRIFS_SKIP_ROOT === "1";
+  before(() => {
+    if (!skip)
+      assert.equal(process.getuid?.(), 0, "these tests need root (set CRIFS_SKIP_ROOT=1 to skip them)");
+  });
+  return skip;
+}
 
 /** A new dir under /var/tmp (its real path), removed after the calling test file's (or test's) tests. */
 export function tempDir(prefix: string): string {

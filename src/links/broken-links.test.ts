@@ -6,7 +6,8 @@
 import assert from "node:assert/strict";
 import { mkdirSync, symlinkSync } from "node:fs";
 import { join } from "node:path";
-import { before, test } from "node:test";
+import { test } from "node:test";
+import { rootOnly } from "../fs/testing-tree.js";
 import {
   findBrokenLinks,
   hostHas,
@@ -18,13 +19,8 @@ import { containerView } from "./container-view.js";
 import { containerKey, readLinkReport } from "./link-report.js";
 import { type TempStore, tempStores } from "./testing.js";
 
-const skip = process.getuid?.() !== 0 && process.env.CRIFS_SKIP_ROOT === "1";
+const skip = rootOnly();
 const fresh = tempStores();
-
-before(() => {
-  if (!skip)
-    assert.equal(process.getuid?.(), 0, "these tests need root (set CRIFS_SKIP_ROOT=1 to skip them)");
-});
 
 /** A test on a fresh temp layer stack of its own (skipped as the others without root). */
 function stackTest(title: string, fn: (t: TempStore) => void | Promise<void>): void {
