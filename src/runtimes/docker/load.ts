@@ -11,6 +11,7 @@ import { CrifsError } from "../../errors.js";
 import { pathExists } from "../../fs/path-exists.js";
 import { markReadErrors } from "../../model/read-errors.js";
 import type { Store } from "../../model/store.js";
+import type { StoreLoadOptions } from "../load-options.js";
 import { driverStore } from "../overlay-driver/index.js";
 import { locationExtras } from "../store-location.js";
 import { readDockerConfig } from "./config.js";
@@ -19,15 +20,8 @@ import { readImages } from "./imagedb.js";
 import { readContainerLayers, readLayers } from "./layerdb.js";
 import { DockerMetadataReader, dockerLayout, list, STORAGE_DRIVER } from "./layout.js";
 
-export interface DockerLoadOptions {
-  readonly root?: string | undefined;
-  /** dockerd's --exec-root. */
-  readonly state?: string | undefined;
-  /** daemon.json */
-  readonly config?: string | undefined;
-  /** --host-root: root, state and config are the node's paths, resolved inside this dir. */
-  readonly hostRoot?: string | undefined;
-}
+/** state: dockerd's --exec-root; config: daemon.json. */
+export type DockerLoadOptions = StoreLoadOptions;
 
 /** Loads a Docker overlay2 data-root from disk. Cost: metadata only (small files, /proc for running ones). */
 export function loadDocker(options: DockerLoadOptions = {}): Store {
