@@ -2,32 +2,24 @@
 // reads every blob). A damaged layer blob unpacks to wrong files, or fails to; a damaged manifest or config
 // breaks the image. containerd never re-checks a blob once it is committed.
 
-import type { Check, Finding } from "./check.js";
+import { CONTAINERD_ONLY, defineCheck } from "./check.js";
 
 /** sha256 blobs whose content does not match their digest. Cost: reads all content. */
-export const blobDigestMismatch: Check = {
+export const blobDigestMismatch = defineCheck({
   id: "blob-digest-mismatch",
-  needs: ["dirs", "verify"],
-  runtimes: ["containerd"], // containerd's own objects: snapshotter dirs and records, blobs, ingests, GC roots
   summary: "a blob file whose sha256 is not its name (--verify)",
-  run(input) {
-    const out: Finding[] = [];
-    const hashes = input.blobHashes;
-    if (hashes === null) return out;
+  kind: { severity: "error", needs: ["dirs", "verify"], runtimes: CONTAINERD_ONLY },
+  *find(input) {
     for (const f of input.blobFiles) {
-      const actual = hashes.get(f.path);
+      const actual = input.blobHashes?.get(f.path);
       if (actual === undefined || actual === f.digest) continue;
-      out.push({
-        check: "blob-digest-mismatch",
-        severity: "error",
+      yield {
         subject: `blob ${f.digest}`,
         path: f.path,
-        bytes: 0,
         message: `blob ${f.digest} holds bytes whose digest is ${actual}: the file is damaged`,
         remedy:
           "remove the file and pull (or import) the images that use it again; check the disk for errors",
-      });
+      };
     }
-    return out;
   },
-};
+});

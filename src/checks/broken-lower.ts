@@ -3,22 +3,17 @@
 // claims (missing-short-link), a link to a recorded layer whose dir is gone (missing-layer-dir).
 
 import { join } from "node:path";
-import type { Check, Finding } from "./check.js";
 import { EVERY_RUNTIME, isInFlight } from "./check.js";
-import { overlayView, shortOfLower } from "./driver-home.js";
+import { defineOverlayCheck, shortOfLower } from "./driver-home.js";
 
 /** `lower` entries that resolve to no layer. Cost: metadata + the layer dirs' small files. */
-export const brokenLower: Check = {
+export const brokenLower = defineOverlayCheck({
   id: "broken-lower",
-  needs: ["metadata", "dirs"],
-  runtimes: EVERY_RUNTIME,
   summary: "a layer's `lower` file naming a short link that does not resolve",
-  run(input) {
-    const v = overlayView(input);
-    if (v === null) return [];
+  kind: { severity: "error", needs: ["metadata", "dirs"], runtimes: EVERY_RUNTIME },
+  *find(input, v) {
     const claimed = new Set<string>();
     for (const d of v.od.layers.values()) if (d.link !== null) claimed.add(d.link);
-    const out: Finding[] = [];
     for (const s of v.layers.values()) {
       const d = v.od.layers.get(s.id);
       if (d === undefined || d.lower === null || isInFlight(input, s.createdAt)) continue;
@@ -30,17 +25,13 @@ export const brokenLower: Check = {
         return !(link?.targetId != null && v.layers.has(link.targetId));
       });
       if (bad.length === 0) continue;
-      out.push({
-        check: "broken-lower",
-        severity: "error",
+      yield {
         subject: `layer ${s.id}`,
         path: join(d.dir, "lower"),
-        bytes: 0,
         message: `${s.kind} layer ${s.id} stacks on ${bad.map((e) => `"${e}"`).join(", ")}, which resolve${bad.length > 1 ? "" : "s"} to no layer: it cannot be mounted`,
         remedy:
           "its parent layer is gone: remove the containers and images that use this layer and pull the images again",
-      });
+      };
     }
-    return out;
   },
-};
+});

@@ -11,30 +11,27 @@ import { brokenSymlink } from "./broken-symlink.js";
 import { gatherDoctorInput } from "./doctor-input.js";
 import { brief, scenario } from "./testing.js";
 
-const tempStore = tempStores();
-
-function link(over: Partial<BrokenLink>): BrokenLink {
-  return {
-    namespace: "default",
-    container: "c1",
-    path: "/data/host-only-link",
-    target: "/tmp/secret",
-    layer: { index: 2, key: "sha256:l2", id: "7", hostPath: "/r/snapshots/7/fs/data/host-only-link" },
-    reason: "ENOENT",
-    at: "/tmp/secret",
-    isHostOnly: true,
-    isInLowerLayer: true,
-    ...over,
-  };
-}
+/** The classic: a link in an image layer to a path only the build host has. */
+const HOST_ONLY_LINK: BrokenLink = {
+  namespace: "default",
+  container: "c1",
+  path: "/data/host-only-link",
+  target: "/tmp/secret",
+  layer: { index: 2, key: "sha256:l2", id: "7", hostPath: "/r/snapshots/7/fs/data/host-only-link" },
+  reason: "ENOENT",
+  at: "/tmp/secret",
+  isHostOnly: true,
+  isInLowerLayer: true,
+};
 
 test("one warning per broken link per container: the link file's host path, the container path as subject", () => {
   const input = {
     ...scenario().input(),
     brokenLinks: [
-      link({}),
-      link({ container: "c2" }),
-      link({
+      HOST_ONLY_LINK,
+      { ...HOST_ONLY_LINK, container: "c2" },
+      {
+        ...HOST_ONLY_LINK,
         container: "c2",
         path: "/tmp/loop",
         target: "loop",
@@ -43,8 +40,8 @@ test("one warning per broken link per container: the link file's host path, the 
         isHostOnly: false,
         isInLowerLayer: false,
         layer: { index: 0, key: "c2", id: "9", hostPath: "/r/snapshots/9/fs/tmp/loop" },
-      }),
-    ],
+      },
+    ] satisfies BrokenLink[],
   };
   const found = brokenSymlink.run(input);
   assert.deepEqual(found.map(brief), [
@@ -72,6 +69,8 @@ test("one warning per broken link per container: the link file's host path, the 
 test("not gathered (no brokenLinks in the input): no findings", () => {
   assert.deepEqual(brokenSymlink.run(scenario().input()), []);
 });
+
+const tempStore = tempStores(); // the end-to-end test's stores, removed after the run
 
 test("end to end on a temp layer stack: host-only and container-written links are found, links into mounts are not", async () => {
   const t = tempStore();

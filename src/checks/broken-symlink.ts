@@ -7,8 +7,7 @@
 import { errnoWords } from "../errors.js";
 import type { BrokenLink } from "../links/broken-links.js";
 import { subjectOf } from "../model/words.js";
-import type { Check, Finding } from "./check.js";
-import { EVERY_RUNTIME } from "./check.js";
+import { defineCheck, EVERY_RUNTIME } from "./check.js";
 
 function message(b: BrokenLink): string {
   const where = b.isInLowerLayer
@@ -33,22 +32,18 @@ function remedy(b: BrokenLink): string {
 }
 
 /** Every broken symlink of every container's merged root. Cost: one symlink scan per distinct layer. */
-export const brokenSymlink: Check = {
+export const brokenSymlink = defineCheck({
   id: "broken-symlink",
-  needs: ["metadata"],
-  runtimes: EVERY_RUNTIME,
   summary: "a symlink in a container's merged root that leads nowhere inside the container",
-  run(input) {
-    return (input.brokenLinks ?? []).map(
-      (b): Finding => ({
-        check: "broken-symlink",
-        severity: "warning",
+  kind: { severity: "warning", needs: ["metadata"], runtimes: EVERY_RUNTIME },
+  *find(input) {
+    for (const b of input.brokenLinks ?? []) {
+      yield {
         subject: `${subjectOf("container", b.namespace, b.container)}: ${b.path}`,
         path: b.layer.hostPath,
-        bytes: 0,
         message: message(b),
         remedy: remedy(b),
-      }),
-    );
+      };
+    }
   },
-};
+});

@@ -2,7 +2,7 @@
 // metrics and tests see the same thing; a check is a pure function of a DoctorInput (gathered once by
 // doctor-input.ts): it never rereads the disk, and it keeps going past a bad item.
 
-import type { ContainerPod, RuntimeId } from "../model/store.js";
+import type { ContainerPod, RuntimeId, Store } from "../model/store.js";
 import type { DoctorInput } from "./doctor-input.js";
 
 export type Severity = "error" | "warning" | "info";
@@ -40,8 +40,77 @@ export interface Check {
   run(input: DoctorInput): Finding[];
 }
 
+/** What a check's `find` yields: a finding without what its definition already says (its id; its severity and
+ * bytes unless this finding has its own). */
+export interface Found {
+  readonly subject: string;
+  readonly path: string;
+  readonly message: string;
+  readonly remedy: string;
+  /** Default: the severity of its check's kind. */
+  readonly severity?: Severity;
+  /** Default: null when the check needs "walk" (the walk measures `path`), else 0 (nothing reclaimable). */
+  readonly bytes?: number | null;
+}
+
+/** What a check's `find` reads: with "metadata" among its needs, a store that was read (doctor skips the
+ * check when it could not be: run-doctor's planChecks), so the check need not ask. */
+export type CheckInput<N extends Need> = "metadata" extends N
+  ? DoctorInput & { readonly store: Store }
+  : DoctorInput;
+
+/** What kind of check it is, on one line of its definition: the severity of most of its findings, what
+ * doctor gathers for it, and the runtimes whose stores it checks. */
+export interface CheckKind<N extends Need> {
+  readonly severity: Severity;
+  readonly needs: readonly N[];
+  readonly runtimes: readonly RuntimeId[];
+}
+
+/** A check as written: its id, summary and kind, and a generator of what it finds. */
+export interface CheckDefinition<N extends Need> {
+  readonly id: string;
+  /** One line for `crifs doctor --help` and the docs. */
+  readonly summary: string;
+  readonly kind: CheckKind<N>;
+  find(input: CheckInput<N>): Iterable<Found>;
+}
+
+/** The Check of a definition: each yielded Found becomes a Finding of this check, in the order yielded; a
+ * check that needs metadata finds nothing on an input without a store. */
+export function defineCheck<N extends Need>(d: CheckDefinition<N>): Check {
+  const { severity, needs, runtimes } = d.kind;
+  const bytes = needs.some((n) => n === "walk") ? null : 0;
+  const needsStore = needs.some((n) => n === "metadata");
+  return {
+    id: d.id,
+    needs,
+    summary: d.summary,
+    runtimes,
+    run(input) {
+      const out: Finding[] = [];
+      if (needsStore && input.store === null) return out;
+      for (const f of d.find(input as CheckInput<N>)) {
+        out.push({
+          check: d.id,
+          severity: f.severity ?? severity,
+          subject: f.subject,
+          path: f.path,
+          bytes: f.bytes === undefined ? bytes : f.bytes,
+          message: f.message,
+          remedy: f.remedy,
+        });
+      }
+      return out;
+    },
+  };
+}
+
 /** Every runtime crifs reads: the `runtimes` of a check that speaks only of the model's shared objects. */
 export const EVERY_RUNTIME: readonly RuntimeId[] = ["containerd", "podman", "crio", "docker"];
+
+/** The `runtimes` of a check of containerd's own objects: snapshotter dirs and records, blobs, ingests, GC roots. */
+export const CONTAINERD_ONLY: readonly RuntimeId[] = ["containerd"];
 
 /** Whether a check applies to a store of this runtime. */
 export function appliesTo(check: Check, runtime: RuntimeId): boolean {

@@ -8,8 +8,7 @@
 import { MAX_CHAIN_LENGTH, SnapshotIndex, snapshotRef } from "../model/chain.js";
 import type { Snapshot } from "../model/store.js";
 import { inNamespace, subjectOf } from "../model/words.js";
-import type { Check, Finding } from "./check.js";
-import { EVERY_RUNTIME, isInFlight, snapshotDirOf } from "./check.js";
+import { defineCheck, EVERY_RUNTIME, isInFlight, snapshotDirOf } from "./check.js";
 
 /** The keys around a parent cycle starting at `s`, or null when `s` is not on one. */
 function cycleFrom(index: SnapshotIndex, s: Snapshot): string[] | null {
@@ -26,50 +25,37 @@ function cycleFrom(index: SnapshotIndex, s: Snapshot): string[] | null {
 }
 
 /** Parent keys that name no snapshot, and parent cycles. Cost: metadata only. */
-export const danglingParent: Check = {
+export const danglingParent = defineCheck({
   id: "dangling-parent",
-  needs: ["metadata"],
-  runtimes: EVERY_RUNTIME,
   summary: "a snapshot whose parent key names no snapshot, or whose parents form a cycle",
-  run(input) {
-    const out: Finding[] = [];
-    const store = input.store;
-    if (store === null) return out;
-    const index = new SnapshotIndex(store.snapshots);
-    for (const s of store.snapshots) {
+  kind: { severity: "error", needs: ["metadata"], runtimes: EVERY_RUNTIME },
+  *find(input) {
+    const index = new SnapshotIndex(input.store.snapshots);
+    for (const s of input.store.snapshots) {
       if (s.parent === null || isInFlight(input, s.createdAt, s.updatedAt)) continue;
       const subject = subjectOf("snapshot", s.namespace, `${s.snapshotter}/${s.key}`);
+      const path = snapshotDirOf(input, s);
       const what = `${s.kind} ${input.words.hasNamespaces ? "snapshot" : "layer"} "${s.key}"${inNamespace(s.namespace)}`;
-      const error = (message: string, remedy: string): Finding => ({
-        check: "dangling-parent",
-        severity: "error",
-        subject,
-        path: snapshotDirOf(input, s),
-        bytes: 0,
-        message,
-        remedy,
-      });
       if (index.get(s.namespace, s.snapshotter, s.parent) === undefined) {
-        out.push(
-          error(
-            `${what} names parent "${s.parent}", which is not in ${input.words.layerRecords}: it cannot be mounted or removed`,
-            input.words.danglingParent,
-          ),
-        );
+        yield {
+          subject,
+          path,
+          message: `${what} names parent "${s.parent}", which is not in ${input.words.layerRecords}: it cannot be mounted or removed`,
+          remedy: input.words.danglingParent,
+        };
         continue;
       }
       const cycle = cycleFrom(index, s);
-      if (cycle !== null) {
-        out.push(
-          error(
-            cycle.length === 2
-              ? `${what} names itself as its parent`
-              : `${what} is on a parent cycle: ${cycle.join(" → ")}`,
-            input.words.parentCycle,
-          ),
-        );
-      }
+      if (cycle === null) continue;
+      yield {
+        subject,
+        path,
+        message:
+          cycle.length === 2
+            ? `${what} names itself as its parent`
+            : `${what} is on a parent cycle: ${cycle.join(" → ")}`,
+        remedy: input.words.parentCycle,
+      };
     }
-    return out;
   },
-};
+});

@@ -10,37 +10,27 @@
 
 import { join } from "node:path";
 import type { Snapshot } from "../model/store.js";
-import type { Finding } from "./check.js";
+import type { Found } from "./check.js";
 import { isInFlight } from "./check.js";
 import type { DoctorInput } from "./doctor-input.js";
-import { overlayView } from "./driver-home.js";
-
-/** Whether the store keeps one entry per image layer (docker's) and its overlay home was read. */
-export function isDockerInput(input: DoctorInput): boolean {
-  return input.words.layerEntry !== null && input.store !== null && input.overlayDriver !== undefined;
-}
+import type { OverlayView } from "./driver-home.js";
 
 /** Image layers whose cache dir is gone, and image layers layerdb lacks. Cost: metadata + the home listing. */
-export function dockerImageLayerFindings(input: DoctorInput): Finding[] {
-  const v = overlayView(input);
+export function* dockerImageLayerFindings(input: DoctorInput, v: OverlayView): Generator<Found> {
   const entry = input.words.layerEntry;
-  if (v === null || entry === null || !isDockerInput(input)) return [];
-  const out: Finding[] = [];
+  if (entry === null) return;
   const byKey = new Map(v.store.snapshots.map((s) => [s.key, s]));
   const usersOf = new Map<string, string[]>();
   for (const img of v.store.images) {
     for (const key of img.snapshotKeys) usersOf.set(key, [...(usersOf.get(key) ?? []), img.name]);
     for (const key of img.snapshotKeys) {
       if (byKey.has(key)) continue;
-      out.push({
-        check: "image-missing-layer",
-        severity: "error",
+      yield {
         subject: `image ${img.name}`,
         path: entry.path(v.store.location.root, key),
-        bytes: 0,
         message: `image "${img.name}" names layer ${key}, which has no ${entry.name}: it cannot be run`,
         remedy: `remove the image (docker rmi -f ${img.name}) and load or pull it again`,
-      });
+      };
     }
   }
   for (const s of v.store.snapshots) {
@@ -48,27 +38,20 @@ export function dockerImageLayerFindings(input: DoctorInput): Finding[] {
     if (isInFlight(input, s.createdAt)) continue;
     const users = [...new Set(usersOf.get(s.key) ?? [])].sort();
     const named = users.length === 0 ? "no image" : users.map((u) => `"${u}"`).join(", ");
-    out.push({
-      check: "image-missing-layer",
-      severity: "error",
+    yield {
       subject: `layer ${s.key}`,
       path: s.dir,
-      bytes: 0,
       message: `image layer ${s.key} (used by ${named}) has no directory ${s.id}: containers from it cannot be created (docker: open ${join(s.dir, "committed")}: no such file or directory)`,
       remedy:
         users.length === 0
           ? "nothing can use it: remove it with docker image prune, or restore the dir from a backup"
           : `remove the containers on it and the images (docker rmi -f ${users.join(" ")}), then load or pull them again`,
-    });
+    };
   }
-  return out;
 }
 
 /** Containers whose rw or -init layer dir is gone. Cost: metadata + the home listing. */
-export function dockerContainerLayerFindings(input: DoctorInput): Finding[] {
-  const v = overlayView(input);
-  if (v === null || !isDockerInput(input)) return [];
-  const out: Finding[] = [];
+export function* dockerContainerLayerFindings(input: DoctorInput, v: OverlayView): Generator<Found> {
   const byKey = new Map(v.store.snapshots.map((s) => [s.key, s]));
   for (const c of v.store.containers) {
     const rw = byKey.get(c.snapshotKey);
@@ -78,18 +61,14 @@ export function dockerContainerLayerFindings(input: DoctorInput): Finding[] {
     const name = c.names?.[0] ?? c.id;
     for (const s of layers) {
       if (hasDir(input, s)) continue;
-      out.push({
-        check: "container-missing-layer",
-        severity: "error",
+      yield {
         subject: `container ${name}`,
         path: s.dir,
-        bytes: 0,
         message: `container "${name}" has lost its ${s === rw ? "writable" : "init"} layer dir ${s.id}: it cannot start (docker: stat ${s.dir}: no such file or directory)`,
         remedy: `remove the container (docker rm -f ${name}) and create it again; its changes are lost`,
-      });
+      };
     }
   }
-  return out;
 }
 
 function hasDir(input: DoctorInput, s: Snapshot): boolean {

@@ -4,36 +4,28 @@
 // unpacked in a snapshotter. Docker stores: see docker-layers.ts (layers by chain id; a layer's lost cache dir).
 
 import { join } from "node:path";
-import type { Check, Finding } from "./check.js";
 import { EVERY_RUNTIME } from "./check.js";
-import { dockerImageLayerFindings, isDockerInput } from "./docker-layers.js";
-import { overlayView } from "./driver-home.js";
+import { dockerImageLayerFindings } from "./docker-layers.js";
+import { defineOverlayCheck } from "./driver-home.js";
 
 /** Images naming layers no record has. Cost: metadata only. */
-export const imageMissingLayer: Check = {
+export const imageMissingLayer = defineOverlayCheck({
   id: "image-missing-layer",
-  needs: ["metadata"],
-  runtimes: EVERY_RUNTIME,
   summary: "an image whose top layer (or a layer below it) has no layer record",
-  run(input) {
-    if (isDockerInput(input)) return dockerImageLayerFindings(input);
-    const v = overlayView(input);
-    if (v === null) return [];
-    const out: Finding[] = [];
+  kind: { severity: "error", needs: ["metadata"], runtimes: EVERY_RUNTIME },
+  *find(input, v) {
     for (const img of v.store.images) {
+      const name = img.name === "" ? img.digest : img.name;
       for (const key of img.snapshotKeys) {
         if (v.layers.has(key) || v.parents.has(key)) continue;
-        out.push({
-          check: "image-missing-layer",
-          severity: "error",
-          subject: `image ${img.name === "" ? img.digest : img.name}`,
+        yield {
+          subject: `image ${name}`,
           path: join(v.od.home, key),
-          bytes: 0,
           message: `image ${img.name === "" ? img.digest : `"${img.name}"`} names layer ${key}, which has no layer record: it cannot be run`,
-          remedy: `remove the image (${input.words.removeImage(img.name === "" ? img.digest : img.name)}) and pull it again`,
-        });
+          remedy: `remove the image (${input.words.removeImage(name)}) and pull it again`,
+        };
       }
     }
-    return out;
   },
-};
+  onDocker: dockerImageLayerFindings,
+});

@@ -21,8 +21,6 @@ import { layerContentMismatch } from "./layer-content-mismatch.js";
 import { brief, scenario } from "./testing.js";
 
 const skipRoot = process.getuid?.() !== 0 && process.env.CRIFS_SKIP_ROOT === "1";
-const tempStore = tempStores();
-
 function fact(over: Partial<LayerContentFact>): LayerContentFact {
   return {
     namespace: "default",
@@ -93,6 +91,8 @@ test("one finding per layer: the first differences and the count; damaged or unr
 });
 
 /** Writes `bytes` as a blob of the content store under `content`; returns its digest. */
+const tempStore = tempStores(); // the end-to-end test's stores, removed after the run
+
 function putBlob(content: string, bytes: Buffer): string {
   const hex = createHash("sha256").update(bytes).digest("hex");
   mkdirSync(join(content, "blobs", "sha256"), { recursive: true });

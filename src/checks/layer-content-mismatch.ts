@@ -12,7 +12,8 @@
 //   (whiteouts are 0:0), opaque dirs, hard links (one inode); not owners, times or other xattrs.
 
 import type { LayerContentFact } from "../model/doctor-facts.js";
-import type { Check, Finding } from "./check.js";
+import type { Found } from "./check.js";
+import { CONTAINERD_ONLY, defineCheck } from "./check.js";
 
 /** Differences named in a finding's message; the rest are counted. */
 export const shownDifferences = 5;
@@ -30,8 +31,8 @@ const remedy =
   "and images that use it so that containerd removes the snapshot, then pull or import the image again; check " +
   "the disk for errors (dmesg, fsck)";
 
-function findingOf(f: LayerContentFact): Finding | null {
-  const base = { check: "layer-content-mismatch", subject: subject(f), path: f.path, bytes: 0 };
+function foundOf(f: LayerContentFact): Found | null {
+  const base = { subject: subject(f), path: f.path };
   if (f.problem !== null) {
     const isDamaged = f.problem.code === "corrupt";
     return {
@@ -46,7 +47,6 @@ function findingOf(f: LayerContentFact): Finding | null {
   if (f.tarDigest !== null && f.tarDigest !== f.diffId) {
     return {
       ...base,
-      severity: "error",
       message:
         `${layerName(f)} unpacks to a tar with digest ${f.tarDigest}, but the image's config names ${f.diffId}: ` +
         `the blob is not the layer the snapshot was made from, so the snapshot was not compared`,
@@ -60,24 +60,20 @@ function findingOf(f: LayerContentFact): Finding | null {
   const more = hidden > 0 ? `; and ${hidden} more` : "";
   return {
     ...base,
-    severity: "error",
     message: `snapshot ${f.namespace}/${f.key} differs from ${layerName(f)} in ${f.differenceCount} path(s): ${shown}${more}`,
     remedy,
   };
 }
 
 /** Image layers whose snapshot differs from their blob. Cost: reads every layer blob and image layer file. */
-export const layerContentMismatch: Check = {
+export const layerContentMismatch = defineCheck({
   id: "layer-content-mismatch",
-  needs: ["metadata", "verify"],
-  runtimes: ["containerd"], // containerd's own objects: snapshotter dirs and records, blobs, ingests, GC roots
   summary: "an image layer's snapshot whose files differ from the layer blob it was unpacked from (--verify)",
-  run(input) {
-    const out: Finding[] = [];
+  kind: { severity: "error", needs: ["metadata", "verify"], runtimes: CONTAINERD_ONLY },
+  *find(input) {
     for (const f of input.layerContents ?? []) {
-      const finding = findingOf(f);
-      if (finding !== null) out.push(finding);
+      const found = foundOf(f);
+      if (found !== null) yield found;
     }
-    return out;
   },
-};
+});

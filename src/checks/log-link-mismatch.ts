@@ -3,17 +3,14 @@
 // container. The link name is <pod>_<ns>_<container>-<id>.log, the target …/<ns>_<pod>_<uid>/<container>/<n>.log;
 // when a runtime knows the container id, the target's pod uid must be that container's pod.
 
-import type { Check, Finding } from "./check.js";
-import { EVERY_RUNTIME } from "./check.js";
+import { defineCheck, EVERY_RUNTIME } from "./check.js";
 
 /** Links whose name and target disagree. Cost: the link listing; no reads of the logs. */
-export const logLinkMismatch: Check = {
+export const logLinkMismatch = defineCheck({
   id: "log-link-mismatch",
-  needs: ["dirs"],
-  runtimes: EVERY_RUNTIME,
   summary: "a /var/log/containers link naming another pod or container than its target's",
-  run(input) {
-    const out: Finding[] = [];
+  kind: { severity: "warning", needs: ["dirs"], runtimes: EVERY_RUNTIME },
+  *find(input) {
     const facts = input.podLogs;
     for (const l of facts?.links ?? []) {
       const named = l.id;
@@ -29,16 +26,12 @@ export const logLinkMismatch: Check = {
           `container ${named.containerId.slice(0, 12)} belongs to pod uid "${known.podUid}", not "${t.uid}"`,
         );
       if (wrong.length === 0) continue;
-      out.push({
-        check: "log-link-mismatch",
-        severity: "warning",
+      yield {
         subject: `log link ${l.name}`,
         path: l.path,
-        bytes: 0,
         message: `the log link's name and its target "${l.target}" disagree: ${wrong.join(", ")}`,
         remedy: "remove the link; kubelet recreates the right one for a running container",
-      });
+      };
     }
-    return out;
   },
-};
+});

@@ -4,8 +4,7 @@
 // When such a file is unreadable doctor reports this alone for the store: every other metadata check would
 // only guess.
 
-import type { Check, Finding } from "./check.js";
-import { EVERY_RUNTIME } from "./check.js";
+import { defineCheck, EVERY_RUNTIME } from "./check.js";
 
 /** Anomalies other checks explain better: a snapshot join (missing-snapshot-dir), a missing blob (missing-blob). */
 function isExplainedElsewhere(a: { subject: string; message: string }): boolean {
@@ -15,33 +14,16 @@ function isExplainedElsewhere(a: { subject: string; message: string }): boolean 
 }
 
 /** Unreadable bolt files and undecodable records. Cost: none beyond loading the metadata. */
-export const metadataCorrupt: Check = {
+export const metadataCorrupt = defineCheck({
   id: "metadata-corrupt",
-  needs: [],
-  runtimes: EVERY_RUNTIME,
   summary: "a bolt file or record (or an image's manifest or config) that does not decode",
-  run(input) {
-    const out: Finding[] = input.metadataProblems.map((p) => ({
-      check: "metadata-corrupt",
-      severity: "error",
-      subject: `file ${p.path}`,
-      path: p.path,
-      bytes: 0,
-      message: p.message,
-      remedy: input.words.corruptFile,
-    }));
+  kind: { severity: "error", needs: [], runtimes: EVERY_RUNTIME },
+  *find(input) {
+    for (const p of input.metadataProblems)
+      yield { subject: `file ${p.path}`, path: p.path, message: p.message, remedy: input.words.corruptFile };
     for (const a of input.store?.anomalies ?? []) {
       if (isExplainedElsewhere(a)) continue;
-      out.push({
-        check: "metadata-corrupt",
-        severity: "error",
-        subject: a.subject,
-        path: a.path,
-        bytes: 0,
-        message: a.message,
-        remedy: input.words.corruptRecord,
-      });
+      yield { subject: a.subject, path: a.path, message: a.message, remedy: input.words.corruptRecord };
     }
-    return out;
   },
-};
+});

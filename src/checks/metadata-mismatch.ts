@@ -6,8 +6,8 @@
 // answered (doctor reads it live when its socket answers: --address, crictl.yaml, or the default socket).
 
 import type { Container, Image, Snapshot, Store } from "../model/store.js";
-import type { Check, Finding } from "./check.js";
-import { isInFlight } from "./check.js";
+import type { Finding } from "./check.js";
+import { CONTAINERD_ONLY, defineCheck, isInFlight } from "./check.js";
 import type { DoctorInput } from "./doctor-input.js";
 
 type Kind = "snapshot" | "container" | "image";
@@ -34,78 +34,62 @@ const imageSide: Side<Image> = {
   subject: (i) => `image ${i.namespace}/${i.name}`,
 };
 
-function diff<T extends { createdAt: string | null; updatedAt: string | null; namespace: string }>(
+function* diff<T extends { createdAt: string | null; updatedAt: string | null; namespace: string }>(
   kind: Kind,
   side: Side<T>,
   live: readonly T[],
   disk: readonly T[],
-  path: string,
   input: DoctorInput,
-): Finding[] {
-  const out: Finding[] = [];
+): Generator<{ subject: string; message: string }> {
   const onDisk = new Map(disk.map((x) => [side.key(x), x]));
   const seen = new Set<string>();
-  const finding = (x: T, message: string): Finding => ({
-    check: "metadata-mismatch",
-    severity: "error",
-    subject: side.subject(x),
-    path,
-    bytes: null,
-    message,
-    remedy: `containerd serves the records it opened at start: restart it to make it read the files (if the files are an older copy, stop containerd and put the newer ${input.words.layerRecords} back first)`,
-  });
   for (const l of live) {
     const k = side.key(l);
     seen.add(k);
     const d = onDisk.get(k);
     if (isInFlight(input, l.createdAt, l.updatedAt, d?.createdAt, d?.updatedAt)) continue;
     if (d === undefined) {
-      out.push(
-        finding(
-          l,
-          `containerd lists ${kind} "${side.subject(l).split("/").pop()}" in namespace "${l.namespace}" (${side.describe(l)}) but the files on disk have no such record`,
-        ),
-      );
+      yield {
+        subject: side.subject(l),
+        message: `containerd lists ${kind} "${side.subject(l).split("/").pop()}" in namespace "${l.namespace}" (${side.describe(l)}) but the files on disk have no such record`,
+      };
     } else if (side.describe(d) !== side.describe(l)) {
-      out.push(
-        finding(
-          l,
-          `containerd says ${side.subject(l)} is ${side.describe(l)}; the files say ${side.describe(d)}`,
-        ),
-      );
+      yield {
+        subject: side.subject(l),
+        message: `containerd says ${side.subject(l)} is ${side.describe(l)}; the files say ${side.describe(d)}`,
+      };
     }
   }
   for (const d of disk) {
     if (seen.has(side.key(d)) || isInFlight(input, d.createdAt, d.updatedAt)) continue;
-    out.push(
-      finding(
-        d,
-        `the files hold ${kind} "${side.subject(d).split("/").pop()}" in namespace "${d.namespace}" (${side.describe(d)}) but containerd does not list it`,
-      ),
-    );
+    yield {
+      subject: side.subject(d),
+      message: `the files hold ${kind} "${side.subject(d).split("/").pop()}" in namespace "${d.namespace}" (${side.describe(d)}) but containerd does not list it`,
+    };
   }
-  return out;
-}
-
-/** Every difference between the live and the disk model, per kind. Pure. */
-export function compareLiveAndDisk(live: Store, disk: Store, input: DoctorInput): Finding[] {
-  const metaDb = input.words.metadataFile(disk.location.root);
-  return [
-    ...diff("snapshot", snapshotSide, live.snapshots, disk.snapshots, metaDb, input),
-    ...diff("container", containerSide, live.containers, disk.containers, metaDb, input),
-    ...diff("image", imageSide, live.images, disk.images, metaDb, input),
-  ];
 }
 
 /** Live vs disk records. Cost: metadata only (the live read happens while gathering the input). */
-export const metadataMismatch: Check = {
+export const metadataMismatch = defineCheck({
   id: "metadata-mismatch",
-  needs: ["metadata"],
-  runtimes: ["containerd"], // containerd's own objects: snapshotter dirs and records, blobs, ingests, GC roots
   summary:
     "containerd lists snapshots, containers or images other than its files hold (a file replaced while it ran)",
-  run(input) {
-    if (input.live === undefined || input.store === null) return [];
-    return compareLiveAndDisk(input.live, input.store, input);
+  kind: { severity: "error", needs: ["metadata"], runtimes: CONTAINERD_ONLY },
+  *find(input) {
+    const { live, store: disk } = input;
+    if (live === undefined) return;
+    const path = input.words.metadataFile(disk.location.root);
+    const remedy = `containerd serves the records it opened at start: restart it to make it read the files (if the files are an older copy, stop containerd and put the newer ${input.words.layerRecords} back first)`;
+    const differences = [
+      ...diff("snapshot", snapshotSide, live.snapshots, disk.snapshots, input),
+      ...diff("container", containerSide, live.containers, disk.containers, input),
+      ...diff("image", imageSide, live.images, disk.images, input),
+    ];
+    for (const d of differences) yield { ...d, path, bytes: null, remedy };
   },
-};
+});
+
+/** Every difference between the live and the disk model, per kind. Pure. */
+export function compareLiveAndDisk(live: Store, disk: Store, input: DoctorInput): Finding[] {
+  return metadataMismatch.run({ ...input, live, store: disk });
+}

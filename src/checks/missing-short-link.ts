@@ -5,40 +5,32 @@
 // never does.
 
 import { join } from "node:path";
-import type { Check, Finding } from "./check.js";
 import { EVERY_RUNTIME, isInFlight } from "./check.js";
-import { overlayView } from "./driver-home.js";
+import { defineOverlayCheck } from "./driver-home.js";
 
 /** Layers whose l/ short link is missing or names another dir. Cost: metadata + one readdir of l/. */
-export const missingShortLink: Check = {
+export const missingShortLink = defineOverlayCheck({
   id: "missing-short-link",
-  needs: ["metadata", "dirs"],
-  runtimes: EVERY_RUNTIME,
   summary: "a layer whose l/<short> link (named by its `link` file) is missing or points elsewhere",
-  run(input) {
-    const v = overlayView(input);
-    if (v === null) return [];
-    const out: Finding[] = [];
+  kind: { severity: "error", needs: ["metadata", "dirs"], runtimes: EVERY_RUNTIME },
+  *find(input, v) {
     for (const s of v.layers.values()) {
       const d = v.od.layers.get(s.id);
       if (d === undefined || !d.isDir || d.link === null || isInFlight(input, s.createdAt)) continue;
       const link = v.od.shortLinks.get(d.link);
-      if (link !== undefined && link.targetId === s.id) continue;
-      if (link !== undefined && isInFlight(input, link.mtimeMs, link.ctimeMs)) continue;
+      if (link !== undefined && (link.targetId === s.id || isInFlight(input, link.mtimeMs, link.ctimeMs)))
+        continue;
       const path = join(v.od.home, "l", d.link);
-      out.push({
-        check: "missing-short-link",
-        severity: "error",
+      const what = `short link l/${d.link} of ${s.kind} layer ${s.id}`;
+      yield {
         subject: `layer ${s.id}`,
         path,
-        bytes: 0,
         message:
           link === undefined
-            ? `short link l/${d.link} of ${s.kind} layer ${s.id} is missing: mounts that use the layer fail`
-            : `short link l/${d.link} of ${s.kind} layer ${s.id} points to "${link.target ?? "(not a symlink)"}", not to ../${s.id}/diff`,
+            ? `${what} is missing: mounts that use the layer fail`
+            : `${what} points to "${link.target ?? "(not a symlink)"}", not to ../${s.id}/diff`,
         remedy: `recreate it: ln -sfn ../${s.id}/diff ${path} (podman and CRI-O also recreate it the next time they use the layer; docker does not)`,
-      });
+      };
     }
-    return out;
   },
-};
+});

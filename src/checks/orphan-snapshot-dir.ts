@@ -3,20 +3,17 @@
 // still has is a different fault: see dangling-parent). new-* dirs are interrupted prepares, rm-* dirs
 // interrupted removals; containerd's next GC pass in that snapshotter removes all of them.
 
-import type { Check, Finding } from "./check.js";
-import { isInFlight } from "./check.js";
+import { CONTAINERD_ONLY, defineCheck, isInFlight } from "./check.js";
 
 /** Snapshot dirs that no metadata record names. Cost: metadata + one readdir per snapshotter. */
-export const orphanSnapshotDir: Check = {
+export const orphanSnapshotDir = defineCheck({
   id: "orphan-snapshot-dir",
-  needs: ["metadata", "dirs", "walk"],
-  runtimes: ["containerd"], // containerd's own objects: snapshotter dirs and records, blobs, ingests, GC roots
   summary: "a dir under snapshots/ that no snapshot record names (incl. new-*/rm-* temp dirs)",
-  run(input) {
-    const out: Finding[] = [];
+  kind: { severity: "warning", needs: ["metadata", "dirs", "walk"], runtimes: CONTAINERD_ONLY },
+  *find(input) {
     for (const sn of input.snapshotters) {
       const named = new Set(sn.records.map((r) => r.id));
-      for (const s of input.store?.snapshots ?? []) if (s.snapshotter === sn.name) named.add(s.id);
+      for (const s of input.store.snapshots) if (s.snapshotter === sn.name) named.add(s.id);
       for (const d of sn.dirs) {
         if (named.has(d.name) || isInFlight(input, d.mtimeMs, d.ctimeMs)) continue;
         const temp = d.name.startsWith("new-")
@@ -24,20 +21,17 @@ export const orphanSnapshotDir: Check = {
           : d.name.startsWith("rm-")
             ? "an interrupted removal"
             : null;
-        out.push({
-          check: "orphan-snapshot-dir",
+        yield {
           severity: d.name.startsWith("new-") ? "info" : "warning",
           subject: `${sn.name} dir ${d.name}`,
           path: d.path,
-          bytes: null,
           message:
             `${d.isDir ? "directory" : "file"} ${d.name} is not named by any snapshot in metadata` +
             (temp === null ? "" : ` (left by ${temp})`),
           remedy:
             "nothing can reach it: remove it (containerd removes it too at its next GC pass in this snapshotter)",
-        });
+        };
       }
     }
-    return out;
   },
-};
+});

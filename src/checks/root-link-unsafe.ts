@@ -4,18 +4,17 @@
 // whoever can write there can swap the store's files under every container).
 
 import { isAbsolute } from "node:path";
-import type { Check, Finding, Severity } from "./check.js";
-import { EVERY_RUNTIME } from "./check.js";
+import type { Severity } from "./check.js";
+import { defineCheck, EVERY_RUNTIME } from "./check.js";
 
 /** The storage root's symlink, when it has one, checked. Cost: one lstat, readlink and stat. */
-export const rootLinkUnsafe: Check = {
+export const rootLinkUnsafe = defineCheck({
   id: "root-link-unsafe",
-  needs: ["dirs"],
-  runtimes: EVERY_RUNTIME,
   summary: "the storage root is a symlink that is relative, dangling, or points at a dir others can write to",
-  run(input) {
+  kind: { severity: "warning", needs: ["dirs"], runtimes: EVERY_RUNTIME },
+  *find(input) {
     const r = input.rootFact;
-    if (!r.isSymlink || r.linkTarget === null) return [];
+    if (!r.isSymlink || r.linkTarget === null) return;
     const reasons: string[] = [];
     let severity: Severity = "warning";
     if (!isAbsolute(r.linkTarget)) reasons.push(`its target "${r.linkTarget}" is relative`);
@@ -39,19 +38,16 @@ export const rootLinkUnsafe: Check = {
         severity = "error";
       }
     }
-    if (reasons.length === 0) return [];
-    const finding: Finding = {
-      check: "root-link-unsafe",
+    if (reasons.length === 0) return;
+    yield {
       severity,
       subject: `root ${r.path}`,
       path: r.path,
-      bytes: 0,
       message: `the storage root is a symlink and ${reasons.join("; ")}`,
       remedy:
         r.resolved === null
           ? `point the link at the real root with an absolute path, or set ${input.words.rootSetting} to the real dir`
           : `set ${input.words.rootSetting} to ${r.resolved} (or make the link absolute), owned by root and writable only by it`,
     };
-    return [finding];
   },
-};
+});

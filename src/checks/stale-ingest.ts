@@ -6,7 +6,7 @@
 import { createHash } from "node:crypto";
 import { join } from "node:path";
 import type { Ingest } from "../model/store.js";
-import type { Check, Finding } from "./check.js";
+import { CONTAINERD_ONLY, defineCheck } from "./check.js";
 
 function sha256(s: string): string {
   return createHash("sha256").update(s).digest("hex");
@@ -18,21 +18,18 @@ function ms(t: string | null): number {
 }
 
 /** Abandoned ingests. Cost: metadata + one readdir of ingest/ and a few small reads per ingest. */
-export const staleIngest: Check = {
+export const staleIngest = defineCheck({
   id: "stale-ingest",
-  needs: ["metadata", "dirs"],
-  runtimes: ["containerd"], // containerd's own objects: snapshotter dirs and records, blobs, ingests, GC roots
   summary:
     "an ingest (partial content write) that expired, has no record, or was not written to for the grace period",
-  run(input) {
-    const out: Finding[] = [];
-    const store = input.store;
-    if (store === null) return out;
+  kind: { severity: "warning", needs: ["metadata", "dirs"], runtimes: CONTAINERD_ONLY },
+  *find(input) {
     const byDir = new Map<string, Ingest>();
-    for (const i of store.ingests) byDir.set(sha256(i.runtimeKey), i);
+    for (const i of input.store.ingests) byDir.set(sha256(i.runtimeKey), i);
     const seen = new Set<Ingest>();
     for (const d of input.ingestDirs) {
-      const rec = byDir.get(d.name) ?? store.ingests.find((i) => d.ref !== null && i.runtimeKey === d.ref);
+      const rec =
+        byDir.get(d.name) ?? input.store.ingests.find((i) => d.ref !== null && i.runtimeKey === d.ref);
       if (rec !== undefined) seen.add(rec);
       const last = Math.max(ms(d.updatedAt), d.mtimeMs);
       const idle = input.now - last;
@@ -47,9 +44,7 @@ export const staleIngest: Check = {
           : expired
             ? `expired at ${rec.expiresAt}`
             : `has not been written to for ${Math.round(idle / 1000)} s`;
-      out.push({
-        check: "stale-ingest",
-        severity: "warning",
+      yield {
         subject: rec === undefined ? `ingest dir ${d.name}` : `ingest ${rec.namespace}/${rec.ref}`,
         path: d.path,
         bytes: d.allocatedBytes,
@@ -58,20 +53,16 @@ export const staleIngest: Check = {
           rec === undefined
             ? "nothing can resume it: remove the dir"
             : `ctr -n ${rec.namespace} content rm ${rec.ref}, or resume the download; containerd removes it when it expires`,
-      });
+      };
     }
-    for (const i of store.ingests) {
+    for (const i of input.store.ingests) {
       if (seen.has(i) || i.expiresAt === null || ms(i.expiresAt) >= input.now) continue;
-      out.push({
-        check: "stale-ingest",
-        severity: "warning",
+      yield {
         subject: `ingest ${i.namespace}/${i.ref}`,
         path: join(input.contentRoot, "ingest", sha256(i.runtimeKey)),
-        bytes: 0,
         message: `ingest record ${i.runtimeKey} expired at ${i.expiresAt} and has no data dir`,
         remedy: `ctr -n ${i.namespace} content rm ${i.ref} (containerd's next GC pass removes it too)`,
-      });
+      };
     }
-    return out;
   },
-};
+});

@@ -2,7 +2,7 @@
 // more: the snapshot was removed (or its metadata lost) while something kept it mounted. The dir cannot be
 // removed while mounted, and the mount shows files no metadata accounts for.
 
-import type { Check, Finding } from "./check.js";
+import { CONTAINERD_ONLY, defineCheck } from "./check.js";
 import { isInside } from "./doctor-input.js";
 
 /** The snapshot dir id a path names, when it lies in `snapshotsDir`. */
@@ -12,18 +12,14 @@ function idIn(snapshotsDir: string, p: string): string | null {
 }
 
 /** Overlay mounts naming snapshot ids no record has. Cost: metadata + mountinfo. */
-export const staleMount: Check = {
+export const staleMount = defineCheck({
   id: "stale-mount",
-  needs: ["metadata", "dirs"],
-  runtimes: ["containerd"], // containerd's own objects: snapshotter dirs and records, blobs, ingests, GC roots
   summary: "an overlay mount whose layers are snapshot dirs of this root that no record names",
-  run(input) {
-    const out: Finding[] = [];
-    const store = input.store;
-    if (store === null) return out;
+  kind: { severity: "warning", needs: ["metadata", "dirs"], runtimes: CONTAINERD_ONLY },
+  *find(input) {
     for (const sn of input.snapshotters) {
       const known = new Set(sn.records.map((r) => r.id));
-      for (const s of store.snapshots) if (s.snapshotter === sn.name) known.add(s.id);
+      for (const s of input.store.snapshots) if (s.snapshotter === sn.name) known.add(s.id);
       const homes = [sn.snapshotsDir, ...(sn.realSnapshotsDir === null ? [] : [sn.realSnapshotsDir])];
       for (const m of input.overlayMounts) {
         const unknown = new Set<string>();
@@ -36,17 +32,13 @@ export const staleMount: Check = {
         }
         if (unknown.size === 0) continue;
         const ids = [...unknown].sort();
-        out.push({
-          check: "stale-mount",
-          severity: "warning",
+        yield {
           subject: `mount ${m.mountPoint}`,
           path: m.mountPoint,
-          bytes: 0,
           message: `overlay mounted on ${m.mountPoint} uses ${sn.name} snapshot dir${ids.length > 1 ? "s" : ""} ${ids.join(", ")}, which no snapshot record names`,
           remedy: `find what holds the mount (a stopped task's rootfs, a tool's temp mount), then umount ${m.mountPoint}`,
-        });
+        };
       }
     }
-    return out;
   },
-};
+});

@@ -9,13 +9,16 @@
 //     .input();
 // Layer X's short id is "S-X"; its l/ link is "../X/diff".
 
+import assert from "node:assert/strict";
 import { join } from "node:path";
+import { test } from "node:test";
 import type { OverlayLayerDirFact, ShortLinkFact } from "../model/doctor-facts.js";
 import type { Container, Image, Snapshot } from "../model/store.js";
 import { emptyStore } from "../model/testing.js";
 import { containersStorageTestPaths, podmanWords } from "../runtimes/testing.js";
+import type { Check, Finding } from "./check.js";
 import type { DoctorInput } from "./doctor-input.js";
-import { overlayDriverFacts } from "./testing.js";
+import { brief, overlayDriverFacts } from "./testing.js";
 
 export const CS_ROOT = "/g";
 /** containers/storage's paths under CS_ROOT (the overlay home, layers.json). */
@@ -233,13 +236,38 @@ export function overlayScenario(): OverlayScenario {
   return new OverlayScenario();
 }
 
-/** A healthy store: base ← mid ← top (image bb:latest), and container c1 on layer c1-layer above top. */
-export function healthy(): OverlayScenario {
+/** A healthy store: base ← mid ← top (image bb:latest), and container c1 on layer c1-layer above top;
+ * `faults` break the named layers, e.g. `{ "c1-layer": { noDir: true } }`. */
+export function healthy(faults: Readonly<Record<string, OverlayLayerOptions>> = {}): OverlayScenario {
   return overlayScenario()
-    .layer("base")
-    .layer("mid", { parent: "base" })
-    .layer("top", { parent: "mid" })
+    .layer("base", faults.base)
+    .layer("mid", { parent: "base", ...faults.mid })
+    .layer("top", { parent: "mid", ...faults.top })
     .image("bb:latest", "top")
-    .layer("c1-layer", { parent: "top" })
+    .layer("c1-layer", { parent: "top", ...faults["c1-layer"] })
     .container("c1", "c1-layer");
+}
+
+/** One store an overlay-driver check's unit test judges: exactly the findings `expect` (brief, in sorted
+ * order) are reported on it; `also` asserts more of them. */
+export interface OverlayCase {
+  readonly title: string;
+  readonly store: OverlayScenario;
+  readonly expect: readonly string[];
+  readonly also?: (found: readonly Finding[]) => void;
+}
+
+/** The unit tests of an overlay-driver check: nothing found on the healthy store (`healthyTitle`), and
+ * each case's findings exactly. */
+export function testOverlayCheck(check: Check, healthyTitle: string, cases: readonly OverlayCase[]): void {
+  test(healthyTitle, () => {
+    assert.deepEqual(check.run(healthy().input()), []);
+  });
+  for (const c of cases) {
+    test(c.title, () => {
+      const found = check.run(c.store.input());
+      assert.deepEqual(found.map(brief).sort(), c.expect);
+      c.also?.(found);
+    });
+  }
 }

@@ -5,48 +5,39 @@
 //     goes at the next GC pass, and the file with it when no other namespace keeps a record alive.
 
 import { reachable } from "../model/usage.js";
-import type { Check, Finding } from "./check.js";
-import { isInFlight } from "./check.js";
+import { CONTAINERD_ONLY, defineCheck, isInFlight } from "./check.js";
 
 /** Blob files without records, and unreachable blob records. Cost: metadata + one readdir of blobs/. */
-export const unreferencedBlob: Check = {
+export const unreferencedBlob = defineCheck({
   id: "unreferenced-blob",
-  needs: ["metadata", "dirs"],
-  runtimes: ["containerd"], // containerd's own objects: snapshotter dirs and records, blobs, ingests, GC roots
   summary: "a blob file with no record, or a blob record nothing references",
-  run(input) {
-    const out: Finding[] = [];
-    const store = input.store;
-    if (store === null) return out;
-    const live = reachable(store, { now: input.now }).blobs;
-    const recorded = new Set(store.blobs.map((b) => b.digest));
+  kind: { severity: "warning", needs: ["metadata", "dirs"], runtimes: CONTAINERD_ONLY },
+  *find(input) {
+    const live = reachable(input.store, { now: input.now }).blobs;
+    const recorded = new Set(input.store.blobs.map((b) => b.digest));
     const aliveDigests = new Set(
-      store.blobs.filter((b) => live.has(`${b.namespace}/${b.digest}`)).map((b) => b.digest),
+      input.store.blobs.filter((b) => live.has(`${b.namespace}/${b.digest}`)).map((b) => b.digest),
     );
     const files = new Map(input.blobFiles.map((f) => [f.path, f]));
     for (const f of input.blobFiles) {
       if (recorded.has(f.digest) || isInFlight(input, f.mtimeMs, f.ctimeMs)) continue;
-      out.push({
-        check: "unreferenced-blob",
-        severity: "warning",
+      yield {
         subject: `blob ${f.digest}`,
         path: f.path,
         bytes: f.allocatedBytes,
         message: `blob file ${f.digest} has no record in any namespace`,
         remedy:
           "nothing can reach it: remove the file (containerd deletes it too after its next content removal)",
-      });
+      };
     }
     const counted = new Set<string>(); // a file's bytes go to the first dead record of it, once
-    for (const b of store.blobs) {
+    for (const b of input.store.blobs) {
       if (live.has(`${b.namespace}/${b.digest}`) || isInFlight(input, b.createdAt, b.updatedAt)) continue;
       const file = files.get(b.path);
       if (file === undefined) continue; // no file: missing-blob's finding, nothing to reclaim here
       const freed = aliveDigests.has(b.digest) || counted.has(b.digest) ? 0 : file.allocatedBytes;
       counted.add(b.digest);
-      out.push({
-        check: "unreferenced-blob",
-        severity: "warning",
+      yield {
         subject: `blob ${b.namespace}/${b.digest}`,
         path: b.path,
         bytes: freed,
@@ -54,8 +45,7 @@ export const unreferencedBlob: Check = {
           `blob ${b.digest} in namespace "${b.namespace}" is referenced by no image, lease, gc.root label or other blob` +
           (aliveDigests.has(b.digest) ? " (another namespace still uses the file)" : ""),
         remedy: `ctr -n ${b.namespace} content rm ${b.digest} (containerd's next GC pass removes it too); \`crifs why\` shows what holds a blob`,
-      });
+      };
     }
-    return out;
   },
-};
+});

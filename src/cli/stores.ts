@@ -16,7 +16,7 @@ import { CrifsError } from "../errors.js";
 import { readCrictlEndpoint, socketPath } from "../live/address.js";
 import { CriClient } from "../live/cri.js";
 import { readErrorsByFile } from "../model/read-errors.js";
-import type { Store } from "../model/store.js";
+import type { Labels, ReadError, Store } from "../model/store.js";
 import {
   type Adapter,
   adapters,
@@ -25,7 +25,8 @@ import {
   requireAdapter,
   wordsFor,
 } from "../runtimes/index.js";
-import type { OutputFormat } from "./render/format.js";
+import type { Columns, OutputFormat } from "./render/format.js";
+import { renderListing } from "./render/format.js";
 import { terminalSafe } from "./render/terminal-safe.js";
 
 export interface GlobalOptions {
@@ -137,6 +138,42 @@ export function noteReadErrors(stores: readonly Store[]): void {
     const more = errors.length > 1 ? ` (and ${errors.length - 1} more object(s) that depend on it)` : "";
     note(`${path}: cannot read some records whole: ${first}${more} (hint: crifs doctor says what to do)`);
   }
+}
+
+/** A store record as a listing row (docs/json.md): its runtime and namespace, `fields`, then its times,
+ * labels and, when it could not be read whole, `error`. */
+export function recordRow<T extends object>(
+  s: Store,
+  x: {
+    readonly namespace: string;
+    readonly createdAt: string | null;
+    readonly updatedAt: string | null;
+    readonly labels: Labels;
+    readonly readError?: ReadError;
+  },
+  fields: T,
+) {
+  return {
+    runtime: s.location.runtime,
+    ...namespaceField(s, x.namespace),
+    ...fields,
+    createdAt: x.createdAt,
+    updatedAt: x.updatedAt,
+    labels: x.labels,
+    ...(x.readError === undefined ? {} : { error: x.readError }),
+  };
+}
+
+/** What a command listing one kind of store record prints: a stderr line per file read only in part
+ * (noteReadErrors), then `rows` of the stores as JSON or YAML, or a table of a namespace column (dropped
+ * when no row has one) and `columns`, or `tree`. */
+export function renderRecords<R extends { readonly namespace?: string }>(
+  stores: readonly Store[],
+  o: { g: GlobalOptions; rows: (stores: readonly Store[]) => R[]; columns: Columns<R>; tree?: () => string },
+): string {
+  noteReadErrors(stores);
+  const columns: Columns<R> = { namespace: (r) => r.namespace ?? "", ...o.columns };
+  return renderListing(o.g.output, o.rows(stores), columns, o.tree);
 }
 
 /**

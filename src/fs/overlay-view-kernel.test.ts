@@ -7,18 +7,15 @@ import assert from "node:assert/strict";
 import { execFileSync } from "node:child_process";
 import { lstatSync, mkdirSync, readdirSync, readFileSync, readlinkSync, type Stats } from "node:fs";
 import { dirname, join } from "node:path";
-import { after, before, test } from "node:test";
+import { after, test } from "node:test";
 import { type OverlayEntry, OverlayView } from "./overlay-view.js";
 import { entryKind, maxSymlinkHops } from "./resolve-in-root.js";
 import { layers, removeLayers } from "./testing-overlay-view.js";
+import { rootOnly } from "./testing-tree.js";
 import { isWhiteout } from "./xattr.js";
 
-const skip = process.getuid?.() !== 0 && process.env.CRIFS_SKIP_ROOT === "1";
+const skip = rootOnly();
 
-before(() => {
-  if (!skip)
-    assert.equal(process.getuid?.(), 0, "these tests need root (set CRIFS_SKIP_ROOT=1 to skip them)");
-});
 after(removeLayers);
 
 // ---------------------------------------------------------------------------------------------------

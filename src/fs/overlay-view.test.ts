@@ -6,16 +6,13 @@ import assert from "node:assert/strict";
 import { execFileSync } from "node:child_process";
 import { mkdirSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { after, before, test } from "node:test";
+import { after, test } from "node:test";
 import { CrifsError } from "../errors.js";
 import { OverlayView } from "./overlay-view.js";
 import { fill, layers, removeLayers, tempDir } from "./testing-overlay-view.js";
+import { rootOnly } from "./testing-tree.js";
 
-const skip = process.getuid?.() !== 0 && process.env.CRIFS_SKIP_ROOT === "1";
-before(() => {
-  if (!skip)
-    assert.equal(process.getuid?.(), 0, "these tests need root (set CRIFS_SKIP_ROOT=1 to skip them)");
-});
+const skip = rootOnly();
 after(removeLayers);
 
 function names(view: OverlayView, path: string): string[] {

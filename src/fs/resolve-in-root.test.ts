@@ -2,20 +2,9 @@
 // host can answer the same question (relative links that stay inside the tree: stat, lstat, realpath).
 
 import assert from "node:assert/strict";
-import {
-  lstatSync,
-  mkdirSync,
-  mkdtempSync,
-  readdirSync,
-  realpathSync,
-  rmSync,
-  type Stats,
-  statSync,
-  symlinkSync,
-  writeFileSync,
-} from "node:fs";
+import { lstatSync, readdirSync, realpathSync, type Stats, statSync } from "node:fs";
 import { join } from "node:path";
-import { after, test } from "node:test";
+import { test } from "node:test";
 import {
   entryKind,
   type HostEntry,
@@ -25,24 +14,12 @@ import {
   type RootTree,
   resolveInRoot,
 } from "./resolve-in-root.js";
+import { plantTree, tempDir } from "./testing-tree.js";
 
-const roots: string[] = [];
-after(() => {
-  for (const r of roots) rmSync(r, { recursive: true, force: true });
-});
-
-/** Builds a tree from lines "d path", "f path [contents]", "l path target"; returns its real path. */
+/** A temp tree from lines (testing-tree.ts: "d path", "f path [contents]", "l path target"); its real path. */
 function build(lines: string[]): string {
-  const root = realpathSync(mkdtempSync("/var/tmp/crifs-resolve-"));
-  roots.push(root);
-  for (const line of lines) {
-    const [type, path = "", ...rest] = line.split(" ");
-    const host = join(root, path);
-    if (type === "d") mkdirSync(host, { recursive: true });
-    else if (type === "f") writeFileSync(host, rest.join(" "));
-    else if (type === "l") symlinkSync(rest.join(" "), host);
-    else throw new Error(`bad line ${line}`);
-  }
+  const root = tempDir("crifs-resolve-");
+  plantTree(root, lines);
   return root;
 }
 

@@ -3,47 +3,18 @@
 // file at the outside target, so following a link out would read it.
 
 import assert from "node:assert/strict";
-import {
-  mkdirSync,
-  mkdtempSync,
-  readFileSync,
-  realpathSync,
-  rmSync,
-  symlinkSync,
-  writeFileSync,
-} from "node:fs";
-import { dirname, join } from "node:path";
-import { after, test } from "node:test";
+import { readFileSync } from "node:fs";
+import { join } from "node:path";
+import { test } from "node:test";
 import { CrifsError } from "../errors.js";
 import { resolveNodePath } from "./resolve-node-path.js";
-
-const made: string[] = [];
-after(() => {
-  for (const d of made) rmSync(d, { recursive: true, force: true });
-});
-
-function tempDir(prefix: string): string {
-  const d = realpathSync(mkdtempSync(`/var/tmp/${prefix}`));
-  made.push(d);
-  return d;
-}
-
-/** Lines "d path", "f path contents", "l path target" under `root`. */
-function plant(root: string, lines: readonly string[]): void {
-  for (const line of lines) {
-    const [kind, path = "", ...rest] = line.split(" ");
-    const at = join(root, path);
-    mkdirSync(kind === "d" ? at : dirname(at), { recursive: true });
-    if (kind === "f") writeFileSync(at, rest.join(" "));
-    else if (kind === "l") symlinkSync(rest.join(" "), at);
-  }
-}
+import { plantTree, tempDir } from "./testing-tree.js";
 
 test("an absolute symlink under the host root leads to its target inside the host root, not on this machine", () => {
   const outside = tempDir("crifs-outside-");
   const host = tempDir("crifs-host-");
-  plant(outside, ["f data/containerd/marker outside"]);
-  plant(host, [
+  plantTree(outside, ["f data/containerd/marker outside"]);
+  plantTree(host, [
     `l var/lib/containerd ${outside}/data/containerd`,
     `f ${outside}/data/containerd/marker inside`,
   ]);
@@ -57,7 +28,7 @@ test("an absolute symlink under the host root leads to its target inside the hos
 
 test("a relative symlink climbing with ../../.. stops at the host root", () => {
   const host = tempDir("crifs-host-");
-  plant(host, ["d etc/containerd", "l etc/containerd/root ../../../../../../srv/ctd", "d srv/ctd"]);
+  plantTree(host, ["d etc/containerd", "l etc/containerd/root ../../../../../../srv/ctd", "d srv/ctd"]);
   const r = resolveNodePath("/etc/containerd/root", host);
   assert.deepEqual(
     [r.exists, r.isLink, r.target, r.hostPath],
@@ -68,7 +39,7 @@ test("a relative symlink climbing with ../../.. stops at the host root", () => {
 test("an absent node path is not an error: its host path lies below the first missing dir inside the host root", () => {
   const host = tempDir("crifs-host-");
   // the link's target is missing inside the host root, though /tmp exists on this machine
-  plant(host, ["l var/lib/docker /tmp/nowhere-else"]);
+  plantTree(host, ["l var/lib/docker /tmp/nowhere-else"]);
   const r = resolveNodePath("/var/lib/docker/image", host);
   assert.equal(r.exists, false);
   assert.equal(r.target, "/tmp/nowhere-else/image");
@@ -77,7 +48,7 @@ test("an absent node path is not an error: its host path lies below the first mi
 
 test("a path through a file says absent, and its host path cannot be opened as that file", () => {
   const host = tempDir("crifs-host-");
-  plant(host, ["f etc/file x"]);
+  plantTree(host, ["f etc/file x"]);
   const r = resolveNodePath("/etc/file/config.toml", host);
   assert.equal(r.exists, false);
   assert.throws(() => readFileSync(r.hostPath), /ENOTDIR/);
@@ -85,7 +56,7 @@ test("a path through a file says absent, and its host path cannot be opened as t
 
 test("a symlink loop under the host root is one error naming the path, not a hang", () => {
   const host = tempDir("crifs-host-");
-  plant(host, ["l a /b", "l b /a"]);
+  plantTree(host, ["l a /b", "l b /a"]);
   assert.throws(
     () => resolveNodePath("/a/x", host),
     (e: unknown) => e instanceof CrifsError && /too many levels of symbolic links/.test(e.message),
@@ -94,7 +65,7 @@ test("a symlink loop under the host root is one error naming the path, not a han
 
 test("without a host root the path is this machine's, as given, and a symlinked one says so", () => {
   const dir = tempDir("crifs-local-");
-  plant(dir, ["d data/ctd", "l ctd data/ctd"]);
+  plantTree(dir, ["d data/ctd", "l ctd data/ctd"]);
   const r = resolveNodePath(join(dir, "ctd"));
   assert.deepEqual(
     [r.exists, r.isLink, r.hostPath, r.target],

@@ -18,15 +18,14 @@ import {
 } from "node:fs";
 import { dirname, join } from "node:path";
 import { after, before, describe, test } from "node:test";
+import { rootOnly } from "./testing-tree.js";
 import { du, sum } from "./testing-walk.js";
 import { type ScanResult, scanTrees, type Tree } from "./walk.js";
 
-const skipRoot = process.getuid?.() !== 0 && process.env.CRIFS_SKIP_ROOT === "1";
+rootOnly();
 let base = "";
 
 before(() => {
-  if (!skipRoot)
-    assert.equal(process.getuid?.(), 0, "these tests need root (set CRIFS_SKIP_ROOT=1 to skip them)");
   base = mkdtempSync("/var/tmp/crifs-walk-cache-");
   chmodSync(base, 0o755);
 });

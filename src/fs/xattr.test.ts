@@ -7,6 +7,7 @@ import { lstatSync, mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync }
 import { join } from "node:path";
 import { after, before, test } from "node:test";
 import { decodeName } from "./name-codec.js";
+import { rootOnly } from "./testing-tree.js";
 import { loadNativeScanner } from "./walk-native.js";
 import {
   isOpaqueDir,
@@ -18,7 +19,7 @@ import {
   xattrReader,
 } from "./xattr.js";
 
-const skip = process.getuid?.() !== 0 && process.env.CRIFS_SKIP_ROOT === "1";
+const skip = rootOnly();
 let dir = "";
 
 function setfattr(path: string, name: string, value: string): void {
@@ -27,7 +28,6 @@ function setfattr(path: string, name: string, value: string): void {
 
 before(() => {
   if (skip) return;
-  assert.equal(process.getuid?.(), 0, "these tests need root (set CRIFS_SKIP_ROOT=1 to skip them)");
   dir = mkdtempSync("/var/tmp/crifs-xattr-");
   writeFileSync(join(dir, "file"), "x");
   setfattr(join(dir, "file"), "trusted.overlay.opaque", "y");

@@ -6,7 +6,8 @@
 import assert from "node:assert/strict";
 import { mkdirSync, symlinkSync } from "node:fs";
 import { join } from "node:path";
-import { before, test } from "node:test";
+import { test } from "node:test";
+import { rootOnly } from "../fs/testing-tree.js";
 import {
   findBrokenLinks,
   hostHas,
@@ -18,13 +19,13 @@ import { containerView } from "./container-view.js";
 import { containerKey, readLinkReport } from "./link-report.js";
 import { type TempStore, tempStores } from "./testing.js";
 
-const skip = process.getuid?.() !== 0 && process.env.CRIFS_SKIP_ROOT === "1";
+const skip = rootOnly();
 const fresh = tempStores();
 
-before(() => {
-  if (!skip)
-    assert.equal(process.getuid?.(), 0, "these tests need root (set CRIFS_SKIP_ROOT=1 to skip them)");
-});
+/** A test on a fresh temp layer stack of its own (skipped as the others without root). */
+function stackTest(title: string, fn: (t: TempStore) => void | Promise<void>): void {
+  test(title, { skip }, () => fn(fresh()));
+}
 
 /** The report for every container of `t`, without touching the scan cache. */
 async function report(t: TempStore, options: { brokenOnly?: boolean } = {}) {
@@ -39,167 +40,164 @@ function brief(b: { container: string; path: string; reason: string; at: string 
   return `${b.container} ${b.path} ${b.reason} at ${b.at}`;
 }
 
-test("each broken link comes with the kernel's reason: ENOENT, ENOTDIR, ELOOP; working ones do not", {
-  skip,
-}, async () => {
-  const t = fresh();
-  t.layer("base", null, [
-    "f etc/passwd root",
-    "l a/enoent /nope/x",
-    "l a/enotdir /etc/passwd/x",
-    "l a/loop1 loop2",
-    "l a/loop2 loop1",
-    "l a/empty-dir-hop ../b/",
-    "l a/ok-abs /etc/passwd",
-    "l a/ok-rel ../etc/passwd",
-    "l a/ok-dir /etc",
-    "l a/chain ok-abs",
-  ]);
-  t.layer("c1", "base", [], "active");
-  t.container("c1");
-  const r = await report(t);
-  assert.deepEqual(r.brokenLinks.map(brief), [
-    "c1 /a/empty-dir-hop ENOENT at /b",
-    "c1 /a/enoent ENOENT at /nope",
-    "c1 /a/enotdir ENOTDIR at /etc/passwd",
-    "c1 /a/loop1 ELOOP at /a/loop1",
-    "c1 /a/loop2 ELOOP at /a/loop2",
-  ]);
-  assert.deepEqual(
-    r.containers.map((c) => [c.id, c.symlinks, c.broken]),
-    [["c1", 9, 5]],
-  );
-  for (const b of r.brokenLinks) {
-    assert.equal(b.isInLowerLayer, true);
-    assert.equal(b.layer.index, 1);
-    assert.equal(b.layer.key, "base");
-    assert.equal(b.layer.hostPath, join(t.dir, "snapshots/1/fs", b.path));
-  }
-});
+stackTest(
+  "each broken link comes with the kernel's reason: ENOENT, ENOTDIR, ELOOP; working ones do not",
+  async (t) => {
+    t.layer("base", null, [
+      "f etc/passwd root",
+      "l a/enoent /nope/x",
+      "l a/enotdir /etc/passwd/x",
+      "l a/loop1 loop2",
+      "l a/loop2 loop1",
+      "l a/empty-dir-hop ../b/",
+      "l a/ok-abs /etc/passwd",
+      "l a/ok-rel ../etc/passwd",
+      "l a/ok-dir /etc",
+      "l a/chain ok-abs",
+    ]);
+    t.layer("c1", "base", [], "active");
+    t.container("c1");
+    const r = await report(t);
+    assert.deepEqual(r.brokenLinks.map(brief), [
+      "c1 /a/empty-dir-hop ENOENT at /b",
+      "c1 /a/enoent ENOENT at /nope",
+      "c1 /a/enotdir ENOTDIR at /etc/passwd",
+      "c1 /a/loop1 ELOOP at /a/loop1",
+      "c1 /a/loop2 ELOOP at /a/loop2",
+    ]);
+    assert.deepEqual(
+      r.containers.map((c) => [c.id, c.symlinks, c.broken]),
+      [["c1", 9, 5]],
+    );
+    for (const b of r.brokenLinks) {
+      assert.equal(b.isInLowerLayer, true);
+      assert.equal(b.layer.index, 1);
+      assert.equal(b.layer.key, "base");
+      assert.equal(b.layer.hostPath, join(t.dir, "snapshots/1/fs", b.path));
+    }
+  },
+);
 
-test("links hidden by a whiteout, an opaque dir or a name above are neither counted nor reported", {
-  skip,
-}, async () => {
-  const t = fresh();
-  t.layer("base", null, ["l h/wo /nope", "l o/in-opaque /nope", "l s/shadowed /nope", "l dirgone/x /nope"]);
-  t.layer("top", "base", ["w h/wo", "o o", "f o/new n", "f s/shadowed file", "f dirgone file"]);
-  t.layer("c1", "top", [], "active");
-  t.container("c1");
-  const r = await report(t);
-  assert.deepEqual(r.brokenLinks, []);
-  assert.equal(r.containers[0]?.symlinks, 0);
-});
+stackTest(
+  "links hidden by a whiteout, an opaque dir or a name above are neither counted nor reported",
+  async (t) => {
+    t.layer("base", null, ["l h/wo /nope", "l o/in-opaque /nope", "l s/shadowed /nope", "l dirgone/x /nope"]);
+    t.layer("top", "base", ["w h/wo", "o o", "f o/new n", "f s/shadowed file", "f dirgone file"]);
+    t.layer("c1", "top", [], "active");
+    t.container("c1");
+    const r = await report(t);
+    assert.deepEqual(r.brokenLinks, []);
+    assert.equal(r.containers[0]?.symlinks, 0);
+  },
+);
 
-test("a target the container deleted breaks an image link; a link the container wrote is in the upper layer", {
-  skip,
-}, async () => {
-  const t = fresh();
-  t.layer("base", null, ["f data/f x", "l data/to-f /data/f"]);
-  t.layer("c1", "base", ["w data/f", "l data/mine ../missing"], "active");
-  t.container("c1");
-  const r = await report(t);
-  assert.deepEqual(
-    r.brokenLinks.map((b) => [b.path, b.reason, b.layer.index, b.isInLowerLayer]),
-    [
-      ["/data/mine", "ENOENT", 0, false],
-      ["/data/to-f", "ENOENT", 1, true],
-    ],
-  );
-});
+stackTest(
+  "a target the container deleted breaks an image link; a link the container wrote is in the upper layer",
+  async (t) => {
+    t.layer("base", null, ["f data/f x", "l data/to-f /data/f"]);
+    t.layer("c1", "base", ["w data/f", "l data/mine ../missing"], "active");
+    t.container("c1");
+    const r = await report(t);
+    assert.deepEqual(
+      r.brokenLinks.map((b) => [b.path, b.reason, b.layer.index, b.isInLowerLayer]),
+      [
+        ["/data/mine", "ENOENT", 0, false],
+        ["/data/to-f", "ENOENT", 1, true],
+      ],
+    );
+  },
+);
 
-test("isHostOnly: the target exists on the host (lstat, a dangling host link counts) but not in the container", {
-  skip,
-}, async () => {
-  const t = fresh();
-  const hostDir = join(t.dir, "host");
-  mkdirSync(hostDir);
-  symlinkSync("/nonexistent-crifs-target", join(hostDir, "dangling"));
-  t.layer("base", null, [
-    `l a/host-file ${process.execPath}`,
-    `l a/host-dangling ${hostDir}/dangling`,
-    `l a/nowhere ${hostDir}/nothing-here`,
-    `l a/rel ../../../../../../${hostDir.slice(1)}`,
-  ]);
-  t.layer("c1", "base", [], "active");
-  t.container("c1");
-  const r = await report(t, { brokenOnly: true });
-  assert.deepEqual(
-    r.brokenLinks.map((b) => [b.path, b.isHostOnly]),
-    [
-      ["/a/host-dangling", true],
-      ["/a/host-file", true],
-      ["/a/nowhere", false],
-      ["/a/rel", true],
-    ],
-  );
-  assert.equal(hostTargetPath("/a/b/link", "../c"), "/a/c");
-  assert.equal(hostTargetPath("/a/link", "/x/y"), "/x/y");
-  assert.equal(hostHas(`${process.execPath}/not-a-dir`), false);
-});
+stackTest(
+  "isHostOnly: the target exists on the host (lstat, a dangling host link counts) but not in the container",
+  async (t) => {
+    const hostDir = join(t.dir, "host");
+    mkdirSync(hostDir);
+    symlinkSync("/nonexistent-crifs-target", join(hostDir, "dangling"));
+    t.layer("base", null, [
+      `l a/host-file ${process.execPath}`,
+      `l a/host-dangling ${hostDir}/dangling`,
+      `l a/nowhere ${hostDir}/nothing-here`,
+      `l a/rel ../../../../../../${hostDir.slice(1)}`,
+    ]);
+    t.layer("c1", "base", [], "active");
+    t.container("c1");
+    const r = await report(t, { brokenOnly: true });
+    assert.deepEqual(
+      r.brokenLinks.map((b) => [b.path, b.isHostOnly]),
+      [
+        ["/a/host-dangling", true],
+        ["/a/host-file", true],
+        ["/a/nowhere", false],
+        ["/a/rel", true],
+      ],
+    );
+    assert.equal(hostTargetPath("/a/b/link", "../c"), "/a/c");
+    assert.equal(hostTargetPath("/a/link", "/x/y"), "/x/y");
+    assert.equal(hostHas(`${process.execPath}/not-a-dir`), false);
+  },
+);
 
-test("links in or into the spec's mounts are listed apart with the mount point, not as broken", {
-  skip,
-}, async () => {
-  const t = fresh();
-  t.layer("base", null, [
-    "l etc/mtab ../proc/self/mounts",
-    "d run/lock",
-    "l var/lock /run/lock",
-    "l run/inside /nope",
-    "l dev-link /dev",
-    "l real-broken /nope",
-  ]);
-  t.layer("c1", "base", [], "active");
-  t.container("c1", { mounts: ["/proc", "/run", "/dev"] });
-  const r = await report(t, { brokenOnly: true });
-  assert.deepEqual(r.brokenLinks.map(brief), ["c1 /real-broken ENOENT at /nope"]);
-  assert.deepEqual(
-    r.linksIntoMounts.map((l) => [l.path, l.mountPoint]),
-    [
-      ["/dev-link", "/dev"],
-      ["/etc/mtab", "/proc"],
-      ["/run/inside", "/run"],
-      ["/var/lock", "/run"],
-    ],
-  );
-  assert.deepEqual(r.containers[0]?.mountPoints, ["/dev", "/proc", "/run"]);
-  const ok = { ok: true as const, path: "/dev", entry: null, hops: [] };
-  assert.equal(mountPointReached(["/dev"], "/l", ok), null, "a link to the mount point itself works");
-});
+stackTest(
+  "links in or into the spec's mounts are listed apart with the mount point, not as broken",
+  async (t) => {
+    t.layer("base", null, [
+      "l etc/mtab ../proc/self/mounts",
+      "d run/lock",
+      "l var/lock /run/lock",
+      "l run/inside /nope",
+      "l dev-link /dev",
+      "l real-broken /nope",
+    ]);
+    t.layer("c1", "base", [], "active");
+    t.container("c1", { mounts: ["/proc", "/run", "/dev"] });
+    const r = await report(t, { brokenOnly: true });
+    assert.deepEqual(r.brokenLinks.map(brief), ["c1 /real-broken ENOENT at /nope"]);
+    assert.deepEqual(
+      r.linksIntoMounts.map((l) => [l.path, l.mountPoint]),
+      [
+        ["/dev-link", "/dev"],
+        ["/etc/mtab", "/proc"],
+        ["/run/inside", "/run"],
+        ["/var/lock", "/run"],
+      ],
+    );
+    assert.deepEqual(r.containers[0]?.mountPoints, ["/dev", "/proc", "/run"]);
+    const ok = { ok: true as const, path: "/dev", entry: null, hops: [] };
+    assert.equal(mountPointReached(["/dev"], "/l", ok), null, "a link to the mount point itself works");
+  },
+);
 
-test("every distinct layer is scanned once for many containers, and each container judges its own view", {
-  skip,
-}, async () => {
-  const t = fresh();
-  t.layer("base", null, ["f etc/passwd root", "l data/to-passwd /etc/passwd", "l data/gone /nope"]);
-  t.layer("c1", "base", ["w etc/passwd"], "active");
-  t.layer("c2", "base", ["f nope y"], "active");
-  t.layer("c3", "base", [], "active");
-  t.container("c1");
-  t.container("c2");
-  t.container("c3");
-  t.container("broken", { key: "missing" });
-  const r = await report(t);
-  assert.deepEqual(r.brokenLinks.map(brief), [
-    "c1 /data/gone ENOENT at /nope",
-    "c1 /data/to-passwd ENOENT at /etc/passwd",
-    "c3 /data/gone ENOENT at /nope",
-  ]);
-  assert.deepEqual(
-    r.skipped.map((s) => s.container),
-    ["broken"],
-  );
-  assert.match(r.skipped[0]?.reason ?? "", /no snapshot "missing"/);
-  assert.deepEqual(
-    new Set(r.containers.flatMap((c) => c.layers.map((l) => l.id))),
-    new Set(["1", "2", "3", "4"]),
-  );
-});
+stackTest(
+  "every distinct layer is scanned once for many containers, and each container judges its own view",
+  async (t) => {
+    t.layer("base", null, ["f etc/passwd root", "l data/to-passwd /etc/passwd", "l data/gone /nope"]);
+    t.layer("c1", "base", ["w etc/passwd"], "active");
+    t.layer("c2", "base", ["f nope y"], "active");
+    t.layer("c3", "base", [], "active");
+    t.container("c1");
+    t.container("c2");
+    t.container("c3");
+    t.container("broken", { key: "missing" });
+    const r = await report(t);
+    assert.deepEqual(r.brokenLinks.map(brief), [
+      "c1 /data/gone ENOENT at /nope",
+      "c1 /data/to-passwd ENOENT at /etc/passwd",
+      "c3 /data/gone ENOENT at /nope",
+    ]);
+    assert.deepEqual(
+      r.skipped.map((s) => s.container),
+      ["broken"],
+    );
+    assert.match(r.skipped[0]?.reason ?? "", /no snapshot "missing"/);
+    assert.deepEqual(
+      new Set(r.containers.flatMap((c) => c.layers.map((l) => l.id))),
+      new Set(["1", "2", "3", "4"]),
+    );
+  },
+);
 
-test("findBrokenLinks takes each layer's symlinks keyed by layer dir and ignores the others", {
-  skip,
-}, () => {
-  const t = fresh();
+stackTest("findBrokenLinks takes each layer's symlinks keyed by layer dir and ignores the others", (t) => {
   const base = t.layer("base", null, ["l x /nope"]);
   t.layer("c1", "base", [], "active");
   t.container("c1");
@@ -217,8 +215,7 @@ test("findBrokenLinks takes each layer's symlinks keyed by layer dir and ignores
   assert.equal(found.visible, 1);
 });
 
-test("only: a second look judges just the named links of the named containers", { skip }, async () => {
-  const t = fresh();
+stackTest("only: a second look judges just the named links of the named containers", async (t) => {
   t.layer("base", null, ["l a/one /nope", "l a/two /nope", "l a/ok /a"]);
   t.layer("c1", "base", [], "active");
   t.layer("c2", "base", [], "active");

@@ -2,18 +2,14 @@
 // Needs root (mknod, trusted.* xattrs); CRIFS_SKIP_ROOT=1 skips instead of failing.
 
 import assert from "node:assert/strict";
-import { before, test } from "node:test";
+import { test } from "node:test";
 import { CrifsError } from "../errors.js";
+import { rootOnly } from "../fs/testing-tree.js";
 import { containerLayers, containerView, mountPointOf, runtimeMountPoints } from "./container-view.js";
 import { tempStores } from "./testing.js";
 
-const skip = process.getuid?.() !== 0 && process.env.CRIFS_SKIP_ROOT === "1";
+const skip = rootOnly();
 const fresh = tempStores();
-
-before(() => {
-  if (!skip)
-    assert.equal(process.getuid?.(), 0, "these tests need root (set CRIFS_SKIP_ROOT=1 to skip them)");
-});
 
 test("the layers are the container's own snapshot, then its parents nearest first", { skip }, () => {
   const t = fresh();

@@ -1,40 +1,9 @@
-// links/testing.ts — temp stores for the links unit tests: real layer dirs built at test time, one line per
-// entry, and the Store model that names them. Not used outside tests.
-//
-//   const t = tempStore();
-//   t.layer("base", null, ["f etc/passwd root", "l data/abs /etc/passwd"]);
-//   t.layer("c1", "base", ["w data/abs"], "active");
-//   t.container("c1", { mounts: ["/proc"] });
-//   const store = t.store();
-
-import { execFileSync } from "node:child_process";
-import { linkSync, mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
-import { dirname, join } from "node:path";
+import { mkdtempSync, rmSync } from "node:fs";
+import { join } from "node:path";
 import { after } from "node:test";
+import { plantTree } from "../fs/testing-tree.js";
 import type { Container, Snapshot, SnapshotKind, Store } from "../model/store.js";
 import { emptyStore } from "../model/testing.js";
-
-/**
- * Fills a layer dir from lines: "d path", "f path contents…", "l path target", "w path" (whiteout),
- * "h path existing" (hard link to `existing`, a host path), "o path" (dir with trusted.overlay.opaque=y).
- */
-export function fillLayer(layer: string, lines: readonly string[]): void {
-  mkdirSync(layer, { recursive: true });
-  for (const line of lines) {
-    const [type, path = "", ...rest] = line.split(" ");
-    const host = join(layer, path);
-    mkdirSync(dirname(host), { recursive: true });
-    if (type === "d") mkdirSync(host, { recursive: true });
-    else if (type === "f") writeFileSync(host, rest.join(" "));
-    else if (type === "l") symlinkSync(rest.join(" "), host);
-    else if (type === "w") execFileSync("mknod", [host, "c", "0", "0"]);
-    else if (type === "h") linkSync(rest.join(" "), host);
-    else if (type === "o") {
-      mkdirSync(host, { recursive: true });
-      execFileSync("setfattr", ["-n", "trusted.overlay.opaque", "-v", "y", host]);
-    } else throw new Error(`bad line ${line}`);
-  }
-}
 
 export interface TempStore {
   /** The temp dir everything lives in. */
@@ -64,7 +33,7 @@ export function tempStore(): TempStore {
     layer(key, parent, lines, kind = "committed", namespace = "default") {
       const id = String(snapshots.length + 1);
       const path = join(dir, "snapshots", id, "fs");
-      fillLayer(path, lines);
+      plantTree(path, lines);
       snapshots.push({
         namespace,
         snapshotter: "overlayfs",

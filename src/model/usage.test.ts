@@ -118,10 +118,26 @@ class StoreBuilder {
 
 const sorted = (xs: Iterable<string>) => [...xs].sort();
 
+/** Asserts that what `reachable` finds of each kind in `expect` is exactly that list (sorted). */
+function assertReachable(
+  b: StoreBuilder,
+  expect: { blobs?: string[]; snapshots?: string[]; ingests?: string[] },
+): void {
+  const r = reachable(b.store, { now: NOW });
+  for (const kind of ["blobs", "snapshots", "ingests"] as const) {
+    const want = expect[kind];
+    if (want !== undefined) assert.deepEqual(sorted(r[kind]), want, kind);
+  }
+}
+
 /** An image as an import leaves it: index → manifest → config → top snapshot → parents. */
 function pulledImage(): StoreBuilder {
+  return imageContent().image("bb:latest", "sha256:idx");
+}
+
+/** What an import writes of an image before its image record: the blobs, and the snapshots they unpack to. */
+function imageContent(): StoreBuilder {
   return new StoreBuilder()
-    .image("bb:latest", "sha256:idx")
     .blob("sha256:idx", { "containerd.io/gc.ref.content.m.0": "sha256:man" })
     .blob("sha256:man", {
       "containerd.io/gc.ref.content.config": "sha256:cfg",
@@ -134,14 +150,10 @@ function pulledImage(): StoreBuilder {
 }
 
 test("an image keeps its index, manifest, config, layers and, through the config's label, its snapshot chain", () => {
-  const r = reachable(pulledImage().blob("sha256:stray").snap("stray", null).store, { now: NOW });
-  assert.deepEqual(sorted(r.blobs), [
-    "default/sha256:cfg",
-    "default/sha256:idx",
-    "default/sha256:layer",
-    "default/sha256:man",
-  ]);
-  assert.deepEqual(sorted(r.snapshots), ["default/overlayfs/base", "default/overlayfs/top"]);
+  assertReachable(pulledImage().blob("sha256:stray").snap("stray", null), {
+    blobs: ["default/sha256:cfg", "default/sha256:idx", "default/sha256:layer", "default/sha256:man"],
+    snapshots: ["default/overlayfs/base", "default/overlayfs/top"],
+  });
 });
 
 test("containers, gc.root labels and live leases are roots; an expired lease is not", () => {
@@ -160,14 +172,15 @@ test("containers, gc.root labels and live leases are roots; an expired lease is 
       { snapshots: ["overlayfs/expired-lease"] },
       { "containerd.io/gc.expire": "2025-01-01T00:00:00Z" },
     );
-  const r = reachable(b.store, { now: NOW });
-  assert.deepEqual(sorted(r.snapshots), [
-    "default/overlayfs/base",
-    "default/overlayfs/c1-snap",
-    "default/overlayfs/leased",
-    "default/overlayfs/pinned",
-  ]);
-  assert.deepEqual(sorted(r.blobs), ["default/sha256:leased", "default/sha256:rooted"]);
+  assertReachable(b, {
+    snapshots: [
+      "default/overlayfs/base",
+      "default/overlayfs/c1-snap",
+      "default/overlayfs/leased",
+      "default/overlayfs/pinned",
+    ],
+    blobs: ["default/sha256:leased", "default/sha256:rooted"],
+  });
 });
 
 test("a flat lease holds its objects but not what their labels reference", () => {
@@ -268,16 +281,7 @@ test("whyAlive names the gc.root label and the lease as roots", () => {
 // Issue 13 item 10: every protection containerd's GC honours (metadata/gc.go, 1.6), one scenario each, so that
 // nothing a writer holds is ever called unreferenced
 test("a lease, as ctr holds one during an import, keeps its blobs and everything their gc.ref labels reach", () => {
-  const b = new StoreBuilder()
-    .blob("sha256:idx", { "containerd.io/gc.ref.content.m.0": "sha256:man" })
-    .blob("sha256:man", {
-      "containerd.io/gc.ref.content.config": "sha256:cfg",
-      "containerd.io/gc.ref.content.l.0": "sha256:layer",
-    })
-    .blob("sha256:cfg", { "containerd.io/gc.ref.snapshot.overlayfs": "top" })
-    .blob("sha256:layer")
-    .snap("base", null)
-    .snap("top", "base")
+  const b = imageContent()
     .snap("extract-1", "top", "active")
     .lease(
       "import",
@@ -287,19 +291,11 @@ test("a lease, as ctr holds one during an import, keeps its blobs and everything
       },
     )
     .ingest("layer-2", null);
-  const r = reachable(b.store, { now: NOW });
-  assert.deepEqual(sorted(r.blobs), [
-    "default/sha256:cfg",
-    "default/sha256:idx",
-    "default/sha256:layer",
-    "default/sha256:man",
-  ]);
-  assert.deepEqual(sorted(r.snapshots), [
-    "default/overlayfs/base",
-    "default/overlayfs/extract-1",
-    "default/overlayfs/top",
-  ]);
-  assert.deepEqual(sorted(r.ingests), ["default/layer-2"]);
+  assertReachable(b, {
+    blobs: ["default/sha256:cfg", "default/sha256:idx", "default/sha256:layer", "default/sha256:man"],
+    snapshots: ["default/overlayfs/base", "default/overlayfs/extract-1", "default/overlayfs/top"],
+    ingests: ["default/layer-2"],
+  });
 });
 
 test("a lease's gc.expire: a future or unreadable time holds, a past one does not", () => {

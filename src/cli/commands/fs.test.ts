@@ -8,17 +8,17 @@ import { chmodSync, lstatSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { after, before, test } from "node:test";
 import { CrifsError } from "../../errors.js";
+import { rootOnly } from "../../fs/testing-tree.js";
 import { type ContainerView, containerView } from "../../links/container-view.js";
 import { type TempStore, tempStore } from "../../links/testing.js";
 import { fsFind, fsList, fsRead, fsStat, modeString } from "./fs.js";
 
-const skip = process.getuid?.() !== 0 && process.env.CRIFS_SKIP_ROOT === "1";
+const skip = rootOnly();
 let t: TempStore | undefined;
 let view: ContainerView;
 
 before(() => {
   if (skip) return;
-  assert.equal(process.getuid?.(), 0, "these tests need root (set CRIFS_SKIP_ROOT=1 to skip them)");
   t = tempStore();
   t.layer("base", null, [
     "f etc/passwd root",

@@ -3,7 +3,7 @@
 
 import { type CriPodSandbox, podOfSandbox } from "../../live/cri.js";
 import type { Pod, Store } from "../../model/store.js";
-import { render, renderTable } from "../render/format.js";
+import { renderListing } from "../render/format.js";
 import { criOrDiskRows, type GlobalOptions } from "../stores.js";
 
 /** JSON contract: docs/json.md#pods. */
@@ -53,19 +53,13 @@ export function podRowsFromStores(stores: readonly Store[]): PodRow[] {
 
 export async function podsCommand(g: GlobalOptions): Promise<string> {
   const rows = await criOrDiskRows(g, async (cri) => podRowsFromCri(await cri.listPods()), podRowsFromStores);
-  return render(g.output, rows, {
-    table: () =>
-      renderTable(
-        ["pod id", "created", "state", "name", "namespace", "attempt", "runtime"],
-        rows.map((r) => [
-          r.id.slice(0, 13),
-          r.createdAt ?? "-",
-          r.state === "ready" ? "Ready" : "NotReady",
-          r.name,
-          r.podNamespace,
-          String(r.attempt),
-          r.runtimeHandler === "" ? "(default)" : r.runtimeHandler,
-        ]),
-      ),
+  return renderListing(g.output, rows, {
+    "pod id": (r) => r.id.slice(0, 13),
+    created: (r) => r.createdAt ?? "-",
+    state: (r) => (r.state === "ready" ? "Ready" : "NotReady"),
+    name: (r) => r.name,
+    namespace: (r) => r.podNamespace,
+    attempt: (r) => String(r.attempt),
+    runtime: (r) => (r.runtimeHandler === "" ? "(default)" : r.runtimeHandler),
   });
 }

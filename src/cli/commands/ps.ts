@@ -6,7 +6,7 @@ import type { CriContainer } from "../../live/cri.js";
 import { nanosToTime } from "../../live/grpc.js";
 import { isSandbox } from "../../model/pods.js";
 import type { Store } from "../../model/store.js";
-import { render, renderTable } from "../render/format.js";
+import { renderListing } from "../render/format.js";
 import { criOrDiskRows, type GlobalOptions } from "../stores.js";
 
 export type PsState = "created" | "running" | "exited" | "unknown";
@@ -94,19 +94,13 @@ export async function psCommand(g: GlobalOptions): Promise<string> {
     async (cri) => psRowsFromCri(await cri.listContainers()),
     psRowsFromStores,
   );
-  return render(g.output, rows, {
-    table: () =>
-      renderTable(
-        ["container", "image", "created", "state", "name", "attempt", "pod id"],
-        rows.map((r) => [
-          r.id.slice(0, 13),
-          r.image,
-          r.createdAt ?? "-",
-          r.state.charAt(0).toUpperCase() + r.state.slice(1),
-          r.name,
-          r.attempt === null ? "-" : String(r.attempt),
-          r.podId.slice(0, 13),
-        ]),
-      ),
+  return renderListing(g.output, rows, {
+    container: (r) => r.id.slice(0, 13),
+    image: (r) => r.image,
+    created: (r) => r.createdAt ?? "-",
+    state: (r) => r.state.charAt(0).toUpperCase() + r.state.slice(1),
+    name: (r) => r.name,
+    attempt: (r) => (r.attempt === null ? "-" : String(r.attempt)),
+    "pod id": (r) => r.podId.slice(0, 13),
   });
 }

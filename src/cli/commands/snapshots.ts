@@ -3,8 +3,8 @@
 
 import { MAX_CHAIN_LENGTH, SnapshotIndex, snapshotRef } from "../../model/chain.js";
 import type { Snapshot, Store } from "../../model/store.js";
-import { render, renderNamespacedTable, renderTree, type TreeNode, UNREADABLE } from "../render/format.js";
-import { type GlobalOptions, namespaceField, noteReadErrors } from "../stores.js";
+import { renderTree, type TreeNode, UNREADABLE } from "../render/format.js";
+import { type GlobalOptions, namespaceField, renderRecords } from "../stores.js";
 
 /** JSON contract: docs/json.md#snapshots. */
 export function snapshotRows(stores: readonly Store[]) {
@@ -86,24 +86,17 @@ export function snapshotForest(store: Store): TreeNode[] {
 }
 
 export function snapshotsCommand(stores: readonly Store[], g: GlobalOptions, asTree = false): string {
-  noteReadErrors(stores);
-  const rows = snapshotRows(stores);
-  const tree = () => renderTree(stores.flatMap(snapshotForest));
-  if (asTree && g.output === "table") return tree();
-  return render(g.output, rows, {
-    table: () =>
-      renderNamespacedTable(
-        ["namespace", "snapshotter", "key", "parent", "kind", "id"],
-        rows.map((r) => [
-          r.namespace ?? "",
-          r.snapshotter,
-          r.key,
-          // its chain cannot be followed: the parent shown is not one it can be mounted on
-          r.error === undefined ? (r.parent ?? "") : `${UNREADABLE} ${r.parent ?? ""}`.trimEnd(),
-          r.kind,
-          r.id,
-        ]),
-      ),
-    tree,
+  return renderRecords(stores, {
+    g: asTree && g.output === "table" ? { ...g, output: "tree" } : g, // `snapshots tree` prints the tree
+    rows: snapshotRows,
+    columns: {
+      snapshotter: (r) => r.snapshotter,
+      key: (r) => r.key,
+      // its chain cannot be followed: the parent shown is not one it can be mounted on
+      parent: (r) => (r.error === undefined ? (r.parent ?? "") : `${UNREADABLE} ${r.parent ?? ""}`.trimEnd()),
+      kind: (r) => r.kind,
+      id: (r) => r.id,
+    },
+    tree: () => renderTree(stores.flatMap(snapshotForest)),
   });
 }

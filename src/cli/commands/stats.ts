@@ -4,7 +4,7 @@
 
 import type { ImageFsUsage } from "../../disk/du.js";
 import { CrifsError } from "../../errors.js";
-import { humanBytes, render, renderTable } from "../render/format.js";
+import { humanBytes, render, renderListing } from "../render/format.js";
 import { type GlobalOptions, openCri } from "../stores.js";
 import { imageFsTable } from "./du.js";
 
@@ -43,19 +43,13 @@ export async function statsCommand(g: GlobalOptions): Promise<string> {
   } finally {
     cri.close();
   }
-  return render(g.output, rows, {
-    table: () =>
-      renderTable(
-        ["container", "name", "cpu (ns)", "mem", "disk", "inodes"],
-        rows.map((r) => [
-          r.id.slice(0, 13),
-          r.name,
-          r.cpuNanoSeconds === null ? "-" : String(r.cpuNanoSeconds),
-          r.memoryWorkingSetBytes === null ? "-" : humanBytes(r.memoryWorkingSetBytes),
-          r.writableLayerBytes === null ? "-" : humanBytes(r.writableLayerBytes),
-          r.writableLayerInodes === null ? "-" : String(r.writableLayerInodes),
-        ]),
-      ),
+  return renderListing(g.output, rows, {
+    container: (r) => r.id.slice(0, 13),
+    name: (r) => r.name,
+    "cpu (ns)": (r) => (r.cpuNanoSeconds === null ? "-" : String(r.cpuNanoSeconds)),
+    mem: (r) => (r.memoryWorkingSetBytes === null ? "-" : humanBytes(r.memoryWorkingSetBytes)),
+    disk: (r) => (r.writableLayerBytes === null ? "-" : humanBytes(r.writableLayerBytes)),
+    inodes: (r) => (r.writableLayerInodes === null ? "-" : String(r.writableLayerInodes)),
   });
 }
 

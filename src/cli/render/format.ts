@@ -206,5 +206,27 @@ export function renderNamespacedTable(head: readonly string[], rows: readonly (r
   return renderTable(h, r);
 }
 
+/** The table columns of a list command, in order: header → the row's cell. */
+export type Columns<R> = Readonly<Record<string, (row: R) => string>>;
+
+/** A list command's output: the rows themselves as JSON or YAML (the contract), or a table of `columns`
+ * (renderNamespacedTable: a leading "namespace" column goes when every row's is empty), or `tree`. */
+export function renderListing<R>(
+  format: OutputFormat,
+  rows: readonly R[],
+  columns: Columns<R>,
+  tree?: () => string,
+): string {
+  const cells = Object.values(columns);
+  return render(format, rows, {
+    table: () =>
+      renderNamespacedTable(
+        Object.keys(columns),
+        rows.map((r) => cells.map((cell) => cell(r))),
+      ),
+    ...(tree === undefined ? {} : { tree }),
+  });
+}
+
 /** What a table shows for a value crifs could not read (the JSON has `error` instead). */
 export const UNREADABLE = "?";

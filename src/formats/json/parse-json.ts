@@ -57,18 +57,30 @@ export function jsonErrorAt(text: string): JsonSyntaxError | null {
     if (m === null || m[0] === "" || m[0] === "-") fail(`unexpected ${what()}`);
     i += (m as RegExpExecArray)[0].length;
   };
+  /** The items of an object or array after its opening bracket, up to `close`: "," between, none trailing. */
+  const items = (close: "}" | "]", item: () => void): void => {
+    i++;
+    ws();
+    if (text[i] === close) {
+      i++;
+      return;
+    }
+    for (;;) {
+      item();
+      ws();
+      if (text[i] === ",") i++;
+      else if (text[i] === close) {
+        i++;
+        return;
+      } else fail(`expected "," or "${close}", found ${what()}`);
+    }
+  };
   const value = (depth: number): void => {
     if (depth > MAX_DEPTH) fail(`nesting deeper than ${MAX_DEPTH}`);
     ws();
     const c = text[i];
     if (c === "{") {
-      i++;
-      ws();
-      if (text[i] === "}") {
-        i++;
-        return;
-      }
-      for (;;) {
+      items("}", () => {
         ws();
         if (text[i] !== '"') fail(`expected a property name, found ${what()}`);
         str();
@@ -76,29 +88,9 @@ export function jsonErrorAt(text: string): JsonSyntaxError | null {
         if (text[i] !== ":") fail(`expected ":", found ${what()}`);
         i++;
         value(depth + 1);
-        ws();
-        if (text[i] === ",") i++;
-        else if (text[i] === "}") {
-          i++;
-          return;
-        } else fail(`expected "," or "}", found ${what()}`);
-      }
+      });
     } else if (c === "[") {
-      i++;
-      ws();
-      if (text[i] === "]") {
-        i++;
-        return;
-      }
-      for (;;) {
-        value(depth + 1);
-        ws();
-        if (text[i] === ",") i++;
-        else if (text[i] === "]") {
-          i++;
-          return;
-        } else fail(`expected "," or "]", found ${what()}`);
-      }
+      items("]", () => value(depth + 1));
     } else if (c === '"') str();
     else if (c === "t") literal("true");
     else if (c === "f") literal("false");

@@ -4,38 +4,20 @@
 
 import assert from "node:assert/strict";
 import { execFileSync } from "node:child_process";
-import {
-  chmodSync,
-  linkSync,
-  mkdirSync,
-  mkdtempSync,
-  readFileSync,
-  rmSync,
-  symlinkSync,
-  writeFileSync,
-} from "node:fs";
+import { chmodSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { after, test } from "node:test";
+import { test } from "node:test";
 import { CrifsError } from "../../errors.js";
+import { plantTree, tempDir } from "../../fs/testing-tree.js";
 import { type LayerEntry, parseLayer } from "./layer.js";
 
-const tmp = mkdtempSync("/var/tmp/crifs-layer-");
-after(() => rmSync(tmp, { recursive: true, force: true }));
+const tmp = tempDir("crifs-layer-");
 let seq = 0;
 
-/** A fresh dir filled from "d path", "f path contents", "l path target", "h path existing" lines. */
+/** A fresh dir filled from lines (fs/testing-tree.ts: "d path", "f path contents", "l path target", …). */
 function tree(lines: readonly string[]): string {
   const dir = join(tmp, `t${++seq}`);
-  mkdirSync(dir);
-  for (const line of lines) {
-    const [type, path = "", ...rest] = line.split(" ");
-    const p = join(dir, path);
-    if (type === "d") mkdirSync(p, { recursive: true });
-    else if (type === "f") writeFileSync(p, rest.join(" "));
-    else if (type === "l") symlinkSync(rest.join(" "), p);
-    else if (type === "h") linkSync(join(dir, rest.join(" ")), p);
-    else throw new Error(line);
-  }
+  plantTree(dir, lines);
   return dir;
 }
 

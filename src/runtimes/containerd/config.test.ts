@@ -1,9 +1,10 @@
 import assert from "node:assert/strict";
-import { mkdirSync, mkdtempSync, realpathSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
+import { mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
-import { dirname, join } from "node:path";
+import { join } from "node:path";
 import { test } from "node:test";
 import { CrifsError } from "../../errors.js";
+import { plantTree, tempDir } from "../../fs/testing-tree.js";
 import { readContainerdConfig } from "./config.js";
 
 const dir = mkdtempSync(join(tmpdir(), "crifs-config-"));
@@ -89,38 +90,25 @@ test("an explicit config path that does not exist is an error, not defaults", ()
 
 test("under a host root the config, an import that is an absolute symlink, root and root_path resolve inside it", () => {
   // each outside target also exists on this machine, with other values: following a link out would show
-  const outside = realpathSync(mkdtempSync("/var/tmp/crifs-outside-"));
-  const host = realpathSync(mkdtempSync("/var/tmp/crifs-host-"));
-  try {
-    const put = (base: string, path: string, text: string) => {
-      mkdirSync(dirname(join(base, path)), { recursive: true });
-      writeFileSync(join(base, path), text);
-    };
-    put(outside, "imports/state.toml", 'state = "/outside-state"\n');
-    put(host, `${outside}/imports/state.toml`, 'state = "/run/ctd"\n');
-    put(
-      host,
-      "etc/containerd/config.toml",
-      'version = 2\nimports = ["conf.d/state.toml"]\nroot = "/etc/containerd/root-link"\n' +
-        '[plugins."io.containerd.snapshotter.v1.overlayfs"]\n  root_path = "/var/lib/containerd/overlay-link"\n',
-    );
-    mkdirSync(join(host, "etc/containerd/conf.d"));
-    symlinkSync(`${outside}/imports/state.toml`, join(host, "etc/containerd/conf.d/state.toml"));
+  const outside = tempDir("crifs-outside-");
+  const host = tempDir("crifs-host-");
+  plantTree(outside, ['f imports/state.toml state = "/outside-state"\n']);
+  plantTree(host, [
+    `f ${outside}/imports/state.toml state = "/run/ctd"\n`,
+    'f etc/containerd/config.toml version = 2\nimports = ["conf.d/state.toml"]\nroot = "/etc/containerd/root-link"\n' +
+      '[plugins."io.containerd.snapshotter.v1.overlayfs"]\n  root_path = "/var/lib/containerd/overlay-link"\n',
+    `l etc/containerd/conf.d/state.toml ${outside}/imports/state.toml`,
     // a root that climbs past the host root: `..` stops there
-    symlinkSync("../../../../../../data/containerd", join(host, "etc/containerd/root-link"));
-    mkdirSync(join(host, "data/containerd"), { recursive: true });
-    mkdirSync(join(host, "var/lib/containerd"), { recursive: true });
-    symlinkSync(`${outside}/overlay`, join(host, "var/lib/containerd/overlay-link"));
-    mkdirSync(join(host, outside, "overlay"));
-    const c = readContainerdConfig({ hostRoot: host });
-    assert.equal(c.path, join(host, "etc/containerd/config.toml"));
-    assert.deepEqual(c.imports, [join(host, outside, "imports/state.toml")]);
-    assert.equal(c.root, join(host, "data/containerd"));
-    assert.deepEqual(c.rootLink, { path: "/etc/containerd/root-link", target: "/data/containerd" });
-    assert.equal(c.state, join(host, "run/ctd"));
-    assert.equal(c.overlayfsRoot, join(host, outside, "overlay"));
-  } finally {
-    rmSync(outside, { recursive: true, force: true });
-    rmSync(host, { recursive: true, force: true });
-  }
+    "l etc/containerd/root-link ../../../../../../data/containerd",
+    "d data/containerd",
+    `l var/lib/containerd/overlay-link ${outside}/overlay`,
+    `d ${outside}/overlay`,
+  ]);
+  const c = readContainerdConfig({ hostRoot: host });
+  assert.equal(c.path, join(host, "etc/containerd/config.toml"));
+  assert.deepEqual(c.imports, [join(host, outside, "imports/state.toml")]);
+  assert.equal(c.root, join(host, "data/containerd"));
+  assert.deepEqual(c.rootLink, { path: "/etc/containerd/root-link", target: "/data/containerd" });
+  assert.equal(c.state, join(host, "run/ctd"));
+  assert.equal(c.overlayfsRoot, join(host, outside, "overlay"));
 });

@@ -24,6 +24,11 @@ const LATEST_CONFIG = "sha256:54d6239efce79cb902deeaf02979f4606152e6bb55e24d9f6e
 const BASE_CONFIG = "sha256:a479297e4183b7466fa113f2c59ac469b3d0afcd772951d4cd4e5caa6f8bd327";
 const MANIFEST = "application/vnd.oci.image.manifest.v1+json";
 
+/** Each object as the row of its `keys`' values, as `ctr … ls` lists them. */
+function rowsOf<T, K extends keyof T>(objects: readonly T[], ...keys: K[]): T[K][][] {
+  return objects.map((o) => keys.map((k) => o[k]));
+}
+
 describe("loadContainerd on the bundled sample root", () => {
   let sample: UnpackedSample;
   let store: Store;
@@ -51,14 +56,7 @@ describe("loadContainerd on the bundled sample root", () => {
   });
 
   test("images with their targets, configs and layer chains, as ctr images ls lists them", () => {
-    const rows = store.images.map((i) => [
-      i.namespace,
-      i.name,
-      i.digest,
-      i.mediaType,
-      i.size,
-      i.configDigest,
-    ]);
+    const rows = rowsOf(store.images, "namespace", "name", "digest", "mediaType", "size", "configDigest");
     assert.deepEqual(rows, [
       ["default", "docker.io/library/sample:base", BASE, MANIFEST, 346, BASE_CONFIG],
       [
@@ -84,7 +82,7 @@ describe("loadContainerd on the bundled sample root", () => {
 
   test("snapshots with parents, kinds and dir ids, as ctr snapshots ls and mounts show them", () => {
     const home = join(sample.root, "io.containerd.snapshotter.v1.overlayfs", "snapshots");
-    const rows = store.snapshots.map((s) => [s.namespace, s.key, s.parent, s.kind, s.id]);
+    const rows = rowsOf(store.snapshots, "namespace", "key", "parent", "kind", "id");
     assert.deepEqual(rows, [
       ["default", "sample-active", L3, "active", "11"],
       ["default", "sample-c1", L3, "active", "7"],
@@ -108,14 +106,15 @@ describe("loadContainerd on the bundled sample root", () => {
   });
 
   test("containers with image, snapshot and runtime; no task, since the state dir is empty", () => {
-    const rows = store.containers.map((c) => [
-      c.namespace,
-      c.id,
-      c.image,
-      c.snapshotter,
-      c.snapshotKey,
-      c.runtime,
-    ]);
+    const rows = rowsOf(
+      store.containers,
+      "namespace",
+      "id",
+      "image",
+      "snapshotter",
+      "snapshotKey",
+      "runtime",
+    );
     assert.deepEqual(rows, [
       [
         "default",

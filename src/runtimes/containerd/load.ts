@@ -14,6 +14,7 @@ import { pathExists } from "../../fs/path-exists.js";
 import { podOfLabels, podsFromContainers } from "../../model/pods.js";
 import { markReadErrors } from "../../model/read-errors.js";
 import type { Anomaly, Container, Image, Snapshot, Store } from "../../model/store.js";
+import type { StoreLoadOptions } from "../load-options.js";
 import { locationExtras } from "../store-location.js";
 import { type ContainerdConfig, readContainerdConfig } from "./config.js";
 import { blobPath } from "./content-store.js";
@@ -24,13 +25,7 @@ import { readTasks } from "./state-dir.js";
 
 export const META_DB = join("io.containerd.metadata.v1.bolt", "meta.db");
 
-export interface ContainerdLoadOptions {
-  readonly root?: string | undefined;
-  readonly state?: string | undefined;
-  readonly config?: string | undefined;
-  /** --host-root: root, state and config are the node's paths, resolved inside this dir. */
-  readonly hostRoot?: string | undefined;
-}
+export type ContainerdLoadOptions = StoreLoadOptions;
 
 /** Where a snapshotter keeps its dirs and how a snapshot id maps to its file tree. */
 export function snapshotterLayout(config: ContainerdConfig, snapshotter: string) {

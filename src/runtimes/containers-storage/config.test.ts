@@ -1,9 +1,10 @@
 import assert from "node:assert/strict";
-import { mkdirSync, mkdtempSync, realpathSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
-import { dirname, join } from "node:path";
+import { join } from "node:path";
 import { after, test } from "node:test";
 import { CrifsError } from "../../errors.js";
+import { plantTree, tempDir } from "../../fs/testing-tree.js";
 import { readStorageConfig } from "./config.js";
 
 const tmp = mkdtempSync(join(tmpdir(), "crifs-csconf-"));
@@ -49,37 +50,25 @@ test("a malformed storage.conf is one corrupt error; a missing --config is not-f
 });
 
 test("under a host root storage.conf, crio.conf's drop-ins (absolute symlinks too) and the graphroot resolve inside it", () => {
-  const outside = realpathSync(mkdtempSync("/var/tmp/crifs-outside-"));
-  const host = realpathSync(mkdtempSync("/var/tmp/crifs-host-"));
-  try {
-    const put = (path: string, text: string) => {
-      mkdirSync(dirname(join(host, path)), { recursive: true });
-      writeFileSync(join(host, path), text);
-    };
-    writeFileSync(join(outside, "10-root.conf"), '[crio]\nroot = "/outside"\n');
-    put(
-      "etc/containers/storage.conf",
-      '[storage]\ndriver = "overlay"\ngraphroot = "/var/lib/containers/storage"\n',
-    );
-    put("etc/crio/crio.conf", '[crio]\nrunroot = "/run/crio-store"\n');
-    put(`${outside}/10-root.conf`, '[crio]\nroot = "/var/lib/crio-link"\n');
-    mkdirSync(join(host, "etc/crio/crio.conf.d"));
-    symlinkSync(`${outside}/10-root.conf`, join(host, "etc/crio/crio.conf.d/10-root.conf"));
-    mkdirSync(join(host, "data/crio"), { recursive: true });
-    mkdirSync(join(host, "var/lib"), { recursive: true });
-    symlinkSync("/data/crio", join(host, "var/lib/crio-link"));
-    const pm = readStorageConfig({ hostRoot: host });
-    assert.deepEqual(
-      [pm.path, pm.graphroot, pm.rootLink],
-      [join(host, "etc/containers/storage.conf"), join(host, "var/lib/containers/storage"), null],
-    );
-    const crio = readStorageConfig({ hostRoot: host, crio: true });
-    assert.deepEqual(crio.crioPaths, [join(host, "etc/crio/crio.conf"), join(host, outside, "10-root.conf")]);
-    assert.equal(crio.graphroot, join(host, "data/crio"));
-    assert.deepEqual(crio.rootLink, { path: "/var/lib/crio-link", target: "/data/crio" });
-    assert.equal(crio.runroot, join(host, "run/crio-store"));
-  } finally {
-    rmSync(outside, { recursive: true, force: true });
-    rmSync(host, { recursive: true, force: true });
-  }
+  const outside = tempDir("crifs-outside-");
+  const host = tempDir("crifs-host-");
+  plantTree(outside, ['f 10-root.conf [crio]\nroot = "/outside"\n']);
+  plantTree(host, [
+    'f etc/containers/storage.conf [storage]\ndriver = "overlay"\ngraphroot = "/var/lib/containers/storage"\n',
+    'f etc/crio/crio.conf [crio]\nrunroot = "/run/crio-store"\n',
+    `f ${outside}/10-root.conf [crio]\nroot = "/var/lib/crio-link"\n`,
+    `l etc/crio/crio.conf.d/10-root.conf ${outside}/10-root.conf`,
+    "d data/crio",
+    "l var/lib/crio-link /data/crio",
+  ]);
+  const pm = readStorageConfig({ hostRoot: host });
+  assert.deepEqual(
+    [pm.path, pm.graphroot, pm.rootLink],
+    [join(host, "etc/containers/storage.conf"), join(host, "var/lib/containers/storage"), null],
+  );
+  const crio = readStorageConfig({ hostRoot: host, crio: true });
+  assert.deepEqual(crio.crioPaths, [join(host, "etc/crio/crio.conf"), join(host, outside, "10-root.conf")]);
+  assert.equal(crio.graphroot, join(host, "data/crio"));
+  assert.deepEqual(crio.rootLink, { path: "/var/lib/crio-link", target: "/data/crio" });
+  assert.equal(crio.runroot, join(host, "run/crio-store"));
 });

@@ -29,6 +29,7 @@ import type {
   Store,
   Task,
 } from "../../model/store.js";
+import type { StoreLoadOptions } from "../load-options.js";
 import { driverStore, type OverlayHome, readOverlayHome, SHORT_LINK_DIR } from "../overlay-driver/index.js";
 import { locationExtras } from "../store-location.js";
 import { readStorageConfig, type StorageConfig } from "./config.js";
@@ -49,15 +50,8 @@ export const HOME_NOT_LAYERS: readonly string[] = [SHORT_LINK_DIR, ".has-mount-p
 /** The file whose presence marks a graphroot (detection by layout). */
 export const LAYERS_JSON = join("overlay-layers", "layers.json");
 
-export interface ContainersStorageLoadOptions {
+export interface ContainersStorageLoadOptions extends StoreLoadOptions {
   readonly runtime: "podman" | "crio";
-  readonly root?: string | undefined;
-  /** The runroot (crifs --state). */
-  readonly state?: string | undefined;
-  /** storage.conf (podman) or crio.conf (crio). */
-  readonly config?: string | undefined;
-  /** --host-root: root, state and config are the node's paths, resolved inside this dir. */
-  readonly hostRoot?: string | undefined;
 }
 
 /** The paths of a store, from its config. */

@@ -87,20 +87,31 @@ function strings(v: unknown): string[] {
   return Array.isArray(v) ? v.filter((x): x is string => typeof x === "string") : [];
 }
 
-function records(value: unknown, path: string, what: string): Obj[] {
+/** What every record of a c/storage JSON file has (a mountpoint record: its id only). */
+interface Named {
+  readonly id: string;
+  readonly names: readonly string[];
+  readonly created: string | null;
+}
+
+/** The records of the JSON file `what` (those with an id), each as its named part and its whole object.
+ * Throws "corrupt" with the byte offset. */
+function records(bytes: Buffer, path: string, what: string): [Named, Obj][] {
+  const value = parseJsonFile(bytes, path, what);
   if (value === null) return []; // c/storage writes "null" for an empty list in some versions
   if (!Array.isArray(value))
     throw new CrifsError("corrupt", `cannot read ${what}: expected a JSON array`, { path });
-  return value.filter(isObj).filter((r) => s(r.id) !== null);
+  return value
+    .filter(isObj)
+    .filter((r) => s(r.id) !== null)
+    .map((r) => [{ id: r.id as string, names: strings(r.names), created: s(r.created) }, r]);
 }
 
 /** Layer records of layers.json (or volatile-layers.json). Throws "corrupt" with the byte offset. */
 export function parseLayers(bytes: Buffer, path: string): LayerRecord[] {
-  return records(parseJsonFile(bytes, path, "layers.json"), path, "layers.json").map((r) => ({
-    id: r.id as string,
+  return records(bytes, path, "layers.json").map(([named, r]) => ({
+    ...named,
     parent: s(r.parent),
-    names: strings(r.names),
-    created: s(r.created),
     diffDigest: s(r["diff-digest"]),
     diffSize: typeof r["diff-size"] === "number" ? r["diff-size"] : null,
     isIncomplete: isObj(r.flags) && r.flags.incomplete === true,
@@ -108,12 +119,10 @@ export function parseLayers(bytes: Buffer, path: string): LayerRecord[] {
 }
 
 export function parseImages(bytes: Buffer, path: string): ImageRecord[] {
-  return records(parseJsonFile(bytes, path, "images.json"), path, "images.json").map((r) => ({
-    id: r.id as string,
+  return records(bytes, path, "images.json").map(([named, r]) => ({
+    ...named,
     digest: s(r.digest),
-    names: strings(r.names),
     topLayer: s(r.layer),
-    created: s(r.created),
     bigDataBytes: isObj(r["big-data-sizes"])
       ? Object.values(r["big-data-sizes"]).reduce<number>(
           (n, v) => n + (typeof v === "number" && Number.isSafeInteger(v) && v > 0 ? v : 0),
@@ -124,7 +133,7 @@ export function parseImages(bytes: Buffer, path: string): ImageRecord[] {
 }
 
 export function parseContainers(bytes: Buffer, path: string): ContainerRecord[] {
-  return records(parseJsonFile(bytes, path, "containers.json"), path, "containers.json").map((r) => {
+  return records(bytes, path, "containers.json").map(([named, r]) => {
     let imageName: string | null = null;
     if (typeof r.metadata === "string") {
       try {
@@ -134,14 +143,7 @@ export function parseContainers(bytes: Buffer, path: string): ContainerRecord[] 
         // metadata is the runtime's own free text
       }
     }
-    return {
-      id: r.id as string,
-      names: strings(r.names),
-      image: s(r.image) ?? "",
-      layer: s(r.layer) ?? "",
-      imageName,
-      created: s(r.created),
-    };
+    return { ...named, image: s(r.image) ?? "", layer: s(r.layer) ?? "", imageName };
   });
 }
 
@@ -163,8 +165,8 @@ export function manifestMediaType(bytes: Buffer): string {
 }
 
 export function parseMountpoints(bytes: Buffer, path: string): MountpointRecord[] {
-  return records(parseJsonFile(bytes, path, "mountpoints.json"), path, "mountpoints.json").map((r) => ({
-    id: r.id as string,
+  return records(bytes, path, "mountpoints.json").map(([{ id }, r]) => ({
+    id,
     path: s(r.path) ?? "",
     count: typeof r.count === "number" ? r.count : 0,
   }));

@@ -1,9 +1,10 @@
 import assert from "node:assert/strict";
-import { mkdirSync, mkdtempSync, realpathSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, test } from "node:test";
 import { CrifsError } from "../../errors.js";
+import { plantTree, tempDir } from "../../fs/testing-tree.js";
 import { readDockerConfig } from "./config.js";
 
 const tmp = mkdtempSync(join(tmpdir(), "crifs-docker-config-"));
@@ -51,27 +52,21 @@ test("a malformed daemon.json is one corrupt error with the byte offset", () => 
 });
 
 test("under a host root daemon.json and a data-root that is an absolute symlink resolve inside it", () => {
-  const host = realpathSync(mkdtempSync("/var/tmp/crifs-host-"));
-  try {
-    mkdirSync(join(host, "etc/docker"), { recursive: true });
-    // /var/lib exists on this machine: a prefix would follow the link out of the host root to it
-    writeFileSync(
+  const host = tempDir("crifs-host-");
+  // /var/lib exists on this machine: a prefix would follow the link out of the host root to it
+  plantTree(host, [
+    'f etc/docker/daemon.json {"data-root": "/docker-link", "exec-root": "/run/dk"}',
+    "l docker-link /var/lib",
+    "d var/lib",
+  ]);
+  const c = readDockerConfig({ hostRoot: host });
+  assert.deepEqual(
+    [c.path, c.root, c.rootLink, c.execRoot],
+    [
       join(host, "etc/docker/daemon.json"),
-      '{"data-root": "/docker-link", "exec-root": "/run/dk"}',
-    );
-    symlinkSync("/var/lib", join(host, "docker-link"));
-    mkdirSync(join(host, "var/lib"), { recursive: true });
-    const c = readDockerConfig({ hostRoot: host });
-    assert.deepEqual(
-      [c.path, c.root, c.rootLink, c.execRoot],
-      [
-        join(host, "etc/docker/daemon.json"),
-        join(host, "var/lib"),
-        { path: "/docker-link", target: "/var/lib" },
-        join(host, "run/dk"),
-      ],
-    );
-  } finally {
-    rmSync(host, { recursive: true, force: true });
-  }
+      join(host, "var/lib"),
+      { path: "/docker-link", target: "/var/lib" },
+      join(host, "run/dk"),
+    ],
+  );
 });

@@ -11,6 +11,7 @@ import { CrifsError } from "../../errors.js";
 import { pathExists } from "../../fs/path-exists.js";
 import { markReadErrors } from "../../model/read-errors.js";
 import type { Store } from "../../model/store.js";
+import type { StoreLoadOptions } from "../load-options.js";
 import { driverStore } from "../overlay-driver/index.js";
 import { locationExtras } from "../store-location.js";
 import { type DockerConfig, readDockerConfig } from "./config.js";
@@ -28,16 +29,10 @@ import { readImages } from "./imagedb.js";
 import { type ContainerLayers, readContainerLayers, readLayers } from "./layerdb.js";
 import { DockerMetadataReader, dockerLayout, list, STORAGE_DRIVER } from "./layout.js";
 
-export interface DockerLoadOptions {
-  /** The containerd adapter, for a data-root that keeps its images in containerd (containerd-store.ts). */
+/** state: dockerd's --exec-root; config: daemon.json; embedded: the containerd adapter, for a data-root that
+ * keeps its images in containerd (containerd-store.ts). */
+export interface DockerLoadOptions extends StoreLoadOptions {
   readonly embedded?: EmbeddedContainerd | undefined;
-  readonly root?: string | undefined;
-  /** dockerd's --exec-root. */
-  readonly state?: string | undefined;
-  /** daemon.json */
-  readonly config?: string | undefined;
-  /** --host-root: root, state and config are the node's paths, resolved inside this dir. */
-  readonly hostRoot?: string | undefined;
 }
 
 /** Loads a Docker overlay2 data-root from disk. Cost: metadata only (small files, /proc for running ones). */
