@@ -25,21 +25,28 @@ napi_status make_name(napi_env env, const char *s, size_t len, napi_value *out);
 /* The kernel's MAXSYMLINKS, as src/fs/resolve-in-root.ts's maxSymlinkHops. */
 #define MAX_HOPS 40
 
+/* A tree's table: slot i holds h1[i] and hk[i] = the low 29 bits of h2 << 3 | kind (0: empty). 12 bytes a
+ * slot, at most 3/4 full: about 16 bytes an entry (a 1 M-entry store: 16 MB). */
 typedef struct {
-  uint64_t h1;
-  uint32_t h2;
-  uint32_t kl; /* kind in the low 4 bits, (link number + 1) above: 0 = an empty slot */
-} li_slot_t;
-
-typedef struct {
-  li_slot_t *slots;
-  uint64_t mask;
+  uint64_t *h1;
+  uint32_t *hk;
+  uint64_t cap;
   int complete;
 } li_tree_t;
+
+/* The links' targets, by (tree, path hash): open addressing, at most half full. */
+typedef struct {
+  uint64_t h1;
+  uint32_t hk;
+  uint32_t tree_plus1; /* 0: empty */
+  uint32_t no;
+} li_link_t;
 
 struct li_index {
   uint32_t ntrees;
   li_tree_t *trees;
+  li_link_t *links;
+  uint64_t lmask;
   char *arena; /* link targets, back to back */
   uint64_t *toff;
   uint32_t *tlen;
@@ -114,17 +121,36 @@ void li_record(li_vec_t *v, uint32_t tree, const char *rel, size_t rlen, const c
 
 /* ---------- the tables ---------- */
 
-static li_slot_t *find_slot(const li_tree_t *t, uint64_t h1, uint32_t h2) {
-  for (uint64_t i = h1 & t->mask;; i = (i + 1) & t->mask) {
-    li_slot_t *s = &t->slots[i];
-    if (s->kl == 0 || (s->h1 == h1 && s->h2 == h2)) return s;
+static inline uint32_t hk_of(uint32_t h2, int kind) { return ((h2 & 0x1fffffffu) << 3) | (uint32_t)kind; }
+
+/* The slot of (h1, h2) in t: its own, or the empty one where it would go. */
+static uint64_t find_slot(const li_tree_t *t, uint64_t h1, uint32_t h2) {
+  uint32_t want = hk_of(h2, 0);
+  uint64_t i = (uint64_t)(((__uint128_t)h1 * t->cap) >> 64); /* h1 scaled to [0, cap) */
+  for (;; i = i + 1 == t->cap ? 0 : i + 1) {
+    uint32_t hk = t->hk[i];
+    if (hk == 0 || (t->h1[i] == h1 && (hk & ~7u) == want)) return i;
+  }
+}
+
+/* The number (from 1) of the link target of (tree, h1, h2); 0 when none was read. */
+static uint32_t link_no(const li_index_t *ix, uint32_t tree, uint64_t h1, uint32_t h2) {
+  uint32_t want = hk_of(h2, 0);
+  for (uint64_t i = (h1 ^ tree) & ix->lmask;; i = (i + 1) & ix->lmask) {
+    const li_link_t *l = &ix->links[i];
+    if (l->tree_plus1 == 0) return 0;
+    if (l->tree_plus1 == tree + 1 && l->h1 == h1 && l->hk == want) return l->no;
   }
 }
 
 void li_free(li_index_t *ix) {
   if (!ix) return;
-  for (uint32_t t = 0; ix->trees && t < ix->ntrees; t++) free(ix->trees[t].slots);
+  for (uint32_t t = 0; ix->trees && t < ix->ntrees; t++) {
+    free(ix->trees[t].h1);
+    free(ix->trees[t].hk);
+  }
   free(ix->trees);
+  free(ix->links);
   free(ix->arena);
   free(ix->toff);
   free(ix->tlen);
@@ -142,22 +168,21 @@ li_index_t *li_build(uint32_t ntrees, li_vec_t *recs, size_t nrecs, const char *
   for (size_t i = 0; i < nrecs; i++)
     for (size_t j = 0; j < recs[i].len; j++) count[recs[i].v[j].tk & 0x0fffffffu]++;
   for (uint32_t t = 0; t < ntrees; t++) {
-    uint64_t cap = 16;
-    while (cap < count[t] + count[t] / 3 + 1) cap *= 2; /* load at most 3/4 */
-    ix->trees[t].slots = calloc(cap, sizeof(li_slot_t));
-    if (!ix->trees[t].slots) goto oom;
-    ix->trees[t].mask = cap - 1;
+    uint64_t cap = count[t] + count[t] / 3 + 16; /* load at most 3/4 */
+    ix->trees[t].h1 = malloc(cap * sizeof(uint64_t));
+    ix->trees[t].hk = calloc(cap, sizeof(uint32_t));
+    if (!ix->trees[t].h1 || !ix->trees[t].hk) goto oom;
+    ix->trees[t].cap = cap;
     ix->trees[t].complete = complete[t];
   }
   for (size_t i = 0; i < nrecs; i++) {
     for (size_t j = 0; j < recs[i].len; j++) {
       li_rec_t *r = &recs[i].v[j];
       li_tree_t *t = &ix->trees[r->tk & 0x0fffffffu];
-      li_slot_t *s = find_slot(t, r->h1, r->h2);
-      if (s->kl != 0) t->complete = 0; /* two names, one hash: this tree cannot be trusted */
-      s->h1 = r->h1;
-      s->h2 = r->h2;
-      s->kl = r->tk >> 28;
+      uint64_t k = find_slot(t, r->h1, r->h2);
+      if (t->hk[k] != 0) t->complete = 0; /* two names, one hash: this tree cannot be trusted */
+      t->h1[k] = r->h1;
+      t->hk[k] = hk_of(r->h2, (int)(r->tk >> 28));
     }
     free(recs[i].v);
     recs[i].v = NULL;
@@ -177,7 +202,11 @@ li_index_t *li_build(uint32_t ntrees, li_vec_t *recs, size_t nrecs, const char *
   ix->arena = malloc(bytes ? bytes : 1);
   ix->toff = malloc((nlinks ? nlinks : 1) * sizeof(uint64_t));
   ix->tlen = malloc((nlinks ? nlinks : 1) * sizeof(uint32_t));
-  if (!ix->arena || !ix->toff || !ix->tlen || nlinks >= (1u << 27)) goto oom;
+  uint64_t lcap = 16;
+  while (lcap < 2 * nlinks) lcap *= 2;
+  ix->links = calloc(lcap, sizeof(li_link_t));
+  ix->lmask = lcap - 1;
+  if (!ix->arena || !ix->toff || !ix->tlen || !ix->links || nlinks >= UINT32_MAX) goto oom;
   size_t n = 0, at = 0;
   for (size_t b = 0; b < nbufs; b++) {
     for (size_t off = 0; off < link_lens[b];) {
@@ -194,8 +223,9 @@ li_index_t *li_build(uint32_t ntrees, li_vec_t *recs, size_t nrecs, const char *
         uint64_t h1;
         uint32_t h2;
         li_hash(rel, hdr[1], &h1, &h2);
-        li_slot_t *s = find_slot(&ix->trees[hdr[0]], h1, h2);
-        if (s->kl != 0 && (s->kl & 0xf) == LK_LINK) s->kl = LK_LINK | (uint32_t)((n + 1) << 4);
+        uint64_t i = (h1 ^ hdr[0]) & ix->lmask;
+        while (ix->links[i].tree_plus1 != 0) i = (i + 1) & ix->lmask;
+        ix->links[i] = (li_link_t){h1, hk_of(h2, 0), hdr[0] + 1, (uint32_t)(n + 1)};
       }
       n++;
     }
@@ -257,6 +287,7 @@ typedef struct {
   /* the view */
   uint32_t nlayers;
   const li_tree_t **layer; /* per layer, top first */
+  uint32_t *tree;
   const li_index_t **owner;
   char **dir;
   size_t *dirlen;
@@ -399,9 +430,9 @@ static int is_opaque(ctx_t *c, uint32_t layer, uint64_t h1, uint32_t h2) {
 
 /* What the merged dir at the top level holds at `name`: appends "/" + name to ctx.path (left there), its
  * layers to the pool after the top level's (left there), and returns the kind (LK_NONE: absent or whited out),
- * the layer it comes from, its hash state and, for a link, its slot. The rules of OverlayView's #merge. */
+ * the layer it comes from and its hash state. The rules of OverlayView's #merge. */
 static int lookup_child(ctx_t *c, const char *name, size_t nlen, uint32_t *top_layer, li_hstate_t *hs,
-                        const li_slot_t **slot, size_t *lcnt) {
+                        size_t *lcnt) {
   level_t *dir = &c->levels[c->depth - 1];
   if (bytes_reserve(&c->path, nlen + 1) < 0 || pool_reserve(c, dir->lcnt) < 0) {
     c->oom = 1;
@@ -421,14 +452,14 @@ static int lookup_child(ctx_t *c, const char *name, size_t nlen, uint32_t *top_l
   size_t merged = 0;
   for (size_t k = 0; k < dir->lcnt; k++) {
     uint32_t layer = c->pool[dir->loff + k];
-    const li_slot_t *s = find_slot(c->layer[layer], h1, h2);
-    if (s->kl == 0) continue;
-    int kind = (int)(s->kl & 0xf);
+    const li_tree_t *t = c->layer[layer];
+    uint32_t hk = t->hk[find_slot(t, h1, h2)];
+    if (hk == 0) continue;
+    int kind = (int)(hk & 7u);
     if (kind == LK_WHITEOUT) break; /* hides the name here and in every lower layer */
     if (top == LK_NONE) {
       top = kind;
       *top_layer = layer;
-      *slot = s;
     }
     if (kind != LK_DIR) break; /* a non-dir hides everything below; below a dir, it ends the merge */
     /* a dir below a dir: it merges unless the one above is opaque. Asked only here, where the answer
@@ -472,10 +503,9 @@ static int judge(ctx_t *c, uint32_t layer, const char *rel, size_t rlen, const c
       break;
     }
     uint32_t tl = 0;
-    const li_slot_t *s = NULL;
     size_t lcnt = 0;
     size_t loff = c->poollen;
-    int k = lookup_child(c, rel + i, e - i, &tl, &h, &s, &lcnt);
+    int k = lookup_child(c, rel + i, e - i, &tl, &h, &lcnt);
     if (c->oom) return R_HIDDEN;
     if (k != LK_DIR) return R_HIDDEN;
     if (push_level(c, c->path.len, &h, loff, lcnt) < 0) return c->oom = 1, R_HIDDEN;
@@ -484,10 +514,9 @@ static int judge(ctx_t *c, uint32_t layer, const char *rel, size_t rlen, const c
   if (last == NULL) return R_HIDDEN;
   {
     uint32_t tl = 0;
-    const li_slot_t *s = NULL;
     size_t lcnt = 0;
     li_hstate_t hs;
-    int k = lookup_child(c, last, lastlen, &tl, &hs, &s, &lcnt);
+    int k = lookup_child(c, last, lastlen, &tl, &hs, &lcnt);
     pop_to(c, c->depth);
     if (c->oom || k != LK_LINK || tl != layer) return R_HIDDEN;
   }
@@ -510,11 +539,10 @@ static int judge(ctx_t *c, uint32_t layer, const char *rel, size_t rlen, const c
       continue;
     }
     uint32_t tl = 0;
-    const li_slot_t *s = NULL;
     size_t lcnt = 0;
     li_hstate_t hs;
     size_t loff = c->poollen;
-    int k = lookup_child(c, name, comp.len, &tl, &hs, &s, &lcnt);
+    int k = lookup_child(c, name, comp.len, &tl, &hs, &lcnt);
     if (c->oom) return R_HIDDEN;
     if (k == LK_NONE) {
       *at = c->path.p;
@@ -528,8 +556,11 @@ static int judge(ctx_t *c, uint32_t layer, const char *rel, size_t rlen, const c
         *atlen = c->path.len;
         return R_ELOOP;
       }
-      uint32_t no = s->kl >> 4;
       const li_index_t *ix = c->owner[tl];
+      uint64_t h1;
+      uint32_t h2;
+      h_final(&hs, &h1, &h2);
+      uint32_t no = link_no(ix, c->tree[tl], h1, h2);
       if (no == 0) return c->incomplete = 1, R_HIDDEN; /* a link whose target was not read: not whole */
       uint64_t toff = ix->toff[no - 1];
       uint32_t tlen = ix->tlen[no - 1];
@@ -624,9 +655,10 @@ napi_value li_resolve_links(napi_env env, napi_callback_info info) {
   c.opaque_user = opaque != 1;
   c.layer = calloc(n, sizeof(*c.layer));
   c.owner = calloc(n, sizeof(*c.owner));
+  c.tree = calloc(n, sizeof(uint32_t));
   c.dir = calloc(n, sizeof(char *));
   c.dirlen = calloc(n, sizeof(size_t));
-  if (!c.layer || !c.owner || !c.dir || !c.dirlen) goto oom;
+  if (!c.layer || !c.owner || !c.tree || !c.dir || !c.dirlen) goto oom;
   for (uint32_t i = 0; i < n; i++) {
     napi_value v;
     void *ix = NULL;
@@ -637,6 +669,7 @@ napi_value li_resolve_links(napi_env env, napi_callback_info info) {
       goto done;
     }
     c.owner[i] = ix;
+    c.tree[i] = t;
     c.layer[i] = &((li_index_t *)ix)->trees[t];
     if (!c.layer[i]->complete) {
       napi_get_null(env, &result);
@@ -684,6 +717,7 @@ done:
   free(c.dirlen);
   free(c.layer);
   free(c.owner);
+  free(c.tree);
   free(c.path.p);
   free(c.comps.p);
   free(c.todo);

@@ -19,7 +19,7 @@ import { lstatSync } from "node:fs";
 import { posix } from "node:path";
 import { fsPath } from "../fs/name-codec.js";
 import type { ResolveError, ResolveResult } from "../fs/resolve-in-root.js";
-import { type LinkIndex, loadNativeScanner } from "../fs/walk-native.js";
+import { type LinkIndex, loadNativeScanner, type NativeLinkVerdicts } from "../fs/walk-native.js";
 import { type ContainerView, mountPointOf } from "./container-view.js";
 
 /** A symlink as found in a layer dir. */
@@ -157,15 +157,15 @@ const resolveErrors: readonly (ResolveError | null)[] = [null, null, "ENOENT", "
 const opaqueCodes = { either: 0, trusted: 1, user: 2 } as const;
 
 /**
- * Each candidate's fate from the native indexes: null (hidden by the merge) or how resolving it ends, as
- * view.resolve would say it (only `path` of a success is filled, and only when the view has mount points).
- * null when an index is missing or not whole.
+ * Each candidate's fate from the native indexes (NativeLinkVerdicts: hidden by the merge, or how resolving
+ * it ends; the path of a success only when the view has mount points). null when an index is missing or not
+ * whole.
  */
 function judgeNatively(
   view: ContainerView,
   picked: readonly Candidate[],
   indexOf: BrokenLinkOptions["indexOf"],
-): (ResolveResult<null> | null)[] | null {
+): NativeLinkVerdicts | null {
   const resolveLinks = loadNativeScanner().scanner?.resolveLinks;
   if (resolveLinks === undefined || indexOf === undefined) return null;
   const indexes: LinkIndex[] = [];
@@ -180,7 +180,7 @@ function judgeNatively(
     layers[j] = c.index;
     rels.push(fsPath(c.link.rel));
   });
-  const v = resolveLinks(
+  return resolveLinks(
     indexes.map((x) => x.index),
     Uint32Array.from(indexes, (x) => x.tree),
     view.layers.map(fsPath),
@@ -189,18 +189,9 @@ function judgeNatively(
     rels,
     view.mountPoints.length > 0,
   );
-  if (v === null) return null;
-  const out: (ResolveResult<null> | null)[] = [];
-  for (let j = 0; j < picked.length; j++) {
-    const code = v.codes[j] ?? 0;
-    const at = v.at[j] ?? "";
-    const error = resolveErrors[code] ?? null;
-    if (code === 0) out.push(null);
-    else if (error === null) out.push({ ok: true, path: at, entry: null, hops: [] });
-    else out.push({ ok: false, error, at, hops: [] });
-  }
-  return out;
 }
+
+const noHops: string[] = [];
 
 /**
  * The symlinks of `view` and the broken ones among them, given each layer's symlinks (keyed by layer dir,
@@ -223,15 +214,23 @@ export function findBrokenLinks(
   picked.forEach(({ link, index }, j) => {
     let r: ResolveResult<unknown>;
     if (native !== null) {
-      const verdict = native[j];
-      if (verdict === null || verdict === undefined) return;
-      r = verdict;
+      // a result object only for what needs one: most links resolve, and a bad image has 10^5 that do not
+      const code = native.codes[j] ?? 0;
+      if (code === 0) return; // hidden
+      visible++;
+      const error = resolveErrors[code] ?? null;
+      if (error === null && view.mountPoints.length === 0) return;
+      const at = native.at[j] ?? "";
+      r =
+        error === null
+          ? { ok: true, path: at, entry: null, hops: noHops }
+          : { ok: false, error, at, hops: noHops };
     } else {
       const entry = view.lookup(link.rel);
       if (entry === null || entry.layerIndex !== index || entry.kind !== "symlink") return;
       r = view.resolve(link.rel);
+      visible++;
     }
-    visible++;
     const mountPoint = mountPointReached(view.mountPoints, link.rel, r);
     if (r.ok && mountPoint === null) return;
     const snapshot = view.snapshots[index];

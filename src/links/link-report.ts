@@ -173,9 +173,10 @@ export async function readLinkReport(
   );
   for (const [dir, ix] of scan.linkIndexes) nameIndexes.set(dir, ix);
   for (const l of scan.symlinks) {
+    // a SymlinkEntry is a LayerSymlink (and its tree): kept as it is, not copied (10^5 on a big image)
     const list = symlinks.get(l.tree);
-    if (list === undefined) symlinks.set(l.tree, [{ rel: l.rel, target: l.target }]);
-    else list.push({ rel: l.rel, target: l.target });
+    if (list === undefined) symlinks.set(l.tree, [l]);
+    else list.push(l);
   }
   const failed = (dir: string) => scan.errors.some((e) => e.path === dir || e.path.startsWith(`${dir}/`));
   for (const s of toScan) {
