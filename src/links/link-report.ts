@@ -49,6 +49,14 @@ function recallLayerLinks(path: string): LayerLinks | null {
   return known !== undefined && known.stamp === layerStamp(path) ? known : null;
 }
 
+/**
+ * Lets go of what this process remembers of committed layers (their symlinks and name indexes: tens of MB
+ * for a big image). Doctor calls it after its second, last look at the links.
+ */
+export function forgetLayerLinks(): void {
+  layerLinks.clear();
+}
+
 function rememberLayerLinks(
   path: string,
   links: readonly LayerSymlink[],
