@@ -47,6 +47,8 @@
 #include <sys/syscall.h>
 #include <unistd.h>
 
+#include "link-index.h"
+
 #define DENTS_SIZE (64 * 1024)
 #define MAX_THREADS 64
 /* Bound on nesting: a bind-mount loop without oneFileSystem would otherwise never end. */
@@ -100,6 +102,7 @@ typedef struct {
   double entries, dirs;
   char *dents;
   char *target;
+  li_vec_t idx; /* with index: every entry met (link-index.c) */
 } worker_t;
 
 typedef struct scan {
@@ -108,7 +111,7 @@ typedef struct scan {
   char **roots;
   uint64_t *stops; /* dev, ino pairs: directories never entered (other trees' roots) */
   uint32_t nstops;
-  int one_fs, want_links, want_usage;
+  int one_fs, want_links, want_usage, want_index;
   uint32_t nthreads;
   /* per tree */
   int *rootfd;
@@ -124,6 +127,8 @@ typedef struct scan {
   int max_held;
   worker_t *workers;
   int oom;
+  unsigned char *complete; /* with index: per tree, 0 when part of it was not entered (a mount, a stop) */
+  li_index_t *index;
   /* results, made in execute */
   size_t *ml_off; /* per tree, into ml_flat (in entries of 4 doubles), ntrees + 1 */
   double *ml_flat;
@@ -294,6 +299,15 @@ static int open_rel(int rootfd, const char *rel, size_t len) {
   return fd;
 }
 
+/* The index's kind of an lstat (native/link-index.h: as kind() numbers them). */
+static int mode_kind(const struct stat *st) {
+  if (S_ISREG(st->st_mode)) return LK_FILE;
+  if (S_ISDIR(st->st_mode)) return LK_DIR;
+  if (S_ISLNK(st->st_mode)) return LK_LINK;
+  if (S_ISCHR(st->st_mode) && st->st_rdev == 0) return LK_WHITEOUT;
+  return LK_OTHER;
+}
+
 /* ---------- walking ---------- */
 
 struct linux_dirent64 {
@@ -358,15 +372,30 @@ static work_t *process_dir(worker_t *w, const work_t *it, uint32_t *nkids) {
         /* links only: the type from getdents is enough, except for directories that may cross devices */
         if (dt == DT_LNK) {
           w->entries++;
+          if (s->want_index) li_record(&w->idx, t, it->rel, it->len, name, LK_LINK);
           if (s->want_links) add_link(w, t, fd, name, it->rel, it->len, name);
           continue;
         }
         if (dt != DT_DIR) {
           w->entries++;
+          if (s->want_index) {
+            int k = dt == DT_REG ? LK_FILE : LK_OTHER;
+            if (dt == DT_CHR) {
+              /* d_type cannot tell a whiteout (0:0) from another char device */
+              struct stat cst;
+              if (fstatat(fd, name, &cst, AT_SYMLINK_NOFOLLOW) < 0) {
+                if (errno != ENOENT) add_err(w, t, errno, OP_STAT, it->rel, it->len, name);
+                continue;
+              }
+              k = mode_kind(&cst);
+            }
+            li_record(&w->idx, t, it->rel, it->len, name, k);
+          }
           continue;
         }
         if (!s->one_fs && s->nstops == 0) {
           w->entries++;
+          if (s->want_index) li_record(&w->idx, t, it->rel, it->len, name, LK_DIR);
           work_t *k = new_work(t, it->depth + 1, it->rel, it->len, name);
           if (!k) {
             s->oom = 1;
@@ -399,8 +428,10 @@ static work_t *process_dir(worker_t *w, const work_t *it, uint32_t *nkids) {
       if ((s->one_fs && (uint64_t)st.st_dev != s->rootdev[t]) ||
           (S_ISDIR(st.st_mode) && s->nstops && is_stop(s, (uint64_t)st.st_dev, (uint64_t)st.st_ino))) {
         if (kfd >= 0) close(kfd);
+        if (s->want_index) s->complete[t] = 0; /* what lies below is not indexed */
         continue;
       }
+      if (s->want_index) li_record(&w->idx, t, it->rel, it->len, name, mode_kind(&st));
       if (S_ISDIR(st.st_mode)) {
         w->entries++;
         if (s->want_usage) count_inode(w, t, &st);
@@ -571,9 +602,12 @@ static void free_scan(scan_t *s) {
       free(w->errs.data);
       free(w->dents);
       free(w->target);
+      free(w->idx.v);
     }
   }
   free(s->workers);
+  free(s->complete);
+  li_free(s->index); /* still here only when it was not handed to JS */
   free(s->ml_off);
   free(s->ml_flat);
   pthread_mutex_destroy(&s->mu);
@@ -632,6 +666,27 @@ static void execute(napi_env env, void *data) {
     m->len = m->cap = 0;
   }
   free(fill);
+  if (s->want_index) {
+    li_vec_t *recs = malloc(s->nthreads * sizeof(li_vec_t));
+    const char **bufs = malloc(s->nthreads * sizeof(char *));
+    size_t *lens = malloc(s->nthreads * sizeof(size_t));
+    int failed = !recs || !bufs || !lens;
+    for (uint32_t i = 0; !failed && i < s->nthreads; i++) {
+      worker_t *w = &s->workers[i];
+      failed |= w->idx.failed;
+      recs[i] = w->idx;
+      w->idx = (li_vec_t){0};
+      bufs[i] = w->links.data;
+      lens[i] = w->links.len;
+    }
+    if (!failed) s->index = li_build(s->ntrees, recs, s->nthreads, bufs, lens, s->nthreads, s->complete);
+    else if (recs)
+      for (uint32_t i = 0; i < s->nthreads; i++) free(recs[i].v);
+    if (!s->index) s->oom = 1;
+    free(recs);
+    free(bufs);
+    free(lens);
+  }
 }
 
 /* Length of the valid UTF-8 sequence at p[i], or 0 when the byte there does not start one: the rule of
@@ -659,7 +714,7 @@ static size_t utf8_seq(const unsigned char *p, size_t len, size_t i) {
 
 /* The JS string that carries the bytes p[0..len) exactly (decodeName's form). ASCII: latin1, no copy made
  * here; valid UTF-8: utf8; else UTF-16 built here, each stray byte as U+DC80+byte. */
-static napi_status make_name(napi_env env, const char *s, size_t len, napi_value *out) {
+napi_status make_name(napi_env env, const char *s, size_t len, napi_value *out) {
   const unsigned char *p = (const unsigned char *)s;
   size_t i = 0;
   while (i < len && p[i] < 0x80) i++;
@@ -812,6 +867,11 @@ static void complete(napi_env env, napi_status status, void *data) {
   napi_set_named_property(env, result, "entries", v);
   napi_create_double(env, dirs, &v);
   napi_set_named_property(env, result, "dirs", v);
+  if (s->index) {
+    li_index_t *ix = s->index;
+    s->index = NULL;
+    if (li_wrap(env, ix, &v) == napi_ok) napi_set_named_property(env, result, "index", v);
+  }
   napi_resolve_deferred(env, s->deferred, result);
   napi_delete_async_work(env, s->work);
   free_scan(s);
@@ -900,6 +960,12 @@ static napi_value scan(napi_env env, napi_callback_info info) {
   s->one_fs = get_bool(env, argv[1], "oneFileSystem", 1);
   s->want_links = get_bool(env, argv[1], "links", 0);
   s->want_usage = get_bool(env, argv[1], "usage", 1);
+  s->want_index = get_bool(env, argv[1], "index", 0);
+  if (s->want_index) {
+    s->complete = malloc(nt);
+    if (!s->complete) goto oom;
+    memset(s->complete, 1, nt);
+  }
   s->nthreads = 2;
   {
     /* Directory fds held ahead of their listing: a bounded share of the fd limit (Node raises the soft
@@ -1175,6 +1241,8 @@ static napi_value init(napi_env env, napi_value exports) {
   napi_set_named_property(env, exports, "dataExtent", fn);
   napi_create_function(env, "lgetxattr", NAPI_AUTO_LENGTH, get_xattr, NULL, &fn);
   napi_set_named_property(env, exports, "lgetxattr", fn);
+  napi_create_function(env, "resolveLinks", NAPI_AUTO_LENGTH, li_resolve_links, NULL, &fn);
+  napi_set_named_property(env, exports, "resolveLinks", fn);
   return exports;
 }
 

@@ -18,7 +18,7 @@ import { overlayOptions, readMountinfo } from "../fs/mountinfo.js";
 import { fsPath } from "../fs/name-codec.js";
 import { readLinkExact } from "../fs/read-exact.js";
 import type { BrokenLink } from "../links/broken-links.js";
-import { containerKey, readLinkReport } from "../links/link-report.js";
+import { containerKey, forgetLayerLinks, readLinkReport } from "../links/link-report.js";
 import type { PodLogFacts } from "../logs/log-facts.js";
 import {
   type DoctorFacts,
@@ -134,6 +134,8 @@ async function readBrokenLinks(
     // a container (and its dir) removed while we looked is not a read error
     if (!e.message.endsWith(": no such file or directory")) r.errors.push(e);
   }
+  // a re-check is doctor's second and last look: the layers' symlinks and indexes are not needed again
+  if (recheck !== undefined) forgetLayerLinks();
   return report.brokenLinks;
 }
 

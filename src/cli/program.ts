@@ -223,7 +223,8 @@ export function program(write: (s: string) => void, setStatus: (code: number) =>
     .action(async function (this: Command, ref: string | undefined) {
       const g = globals(this);
       const { linksCommand } = await import("./commands/links.js");
-      write(await linksCommand(openStores(g), g, ref, { shared: this.opts().shared === true }));
+      // written as it is rendered: 10^5 broken links are never one string
+      await writeChunks(await linksCommand(openStores(g), g, ref, { shared: this.opts().shared === true }));
     });
   p.command("logs")
     .argument("<container>", "container id (or unique prefix) or name")
@@ -303,8 +304,8 @@ export function program(write: (s: string) => void, setStatus: (code: number) =>
     .action(async function (this: Command) {
       const { doctorAction } = await import("./commands/doctor.js");
       const r = await doctorAction(globals(this), this.opts() as Record<string, unknown>);
-      write(r.text);
       setStatus(r.exitCode);
+      await writeChunks(r.chunks); // 10^5 findings are never one string
     });
   p.command("why")
     .argument("<object>", "snapshot key, blob digest (or unique prefix), or a snapshot dir or blob file path")

@@ -261,6 +261,11 @@ export class OverlayView implements RootTree<OverlayEntry> {
     this.root = this.#root;
   }
 
+  /** Which overlay.opaque xattr counts (the constructor's opaqueXattrs). */
+  get opaqueXattrs(): OverlayXattrs {
+    return this.#opaqueXattrs;
+  }
+
   /** Link targets the caller already read (a scan of the layers), by layer and path. */
   #targetsKnown: ((layer: number) => ReadonlyMap<string, string> | undefined) | undefined;
 

@@ -31,6 +31,21 @@ interface NativeResult {
   trees: NativeTree[];
   entries: number;
   dirs: number;
+  /** With options.index: the name index of every tree (native/link-index.c), for resolveLinks. */
+  index?: object;
+}
+
+/** What resolveLinks answers per link: 0 hidden by the merge, 1 resolves, 2 ENOENT, 3 ENOTDIR, 4 ELOOP. */
+export interface NativeLinkVerdicts {
+  readonly codes: Uint8Array;
+  /** Where resolution failed; with wantPaths also the path a link resolves to. */
+  readonly at: (string | undefined)[];
+}
+
+/** One tree of a scan's name index: the index and the tree's position in that scan. */
+export interface LinkIndex {
+  readonly index: object;
+  readonly tree: number;
 }
 
 export interface NativeScanner {
@@ -44,8 +59,24 @@ export interface NativeScanner {
       threads: number;
       stops: Float64Array;
       heldDirs?: number;
+      /** Also index every entry's name for resolveLinks. Default false. */
+      index?: boolean;
     },
   ): Promise<NativeResult>;
+  /**
+   * Judges links over the name indexes of a layer stack (top first): layer i is tree trees[i] of indexes[i]
+   * with host dir dirs[i]; link j is at tree path rels[j] of layer linkLayers[j]. null when an index is not
+   * whole (resolve by lstat then). Absent from older addons.
+   */
+  resolveLinks?(
+    indexes: readonly object[],
+    trees: Uint32Array,
+    dirs: readonly (string | Buffer)[],
+    opaque: 0 | 1 | 2,
+    linkLayers: Uint32Array,
+    rels: readonly (string | Buffer)[],
+    wantPaths: boolean,
+  ): NativeLinkVerdicts | null;
   /** What lstat finds at a path (fs/path-kind.ts), a Buffer for a path that is not UTF-8. */
   kind?(path: string | Buffer): number;
   /**
@@ -93,7 +124,7 @@ export function loadNativeScanner(): { scanner: NativeScanner | null; problem: s
 export async function scanTreesNative(
   scanner: NativeScanner,
   roots: readonly string[],
-  options: WalkOptions & { threads: number; heldDirs?: number },
+  options: WalkOptions & { threads: number; heldDirs?: number; index?: boolean },
 ): Promise<TreeScan[]> {
   const result = await scanner.scan(roots.map(fsPath), {
     oneFileSystem: options.oneFileSystem,
@@ -102,7 +133,9 @@ export async function scanTreesNative(
     threads: options.threads,
     stops: options.stops,
     ...(options.heldDirs === undefined ? {} : { heldDirs: options.heldDirs }),
+    ...(options.index === true ? { index: true } : {}),
   });
+  const index = result.index;
   return result.trees.map((t, i) => {
     const root = roots[i] ?? "";
     const errors: ScanError[] = [];
@@ -119,6 +152,8 @@ export async function scanTreesNative(
       multi: t.multi,
       symlinks: options.symlinks ? t.links : null,
       errors,
+      // a tree that could not be read whole has an index with holes: its links resolve by lstat
+      ...(index === undefined || errors.length > 0 ? {} : { linkIndex: { index, tree: i } }),
     };
   });
 }

@@ -10,6 +10,7 @@
 
 import { constants } from "node:os";
 import { errnoWords } from "../errors.js";
+import type { LinkIndex } from "./walk-native.js";
 
 export interface Usage {
   allocatedBytes: number;
@@ -29,6 +30,8 @@ export interface TreeScan {
   /** Flat pairs: rel, target, rel, target… */
   readonly symlinks: string[] | null;
   readonly errors: ScanError[];
+  /** The native engine's name index of the tree (ScanOptions.linkIndex), when it read the tree whole. */
+  readonly linkIndex?: LinkIndex;
 }
 
 /** Options both engines take for one walk. */

@@ -17,7 +17,7 @@ import { decodeName, fsPath } from "./name-codec.js";
 import { defaultCacheDir } from "./scan-cache-dir.js";
 import { type CacheKey, ScanCache } from "./walk-cache.js";
 import { scanTreesJs } from "./walk-js.js";
-import { loadNativeScanner, type NativeScanner, scanTreesNative } from "./walk-native.js";
+import { type LinkIndex, loadNativeScanner, type NativeScanner, scanTreesNative } from "./walk-native.js";
 import { emptyUsage, type ScanError, type TreeScan, type Usage, type WalkOptions } from "./walk-tree-scan.js";
 
 export type { ScanError, Usage } from "./walk-tree-scan.js";
@@ -49,6 +49,8 @@ export interface ScanResult {
   readonly engine: ScanEngine;
   /** ids of the trees whose scan came from the cache (not walked), in tree order */
   readonly cachedTrees: readonly string[];
+  /** With linkIndex: per tree id, the name index of the trees the native engine read whole. */
+  readonly linkIndexes: ReadonlyMap<string, LinkIndex>;
 }
 
 export interface ScanOptions {
@@ -71,6 +73,12 @@ export interface ScanOptions {
    * oneFileSystem); perTree and total are then zero. Default true
    */
   usage?: boolean;
+  /**
+   * Native engine: also index every entry's name (hash, kind, link target) for resolveLinks, so that links
+   * resolve without a system call per name (src/links/broken-links.ts); trees are then walked, never taken
+   * from the cache. Default false.
+   */
+  linkIndex?: boolean;
 }
 
 /** The engine scanTrees will use: CRIFS_ENGINE=js|native forces one, else native when it is built. */
@@ -228,7 +236,8 @@ export async function scanTrees(trees: readonly Tree[], options: ScanOptions = {
   for (const r of roots) if (r?.isDir) stopList.push(Number(r.dev), Number(r.ino));
   const stops = Float64Array.from(stopList);
 
-  const useCache = cacheDir !== null && trees.some((t) => t.immutable);
+  const wantIndex = options.linkIndex === true && scanner !== null;
+  const useCache = cacheDir !== null && !wantIndex && trees.some((t) => t.immutable);
   const nested = useCache ? nestedRoots(trees, roots) : [];
   const keys = trees.map((t, i): CacheKey | null => {
     const r = roots[i];
@@ -261,7 +270,7 @@ export async function scanTrees(trees: readonly Tree[], options: ScanOptions = {
   });
 
   if (toWalk.length > 0) {
-    const walk: WalkOptions & { threads: number; heldDirs?: number } = {
+    const walk: WalkOptions & { threads: number; heldDirs?: number; index?: boolean } = {
       ...(options.heldDirs === undefined ? {} : { heldDirs: options.heldDirs }),
       oneFileSystem,
       // not collected for the cache's sake: a scan cached without symlinks serves the next du, not links
@@ -269,6 +278,7 @@ export async function scanTrees(trees: readonly Tree[], options: ScanOptions = {
       usage: wantUsage,
       stops,
       threads,
+      ...(wantIndex ? { index: true } : {}),
     };
     const paths = toWalk.map((i) => trees[i]?.path ?? "");
     const walked =
@@ -290,9 +300,11 @@ export async function scanTrees(trees: readonly Tree[], options: ScanOptions = {
 
   const symlinks: SymlinkEntry[] = [];
   const errors: ScanError[] = [];
+  const linkIndexes = new Map<string, LinkIndex>();
   trees.forEach((t, i) => {
     const scan = scans[i];
     if (!scan) return;
+    if (scan.linkIndex !== undefined) linkIndexes.set(t.id, scan.linkIndex);
     if (collectSymlinks && scan.symlinks !== null) {
       const pairs = scan.symlinks;
       const order: number[] = [];
@@ -304,5 +316,5 @@ export async function scanTrees(trees: readonly Tree[], options: ScanOptions = {
     for (const e of [...scan.errors].sort((a, b) => compareText(a.path, b.path))) errors.push(e);
   });
 
-  return { perTree, total: merged.total, symlinks, errors, engine, cachedTrees };
+  return { perTree, total: merged.total, symlinks, errors, engine, cachedTrees, linkIndexes };
 }

@@ -8,6 +8,7 @@ import { mkdirSync, symlinkSync } from "node:fs";
 import { join } from "node:path";
 import { test } from "node:test";
 import { rootOnly } from "../fs/testing-tree.js";
+import { scanTrees } from "../fs/walk.js";
 import {
   findBrokenLinks,
   hostHas,
@@ -241,4 +242,59 @@ stackTest("only: a second look judges just the named links of the named containe
     ],
     "c1 counts only the links it was asked about; c2 none",
   );
+});
+
+test("the native name index and the view's lstats judge every link alike: reasons, places, hidden links, opaque dirs", {
+  skip,
+}, async () => {
+  const t = fresh();
+  t.layer("base", null, [
+    "f etc/passwd root",
+    "f usr/lib/libz.so.1 z",
+    "l usr/lib/libz.so ./libz.so.1",
+    "l lib /usr/lib",
+    "l a/via-dir-link /lib/libz.so",
+    "l a/enoent /nope/x",
+    "l a/enotdir /etc/passwd/x",
+    "l a/loop1 loop2",
+    "l a/loop2 loop1",
+    "l a/dotdot ../../../etc/passwd",
+    "l a/trailing /etc/",
+    "l a/trailing-file /etc/passwd/",
+    "l a/empty-dir-hop ../b/",
+    "l h/wo /nope",
+    "l o/in-opaque /nope",
+    "f o/kept k",
+    "l s/shadowed /nope",
+    "l m/to-merged /o/kept",
+    "l m/to-upper /o/new",
+  ]);
+  t.layer("top", "base", ["w h/wo", "o o", "f o/new n", "f s/shadowed file", "w usr/lib/libz.so.1"]);
+  t.layer("c1", "top", ["l data/mine ../missing", "l data/abs /usr/lib/libz.so"], "active");
+  t.container("c1", { mounts: ["/proc"] });
+  const store = t.store();
+  const view = containerView(store, store.containers[0] as never);
+  const scan = await scanTrees(
+    view.layers.map((p) => ({ id: p, path: p })),
+    { cacheDir: null, collectSymlinks: true, usage: false, linkIndex: true },
+  );
+  assert.equal(scan.linkIndexes.size, 3, "the native scanner indexes each layer");
+  const links = new Map<string, LayerSymlink[]>();
+  for (const l of scan.symlinks) links.set(l.tree, [...(links.get(l.tree) ?? []), l]);
+  const native = findBrokenLinks(view, links, { indexOf: (d) => scan.linkIndexes.get(d) });
+  const js = findBrokenLinks(view, links);
+  assert.deepEqual(native, js);
+  assert.deepEqual(native.broken.map(brief), [
+    "c1 /a/empty-dir-hop ENOENT at /b",
+    "c1 /a/enoent ENOENT at /nope",
+    "c1 /a/enotdir ENOTDIR at /etc/passwd",
+    "c1 /a/loop1 ELOOP at /a/loop1",
+    "c1 /a/loop2 ELOOP at /a/loop2",
+    "c1 /a/trailing-file ENOTDIR at /etc/passwd",
+    "c1 /a/via-dir-link ENOENT at /usr/lib/libz.so.1",
+    "c1 /data/abs ENOENT at /usr/lib/libz.so.1",
+    "c1 /data/mine ENOENT at /missing",
+    "c1 /m/to-merged ENOENT at /o/kept",
+    "c1 /usr/lib/libz.so ENOENT at /usr/lib/libz.so.1",
+  ]);
 });

@@ -11,6 +11,7 @@
 import { lstatSync } from "node:fs";
 import { fsPath } from "../fs/name-codec.js";
 import { type ScanOptions, scanTrees } from "../fs/walk.js";
+import type { LinkIndex } from "../fs/walk-native.js";
 import { SnapshotIndex } from "../model/chain.js";
 import type { Container, Snapshot, Store } from "../model/store.js";
 import { type BrokenLink, findBrokenLinks, type LayerSymlink, type LinkIntoMount } from "./broken-links.js";
@@ -24,9 +25,15 @@ import {
   type LayerInventory,
 } from "./shared-files.js";
 
-/** Symlinks of committed layers this process has scanned, by layer path, valid while the layer dir's
- * dev/ino/ctime stay the same (a removed and re-made dir gets a new inode). */
-const layerLinks = new Map<string, { readonly stamp: string; readonly links: readonly LayerSymlink[] }>();
+/** What this process has scanned of committed layers, by layer path, valid while the layer dir's
+ * dev/ino/ctime stay the same (a removed and re-made dir gets a new inode): the symlinks, and the native
+ * name index when the scan made one. */
+interface LayerLinks {
+  readonly stamp: string;
+  readonly links: readonly LayerSymlink[];
+  readonly index: LinkIndex | undefined;
+}
+const layerLinks = new Map<string, LayerLinks>();
 
 function layerStamp(path: string): string | null {
   try {
@@ -37,14 +44,26 @@ function layerStamp(path: string): string | null {
   }
 }
 
-function recallLayerLinks(path: string): readonly LayerSymlink[] | null {
+function recallLayerLinks(path: string): LayerLinks | null {
   const known = layerLinks.get(path);
-  return known !== undefined && known.stamp === layerStamp(path) ? known.links : null;
+  return known !== undefined && known.stamp === layerStamp(path) ? known : null;
 }
 
-function rememberLayerLinks(path: string, links: readonly LayerSymlink[]): void {
+/**
+ * Lets go of what this process remembers of committed layers (their symlinks and name indexes: tens of MB
+ * for a big image). Doctor calls it after its second, last look at the links.
+ */
+export function forgetLayerLinks(): void {
+  layerLinks.clear();
+}
+
+function rememberLayerLinks(
+  path: string,
+  links: readonly LayerSymlink[],
+  index: LinkIndex | undefined,
+): void {
   const stamp = layerStamp(path);
-  if (stamp !== null) layerLinks.set(path, { stamp, links });
+  if (stamp !== null) layerLinks.set(path, { stamp, links, index });
 }
 
 /** One container looked at. */
@@ -146,24 +165,31 @@ export async function readLinkReport(
   for (const v of views) for (const s of v.snapshots) layers.set(s.path, s);
   // committed layers never change: what this process already scanned of them (doctor reads twice) is reused
   const symlinks = new Map<string, LayerSymlink[]>();
+  const nameIndexes = new Map<string, LinkIndex>();
   const toScan: Snapshot[] = [];
   for (const s of layers.values()) {
     const known = s.kind === "committed" ? recallLayerLinks(s.path) : null;
-    if (known !== null) symlinks.set(s.path, [...known]);
-    else toScan.push(s);
+    if (known !== null) {
+      symlinks.set(s.path, [...known.links]);
+      if (known.index !== undefined) nameIndexes.set(s.path, known.index);
+    } else toScan.push(s);
   }
+  // the name index (native engine) lets every link resolve without a system call per name
   const scan = await scanTrees(
     toScan.map((s) => ({ id: s.path, path: s.path, immutable: s.kind === "committed" })),
-    { ...options.scan, collectSymlinks: true, usage: false },
+    { ...options.scan, collectSymlinks: true, usage: false, linkIndex: true },
   );
+  for (const [dir, ix] of scan.linkIndexes) nameIndexes.set(dir, ix);
   for (const l of scan.symlinks) {
+    // a SymlinkEntry is a LayerSymlink (and its tree): kept as it is, not copied (10^5 on a big image)
     const list = symlinks.get(l.tree);
-    if (list === undefined) symlinks.set(l.tree, [{ rel: l.rel, target: l.target }]);
-    else list.push({ rel: l.rel, target: l.target });
+    if (list === undefined) symlinks.set(l.tree, [l]);
+    else list.push(l);
   }
   const failed = (dir: string) => scan.errors.some((e) => e.path === dir || e.path.startsWith(`${dir}/`));
   for (const s of toScan) {
-    if (s.kind === "committed" && !failed(s.path)) rememberLayerLinks(s.path, symlinks.get(s.path) ?? []);
+    if (s.kind === "committed" && !failed(s.path))
+      rememberLayerLinks(s.path, symlinks.get(s.path) ?? [], nameIndexes.get(s.path));
   }
   const errors: LinkReport["errors"][number][] = [...scan.errors];
 
@@ -186,6 +212,7 @@ export async function readLinkReport(
       return dir === undefined ? undefined : targetsOf(dir);
     });
     const found = findBrokenLinks(v, symlinks, {
+      indexOf: (dir) => nameIndexes.get(dir),
       ...(options.hostHas === undefined ? {} : { hostHas: options.hostHas }),
       ...(only === undefined
         ? {}

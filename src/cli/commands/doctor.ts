@@ -25,7 +25,7 @@ import { type LogDirFlags, logDirFlags, logDirsFor } from "../../logs/log-dirs.j
 import { readPodLogFacts } from "../../logs/log-facts.js";
 import type { Store } from "../../model/store.js";
 import { type Adapter, adapters, requireAdapter } from "../../runtimes/index.js";
-import { humanBytes, render, renderTable } from "../render/format.js";
+import { humanBytes, render, renderJsonChunks, renderTableChunks } from "../render/format.js";
 import { DEFAULT_TIMEOUT_MS, type GlobalOptions, liveAddress, loadOptions, noStoreFound } from "../stores.js";
 
 export interface DoctorFlags {
@@ -148,41 +148,49 @@ function mergeReports(reports: readonly DoctorReport[]): DoctorReport {
   };
 }
 
-function doctorTable(r: DoctorReport): string {
-  const s = r.summary;
-  const head =
-    r.findings.length === 0
-      ? "no problems found"
-      : renderTable(
-          ["severity", "check", "subject", "path", "bytes", "remedy"],
-          r.findings.map((f) => [
-            f.severity,
-            f.check,
-            f.subject,
-            // the pod first: an operator thinks in pods, not in snapshot dirs
-            f.pod ? `pod ${f.pod.podNamespace}/${f.pod.podName} ${f.pod.containerName}: ${f.path}` : f.path,
-            f.bytes === null ? "-" : humanBytes(f.bytes),
-            f.remedy,
-          ]),
-        ).trimEnd();
-  const skipped = s.checksSkipped.map((c) => `\nskipped ${c.id}: ${c.reason}`).join("");
-  return (
-    `${head}\n${s.errors} error(s), ${s.warnings} warning(s), ${s.infos} info(s); ` +
-    `${humanBytes(s.bytesReclaimable)} reclaimable; ${s.checksRun.length} checks run${skipped}\n`
-  );
+function* findingRows(findings: readonly Finding[]): Generator<string[]> {
+  for (const f of findings)
+    yield [
+      f.severity,
+      f.check,
+      f.subject,
+      // the pod first: an operator thinks in pods, not in snapshot dirs
+      f.pod ? `pod ${f.pod.podNamespace}/${f.pod.podName} ${f.pod.containerName}: ${f.path}` : f.path,
+      f.bytes === null ? "-" : humanBytes(f.bytes),
+      f.remedy,
+    ];
 }
 
-/** `crifs doctor`: the rendered report and the exit code. JSON contract: docs/json.md#doctor. */
+/** The table, in chunks: a bad image has 10^5 findings, and their table is never one string. */
+function* doctorTable(r: DoctorReport): Generator<string> {
+  const s = r.summary;
+  if (r.findings.length === 0) yield "no problems found\n";
+  else
+    yield* renderTableChunks(["severity", "check", "subject", "path", "bytes", "remedy"], () =>
+      findingRows(r.findings),
+    );
+  const skipped = s.checksSkipped.map((c) => `\nskipped ${c.id}: ${c.reason}`).join("");
+  yield `${s.errors} error(s), ${s.warnings} warning(s), ${s.infos} info(s); ` +
+    `${humanBytes(s.bytesReclaimable)} reclaimable; ${s.checksRun.length} checks run${skipped}\n`;
+}
+
+/**
+ * `crifs doctor`: the rendered report, in chunks to write as they come (table and JSON are never built as
+ * one string), and the exit code. JSON contract: docs/json.md#doctor.
+ */
 export async function doctorCommand(
   g: GlobalOptions,
   flags: DoctorFlags = {},
-): Promise<{ text: string; exitCode: number }> {
+): Promise<{ chunks: Iterable<string>; exitCode: number }> {
   const r = await doctorReport(g, flags);
   const data = { findings: r.findings, summary: r.summary };
-  return {
-    text: render(g.output, data, { table: () => doctorTable(r) }),
-    exitCode: doctorExitCode(r.summary),
-  };
+  const chunks =
+    g.output === "table"
+      ? doctorTable(r)
+      : g.output === "json"
+        ? renderJsonChunks(data, "findings")
+        : [render(g.output, data, {})];
+  return { chunks, exitCode: doctorExitCode(r.summary) };
 }
 
 /** Parses --grace: a whole number of seconds, 0 or more. */
@@ -199,7 +207,7 @@ export function parseGrace(v: string): number {
 export function doctorAction(
   g: GlobalOptions,
   o: Record<string, unknown>,
-): Promise<{ text: string; exitCode: number }> {
+): Promise<{ chunks: Iterable<string>; exitCode: number }> {
   const check = o.check as string[] | undefined;
   return doctorCommand(g, {
     ...(check === undefined ? {} : { checks: check.flatMap((c) => c.split(",")) }),

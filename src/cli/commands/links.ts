@@ -7,7 +7,7 @@
 
 import { type LinkReport, readLinkReport } from "../../links/link-report.js";
 import type { Container, Store } from "../../model/store.js";
-import { humanBytes, render, renderTable } from "../render/format.js";
+import { humanBytes, render, renderJsonChunks, renderTable, renderTableChunks } from "../render/format.js";
 import { resolveRef } from "../resolve-ref.js";
 import { type GlobalOptions, noteReadErrors } from "../stores.js";
 
@@ -32,25 +32,29 @@ function shortKey(key: string): string {
   return key.startsWith("sha256:") ? key.slice(7, 19) : key;
 }
 
-function table(r: LinkReport): string {
-  const out: string[] = [];
-  out.push(`# broken symlinks: ${r.brokenLinks.length} in ${r.containers.length} container(s)`);
+function* brokenRows(r: LinkReport): Generator<string[]> {
+  for (const b of r.brokenLinks)
+    yield [
+      b.namespace,
+      b.container,
+      b.path,
+      b.target,
+      b.reason,
+      `${b.layer.id}${b.isInLowerLayer ? "" : " (upper)"}`,
+      b.isHostOnly ? "yes" : "",
+    ];
+}
+
+/** The table view, in chunks: the broken links' table (10^5 rows on a bad image) is never one string. */
+function* table(r: LinkReport): Generator<string> {
+  yield `# broken symlinks: ${r.brokenLinks.length} in ${r.containers.length} container(s)\n`;
   if (r.brokenLinks.length > 0) {
-    out.push(
-      renderTable(
-        ["namespace", "container", "path", "target", "reason", "layer", "host-only"],
-        r.brokenLinks.map((b) => [
-          b.namespace,
-          b.container,
-          b.path,
-          b.target,
-          b.reason,
-          `${b.layer.id}${b.isInLowerLayer ? "" : " (upper)"}`,
-          b.isHostOnly ? "yes" : "",
-        ]),
-      ).trimEnd(),
+    yield* renderTableChunks(
+      ["namespace", "container", "path", "target", "reason", "layer", "host-only"],
+      () => brokenRows(r),
     );
   }
+  const out: string[] = [];
   if (r.linksIntoMounts.length > 0) {
     out.push(
       `# links in or into runtime mounts (only the running container can tell): ${r.linksIntoMounts.length}`,
@@ -92,17 +96,20 @@ function table(r: LinkReport): string {
   for (const e of r.errors) out.push(`# cannot read ${e.path}: ${e.message}`);
   const layers = new Set(r.containers.flatMap((c) => c.layers.map((l) => shortKey(l.key))));
   out.push(`# ${r.containers.length} container(s), ${layers.size} distinct layer(s) read once each`);
-  return `${out.join("\n")}\n`;
+  yield `${out.join("\n")}\n`;
 }
 
-/** `crifs links`: the rendered report (always exit 0: links reports, doctor judges). */
+/** `crifs links`: the rendered report, in chunks to write as they come (always exit 0: links reports,
+ * doctor judges). */
 export async function linksCommand(
   stores: readonly Store[],
   g: GlobalOptions,
   ref: string | undefined,
   options: { shared: boolean },
-): Promise<string> {
+): Promise<Iterable<string>> {
   noteReadErrors(stores);
   const data = await linksData(stores, ref, { brokenOnly: !options.shared });
-  return render(g.output, data, { table: () => table(data) });
+  if (g.output === "table") return table(data);
+  if (g.output === "json") return renderJsonChunks({ ...data }, "brokenLinks");
+  return [render(g.output, data, {})];
 }

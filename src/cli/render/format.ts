@@ -71,6 +71,38 @@ function tableLine(widths: readonly number[], r: readonly string[]): string {
 }
 
 /**
+ * renderTable's very text, in chunks of `chunkLines` lines, for a table too big to hold as one string
+ * (doctor's findings on a bad image: 10^5 rows). `rows` is called twice, to measure the columns and then to
+ * lay them out, and must give the same rows both times; no row is kept in between.
+ */
+export function* renderTableChunks(
+  head: readonly string[],
+  rows: () => Iterable<readonly string[]>,
+  chunkLines = 1000,
+): Generator<string> {
+  const title = head.map((h) => h.toUpperCase());
+  const last = head.length - 1;
+  const widths = columnWidths(head.length, [title]);
+  for (const r of rows())
+    for (let i = 0; i < last; i++)
+      widths[i] = Math.max(widths[i] ?? 0, displayWidth(terminalSafe(r[i] ?? "")));
+  let chunk = `${tableLine(widths, title)}\n`;
+  let n = 1;
+  for (const r of rows()) {
+    chunk += `${tableLine(
+      widths,
+      r.map((c) => terminalSafe(c)),
+    )}\n`;
+    if (++n >= chunkLines) {
+      yield chunk;
+      chunk = "";
+      n = 0;
+    }
+  }
+  if (chunk !== "") yield chunk;
+}
+
+/**
  * renderTable for rows that come in batches, written as they come (bounded memory for a listing of millions):
  * the column widths are those of the header and the first batch, and stay; a wider cell later pushes the rest
  * of its row right instead of re-laying the table. One batch gives exactly renderTable's text.
@@ -94,6 +126,39 @@ export function* renderTableStream(
       columnWidths(head.length, [head]),
       head.map((h) => h.toUpperCase()),
     )}\n`;
+}
+
+/**
+ * renderJson of `data`, an object one of whose values is a long array (`key`), in pieces of `chunkItems`
+ * elements: the same text, never all of it in one string.
+ */
+export function* renderJsonChunks(
+  data: Readonly<Record<string, unknown>>,
+  key: string,
+  chunkItems = 500,
+): Generator<string> {
+  const items = data[key];
+  if (!Array.isArray(items) || items.length === 0) {
+    yield renderJson(data);
+    return;
+  }
+  // the text of the object without the array, with a marker where the array goes: exactly where
+  // JSON.stringify puts it (key order kept), indented as it indents
+  const marker = "\u0000crifs-items\u0000";
+  const outer = renderJson({ ...data, [key]: marker });
+  const at = outer.indexOf(JSON.stringify(marker));
+  const indent = outer.slice(outer.lastIndexOf("\n", at) + 1, at).replace(/[^ ].*$/, "");
+  yield `${outer.slice(0, at)}[\n`;
+  const pad = `${indent}  `;
+  let chunk = "";
+  for (let i = 0; i < items.length; i++) {
+    chunk += `${i === 0 ? "" : ",\n"}${pad}${JSON.stringify(items[i], null, 2).replaceAll("\n", `\n${pad}`)}`;
+    if ((i + 1) % chunkItems === 0) {
+      yield chunk;
+      chunk = "";
+    }
+  }
+  yield `${chunk}\n${indent}]${outer.slice(at + JSON.stringify(marker).length)}`;
 }
 
 /** renderJson of the array of `items`, written piece by piece: the same text, never the whole array in memory. */

@@ -1,0 +1,49 @@
+// native/link-index.h — the name index a links scan builds (native/link-index.c): every entry of every tree,
+// by a 96-bit hash of its tree path, with its kind and, for a symlink, its target. scan.c records entries
+// while it walks; link-index.c builds the per-tree tables after the walk and resolves links over them.
+#ifndef CRIFS_LINK_INDEX_H
+#define CRIFS_LINK_INDEX_H
+
+#include <node_api.h>
+#include <stddef.h>
+#include <stdint.h>
+
+/* Kinds, as kind() in scan.c numbers them. */
+enum { LK_NONE = 0, LK_FILE = 1, LK_DIR = 2, LK_LINK = 3, LK_OTHER = 4, LK_WHITEOUT = 5 };
+
+/* One entry as a walker meets it: tree in the low 28 bits, kind in the top 4. */
+typedef struct {
+  uint64_t h1;
+  uint32_t h2;
+  uint32_t tk;
+} li_rec_t;
+
+typedef struct {
+  li_rec_t *v;
+  size_t len, cap;
+  int failed;
+} li_vec_t;
+
+typedef struct li_index li_index_t;
+
+/* The two hashes of a tree path ("/a/b"), as one pass over its bytes. */
+void li_hash(const char *p, size_t len, uint64_t *h1, uint32_t *h2);
+
+/* Records the entry rel + "/" + name of `tree` (hashed at once; no path kept). */
+void li_record(li_vec_t *v, uint32_t tree, const char *rel, size_t rlen, const char *name, int kind);
+
+/* Builds the index of `ntrees` trees from the walkers' records and link buffers (u32 tree, u32 rel len,
+ * u32 target len, rel, target — scan.c's format). `complete[t]` is 0 for a tree the walk did not see whole.
+ * Frees the records. NULL when out of memory. */
+li_index_t *li_build(uint32_t ntrees, li_vec_t *recs, size_t nrecs, const char *const *link_bufs,
+                     const size_t *link_lens, size_t nbufs, const unsigned char *complete);
+
+void li_free(li_index_t *ix);
+
+/* The index as a JS external (freed with it). */
+napi_status li_wrap(napi_env env, li_index_t *ix, napi_value *out);
+
+/* resolveLinks(...): see link-index.c. */
+napi_value li_resolve_links(napi_env env, napi_callback_info info);
+
+#endif
