@@ -19,6 +19,8 @@ export function storeSummary(s: Store) {
     state: s.location.state,
     config: s.location.configPath,
     settings: s.settings,
+    // the runtime version found and what said so (the daemon, its binary, the store's markers); null: nothing
+    runtimeVersion: s.runtimeVersion ?? null,
     counts: {
       namespaces: s.namespaces.length,
       images: s.images.length,

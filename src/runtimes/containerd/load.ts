@@ -20,6 +20,7 @@ import { blobPath } from "./content-store.js";
 import { readImageLayers } from "./image-layers.js";
 import { type MetaRecords, readMetaDb } from "./meta-db.js";
 import { type BackendSnapshot, readSnapshotterDb } from "./snapshotter-db.js";
+import { criSettings, findContainerdVersion } from "./runtime-version.js";
 import { readTasks } from "./state-dir.js";
 
 export const META_DB = join("io.containerd.metadata.v1.bolt", "meta.db");
@@ -195,6 +196,8 @@ export function loadContainerd(options: ContainerdLoadOptions = {}): Store {
   }));
   const blobs = r.meta.blobs.map((b) => ({ ...b, path: blobPathOf(config, b.digest) }));
 
+  const runtimeVersion = findContainerdVersion(config, { hostRoot: options.hostRoot });
+  const cri = criSettings(config, runtimeVersion);
   const store: Store = {
     location: {
       runtime: "containerd",
@@ -205,14 +208,14 @@ export function loadContainerd(options: ContainerdLoadOptions = {}): Store {
     },
     settings: {
       snapshotter: config.snapshotter,
-      sandboxImage: config.sandboxImage,
+      sandboxImage: cri.sandboxImage,
       grpcAddress: config.grpcAddress,
       overlayfsRoot: config.overlayfsRoot,
       imageFsMountpoint: config.overlayfsRoot,
       contentRoot: config.contentRoot,
       pluginDir: config.pluginDir ?? "",
       disabledPlugins: config.disabledPlugins.join(","),
-      cniBinDir: config.cniBinDir,
+      cniBinDir: cri.cniBinDir,
       cniConfDir: config.cniConfDir,
       metadataSchema: r.meta.schemaVersion === null ? "" : `v1 (db version ${r.meta.schemaVersion})`,
     },
@@ -225,6 +228,7 @@ export function loadContainerd(options: ContainerdLoadOptions = {}): Store {
     ingests: r.meta.ingests,
     pods: podsFromContainers(containers),
     source: { kind: "disk", address: null },
+    runtimeVersion,
     anomalies,
     areas: [
       ...[...new Set(["overlayfs", ...snapshots.map((s) => s.snapshotter)])].flatMap((sn) => {
