@@ -11,7 +11,7 @@ import { join } from "node:path";
 import { CrifsError } from "../../errors.js";
 import { openBolt } from "../../formats/bbolt/index.js";
 import { pathExists } from "../../fs/path-exists.js";
-import { podOfLabels, podsFromContainers } from "../../model/pods.js";
+import { podOfLabels } from "../../model/pods.js";
 import { markReadErrors } from "../../model/read-errors.js";
 import type { Anomaly, Container, Image, Snapshot, Store } from "../../model/store.js";
 import { locationExtras } from "../store-location.js";
@@ -19,8 +19,9 @@ import { type ContainerdConfig, readContainerdConfig } from "./config.js";
 import { blobPath } from "./content-store.js";
 import { readImageLayers } from "./image-layers.js";
 import { type MetaRecords, readMetaDb } from "./meta-db.js";
-import { type BackendSnapshot, readSnapshotterDb } from "./snapshotter-db.js";
 import { criSettings, findContainerdVersion } from "./runtime-version.js";
+import { sandboxPods } from "./sandbox-pods.js";
+import { type BackendSnapshot, readSnapshotterDb } from "./snapshotter-db.js";
 import { readTasks } from "./state-dir.js";
 
 export const META_DB = join("io.containerd.metadata.v1.bolt", "meta.db");
@@ -226,7 +227,7 @@ export function loadContainerd(options: ContainerdLoadOptions = {}): Store {
     blobs,
     leases: r.meta.leases,
     ingests: r.meta.ingests,
-    pods: podsFromContainers(containers),
+    pods: sandboxPods(containers, r.meta.sandboxes),
     source: { kind: "disk", address: null },
     runtimeVersion,
     anomalies,
