@@ -19,7 +19,7 @@ import { type ContainerdConfig, readContainerdConfig } from "./config.js";
 import { blobPath } from "./content-store.js";
 import { readImageLayers } from "./image-layers.js";
 import { type MetaRecords, readMetaDb } from "./meta-db.js";
-import { criSettings, findContainerdVersion } from "./runtime-version.js";
+import { criSettings, storeVersion } from "./runtime-version.js";
 import { sandboxPods } from "./sandbox-pods.js";
 import { type BackendSnapshot, readSnapshotterDb } from "./snapshotter-db.js";
 import { readTasks } from "./state-dir.js";
@@ -197,7 +197,8 @@ export function loadContainerd(options: ContainerdLoadOptions = {}): Store {
   }));
   const blobs = r.meta.blobs.map((b) => ({ ...b, path: blobPathOf(config, b.digest) }));
 
-  const runtimeVersion = findContainerdVersion(config, { hostRoot: options.hostRoot });
+  // the markers only: enough for each line's defaults; info asks the binaries (runtime-version.ts)
+  const runtimeVersion = storeVersion(config);
   const cri = criSettings(config, runtimeVersion);
   const store: Store = {
     location: {

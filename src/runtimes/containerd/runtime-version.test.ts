@@ -55,3 +55,16 @@ test("a 2.x store on a host root is named by its markers; a sandbox image the co
   mkdirSync(join(root, "io.containerd.snapshotter.v1.erofs"));
   assert.equal(storeMarkers(c), "2.1+");
 });
+
+test("a 1.7 store (blockfile snapshotter dir, no 2.x dirs) is 1.7+ and gets 1.7's default sandbox image", () => {
+  const dir = mkdtempSync(join(tmpdir(), "crifs-rv-"));
+  const root = join(dir, "root");
+  mkdirSync(join(root, "io.containerd.snapshotter.v1.blockfile"), { recursive: true });
+  const p = join(dir, "config.toml");
+  writeFileSync(p, `version = 2\nroot = "${root}"\n`);
+  const c = readContainerdConfig({ path: p });
+  assert.equal(storeMarkers(c), "1.7+");
+  const v = findContainerdVersion(c, { hostRoot: "/nonexistent-host-root" });
+  assert.deepEqual(v, { version: "1.7+", source: "store" });
+  assert.equal(criSettings(c, v).sandboxImage, "registry.k8s.io/pause:3.8");
+});

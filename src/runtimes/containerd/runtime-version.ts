@@ -4,9 +4,12 @@
 //   daemon    the Version API, when the store is read live (live.ts asks it)
 //   process   a running containerd whose --config is this store's config: `/proc/<pid>/exe --version`
 //   binary    `containerd --version` of the containerd on PATH, when the store's markers do not contradict it
-//   store     the store's own markers: dirs that only 2.x plugins make under root, or a `version = 3` config;
-//             they tell the line ("2.x", "2.1+"), not the release
+//   store     the store's own markers: dirs that only newer plugins make under root, or a `version = 3`
+//             config; they tell the line ("1.7+", "2.x", "2.1+"), not the release
 // With a host root (a node's disk) only the store's markers count: no process or binary here is the node's.
+// Loading a store reads the markers only (storeVersion: a few stats): they are enough to pick each line's
+// defaults and mount option order. Asking a binary costs an exec (about 0.1 s), so only `info`, which shows
+// the version, does it (findContainerdVersion, through the adapter's readRuntimeVersion).
 //
 // Defaults per version (what `containerd config default` prints; upstream's values, Debian's builds agree):
 //   sandbox image   1.6 registry.k8s.io/pause:3.6, 1.7 pause:3.8, 2.0 and 2.1 pause:3.10
@@ -27,7 +30,7 @@ export function parseVersionLine(line: string): string | null {
   return word.replace(/^v/, "");
 }
 
-/** [major, minor] of a version ("2.1.9+unknown", "2.x", "2.1+"), or null. */
+/** [major, minor] of a version ("2.1.9+unknown", "2.x", "2.1+", "1.7+"), or null. */
 function majorMinor(version: string): [number, number] | null {
   const m = /^(\d+)\.(\d+|x)/.exec(version);
   if (m === null) return null;
@@ -40,6 +43,8 @@ export function storeMarkers(config: ContainerdConfig): string | null {
   if (pathExists(join(config.root, "io.containerd.snapshotter.v1.erofs"))) return "2.1+";
   if (pathExists(join(config.root, "io.containerd.sandbox.controller.v1.shim"))) return "2.x";
   if (config.version >= 3) return "2.x"; // only 2.x reads (and starts with) a version 3 config
+  // the blockfile snapshotter is new in 1.7 (1.6 makes no such dir)
+  if (pathExists(join(config.root, "io.containerd.snapshotter.v1.blockfile"))) return "1.7+";
   return null;
 }
 
@@ -120,6 +125,12 @@ export function findContainerdVersion(
     const onPath = versionOf("containerd");
     if (onPath !== null && agrees(onPath, marker)) return { version: onPath, source: "binary" };
   }
+  return marker === null ? null : { version: marker, source: "store" };
+}
+
+/** The version the store's own markers prove, or null. Cost: a few stats. */
+export function storeVersion(config: ContainerdConfig): RuntimeVersion | null {
+  const marker = storeMarkers(config);
   return marker === null ? null : { version: marker, source: "store" };
 }
 
