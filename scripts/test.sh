@@ -23,6 +23,15 @@ if [ "${CRIFS_SKIP_INTEGRATION:-}" != "1" ]; then
   fi
 fi
 
+if [ "${CRIFS_SKIP_INTEGRATION:-}" != "1" ]; then
+  # containerd 1.7 (Debian trixie) and 2.1 (Debian sid) for the per-version beds (issue 16): fetched once with a
+  # private apt configuration into /var/cache/crifs, then reused; the beds call the same script
+  for v in 1.7 2.1; do
+    echo "== containerd $v (its binaries' dir follows)"
+    bash test/bed/containerd-fetch.sh "$v"
+  done
+fi
+
 echo "== npm install (from package-lock.json)"
 # not `npm ci`: the registry here lacks the other platforms' optional binaries (@biomejs/cli-win32-*, …)
 # that npm ci insists on finding in the lock; npm install takes the lock and skips them

@@ -49,3 +49,23 @@ test("containerd style is unchanged: index=off, workdir, upperdir, lowerdir; a l
     `lowerdir=${H}/a/diff`,
   ]);
 });
+
+test("containerd 2.x style (optionsLast): workdir, upperdir, lowerdir, then index=off and userxattr", () => {
+  const snaps = [
+    layer("a", null, "committed", false),
+    layer("b", "a", "committed", false),
+    layer("c", "b", "active"),
+  ];
+  const m = planMount(snaps[2] as Snapshot, new SnapshotIndex(snaps), {
+    indexOff: true,
+    userxattr: true,
+    optionsLast: true,
+  });
+  assert.deepEqual(m.options, [
+    `workdir=${H}/c/work`,
+    `upperdir=${H}/c/diff`,
+    `lowerdir=${H}/b/diff:${H}/a/diff`,
+    "index=off",
+    "userxattr",
+  ]);
+});

@@ -3,6 +3,8 @@
 //   no parents             bind of its own dir, "rw" (active) or "ro" (view), plus "rbind"
 //   view with one parent   bind of the parent's dir, "ro", "rbind"
 //   otherwise              overlay: [index=off] [userxattr] [workdir= upperdir= (active only)] lowerdir=
+//                          (containerd 2.x appends the snapshotter's own options after lowerdir instead:
+//                          [workdir= upperdir=] lowerdir= [index=off] [userxattr])
 //                          lowerdir = parents' dirs, nearest parent first (a snapshot's lowerPath when it
 //                          has one: containers/storage and docker mount lowers by their l/<short> links)
 // containers/storage and docker overlay2 (style "overlay-driver") orders them lowerdir=<l/ links>,upperdir=,workdir= and
@@ -30,6 +32,8 @@ export interface MountFlags {
   readonly userxattr: boolean;
   /** Whose option order to follow. Default "containerd". */
   readonly style?: "containerd" | "overlay-driver";
+  /** containerd 2.x: index=off and userxattr come after lowerdir. Default false (1.x: before workdir). */
+  readonly optionsLast?: boolean;
 }
 
 function bind(source: string, ro: boolean): MountSpec {
@@ -74,9 +78,10 @@ export function planMount(s: Snapshot, index: SnapshotIndex, flags: MountFlags):
     if (work !== null) options.push(`workdir=${work}`);
     return { type: "overlay", source: "overlay", options, lowerdir, upperdir: upper, workdir: work };
   }
-  const options: string[] = [];
-  if (flags.indexOff) options.push("index=off");
-  if (flags.userxattr) options.push("userxattr");
+  const own: string[] = [];
+  if (flags.indexOff) own.push("index=off");
+  if (flags.userxattr) own.push("userxattr");
+  const options: string[] = flags.optionsLast === true ? [] : [...own];
   let upperdir: string | null = null;
   let workdir: string | null = null;
   if (kind === "active") {
@@ -85,5 +90,6 @@ export function planMount(s: Snapshot, index: SnapshotIndex, flags: MountFlags):
     options.push(`workdir=${workdir}`, `upperdir=${upperdir}`);
   }
   options.push(`lowerdir=${lowerdir.join(":")}`);
+  if (flags.optionsLast === true) options.push(...own);
   return { type: "overlay", source: "overlay", options, lowerdir, upperdir, workdir };
 }

@@ -178,6 +178,14 @@ export interface Namespace {
   readonly labels: Labels;
 }
 
+/** The runtime version that keeps a store, and what said so (info's `runtimeVersion`: docs/json.md#info). */
+export interface RuntimeVersion {
+  /** As the runtime prints it ("2.1.9", "1.7.24~ds1"), or a line the store's markers prove ("2.x", "2.1+"). */
+  readonly version: string;
+  /** daemon: its API; process: the running daemon's binary; binary: the one on PATH; store: on-disk markers. */
+  readonly source: "daemon" | "process" | "binary" | "store";
+}
+
 /** Where a store lives and how it was found. */
 export interface StoreLocation {
   readonly runtime: RuntimeId;
@@ -248,6 +256,8 @@ export interface Store {
   /** Where the records came from: the runtime's API over its socket ("live") or its files ("disk", the
    * default when absent). */
   readonly source?: StoreSource;
+  /** The runtime version found (runtimes/<runtime>/…); null or absent when nothing says. */
+  readonly runtimeVersion?: RuntimeVersion | null;
 }
 
 export interface StoreSource {

@@ -12,13 +12,14 @@ import { pathExists } from "../fs/path-exists.js";
 import { resolveNodePath } from "../fs/resolve-node-path.js";
 import type { LiveOptions } from "../live/cri.js";
 import type { DoctorFacts, MetadataRead } from "../model/doctor-facts.js";
-import type { RuntimeId, Store } from "../model/store.js";
+import type { RuntimeId, RuntimeVersion, Store } from "../model/store.js";
 import type { RuntimeWords } from "../model/words.js";
 import { DEFAULT_ROOT, readContainerdConfig } from "./containerd/config.js";
 import { readContainerdDoctorFacts } from "./containerd/doctor-facts.js";
 import { readContainerdDoctorMetadata } from "./containerd/doctor-metadata.js";
 import { containerdVersion, loadContainerdLive } from "./containerd/live.js";
 import { loadContainerd, META_DB } from "./containerd/load.js";
+import { findContainerdVersion } from "./containerd/runtime-version.js";
 import { containerdWords } from "./containerd/words.js";
 import { DEFAULT_GRAPHROOT, readStorageConfig } from "./containers-storage/config.js";
 import { type CrioView, readCrioContainerView, readCrioDaemonView } from "./containers-storage/crio-info.js";
@@ -103,6 +104,9 @@ export interface Adapter {
   /** The daemon's own view of one container (rootfs mount point, log path, pid), undefined when its socket is
    * not there; throws when it fails. Absent: no such API. */
   readonly readContainerView?: (id: string, sockets: DaemonSockets) => Promise<object | undefined>;
+  /** The runtime version that keeps a store read from disk, asking what load() does not (a binary's
+   * --version: an exec); null when nothing says. Absent: the store's own runtimeVersion is all there is. */
+  readonly readRuntimeVersion?: (store: Store) => RuntimeVersion | null;
 }
 
 /** Rethrows a permission error (the caller must say it); anything else is the load's to report. */
@@ -143,6 +147,16 @@ export const containerdAdapter: Adapter = {
   },
   loadLive: (socket, options) => loadContainerdLive(socket, options),
   readVersion: (socket, timeoutMs) => containerdVersion(socket, timeoutMs),
+  readRuntimeVersion(store) {
+    // a node's disk: no process or binary of this machine is the node's; the markers load() read are all
+    if (store.location.hostRoot !== undefined) return store.runtimeVersion ?? null;
+    const config = readContainerdConfig({
+      path: store.location.configPath ?? undefined,
+      root: store.location.root,
+      state: store.location.state ?? undefined,
+    });
+    return findContainerdVersion(config);
+  },
 };
 
 function isCrioInstalled(hostRoot: string | undefined): boolean {

@@ -13,7 +13,37 @@ if ctd_is_running; then
   exit 0
 fi
 mkdir -p "$CTD" "$CTD/opt" "$CTD/cni/net.d" "$CTD/cni/bin"
-if [ ! -f "$CTD_CONFIG" ]; then
+# "containerd github.com/containerd/containerd/v2 2.1.9+unknown": 2.x reads config version 3, where the CRI
+# plugin is split in io.containerd.cri.v1.images (snapshotter, pinned_images.sandbox) and
+# io.containerd.cri.v1.runtime (cni, runtimes); version 2 keeps it all under io.containerd.grpc.v1.cri.
+# 1.7 and 2.1 name no sandbox image, so their own defaults stand (pause:3.8, pause:3.10), as on a node
+# that never set one; 1.6's default (pause:3.6) is named, as the bed always did.
+major=$(containerd --version | awk '{ sub(/^v/, "", $3); split($3, v, "."); print v[1] }')
+if [ ! -f "$CTD_CONFIG" ] && [ "$major" -ge 2 ]; then
+  # NRI is on by default in 2.x and listens on the host's /var/run/nri/nri.sock: off, so beds do not clash
+  cat > "$CTD_CONFIG" <<EOT
+version = 3
+root = "$CTD_ROOT"
+state = "$CTD_STATE"
+
+[grpc]
+  address = "$CSOCK"
+
+[plugins."io.containerd.internal.v1.opt"]
+  path = "$CTD/opt"
+
+[plugins."io.containerd.nri.v1.nri"]
+  disable = true
+
+[plugins."io.containerd.cri.v1.images"]
+  snapshotter = "overlayfs"
+
+[plugins."io.containerd.cri.v1.runtime".cni]
+  bin_dirs = ["$CTD/cni/bin"]
+  conf_dir = "$CTD/cni/net.d"
+EOT
+elif [ ! -f "$CTD_CONFIG" ]; then
+  sandbox=$(containerd --version | grep -q ' v\?1\.6\.' && echo 'sandbox_image = "registry.k8s.io/pause:3.6"' || true)
   cat > "$CTD_CONFIG" <<EOT
 version = 2
 root = "$CTD_ROOT"
@@ -26,7 +56,7 @@ state = "$CTD_STATE"
   path = "$CTD/opt"
 
 [plugins."io.containerd.grpc.v1.cri"]
-  sandbox_image = "registry.k8s.io/pause:3.6"
+  $sandbox
 
 [plugins."io.containerd.grpc.v1.cri".containerd]
   snapshotter = "overlayfs"

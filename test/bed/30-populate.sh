@@ -50,9 +50,19 @@ wait_for 10 is_status k8s.io "$K8SRUN" RUNNING
 # the container snapshots' parent is the chain id of bb:latest's top layer
 TOP=$(ctr_ -n default snapshots ls | awk -v id="$RUN" '$1 == id { print $2 }')
 SMALLTOP=$(ctr_ -n default snapshots ls | awk -v id="$CREATED" '$1 == id { print $2 }')
-# a view has no gc.root label, so any GC pass (e.g. from a churn loop) would remove it: pin it
-ctr_ -n default snapshots view crifs-view "$TOP" >/dev/null
-ctr_ -n default snapshots label crifs-view "containerd.io/gc.root=$(date -u +%Y-%m-%dT%H:%M:%SZ)" >/dev/null
+# a view has no gc.root label, so any GC pass (e.g. from a churn loop) would remove it: pin it. ctr holds the
+# view by a temporary lease that it deletes on exit, and that deletion schedules a GC pass: one that runs
+# before the label lands takes the view (seen on containerd 1.7, "snapshot crifs-view does not exist"), so
+# make it again until the label holds it
+pinned=
+for _ in 1 2 3 4 5; do
+  ctr_ -n default snapshots view crifs-view "$TOP" >/dev/null 2>&1 || true
+  if ctr_ -n default snapshots label crifs-view "containerd.io/gc.root=$(date -u +%Y-%m-%dT%H:%M:%SZ)" >/dev/null 2>&1; then
+    pinned=yes
+    break
+  fi
+done
+[ -n "$pinned" ] || { echo "bed: cannot pin the view crifs-view: a GC pass took it 5 times" >&2; exit 1; }
 ctr_ -n default snapshots prepare crifs-active "$TOP" >/dev/null
 ctr_ -n default leases create --id crifs-lease --expires 0 >/dev/null
 ctr_ -n default leases create --id crifs-lease-1h --expires 1h >/dev/null

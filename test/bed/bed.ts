@@ -2,7 +2,9 @@
 //
 // startBed() runs test/bed/up.sh on a fresh work dir (/var/tmp/crifs-bed.XXXXXX): it builds the image,
 // starts a private containerd (own root, state, socket, config) and populates it (see 30-populate.sh
-// for the objects). The scripts write what they made to <work>/facts as key=value lines; BedFacts is the
+// for the objects). The containerd is Debian 12's 1.6 unless startBed({ containerd }) asks for 1.7 or 2.1
+// (fetched once by test/bed/containerd-fetch.sh into /var/cache/crifs; `ctr` is then that version's too).
+// The scripts write what they made to <work>/facts as key=value lines; BedFacts is the
 // typed view of that file. Everything is undone by teardown() (test/bed/90-teardown.sh).
 //
 // Needs root and the Debian packages containerd, runc, umoci, busybox-static and attr. Without them
@@ -12,6 +14,10 @@ import { type ChildProcess, execFile, execFileSync, spawn } from "node:child_pro
 import { existsSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { delimiter, dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
+
+/** The containerd versions a bed can run: 1.6 is Debian 12's, 1.7 Debian trixie's, 2.1 Debian sid's. */
+export const containerdVersions = ["1.6", "1.7", "2.1"] as const;
+export type ContainerdVersion = (typeof containerdVersions)[number];
 
 /** Namespace names the bed populates. */
 export const bedNamespaces = ["default", "k8s.io"] as const;
@@ -86,6 +92,12 @@ export type ChurnKind = "containers" | "gc";
 export interface Bed {
   /** The work dir; everything of the bed lives below it. */
   readonly work: string;
+  /** The containerd line this bed runs (startBed's option). */
+  readonly containerd: ContainerdVersion;
+  /** What `containerd --version` said, e.g. "1.6.20~ds1", "2.1.9+unknown". */
+  readonly containerdVersion: string;
+  /** The dir holding this bed's containerd, ctr and containerd-shim-runc-v2. */
+  readonly binDir: string;
   /** containerd --root */
   readonly root: string;
   /** containerd --state */
@@ -170,12 +182,17 @@ interface RunResult {
   readonly stderr: string;
 }
 
-function runScript(script: string, args: readonly string[], work: string): Promise<RunResult> {
+function runScript(
+  script: string,
+  args: readonly string[],
+  work: string,
+  env: Record<string, string> = {},
+): Promise<RunResult> {
   return new Promise((done) => {
     execFile(
       "bash",
       [join(scriptsDir(), script), ...args],
-      { env: { ...process.env, CRIFS_BED: work }, maxBuffer: 64 * 1024 * 1024 },
+      { env: { ...process.env, ...env, CRIFS_BED: work }, maxBuffer: 64 * 1024 * 1024 },
       (err, stdout, stderr) => {
         const code = err === null ? 0 : typeof err.code === "number" ? err.code : 1;
         done({ code, stdout, stderr });
@@ -302,6 +319,9 @@ class LiveBed implements Bed {
   readonly ociArchive: string;
   readonly hostOnlyTarget: string;
   readonly facts: BedFacts;
+  readonly containerd: ContainerdVersion;
+  readonly containerdVersion: string;
+  readonly binDir: string;
   readonly #pidFile: string;
   readonly #churns = new Set<Promise<unknown>>();
   #churnSeq = 0;
@@ -323,6 +343,12 @@ class LiveBed implements Bed {
     const m = parseFacts(factsText);
     this.facts = factsFrom(m, file);
     this.hostOnlyTarget = requiredFact(m, "hostOnlyTarget", file);
+    this.binDir = requiredFact(m, "containerd.bindir", file);
+    this.containerdVersion = requiredFact(m, "containerd.version", file);
+    const line = containerdVersions.find((v) => this.containerdVersion.startsWith(`${v}.`));
+    if (line === undefined)
+      throw new Error(`bed: containerd ${this.containerdVersion} is none of ${containerdVersions}`);
+    this.containerd = line;
   }
 
   ctr(args: readonly string[], ns?: string): string {
@@ -336,7 +362,10 @@ class LiveBed implements Bed {
       ...args,
     ];
     try {
-      return execFileSync("ctr", argv, { encoding: "utf8", stdio: ["ignore", "pipe", "pipe"] });
+      return execFileSync(join(this.binDir, "ctr"), argv, {
+        encoding: "utf8",
+        stdio: ["ignore", "pipe", "pipe"],
+      });
     } catch (e) {
       const stderr = (e as { stderr?: unknown }).stderr;
       const why = typeof stderr === "string" && stderr.trim() !== "" ? stderr.trim() : String(e);
@@ -439,17 +468,23 @@ function describeWork(work: string): string {
   ].join("\n");
 }
 
+export interface BedOptions {
+  /** Which containerd to run; default "1.6" (Debian 12's). */
+  readonly containerd?: ContainerdVersion;
+}
+
 /**
- * Builds a fresh bed (nothing is reused from earlier runs) and returns it running. Takes a few seconds.
+ * Builds a fresh bed (nothing is reused from earlier runs) and returns it running. Takes a few seconds (the
+ * first bed of containerd 1.7 or 2.1 on a machine also fetches its .deb: about 10 s).
  * On failure it prints the work dir's tree, tears the half-built bed down and throws.
  */
-export async function startBed(): Promise<Bed> {
+export async function startBed(options: BedOptions = {}): Promise<Bed> {
   const why = bedUnavailable();
   if (why !== undefined) {
     throw new Error(`cannot start the containerd test bed: ${why} (set CRIFS_SKIP_INTEGRATION=1 to skip)`);
   }
   const work = resolve(mkdtempSync("/var/tmp/crifs-bed."));
-  const up = await runScript("up.sh", [], work);
+  const up = await runScript("up.sh", [], work, { CRIFS_CONTAINERD: options.containerd ?? "1.6" });
   if (up.code !== 0) {
     const tree = describeWork(work);
     const down = await runScript("90-teardown.sh", [], work);

@@ -1,11 +1,14 @@
 # test/bed/common.sh: sourced by every bed script; defines the layout of one bed.
 #
-# The only knob is CRIFS_BED, the work dir. Unset, a fresh /var/tmp/crifs-bed.XXXXXX is made (and
-# announced on stderr); pass the same CRIFS_BED to every later script of the same bed.
+# The knobs: CRIFS_BED, the work dir. Unset, a fresh /var/tmp/crifs-bed.XXXXXX is made (and announced on
+# stderr); pass the same CRIFS_BED to every later script of the same bed. CRIFS_CONTAINERD, the containerd
+# version up.sh starts (1.6 = Debian 12's, default; 1.7, 2.1 = fetched by containerd-fetch.sh): up.sh writes
+# the dir of its binaries to containerd/bindir, and every later script puts that dir first on PATH, so
+# containerd, ctr and the shim containerd spawns are that version's (runc stays Debian 12's).
 #
 #   $CRIFS_BED/
 #     img/                 umoci layout (L), bundle (B), bb-oci.tar (the OCI archive ctr imports)
-#     containerd/          config.toml, containerd.pid, containerd.log, c.sock, root/, state/, opt/, cni/
+#     containerd/          bindir, config.toml, containerd.pid, containerd.log, c.sock, root/, state/, opt/, cni/
 #     facts                key=value lines the scripts learnt (read by test/bed/bed.ts)
 #     churn/               stop files and logs of churn loops
 #
@@ -34,6 +37,10 @@ export CTD_CONFIG=$CTD/config.toml
 export CTD_PIDFILE=$CTD/containerd.pid
 export CSOCK=$CTD/c.sock
 export FACTS=$CRIFS_BED/facts
+if [ -f "$CTD/bindir" ]; then
+  PATH="$(cat "$CTD/bindir"):$PATH"
+  export PATH
+fi
 # absolute symlink target baked into layer 2; it exists on the host only, never inside the image
 export HOSTONLY=/tmp/crifs-host-only-$BED_TAG/secret
 

@@ -1,4 +1,4 @@
-// test/bed/cri-bed.ts: the CRI bed, its own containerd 1.6 with the CRI plugin (test/bed/cri/cri-bed.sh),
+// test/bed/cri-bed.ts: the CRI bed, its own containerd (1.6, 1.7 or 2.1) with the CRI plugin (test/bed/cri/cri-bed.sh),
 // driven like kubelet: PullImage → RunPodSandbox → CreateContainer → StartContainer, with the pod's
 // LogDirectory under a private log root and the /var/log/containers-style link kubelet makes. The bed
 // object keeps the CRI responses it got and the log paths (for the logs suite).
@@ -7,10 +7,11 @@
 // skopeo; criBedUnavailable() says what is missing.
 
 import { execFile, execFileSync } from "node:child_process";
-import { existsSync, mkdirSync, mkdtempSync, symlinkSync } from "node:fs";
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, symlinkSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { CriClient, type CriContainer, type CriImage, type CriPodSandbox } from "../../src/live/cri.js";
+import type { ContainerdVersion } from "./bed.js";
 
 export interface CriBed {
   /** the bed's dir (short: the socket path must stay under 108 characters) */
@@ -19,6 +20,9 @@ export interface CriBed {
   readonly state: string;
   readonly socket: string;
   readonly configPath: string;
+  /** The containerd line it runs, and the dir of that containerd's binaries (containerd, ctr, shim). */
+  readonly containerd: ContainerdVersion;
+  readonly binDir: string;
   readonly netns: string;
   /** stands in for /var/log: `pods/<ns>_<pod>_<uid>/<container>/0.log` and `containers/*.log` below it */
   readonly logRoot: string;
@@ -101,12 +105,13 @@ function run(action: "up" | "down", env: Record<string, string>): Promise<void> 
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
-export async function startCriBed(): Promise<CriBed> {
+/** Starts the CRI bed with containerd `containerd` (default 1.6, Debian 12's) and one pod running the app. */
+export async function startCriBed(containerd: ContainerdVersion = "1.6"): Promise<CriBed> {
   const unavailable = criBedUnavailable();
   if (unavailable !== undefined) throw new Error(`cri bed: cannot start: ${unavailable}`);
   const work = mkdtempSync("/var/tmp/crifs-cri.");
   const tag = work.slice(-6).replace(/[^A-Za-z0-9]/g, "x");
-  const env = { TB: work, NETNS: `crifs-cri-${tag}`, CG: `crifs-cri-${tag}` };
+  const env = { TB: work, NETNS: `crifs-cri-${tag}`, CG: `crifs-cri-${tag}`, CONTAINERD: containerd };
   const socket = join(work, "ctd", "containerd.sock");
   const teardownScript = () => run("down", env);
   try {
@@ -115,6 +120,7 @@ export async function startCriBed(): Promise<CriBed> {
     await teardownScript().catch(() => {});
     throw err;
   }
+  const binDir = readFileSync(join(work, "ctd", "bindir"), "utf8").trim();
   const cri = new CriClient(socket, 60_000);
   const logRoot = join(work, "logs");
   let podId = "";
@@ -192,6 +198,8 @@ export async function startCriBed(): Promise<CriBed> {
       state: join(work, "ctd", "state"),
       socket,
       configPath: join(work, "ctd", "config.toml"),
+      containerd,
+      binDir,
       netns: env.NETNS,
       logRoot,
       podLogDir,
@@ -205,7 +213,7 @@ export async function startCriBed(): Promise<CriBed> {
       seen,
       ctr: (args, ns) =>
         execFileSync(
-          "ctr",
+          join(binDir, "ctr"),
           ["-a", socket, "--connect-timeout", "2s", ...(ns === undefined ? [] : ["-n", ns]), ...args],
           {
             encoding: "utf8",

@@ -9,11 +9,12 @@ pid_alive() {
   [ -n "$state" ] && [ "$state" != Z ] && [ "$state" != X ]
 }
 
-# kill_shims_of SOCKET: SIGKILL the runc shims serving the containerd at SOCKET (and no other containerd's)
+# kill_shims_of SOCKET: SIGKILL the runc shims serving the containerd at SOCKET (and no other containerd's),
+# whichever dir their binary is in (/usr/bin for Debian 12's containerd, the fetched one's for 1.7 and 2.1)
 kill_shims_of() {
   local c p
   for c in /proc/[0-9]*/cmdline; do
-    if tr '\0' ' ' 2>/dev/null < "$c" | grep -q "^/usr/bin/containerd-shim-runc-v2 .*-address $1\( \|$\)"; then
+    if tr '\0' ' ' 2>/dev/null < "$c" | grep -q "^[^ ]*containerd-shim-runc-v2 .*-address $1\( \|$\)"; then
       p=${c#/proc/}
       kill -9 "${p%/cmdline}" 2>/dev/null
     fi

@@ -8,12 +8,23 @@
 // bed starts in before()). A suite that stops containerd or injects faults must put things back (or run
 // last) so the suites after it see the bed as the facts describe it.
 //
+// containerd lines (issue 16): the block above runs on Debian 12's containerd 1.6; then the suites that read
+// containerd's own formats (perVersionSuites) run again on a bed of containerd 1.7 and one of 2.1, each started
+// and torn down in turn (test/bed/containerd-fetch.sh fetches those once into /var/cache/crifs).
+// CRIFS_CONTAINERD=2.1 (or 1.6,1.7) runs only those lines' blocks: a developer's loop, like CRIFS_SUITES.
+//
 // Run: npx tsc -p tsconfig.json && node --test --test-concurrency=1 dist/test/integration/all.test.js
 // Needs root and the bed's packages; CRIFS_SKIP_INTEGRATION=1 skips (loudly) where they are missing.
 
 import { readFileSync } from "node:fs";
 import { after, afterEach, before, describe } from "node:test";
-import { type Bed, bedUnavailable, startBed } from "../bed/bed.js";
+import {
+  type Bed,
+  bedUnavailable,
+  type ContainerdVersion,
+  containerdVersions,
+  startBed,
+} from "../bed/bed.js";
 import { bedSuite } from "./bed.suite.js";
 import { containerdSuite } from "./containerd.suite.js";
 import { corruptSuite } from "./corrupt.suite.js";
@@ -39,57 +50,82 @@ if (skip) {
   );
 }
 
-describe("crifs against a live containerd bed", { skip: skip ? `no bed: ${unavailable}` : false }, () => {
-  let bed: Bed | undefined;
-  let failures = 0;
-  const getBed = (): Bed => {
-    if (bed === undefined) throw new Error("the bed is not running (did before() fail?)");
-    return bed;
-  };
+/** The suites that run on every containerd line; the others run once, on 1.6. */
+const perVersionSuites = ["bed", "containerd", "du", "cri", "doctor"];
 
-  before(async () => {
-    const t0 = Date.now();
-    bed = await startBed();
-    console.log(`bed: ${bed.work} up in ${Date.now() - t0} ms (CRIFS_BED=${bed.work})`);
+const lines = (process.env.CRIFS_CONTAINERD ?? containerdVersions.join(","))
+  .split(",")
+  .filter((x) => x !== "");
+for (const line of lines) {
+  if (!containerdVersions.includes(line as ContainerdVersion))
+    throw new Error(`CRIFS_CONTAINERD: "${line}" is none of ${containerdVersions.join(", ")}`);
+}
+if (process.env.CRIFS_CONTAINERD !== undefined && process.env.CI === "true")
+  throw new Error("CRIFS_CONTAINERD is for a developer's loop: CI runs every containerd line");
+
+for (const line of lines) bedBlock(line as ContainerdVersion);
+
+function bedBlock(line: ContainerdVersion): void {
+  const title =
+    line === "1.6" ? "crifs against a live containerd bed" : `crifs against a live containerd ${line} bed`;
+  describe(title, { skip: skip ? `no bed: ${unavailable}` : false }, () => {
+    let bed: Bed | undefined;
+    let failures = 0;
+    const getBed = (): Bed => {
+      if (bed === undefined) throw new Error("the bed is not running (did before() fail?)");
+      return bed;
+    };
+
+    before(async () => {
+      const t0 = Date.now();
+      bed = await startBed({ containerd: line });
+      console.log(
+        `bed: containerd ${bed.containerdVersion} in ${bed.work} up in ${Date.now() - t0} ms (CRIFS_BED=${bed.work})`,
+      );
+    });
+
+    afterEach((c) => {
+      // TestContext.passed exists at run time since Node 20.12, but not in @types/node 20
+      if ((c as { passed?: boolean }).passed === false) failures++;
+    });
+
+    after(async () => {
+      if (bed === undefined) return;
+      if (failures > 0) console.error(`bed: ${failures} test(s) failed; the bed was:\n${bed.describe()}`);
+      const t0 = Date.now();
+      await bed.teardown();
+      const left = readFileSync("/proc/self/mountinfo", "utf8")
+        .split("\n")
+        .filter((l) => l.split(" ")[4]?.startsWith(bed?.work ?? "/nonexistent"));
+      if (left.length > 0) throw new Error(`teardown left mounts below ${bed.work}:\n${left.join("\n")}`);
+      console.log(`bed: ${bed.work} torn down in ${Date.now() - t0} ms`);
+    });
+
+    // one line per suite; CRIFS_SUITES=doctor,links runs only those (a developer's loop; CI runs every one)
+    const only = process.env.CRIFS_SUITES?.split(",").filter((x) => x !== "");
+    const suites: [string, (getBed: () => Bed) => void][] = [
+      ["bed", bedSuite],
+      ["containerd", containerdSuite],
+      ["du", duSuite],
+      ["errors", errorsSuite],
+      ["live", liveSuite], // sockets that do not behave, served by the test itself (hostile-sockets.ts)
+      ["links", linksSuite],
+      ["terminal", terminalSuite], // hostile names in its own namespace, removed afterwards
+      ["docker", dockerSuite], // its own dockerd bed (test/bed/docker-bed.ts), started and removed by the suite
+      ["podman", podmanSuite], // its own podman store (test/bed/podman.ts), built from the bed's OCI archive
+      ["cri", criSuite], // its own CRI containerd bed (test/bed/cri-bed.ts), plus the main bed read live
+      ["logs", logsSuite], // its own CRI bed (a container writing known lines) and dockerd bed
+      ["hostroot", hostRootSuite], // its own podman and docker beds beside the main one: one host, three runtimes
+      ["corrupt", corruptSuite], // its own podman and dockerd beds; on the main bed it undoes each fault
+      ["names", namesSuite], // plants names that are not UTF-8 and a huge dir in the bed, and removes them
+      ["doctor", doctorSuite], // last: it injects faults it does not undo
+    ];
+    if (only !== undefined && process.env.CI === "true")
+      throw new Error("CRIFS_SUITES is for a developer's loop: CI runs every suite");
+    for (const [name, suite] of suites) {
+      if (only !== undefined && !only.includes(name)) continue;
+      if (line !== "1.6" && !perVersionSuites.includes(name)) continue;
+      suite(getBed);
+    }
   });
-
-  afterEach((c) => {
-    // TestContext.passed exists at run time since Node 20.12, but not in @types/node 20
-    if ((c as { passed?: boolean }).passed === false) failures++;
-  });
-
-  after(async () => {
-    if (bed === undefined) return;
-    if (failures > 0) console.error(`bed: ${failures} test(s) failed; the bed was:\n${bed.describe()}`);
-    const t0 = Date.now();
-    await bed.teardown();
-    const left = readFileSync("/proc/self/mountinfo", "utf8")
-      .split("\n")
-      .filter((l) => l.split(" ")[4]?.startsWith(bed?.work ?? "/nonexistent"));
-    if (left.length > 0) throw new Error(`teardown left mounts below ${bed.work}:\n${left.join("\n")}`);
-    console.log(`bed: ${bed.work} torn down in ${Date.now() - t0} ms`);
-  });
-
-  // one line per suite; CRIFS_SUITES=doctor,links runs only those (a developer's loop; CI runs every one)
-  const only = process.env.CRIFS_SUITES?.split(",").filter((x) => x !== "");
-  const suites: [string, (getBed: () => Bed) => void][] = [
-    ["bed", bedSuite],
-    ["containerd", containerdSuite],
-    ["du", duSuite],
-    ["errors", errorsSuite],
-    ["live", liveSuite], // sockets that do not behave, served by the test itself (hostile-sockets.ts)
-    ["links", linksSuite],
-    ["terminal", terminalSuite], // hostile names in its own namespace, removed afterwards
-    ["docker", dockerSuite], // its own dockerd bed (test/bed/docker-bed.ts), started and removed by the suite
-    ["podman", podmanSuite], // its own podman store (test/bed/podman.ts), built from the bed's OCI archive
-    ["cri", criSuite], // its own CRI containerd bed (test/bed/cri-bed.ts), plus the main bed read live
-    ["logs", logsSuite], // its own CRI bed (a container writing known lines) and dockerd bed
-    ["hostroot", hostRootSuite], // its own podman and docker beds beside the main one: one host, three runtimes
-    ["corrupt", corruptSuite], // its own podman and dockerd beds; on the main bed it undoes each fault
-    ["names", namesSuite], // plants names that are not UTF-8 and a huge dir in the bed, and removes them
-    ["doctor", doctorSuite], // last: it injects faults it does not undo
-  ];
-  if (only !== undefined && process.env.CI === "true")
-    throw new Error("CRIFS_SUITES is for a developer's loop: CI runs every suite");
-  for (const [name, suite] of suites) if (only === undefined || only.includes(name)) suite(getBed);
-});
+}

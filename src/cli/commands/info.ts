@@ -1,10 +1,17 @@
 // cli/commands/info.ts — `crifs info`: which runtime stores were found, where, with what settings, and how
 // much each holds.
 
-import type { Store } from "../../model/store.js";
+import type { RuntimeVersion, Store } from "../../model/store.js";
 import { type DaemonSockets as AdapterSockets, adapterFor, type DaemonView } from "../../runtimes/index.js";
 import { render, renderDisplayYaml } from "../render/format.js";
 import { DEFAULT_TIMEOUT_MS, type GlobalOptions, noteLiveFailure, noteReadErrors } from "../stores.js";
+
+/** The version a live store's daemon named, else what the adapter finds asking the binaries (an exec), else
+ * the store's markers; null when nothing says. */
+export function runtimeVersionOf(s: Store): RuntimeVersion | null {
+  if (s.runtimeVersion?.source === "daemon") return s.runtimeVersion;
+  return adapterFor(s.location.runtime)?.readRuntimeVersion?.(s) ?? s.runtimeVersion ?? null;
+}
 
 export function storeSummary(s: Store) {
   const tasks = s.containers.filter((c) => c.task !== null);
@@ -19,6 +26,8 @@ export function storeSummary(s: Store) {
     state: s.location.state,
     config: s.location.configPath,
     settings: s.settings,
+    // the runtime version found and what said so (the daemon, its binary, the store's markers); null: nothing
+    runtimeVersion: runtimeVersionOf(s),
     counts: {
       namespaces: s.namespaces.length,
       images: s.images.length,

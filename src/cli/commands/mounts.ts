@@ -18,10 +18,13 @@ export function mountFlags(store?: Store) {
   // no store: the kernel's own facts, as containerd's snapshotter reads them
   const style =
     store === undefined ? "containerd" : (adapterFor(store.location.runtime)?.mountStyle ?? "containerd");
+  // containerd 2.x appends index=off after lowerdir (1.x puts it first): its version as the store found it
+  const major = Number(/^(\d+)\./.exec(store?.runtimeVersion?.version ?? "")?.[1] ?? 0);
   return {
     indexOff: style === "containerd" && existsSync("/sys/module/overlay/parameters/index"),
     userxattr: false,
     style,
+    optionsLast: style === "containerd" && major >= 2,
   } as const;
 }
 

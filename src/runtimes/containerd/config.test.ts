@@ -112,3 +112,45 @@ test("under a host root the config, an import that is an absolute symlink, root 
   assert.equal(c.state, join(host, "run/ctd"));
   assert.equal(c.overlayfsRoot, join(host, outside, "overlay"));
 });
+
+test("a version 3 config (containerd 2.x) gives the sandbox image, snapshotter and CNI dirs from the split CRI plugin", () => {
+  const p = join(dir, "v3.toml");
+  writeFileSync(
+    p,
+    `version = 3
+root = "/srv/ctd2"
+[plugins.'io.containerd.cri.v1.images']
+  snapshotter = 'native'
+  [plugins.'io.containerd.cri.v1.images'.pinned_images]
+    sandbox = 'local/pause:3'
+[plugins.'io.containerd.cri.v1.runtime'.cni]
+  bin_dirs = ['/usr/lib/cni', '/opt/cni/bin']
+  conf_dir = '/srv/cni'
+[plugins.'io.containerd.grpc.v1.cri']
+  sandbox_image = 'ignored/in-v3:1'
+`,
+  );
+  const c = readContainerdConfig({ path: p });
+  assert.equal(c.version, 3);
+  assert.equal(c.snapshotter, "native");
+  assert.equal(c.sandboxImage, "local/pause:3");
+  assert.equal(c.cniBinDir, "/usr/lib/cni:/opt/cni/bin");
+  assert.equal(c.cniConfDir, "/srv/cni");
+});
+
+test("a config that names no sandbox image or CNI bin dir leaves them null: the version's defaults apply", () => {
+  for (const [name, text] of [
+    ["v2-bare.toml", `version = 2\nroot = "/a"\n`],
+    [
+      "v3-bare.toml",
+      `version = 3\nroot = "/a"\n[plugins.'io.containerd.cri.v1.images']\n  snapshotter = 'overlayfs'\n`,
+    ],
+  ] as const) {
+    const p = join(dir, name);
+    writeFileSync(p, text);
+    const c = readContainerdConfig({ path: p });
+    assert.equal(c.sandboxImage, null, name);
+    assert.equal(c.cniBinDir, null, name);
+    assert.equal(c.snapshotter, "overlayfs", name);
+  }
+});

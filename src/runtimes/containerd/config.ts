@@ -1,10 +1,17 @@
-// runtimes/containerd/config.ts — containerd's config.toml (version 1 and 2), reduced to what crifs needs:
+// runtimes/containerd/config.ts — containerd's config.toml (version 1, 2 and 3), reduced to what crifs needs:
 //   root, state                       defaults /var/lib/containerd, /run/containerd
 //   [grpc] address                    default <state>/containerd.sock
 //   plugin_dir, disabled_plugins, imports (merged in order, later files win, like containerd)
-//   CRI plugin: sandbox_image, containerd.snapshotter, cni.bin_dir/conf_dir
-//     v2: [plugins."io.containerd.grpc.v1.cri"]   v1: [plugins.cri]
+//   CRI plugin: sandbox image, snapshotter, CNI dirs
+//     v1: [plugins.cri]  v2: [plugins."io.containerd.grpc.v1.cri"]
+//         sandbox_image, containerd.snapshotter, cni.bin_dir, cni.conf_dir
+//     v3 (containerd 2.x): the CRI plugin split in two
+//         [plugins."io.containerd.cri.v1.images"]   pinned_images.sandbox, snapshotter
+//         [plugins."io.containerd.cri.v1.runtime"]  cni.bin_dirs (2.1; bin_dir before), cni.conf_dir
+//     containerd 2.x reads a v2 file by converting it to v3 (the same settings, moved)
 //   overlayfs snapshotter root_path   default <root>/io.containerd.snapshotter.v1.overlayfs
+// A setting the file does not name is left null here: its default depends on the containerd version, which
+// runtime-version.ts finds (criDefaults).
 // A missing file means defaults (containerd behaves the same); an unreadable or malformed one is an error.
 // With a host root (--host-root) every path here is the node's: the file, its imports, root, state and
 // root_path are resolved inside the host root (fs/resolve-node-path.ts), and the paths returned are the ones
@@ -32,8 +39,10 @@ export interface ContainerdConfig {
   readonly disabledPlugins: readonly string[];
   /** Snapshotter the CRI plugin uses (also ctr's default): "overlayfs" unless configured. */
   readonly snapshotter: string;
-  readonly sandboxImage: string;
-  readonly cniBinDir: string;
+  /** The CRI sandbox (pause) image the file names, null when it names none (criDefaults has the default). */
+  readonly sandboxImage: string | null;
+  /** The CNI plugin dirs the file names (bin_dir, or v3's bin_dirs), null when it names none. */
+  readonly cniBinDir: string | null;
   readonly cniConfDir: string;
   /** Root dir of the overlayfs snapshotter. */
   readonly overlayfsRoot: string;
@@ -131,10 +140,19 @@ export function readContainerdConfig(options: ContainerdConfigOptions = {}): Con
   const rootAt = resolveNodePath(options.root ?? str(table.root) ?? DEFAULT_ROOT, hostRoot);
   const root = rootAt.hostPath;
   const state = resolveIn(hostRoot, options.state ?? str(table.state) ?? DEFAULT_STATE).hostPath;
-  const cri =
-    (version >= 2 ? at(table, ["plugins", "io.containerd.grpc.v1.cri"]) : at(table, ["plugins", "cri"])) ??
-    {};
-  const criTable: Table = isTable(cri) ? cri : {};
+  const asTable = (v: unknown): Table => (isTable(v) ? v : {});
+  const cri = asTable(
+    version >= 2 ? at(table, ["plugins", "io.containerd.grpc.v1.cri"]) : at(table, ["plugins", "cri"]),
+  );
+  // v3 moved the image settings to io.containerd.cri.v1.images and the runtime's (cni) to .runtime; a v2
+  // file's own names are read as they are (containerd 2.x converts them to the same settings)
+  const images = asTable(at(table, ["plugins", "io.containerd.cri.v1.images"]));
+  const runtime = asTable(at(table, ["plugins", "io.containerd.cri.v1.runtime"]));
+  const v3 = version >= 3;
+  const cni = asTable(v3 ? runtime.cni : cri.cni);
+  const binDirs = Array.isArray(cni.bin_dirs)
+    ? cni.bin_dirs.filter((d): d is string => typeof d === "string" && d !== "")
+    : [];
   const overlay = at(table, ["plugins", "io.containerd.snapshotter.v1.overlayfs"]);
   return {
     path: used,
@@ -146,10 +164,13 @@ export function readContainerdConfig(options: ContainerdConfigOptions = {}): Con
     disabledPlugins: Array.isArray(table.disabled_plugins)
       ? table.disabled_plugins.filter((p): p is string => typeof p === "string")
       : [],
-    snapshotter: str(at(criTable, ["containerd", "snapshotter"])) ?? "overlayfs",
-    sandboxImage: str(criTable.sandbox_image) ?? "registry.k8s.io/pause:3.6",
-    cniBinDir: str(at(criTable, ["cni", "bin_dir"])) ?? "/opt/cni/bin",
-    cniConfDir: str(at(criTable, ["cni", "conf_dir"])) ?? "/etc/cni/net.d",
+    snapshotter: (v3 ? str(images.snapshotter) : str(at(cri, ["containerd", "snapshotter"]))) ?? "overlayfs",
+    sandboxImage: v3
+      ? (str(at(images, ["pinned_images", "sandbox"])) ?? null)
+      : (str(cri.sandbox_image) ?? null),
+    // 2.1 searches every dir of bin_dirs; bin_dir (deprecated in 2.1) wins when set
+    cniBinDir: str(cni.bin_dir) ?? (binDirs.length > 0 ? binDirs.join(":") : null),
+    cniConfDir: str(cni.conf_dir) ?? "/etc/cni/net.d",
     overlayfsRoot: overlayfsRoot(isTable(overlay) ? str(overlay.root_path) : undefined, root, hostRoot),
     contentRoot: join(root, "io.containerd.content.v1.content"),
     imports,

@@ -29,6 +29,7 @@ import {
 import { readContainerdConfig } from "./config.js";
 import { readImageLayers } from "./image-layers.js";
 import { blobPathOf, readSnapshotDirIds, snapshotFromRecords, snapshotterLayout } from "./load.js";
+import { criSettings } from "./runtime-version.js";
 import { TASK_DIR } from "./state-dir.js";
 
 const FILES = [
@@ -224,11 +225,13 @@ export async function loadContainerdLive(socket: string, options: LiveOptions): 
       }
       for (const sn of snapshotterNames) snapshots.push(...(await listSnapshots(c.snapshots, e, sn, config)));
     }
+    const v = await unary<{ version: string }>(c.version, "Version", {}, base, "ask containerd its version");
+    const runtimeVersion = { version: v.version.replace(/^v/, ""), source: "daemon" as const };
     return {
       location: { runtime: "containerd", root: config.root, state: config.state, configPath: config.path },
       settings: {
         snapshotter: config.snapshotter,
-        sandboxImage: config.sandboxImage,
+        sandboxImage: criSettings(config, runtimeVersion).sandboxImage,
         grpcAddress: socket,
         overlayfsRoot: config.overlayfsRoot,
         imageFsMountpoint: config.overlayfsRoot,
@@ -245,6 +248,7 @@ export async function loadContainerdLive(socket: string, options: LiveOptions): 
       areas: [],
       pods: await criPods(socket, options.timeoutMs, containers),
       source: { kind: "live", address: socket },
+      runtimeVersion,
     };
   } finally {
     for (const x of Object.values(c)) x.close();

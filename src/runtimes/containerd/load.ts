@@ -11,7 +11,7 @@ import { join } from "node:path";
 import { CrifsError } from "../../errors.js";
 import { openBolt } from "../../formats/bbolt/index.js";
 import { pathExists } from "../../fs/path-exists.js";
-import { podOfLabels, podsFromContainers } from "../../model/pods.js";
+import { podOfLabels } from "../../model/pods.js";
 import { markReadErrors } from "../../model/read-errors.js";
 import type { Anomaly, Container, Image, Snapshot, Store } from "../../model/store.js";
 import type { StoreLoadOptions } from "../load-options.js";
@@ -20,6 +20,8 @@ import { type ContainerdConfig, readContainerdConfig } from "./config.js";
 import { blobPath } from "./content-store.js";
 import { readImageLayers } from "./image-layers.js";
 import { type MetaRecords, readMetaDb } from "./meta-db.js";
+import { criSettings, storeVersion } from "./runtime-version.js";
+import { sandboxPods } from "./sandbox-pods.js";
 import { type BackendSnapshot, readSnapshotterDb } from "./snapshotter-db.js";
 import { readTasks } from "./state-dir.js";
 
@@ -190,6 +192,9 @@ export function loadContainerd(options: ContainerdLoadOptions = {}): Store {
   }));
   const blobs = r.meta.blobs.map((b) => ({ ...b, path: blobPathOf(config, b.digest) }));
 
+  // the markers only: enough for each line's defaults; info asks the binaries (runtime-version.ts)
+  const runtimeVersion = storeVersion(config);
+  const cri = criSettings(config, runtimeVersion);
   const store: Store = {
     location: {
       runtime: "containerd",
@@ -200,14 +205,14 @@ export function loadContainerd(options: ContainerdLoadOptions = {}): Store {
     },
     settings: {
       snapshotter: config.snapshotter,
-      sandboxImage: config.sandboxImage,
+      sandboxImage: cri.sandboxImage,
       grpcAddress: config.grpcAddress,
       overlayfsRoot: config.overlayfsRoot,
       imageFsMountpoint: config.overlayfsRoot,
       contentRoot: config.contentRoot,
       pluginDir: config.pluginDir ?? "",
       disabledPlugins: config.disabledPlugins.join(","),
-      cniBinDir: config.cniBinDir,
+      cniBinDir: cri.cniBinDir,
       cniConfDir: config.cniConfDir,
       metadataSchema: r.meta.schemaVersion === null ? "" : `v1 (db version ${r.meta.schemaVersion})`,
     },
@@ -218,8 +223,9 @@ export function loadContainerd(options: ContainerdLoadOptions = {}): Store {
     blobs,
     leases: r.meta.leases,
     ingests: r.meta.ingests,
-    pods: podsFromContainers(containers),
+    pods: sandboxPods(containers, r.meta.sandboxes),
     source: { kind: "disk", address: null },
+    runtimeVersion,
     anomalies,
     areas: [
       ...[...new Set(["overlayfs", ...snapshots.map((s) => s.snapshotter)])].flatMap((sn) => {

@@ -11,6 +11,11 @@
 //       leases/<id>/                  createdat labels/ content/<digest> ingests/<ref> snapshots/<snapshotter>/<key>
 //       snapshots/<snapshotter>/<name>/  name ("<ns>/<seq>/<name>": the snapshotter's key) parent createdat
 //                                        updatedat labels/ children/<name>
+//       sandboxes/<id>/               (containerd 2.x: the sandbox API's records; CRI's pods, id = the pod's)
+//                                     createdat updatedat sandboxer ("podsandbox") runtime/{name options}
+//                                     labels/ extensions/metadata (Any: the CRI plugin's sandbox Metadata as
+//                                     JSON {"Version":"v1","Metadata":{ID, Name, Config:{metadata, labels,
+//                                     annotations, …}, RuntimeHandler, …}})
 // Times are Go MarshalBinary, sizes zig-zag varints. Pure: a parsed bolt tree in, records out.
 
 import type { BoltBucket, BoltDb } from "../../formats/bbolt/index.js";
@@ -45,6 +50,27 @@ export type MetaContainer = Pick<
   | "spec"
 >;
 
+/** A sandbox record of containerd 2.x's meta.db, with what its CRI extension says of the pod. */
+export interface MetaSandbox {
+  readonly namespace: string;
+  readonly id: string;
+  readonly sandboxer: string;
+  readonly runtime: string;
+  readonly createdAt: string | null;
+  readonly updatedAt: string | null;
+  readonly labels: Labels;
+  /** The CRI plugin's metadata of the pod (extensions/metadata), null when the record has none. */
+  readonly cri: {
+    readonly name: string;
+    readonly podNamespace: string;
+    readonly uid: string;
+    readonly attempt: number;
+    readonly labels: Labels;
+    readonly annotations: Labels;
+    readonly runtimeHandler: string;
+  } | null;
+}
+
 export interface MetaRecords {
   readonly schemaVersion: number | null;
   readonly namespaces: Namespace[];
@@ -55,6 +81,8 @@ export interface MetaRecords {
   readonly blobs: Omit<Blob, "path">[];
   readonly leases: Lease[];
   readonly ingests: Ingest[];
+  /** containerd 2.x's sandbox records (empty for 1.x, which keeps none). */
+  readonly sandboxes: MetaSandbox[];
   readonly anomalies: Anomaly[];
 }
 
@@ -96,6 +124,32 @@ function decodeSpec(raw: Uint8Array | undefined): unknown {
   }
 }
 
+function stringMap(v: unknown): Labels {
+  if (typeof v !== "object" || v === null) return {};
+  return Object.fromEntries(Object.entries(v).filter((e): e is [string, string] => typeof e[1] === "string"));
+}
+
+/** The CRI plugin's sandbox Metadata (an Any holding JSON); throws when it is not JSON (an anomaly). */
+function decodeCriSandbox(raw: Uint8Array | undefined): MetaSandbox["cri"] {
+  if (raw === undefined) return null;
+  const doc = JSON.parse(new TextDecoder().decode(decodeAny(raw).value)) as {
+    Metadata?: { RuntimeHandler?: unknown; Config?: Record<string, unknown> };
+  };
+  const config = doc.Metadata?.Config ?? {};
+  const meta = (config.metadata ?? {}) as Record<string, unknown>;
+  const s = (v: unknown) => (typeof v === "string" ? v : "");
+  return {
+    name: s(meta.name),
+    podNamespace: s(meta.namespace),
+    uid: s(meta.uid),
+    // protobuf's JSON leaves a zero attempt out
+    attempt: typeof meta.attempt === "number" ? meta.attempt : 0,
+    labels: stringMap(config.labels),
+    annotations: stringMap(config.annotations),
+    runtimeHandler: s(doc.Metadata?.RuntimeHandler),
+  };
+}
+
 /**
  * Reads every namespace's records from a parsed meta.db. Cost: metadata only.
  * A record that does not decode is skipped and reported as an anomaly; the rest still loads.
@@ -110,6 +164,7 @@ export function readMetaDb(db: BoltDb): MetaRecords {
     blobs: [],
     leases: [],
     ingests: [],
+    sandboxes: [],
     anomalies: [],
   };
   const v1 = db.root.bucket("v1");
@@ -203,6 +258,22 @@ export function readMetaDb(db: BoltDb): MetaRecords {
             ingests: keys(lb.bucket("ingests")),
             snapshots: snaps,
           },
+        });
+      });
+    }
+
+    for (const [id, sb] of buckets(nsb.bucket("sandboxes"))) {
+      guard(`sandbox ${ns}/${id}`, () => {
+        const runtime = sb.bucket("runtime");
+        out.sandboxes.push({
+          namespace: ns,
+          id,
+          sandboxer: str(sb, "sandboxer"),
+          runtime: runtime === undefined ? "" : str(runtime, "name"),
+          createdAt: time(sb, "createdat"),
+          updatedAt: time(sb, "updatedat"),
+          labels: labels(sb.bucket("labels")),
+          cri: decodeCriSandbox(sb.bucket("extensions")?.get("metadata")),
         });
       });
     }

@@ -1,5 +1,6 @@
 #!/bin/bash
-# test/bed/cri/cri-bed.sh — the CRI bed: a private containerd 1.6 with its CRI plugin, a private netns with
+# test/bed/cri/cri-bed.sh — the CRI bed: a private containerd (1.6, or CONTAINERD=1.7|2.1 fetched by
+# test/bed/containerd-fetch.sh: its dir is written to $TB/ctd/bindir and put first on PATH) with its CRI plugin, a private netns with
 # a CNI bridge (containernetworking-plugins) and a docker-registry on 127.0.0.1:5000 holding a pause and an
 # app image built offline (umoci + busybox-static) and pushed with skopeo. Three things it needs:
 # restrict_oom_score_adj = true (where root lacks CAP_SYS_RESOURCE, runc cannot lower a sandbox's
@@ -8,12 +9,14 @@
 # host; and its own root, state, sockets and cgroup parent, away from any other containerd on the host.
 # The pods are driven from Node (test/bed/cri-bed.ts), not from here.
 #
-# usage: TB=<short dir> NETNS=<name> CG=<cgroup parent root> cri-bed.sh up|down
+# usage: TB=<short dir> NETNS=<name> CG=<cgroup parent root> [CONTAINERD=1.6|1.7|2.1] cri-bed.sh up|down
 #        (TB must stay short: $TB/ctd/containerd.sock must be under 108 characters)
 set -euo pipefail
 TB=${TB:?set TB}; NETNS=${NETNS:?set NETNS}; CG=${CG:?set CG}
 ROOT=$TB/ctd/root STATE=$TB/ctd/state SOCK=$TB/ctd/containerd.sock
+BED=$(cd "$(dirname "$0")/.." && pwd)
 IN="nsenter --net=/run/netns/$NETNS"
+if [ -f "$TB/ctd/bindir" ]; then PATH="$(cat "$TB/ctd/bindir"):$PATH"; fi
 
 build_images() {
   mkdir -p "$TB/img"; cd "$TB/img"
@@ -77,6 +80,56 @@ EOF
   ]
 }
 EOF
+  # containerd 2.x: config version 3, where the CRI plugin is split in io.containerd.cri.v1.images (snapshotter,
+  # pinned_images.sandbox, registry) and io.containerd.cri.v1.runtime (runtimes, cni, the security knobs);
+  # streaming stays in io.containerd.grpc.v1.cri. NRI (on by default in 2.x) would listen on the host's
+  # /var/run/nri/nri.sock: off.
+  if [ "$(containerd --version | awk '{ sub(/^v/, "", $3); split($3, v, "."); print v[1] }')" -ge 2 ]; then
+    cat > "$TB/ctd/config.toml" <<EOF
+version = 3
+root = "$ROOT"
+state = "$STATE"
+disabled_plugins = ["io.containerd.snapshotter.v1.btrfs", "io.containerd.snapshotter.v1.devmapper", "io.containerd.snapshotter.v1.blockfile", "io.containerd.snapshotter.v1.erofs"]
+
+[grpc]
+  address = "$SOCK"
+
+[ttrpc]
+  address = "$SOCK.ttrpc"
+
+[plugins]
+  [plugins."io.containerd.cri.v1.images"]
+    snapshotter = "overlayfs"
+    [plugins."io.containerd.cri.v1.images".pinned_images]
+      sandbox = "127.0.0.1:5000/pause:3.9"
+    [plugins."io.containerd.cri.v1.images".registry]
+      config_path = "$TB/ctd/certs.d"
+  [plugins."io.containerd.cri.v1.runtime"]
+    enable_selinux = false
+    disable_apparmor = true
+    restrict_oom_score_adj = true
+    netns_mounts_under_state_dir = true
+    [plugins."io.containerd.cri.v1.runtime".containerd]
+      default_runtime_name = "runc"
+      [plugins."io.containerd.cri.v1.runtime".containerd.runtimes.runc]
+        runtime_type = "io.containerd.runc.v2"
+        [plugins."io.containerd.cri.v1.runtime".containerd.runtimes.runc.options]
+          SystemdCgroup = false
+          Root = "$STATE/runc"
+    [plugins."io.containerd.cri.v1.runtime".cni]
+      bin_dirs = ["/usr/lib/cni"]
+      conf_dir = "$TB/ctd/cni/net.d"
+      max_conf_num = 1
+  [plugins."io.containerd.grpc.v1.cri"]
+    stream_server_address = "127.0.0.1"
+    stream_server_port = "0"
+  [plugins."io.containerd.nri.v1.nri"]
+    disable = true
+  [plugins."io.containerd.internal.v1.opt"]
+    path = "$TB/ctd/opt"
+EOF
+    return
+  fi
   cat > "$TB/ctd/config.toml" <<EOF
 version = 2
 root = "$ROOT"
@@ -118,6 +171,9 @@ EOF
 }
 
 up() {
+  mkdir -p "$TB/ctd"
+  "$BED/containerd-fetch.sh" "${CONTAINERD:-1.6}" > "$TB/ctd/bindir"
+  PATH="$(cat "$TB/ctd/bindir"):$PATH"
   build_images
   write_configs
   ip netns add "$NETNS"; ip -n "$NETNS" link set lo up
