@@ -51,7 +51,7 @@ if (skip) {
 }
 
 /** The suites that run on every containerd line; the others run once, on 1.6. */
-const perVersionSuites = ["bed", "containerd", "du", "cri", "doctor"];
+const perVersionSuites = ["bed", "containerd", "du", "cri", "logs", "doctor"];
 
 const lines = (process.env.CRIFS_CONTAINERD ?? containerdVersions.join(","))
   .split(",")
@@ -125,7 +125,8 @@ function bedBlock(line: ContainerdVersion): void {
     for (const [name, suite] of suites) {
       if (only !== undefined && !only.includes(name)) continue;
       if (line !== "1.6" && !perVersionSuites.includes(name)) continue;
-      suite(getBed);
+      if (name === "logs" && line !== "1.6") logsSuite(getBed, { criOnly: true });
+      else suite(getBed);
     }
   });
 }

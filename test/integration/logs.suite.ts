@@ -49,7 +49,8 @@ interface Finding {
   subject: string;
 }
 
-export function logsSuite(getBed: () => Bed): void {
+/** `criOnly`: only the CRI part (on containerd 1.7 and 2.1: docker's part does not depend on containerd's line). */
+export function logsSuite(getBed: () => Bed, options: { criOnly?: boolean } = {}): void {
   const unavailable = criBedUnavailable();
   describe("container logs from a CRI containerd's log files", { skip: criSkip(unavailable) }, () => {
     let cbed: CriBed | undefined;
@@ -74,7 +75,7 @@ export function logsSuite(getBed: () => Bed): void {
     const logFlags = () => ["--log-root", pods(), "--containers-log-dir", links()];
 
     before(async () => {
-      cbed = await startCriBed();
+      cbed = await startCriBed(getBed().containerd);
       const b = cbed;
       // the pod's own config as containerd keeps it: CreateContainer takes the log dir from it
       const status = await b.cri.podStatus(b.pod.id);
@@ -284,6 +285,7 @@ export function logsSuite(getBed: () => Bed): void {
     });
   });
 
+  if (options.criOnly === true) return;
   describe("docker container logs and the Engine API's view", () => {
     let dbed: DockerBed | undefined;
     const docker = () => {
