@@ -28,6 +28,7 @@ import { LAYERS_JSON, loadContainersStorage } from "./containers-storage/load.js
 import { crioWords, podmanWords } from "./containers-storage/words.js";
 import { makeDockerAdapter } from "./docker/adapter.js";
 import type { DockerApiView } from "./docker/docker-api.js";
+import { binaryOrMarker, versionAfterWord, versionOfBinary } from "./runtime-version.js";
 
 export interface LoadOptions {
   readonly root?: string | undefined;
@@ -201,6 +202,15 @@ function containersStorageAdapter(id: "podman" | "crio"): Adapter {
     },
     load: (options) => loadContainersStorage({ ...options, runtime: id }),
     readDoctorMetadata: (options) => readContainersStorageDoctorMetadata({ ...options, runtime: id }),
+    // podman on PATH when it agrees with the graphroot's markers, else the markers (an exec: `info` only)
+    ...(id === "podman"
+      ? {
+          readRuntimeVersion: (store: Store) =>
+            binaryOrMarker(store.runtimeVersion ?? null, store.location.hostRoot, () =>
+              versionOfBinary("podman", versionAfterWord),
+            ),
+        }
+      : {}),
     ...(id === "crio"
       ? { readDaemonView: readCrioDaemonView, readContainerView: readCrioContainerView }
       : {}),

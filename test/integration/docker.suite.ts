@@ -513,9 +513,13 @@ function dockerVersionSuite(getBed: () => Bed, version: DockerVersion) {
     test("info names the version: what the data-root says offline, the daemon's version and API version live", async () => {
       const d = getDocker();
       const info = () =>
-        json<{ settings: Record<string, string>; daemon?: { serverVersion: string; apiVersion: string } }[]>(
-          crifs([...flags(), "info", "-o", "json", "--docker-host", `unix://${d.socket}`]),
-        )[0];
+        json<
+          {
+            settings: Record<string, string>;
+            runtimeVersion: unknown;
+            daemon?: { serverVersion: string; apiVersion: string };
+          }[]
+        >(crifs([...flags(), "info", "-o", "json", "--docker-host", `unix://${d.socket}`]))[0];
       const offline = info();
       assert.equal(offline?.daemon, undefined, "dockerd is stopped");
       assert.equal(
@@ -526,12 +530,24 @@ function dockerVersionSuite(getBed: () => Bed, version: DockerVersion) {
           "26-containerd": "dockerd >= 24: images in containerd's store (containerd-snapshotter)",
         }[version],
       );
+      // offline: this machine's dockerd (Debian 12's 20.10) where the data-root's markers allow it, else the
+      // markers (an engine-id proves 23 or later, the containerd image store 24 or later)
+      const onPath = /version (\S+),/.exec(execFileSync("dockerd", ["--version"], { encoding: "utf8" }))?.[1];
+      assert.deepEqual(
+        offline?.runtimeVersion,
+        {
+          "20.10": { version: onPath, source: "binary" },
+          "26": { version: "23+", source: "store" },
+          "26-containerd": { version: "24+", source: "store" },
+        }[version],
+      );
       await d.startDockerd();
       try {
         const live = info();
         const server = d.docker(["version", "-f", "{{.Server.Version}} {{.Server.APIVersion}}"]).trim();
         assert.equal(`${live?.daemon?.serverVersion} ${live?.daemon?.apiVersion}`, server);
         assert.equal(live?.daemon?.serverVersion, d.facts.serverVersion);
+        assert.deepEqual(live?.runtimeVersion, { version: d.facts.serverVersion, source: "daemon" });
       } finally {
         await d.stopDockerd();
       }

@@ -82,7 +82,11 @@ export async function infoCommand(
   const withTimeout = { timeoutMs: g.timeoutMs ?? DEFAULT_TIMEOUT_MS, ...sockets };
   for (const s of stores) {
     const daemon = await daemonView(s, withTimeout);
-    data.push({ ...storeSummary(s), ...(daemon === undefined ? {} : { daemon }) });
+    const summary = storeSummary(s);
+    // a daemon that answers names its own version (docker's /version): that is the best source there is
+    const told = daemon !== undefined && "serverVersion" in daemon ? daemon.serverVersion : "";
+    if (typeof told === "string" && told !== "") summary.runtimeVersion = { version: told, source: "daemon" };
+    data.push({ ...summary, ...(daemon === undefined ? {} : { daemon }) });
   }
   return render(g.output, data, { table: () => renderDisplayYaml(data) });
 }

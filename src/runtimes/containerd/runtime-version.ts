@@ -15,11 +15,11 @@
 //   sandbox image   1.6 registry.k8s.io/pause:3.6, 1.7 pause:3.8, 2.0 and 2.1 pause:3.10
 //   CNI bin dir     /opt/cni/bin (1.x bin_dir; 2.1's bin_dirs = ["/opt/cni/bin"])
 
-import { execFileSync } from "node:child_process";
 import { readdirSync, readFileSync, realpathSync } from "node:fs";
 import { join } from "node:path";
 import { pathExists } from "../../fs/path-exists.js";
 import type { RuntimeVersion } from "../../model/store.js";
+import { agreesWithMarker, majorMinor, versionOfBinary } from "../runtime-version.js";
 import { type ContainerdConfig, DEFAULT_CONFIG_PATH } from "./config.js";
 
 /** The version in `containerd --version`'s line: "containerd github.com/containerd/containerd v1.7.24 <rev>"
@@ -28,13 +28,6 @@ export function parseVersionLine(line: string): string | null {
   const word = line.trim().split(/\s+/)[2];
   if (word === undefined || !/^v?\d+\.\d+/.test(word)) return null;
   return word.replace(/^v/, "");
-}
-
-/** [major, minor] of a version ("2.1.9+unknown", "2.x", "2.1+", "1.7+"), or null. */
-function majorMinor(version: string): [number, number] | null {
-  const m = /^(\d+)\.(\d+|x)/.exec(version);
-  if (m === null) return null;
-  return [Number(m[1]), m[2] === "x" ? 0 : Number(m[2])];
 }
 
 /** The lowest version the store's own markers prove, or null when they prove nothing beyond 1.x. */
@@ -67,13 +60,7 @@ function configArg(argv: readonly string[]): string {
 }
 
 function versionOf(binary: string): string | null {
-  try {
-    // a containerd binary answers --version at once; 2 s bounds a hung or foreign one
-    const out = execFileSync(binary, ["--version"], { encoding: "utf8", timeout: 2000, stdio: "pipe" });
-    return parseVersionLine(out);
-  } catch {
-    return null;
-  }
+  return versionOfBinary(binary, parseVersionLine);
 }
 
 /** The version of a running containerd that serves this config. Cost: one /proc listing, one exec. */
@@ -101,15 +88,6 @@ function fromProcess(config: ContainerdConfig): string | null {
   return null;
 }
 
-/** Whether `version` falls in what the markers prove ("2.x": major 2 or later; "2.1+": 2.1 or later). */
-function agrees(version: string, marker: string | null): boolean {
-  if (marker === null) return true;
-  const v = majorMinor(version);
-  const m = majorMinor(marker);
-  if (v === null || m === null) return false;
-  return v[0] > m[0] || (v[0] === m[0] && v[1] >= m[1]);
-}
-
 /**
  * The containerd version that keeps this store, read from the disk side (process, binary, store markers);
  * null when nothing says. Cost: one /proc listing and at most two `--version` execs (none with a host root).
@@ -123,7 +101,7 @@ export function findContainerdVersion(
     const running = fromProcess(config);
     if (running !== null) return { version: running, source: "process" };
     const onPath = versionOf("containerd");
-    if (onPath !== null && agrees(onPath, marker)) return { version: onPath, source: "binary" };
+    if (onPath !== null && agreesWithMarker(onPath, marker)) return { version: onPath, source: "binary" };
   }
   return marker === null ? null : { version: marker, source: "store" };
 }

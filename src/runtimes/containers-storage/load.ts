@@ -33,7 +33,7 @@ import type { StoreLoadOptions } from "../load-options.js";
 import { driverStore, type OverlayHome, readOverlayHome, SHORT_LINK_DIR } from "../overlay-driver/index.js";
 import { locationExtras } from "../store-location.js";
 import { readStorageConfig, type StorageConfig } from "./config.js";
-import { libpodVersionMarker, readLibpodState } from "./libpod-state.js";
+import { LIBPOD_SQLITE, libpodVersionMarker, readLibpodState } from "./libpod-state.js";
 import {
   type ContainerRecord,
   type ImageRecord,
@@ -345,6 +345,11 @@ export function loadContainersStorageDetailed(
     snapshots,
     containers,
     anomalies,
+    // podman >= 4.8 can keep its state in SQLite (5.0's default); nothing on disk dates an older one
+    runtimeVersion:
+      options.runtime === "podman" && (libpod !== null || pathExists(join(config.graphroot, LIBPOD_SQLITE)))
+        ? { version: "4.8+", source: "store" }
+        : null,
     areas: [
       { role: "snapshot-home", path: layout.home, ignore: HOME_NOT_LAYERS },
       { role: "metadata", path: join(layout.home, SHORT_LINK_DIR) },

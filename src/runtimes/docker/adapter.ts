@@ -8,8 +8,9 @@ import { join } from "node:path";
 import { CrifsError } from "../../errors.js";
 import { pathExists } from "../../fs/path-exists.js";
 import { resolveNodePath } from "../../fs/resolve-node-path.js";
-import type { Store } from "../../model/store.js";
+import type { RuntimeVersion, Store } from "../../model/store.js";
 import type { DaemonSockets } from "../index.js";
+import { binaryOrMarker, versionAfterWord, versionOfBinary } from "../runtime-version.js";
 import { DEFAULT_ROOT, DEFAULT_SOCKETS, LAYERDB, readDockerConfig } from "./config.js";
 import { type EmbeddedContainerd, isContainerdImageStore } from "./containerd-store.js";
 import { type DockerApiView, dockerSocket, isSameDir, readDockerApi } from "./docker-api.js";
@@ -49,6 +50,11 @@ export const makeDockerAdapter = (embedded: EmbeddedContainerd) => ({
   },
   load: (options: Options): Store => loadDocker({ ...options, embedded }),
   readDoctorMetadata: (options: Options) => readDockerDoctorMetadata({ ...options, embedded }),
+  /** dockerd on PATH when it agrees with the data-root's markers, else the markers (an exec: `info` only). */
+  readRuntimeVersion: (store: Store): RuntimeVersion | null =>
+    binaryOrMarker(store.runtimeVersion ?? null, store.location.hostRoot, () =>
+      versionOfBinary("dockerd", versionAfterWord),
+    ),
   /** dockerd's view of the store (Engine API /info) when its socket is there and its data-root is this one. */
   async readDaemonView(store: Store, sockets: DaemonSockets): Promise<DockerApiView | undefined> {
     const socket = dockerSocket(sockets.dockerHost);

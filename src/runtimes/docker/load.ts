@@ -101,6 +101,7 @@ export function loadDocker(options: DockerLoadOptions = {}): Store {
     snapshots,
     containers,
     anomalies: r.anomalies,
+    runtimeVersion: pathExists(join(config.root, "engine-id")) ? { version: "23+", source: "store" } : null,
     areas: [
       { role: "snapshot-home", path: layout.overlay, ignore: ["l"] },
       { role: "metadata", path: join(config.root, "image") },
@@ -174,6 +175,8 @@ export function loadDockerOnContainerd(
     ingests: moby(ctd.ingests),
     anomalies: [...ctd.anomalies, ...r.anomalies],
     areas: [...ctd.areas, ...containerAreas(layout.containers)],
+    // the containerd image store is an option since dockerd 24
+    runtimeVersion: { version: "24+", source: "store" },
   };
 }
 

@@ -20,5 +20,6 @@ export function driverStore(p: DriverStoreParts): Store {
     ingests: [],
     anomalies: p.anomalies,
     areas: p.areas,
+    ...(p.runtimeVersion === undefined ? {} : { runtimeVersion: p.runtimeVersion }),
   };
 }
