@@ -42,7 +42,7 @@ test("readLayerFiles lists the regular files find -type f lists, with their inod
     .split("\n")
     .sort();
   assert.deepEqual(
-    files.map((f) => `${f.rel} ${f.size} ${f.nlink} ${f.allocated / 512}`),
+    files.toArray().map((f) => `${f.rel} ${f.size} ${f.nlink} ${f.allocated / 512}`),
     find,
   );
 });
@@ -95,7 +95,10 @@ test("identical files in different layers form one group; only shared sizes are 
     ["a /bin/tool", "b /usr/bin/tool", "c /other-ns", "c /tool-link"],
   );
   // three inodes, each one allocated block (4 KiB on the usual file systems): two could go
-  const blocks = readLayerFiles(a).files.find((f) => f.rel === "/bin/tool")?.allocated ?? -1;
+  const blocks =
+    readLayerFiles(a)
+      .files.toArray()
+      .find((f) => f.rel === "/bin/tool")?.allocated ?? -1;
   assert.equal(g?.savableBytes, 2 * blocks);
   assert.equal(g?.digest, contentKey(join(a, "bin/tool")));
   // the same groups when the files are read by worker threads
