@@ -12,7 +12,7 @@
 // errno code. Workers take batches from a shared counter, so one huge file does not hold up the rest.
 
 import { createHash } from "node:crypto";
-import { closeSync, constants, fstatSync, openSync, readSync } from "node:fs";
+import { closeSync, constants, openSync, readSync } from "node:fs";
 import { contentKey, contentKeyOrError, type DigestResult } from "../fs/file-hash.js";
 import { decodeName, encodeName } from "../fs/name-codec.js";
 import { runWorkers } from "../fs/worker-pool.js";
@@ -35,6 +35,8 @@ export interface DigestWorkerData {
   readonly offsets: SharedArrayBuffer;
   /** Uint8Array[n]: modeCodes. */
   readonly modes: SharedArrayBuffer;
+  /** Float64Array[n]: each file's size when it was listed. */
+  readonly sizes: SharedArrayBuffer;
   /** Uint8Array[n × keyBytes]: the keys, written by the workers. */
   readonly keys: SharedArrayBuffer;
   /** Int32Array[1]: the next batch start to take. */
@@ -49,7 +51,12 @@ export type DigestWorkerMessage =
 const workerUrl = new URL("./file-digest-worker.js", import.meta.url);
 
 const chunk = 64 * 1024;
+const zeros = Buffer.alloc(chunk);
 let buffer: Buffer | undefined;
+
+function isZero(piece: Buffer): boolean {
+  return piece.equals(piece.length === chunk ? zeros : zeros.subarray(0, piece.length));
+}
 
 /** Reads up to want bytes at `at` into buf (short only at the end of the file). */
 function fill(fd: number, buf: Buffer, want: number, at: number): number {
@@ -63,21 +70,20 @@ function fill(fd: number, buf: Buffer, want: number, at: number): number {
 }
 
 /**
- * contentKey of a file of at most wholeLimit bytes from one read: sha256 over each 64 KiB chunk that is
+ * contentKey of a file listed with at most wholeLimit bytes, from one read of one byte more than it was
+ * listed with (a short read of a regular file is its end: no fstat): sha256 over each 64 KiB chunk that is
  * not all zero (its offset as u64 LE, then its bytes), then the size as u64 LE — fs/file-hash.ts's
- * definition, which the unit test holds this to. A bigger file (it grew since it was listed) goes to
- * contentKey.
+ * definition, which the unit test holds this to. A file that grew since it was listed goes to contentKey.
  */
-function wholeKey(path: Buffer, out: Uint8Array, at: number): void {
+function wholeKey(path: Buffer, listed: number, out: Uint8Array, at: number): void {
   const fd = openSync(path, constants.O_RDONLY | constants.O_NOFOLLOW);
   let digest: Buffer;
   try {
-    const size = fstatSync(fd).size;
-    if (size > wholeLimit) {
+    buffer ??= Buffer.allocUnsafe(wholeLimit + 1);
+    const n = readSync(fd, buffer, 0, Math.min(listed, wholeLimit) + 1, 0);
+    if (n > listed || n > wholeLimit) {
       digest = Buffer.from(contentKey(decodeName(path)), "hex");
     } else {
-      buffer ??= Buffer.allocUnsafe(wholeLimit);
-      const n = fill(fd, buffer, size, 0);
       const hash = createHash("sha256");
       const head = Buffer.alloc(8);
       for (let o = 0; o < n; o += chunk) {
@@ -87,7 +93,7 @@ function wholeKey(path: Buffer, out: Uint8Array, at: number): void {
         hash.update(head);
         hash.update(piece);
       }
-      head.writeBigUInt64LE(BigInt(size));
+      head.writeBigUInt64LE(BigInt(n));
       hash.update(head);
       digest = hash.digest();
     }
@@ -97,18 +103,15 @@ function wholeKey(path: Buffer, out: Uint8Array, at: number): void {
   out.set(digest, at);
 }
 
-const zeros = Buffer.alloc(chunk);
-function isZero(piece: Buffer): boolean {
-  return piece.equals(piece.length === chunk ? zeros : zeros.subarray(0, piece.length));
-}
-
-/** sha256 of the first and the last edgeBytes (a hole reads as zeros, without a disk read) and the size. */
-function edgesKey(path: Buffer, out: Uint8Array, at: number): void {
+/**
+ * sha256 of the first and the last edgeBytes (a hole reads as zeros, without a disk read) and the size the
+ * file was listed with: a filter only (the content key that follows has the size fstat gives).
+ */
+function edgesKey(path: Buffer, size: number, out: Uint8Array, at: number): void {
   const fd = openSync(path, constants.O_RDONLY | constants.O_NOFOLLOW);
   let digest: Buffer;
   try {
-    const size = fstatSync(fd).size;
-    buffer ??= Buffer.allocUnsafe(wholeLimit);
+    buffer ??= Buffer.allocUnsafe(wholeLimit + 1);
     const hash = createHash("sha256");
     hash.update(buffer.subarray(0, fill(fd, buffer, Math.min(edgeBytes, size), 0)));
     const tail = Math.max(0, size - edgeBytes);
@@ -124,7 +127,9 @@ function edgesKey(path: Buffer, out: Uint8Array, at: number): void {
 }
 
 /** Views on the last DigestWorkerData seen: made once per call, not once per job. */
-let views: { data: DigestWorkerData; offsets: Uint32Array; modes: Uint8Array; keys: Uint8Array } | undefined;
+let views:
+  | { data: DigestWorkerData; offsets: Uint32Array; modes: Uint8Array; sizes: Float64Array; keys: Uint8Array }
+  | undefined;
 
 /** Runs job i of `data` into its key slot; returns the errno code when the file cannot be read. */
 export function runKeyJob(data: DigestWorkerData, i: number): string | null {
@@ -133,16 +138,17 @@ export function runKeyJob(data: DigestWorkerData, i: number): string | null {
       data,
       offsets: new Uint32Array(data.offsets),
       modes: new Uint8Array(data.modes),
+      sizes: new Float64Array(data.sizes),
       keys: new Uint8Array(data.keys),
     };
   }
-  const { offsets, modes, keys: out } = views;
+  const { offsets, modes, sizes, keys: out } = views;
   const start = offsets[i] as number;
   const path = Buffer.from(data.paths, start, (offsets[i + 1] as number) - start);
   const mode = modes[i];
   try {
-    if (mode === modeCodes.whole) wholeKey(path, out, i * keyBytes);
-    else if (mode === modeCodes.edges) edgesKey(path, out, i * keyBytes);
+    if (mode === modeCodes.whole) wholeKey(path, sizes[i] as number, out, i * keyBytes);
+    else if (mode === modeCodes.edges) edgesKey(path, sizes[i] as number, out, i * keyBytes);
     else out.set(Buffer.from(contentKey(decodeName(path)), "hex"), i * keyBytes);
     return null;
   } catch (err) {
@@ -150,38 +156,51 @@ export function runKeyJob(data: DigestWorkerData, i: number): string | null {
   }
 }
 
-/** The keys of keys(): key i is keys[i × keyBytes, (i + 1) × keyBytes), unless errors has i. */
+/** The keys of fileKeys(): key i is keys[i × keyBytes, (i + 1) × keyBytes), unless errors has i. */
 export interface FileKeys {
   readonly keys: Uint8Array;
   /** Job index → errno code of a file that could not be read. */
   readonly errors: Map<number, string>;
 }
 
+/** What fileKeys reads: job i is the file whose path's bytes writePath(i) gives, in mode(i). */
+export interface KeyJobs {
+  readonly length: number;
+  /** Length of job i's path in bytes. */
+  pathLength(i: number): number;
+  /** Copies job i's path's bytes into shared memory (no object per path). */
+  writePath(i: number, into: Uint8Array, at: number): void;
+  mode(i: number): KeyMode;
+  /** The size the file was listed with. */
+  size(i: number): number;
+}
+
 /**
- * The keys of `paths` (modes: one per path, see the header), read by `threads` workers taking batches from a
- * shared counter; fewer than `inlineBelow` jobs (default 64) or one thread: in this thread. Cost: per job
- * one open and the reads its mode says.
+ * The keys of `jobs` (modes: see the header), read by `threads` workers taking batches from a shared
+ * counter; fewer than `inlineBelow` jobs (default 64) or one thread: in this thread. Cost: per job one open
+ * and the reads its mode says.
  */
 export async function fileKeys(
-  paths: readonly string[],
-  modes: readonly KeyMode[],
+  jobs: KeyJobs,
   options: { threads: number; inlineBelow?: number },
 ): Promise<FileKeys> {
-  const n = paths.length;
-  const bytes = paths.map(encodeName);
+  const n = jobs.length;
   const offsets = new Uint32Array(new SharedArrayBuffer(4 * (n + 1)));
-  for (let i = 0; i < n; i++) offsets[i + 1] = (offsets[i] as number) + (bytes[i] as Buffer).length;
+  for (let i = 0; i < n; i++) offsets[i + 1] = (offsets[i] as number) + jobs.pathLength(i);
   const pathBytes = new Uint8Array(new SharedArrayBuffer(Math.max(1, offsets[n] as number)));
-  for (let i = 0; i < n; i++) pathBytes.set(bytes[i] as Buffer, offsets[i] as number);
   const modeBytes = new Uint8Array(new SharedArrayBuffer(Math.max(1, n)));
-  modes.forEach((m, i) => {
-    modeBytes[i] = modeCodes[m];
-  });
+  const sizes = new Float64Array(new SharedArrayBuffer(Math.max(8, 8 * n)));
+  for (let i = 0; i < n; i++) {
+    jobs.writePath(i, pathBytes, offsets[i] as number);
+    modeBytes[i] = modeCodes[jobs.mode(i)];
+    sizes[i] = jobs.size(i);
+  }
   const batch = 64;
   const data: DigestWorkerData = {
     paths: pathBytes.buffer as SharedArrayBuffer,
     offsets: offsets.buffer as SharedArrayBuffer,
     modes: modeBytes.buffer as SharedArrayBuffer,
+    sizes: sizes.buffer as SharedArrayBuffer,
     keys: new SharedArrayBuffer(Math.max(1, n * keyBytes)),
     next: new SharedArrayBuffer(4),
     batch,
@@ -210,9 +229,15 @@ export async function contentKeys(
   options: { threads: number; inlineBelow?: number },
 ): Promise<DigestResult[]> {
   if (paths.length < (options.inlineBelow ?? 64) || options.threads <= 1) return paths.map(contentKeyOrError);
+  const bytes = paths.map(encodeName);
   const r = await fileKeys(
-    paths,
-    paths.map(() => "content"),
+    {
+      length: paths.length,
+      pathLength: (i) => (bytes[i] as Buffer).length,
+      writePath: (i, into, at) => into.set(bytes[i] as Buffer, at),
+      mode: () => "content",
+      size: () => 0,
+    },
     options,
   );
   return paths.map((_, i): DigestResult => {

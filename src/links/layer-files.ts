@@ -12,8 +12,10 @@
 
 import { type Dirent, lstatSync, type Stats } from "node:fs";
 import { errnoWords } from "../errors.js";
-import { fsPath } from "../fs/name-codec.js";
+import { decodeName, encodeName, fsPath } from "../fs/name-codec.js";
 import { direntName, readDirents } from "../fs/read-exact.js";
+import { loadNativeScanner } from "../fs/walk-native.js";
+import { errnoName, joinTreePath, type ScanOp, scanErrorMessage } from "../fs/walk-tree-scan.js";
 
 /** One regular file of a layer (LayerFileTable.at). */
 export interface LayerFile {
@@ -42,17 +44,33 @@ const SIZE = 3;
 const ALLOCATED = 4;
 const FACTS = 5;
 
+/** The rels of a table read by the native scanner: bytes back to back, decoded when asked for. */
+interface PackedPaths {
+  readonly bytes: Buffer;
+  readonly ends: Uint32Array;
+}
+
 /**
  * The regular files of one layer, column-wise: about 60 bytes a file plus its name, where an object with the
  * whole path was about 200. Built by readLayerFiles; read by index (0 ≤ i < length).
  */
 export class LayerFileTable {
   #length = 0;
-  #facts = new Float64Array(FACTS * 256);
+  #facts: Float64Array = new Float64Array(FACTS * 256);
   #dirOf = new Uint32Array(256);
   #names: string[] = [];
   /** "/"-rooted paths of the dirs that hold files ("" for the layer dir itself). */
   readonly #dirs: string[] = [];
+  #packed: PackedPaths | undefined;
+
+  /** A table of what the native scanner listed (NativeTree.files). */
+  static fromScan(files: { facts: Float64Array; paths: Buffer; ends: Uint32Array }): LayerFileTable {
+    const t = new LayerFileTable();
+    t.#facts = files.facts;
+    t.#length = files.ends.length;
+    t.#packed = { bytes: files.paths, ends: files.ends };
+    return t;
+  }
 
   get length(): number {
     return this.#length;
@@ -92,7 +110,21 @@ export class LayerFileTable {
 
   /** Path inside the layer, "/"-rooted: the path the file has in a container. */
   rel(i: number): string {
+    const p = this.#packed;
+    if (p !== undefined) return decodeName(p.bytes.subarray(i === 0 ? 0 : p.ends[i - 1], p.ends[i]));
     return `${this.#dirs[this.#dirOf[i] as number]}/${this.#names[i]}`;
+  }
+  /** Length of rel(i) in bytes. */
+  relLength(i: number): number {
+    const p = this.#packed;
+    if (p !== undefined) return (p.ends[i] as number) - (i === 0 ? 0 : (p.ends[i - 1] as number));
+    return encodeName(this.rel(i)).length;
+  }
+  /** Copies rel(i)'s bytes into `into` at `at`. */
+  copyRel(i: number, into: Uint8Array, at: number): void {
+    const p = this.#packed;
+    if (p !== undefined) p.bytes.copy(into, at, i === 0 ? 0 : p.ends[i - 1], p.ends[i]);
+    else into.set(encodeName(this.rel(i)), at);
   }
   dev(i: number): number {
     return this.#facts[i * FACTS + DEV] as number;
@@ -202,4 +234,40 @@ export function readLayerFiles(dir: string): LayerFiles {
   }
   errors.sort((a, b) => compareText(a.path, b.path));
   return { files, errors };
+}
+
+/**
+ * readLayerFiles of each of `dirs` (same order), by the native scanner when it is built (C: getdents and
+ * one fstatat per entry, `threads` threads over all the dirs); else, or with CRIFS_ENGINE=js, by
+ * readLayerFiles one dir after another. The lists are the same but for their order. Cost: a full walk.
+ */
+export async function readLayersFiles(
+  dirs: readonly string[],
+  options: { threads?: number } = {},
+): Promise<LayerFiles[]> {
+  const scanner = process.env.CRIFS_ENGINE === "js" ? null : loadNativeScanner().scanner;
+  if (scanner === null || dirs.length === 0) return dirs.map(readLayerFiles);
+  const result = await scanner.scan(dirs.map(fsPath), {
+    oneFileSystem: true,
+    links: false,
+    usage: false,
+    files: true,
+    threads: options.threads ?? 2,
+    stops: new Float64Array(0),
+  });
+  return result.trees.map((t, i): LayerFiles => {
+    const root = dirs[i] as string;
+    if (t.files === undefined) return readLayerFiles(root); // an addon built before the files option
+    const errors: LayerReadError[] = [];
+    for (let j = 0; j + 2 < t.errors.length; j += 3) {
+      errors.push({
+        path: joinTreePath(root, t.errors[j] as string),
+        message: scanErrorMessage(t.errors[j + 2] as ScanOp, errnoName(t.errors[j + 1] as number)),
+      });
+    }
+    return {
+      files: LayerFileTable.fromScan(t.files),
+      errors: errors.sort((a, b) => compareText(a.path, b.path)),
+    };
+  });
 }

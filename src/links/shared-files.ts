@@ -16,6 +16,7 @@
 
 import { availableParallelism } from "node:os";
 import { errnoWords } from "../errors.js";
+import { encodeName } from "../fs/name-codec.js";
 import type { Snapshot } from "../model/store.js";
 import { type FileKeys, fileKeys, type KeyMode, keyBytes, wholeLimit } from "./file-digests.js";
 import type { LayerFileTable, LayerReadError } from "./layer-files.js";
@@ -87,6 +88,10 @@ class FileIndex {
   readonly local: Uint32Array;
   /** Per layer: the first layer with the same dir (a dir listed twice is one layer). */
   readonly dirOf: Uint32Array;
+  /** Per file, copied out of the tables: what sorting compares millions of times. */
+  readonly #size: Float64Array;
+  readonly #dev: Float64Array;
+  readonly #ino: Float64Array;
 
   constructor(readonly layers: readonly LayerInventory[]) {
     let n = 0;
@@ -94,15 +99,22 @@ class FileIndex {
     this.layerOf = new Uint32Array(n);
     this.local = new Uint32Array(n);
     this.dirOf = new Uint32Array(layers.length);
+    this.#size = new Float64Array(n);
+    this.#dev = new Float64Array(n);
+    this.#ino = new Float64Array(n);
     const firstOfDir = new Map<string, number>();
     let g = 0;
     layers.forEach((inv, l) => {
       const first = firstOfDir.get(inv.layer.path);
       if (first === undefined) firstOfDir.set(inv.layer.path, l);
       this.dirOf[l] = first ?? l;
-      for (let i = 0; i < inv.files.length; i++, g++) {
+      const t = inv.files;
+      for (let i = 0; i < t.length; i++, g++) {
         this.layerOf[g] = l;
         this.local[g] = i;
+        this.#size[g] = t.size(i);
+        this.#dev[g] = t.dev(i);
+        this.#ino[g] = t.ino(i);
       }
     });
   }
@@ -114,18 +126,42 @@ class FileIndex {
     return (this.layers[this.layerOf[g] as number] as LayerInventory).files;
   }
   dev(g: number): number {
-    return this.table(g).dev(this.local[g] as number);
+    return this.#dev[g] as number;
   }
   ino(g: number): number {
-    return this.table(g).ino(this.local[g] as number);
+    return this.#ino[g] as number;
   }
   size(g: number): number {
-    return this.table(g).size(this.local[g] as number);
+    return this.#size[g] as number;
   }
   /** The layer dir that holds file g (as the index of its first listing). */
   dir(g: number): number {
     return this.dirOf[this.layerOf[g] as number] as number;
   }
+  #dirBytes(l: number): Buffer {
+    let dir = this.#dirs[l];
+    if (dir === undefined) {
+      dir = encodeName((this.layers[l] as LayerInventory).layer.path);
+      this.#dirs[l] = dir;
+    }
+    return dir;
+  }
+  readonly #dirs: (Buffer | undefined)[] = [];
+  /** Length of file g's host path in bytes. */
+  pathLength(g: number): number {
+    const l = this.layerOf[g] as number;
+    return (
+      this.#dirBytes(l).length + (this.layers[l] as LayerInventory).files.relLength(this.local[g] as number)
+    );
+  }
+  /** Copies file g's host path's bytes into `into` at `at`. */
+  writePath(g: number, into: Uint8Array, at: number): void {
+    const l = this.layerOf[g] as number;
+    const dir = this.#dirBytes(l);
+    into.set(dir, at);
+    (this.layers[l] as LayerInventory).files.copyRel(this.local[g] as number, into, at + dir.length);
+  }
+
   hostPath(g: number): string {
     const inv = this.layers[this.layerOf[g] as number] as LayerInventory;
     return `${inv.layer.path}${inv.files.rel(this.local[g] as number)}`;
@@ -257,6 +293,12 @@ function candidateInodes(all: FileIndex, minSize: number): Inodes {
 /** One set of inodes found alike so far: inode numbers (into Inodes) of one size. */
 type Alike = number[];
 
+/** Keys read for inodes: keyOf to compare (null: not read), hexOf for a read one's digest. */
+interface Keyed {
+  keyOf(c: number): string | null;
+  hexOf(c: number): string;
+}
+
 /**
  * Splits each set by the inodes' keys (keyOf(c): a string, or null when the inode could not be read) and keeps
  * the parts of two inodes or more whose names span two layers.
@@ -316,54 +358,63 @@ export async function findDuplicateFiles(
     else sets.push([c]);
   }
   const threads = options.threads ?? Math.max(2, Math.min(availableParallelism(), 8));
-  const digests = new Map<number, string>(); // inode → content key (hex) of the final step
-  /** Reads the keys of every inode of `sets` in `mode(c)`; null for one that cannot be read (an error). */
-  const readKeys = async (wanted: readonly Alike[], mode: (c: number) => KeyMode) => {
+  /** Reads the keys of every inode of `wanted` in `mode(c)`; one that cannot be read is an error. */
+  const readKeys = async (wanted: readonly Alike[], mode: (c: number) => KeyMode): Promise<Keyed> => {
     const jobs = wanted.flat();
     const key = options.contentKey;
-    const keys = new Map<number, string | null>();
     if (key !== undefined) {
+      const keys = new Map<number, string>();
       for (const c of jobs) {
         try {
           keys.set(c, key(pathOf(c)));
         } catch (err) {
-          errors.push({
-            path: pathOf(c),
-            message: `cannot read: ${errnoWords((err as NodeJS.ErrnoException).code ?? "EIO")}`,
-          });
-          keys.set(c, null);
+          const code = (err as NodeJS.ErrnoException).code ?? "EIO";
+          errors.push({ path: pathOf(c), message: `cannot read: ${errnoWords(code)}` });
         }
       }
-      return keys;
+      return { keyOf: (c) => keys.get(c) ?? null, hexOf: (c) => keys.get(c) as string };
     }
-    const r: FileKeys = await fileKeys(jobs.map(pathOf), jobs.map(mode), { threads });
+    const r: FileKeys = await fileKeys(
+      {
+        length: jobs.length,
+        pathLength: (i) => all.pathLength(inodes.files[inodes.first[jobs[i] as number] as number] as number),
+        writePath: (i, into, at) =>
+          all.writePath(inodes.files[inodes.first[jobs[i] as number] as number] as number, into, at),
+        mode: (i) => mode(jobs[i] as number),
+        size: (i) => sizeOf(jobs[i] as number),
+      },
+      { threads },
+    );
+    // per inode its job, -1 when unread or unreadable: no object per file
+    const slot = new Int32Array(count).fill(-1);
     jobs.forEach((c, i) => {
       const code = r.errors.get(i);
-      if (code !== undefined) {
-        errors.push({ path: pathOf(c), message: `cannot read: ${errnoWords(code)}` });
-        keys.set(c, null);
-      } else {
-        keys.set(c, Buffer.from(r.keys.buffer, r.keys.byteOffset + i * keyBytes, keyBytes).toString("hex"));
-      }
+      if (code === undefined) slot[c] = i;
+      else errors.push({ path: pathOf(c), message: `cannot read: ${errnoWords(code)}` });
     });
-    return keys;
+    const text = Buffer.from(r.keys.buffer, r.keys.byteOffset, r.keys.byteLength);
+    const at = (c: number) => (slot[c] as number) * keyBytes;
+    return {
+      keyOf: (c) => (slot[c] === -1 ? null : text.toString("latin1", at(c), at(c) + keyBytes)),
+      hexOf: (c) => text.toString("hex", at(c), at(c) + keyBytes),
+    };
   };
   let alike: Alike[];
+  let digestOf: (c: number) => string;
   if (options.contentKey !== undefined) {
     const keys = await readKeys(sets, () => "content");
-    for (const [c, k] of keys) if (k !== null) digests.set(c, k);
-    alike = splitByKey(all, inodes, sets, (c) => keys.get(c) ?? null);
+    alike = splitByKey(all, inodes, sets, keys.keyOf);
+    digestOf = keys.hexOf;
   } else {
     // step 1: small files whole (final), bigger ones by their edges
     const first = await readKeys(sets, (c) => (sizeOf(c) <= wholeLimit ? "whole" : "edges"));
-    sets = splitByKey(all, inodes, sets, (c) => first.get(c) ?? null);
+    sets = splitByKey(all, inodes, sets, first.keyOf);
     const done = sets.filter((s) => sizeOf(s[0] as number) <= wholeLimit);
-    for (const s of done) for (const c of s) digests.set(c, first.get(c) as string);
     // step 2: what is still alike by its edges, by its contents
     const rest = sets.filter((s) => sizeOf(s[0] as number) > wholeLimit);
     const second = await readKeys(rest, () => "content");
-    for (const [c, k] of second) if (k !== null) digests.set(c, k);
-    alike = [...done, ...splitByKey(all, inodes, rest, (c) => second.get(c) ?? null)];
+    alike = [...done, ...splitByKey(all, inodes, rest, second.keyOf)];
+    digestOf = (c) => (sizeOf(c) <= wholeLimit ? first.hexOf(c) : second.hexOf(c));
   }
   sets = [];
   const groups: DuplicateGroup[] = [];
@@ -381,7 +432,7 @@ export async function findDuplicateFiles(
     }
     groups.push({
       size: sizeOf(set[0] as number),
-      digest: digests.get(set[0] as number) as string,
+      digest: digestOf(set[0] as number),
       copies: set.length,
       savableBytes: total - largest,
       names: names.sort(byHostPath),
