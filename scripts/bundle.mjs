@@ -1,0 +1,71 @@
+#!/usr/bin/env node
+// scripts/bundle.mjs <dist dir> — bundles the CLI built by tsc (<dist>/src/cli/main.js) into
+// <dist>/src/bundle/: main.js with what every command needs, and one chunk per command (and per shared
+// part) that loads when that command runs, as the dynamic imports in cli/program.ts say. Start-up was the
+// Node module loader resolving and linking ~100 ES modules for `crifs images` (issue 15 item 4); bin/crifs
+// loads the bundle when it is there and not older than the modules it was made from.
+//
+// Each module's import.meta.url is rewritten to the URL its unbundled file has, so what a module finds
+// relative to itself still holds: the native addon (../../../build), package.json, the sample, the proto
+// files, and the worker entries (walk-worker.js, file-digest-worker.js), which stay unbundled files of <dist>.
+// commander and smol-toml are bundled; packages loaded on first use through createRequire (gRPC, yaml,
+// xattr) stay in node_modules. Without esbuild (a production install) it says so and bin/crifs uses the
+// unbundled modules.
+import { existsSync, rmSync } from "node:fs";
+import { readFile } from "node:fs/promises";
+import { join, relative, resolve } from "node:path";
+
+const dist = process.argv[2];
+if (dist === undefined || !existsSync(join(dist, "src", "cli", "main.js"))) {
+  console.error(
+    `bundle: cannot find ${dist ?? "<dist>"}/src/cli/main.js (usage: node scripts/bundle.mjs dist)`,
+  );
+  process.exit(64);
+}
+const outdir = join(dist, "src", "bundle");
+const ours = `${resolve(dist, "src")}/`;
+rmSync(outdir, { recursive: true, force: true }); // never a bundle older than the modules
+
+let esbuild;
+try {
+  esbuild = await import("esbuild");
+} catch {
+  console.log("bundle: esbuild is not installed: bin/crifs will load the unbundled modules");
+  process.exit(0);
+}
+
+/** import.meta.url → the URL of the module's own unbundled file. */
+const ownUrl = {
+  name: "own-import-meta-url",
+  setup(build) {
+    build.onLoad({ filter: /\.js$/ }, async (args) => {
+      let contents = await readFile(args.path, "utf8");
+      if (args.path.startsWith(ours) && contents.includes("import.meta.url")) {
+        const rel = relative(outdir, args.path).split("\\").join("/");
+        contents = contents.replaceAll(
+          "import.meta.url",
+          `new URL(${JSON.stringify(rel)}, import.meta.url).href`,
+        );
+      }
+      return { contents, loader: "js" };
+    });
+  },
+};
+
+await esbuild.build({
+  entryPoints: [join(dist, "src", "cli", "main.js")],
+  outdir,
+  bundle: true,
+  splitting: true,
+  format: "esm",
+  platform: "node",
+  target: "node20",
+  external: ["@grpc/*", "@napi-rs/*", "yaml", "cli-table3", "string-width"],
+  // commander is CommonJS: its require() of node builtins needs a require in an ES module
+  banner: {
+    js: 'import { createRequire as __crifsCreateRequire } from "node:module"; const require = __crifsCreateRequire(import.meta.url);',
+  },
+  plugins: [ownUrl],
+  logLevel: "warning",
+});
+console.log(`bundle: ${outdir}`);
