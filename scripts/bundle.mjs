@@ -30,7 +30,8 @@ let esbuild;
 try {
   esbuild = await import("esbuild");
 } catch {
-  console.log("bundle: esbuild is not installed: bin/crifs will load the unbundled modules");
+  // stderr: npm pack --json prints its report on stdout, where prepack's output would land too
+  console.error("bundle: esbuild is not installed: bin/crifs will load the unbundled modules");
   process.exit(0);
 }
 
@@ -68,4 +69,3 @@ await esbuild.build({
   plugins: [ownUrl],
   logLevel: "warning",
 });
-console.log(`bundle: ${outdir}`);
