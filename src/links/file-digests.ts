@@ -31,8 +31,12 @@ export const keyBytes = 32;
 export interface DigestWorkerData {
   /** Every path's bytes, back to back. */
   readonly paths: SharedArrayBuffer;
-  /** Uint32Array[n + 1]: path i is paths[offsets[i], offsets[i + 1]). */
+  /** Uint32Array[n + 1]: path i is prefixes[prefixOf[i]] then paths[offsets[i], offsets[i + 1]). */
   readonly offsets: SharedArrayBuffer;
+  /** The paths' first parts (layer dirs: a few, each 80 bytes or so, that a million paths would repeat). */
+  readonly prefixes: readonly Uint8Array[];
+  /** Uint32Array[n]. */
+  readonly prefixOf: SharedArrayBuffer;
   /** Uint8Array[n]: modeCodes. */
   readonly modes: SharedArrayBuffer;
   /** Float64Array[n]: each file's size when it was listed. */
@@ -128,8 +132,18 @@ function edgesKey(path: Buffer, size: number, out: Uint8Array, at: number): void
 
 /** Views on the last DigestWorkerData seen: made once per call, not once per job. */
 let views:
-  | { data: DigestWorkerData; offsets: Uint32Array; modes: Uint8Array; sizes: Float64Array; keys: Uint8Array }
+  | {
+      data: DigestWorkerData;
+      offsets: Uint32Array;
+      prefixOf: Uint32Array;
+      modes: Uint8Array;
+      sizes: Float64Array;
+      keys: Uint8Array;
+    }
   | undefined;
+
+/** Where a job's path is put together (Node copies a Buffer path before the call returns). */
+let pathBuffer = Buffer.alloc(4096);
 
 /** Runs job i of `data` into its key slot; returns the errno code when the file cannot be read. */
 export function runKeyJob(data: DigestWorkerData, i: number): string | null {
@@ -137,14 +151,21 @@ export function runKeyJob(data: DigestWorkerData, i: number): string | null {
     views = {
       data,
       offsets: new Uint32Array(data.offsets),
+      prefixOf: new Uint32Array(data.prefixOf),
       modes: new Uint8Array(data.modes),
       sizes: new Float64Array(data.sizes),
       keys: new Uint8Array(data.keys),
     };
   }
-  const { offsets, modes, sizes, keys: out } = views;
+  const { offsets, prefixOf, modes, sizes, keys: out } = views;
+  const prefix = data.prefixes[prefixOf[i] as number] as Uint8Array;
   const start = offsets[i] as number;
-  const path = Buffer.from(data.paths, start, (offsets[i + 1] as number) - start);
+  const end = offsets[i + 1] as number;
+  if (pathBuffer.length < prefix.length + end - start)
+    pathBuffer = Buffer.alloc(2 * (prefix.length + end - start));
+  pathBuffer.set(prefix, 0);
+  pathBuffer.set(new Uint8Array(data.paths, start, end - start), prefix.length);
+  const path = pathBuffer.subarray(0, prefix.length + end - start);
   const mode = modes[i];
   try {
     if (mode === modeCodes.whole) wholeKey(path, sizes[i] as number, out, i * keyBytes);
@@ -163,12 +184,17 @@ export interface FileKeys {
   readonly errors: Map<number, string>;
 }
 
-/** What fileKeys reads: job i is the file whose path's bytes writePath(i) gives, in mode(i). */
+/**
+ * What fileKeys reads: job i is the file whose path is prefixes[prefixOf(i)] followed by the bytes
+ * writePath(i) gives, in mode(i).
+ */
 export interface KeyJobs {
   readonly length: number;
-  /** Length of job i's path in bytes. */
+  readonly prefixes: readonly Uint8Array[];
+  prefixOf(i: number): number;
+  /** Length of the rest of job i's path in bytes. */
   pathLength(i: number): number;
-  /** Copies job i's path's bytes into shared memory (no object per path). */
+  /** Copies the rest of job i's path into shared memory (no object per path). */
   writePath(i: number, into: Uint8Array, at: number): void;
   mode(i: number): KeyMode;
   /** The size the file was listed with. */
@@ -190,8 +216,10 @@ export async function fileKeys(
   const pathBytes = new Uint8Array(new SharedArrayBuffer(Math.max(1, offsets[n] as number)));
   const modeBytes = new Uint8Array(new SharedArrayBuffer(Math.max(1, n)));
   const sizes = new Float64Array(new SharedArrayBuffer(Math.max(8, 8 * n)));
+  const prefixOf = new Uint32Array(new SharedArrayBuffer(Math.max(4, 4 * n)));
   for (let i = 0; i < n; i++) {
     jobs.writePath(i, pathBytes, offsets[i] as number);
+    prefixOf[i] = jobs.prefixOf(i);
     modeBytes[i] = modeCodes[jobs.mode(i)];
     sizes[i] = jobs.size(i);
   }
@@ -199,6 +227,8 @@ export async function fileKeys(
   const data: DigestWorkerData = {
     paths: pathBytes.buffer as SharedArrayBuffer,
     offsets: offsets.buffer as SharedArrayBuffer,
+    prefixes: jobs.prefixes,
+    prefixOf: prefixOf.buffer as SharedArrayBuffer,
     modes: modeBytes.buffer as SharedArrayBuffer,
     sizes: sizes.buffer as SharedArrayBuffer,
     keys: new SharedArrayBuffer(Math.max(1, n * keyBytes)),
@@ -233,6 +263,8 @@ export async function contentKeys(
   const r = await fileKeys(
     {
       length: paths.length,
+      prefixes: [new Uint8Array(0)],
+      prefixOf: () => 0,
       pathLength: (i) => (bytes[i] as Buffer).length,
       writePath: (i, into, at) => into.set(bytes[i] as Buffer, at),
       mode: () => "content",

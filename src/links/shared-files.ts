@@ -138,28 +138,23 @@ class FileIndex {
   dir(g: number): number {
     return this.dirOf[this.layerOf[g] as number] as number;
   }
-  #dirBytes(l: number): Buffer {
-    let dir = this.#dirs[l];
-    if (dir === undefined) {
-      dir = encodeName((this.layers[l] as LayerInventory).layer.path);
-      this.#dirs[l] = dir;
-    }
-    return dir;
+  /** Each layer's dir as bytes: the first part of its files' host paths (index: the layer). */
+  dirBytes(): Buffer[] {
+    return this.layers.map((inv) => encodeName(inv.layer.path));
   }
-  readonly #dirs: (Buffer | undefined)[] = [];
-  /** Length of file g's host path in bytes. */
-  pathLength(g: number): number {
-    const l = this.layerOf[g] as number;
-    return (
-      this.#dirBytes(l).length + (this.layers[l] as LayerInventory).files.relLength(this.local[g] as number)
+  /** Length of file g's rel in bytes. */
+  relLength(g: number): number {
+    return (this.layers[this.layerOf[g] as number] as LayerInventory).files.relLength(
+      this.local[g] as number,
     );
   }
-  /** Copies file g's host path's bytes into `into` at `at`. */
-  writePath(g: number, into: Uint8Array, at: number): void {
-    const l = this.layerOf[g] as number;
-    const dir = this.#dirBytes(l);
-    into.set(dir, at);
-    (this.layers[l] as LayerInventory).files.copyRel(this.local[g] as number, into, at + dir.length);
+  /** Copies file g's rel's bytes into `into` at `at`. */
+  writeRel(g: number, into: Uint8Array, at: number): void {
+    (this.layers[this.layerOf[g] as number] as LayerInventory).files.copyRel(
+      this.local[g] as number,
+      into,
+      at,
+    );
   }
 
   hostPath(g: number): string {
@@ -377,9 +372,12 @@ export async function findDuplicateFiles(
     const r: FileKeys = await fileKeys(
       {
         length: jobs.length,
-        pathLength: (i) => all.pathLength(inodes.files[inodes.first[jobs[i] as number] as number] as number),
+        prefixes: all.dirBytes(),
+        prefixOf: (i) =>
+          all.layerOf[inodes.files[inodes.first[jobs[i] as number] as number] as number] as number,
+        pathLength: (i) => all.relLength(inodes.files[inodes.first[jobs[i] as number] as number] as number),
         writePath: (i, into, at) =>
-          all.writePath(inodes.files[inodes.first[jobs[i] as number] as number] as number, into, at),
+          all.writeRel(inodes.files[inodes.first[jobs[i] as number] as number] as number, into, at),
         mode: (i) => mode(jobs[i] as number),
         size: (i) => sizeOf(jobs[i] as number),
       },
