@@ -8,8 +8,8 @@
 // Each module's import.meta.url is rewritten to the URL its unbundled file has, so what a module finds
 // relative to itself still holds: the native addon (../../../build), package.json, the sample, the proto
 // files, and the worker entries (walk-worker.js, file-digest-worker.js), which stay unbundled files of <dist>.
-// commander and smol-toml are bundled; packages loaded on first use through createRequire (gRPC, yaml,
-// xattr) stay in node_modules. Without esbuild (a production install) it says so and bin/crifs uses the
+// commander and smol-toml are bundled; every other package (gRPC, yaml, xattr, native addons) stays in
+// node_modules. Without esbuild (a production install) it says so and bin/crifs uses the
 // unbundled modules.
 import { existsSync, rmSync } from "node:fs";
 import { readFile } from "node:fs/promises";
@@ -53,6 +53,20 @@ const ownUrl = {
   },
 };
 
+/** Packages bundled: pure JS that every command loads. Any other (native addons such as better-sqlite3,
+ * gRPC, yaml) stays in node_modules and loads as it would unbundled. */
+const bundledPackages = new Set(["commander", "smol-toml"]);
+const onlyBundled = {
+  name: "only-bundled-packages",
+  setup(build) {
+    build.onResolve({ filter: /^[^./]/ }, (args) => {
+      const parts = args.path.split("/");
+      const name = args.path.startsWith("@") ? parts.slice(0, 2).join("/") : parts[0];
+      return bundledPackages.has(name) ? undefined : { path: args.path, external: true };
+    });
+  },
+};
+
 await esbuild.build({
   entryPoints: [join(dist, "src", "cli", "main.js")],
   outdir,
@@ -61,11 +75,10 @@ await esbuild.build({
   format: "esm",
   platform: "node",
   target: "node20",
-  external: ["@grpc/*", "@napi-rs/*", "yaml", "cli-table3", "string-width"],
   // commander is CommonJS: its require() of node builtins needs a require in an ES module
   banner: {
     js: 'import { createRequire as __crifsCreateRequire } from "node:module"; const require = __crifsCreateRequire(import.meta.url);',
   },
-  plugins: [ownUrl],
+  plugins: [ownUrl, onlyBundled],
   logLevel: "warning",
 });
