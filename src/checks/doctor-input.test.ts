@@ -3,8 +3,23 @@ import { mkdirSync, mkdtempSync, symlinkSync, utimesSync, writeFileSync } from "
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { test } from "node:test";
-import { containerdTestPaths, containerdWords } from "../runtimes/testing.js";
+import type { MetadataRead } from "../model/doctor-facts.js";
+import { containerdAdapter, podmanAdapter } from "../runtimes/index.js";
+import { containerdTestPaths, containerdWords, podmanWords } from "../runtimes/testing.js";
 import { gatherDoctorInput, isInside } from "./doctor-input.js";
+
+/** A MetadataRead with no model (containerd's words, no snapshotters unless `more` says otherwise). */
+function metadata(root: string, contentRoot: string, more: Partial<MetadataRead> = {}): MetadataRead {
+  return {
+    root,
+    contentRoot,
+    store: null,
+    words: containerdWords,
+    metadataProblems: [],
+    snapshotters: [],
+    ...more,
+  };
+}
 
 /** A small containerd-like root built at test time. */
 function tree() {
@@ -41,12 +56,7 @@ function tree() {
 test("gathers snapshot dirs (with new-*), blob files, ingests, tmpmounts and overlay mounts", async () => {
   const t = tree();
   const input = await gatherDoctorInput(
-    {
-      root: t.root,
-      contentRoot: t.content,
-      store: null,
-      words: containerdWords,
-      metadataProblems: [],
+    metadata(t.root, t.content, {
       snapshotters: [
         {
           name: "overlayfs",
@@ -54,8 +64,8 @@ test("gathers snapshot dirs (with new-*), blob files, ingests, tmpmounts and ove
           records: [{ backendKey: "default/1/x", id: "1", kind: "committed" }],
         },
       ],
-    },
-    { mountinfoPath: t.mountinfo, now: 1, graceMs: 0 },
+    }),
+    { adapter: containerdAdapter, mountinfoPath: t.mountinfo, now: 1, graceMs: 0 },
   );
   const sn = input.snapshotters[0];
   assert.deepEqual(sn?.dirs.map((d) => `${d.name} ${d.hasFs}`).sort(), [
@@ -91,17 +101,11 @@ test("a relative root symlink is seen as such, and --verify hashes every blob", 
   const t = tree();
   const link = join(t.dir, "link");
   symlinkSync("root", link);
-  const input = await gatherDoctorInput(
-    {
-      root: link,
-      contentRoot: t.content,
-      store: null,
-      words: containerdWords,
-      metadataProblems: [],
-      snapshotters: [],
-    },
-    { mountinfoPath: t.mountinfo, verify: true },
-  );
+  const input = await gatherDoctorInput(metadata(link, t.content), {
+    adapter: containerdAdapter,
+    mountinfoPath: t.mountinfo,
+    verify: true,
+  });
   assert.deepEqual(
     [input.rootFact.isSymlink, input.rootFact.linkTarget, input.rootFact.resolved],
     [true, "root", t.root],
@@ -114,21 +118,32 @@ test("a relative root symlink is seen as such, and --verify hashes every blob", 
 
 test("missing dirs list as empty: a fresh root has no ingest or tmpmounts dir", async () => {
   const dir = mkdtempSync(join(tmpdir(), "crifs-doctor-empty-"));
-  const input = await gatherDoctorInput(
-    {
-      root: dir,
-      contentRoot: join(dir, "content"),
-      store: null,
-      words: containerdWords,
-      metadataProblems: [],
-      snapshotters: [],
-    },
-    { mountinfoPath: "/proc/self/mountinfo" },
-  );
+  const input = await gatherDoctorInput(metadata(dir, join(dir, "content")), {
+    adapter: containerdAdapter,
+    mountinfoPath: "/proc/self/mountinfo",
+  });
   assert.deepEqual([input.blobFiles, input.ingestDirs, input.tmpmounts, input.readErrors], [[], [], [], []]);
 });
 
 test("isInside compares whole path components", () => {
   assert.equal(isInside("/a/snapshots", "/a/snapshots/1/fs"), true);
   assert.equal(isInside("/a/snapshots", "/a/snapshots2/1"), false);
+});
+
+test("an adapter without readDoctorFacts (podman's) has no containerd objects listed, even in a root that holds them", async () => {
+  const t = tree();
+  const input = await gatherDoctorInput(
+    metadata(t.root, t.content, {
+      words: podmanWords,
+      snapshotters: [{ name: "overlayfs", snapshotsDir: t.sn, records: [] }],
+    }),
+    { adapter: podmanAdapter, mountinfoPath: t.mountinfo, verify: true },
+  );
+  assert.equal(podmanAdapter.readDoctorFacts, undefined);
+  assert.deepEqual(
+    [input.snapshotters, input.blobFiles, input.ingestDirs, input.tmpmounts, input.blobHashes],
+    [[], [], [], [], null],
+  );
+  assert.equal(input.layerContents, undefined);
+  assert.equal(input.overlayMounts.length, 2, "mountinfo is read for every runtime");
 });

@@ -1,11 +1,12 @@
 // checks/doctor-input.ts — everything the doctor checks look at, gathered once per read: the store model (or
 // why it could not be read, a MetadataRead from the runtime's adapter) and the disk facts around it. Checks
 // are pure functions of this; only the gathering (and the final size walk in the doctor command) touches
-// the disk. The fact types are model/doctor-facts.ts; each runtime gathers its own (runtimes/index.ts):
+// the disk. The fact types are model/doctor-facts.ts. What is the same for every runtime is gathered here;
+// a runtime's own objects are its adapter's to gather (Adapter.readDoctorFacts, runtimes/index.ts):
 //
 //   <root>                                      lstat / readlink / owner and mode of the link's target
-//   containerd's snapshot dirs, blobs, ingests, tmpmounts, and --verify's layer contents
-//                                               (runtimes/containerd/doctor-facts.ts, layer-contents.ts)
+//   the runtime's own objects                   Adapter.readDoctorFacts (containerd: snapshot dirs, blobs,
+//                                               ingests, tmpmounts, and --verify's layer contents)
 //   /proc/self/mountinfo                        overlay mounts (lowerdir, upperdir, workdir)
 //   every container's layer dirs                symlinks, resolved in each container's merged root (src/links)
 // Any read error other than "absent" is kept in readErrors and the gathering goes on.
@@ -19,52 +20,35 @@ import { readLinkExact } from "../fs/read-exact.js";
 import type { BrokenLink } from "../links/broken-links.js";
 import { containerKey, readLinkReport } from "../links/link-report.js";
 import type { PodLogFacts } from "../logs/log-facts.js";
-import type {
-  BlobFileFact,
-  IngestDirFact,
-  LayerContentFact,
-  MetadataRead,
-  OverlayDriverFacts,
-  OverlayMountFact,
-  ReadProblem,
-  RootFact,
-  SnapshotterFacts,
-  TmpmountFact,
+import {
+  type DoctorFacts,
+  type MetadataRead,
+  noDoctorFacts,
+  type OverlayMountFact,
+  type ReadProblem,
+  type RootFact,
 } from "../model/doctor-facts.js";
 import type { Store } from "../model/store.js";
-import type { RuntimeWords } from "../model/words.js";
-import { readContainerdDiskFacts, readLayerContents } from "../runtimes/index.js";
+import type { Adapter } from "../runtimes/index.js";
 
-export interface DoctorInput {
-  /** The store root as given (may be a symlink). */
-  readonly root: string;
-  readonly contentRoot: string;
+/** What the checks read: the adapter's MetadataRead (its snapshotters' records come with their dirs in
+ * DoctorFacts.snapshotters), the runtime's DoctorFacts, and what every runtime has. */
+export interface DoctorInput
+  extends Pick<
+      MetadataRead,
+      "root" | "contentRoot" | "store" | "words" | "metadataProblems" | "overlayDriver"
+    >,
+    DoctorFacts {
   /** Milliseconds since the epoch when this input was gathered. */
   readonly now: number;
   /** Objects younger than this (ms) are taken as still being written. */
   readonly graceMs: number;
-  /** The store model, or null when its metadata could not be read (see metadataProblems). */
-  readonly store: Store | null;
-  /** How findings speak of this store's runtime (its tools, its files): never containerd's for podman. */
-  readonly words: RuntimeWords;
-  /** Bolt files that did not decode; non-empty means store is null. */
-  readonly metadataProblems: readonly ReadProblem[];
-  readonly snapshotters: readonly SnapshotterFacts[];
-  readonly blobFiles: readonly BlobFileFact[];
-  readonly ingestDirs: readonly IngestDirFact[];
-  readonly tmpmounts: readonly TmpmountFact[];
   readonly overlayMounts: readonly OverlayMountFact[];
   /** Broken symlinks of every container's merged root, found by src/links; absent when not gathered. */
   readonly brokenLinks?: readonly BrokenLink[];
-  /** Every image layer's snapshot beside its blob's contents; only gathered for --verify. */
-  readonly layerContents?: readonly LayerContentFact[];
   readonly rootFact: RootFact;
   /** Dirs and files that exist but could not be read; the checks carry on without them. */
   readonly readErrors: readonly ReadProblem[];
-  /** blob path → "sha256:<hex>" of its bytes; only gathered for --verify. */
-  readonly blobHashes: ReadonlyMap<string, string> | null;
-  /** The overlay driver home of a containers/storage (or docker) store; absent for containerd. */
-  readonly overlayDriver?: OverlayDriverFacts;
   /** kubelet's pod log dirs and links beside the pods the runtimes know (src/logs); absent when not read. */
   readonly podLogs?: PodLogFacts;
   /** The same store read through the runtime's API (src/live) when it answered; absent otherwise. */
@@ -72,6 +56,9 @@ export interface DoctorInput {
 }
 
 export interface GatherOptions {
+  /** The adapter that read `meta`: its readDoctorFacts gathers the runtime's own objects. Default: none (only
+   * what every runtime has is gathered). */
+  readonly adapter?: Pick<Adapter, "readDoctorFacts">;
   /** Default: Date.now() */
   readonly now?: number;
   /** Default: 60 s */
@@ -168,9 +155,9 @@ function readMounts(r: FactReader, mountinfoPath: string | undefined) {
 }
 
 /**
- * Gathers the disk facts around a store read. Cost: a few readdirs and one lstat per snapshot dir, blob
- * file, ingest file and tmpmount; a symlink scan of every container's layers (`links`); with `verify`, a
- * full read of every sha256 blob, and (`layers`) of every image layer's blob and snapshot files.
+ * Gathers the disk facts around a store read. Cost: a few readdirs and one lstat per entry of the runtime's
+ * own dirs (Adapter.readDoctorFacts); a symlink scan of every container's layers (`links`); with `verify`, a
+ * full read of every blob, and (`layers`) of every image layer's blob and snapshot files.
  */
 export async function gatherDoctorInput(
   meta: MetadataRead,
@@ -179,31 +166,30 @@ export async function gatherDoctorInput(
   const now = options.now ?? Date.now();
   const r = new FactReader();
   const mounts = readMounts(r, options.mountinfoPath);
-  const disk = readContainerdDiskFacts(r, meta, {
-    mountPoints: mounts.mountPoints,
-    verify: options.verify === true,
-  });
+  const verify = options.verify === true;
+  const facts =
+    options.adapter?.readDoctorFacts?.(meta, {
+      reader: r,
+      mountPoints: mounts.mountPoints,
+      verify,
+      layers: options.layers ?? verify,
+    }) ?? noDoctorFacts;
   const store = meta.store;
   const brokenLinks =
     store !== null && options.links !== false
       ? await readBrokenLinks(r, store, options.recheckLinks)
-      : undefined;
-  const layerContents =
-    store !== null && (options.layers ?? options.verify === true)
-      ? readLayerContents(r, store, meta.contentRoot)
       : undefined;
   return {
     root: meta.root,
     contentRoot: meta.contentRoot,
     now,
     graceMs: options.graceMs ?? DEFAULT_GRACE_MS,
-    store: meta.store,
+    store,
     words: meta.words,
     metadataProblems: meta.metadataProblems,
-    ...disk,
+    ...facts,
     overlayMounts: mounts.overlays,
     ...(brokenLinks === undefined ? {} : { brokenLinks }),
-    ...(layerContents === undefined ? {} : { layerContents }),
     rootFact: readRootFact(meta.root),
     readErrors: r.errors,
     ...(meta.overlayDriver === undefined ? {} : { overlayDriver: meta.overlayDriver }),

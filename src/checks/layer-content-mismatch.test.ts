@@ -14,6 +14,7 @@ import { gzipSync } from "node:zlib";
 import { tempStores } from "../links/testing.js";
 import type { LayerContentFact } from "../model/doctor-facts.js";
 import type { Image } from "../model/store.js";
+import { containerdAdapter } from "../runtimes/index.js";
 import { chainIds, containerdWords } from "../runtimes/testing.js";
 import { gatherDoctorInput } from "./doctor-input.js";
 import { layerContentMismatch } from "./layer-content-mismatch.js";
@@ -204,7 +205,7 @@ test("end to end: an intact two-layer image is silent; zero-filled, re-moded and
         metadataProblems: [],
         snapshotters: [],
       },
-      { layers: true, links: false },
+      { adapter: containerdAdapter, layers: true, links: false },
     );
 
   const intact = await read();

@@ -1,5 +1,5 @@
 // fs/read-exact.ts — readdir and readlink that keep names as bytes (fs/name-codec.ts), for the walkers that are
-// not the scanner (overlay view, links' layer files, doctor's tree walk, du's home listing, overlay homes).
+// not the scanner (overlay view, links' layer files, du's home listing, overlay homes).
 //
 // Node hands names back as UTF-8 strings, with U+FFFD for a byte that is not UTF-8: such a name can neither be
 // shown as it is nor stat'ed by that string. Each call here asks for strings first (the common case costs

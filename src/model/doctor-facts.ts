@@ -1,7 +1,8 @@
 // model/doctor-facts.ts — what every runtime hands doctor besides its model: the disk facts around a store
 // (snapshot dirs, blob files, ingests, tmpmounts, overlay driver homes, layer contents), each gathered by its
-// runtime (src/runtimes/<runtime>/doctor-facts.ts, overlay-driver/) and read by the checks (src/checks) as
-// data. Types only, no I/O.
+// runtime's adapter (readDoctorMetadata: src/runtimes/<runtime>/doctor-metadata.ts, overlay-driver/;
+// readDoctorFacts: src/runtimes/<runtime>/doctor-facts.ts) and read by the checks (src/checks) as data.
+// Types and one empty value, no I/O.
 
 import type { ErrorCode } from "../errors.js";
 import type { SnapshotKind, Store } from "./store.js";
@@ -14,13 +15,17 @@ export interface SnapshotterRecord {
   readonly kind: SnapshotKind | null;
 }
 
-export interface EntryFact {
-  readonly name: string;
+/** A path and its times as lstat found them: how the checks tell what is still being written (--grace). */
+export interface PathTimes {
   readonly path: string;
-  readonly isDir: boolean;
   readonly mtimeMs: number;
   /** rename() sets ctime: a dir just renamed to rm-* looks young by ctime, not by mtime */
   readonly ctimeMs: number;
+}
+
+export interface EntryFact extends PathTimes {
+  readonly name: string;
+  readonly isDir: boolean;
 }
 
 export interface SnapshotDirFact extends EntryFact {
@@ -40,16 +45,13 @@ export interface SnapshotterFacts {
 }
 
 /** One file of containerd's content store, `<content>/blobs/<alg>/<hex>`, as lstat found it. */
-export interface BlobFileFact {
+export interface BlobFileFact extends PathTimes {
   /** "<alg>:<hex>", from the file's place (what its bytes should hash to). */
   readonly digest: string;
-  readonly path: string;
   /** False for anything but a regular file (a dir or a symlink where a blob should be). */
   readonly isFile: boolean;
   readonly size: number;
   readonly allocatedBytes: number;
-  readonly mtimeMs: number;
-  readonly ctimeMs: number;
 }
 
 export interface IngestDirFact {
@@ -108,16 +110,13 @@ export interface OverlayLayerDirFact {
 }
 
 /** One symlink `<home>/l/<name>` of an overlay driver home. */
-export interface ShortLinkFact {
+export interface ShortLinkFact extends PathTimes {
   readonly name: string;
-  readonly path: string;
   /** readlink, or null when it is not a symlink. */
   readonly target: string | null;
   /** The layer dir its target names ("../<id>/diff" → id), or null. */
   readonly targetId: string | null;
   readonly resolves: boolean;
-  readonly mtimeMs: number;
-  readonly ctimeMs: number;
 }
 
 /** What an overlay-driver store's home holds, beside its records (runtimes with `<home>/l/` short links). */
@@ -172,11 +171,16 @@ export interface LayerContentFact {
 
 /** What the runtime adapter read (the caller, in cli/, knows the runtime). */
 export interface MetadataRead {
+  /** The store root as given (may be a symlink). */
   readonly root: string;
+  /** containerd's content store; the root itself for runtimes without one. */
   readonly contentRoot: string;
+  /** The store model, or null when its metadata could not be read (see metadataProblems). */
   readonly store: Store | null;
-  /** The runtime's words (its Adapter's), handed on to the checks. */
+  /** How findings speak of this store's runtime (its tools, its files): its Adapter's words, never
+   * containerd's for podman. */
   readonly words: RuntimeWords;
+  /** Metadata files that did not decode; non-empty means store is null. */
   readonly metadataProblems: readonly ReadProblem[];
   readonly snapshotters: readonly {
     readonly name: string;
@@ -186,3 +190,28 @@ export interface MetadataRead {
   /** The overlay driver home, read with the records (containers/storage, docker). */
   readonly overlayDriver?: OverlayDriverFacts;
 }
+
+/**
+ * What a runtime's adapter reads on disk around its store for doctor, beside its MetadataRead
+ * (Adapter.readDoctorFacts): containerd's snapshotter dirs, blobs, ingests and tmpmounts, and with --verify
+ * blob digests and layer contents. A runtime without such objects has none of them (noDoctorFacts).
+ */
+export interface DoctorFacts {
+  readonly snapshotters: readonly SnapshotterFacts[];
+  readonly blobFiles: readonly BlobFileFact[];
+  readonly ingestDirs: readonly IngestDirFact[];
+  readonly tmpmounts: readonly TmpmountFact[];
+  /** blob path → "sha256:<hex>" of its bytes; only gathered for --verify. */
+  readonly blobHashes: ReadonlyMap<string, string> | null;
+  /** Every image layer's snapshot beside its blob's contents; only gathered for --verify. */
+  readonly layerContents?: readonly LayerContentFact[];
+}
+
+/** The facts of a runtime that keeps no objects beside its metadata (its overlay home is read with it). */
+export const noDoctorFacts: DoctorFacts = {
+  snapshotters: [],
+  blobFiles: [],
+  ingestDirs: [],
+  tmpmounts: [],
+  blobHashes: null,
+};

@@ -7,15 +7,17 @@
 
 import { join } from "node:path";
 import { CrifsError } from "../errors.js";
+import type { FactReader } from "../fs/fact-reader.js";
 import { pathExists } from "../fs/path-exists.js";
 import { resolveNodePath } from "../fs/resolve-node-path.js";
 import type { LiveOptions } from "../live/cri.js";
-import type { MetadataRead } from "../model/doctor-facts.js";
+import type { DoctorFacts, MetadataRead } from "../model/doctor-facts.js";
 import type { RuntimeId, Store } from "../model/store.js";
 import type { RuntimeWords } from "../model/words.js";
 import { DEFAULT_ROOT, readContainerdConfig } from "./containerd/config.js";
+import { readContainerdDoctorFacts } from "./containerd/doctor-facts.js";
 import { readContainerdDoctorMetadata } from "./containerd/doctor-metadata.js";
-import { loadContainerdLive } from "./containerd/live.js";
+import { containerdVersion, loadContainerdLive } from "./containerd/live.js";
 import { loadContainerd, META_DB } from "./containerd/load.js";
 import { containerdWords } from "./containerd/words.js";
 import { DEFAULT_GRAPHROOT, readStorageConfig } from "./containers-storage/config.js";
@@ -23,7 +25,7 @@ import { type CrioView, readCrioContainerView, readCrioDaemonView } from "./cont
 import { readContainersStorageDoctorMetadata } from "./containers-storage/doctor-metadata.js";
 import { LAYERS_JSON, loadContainersStorage } from "./containers-storage/load.js";
 import { crioWords, podmanWords } from "./containers-storage/words.js";
-import { dockerAdapter } from "./docker/adapter.js";
+import { makeDockerAdapter } from "./docker/adapter.js";
 import type { DockerApiView } from "./docker/docker-api.js";
 
 export interface LoadOptions {
@@ -44,6 +46,25 @@ export interface DaemonSockets {
   readonly timeoutMs: number;
 }
 
+/** What doctor's fact gathering is given (Adapter.readDoctorFacts). */
+export interface DoctorFactsOptions {
+  /** Where read errors are noted (they become unreadable-path findings); the gathering goes on past them. */
+  readonly reader: FactReader;
+  /** Every mount point of mountinfo (a tmpmount with something mounted on it is in use). */
+  readonly mountPoints: ReadonlySet<string>;
+  /** --verify: read every blob whole for its digest. */
+  readonly verify: boolean;
+  /** Unpack every image layer's blob and compare it with its snapshot's files (--verify with
+   * layer-content-mismatch). */
+  readonly layers: boolean;
+}
+
+/** A daemon's own version through its API (`crifs version`'s `containerd` field: docs/json.md#version). */
+export interface DaemonVersion {
+  readonly version: string;
+  readonly revision: string;
+}
+
 /** A daemon's own view of its store (info's `daemon` field: docs/json.md#info). */
 export type DaemonView = DockerApiView | CrioView;
 
@@ -62,12 +83,20 @@ export interface Adapter {
   /** What doctor reads before its checks run: the model (null when a metadata file does not decode, with the
    * problem said), the runtime's own records and dir listings' roots. Cost: metadata and home listings. */
   readDoctorMetadata(options: LoadOptions): MetadataRead;
+  /** What doctor reads on disk around the store beside its metadata: the runtime's own objects (containerd's
+   * snapshotter dirs, blobs, ingests, tmpmounts; with options.layers every image layer's contents). Absent
+   * when the runtime keeps none beyond what readDoctorMetadata reads (an overlay driver's home is read there,
+   * with the records it is compared with). Cost: listings of those dirs; with verify, all content. */
+  readonly readDoctorFacts?: (meta: MetadataRead, options: DoctorFactsOptions) => DoctorFacts;
   /** The socket of the runtime's own API as its config names it (containerd's grpc.address), null when it
    * names none; absent for runtimes crifs does not read live. */
   readonly configuredSocket?: (options: LoadOptions) => string | null;
   /** The store read through the runtime's own API on `socket` (containerd); absent for runtimes crifs does not
    * read live. Every call has the deadline options.timeoutMs. */
   readonly loadLive?: (socket: string, options: LiveOptions) => Promise<Store>;
+  /** The runtime's own version through its API on `socket` (containerd's Version service); throws when it
+   * does not answer. Absent for runtimes crifs does not read live. */
+  readonly readVersion?: (socket: string, timeoutMs: number) => Promise<DaemonVersion>;
   /** The daemon's own view of the store, when its socket is there and it names this store's root (another
    * daemon on the host keeps another store); throws when the socket fails. Absent: no such API. */
   readonly readDaemonView?: (store: Store, sockets: DaemonSockets) => Promise<DaemonView | undefined>;
@@ -104,6 +133,7 @@ export const containerdAdapter: Adapter = {
   },
   load: (options) => loadContainerd(options),
   readDoctorMetadata: (options) => readContainerdDoctorMetadata(options),
+  readDoctorFacts: (meta, options) => readContainerdDoctorFacts(meta, options),
   configuredSocket(options) {
     try {
       return readContainerdConfig({ path: options.config, state: options.state }).grpcAddress;
@@ -112,6 +142,7 @@ export const containerdAdapter: Adapter = {
     }
   },
   loadLive: (socket, options) => loadContainerdLive(socket, options),
+  readVersion: (socket, timeoutMs) => containerdVersion(socket, timeoutMs),
 };
 
 function isCrioInstalled(hostRoot: string | undefined): boolean {
@@ -163,6 +194,8 @@ function containersStorageAdapter(id: "podman" | "crio"): Adapter {
 }
 
 export const podmanAdapter = containersStorageAdapter("podman");
+/** Docker reads a data-root that keeps its images in containerd through the containerd adapter. */
+export const dockerAdapter: Adapter = makeDockerAdapter(containerdAdapter);
 export const crioAdapter = containersStorageAdapter("crio");
 
 export const adapters: readonly Adapter[] = [containerdAdapter, podmanAdapter, crioAdapter, dockerAdapter];
@@ -192,10 +225,7 @@ export function wordsFor(id: RuntimeId): RuntimeWords {
   return adapterFor(id)?.words ?? containerdWords;
 }
 
-// doctor's disk facts of containerd's own objects (snapshot dirs, blobs, ingests, tmpmounts, layer contents)
-export { readContainerdDiskFacts } from "./containerd/doctor-facts.js";
-export { readLayerContents } from "./containerd/layer-contents.js";
-// The runtimes' own daemon clients, for the commands that show what a daemon says beside what crifs reads.
-export { containerdVersion } from "./containerd/live.js";
+// Types the adapters' daemon views are made of (DaemonView); no runtime's function or value is exported here
+// but through an Adapter (layout.test.ts).
 export type { CrioView } from "./containers-storage/crio-info.js";
 export type { DockerApiView } from "./docker/docker-api.js";

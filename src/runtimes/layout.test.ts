@@ -1,6 +1,7 @@
 // The layout arrows of issue 14: src/cli and src/checks reach a runtime only through runtimes/index.ts (tests
-// also through runtimes/testing.ts), and no runtime's file or dir name appears in their code outside comments.
-// Reads the TypeScript sources beside dist/.
+// also through runtimes/testing.ts), no runtime's file or dir name appears in their code outside comments, and
+// runtimes/index.ts hands out a runtime's doings only as Adapter methods. Reads the TypeScript sources beside
+// dist/, and the compiled runtimes/index.js.
 
 import assert from "node:assert/strict";
 import { readdirSync, readFileSync } from "node:fs";
@@ -37,5 +38,15 @@ test("no runtime's file or dir name appears in src/cli or src/checks outside com
       .filter((l) => words.test(l.code))
       .map((l) => `${relative(SRC, f)}:${l.i + 1}: ${l.code.trim()}`),
   );
+  assert.deepEqual(bad, []);
+});
+
+test("runtimes/index.ts exports no runtime's own function or value: only the adapter list, its lookups and types", async () => {
+  const index: Record<string, unknown> = await import("./index.js");
+  const adapters = index.adapters as readonly unknown[];
+  const lookups = new Set(["adapters", "adapterFor", "requireAdapter", "liveAdapter", "wordsFor"]);
+  const bad = Object.entries(index)
+    .filter(([name, value]) => !lookups.has(name) && !adapters.includes(value))
+    .map(([name]) => `${name}: make it a method of the Adapter (or a type)`);
   assert.deepEqual(bad, []);
 });

@@ -1,8 +1,11 @@
 // test/bed/docker-bed.ts: the live Docker test bed (test/bed/docker/*.sh), as the docker suite sees it.
 //
-// startDockerBed(ociArchive) runs test/bed/docker/up.sh on a fresh work dir (/var/tmp/crifs-dbed.XXXXXX): a
-// private dockerd 20.10 (Debian's docker.io: data-root, exec-root, socket and pid file below the work dir,
-// no iptables, no bridge, --live-restore) loaded with the containerd bed's image (converted by skopeo to
+// startDockerBed(ociArchive, version) runs test/bed/docker/up.sh on a fresh work dir (/var/tmp/crifs-dbed.XXXXXX):
+// a private dockerd (data-root, exec-root, socket and pid file below the work dir, no iptables, no bridge,
+// --live-restore): "20.10" is Debian 12's docker.io on the host; "26" is trixie's dockerd 26 chrooted in the
+// bed's overlay of the cached trixie root (test/bed/trixie/; the docker dir bound in at the same path, so
+// crifs reads it from the host as on a node); "26-containerd" the same with containerd's image store. It is
+// loaded with the containerd bed's image (converted by skopeo to
 // docker archives) and populated with a running, a created and an exited container and a committed image
 // (see 30-populate.sh). The scripts write what they made to <work>/facts; DockerBedFacts is the typed view.
 // teardown() (90-teardown.sh) undoes everything. Independent of the containerd bed (test/bed/bed.ts) except
@@ -16,8 +19,14 @@ import { fileURLToPath } from "node:url";
 /** The docker client the bed drives: Debian's (20.10), by its full path (another may come first on PATH). */
 export const DOCKER_BIN = "/usr/bin/docker";
 
+/** The dockerd versions a bed can run (see the header). */
+export const DOCKER_VERSIONS = ["20.10", "26", "26-containerd"] as const;
+export type DockerVersion = (typeof DOCKER_VERSIONS)[number];
+
 export interface DockerBedFacts {
   readonly tag: string;
+  /** `docker version`'s server version, e.g. 20.10.24+dfsg1 or 26.1.5+dfsg1. */
+  readonly serverVersion: string;
   /** Image names as docker shows them: bb:latest (4 layers), bb:small (2), bb:committed (5, `docker commit`). */
   readonly images: { readonly latest: string; readonly small: string; readonly committed: string };
   /** Container names (`running`: sleep; `created`: never started, from bb:small; `exited`: status 3). */
@@ -39,6 +48,9 @@ export interface DockerResult {
 
 export interface DockerBed {
   readonly work: string;
+  readonly version: DockerVersion;
+  /** Images in containerd's store (namespace moby), not overlay2: "26-containerd". */
+  readonly isContainerdStore: boolean;
   /** dockerd --data-root */
   readonly root: string;
   /** dockerd --exec-root */
@@ -91,12 +103,20 @@ function scriptsDir(): string {
   throw new Error(`cannot find test/bed/docker/up.sh above ${fileURLToPath(import.meta.url)}`);
 }
 
-function runScript(script: string, args: readonly string[], work: string): Promise<DockerResult> {
+function runScript(
+  script: string,
+  args: readonly string[],
+  work: string,
+  version: DockerVersion,
+): Promise<DockerResult> {
   return new Promise((done) => {
     execFile(
       "bash",
       [join(scriptsDir(), script), ...args],
-      { env: { ...process.env, CRIFS_DBED: work, DOCKER_BIN }, maxBuffer: 64 * 1024 * 1024 },
+      {
+        env: { ...process.env, CRIFS_DBED: work, DOCKER_BIN, DOCKER_VERSION: version },
+        maxBuffer: 64 * 1024 * 1024,
+      },
       (err, stdout, stderr) => {
         const status = err === null ? 0 : typeof err.code === "number" ? err.code : 1;
         done({ status, stdout, stderr });
@@ -105,8 +125,13 @@ function runScript(script: string, args: readonly string[], work: string): Promi
   });
 }
 
-async function mustRun(script: string, args: readonly string[], work: string): Promise<string> {
-  const r = await runScript(script, args, work);
+async function mustRun(
+  script: string,
+  args: readonly string[],
+  work: string,
+  version: DockerVersion,
+): Promise<string> {
+  const r = await runScript(script, args, work, version);
   if (r.status !== 0)
     throw new Error(`docker bed: ${script} failed (exit ${r.status}) in ${work}:\n${r.stderr.trim()}`);
   return r.stdout;
@@ -134,6 +159,7 @@ function factsFrom(m: Map<string, string>, file: string): DockerBedFacts {
   };
   return {
     tag: get("tag"),
+    serverVersion: get("serverVersion"),
     images: { latest: get("image.latest"), small: get("image.small"), committed: get("image.committed") },
     containers: {
       running: get("container.running"),
@@ -210,10 +236,14 @@ class LiveDockerBed implements DockerBed {
   readonly logPath: string;
   readonly facts: DockerBedFacts;
 
+  readonly isContainerdStore: boolean;
+
   constructor(
     readonly work: string,
+    readonly version: DockerVersion,
     factsText: string,
   ) {
+    this.isContainerdStore = version === "26-containerd";
     this.root = join(work, "docker", "root");
     this.execRoot = join(work, "docker", "exec");
     this.socket = join(work, "docker", "docker.sock");
@@ -222,9 +252,16 @@ class LiveDockerBed implements DockerBed {
   }
 
   dockerResult(args: readonly string[]): DockerResult {
-    const r = spawnSync(DOCKER_BIN, ["-H", `unix://${this.socket}`, ...args], {
+    // 26: the daemon's own client, chrooted in the bed's trixie root (the socket is at the same path there)
+    const argv =
+      this.version === "20.10"
+        ? [DOCKER_BIN]
+        : ["chroot", join(this.work, "trixie", "root"), "/usr/bin/docker"];
+    const [cmd = DOCKER_BIN, ...pre] = argv;
+    const r = spawnSync(cmd, [...pre, "-H", `unix://${this.socket}`, ...args], {
       encoding: "utf8",
       timeout: 60_000,
+      maxBuffer: 64 * 1024 * 1024,
     });
     return { status: r.status ?? -1, stdout: r.stdout ?? "", stderr: r.stderr ?? "" };
   }
@@ -238,18 +275,18 @@ class LiveDockerBed implements DockerBed {
   fault(name: "missing-link" | "restore-link" | "container-layer" | "image-layer"): Map<string, string> {
     const r = spawnSync("bash", [join(scriptsDir(), "60-fault.sh"), name], {
       encoding: "utf8",
-      env: { ...process.env, CRIFS_DBED: this.work, DOCKER_BIN },
+      env: { ...process.env, CRIFS_DBED: this.work, DOCKER_BIN, DOCKER_VERSION: this.version },
     });
     if (r.status !== 0) throw new Error(`docker bed: 60-fault.sh ${name} failed: ${r.stderr.trim()}`);
     return parsePairs(r.stdout);
   }
 
   async stopDockerd(): Promise<void> {
-    await mustRun("80-dockerd-stop.sh", [], this.work);
+    await mustRun("80-dockerd-stop.sh", [], this.work, this.version);
   }
 
   async startDockerd(): Promise<void> {
-    await mustRun("20-dockerd-start.sh", [], this.work);
+    await mustRun("20-dockerd-start.sh", [], this.work, this.version);
   }
 
   isDockerdRunning(): boolean {
@@ -261,7 +298,7 @@ class LiveDockerBed implements DockerBed {
   }
 
   async teardown(): Promise<void> {
-    const r = await runScript("90-teardown.sh", [], this.work);
+    const r = await runScript("90-teardown.sh", [], this.work, this.version);
     if (r.status !== 0)
       throw new Error(`docker bed: teardown of ${this.work} failed (exit ${r.status}):\n${r.stderr.trim()}`);
   }
@@ -271,24 +308,28 @@ class LiveDockerBed implements DockerBed {
   }
 }
 
-/** Builds a fresh docker bed from `ociArchive` and returns it with dockerd running. Takes a few seconds. */
-export async function startDockerBed(ociArchive: string): Promise<DockerBed> {
+/** Builds a fresh docker bed from `ociArchive` and returns it with dockerd running. Takes a few seconds (for 26
+ * the first time also the trixie root, about 90 s). */
+export async function startDockerBed(
+  ociArchive: string,
+  version: DockerVersion = "20.10",
+): Promise<DockerBed> {
   const why = dockerBedUnavailable();
   if (why !== undefined) throw new Error(`cannot start the docker test bed: ${why}`);
   const work = resolve(mkdtempSync("/var/tmp/crifs-dbed."));
-  const up = await runScript("up.sh", [ociArchive], work);
+  const up = await runScript("up.sh", [ociArchive], work, version);
   if (up.status !== 0) {
     const tree = describeWork(work);
-    const down = await runScript("90-teardown.sh", [], work);
+    const down = await runScript("90-teardown.sh", [], work, version);
     throw new Error(
       `docker bed: up.sh failed (exit ${up.status}) in ${work}:\n${up.stderr.trim()}\n${tree}` +
         (down.status === 0 ? "" : `\nteardown failed too:\n${down.stderr.trim()}`),
     );
   }
   try {
-    return new LiveDockerBed(work, readFileSync(join(work, "facts"), "utf8"));
+    return new LiveDockerBed(work, version, readFileSync(join(work, "facts"), "utf8"));
   } catch (e) {
-    await runScript("90-teardown.sh", [], work);
+    await runScript("90-teardown.sh", [], work, version);
     throw e;
   }
 }

@@ -3,21 +3,33 @@
 // containerd bed's OCI archive: images localhost/bb:latest and localhost/bb:small, containers running /
 // created / exited. Everything is undone by teardown() (test/bed/podman/down.sh).
 //
-// Needs root and the Debian packages podman, containers-storage, uidmap and fuse-overlayfs.
+// Versions: "4.3" is Debian 12's podman on the host; "5" is trixie's podman 5.x, run chrooted in the bed's
+// overlay of the cached trixie root (test/bed/trixie/), its store bound in at the same paths: crifs reads it
+// from the host as on a node.
+//
+// Needs root and the Debian packages podman, containers-storage, uidmap and fuse-overlayfs (and mmdebstrap
+// for "5", the first time).
 
 import { execFile, execFileSync } from "node:child_process";
 import { existsSync, mkdtempSync, readFileSync } from "node:fs";
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 
+/** The podman versions a bed can run (see the header). */
+export const PODMAN_VERSIONS = ["4.3", "5"] as const;
+export type PodmanVersion = (typeof PODMAN_VERSIONS)[number];
+
 export interface PodmanBedFacts {
   readonly tag: string;
+  /** `podman version`'s client version, e.g. 4.3.1 or 5.4.2. */
+  readonly version: string;
   /** Container ids. */
   readonly containers: { readonly running: string; readonly created: string; readonly exited: string };
 }
 
 export interface PodmanBed {
   readonly work: string;
+  readonly version: PodmanVersion;
   /** --root: the graphroot */
   readonly root: string;
   /** --runroot */
@@ -69,10 +81,11 @@ function parseFacts(text: string): Map<string, string> {
   return m;
 }
 
-/** Builds a fresh podman bed from `ociArchive` (the containerd bed's bb-oci.tar). Takes a few seconds. */
-export async function startPodmanBed(ociArchive: string): Promise<PodmanBed> {
+/** Builds a fresh podman bed from `ociArchive` (the containerd bed's bb-oci.tar). Takes a few seconds (for
+ * "5" the first time also the trixie root, about 90 s). */
+export async function startPodmanBed(ociArchive: string, version: PodmanVersion = "4.3"): Promise<PodmanBed> {
   const work = resolve(mkdtempSync("/var/tmp/crifs-pm."));
-  const env = { PODMAN_BED: work, OCI_ARCHIVE: ociArchive };
+  const env = { PODMAN_BED: work, OCI_ARCHIVE: ociArchive, PODMAN_VERSION: version };
   const teardown = async () => {
     const r = await run("down.sh", env);
     if (r.code !== 0) throw new Error(`podman bed: down.sh failed (exit ${r.code}):\n${r.stderr.trim()}`);
@@ -91,35 +104,25 @@ export async function startPodmanBed(ociArchive: string): Promise<PodmanBed> {
   const root = join(work, "root");
   const runroot = join(work, "runroot");
   const storageConf = join(work, "storage.conf");
-  const flags = [
-    "--root",
-    root,
-    "--runroot",
-    runroot,
-    "--storage-driver",
-    "overlay",
-    "--cgroup-manager",
-    "cgroupfs",
-    "--events-backend",
-    "file",
-    "--tmpdir",
-    join(work, "tmp"),
-  ];
   return {
     work,
+    version,
     root,
     runroot,
     storageConf,
     facts: {
       tag: need("tag"),
+      version: need("version"),
       containers: { running: need("running"), created: need("created"), exited: need("exited") },
     },
     pm(args) {
       try {
-        return execFileSync("podman", [...flags, ...args], {
+        // pm.sh: the bed's flags (and for "5" the chroot) live in common.sh alone
+        return execFileSync("bash", [join(scriptsDir(), "pm.sh"), ...args], {
           encoding: "utf8",
           stdio: ["ignore", "pipe", "pipe"],
-          env: { ...process.env, CONTAINERS_STORAGE_CONF: storageConf },
+          env: { ...process.env, ...env },
+          maxBuffer: 16 * 1024 * 1024,
         });
       } catch (e) {
         const stderr = (e as { stderr?: unknown }).stderr;

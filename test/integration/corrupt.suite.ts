@@ -21,6 +21,8 @@ import type { Bed } from "../bed/bed.js";
 import { type DockerBed, startDockerBed } from "../bed/docker-bed.js";
 import { type PodmanBed, podmanFlags, startPodmanBed } from "../bed/podman.js";
 import { bedFlags, type CliResult, contractErrors, crifs, isOneLineError, REPO } from "./cli.js";
+import { dockerVersions } from "./docker.suite.js";
+import { podmanVersions } from "./podman.suite.js";
 
 interface Row {
   /** Absent for runtimes without namespaces. */
@@ -144,347 +146,352 @@ function withFile(path: string, change: (text: string) => string | null, fn: () 
 
 export function corruptSuite(getBed: () => Bed) {
   describe("corrupt metadata is a finding, not a crash (issue 13)", () => {
-    describe("podman: layers.json and containers.json edited", () => {
-      let pb: PodmanBed | undefined;
-      const bed = (): PodmanBed => {
-        if (pb === undefined) throw new Error("the podman bed is not running (did before() fail?)");
-        return pb;
-      };
-      const flags = () => podmanFlags(bed());
-      const layersJson = () => join(bed().root, "overlay-layers", "layers.json");
-      const containersJson = () => join(bed().root, "overlay-containers", "containers.json");
-      type Layer = { id: string; parent?: string; names?: string[] };
-      type Ctr = { id: string; image: string; layer: string; names?: string[] };
-      const layers = () => JSON.parse(readFileSync(layersJson(), "utf8")) as Layer[];
-      /** bb:latest's chain, base first, and the created container (from bb:small). */
-      const facts = () => {
-        const all = layers();
-        const base = all.find((l) => l.parent === undefined)?.id ?? "";
-        const l2 = all.find((l) => l.parent === base && !(l.names ?? []).some((n) => n.endsWith("-layer")));
-        const l3 = all.find((l) => l.parent === l2?.id && !(l.names ?? []).some((n) => n.endsWith("-layer")));
-        assert.ok(base !== "" && l2 !== undefined && l3 !== undefined, "bb's layers not found");
-        return { base, l2: l2.id, l3: l3.id, created: bed().facts.containers.created };
-      };
-
-      before(async () => {
-        pb = await startPodmanBed(getBed().ociArchive);
-      });
-      after(async () => {
-        await pb?.teardown();
-      });
-
-      test("the healthy store: no stderr line, no error field", () => {
-        const r = crifs([...flags(), "images", "-o", "json"]);
-        assert.equal(r.status, 0);
-        assert.equal(r.stderr, "");
-        assert.ok((JSON.parse(r.stdout) as Row[]).every((i) => i.error === undefined));
-        for (const args of [["images"], ["snapshots"], ["containers"], ["du"]])
-          assert.doesNotMatch(
-            crifs([...flags(), ...args]).stdout,
-            /NAMESPACE/,
-            `${args[0]}: no empty namespace column`,
+    // on each podman version, and each docker version with overlay2 (containerd's store has no layerdb)
+    for (const version of podmanVersions())
+      describe(`podman ${version}: layers.json and containers.json edited`, () => {
+        let pb: PodmanBed | undefined;
+        const bed = (): PodmanBed => {
+          if (pb === undefined) throw new Error("the podman bed is not running (did before() fail?)");
+          return pb;
+        };
+        const flags = () => podmanFlags(bed());
+        const layersJson = () => join(bed().root, "overlay-layers", "layers.json");
+        const containersJson = () => join(bed().root, "overlay-containers", "containers.json");
+        type Layer = { id: string; parent?: string; names?: string[] };
+        type Ctr = { id: string; image: string; layer: string; names?: string[] };
+        const layers = () => JSON.parse(readFileSync(layersJson(), "utf8")) as Layer[];
+        /** bb:latest's chain, base first, and the created container (from bb:small). */
+        const facts = () => {
+          const all = layers();
+          const base = all.find((l) => l.parent === undefined)?.id ?? "";
+          const l2 = all.find((l) => l.parent === base && !(l.names ?? []).some((n) => n.endsWith("-layer")));
+          const l3 = all.find(
+            (l) => l.parent === l2?.id && !(l.names ?? []).some((n) => n.endsWith("-layer")),
           );
-        for (const args of [["images"], ["snapshots"], ["containers"]]) {
-          const rows = JSON.parse(crifs([...flags(), ...args, "-o", "json"]).stdout) as Row[];
-          assert.ok(
-            rows.length > 0 && rows.every((x) => !("namespace" in x)),
-            `${args[0]}: no namespace field`,
-          );
-        }
-        const one = JSON.parse(
-          crifs([...flags(), "inspect", bed().facts.containers.created, "-o", "json"]).stdout,
-        );
-        assert.ok(!("namespace" in one), "inspect: no namespace field");
-      });
+          assert.ok(base !== "" && l2 !== undefined && l3 !== undefined, "bb's layers not found");
+          return { base, l2: l2.id, l3: l3.id, created: bed().facts.containers.created };
+        };
 
-      test("a parent cycle A -> B -> A: marked everywhere, no hang; doctor: dangling-parent with podman's remedy", () => {
-        const f = facts();
-        withFile(
-          layersJson(),
-          (t) =>
-            JSON.stringify(
-              (JSON.parse(t) as Layer[]).map((l) => (l.id === f.base ? { ...l, parent: f.l2 } : l)),
-            ),
-          () => {
-            assertMarked(flags(), layersJson(), {
-              image: "localhost/bb:latest",
-              snapshot: f.l3,
-              container: f.created,
-              why: f.l3,
-            });
-            const m = crifs([...flags(), "mounts", f.created]);
-            assert.equal(m.status, 65);
-            assert.ok(isOneLineError(m), m.stderr);
-            assert.ok(m.stderr.startsWith(`crifs: ${layersJson()}: `), m.stderr);
-            const d = doctor(flags());
-            assert.equal(d.status, 2);
-            const dp = d.findings.filter((x) => x.check === "dangling-parent");
-            assert.deepEqual(
-              dp.map((x) => x.subject).sort(),
-              [`snapshot overlay/${f.base}`, `snapshot overlay/${f.l2}`].sort(),
+        before(async () => {
+          pb = await startPodmanBed(getBed().ociArchive, version);
+        });
+        after(async () => {
+          await pb?.teardown();
+        });
+
+        test("the healthy store: no stderr line, no error field", () => {
+          const r = crifs([...flags(), "images", "-o", "json"]);
+          assert.equal(r.status, 0);
+          assert.equal(r.stderr, "");
+          assert.ok((JSON.parse(r.stdout) as Row[]).every((i) => i.error === undefined));
+          for (const args of [["images"], ["snapshots"], ["containers"], ["du"]])
+            assert.doesNotMatch(
+              crifs([...flags(), ...args]).stdout,
+              /NAMESPACE/,
+              `${args[0]}: no empty namespace column`,
             );
-            assert.match(dp[0]?.message ?? "", /is on a parent cycle/);
-            assertOwnWords(dp, /podman image rm -f/);
-          },
-        );
+          for (const args of [["images"], ["snapshots"], ["containers"]]) {
+            const rows = JSON.parse(crifs([...flags(), ...args, "-o", "json"]).stdout) as Row[];
+            assert.ok(
+              rows.length > 0 && rows.every((x) => !("namespace" in x)),
+              `${args[0]}: no namespace field`,
+            );
+          }
+          const one = JSON.parse(
+            crifs([...flags(), "inspect", bed().facts.containers.created, "-o", "json"]).stdout,
+          );
+          assert.ok(!("namespace" in one), "inspect: no namespace field");
+        });
+
+        test("a parent cycle A -> B -> A: marked everywhere, no hang; doctor: dangling-parent with podman's remedy", () => {
+          const f = facts();
+          withFile(
+            layersJson(),
+            (t) =>
+              JSON.stringify(
+                (JSON.parse(t) as Layer[]).map((l) => (l.id === f.base ? { ...l, parent: f.l2 } : l)),
+              ),
+            () => {
+              assertMarked(flags(), layersJson(), {
+                image: "localhost/bb:latest",
+                snapshot: f.l3,
+                container: f.created,
+                why: f.l3,
+              });
+              const m = crifs([...flags(), "mounts", f.created]);
+              assert.equal(m.status, 65);
+              assert.ok(isOneLineError(m), m.stderr);
+              assert.ok(m.stderr.startsWith(`crifs: ${layersJson()}: `), m.stderr);
+              const d = doctor(flags());
+              assert.equal(d.status, 2);
+              const dp = d.findings.filter((x) => x.check === "dangling-parent");
+              assert.deepEqual(
+                dp.map((x) => x.subject).sort(),
+                [`snapshot overlay/${f.base}`, `snapshot overlay/${f.l2}`].sort(),
+              );
+              assert.match(dp[0]?.message ?? "", /is on a parent cycle/);
+              assertOwnWords(dp, /podman image rm -f/);
+            },
+          );
+        });
+
+        test("a layer that is its own parent: dangling-parent says so", () => {
+          const f = facts();
+          withFile(
+            layersJson(),
+            (t) =>
+              JSON.stringify(
+                (JSON.parse(t) as Layer[]).map((l) => (l.id === f.base ? { ...l, parent: f.base } : l)),
+              ),
+            () => {
+              assertMarked(flags(), layersJson(), {
+                image: "localhost/bb:small",
+                snapshot: f.base,
+                container: f.created,
+                why: f.base,
+              });
+              const dp = doctor(flags()).findings.filter((x) => x.check === "dangling-parent");
+              assert.deepEqual(
+                dp.map((x) => x.subject),
+                [`snapshot overlay/${f.base}`],
+              );
+              assert.match(dp[0]?.message ?? "", /names itself as its parent/);
+              assertOwnWords(dp, /podman/);
+            },
+          );
+        });
+
+        test("a duplicate layer id: the record is marked, doctor reports metadata-corrupt with podman's remedy", () => {
+          const f = facts();
+          withFile(
+            layersJson(),
+            (t) => {
+              const all = JSON.parse(t) as Layer[];
+              return JSON.stringify([...all, all.find((l) => l.id === f.base)]);
+            },
+            () => {
+              assertMarked(flags(), layersJson(), {
+                image: "localhost/bb:small",
+                snapshot: f.base,
+                container: f.created,
+                why: f.l2,
+              });
+              const snaps = JSON.parse(crifs([...flags(), "snapshots", "-o", "json"]).stdout) as Row[];
+              assert.equal(snaps.filter((s) => s.key === f.base).length, 1, "listed once");
+              const d = doctor(flags());
+              assert.equal(d.status, 2);
+              const mc = d.findings.filter((x) => x.check === "metadata-corrupt");
+              assert.deepEqual(
+                mc.map((x) => `${x.subject} ${x.path}`),
+                [`layer ${f.base} ${layersJson()}`],
+              );
+              assert.match(mc[0]?.message ?? "", /lists layer "[0-9a-f]+" 2 times/);
+              assertOwnWords(mc, /podman image rm -f, podman rm -f/);
+            },
+          );
+        });
+
+        test("a container naming a missing image, and one naming a missing layer", () => {
+          const f = facts();
+          const gone = "0".repeat(64);
+          withFile(
+            containersJson(),
+            (t) =>
+              JSON.stringify(
+                (JSON.parse(t) as Ctr[]).map((c) => (c.id === f.created ? { ...c, image: gone } : c)),
+              ),
+            () => {
+              const cs = jsonRead<Row[]>(flags(), ["containers"], containersJson(), "containers");
+              assert.match(cs.find((c) => c.id === f.created)?.error?.message ?? "", /names image "0{64}"/);
+              read(flags(), ["images"], containersJson());
+              const mc = doctor(flags()).findings.filter((x) => x.check === "metadata-corrupt");
+              assert.deepEqual(
+                mc.map((x) => x.subject),
+                [`container ${f.created}`],
+              );
+              assertOwnWords(mc, /podman rm -f/);
+            },
+          );
+          withFile(
+            containersJson(),
+            (t) =>
+              JSON.stringify(
+                (JSON.parse(t) as Ctr[]).map((c) => (c.id === f.created ? { ...c, layer: gone } : c)),
+              ),
+            () => {
+              const cs = jsonRead<Row[]>(flags(), ["containers"], containersJson(), "containers");
+              assert.match(cs.find((c) => c.id === f.created)?.error?.message ?? "", /names layer "0{64}"/);
+              const ml = doctor(flags()).findings.filter((x) => x.check === "container-missing-layer");
+              assert.deepEqual(
+                ml.map((x) => x.subject),
+                [`container ${f.created}`],
+              );
+              assertOwnWords(ml, /podman rm -f/);
+            },
+          );
+        });
+
+        test("a lost parent record: dangling-parent tells a podman user podman's tools, not containerd's", () => {
+          const f = facts();
+          withFile(
+            layersJson(),
+            (t) => JSON.stringify((JSON.parse(t) as Layer[]).filter((l) => l.id !== f.l2)),
+            () => {
+              const d = doctor(flags());
+              const dp = d.findings.filter((x) => x.check === "dangling-parent");
+              // its children: bb:latest's layer 3 and the created container's layer
+              assert.ok(
+                dp.some((x) => x.subject === `snapshot overlay/${f.l3}`),
+                JSON.stringify(dp),
+              );
+              assert.equal(dp.length, 2);
+              assert.ok(dp.every((x) => /which is not in layers\.json/.test(x.message)));
+              assertOwnWords(dp, /podman image rm -f/);
+            },
+          );
+        });
+
+        test("a truncated containers.json stops every read command with one line and 65; doctor: metadata-corrupt, exit 2", () => {
+          withFile(
+            containersJson(),
+            (t) => t.slice(0, 200),
+            () => {
+              for (const args of [["images"], ["snapshots"], ["containers"], ["du"], ["info"], ["links"]]) {
+                const r = crifs([...flags(), ...args]);
+                assert.equal(r.status, 65, `${args.join(" ")}: ${r.stderr}`);
+                assert.ok(isOneLineError(r), r.stderr);
+                assert.ok(r.stderr.startsWith(`crifs: ${containersJson()}: `), r.stderr);
+                assert.match(r.stderr, /byte offset 200 of 200/);
+              }
+              const d = doctor(flags());
+              assert.equal(d.status, 2);
+              assert.deepEqual(
+                d.findings.map((x) => `${x.check} ${x.path}`),
+                [`metadata-corrupt ${containersJson()}`],
+              );
+              assertOwnWords(d.findings, /restore it from a backup before podman writes over it/);
+            },
+          );
+        });
       });
 
-      test("a layer that is its own parent: dangling-parent says so", () => {
-        const f = facts();
-        withFile(
-          layersJson(),
-          (t) =>
-            JSON.stringify(
-              (JSON.parse(t) as Layer[]).map((l) => (l.id === f.base ? { ...l, parent: f.base } : l)),
-            ),
-          () => {
-            assertMarked(flags(), layersJson(), {
-              image: "localhost/bb:small",
-              snapshot: f.base,
+    for (const version of dockerVersions().filter((v) => v !== "26-containerd"))
+      describe(`docker ${version}: layerdb and imagedb edited with dockerd stopped`, () => {
+        let dbed: DockerBed | undefined;
+        const d = (): DockerBed => {
+          if (dbed === undefined) throw new Error("the docker bed is not running (did before() fail?)");
+          return dbed;
+        };
+        const flags = () => ["--runtime", "docker", "--root", d().root, "--state", d().execRoot];
+        const layerdb = (chainId: string) =>
+          join(d().root, "image", "overlay2", "layerdb", "sha256", chainId.replace(/^sha256:/, ""));
+        const config = (id: string) =>
+          join(d().root, "image", "overlay2", "imagedb", "content", "sha256", id.replace(/^sha256:/, ""));
+        const facts = () => {
+          const snaps = JSON.parse(crifs([...flags(), "snapshots", "-o", "json"]).stdout) as Row[];
+          const images = JSON.parse(crifs([...flags(), "images", "-o", "json"]).stdout) as Row[];
+          const base = snaps.find((s) => s.kind === "committed" && s.parent === null)?.key ?? "";
+          const l2 = snaps.find((s) => s.kind === "committed" && s.parent === base)?.key ?? "";
+          const small = images.find((i) => i.name === d().facts.images.small)?.digest ?? "";
+          assert.ok(base !== "" && l2 !== "" && small !== "");
+          return { base, l2, small, created: d().facts.containerIds.created };
+        };
+
+        before(async () => {
+          dbed = await startDockerBed(getBed().ociArchive, version);
+          await dbed.stopDockerd();
+        });
+        after(async () => {
+          await dbed?.teardown();
+        });
+
+        test("a layer whose parent names no layer: marked everywhere; doctor: dangling-parent with docker's remedy", () => {
+          const f = facts();
+          const file = join(layerdb(f.base), "parent");
+          writeFileSync(file, `sha256:${"0".repeat(64)}`);
+          try {
+            assertMarked(flags(), file, {
+              image: d().facts.images.small,
+              snapshot: f.l2,
               container: f.created,
-              why: f.base,
+              why: f.l2,
             });
             const dp = doctor(flags()).findings.filter((x) => x.check === "dangling-parent");
             assert.deepEqual(
               dp.map((x) => x.subject),
-              [`snapshot overlay/${f.base}`],
+              [`snapshot overlay2/${f.base}`],
             );
-            assert.match(dp[0]?.message ?? "", /names itself as its parent/);
-            assertOwnWords(dp, /podman/);
-          },
-        );
-      });
+            assertOwnWords(dp, /docker image rm -f/);
+          } finally {
+            rmSync(file);
+          }
+        });
 
-      test("a duplicate layer id: the record is marked, doctor reports metadata-corrupt with podman's remedy", () => {
-        const f = facts();
-        withFile(
-          layersJson(),
-          (t) => {
-            const all = JSON.parse(t) as Layer[];
-            return JSON.stringify([...all, all.find((l) => l.id === f.base)]);
-          },
-          () => {
-            assertMarked(flags(), layersJson(), {
-              image: "localhost/bb:small",
-              snapshot: f.base,
+        test("a parent cycle: no hang, one stderr line naming a layerdb parent file; doctor: dangling-parent", () => {
+          const f = facts();
+          const file = join(layerdb(f.base), "parent");
+          writeFileSync(file, f.l2);
+          try {
+            const r = crifs([...flags(), "images"]);
+            assert.equal(r.status, 0);
+            const owner = /^crifs: (\S+): /.exec(lines(r)[0] ?? "")?.[1] ?? "";
+            assert.ok(owner.endsWith("/parent") && owner.includes("/layerdb/sha256/"), r.stderr);
+            assertMarked(flags(), owner, {
+              image: d().facts.images.small,
+              snapshot: f.l2,
               container: f.created,
               why: f.l2,
             });
-            const snaps = JSON.parse(crifs([...flags(), "snapshots", "-o", "json"]).stdout) as Row[];
-            assert.equal(snaps.filter((s) => s.key === f.base).length, 1, "listed once");
-            const d = doctor(flags());
-            assert.equal(d.status, 2);
-            const mc = d.findings.filter((x) => x.check === "metadata-corrupt");
+            const dp = doctor(flags()).findings.filter((x) => x.check === "dangling-parent");
             assert.deepEqual(
-              mc.map((x) => `${x.subject} ${x.path}`),
-              [`layer ${f.base} ${layersJson()}`],
+              dp.map((x) => x.subject).sort(),
+              [`snapshot overlay2/${f.base}`, `snapshot overlay2/${f.l2}`].sort(),
             );
-            assert.match(mc[0]?.message ?? "", /lists layer "[0-9a-f]+" 2 times/);
-            assertOwnWords(mc, /podman image rm -f, podman rm -f/);
-          },
-        );
-      });
+            assertOwnWords(dp, /docker image rm -f/);
+          } finally {
+            rmSync(file);
+          }
+        });
 
-      test("a container naming a missing image, and one naming a missing layer", () => {
-        const f = facts();
-        const gone = "0".repeat(64);
-        withFile(
-          containersJson(),
-          (t) =>
-            JSON.stringify(
-              (JSON.parse(t) as Ctr[]).map((c) => (c.id === f.created ? { ...c, image: gone } : c)),
-            ),
-          () => {
-            const cs = jsonRead<Row[]>(flags(), ["containers"], containersJson(), "containers");
-            assert.match(cs.find((c) => c.id === f.created)?.error?.message ?? "", /names image "0{64}"/);
-            read(flags(), ["images"], containersJson());
-            const mc = doctor(flags()).findings.filter((x) => x.check === "metadata-corrupt");
-            assert.deepEqual(
-              mc.map((x) => x.subject),
-              [`container ${f.created}`],
-            );
-            assertOwnWords(mc, /podman rm -f/);
-          },
-        );
-        withFile(
-          containersJson(),
-          (t) =>
-            JSON.stringify(
-              (JSON.parse(t) as Ctr[]).map((c) => (c.id === f.created ? { ...c, layer: gone } : c)),
-            ),
-          () => {
-            const cs = jsonRead<Row[]>(flags(), ["containers"], containersJson(), "containers");
-            assert.match(cs.find((c) => c.id === f.created)?.error?.message ?? "", /names layer "0{64}"/);
-            const ml = doctor(flags()).findings.filter((x) => x.check === "container-missing-layer");
-            assert.deepEqual(
-              ml.map((x) => x.subject),
-              [`container ${f.created}`],
-            );
-            assertOwnWords(ml, /podman rm -f/);
-          },
-        );
-      });
-
-      test("a lost parent record: dangling-parent tells a podman user podman's tools, not containerd's", () => {
-        const f = facts();
-        withFile(
-          layersJson(),
-          (t) => JSON.stringify((JSON.parse(t) as Layer[]).filter((l) => l.id !== f.l2)),
-          () => {
-            const d = doctor(flags());
-            const dp = d.findings.filter((x) => x.check === "dangling-parent");
-            // its children: bb:latest's layer 3 and the created container's layer
-            assert.ok(
-              dp.some((x) => x.subject === `snapshot overlay/${f.l3}`),
-              JSON.stringify(dp),
-            );
-            assert.equal(dp.length, 2);
-            assert.ok(dp.every((x) => /which is not in layers\.json/.test(x.message)));
-            assertOwnWords(dp, /podman image rm -f/);
-          },
-        );
-      });
-
-      test("a truncated containers.json stops every read command with one line and 65; doctor: metadata-corrupt, exit 2", () => {
-        withFile(
-          containersJson(),
-          (t) => t.slice(0, 200),
-          () => {
-            for (const args of [["images"], ["snapshots"], ["containers"], ["du"], ["info"], ["links"]]) {
-              const r = crifs([...flags(), ...args]);
-              assert.equal(r.status, 65, `${args.join(" ")}: ${r.stderr}`);
-              assert.ok(isOneLineError(r), r.stderr);
-              assert.ok(r.stderr.startsWith(`crifs: ${containersJson()}: `), r.stderr);
-              assert.match(r.stderr, /byte offset 200 of 200/);
-            }
-            const d = doctor(flags());
-            assert.equal(d.status, 2);
-            assert.deepEqual(
-              d.findings.map((x) => `${x.check} ${x.path}`),
-              [`metadata-corrupt ${containersJson()}`],
-            );
-            assertOwnWords(d.findings, /restore it from a backup before podman writes over it/);
-          },
-        );
-      });
-    });
-
-    describe("docker: layerdb and imagedb edited with dockerd stopped", () => {
-      let dbed: DockerBed | undefined;
-      const d = (): DockerBed => {
-        if (dbed === undefined) throw new Error("the docker bed is not running (did before() fail?)");
-        return dbed;
-      };
-      const flags = () => ["--runtime", "docker", "--root", d().root, "--state", d().execRoot];
-      const layerdb = (chainId: string) =>
-        join(d().root, "image", "overlay2", "layerdb", "sha256", chainId.replace(/^sha256:/, ""));
-      const config = (id: string) =>
-        join(d().root, "image", "overlay2", "imagedb", "content", "sha256", id.replace(/^sha256:/, ""));
-      const facts = () => {
-        const snaps = JSON.parse(crifs([...flags(), "snapshots", "-o", "json"]).stdout) as Row[];
-        const images = JSON.parse(crifs([...flags(), "images", "-o", "json"]).stdout) as Row[];
-        const base = snaps.find((s) => s.kind === "committed" && s.parent === null)?.key ?? "";
-        const l2 = snaps.find((s) => s.kind === "committed" && s.parent === base)?.key ?? "";
-        const small = images.find((i) => i.name === d().facts.images.small)?.digest ?? "";
-        assert.ok(base !== "" && l2 !== "" && small !== "");
-        return { base, l2, small, created: d().facts.containerIds.created };
-      };
-
-      before(async () => {
-        dbed = await startDockerBed(getBed().ociArchive);
-        await dbed.stopDockerd();
-      });
-      after(async () => {
-        await dbed?.teardown();
-      });
-
-      test("a layer whose parent names no layer: marked everywhere; doctor: dangling-parent with docker's remedy", () => {
-        const f = facts();
-        const file = join(layerdb(f.base), "parent");
-        writeFileSync(file, `sha256:${"0".repeat(64)}`);
-        try {
-          assertMarked(flags(), file, {
-            image: d().facts.images.small,
-            snapshot: f.l2,
-            container: f.created,
-            why: f.l2,
-          });
-          const dp = doctor(flags()).findings.filter((x) => x.check === "dangling-parent");
-          assert.deepEqual(
-            dp.map((x) => x.subject),
-            [`snapshot overlay2/${f.base}`],
+        test("an image config truncated, then removed: ? for its size and layers, metadata-corrupt in doctor", () => {
+          const f = facts();
+          const file = config(f.small);
+          withFile(
+            file,
+            (t) => t.slice(0, 100),
+            () => {
+              const images = jsonRead<Row[]>(flags(), ["images"], file, "images");
+              assert.match(images.find((i) => i.digest === f.small)?.error?.message ?? "", /at byte 100/);
+              const row = read(flags(), ["images"], file)
+                .stdout.split("\n")
+                .find((l) => l.startsWith(d().facts.images.small));
+              assert.match(row ?? "", / \?\s+\?/);
+              const mc = doctor(flags()).findings.filter((x) => x.check === "metadata-corrupt");
+              assert.deepEqual(
+                mc.map((x) => x.path),
+                [file],
+              );
+              assertOwnWords(mc, /docker image rm -f/);
+            },
           );
-          assertOwnWords(dp, /docker image rm -f/);
-        } finally {
-          rmSync(file);
-        }
-      });
-
-      test("a parent cycle: no hang, one stderr line naming a layerdb parent file; doctor: dangling-parent", () => {
-        const f = facts();
-        const file = join(layerdb(f.base), "parent");
-        writeFileSync(file, f.l2);
-        try {
-          const r = crifs([...flags(), "images"]);
-          assert.equal(r.status, 0);
-          const owner = /^crifs: (\S+): /.exec(lines(r)[0] ?? "")?.[1] ?? "";
-          assert.ok(owner.endsWith("/parent") && owner.includes("/layerdb/sha256/"), r.stderr);
-          assertMarked(flags(), owner, {
-            image: d().facts.images.small,
-            snapshot: f.l2,
-            container: f.created,
-            why: f.l2,
-          });
-          const dp = doctor(flags()).findings.filter((x) => x.check === "dangling-parent");
-          assert.deepEqual(
-            dp.map((x) => x.subject).sort(),
-            [`snapshot overlay2/${f.base}`, `snapshot overlay2/${f.l2}`].sort(),
+          withFile(
+            file,
+            () => null,
+            () => {
+              const images = jsonRead<Row[]>(flags(), ["images"], file, "images");
+              assert.ok(images.find((i) => i.digest === f.small)?.error !== undefined);
+              const cs = jsonRead<Row[]>(flags(), ["containers"], file, "containers");
+              assert.match(cs.find((c) => c.id === f.created)?.error?.message ?? "", /imagedb does not hold/);
+              const mc = doctor(flags()).findings.filter((x) => x.check === "metadata-corrupt");
+              assert.deepEqual(
+                mc.map((x) => x.subject).sort(),
+                [`container ${f.created}`, `image ${f.small}`].sort(),
+              );
+              assertOwnWords(mc, /docker/);
+            },
           );
-          assertOwnWords(dp, /docker image rm -f/);
-        } finally {
-          rmSync(file);
-        }
+        });
       });
-
-      test("an image config truncated, then removed: ? for its size and layers, metadata-corrupt in doctor", () => {
-        const f = facts();
-        const file = config(f.small);
-        withFile(
-          file,
-          (t) => t.slice(0, 100),
-          () => {
-            const images = jsonRead<Row[]>(flags(), ["images"], file, "images");
-            assert.match(images.find((i) => i.digest === f.small)?.error?.message ?? "", /at byte 100/);
-            const row = read(flags(), ["images"], file)
-              .stdout.split("\n")
-              .find((l) => l.startsWith(d().facts.images.small));
-            assert.match(row ?? "", / \?\s+\?/);
-            const mc = doctor(flags()).findings.filter((x) => x.check === "metadata-corrupt");
-            assert.deepEqual(
-              mc.map((x) => x.path),
-              [file],
-            );
-            assertOwnWords(mc, /docker image rm -f/);
-          },
-        );
-        withFile(
-          file,
-          () => null,
-          () => {
-            const images = jsonRead<Row[]>(flags(), ["images"], file, "images");
-            assert.ok(images.find((i) => i.digest === f.small)?.error !== undefined);
-            const cs = jsonRead<Row[]>(flags(), ["containers"], file, "containers");
-            assert.match(cs.find((c) => c.id === f.created)?.error?.message ?? "", /imagedb does not hold/);
-            const mc = doctor(flags()).findings.filter((x) => x.check === "metadata-corrupt");
-            assert.deepEqual(
-              mc.map((x) => x.subject).sort(),
-              [`container ${f.created}`, `image ${f.small}`].sort(),
-            );
-            assertOwnWords(mc, /docker/);
-          },
-        );
-      });
-    });
 
     describe("containerd: content blobs and meta.db", () => {
       const flags = () => bedFlags(getBed());

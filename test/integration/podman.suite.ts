@@ -1,5 +1,6 @@
 // test/integration/podman.suite.ts — crifs against a real podman store (containers/storage, overlay driver) on
-// a private root, built from the containerd bed's OCI archive (test/bed/podman.ts): images, layers, containers
+// a private root, once per podman version (4.3: Debian 12's; 5: trixie's, chrooted, with its libpod state in
+// SQLite), built from the containerd bed's OCI archive (test/bed/podman.ts): images, layers, containers
 // and mounts agree with podman's own answers, du equals du -s -x -B1 of the graphroot, doctor is silent on the
 // healthy store, then each fault is injected for real and reported by exactly its check (cumulatively, the
 // missing l/ link LAST: any podman command that resolves the layer would recreate it). The podman bed is
@@ -7,11 +8,26 @@
 
 import assert from "node:assert/strict";
 import { execFileSync } from "node:child_process";
-import { copyFileSync, mkdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
+import {
+  copyFileSync,
+  mkdirSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  statSync,
+  symlinkSync,
+  writeFileSync,
+} from "node:fs";
 import { join } from "node:path";
 import { after, before, describe, test } from "node:test";
 import type { Bed } from "../bed/bed.js";
-import { type PodmanBed, podmanFlags, startPodmanBed } from "../bed/podman.js";
+import {
+  PODMAN_VERSIONS,
+  type PodmanBed,
+  type PodmanVersion,
+  podmanFlags,
+  startPodmanBed,
+} from "../bed/podman.js";
 import { type CliResult, contractErrors, crifs, json } from "./cli.js";
 import { assertHeldNoLonger, withHostileSocket } from "./hostile-sockets.js";
 
@@ -46,6 +62,8 @@ interface ImageRow {
   name: string;
   digest: string;
   configDigest: string;
+  size: number;
+  mediaType: string;
   snapshotKeys: string[];
 }
 interface SnapshotRow {
@@ -83,8 +101,18 @@ function mine(r: Report): string[] {
     .sort();
 }
 
+/** The versions to run: all of them, or CRIFS_PODMAN_VERSIONS=5 (a developer's loop). */
+export function podmanVersions(): PodmanVersion[] {
+  const only = process.env.CRIFS_PODMAN_VERSIONS?.split(",").filter((v) => v !== "");
+  return PODMAN_VERSIONS.filter((v) => only === undefined || only.includes(v));
+}
+
 export function podmanSuite(getBed: () => Bed) {
-  describe("podman (containers/storage) against a real podman store", () => {
+  for (const version of podmanVersions()) podmanVersionSuite(getBed, version);
+}
+
+function podmanVersionSuite(getBed: () => Bed, version: PodmanVersion) {
+  describe(`podman ${version} (containers/storage) against a real podman store`, () => {
     let pb: PodmanBed | undefined;
     const bed = (): PodmanBed => {
       if (pb === undefined) throw new Error("the podman bed is not running (did before() fail?)");
@@ -98,8 +126,8 @@ export function podmanSuite(getBed: () => Bed) {
 
     before(async () => {
       const t0 = Date.now();
-      pb = await startPodmanBed(getBed().ociArchive);
-      console.log(`podman bed: ${pb.work} up in ${Date.now() - t0} ms`);
+      pb = await startPodmanBed(getBed().ociArchive, version);
+      console.log(`podman bed ${version} (${pb.facts.version}): ${pb.work} up in ${Date.now() - t0} ms`);
     });
     after(async () => {
       await pb?.teardown();
@@ -127,16 +155,21 @@ export function podmanSuite(getBed: () => Bed) {
       }
     });
 
-    test("images -o json equals podman images: names, manifest digest, image id", () => {
+    test("images -o json equals podman images: names, manifest digest, image id, size; the manifest's media type", () => {
       const ours = json<ImageRow[]>(crifs([...flags(), "images", "-o", "json"]));
       assert.equal(contractErrors("images", ours), null);
       const theirs = JSON.parse(bed().pm(["images", "--format", "json"])) as {
         Id: string;
         Names: string[];
         Digest: string;
+        Size: number;
       }[];
-      const t = theirs.flatMap((i) => i.Names.map((n) => `${n} ${i.Digest} sha256:${i.Id}`)).sort();
-      assert.deepEqual(ours.map((i) => `${i.name} ${i.digest} ${i.configDigest}`).sort(), t);
+      const t = theirs.flatMap((i) => i.Names.map((n) => `${n} ${i.Digest} sha256:${i.Id} ${i.Size}`)).sort();
+      assert.deepEqual(ours.map((i) => `${i.name} ${i.digest} ${i.configDigest} ${i.size}`).sort(), t);
+      for (const i of ours) {
+        const type = bed().pm(["image", "inspect", i.name, "--format", "{{.ManifestType}}"]).trim();
+        assert.equal(i.mediaType, type, i.name);
+      }
       assert.deepEqual(
         t.map((x) => x.split(" ")[0]),
         ["localhost/bb:latest", "localhost/bb:small"],
@@ -222,6 +255,52 @@ export function podmanSuite(getBed: () => Bed) {
         info.map((i) => `${i.runtime} ${i.root}`),
         [`podman ${bed().root}`],
       );
+    });
+
+    test("info names what the store says of its podman: libpod state in SQLite (5) or bolt (4.3)", () => {
+      const [info] = json<{ settings: Record<string, string> }[]>(crifs([...flags(), "info", "-o", "json"]));
+      assert.equal(
+        info?.settings.versionMarker,
+        version === "5"
+          ? "podman >= 4.8: libpod state in SQLite (db.sql, schema 1)"
+          : "podman < 5: libpod state in bolt (libpod/bolt_state.db)",
+      );
+    });
+
+    test("podman 5's db.sql is read read-only (unchanged, no journal left); when it does not open, doctor says so naming it and the containers keep c/storage's names", {
+      skip: version === "5" ? false : "podman 4.3 keeps its state in bolt",
+    }, () => {
+      const db = join(bed().root, "db.sql");
+      const before = readFileSync(db);
+      const mtime = statSync(db).mtimeMs;
+      const names = (r: CliResult) =>
+        json<ContainerRow[]>(r)
+          .map((c) => (c.names ?? []).join(","))
+          .sort();
+      const theirs = (JSON.parse(bed().pm(["ps", "-a", "--format", "json"])) as { Names: string[] }[])
+        .map((c) => c.Names.join(","))
+        .sort();
+      assert.deepEqual(names(crifs([...flags(), "containers", "-o", "json"])), theirs);
+      assert.ok(before.equals(readFileSync(db)) && statSync(db).mtimeMs === mtime, "db.sql changed");
+      assert.deepEqual(
+        readdirSync(bed().root).filter((n) => n.startsWith("db.sql-")),
+        [],
+        "a journal or shm file was left",
+      );
+      try {
+        writeFileSync(db, before.subarray(0, 4096));
+        const r = crifs([...flags(), "containers", "-o", "json"]);
+        assert.equal(r.status, 0, r.stderr);
+        assert.deepEqual(names(r), theirs, "c/storage's names");
+        const found = doctor(flags()).findings.filter((f) => f.path === db);
+        assert.deepEqual(
+          found.map((f) => f.check),
+          ["metadata-corrupt"],
+        );
+        assert.match(found[0]?.message ?? "", /^cannot read podman's state database: /);
+      } finally {
+        writeFileSync(db, before);
+      }
     });
 
     test("doctor: a healthy store gives no findings", () => {

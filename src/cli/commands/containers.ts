@@ -29,13 +29,16 @@ export function containerRows(stores: readonly Store[]) {
 export function containersCommand(stores: readonly Store[], g: GlobalOptions): string {
   noteReadErrors(stores);
   const rows = containerRows(stores);
+  // a names column where the runtime names its containers (podman, docker), as their `ps` shows them
+  const hasNames = rows.some((r) => r.names !== undefined && r.names.length > 0);
   return render(g.output, rows, {
     table: () =>
       renderNamespacedTable(
-        ["namespace", "container", "image", "runtime", "task", "pid"],
+        ["namespace", "container", ...(hasNames ? ["names"] : []), "image", "runtime", "task", "pid"],
         rows.map((r) => [
           r.namespace ?? "",
           r.id,
+          ...(hasNames ? [(r.names ?? []).join(",")] : []),
           // what it runs on (its image or its layer chain) could not be read
           r.error === undefined ? r.image : `${UNREADABLE} ${r.image}`.trimEnd(),
           r.runtimeName,

@@ -2,8 +2,9 @@
 // and reports the findings both of two reads agree on. Exit code: 0 clean (infos only), 1 warnings, 2 errors.
 // A bolt or JSON record file that does not decode is a finding (metadata-corrupt), not a crash.
 //
-// Each runtime's adapter reads its own metadata into a MetadataRead (Adapter.readDoctorMetadata), and each
-// check says which runtimes' stores it applies to (Check.runtimes): this file names no runtime.
+// Each runtime's adapter reads its own metadata into a MetadataRead (Adapter.readDoctorMetadata) and its own
+// objects on disk into DoctorFacts (Adapter.readDoctorFacts, through gatherDoctorInput), and each check says
+// which runtimes' stores it applies to (Check.runtimes): this file names no runtime.
 //
 // doctor always reads every namespace (an orphan dir or an unreferenced blob is only orphaned with respect to
 // all of them); -n is ignored here.
@@ -112,6 +113,7 @@ export async function doctorReport(g: GlobalOptions, flags: DoctorFlags = {}): P
         read: async (first) => {
           // the costly facts only for the checks that read them (--check orphan-snapshot-dir scans no links)
           const gathered = await gatherDoctorInput(adapter.readDoctorMetadata(loadOptions(g)), {
+            adapter,
             graceMs,
             verify: mode === "verify",
             links: checks.some((c) => c.id === "broken-symlink"),

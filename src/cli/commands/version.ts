@@ -1,7 +1,7 @@
 // cli/commands/version.ts — `crifs version`: crifs's own version and, when the runtime answers, what it
 // says through CRI (Version) and containerd's Version service, like `crictl version`.
 
-import { containerdVersion } from "../../runtimes/index.js";
+import { liveAdapter } from "../../runtimes/index.js";
 import { render, renderDisplayYaml } from "../render/format.js";
 import { DEFAULT_TIMEOUT_MS, type GlobalOptions, openCri } from "../stores.js";
 
@@ -29,7 +29,7 @@ export async function versionCommand(g: GlobalOptions, crifsVersion: string): Pr
       const v = await cri.version();
       let ctd: VersionData["containerd"] = null;
       try {
-        ctd = await containerdVersion(cri.socket, g.timeoutMs ?? DEFAULT_TIMEOUT_MS);
+        ctd = (await liveAdapter()?.readVersion?.(cri.socket, g.timeoutMs ?? DEFAULT_TIMEOUT_MS)) ?? null;
       } catch {
         ctd = null; // a CRI runtime that is not containerd (CRI-O)
       }

@@ -8,10 +8,10 @@
 // Pure: the caller reads the disk and passes what it found.
 
 import { createHash } from "node:crypto";
-import type { TreeEntry } from "../../fs/read-tree.js";
+import type { TreeEntry } from "../../fs/walk-sync.js";
 import type { LayerEntry } from "./layer.js";
 
-/** One entry of an unpacked layer dir as lstat, readlink, lgetxattr and sha256 found it (fs/read-tree.ts). */
+/** One entry of an unpacked layer dir as lstat, readlink, lgetxattr and sha256 found it (fs/walk-sync.ts readTree). */
 export type FoundEntry = TreeEntry;
 
 const kindWords: Record<string, string> = {

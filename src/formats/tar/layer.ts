@@ -21,13 +21,13 @@ import { createRequire } from "node:module";
 import { posix } from "node:path";
 import type * as zlib from "node:zlib";
 import { CrifsError } from "../../errors.js";
-import type { TreeEntryKind } from "../../fs/read-tree.js";
+import type { TreeEntryKind } from "../../fs/walk-sync.js";
 import { parseTar, type TarEntry } from "./read-tar.js";
 
 /** Largest uncompressed layer crifs holds in memory (and largest blob it reads): 2 GiB. */
 export const maxLayerBytes = 2 * 1024 * 1024 * 1024;
 
-/** What a layer's tar can hold: every kind a tree holds but a socket (fs/read-tree.ts). */
+/** What a layer's tar can hold: every kind a tree holds but a socket (fs/walk-sync.ts readTree). */
 export type LayerEntryKind = Exclude<TreeEntryKind, "socket">;
 
 /** One path of an unpacked layer, as the tar describes it. */

@@ -5,7 +5,8 @@
 //   <content>/blobs/<alg>/<hex>                 every blob file (size, allocated bytes, mtime)
 //   <content>/ingest/<hex>/{ref,total,startedat,updatedat,data}
 //   <root>/tmpmounts/<name>                     every entry, and whether something is mounted on it
-//   --verify: every sha256 blob read whole for its digest
+//   --verify: every sha256 blob read whole for its digest, and every image layer's blob unpacked and compared
+//             with its snapshot's files (layer-contents.ts)
 // A dir that does not exist lists as empty (containerd creates them lazily); any other read error is noted
 // on the FactReader and the gathering goes on.
 
@@ -16,23 +17,16 @@ import { sha256File } from "../../fs/file-hash.js";
 import { fsPath } from "../../fs/name-codec.js";
 import type {
   BlobFileFact,
+  DoctorFacts,
   EntryFact,
   IngestDirFact,
   MetadataRead,
+  PathTimes,
   SnapshotDirFact,
-  SnapshotterFacts,
   TmpmountFact,
 } from "../../model/doctor-facts.js";
-
-/** containerd's own objects on disk, as doctor's checks read them. */
-export interface ContainerdDiskFacts {
-  readonly snapshotters: readonly SnapshotterFacts[];
-  readonly blobFiles: readonly BlobFileFact[];
-  readonly ingestDirs: readonly IngestDirFact[];
-  readonly tmpmounts: readonly TmpmountFact[];
-  /** blob path → "sha256:<hex>" of its bytes; only with `verify`. */
-  readonly blobHashes: ReadonlyMap<string, string> | null;
-}
+import type { DoctorFactsOptions } from "../index.js";
+import { readLayerContents } from "./layer-contents.js";
 
 /** lstat, or null on any error (what it means is another listing's to say). */
 function lstatOrNull(path: string): Stats | null {
@@ -43,13 +37,15 @@ function lstatOrNull(path: string): Stats | null {
   }
 }
 
+function pathTimes(path: string, st: Stats): PathTimes {
+  return { path, mtimeMs: st.mtimeMs, ctimeMs: st.ctimeMs };
+}
+
 function entry(r: FactReader, dir: string, name: string): EntryFact | null {
   const path = join(dir, name);
   const st = r.lstat(path);
   // null: gone since the listing, removed while we looked
-  return st === null
-    ? null
-    : { name, path, isDir: st.isDirectory(), mtimeMs: st.mtimeMs, ctimeMs: st.ctimeMs };
+  return st === null ? null : { ...pathTimes(path, st), name, isDir: st.isDirectory() };
 }
 
 function listSnapshotDirs(r: FactReader, snapshotsDir: string): SnapshotDirFact[] {
@@ -74,13 +70,11 @@ function listBlobFiles(r: FactReader, contentRoot: string): BlobFileFact[] {
       const st = r.lstat(path);
       if (st === null) continue;
       out.push({
+        ...pathTimes(path, st),
         digest: `${alg.name}:${f.name}`,
-        path,
         isFile: st.isFile(),
         size: st.size,
         allocatedBytes: st.blocks * 512,
-        mtimeMs: st.mtimeMs,
-        ctimeMs: st.ctimeMs,
       });
     }
   }
@@ -151,14 +145,12 @@ function hashBlobs(r: FactReader, blobFiles: readonly BlobFileFact[]): Map<strin
 }
 
 /**
- * The disk facts around a containerd store's metadata. Cost: a few readdirs and one lstat per snapshot
- * dir, blob file, ingest file and tmpmount; with `verify`, a full read of every sha256 blob.
+ * The disk facts around a containerd store's metadata (Adapter.readDoctorFacts). Cost: a few readdirs and one
+ * lstat per snapshot dir, blob file, ingest file and tmpmount; with `verify`, a full read of every sha256 blob;
+ * with `layers`, of every image layer's blob and snapshot files.
  */
-export function readContainerdDiskFacts(
-  r: FactReader,
-  meta: MetadataRead,
-  options: { readonly mountPoints: ReadonlySet<string>; readonly verify: boolean },
-): ContainerdDiskFacts {
+export function readContainerdDoctorFacts(meta: MetadataRead, options: DoctorFactsOptions): DoctorFacts {
+  const r = options.reader;
   const snapshotters = meta.snapshotters.map((s) => ({
     name: s.name,
     snapshotsDir: s.snapshotsDir,
@@ -168,11 +160,13 @@ export function readContainerdDiskFacts(
   }));
   const tmpmounts = listTmpmounts(r, meta.root, options.mountPoints);
   const blobFiles = listBlobFiles(r, meta.contentRoot);
-  return {
+  const facts: DoctorFacts = {
     snapshotters,
     blobFiles,
     ingestDirs: listIngests(r, meta.contentRoot),
     tmpmounts,
     blobHashes: options.verify ? hashBlobs(r, blobFiles) : null,
   };
+  if (!options.layers || meta.store === null) return facts;
+  return { ...facts, layerContents: readLayerContents(r, meta.store, meta.contentRoot) };
 }

@@ -1,5 +1,5 @@
 // runtimes/containerd/layer-contents.ts — doctor --verify's look at every image layer: its blob from the
-// content store, unpacked in memory (formats/tar), against its snapshot's fs/ dir on disk (fs/read-tree.ts):
+// content store, unpacked in memory (formats/tar), against its snapshot's fs/ dir on disk (fs/walk-sync.ts readTree):
 //
 //   image → manifest (content-store.ts manifestLayers) → layers[i] blob ─► inflate, sha256 = diff_ids[i]? ─┐
 //   committed snapshot with key chain(0..i) ─► fs/ dir walked (lstat, readlink, xattr, sha256) ──────────┴► compareLayer
@@ -18,7 +18,7 @@ import {
   parseLayer,
 } from "../../formats/tar/index.js";
 import type { FactReader } from "../../fs/fact-reader.js";
-import { readTree } from "../../fs/read-tree.js";
+import { readTree } from "../../fs/walk-sync.js";
 import type { LayerContentFact } from "../../model/doctor-facts.js";
 import type { Image, Snapshot, Store } from "../../model/store.js";
 import { blobPath, manifestLayers, readJsonBlob } from "./content-store.js";

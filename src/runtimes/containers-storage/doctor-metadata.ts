@@ -33,7 +33,7 @@ export function readContainersStorageDoctorMetadata(options: ContainersStorageLo
   const home = loaded?.home ?? readOverlayHome(layout.home);
   return {
     root: config.graphroot,
-    // no content store: the blob and ingest listings find nothing there
+    // no content store (and no readDoctorFacts): the root, for the paths findings name
     contentRoot: config.graphroot,
     store: loaded?.store ?? null,
     words: runtime === "crio" ? crioWords : podmanWords,

@@ -3,9 +3,12 @@
 //   <graphroot>/overlay-layers/layers.json          layers → snapshots (key = layer id)
 //   <runroot>/overlay-layers/volatile-layers.json   more layers, when any were created volatile
 //   <graphroot>/overlay-images/images.json          images, one per name; layers from the top layer's parents
+//   <graphroot>/overlay-images/<id>/manifest        the manifest: the image's media type
 //   <graphroot>/overlay-containers/containers.json  containers; their layer is an active snapshot
 //   <graphroot>/overlay/<id>/{diff,work,link,lower}  the driver home (runtimes/overlay-driver)
 //   <runroot>/overlay-containers/<id>/userdata/pidfile   the container's init pid → task status via /proc
+//   <graphroot>/db.sql                               Podman 5's libpod state (libpod-state.ts): the names
+//                                                    `podman ps` shows
 // c/storage has no namespaces: everything is in namespace "". A layer is `committed` unless a container
 // record names it (then `active`). Each snapshot's lowerPath is its short link `<home>/l/<short>`, the name
 // c/storage mounts it under.
@@ -29,10 +32,12 @@ import type {
 import { driverStore, type OverlayHome, readOverlayHome, SHORT_LINK_DIR } from "../overlay-driver/index.js";
 import { locationExtras } from "../store-location.js";
 import { readStorageConfig, type StorageConfig } from "./config.js";
+import { libpodVersionMarker, readLibpodState } from "./libpod-state.js";
 import {
   type ContainerRecord,
   type ImageRecord,
   type LayerRecord,
+  manifestMediaType,
   parseContainers,
   parseImages,
   parseLayers,
@@ -64,6 +69,7 @@ export function storeLayout(config: StorageConfig) {
     layersJson: join(g, `${d}-layers`, "layers.json"),
     volatileLayersJson: join(config.runroot, `${d}-layers`, "volatile-layers.json"),
     imagesJson: join(g, `${d}-images`, "images.json"),
+    imagesDir: join(g, `${d}-images`),
     containersJson: join(g, `${d}-containers`, "containers.json"),
     mountpointsJson: join(config.runroot, `${d}-layers`, "mountpoints.json"),
     userdata: (id: string) => join(config.runroot, `${d}-containers`, id, "userdata"),
@@ -72,15 +78,21 @@ export function storeLayout(config: StorageConfig) {
 
 export type StoreLayout = ReturnType<typeof storeLayout>;
 
-/** A record file's bytes, or null when absent (c/storage creates them lazily). */
-function readRecordFile(path: string): Buffer | null {
+/** A record file's bytes, or null when absent (c/storage creates them lazily); isOptional: null for any error. */
+function readRecordFile(path: string, options: { isOptional?: boolean } = {}): Buffer | null {
   try {
     return readFileSync(path);
   } catch (err) {
     const code = (err as NodeJS.ErrnoException | undefined)?.code;
-    if (code === "ENOENT") return null;
+    if (code === "ENOENT" || options.isOptional === true) return null;
     throw fromFsError(err, path, "read");
   }
+}
+
+/** An image's manifest media type, "" when the manifest is absent or unreadable (the image still lists). */
+function readManifestMediaType(path: string): string {
+  const b = readRecordFile(path, { isOptional: true });
+  return b === null ? "" : manifestMediaType(b);
 }
 
 export interface ContainersStorageRecords {
@@ -267,8 +279,9 @@ export function loadContainersStorageDetailed(
     const base = {
       namespace: "",
       digest: img.digest ?? `sha256:${img.id}`,
-      mediaType: "",
-      size: 0,
+      mediaType: readManifestMediaType(join(layout.imagesDir, img.id, "manifest")),
+      // as podman counts it (c/storage's ImageSize): the layers' uncompressed sizes and the big data
+      size: chain.keys.reduce((n, k) => n + (byId.get(k)?.diffSize ?? 0), img.bigDataBytes),
       createdAt: img.created,
       updatedAt: img.created,
       labels: { "containers.storage/image-id": img.id },
@@ -280,6 +293,7 @@ export function loadContainersStorageDetailed(
     return names.map((name) => ({ ...base, name }));
   });
 
+  const libpod = options.runtime === "podman" ? readLibpodState(config.graphroot, anomalies) : null;
   const imageIds = new Set(imageRecords.records.map((i) => i.id));
   const containers: Container[] = containerRecords.records.map((c) => {
     let readError = containerRecords.duplicates.get(c.id);
@@ -291,7 +305,8 @@ export function loadContainersStorageDetailed(
     return {
       namespace: "",
       id: c.id,
-      names: c.names,
+      // podman's own name for it when its state says one (c/storage's names are a copy podman keeps)
+      names: libpod?.containers.has(c.id) === true ? [libpod.containers.get(c.id)?.name ?? ""] : c.names,
       image: c.imageName ?? c.image,
       snapshotter: config.driver,
       snapshotKey: c.layer,
@@ -320,6 +335,9 @@ export function loadContainersStorageDetailed(
       configPath: config.crioPaths.at(-1) ?? config.path,
     },
     settings: {
+      ...(options.runtime === "podman"
+        ? { versionMarker: libpodVersionMarker(config.graphroot, libpod) }
+        : {}),
       snapshotter: config.driver,
       driver: config.driver,
       graphroot: config.graphroot,

@@ -2,7 +2,7 @@ import assert from "node:assert/strict";
 import { test } from "node:test";
 import { CrifsError } from "../../errors.js";
 import { jsonErrorAt } from "../../formats/json/parse-json.js";
-import { parseContainers, parseImages, parseLayers } from "./records.js";
+import { manifestMediaType, parseContainers, parseImages, parseLayers } from "./records.js";
 
 const LAYERS = JSON.stringify([
   { id: "base", created: "2026-01-01T00:00:00.123456789Z", "diff-digest": "sha256:d", "diff-size": 10 },
@@ -24,7 +24,7 @@ test("images.json and containers.json records, incl. image-name from the metadat
     "/i",
   );
   assert.deepEqual(i, [
-    { id: "abc", digest: "sha256:m", names: ["bb:latest"], topLayer: "top", created: null },
+    { id: "abc", digest: "sha256:m", names: ["bb:latest"], topLayer: "top", created: null, bigDataBytes: 0 },
   ]);
   const c = parseContainers(
     Buffer.from(
@@ -66,4 +66,24 @@ test("a truncated or garbled file is one corrupt error naming its byte offset (m
     () => parseImages(garbled, "/g/images.json"),
     (e: unknown) => e instanceof CrifsError && / invalid JSON at byte offset 16 of 25$/.test(e.message),
   );
+});
+
+test("an image's big data counts in its size; its manifest gives the media type, OCI's implied when absent", () => {
+  const [img] = parseImages(
+    Buffer.from('[{"id":"a","big-data-sizes":{"manifest":811,"sha256:a":877,"bad":-1,"text":"9"}}]'),
+    "/i",
+  );
+  assert.equal(img?.bigDataBytes, 811 + 877);
+  const mt = (v: unknown) => manifestMediaType(Buffer.from(JSON.stringify(v)));
+  assert.equal(
+    mt({ schemaVersion: 2, mediaType: "application/vnd.docker.distribution.manifest.v2+json", config: {} }),
+    "application/vnd.docker.distribution.manifest.v2+json",
+  );
+  assert.equal(
+    mt({ schemaVersion: 2, config: {}, layers: [] }),
+    "application/vnd.oci.image.manifest.v1+json",
+  );
+  assert.equal(mt({ schemaVersion: 2, manifests: [] }), "application/vnd.oci.image.index.v1+json");
+  assert.equal(mt({ schemaVersion: 1 }), "");
+  assert.equal(manifestMediaType(Buffer.from("{not json")), "");
 });

@@ -2,7 +2,9 @@
 //
 //   <graphroot>/overlay-layers/layers.json        [{id, parent?, names?, created, diff-size?, …}]
 //   <runroot>/overlay-layers/volatile-layers.json  the same, for layers created volatile (may be absent)
-//   <graphroot>/overlay-images/images.json        [{id, digest?, names?, layer?, created, metadata?, …}]
+//   <graphroot>/overlay-images/images.json        [{id, digest?, names?, layer?, created, metadata?,
+//                                                   big-data-names?, big-data-sizes? {key: bytes}, …}]
+//   <graphroot>/overlay-images/<id>/manifest      the image's manifest (big data "manifest"), as pulled
 //   <graphroot>/overlay-containers/containers.json [{id, names?, image, layer, metadata (JSON text), created}]
 //   <runroot>/overlay-layers/mountpoints.json     [{id, path, count}]
 //
@@ -30,6 +32,8 @@ export interface ImageRecord {
   readonly names: readonly string[];
   readonly topLayer: string | null;
   readonly created: string | null;
+  /** Bytes of each big-data item (manifests, config): part of the image's size as podman counts it. */
+  readonly bigDataBytes: number;
 }
 
 export interface ContainerRecord {
@@ -110,6 +114,12 @@ export function parseImages(bytes: Buffer, path: string): ImageRecord[] {
     names: strings(r.names),
     topLayer: s(r.layer),
     created: s(r.created),
+    bigDataBytes: isObj(r["big-data-sizes"])
+      ? Object.values(r["big-data-sizes"]).reduce<number>(
+          (n, v) => n + (typeof v === "number" && Number.isSafeInteger(v) && v > 0 ? v : 0),
+          0,
+        )
+      : 0,
   }));
 }
 
@@ -133,6 +143,23 @@ export function parseContainers(bytes: Buffer, path: string): ContainerRecord[] 
       created: s(r.created),
     };
   });
+}
+
+/** The media type of a manifest as c/storage keeps it (big data "manifest"): its own mediaType, else what an
+ * OCI manifest (schemaVersion 2, no mediaType field) or index is; "" when it is neither. Pure. */
+export function manifestMediaType(bytes: Buffer): string {
+  let m: unknown;
+  try {
+    m = JSON.parse(bytes.toString("utf8"));
+  } catch {
+    return "";
+  }
+  if (!isObj(m)) return "";
+  const own = s(m.mediaType);
+  if (own !== null) return own;
+  if (m.schemaVersion !== 2) return "";
+  if (Array.isArray(m.manifests)) return "application/vnd.oci.image.index.v1+json";
+  return isObj(m.config) ? "application/vnd.oci.image.manifest.v1+json" : "";
 }
 
 export function parseMountpoints(bytes: Buffer, path: string): MountpointRecord[] {

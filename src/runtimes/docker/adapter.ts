@@ -11,6 +11,7 @@ import { resolveNodePath } from "../../fs/resolve-node-path.js";
 import type { Store } from "../../model/store.js";
 import type { DaemonSockets } from "../index.js";
 import { DEFAULT_ROOT, DEFAULT_SOCKETS, LAYERDB, readDockerConfig } from "./config.js";
+import { type EmbeddedContainerd, isContainerdImageStore } from "./containerd-store.js";
 import { type DockerApiView, dockerSocket, isSameDir, readDockerApi } from "./docker-api.js";
 import { readDockerDoctorMetadata } from "./doctor-metadata.js";
 import { loadDocker } from "./load.js";
@@ -23,14 +24,17 @@ interface Options {
   readonly hostRoot?: string | undefined;
 }
 
-export const dockerAdapter = {
+/** The Docker adapter; `embedded` is the containerd adapter, which reads a data-root that keeps its images in
+ * containerd (runtimes/index.ts passes it: no import cycle, one containerd reader). */
+export const makeDockerAdapter = (embedded: EmbeddedContainerd) => ({
   id: "docker" as const,
   defaultRoot: DEFAULT_ROOT,
   words: dockerWords,
   mountStyle: "overlay-driver" as const,
   detect(options: Options): boolean {
     const { hostRoot } = options;
-    if (options.root !== undefined && hostRoot === undefined) return pathExists(join(options.root, LAYERDB));
+    if (options.root !== undefined && hostRoot === undefined)
+      return pathExists(join(options.root, LAYERDB)) || isContainerdImageStore(options.root, null);
     let root: string;
     try {
       root = readDockerConfig({ path: options.config, root: options.root, hostRoot }).root;
@@ -38,13 +42,13 @@ export const dockerAdapter = {
       if (err instanceof CrifsError && err.code === "permission") throw err;
       return true; // a malformed daemon.json still lets load() report the error
     }
-    if (pathExists(join(root, LAYERDB))) return true;
+    if (pathExists(join(root, LAYERDB)) || isContainerdImageStore(root, null)) return true;
     return (
       DEFAULT_SOCKETS.some((s) => resolveNodePath(s, hostRoot).exists) && pathExists(join(root, "image"))
     );
   },
-  load: (options: Options): Store => loadDocker(options),
-  readDoctorMetadata: (options: Options) => readDockerDoctorMetadata(options),
+  load: (options: Options): Store => loadDocker({ ...options, embedded }),
+  readDoctorMetadata: (options: Options) => readDockerDoctorMetadata({ ...options, embedded }),
   /** dockerd's view of the store (Engine API /info) when its socket is there and its data-root is this one. */
   async readDaemonView(store: Store, sockets: DaemonSockets): Promise<DockerApiView | undefined> {
     const socket = dockerSocket(sockets.dockerHost);
@@ -52,4 +56,4 @@ export const dockerAdapter = {
     const v = await readDockerApi(socket, { timeoutMs: sockets.timeoutMs });
     return isSameDir(v.rootDir, store.location.root) ? v : undefined;
   },
-};
+});

@@ -31,12 +31,21 @@ export interface DockerConfig {
   readonly storageDriver: string;
   readonly liveRestore: boolean;
   readonly logDriver: string;
+  /** daemon.json's "features": {"containerd-snapshotter": …}: images in containerd's store; null when unset. */
+  readonly containerdSnapshotter: boolean | null;
   /** The data-root as named, when it is a symlink or passes through one (shown by `info`); else null. */
   readonly rootLink: RootLink | null;
 }
 
 function str(v: unknown): string | undefined {
   return typeof v === "string" && v !== "" ? v : undefined;
+}
+
+function featureOf(table: Record<string, unknown>, name: string): boolean | null {
+  const f = table.features;
+  if (typeof f !== "object" || f === null) return null;
+  const v = (f as Record<string, unknown>)[name];
+  return typeof v === "boolean" ? v : null;
 }
 
 /** Reads daemon.json and applies dockerd's defaults; root/execRoot options win. Cost: one small file read. */
@@ -91,5 +100,6 @@ export function readDockerConfig(
     storageDriver: str(table["storage-driver"]) ?? "",
     liveRestore: table["live-restore"] === true,
     logDriver: str(table["log-driver"]) ?? "json-file",
+    containerdSnapshotter: featureOf(table, "containerd-snapshotter"),
   };
 }

@@ -20,12 +20,40 @@ import {
 } from "./layout.js";
 import { taskOf } from "./tasks.js";
 
+/** Where a container's layers and images are recorded: overlay2's layerdb and imagedb (the default), or
+ * containerd's store (runtimes/docker/containerd-store.ts). */
+export interface ContainerSources {
+  readonly namespace: string;
+  readonly snapshotter: string;
+  /** The file that should hold the container's layer record, for the anomaly when it does not. */
+  readonly layerRecord: (id: string) => { path: string; what: string };
+  /** The file that should hold an image the container names. */
+  readonly imageRecord: (imageId: string) => { path: string; what: string };
+  /** Where its root is mounted while it runs. */
+  readonly rootfs: (id: string, layer: ContainerLayers | undefined) => string | null;
+}
+
+/** overlay2's: layerdb/mounts, imagedb, <layer dir>/merged. */
+export function overlay2Sources(r: DockerMetadataReader): ContainerSources {
+  return {
+    namespace: "",
+    snapshotter: STORAGE_DRIVER,
+    layerRecord: (id) => ({ path: join(r.layout.mounts, id), what: "layerdb/mounts" }),
+    imageRecord: (imageId) => ({
+      path: join(r.layout.imageConfigs, imageId.slice("sha256:".length)),
+      what: "imagedb",
+    }),
+    rootfs: (_id, layer) => (layer === undefined ? null : join(layer.rw.dir, "merged")),
+  };
+}
+
 /** The containers of containers/<id>/config.v2.json, with their layers (layerdb) and task (tasks.ts). */
 export function readContainers(
   r: DockerMetadataReader,
   config: DockerConfig,
   layers: ReadonlyMap<string, ContainerLayers>,
   imageIds: ReadonlySet<string>,
+  sources: ContainerSources = overlay2Sources(r),
 ): Container[] {
   const out: Container[] = [];
   for (const id of list(r.layout.containers)) {
@@ -46,17 +74,16 @@ export function readContainers(
     const labels: Record<string, string> = { ...labelsOf(cfg.Labels) };
     const name = str(c.Name).replace(/^\//, "");
     const layer = layers.get(id);
-    if (layer === undefined)
-      r.anomaly(
-        join(r.layout.mounts, id),
-        subject,
-        `container "${name || id}" has no layer record in layerdb/mounts`,
-      );
+    if (layer === undefined) {
+      const where = sources.layerRecord(id);
+      r.anomaly(where.path, subject, `container "${name || id}" has no layer record in ${where.what}`);
+    }
     let readError: ReadError | undefined;
     const imageId = str(c.Image);
     if (DIGEST.test(imageId) && !imageIds.has(imageId)) {
-      const message = `container "${name || id}" names image "${imageId}", which imagedb does not hold`;
-      readError = { path: join(r.layout.imageConfigs, imageId.slice("sha256:".length)), message };
+      const where = sources.imageRecord(imageId);
+      const message = `container "${name || id}" names image "${imageId}", which ${where.what} does not hold`;
+      readError = { path: where.path, message };
       r.anomaly(join(dir, "config.v2.json"), subject, message);
     }
     let runtime = "runc";
@@ -69,18 +96,18 @@ export function readContainers(
       }
     }
     out.push({
-      namespace: "",
+      namespace: sources.namespace,
       id,
       ...(name === "" ? {} : { names: [name] }),
       image: str(cfg.Image) || str(c.Image),
-      snapshotter: STORAGE_DRIVER,
+      snapshotter: sources.snapshotter,
       snapshotKey: layer?.rw.key ?? "",
       runtime,
       createdAt: time(c.Created),
       updatedAt: time(obj(c.State).FinishedAt) ?? time(obj(c.State).StartedAt) ?? time(c.Created),
       labels,
       spec: { mounts: runtimeMounts(c) },
-      task: taskOf(config, id, obj(c.State), layer?.rw.dir ?? null, r.hostRoot),
+      task: taskOf(config, id, obj(c.State), sources.rootfs(id, layer), r.hostRoot),
       ...(readError === undefined ? {} : { readError }),
     });
   }

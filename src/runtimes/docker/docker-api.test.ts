@@ -17,8 +17,10 @@ test("the Engine API's answers shape into counts, ids, tags and names", () => {
       { Id: "sha256:b", RepoTags: ["<none>:<none>"], Size: 5 },
     ],
     containers: [{ Id: "c1", Names: ["/dc1"], Image: "bb:latest", State: "running" }],
+    version: { Version: "20.10.24", ApiVersion: "1.41" },
     df: { LayersSize: 1234 },
   });
+  assert.equal(v.apiVersion, "1.41");
   assert.deepEqual(v.counts, { images: 3, containers: 2, containersRunning: 1 });
   assert.deepEqual(
     v.images.map((i) => [i.id, i.tags]),

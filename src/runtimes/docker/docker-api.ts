@@ -1,5 +1,5 @@
 // runtimes/docker/docker-api.ts — Docker's view of its own store, from the Engine API on its unix socket (node:http,
-// no client library): GET /info, /images/json, /containers/json?all=1, /system/df. Used by `crifs info` to
+// no client library): GET /info, /version, /images/json, /containers/json?all=1, /system/df. Used by `crifs info` to
 // put the daemon's counts beside what crifs read from disk, when the socket answers.
 
 import { realpathSync } from "node:fs";
@@ -18,6 +18,8 @@ export interface DockerApiView {
   readonly source: "docker-api";
   readonly socket: string;
   readonly serverVersion: string;
+  /** The Engine API version the daemon speaks (/version's ApiVersion), e.g. "1.45". */
+  readonly apiVersion: string;
   readonly storageDriver: string;
   readonly rootDir: string;
   readonly counts: {
@@ -49,9 +51,10 @@ const num = (v: unknown): number => (typeof v === "number" ? v : 0);
 /** Shapes the four answers into the view (pure; unknown fields are ignored, missing ones read empty). */
 export function parseDockerApi(
   socket: string,
-  answers: { info: unknown; images: unknown; containers: unknown; df: unknown },
+  answers: { info: unknown; version?: unknown; images: unknown; containers: unknown; df: unknown },
 ): DockerApiView {
   const info = obj(answers.info);
+  const version = obj(answers.version);
   const df = obj(answers.df);
   const images = arr(answers.images).map((i) => ({
     id: str(obj(i).Id),
@@ -71,7 +74,8 @@ export function parseDockerApi(
   return {
     source: "docker-api",
     socket,
-    serverVersion: str(info.ServerVersion),
+    serverVersion: str(info.ServerVersion) || str(version.Version),
+    apiVersion: str(version.ApiVersion),
     storageDriver: str(info.Driver),
     rootDir: str(info.DockerRootDir),
     counts: {
@@ -85,19 +89,21 @@ export function parseDockerApi(
   };
 }
 
-/** Asks dockerd on `socket`. Cost: four requests; /system/df makes dockerd walk its layers. */
+/** Asks dockerd on `socket`. Cost: five requests; /system/df makes dockerd walk its layers. */
 export async function readDockerApi(
   socket: string,
   options: { timeoutMs?: number } = {},
 ): Promise<DockerApiView> {
   const o = { ...options, speaker: "Docker" };
-  const [info, images, containers, df] = await Promise.all([
+  const [info, version, images, containers, df] = await Promise.all([
     getUnixJson(socket, "/info", o),
+    // the API version only adds to the view: a daemon (or proxy) that does not serve /version still has one
+    getUnixJson(socket, "/version", o).catch(() => null),
     getUnixJson(socket, "/images/json", o),
     getUnixJson(socket, "/containers/json?all=1", o),
     getUnixJson(socket, "/system/df", o),
   ]);
-  return parseDockerApi(socket, { info, images, containers, df });
+  return parseDockerApi(socket, { info, version, images, containers, df });
 }
 
 /** Whether two paths name the same dir (symlinks resolved; a path that does not resolve is compared as is). */

@@ -6,11 +6,14 @@ import type { MetadataRead } from "../../model/doctor-facts.js";
 import { readOverlayHome } from "../overlay-driver/index.js";
 import { loadOrProblem } from "../read-problem.js";
 import { readDockerConfig } from "./config.js";
+import { type EmbeddedContainerd, embeddedOptions, isContainerdImageStore } from "./containerd-store.js";
 import { dockerLayout, STORAGE_DRIVER } from "./layout.js";
-import { loadDocker } from "./load.js";
+import { loadDocker, loadDockerOnContainerd } from "./load.js";
 import { dockerWords } from "./words.js";
 
 export interface DockerDoctorOptions {
+  /** The containerd adapter, for a data-root that keeps its images in containerd. */
+  readonly embedded?: EmbeddedContainerd | undefined;
   readonly root?: string | undefined;
   readonly state?: string | undefined;
   readonly config?: string | undefined;
@@ -26,12 +29,24 @@ export function readDockerDoctorMetadata(options: DockerDoctorOptions): Metadata
     execRoot: options.state,
     hostRoot: options.hostRoot,
   });
+  const { embedded } = options;
+  if (embedded !== undefined && isContainerdImageStore(config.root, config.containerdSnapshotter)) {
+    // containerd's own facts of its root (snapshotters, content), with docker's store over them
+    const ctd = embedded.readDoctorMetadata(
+      embeddedOptions({ root: config.root, execRoot: config.execRoot, hostRoot: options.hostRoot }),
+    );
+    const { value: store, problems } = loadOrProblem(
+      () => loadDockerOnContainerd(embedded, config, options.hostRoot),
+      ctd.root,
+    );
+    return { ...ctd, store, words: dockerWords, metadataProblems: [...ctd.metadataProblems, ...problems] };
+  }
   const layout = dockerLayout(config.root);
   const { value: store, problems } = loadOrProblem(() => loadDocker(options), layout.repositories);
   const home = readOverlayHome(layout.overlay);
   return {
     root: config.root,
-    // no content store: the blob and ingest listings find nothing there
+    // no content store (and no readDoctorFacts): the root, for the paths findings name
     contentRoot: config.root,
     store,
     words: dockerWords,

@@ -2,14 +2,16 @@
 //   image/overlay2/repositories.json            {"Repositories":{"<repo>":{"<repo>:<tag>":"sha256:<image id>",…}}}
 //   image/overlay2/imagedb/content/sha256/<id>  image config JSON (rootfs.diff_ids → chain ids, formats/oci)
 //   image/overlay2/imagedb/metadata/sha256/<id>/parent, lastUpdated
+//   image/overlay2/layerdb/sha256/<chain id>/size   each layer's bytes: an image's size is its layers' sum,
+//                                                     as `docker image inspect` counts it (not its config's)
 // Only an unreadable repositories.json stops the load, as it stops dockerd.
 
-import { lstatSync } from "node:fs";
 import { join } from "node:path";
 import { CrifsError } from "../../errors.js";
 import { parseJson } from "../../formats/json/parse-json.js";
 import { chainIds } from "../../formats/oci/image.js";
 import type { Image, ReadError } from "../../model/store.js";
+import { readLayerSize } from "./layerdb.js";
 import { DIGEST, type DockerMetadataReader, HEX64, labelsOf, list, obj, readSmall, time } from "./layout.js";
 
 /** The images of imagedb, named by repositories.json (an image with no tag is named by its id). */
@@ -30,12 +32,6 @@ export function readImages(r: DockerMetadataReader): Image[] {
       r.anomaly(path, subject, `imagedb entry "${hex}" is not a sha256 image id`);
       continue;
     }
-    let size = 0;
-    try {
-      size = lstatSync(path).size;
-    } catch {
-      // reported by json() below
-    }
     const seen = r.anomalies.length;
     const config = obj(r.json(path, subject));
     const diffIds = obj(config.rootfs).diff_ids;
@@ -43,6 +39,7 @@ export function readImages(r: DockerMetadataReader): Image[] {
       Array.isArray(diffIds) && diffIds.every((d) => typeof d === "string" && DIGEST.test(d))
         ? chainIds(diffIds as string[])
         : [];
+    const size = keys.reduce((n, k) => n + (readLayerSize(r, k) ?? 0), 0);
     if (
       Object.keys(config).length > 0 &&
       keys.length === 0 &&

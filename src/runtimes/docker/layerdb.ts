@@ -14,6 +14,7 @@ import {
   list,
   lowerPathOf,
   mtimeIso,
+  readSmall,
   STORAGE_DRIVER,
 } from "./layout.js";
 
@@ -69,6 +70,16 @@ export function readLayers(r: DockerMetadataReader): Snapshot[] {
     });
   }
   return out;
+}
+
+/** A layer's own (diff) size in bytes, from layerdb/sha256/<chain id>/size; null when absent or not a number.
+ * Cost: one small read. */
+export function readLayerSize(r: DockerMetadataReader, chainKey: string): number | null {
+  const path = join(r.layout.layers, chainKey.replace(/^sha256:/, ""), "size");
+  const file = readSmall(path);
+  if (!("text" in file)) return null;
+  const n = Number(file.text.trim());
+  return Number.isSafeInteger(n) && n >= 0 ? n : null;
 }
 
 /** Per container: its init and rw layer from layerdb/mounts/<id>, by container id. */

@@ -13,13 +13,24 @@ import { markReadErrors } from "../../model/read-errors.js";
 import type { Store } from "../../model/store.js";
 import { driverStore } from "../overlay-driver/index.js";
 import { locationExtras } from "../store-location.js";
-import { readDockerConfig } from "./config.js";
+import { type DockerConfig, readDockerConfig } from "./config.js";
+import {
+  containerSnapshots,
+  dockerImages,
+  EMBEDDED_ROOT,
+  type EmbeddedContainerd,
+  embeddedOptions,
+  isContainerdImageStore,
+  MOBY_NAMESPACE,
+} from "./containerd-store.js";
 import { containerAreas, readContainers } from "./containers.js";
 import { readImages } from "./imagedb.js";
-import { readContainerLayers, readLayers } from "./layerdb.js";
+import { type ContainerLayers, readContainerLayers, readLayers } from "./layerdb.js";
 import { DockerMetadataReader, dockerLayout, list, STORAGE_DRIVER } from "./layout.js";
 
 export interface DockerLoadOptions {
+  /** The containerd adapter, for a data-root that keeps its images in containerd (containerd-store.ts). */
+  readonly embedded?: EmbeddedContainerd | undefined;
   readonly root?: string | undefined;
   /** dockerd's --exec-root. */
   readonly state?: string | undefined;
@@ -53,6 +64,8 @@ export function loadDocker(options: DockerLoadOptions = {}): Store {
     });
   }
   const layout = dockerLayout(config.root);
+  if (options.embedded !== undefined && isContainerdImageStore(config.root, config.containerdSnapshotter))
+    return loadDockerOnContainerd(options.embedded, config, options.hostRoot);
   if (!pathExists(layout.layers)) {
     throw new CrifsError("not-found", "cannot read docker layer metadata: no image/overlay2/layerdb", {
       path: config.root,
@@ -79,6 +92,7 @@ export function loadDocker(options: DockerLoadOptions = {}): Store {
       ...locationExtras(options.hostRoot, config.rootLink),
     },
     settings: {
+      versionMarker: versionMarker(config.root),
       storageDriver: STORAGE_DRIVER,
       snapshotter: STORAGE_DRIVER,
       dataRoot: config.root,
@@ -103,4 +117,75 @@ export function loadDocker(options: DockerLoadOptions = {}): Store {
     snapshot: (s) => join(config.root, s.runtimeKey, s.kind === "committed" ? "parent" : ""),
     container: (c) => join(layout.mounts, c.id),
   });
+}
+
+/** A data-root whose images are in dockerd's containerd: containerd's objects of namespace moby (read by the
+ * containerd adapter) under docker's names, and docker's containers on their snapshots. Cost: containerd's
+ * metadata and docker's container files. */
+export function loadDockerOnContainerd(
+  embedded: EmbeddedContainerd,
+  config: DockerConfig,
+  hostRoot: string | undefined,
+): Store {
+  const ctd = embedded.load(embeddedOptions({ root: config.root, execRoot: config.execRoot, hostRoot }));
+  const layout = dockerLayout(config.root);
+  const r = new DockerMetadataReader(layout, hostRoot);
+  const images = dockerImages(ctd);
+  const perContainer = new Map<string, ContainerLayers>();
+  for (const id of list(layout.containers)) {
+    const l = containerSnapshots(ctd, id);
+    if (l !== undefined) perContainer.set(id, l);
+  }
+  const ctdRoot = join(config.root, EMBEDDED_ROOT);
+  const containers = readContainers(r, config, perContainer, new Set(images.map((i) => i.digest)), {
+    namespace: MOBY_NAMESPACE,
+    snapshotter: ctd.settings.snapshotter ?? "overlayfs",
+    layerRecord: () => ({
+      path: join(ctdRoot, "io.containerd.metadata.v1.bolt", "meta.db"),
+      what: "containerd's snapshots",
+    }),
+    imageRecord: () => ({
+      path: join(ctdRoot, "io.containerd.metadata.v1.bolt", "meta.db"),
+      what: "containerd's images",
+    }),
+    rootfs: (id) => join(config.root, "rootfs", ctd.settings.snapshotter ?? "overlayfs", id),
+  });
+  const moby = <T extends { namespace: string }>(xs: readonly T[]) =>
+    xs.filter((x) => x.namespace === MOBY_NAMESPACE);
+  return {
+    location: {
+      runtime: "docker",
+      root: config.root,
+      state: config.execRoot,
+      configPath: config.path,
+      ...locationExtras(hostRoot, config.rootLink),
+    },
+    settings: {
+      ...ctd.settings,
+      versionMarker: "dockerd >= 24: images in containerd's store (containerd-snapshotter)",
+      storageDriver: "",
+      imageStore: `containerd (namespace ${MOBY_NAMESPACE}, root ${ctdRoot})`,
+      dataRoot: config.root,
+      execRoot: config.execRoot,
+      liveRestore: String(config.liveRestore),
+      logDriver: config.logDriver,
+    },
+    namespaces: ctd.namespaces.filter((n) => n.name === MOBY_NAMESPACE),
+    images,
+    snapshots: moby(ctd.snapshots),
+    containers,
+    blobs: moby(ctd.blobs),
+    leases: moby(ctd.leases),
+    ingests: moby(ctd.ingests),
+    anomalies: [...ctd.anomalies, ...r.anomalies],
+    areas: [...ctd.areas, ...containerAreas(layout.containers)],
+  };
+}
+
+/** What the data-root says of the dockerd that wrote it, where it says anything (the version itself is
+ * dockerd's to tell: info's daemon.serverVersion when it answers). Cost: one stat. */
+function versionMarker(root: string): string {
+  return pathExists(join(root, "engine-id"))
+    ? "dockerd >= 23 (engine-id), overlay2"
+    : "dockerd < 23 (no engine-id), overlay2";
 }

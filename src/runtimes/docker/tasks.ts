@@ -36,13 +36,13 @@ export function taskOf(
   config: DockerConfig,
   id: string,
   state: Record<string, unknown>,
-  layerDir: string | null,
+  rootfs: string | null,
   hostRoot: string | undefined,
 ): Task | null {
   const pid = typeof state.Pid === "number" && Number.isSafeInteger(state.Pid) ? state.Pid : 0;
   const base = {
     bundle: join(config.execRoot, "containerd", id),
-    rootfs: layerDir === null ? null : join(layerDir, "merged"),
+    rootfs,
   };
   if (state.Running === true) {
     // a node's disk (--host-root): its processes are not this machine's to look up in /proc

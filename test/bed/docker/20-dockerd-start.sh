@@ -10,8 +10,8 @@ dockerd_is_running && exit 0
 mkdir -p "$DKROOT" "$DKEXEC"
 # setsid: dockerd gets its own session, so the test runner's process-group kill does not take it down;
 # it is stopped by its recorded pid only
-setsid dockerd --data-root "$DKROOT" --exec-root "$DKEXEC" -H "unix://$DSOCK" --pidfile "$DK/dockerd.pidfile" \
-  --iptables=false --ip6tables=false --ip-masq=false --bridge=none --storage-driver overlay2 \
+setsid "${DOCKERD[@]}" --data-root "$DKROOT" --exec-root "$DKEXEC" -H "unix://$DSOCK" --pidfile "$DK/dockerd.pidfile" \
+  --iptables=false --ip6tables=false --ip-masq=false --bridge=none \
   --live-restore --shutdown-timeout 2 \
   >> "$DK/dockerd.log" 2>&1 < /dev/null &
 pid=$!

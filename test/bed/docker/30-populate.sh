@@ -17,8 +17,9 @@ EXITED=dc-exited-$DBED_TAG
 rm -f "$CRIFS_DBED/bb-docker.tar" "$CRIFS_DBED/bb-small-docker.tar"
 skopeo copy -q "oci-archive:$OCI:latest" "docker-archive:$CRIFS_DBED/bb-docker.tar:bb:latest"
 skopeo copy -q "oci-archive:$OCI:small" "docker-archive:$CRIFS_DBED/bb-small-docker.tar:bb:small"
-dk load -q -i "$CRIFS_DBED/bb-docker.tar" >/dev/null
-dk load -q -i "$CRIFS_DBED/bb-small-docker.tar" >/dev/null
+# on stdin: a chrooted client (docker 26) does not see the work dir
+dk load -q < "$CRIFS_DBED/bb-docker.tar" >/dev/null
+dk load -q < "$CRIFS_DBED/bb-small-docker.tar" >/dev/null
 
 dk run -d --network none --name "$RUN" bb:latest /bin/sleep 1000000 >/dev/null
 dk create --network none --name "$CREATED" bb:small /bin/sh >/dev/null
@@ -47,3 +48,4 @@ for d in $(dk image inspect -f '{{range .RootFS.Layers}}{{.}} {{end}}' bb:commit
   if [ -z "$chain" ]; then chain=$d; else chain=sha256:$(printf '%s %s' "$chain" "$d" | sha256sum | cut -d' ' -f1); fi
 done
 dfact image.committedTopChainId "$chain"
+dfact serverVersion "$(dk version -f '{{.Server.Version}}')"

@@ -23,4 +23,4 @@ for d in "$RUNC_ROOT"/*; do
 done
 kill_shims_of "$DKEXEC/containerd/containerd.sock"
 unmount_below "$CRIFS_DBED" "docker bed" || exit 1
-rm -rf "$CRIFS_DBED"
+rm -rf --one-file-system "$CRIFS_DBED"

@@ -9,6 +9,15 @@ mkdir -p "$CRIFS_DBED"
 : > "$DFACTS"
 dfact work "$CRIFS_DBED"
 dfact tag "$DBED_TAG"
+if [ "$DOCKER_VERSION" != 20.10 ]; then
+  mkdir -p "$DKROOT" "$DKEXEC"
+  case $DOCKER_VERSION in
+    26) echo '{}' > "$DKCONF" ;;
+    26-containerd) echo '{"features": {"containerd-snapshotter": true}}' > "$DKCONF" ;;
+  esac
+  trixie_up "$CRIFS_DBED" "$DK"
+fi
+dfact version "$DOCKER_VERSION"
 "$(dirname "$0")/20-dockerd-start.sh"
 "$(dirname "$0")/30-populate.sh" "${1:?usage: up.sh OCI_ARCHIVE}"
 echo "CRIFS_DBED=$CRIFS_DBED"

@@ -8,6 +8,13 @@ set -euo pipefail
 mkdir -p "$PMROOT" "$PMRUN" "$PMTMP"
 : > "$PMFACTS"
 printf '[storage]\ndriver = "overlay"\ngraphroot = "%s"\nrunroot = "%s"\n' "$PMROOT" "$PMRUN" > "$PMCONF"
+if [ "$PODMAN_VERSION" = 5 ]; then
+  printf '[storage.options.overlay]\nskip_mount_home = "true"\n' >> "$PMCONF"
+  cp "$OCI_ARCHIVE" "$PMTMP/bb-oci.tar" # the chrooted podman sees the bed's dirs only
+  OCI_ARCHIVE=$PMTMP/bb-oci.tar
+  trixie_up "$PODMAN_BED" "$PMROOT" "$PMRUN" "$PMTMP"
+  touch "$PODMAN_BED/trixie/root$PMCONF" && mount --bind "$PMCONF" "$PODMAN_BED/trixie/root$PMCONF"
+fi
 # 'podman load' rejects an OCI archive holding two images: pull each tag (it names it localhost/<tag>)
 pm pull -q "oci-archive:$OCI_ARCHIVE:latest" >/dev/null
 pm tag localhost/latest:latest localhost/bb:latest
@@ -23,3 +30,4 @@ pm run "${U[@]}" --name "pe-$PM_TAG" localhost/bb:latest /bin/sh -c \
   'echo hi > /data/written.txt; rm -f /data/layer2.txt; rm -rf /data/replaced; mkdir /data/replaced' >/dev/null
 pmfact exited "$(pm inspect --format '{{.Id}}' "pe-$PM_TAG")"
 pmfact tag "$PM_TAG"
+pmfact version "$(pm version --format '{{.Client.Version}}')"
