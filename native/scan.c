@@ -15,6 +15,8 @@
 //   per thread  usage per tree for directories and single-link inodes; a list of (dev, ino, tree, sizes) of
 //               the non-directories with nlink > 1, as met (no set: one name of an inode or many, they are
 //               counted once later); symlink and error records in byte buffers
+//   files       with `files: true`, each regular file's (dev, ino, nlink, size, allocated) and path in the
+//               tree, for links --shared (src/links/layer-files.ts): one fstatat each, as du, in C
 //   merge       after the join the threads' lists are grouped per tree. `merge` (below, called from
 //               src/fs/walk.ts) then gives each multi-link inode to the first tree in the given order, so
 //               cached trees and walked trees go through the same accounting
@@ -99,6 +101,7 @@ typedef struct {
   size_t nlinks;
   buf_t errs; /* u32 tree, i32 errno, u32 op, u32 rel len, rel */
   size_t nerrs;
+  buf_t files; /* u32 tree, u32 rel len, 5 doubles (dev, ino, nlink, size, allocated), rel */
   double entries, dirs;
   char *dents;
   char *target;
@@ -111,7 +114,7 @@ typedef struct scan {
   char **roots;
   uint64_t *stops; /* dev, ino pairs: directories never entered (other trees' roots) */
   uint32_t nstops;
-  int one_fs, want_links, want_usage, want_index;
+  int one_fs, want_links, want_usage, want_index, want_files;
   uint32_t nthreads;
   /* per tree */
   int *rootfd;
@@ -222,6 +225,22 @@ static void add_link(worker_t *w, uint32_t tree, int dirfd, const char *path, co
   }
   buf_put(&w->links, w->target, (size_t)tl);
   w->nlinks++;
+}
+
+/* Records the regular file `name` in rel (the files option). */
+static void add_file(worker_t *w, uint32_t tree, const char *rel, size_t rlen, const char *name,
+                     const struct stat *st) {
+  size_t nlen = strlen(name);
+  size_t plen = rlen + 1 + nlen;
+  if (buf_reserve(&w->files, 8 + 5 * sizeof(double) + plen) < 0) return;
+  uint32_t hdr[2] = {tree, (uint32_t)plen};
+  double facts[5] = {(double)st->st_dev, (double)st->st_ino, (double)st->st_nlink, (double)st->st_size,
+                     (double)st->st_blocks * 512.0};
+  buf_put(&w->files, hdr, sizeof hdr);
+  buf_put(&w->files, facts, sizeof facts);
+  buf_put(&w->files, rel, rlen);
+  buf_put(&w->files, "/", 1);
+  buf_put(&w->files, name, nlen);
 }
 
 static inline void count_inode(worker_t *w, uint32_t tree, const struct stat *st) {
@@ -376,7 +395,7 @@ static work_t *process_dir(worker_t *w, const work_t *it, uint32_t *nkids) {
           if (s->want_links) add_link(w, t, fd, name, it->rel, it->len, name);
           continue;
         }
-        if (dt != DT_DIR) {
+        if (dt != DT_DIR && !(s->want_files && dt == DT_REG)) {
           w->entries++;
           if (s->want_index) {
             int k = dt == DT_REG ? LK_FILE : LK_OTHER;
@@ -452,6 +471,7 @@ static work_t *process_dir(worker_t *w, const work_t *it, uint32_t *nkids) {
         w->entries++;
         if (s->want_usage) account(w, t, &st);
         if (S_ISLNK(st.st_mode) && s->want_links) add_link(w, t, fd, name, it->rel, it->len, name);
+        if (S_ISREG(st.st_mode) && s->want_files) add_file(w, t, it->rel, it->len, name, &st);
       }
     }
   }
@@ -600,6 +620,7 @@ static void free_scan(scan_t *s) {
       free(w->ml.v);
       free(w->links.data);
       free(w->errs.data);
+      free(w->files.data);
       free(w->dents);
       free(w->target);
       free(w->idx.v);
@@ -782,12 +803,72 @@ static void release_arenas(void) {
 #endif
 }
 
+/* Per tree `files`: { facts: Float64Array (5 per file), paths: Buffer (the rels back to back), ends:
+ * Uint32Array (where each rel ends) }, in the order the threads met them. */
+static napi_status make_files(napi_env env, scan_t *s, napi_value trees) {
+  size_t nt = s->ntrees ? s->ntrees : 1;
+  size_t *count = calloc(nt, sizeof(size_t)), *bytes = calloc(nt, sizeof(size_t));
+  size_t *at = calloc(nt, sizeof(size_t)), *pat = calloc(nt, sizeof(size_t));
+  double **facts = calloc(nt, sizeof(double *));
+  char **paths = calloc(nt, sizeof(char *));
+  uint32_t **ends = calloc(nt, sizeof(uint32_t *));
+  napi_status st = napi_generic_failure;
+  if (!count || !bytes || !at || !pat || !facts || !paths || !ends) goto out;
+  for (uint32_t i = 0; i < s->nthreads; i++) {
+    buf_t *b = &s->workers[i].files;
+    for (size_t off = 0; off < b->len;) {
+      uint32_t hdr[2];
+      memcpy(hdr, b->data + off, sizeof hdr);
+      count[hdr[0]]++;
+      bytes[hdr[0]] += hdr[1];
+      off += sizeof hdr + 5 * sizeof(double) + hdr[1];
+    }
+  }
+  for (uint32_t t = 0; t < s->ntrees; t++) {
+    napi_value tr, obj, ab, v;
+    void *p;
+    if ((st = napi_get_element(env, trees, t, &tr)) != napi_ok) goto out;
+    if ((st = napi_create_object(env, &obj)) != napi_ok) goto out;
+    if ((st = napi_create_arraybuffer(env, count[t] * 5 * sizeof(double), &p, &ab)) != napi_ok) goto out;
+    facts[t] = p;
+    if ((st = napi_create_typedarray(env, napi_float64_array, count[t] * 5, ab, 0, &v)) != napi_ok) goto out;
+    napi_set_named_property(env, obj, "facts", v);
+    if ((st = napi_create_buffer(env, bytes[t], &p, &v)) != napi_ok) goto out;
+    paths[t] = p;
+    napi_set_named_property(env, obj, "paths", v);
+    if ((st = napi_create_arraybuffer(env, count[t] * sizeof(uint32_t), &p, &ab)) != napi_ok) goto out;
+    ends[t] = p;
+    if ((st = napi_create_typedarray(env, napi_uint32_array, count[t], ab, 0, &v)) != napi_ok) goto out;
+    napi_set_named_property(env, obj, "ends", v);
+    napi_set_named_property(env, tr, "files", obj);
+  }
+  for (uint32_t i = 0; i < s->nthreads; i++) {
+    buf_t *b = &s->workers[i].files;
+    for (size_t off = 0; off < b->len;) {
+      uint32_t hdr[2];
+      memcpy(hdr, b->data + off, sizeof hdr);
+      off += sizeof hdr;
+      uint32_t t = hdr[0];
+      memcpy(facts[t] + 5 * at[t], b->data + off, 5 * sizeof(double));
+      off += 5 * sizeof(double);
+      memcpy(paths[t] + pat[t], b->data + off, hdr[1]);
+      off += hdr[1];
+      pat[t] += hdr[1];
+      ends[t][at[t]++] = (uint32_t)pat[t];
+    }
+  }
+  st = napi_ok;
+out:
+  free(count), free(bytes), free(at), free(pat), free(facts), free(paths), free(ends);
+  return st;
+}
+
 static void complete(napi_env env, napi_status status, void *data) {
   scan_t *s = data;
   napi_value result, trees, err;
   if (status != napi_ok || s->oom) goto fail;
   for (uint32_t i = 0; i < s->nthreads; i++)
-    if (s->workers[i].links.failed || s->workers[i].errs.failed) goto fail;
+    if (s->workers[i].links.failed || s->workers[i].errs.failed || s->workers[i].files.failed) goto fail;
 
   CHECK(napi_create_object(env, &result));
   CHECK(napi_create_array_with_length(env, s->ntrees, &trees));
@@ -861,6 +942,7 @@ static void complete(napi_env env, napi_status status, void *data) {
     }
   }
   free(links), free(errs), free(nl), free(ne);
+  if (s->want_files && make_files(env, s, trees) != napi_ok) goto fail;
   napi_set_named_property(env, result, "trees", trees);
   napi_value v;
   napi_create_double(env, entries, &v);
@@ -966,6 +1048,7 @@ static napi_value scan(napi_env env, napi_callback_info info) {
     if (!s->complete) goto oom;
     memset(s->complete, 1, nt);
   }
+  s->want_files = get_bool(env, argv[1], "files", 0);
   s->nthreads = 2;
   {
     /* Directory fds held ahead of their listing: a bounded share of the fd limit (Node raises the soft

@@ -16,7 +16,7 @@ import {
   type WalkOptions,
 } from "./walk-tree-scan.js";
 
-interface NativeTree {
+export interface NativeTree {
   allocatedBytes: number;
   apparentBytes: number;
   inodes: number;
@@ -25,6 +25,11 @@ interface NativeTree {
   links: string[];
   /** rel, errno, op, rel, errno, op… */
   errors: (string | number)[];
+  /**
+   * With the files option: every regular file's dev, ino, nlink, size and allocated bytes (5 per file) and
+   * its rel's bytes (paths[ends[i - 1], ends[i])). Absent from older addons.
+   */
+  files?: { facts: Float64Array; paths: Buffer; ends: Uint32Array };
 }
 
 interface NativeResult {
@@ -61,6 +66,8 @@ export interface NativeScanner {
       heldDirs?: number;
       /** Also index every entry's name for resolveLinks. Default false. */
       index?: boolean;
+      /** List every regular file (NativeTree.files). Default false. */
+      files?: boolean;
     },
   ): Promise<NativeResult>;
   /**

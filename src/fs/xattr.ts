@@ -8,7 +8,7 @@
 // hides everything below it with the xattr `trusted.overlay.opaque="y"` (`user.overlay.opaque="y"` when the
 // overlay is mounted with `userxattr`, as rootless runtimes do). See docs/on-disk.md §5.
 
-import { execFileSync } from "node:child_process";
+import type * as ChildProcess from "node:child_process";
 import type { BigIntStats, Stats } from "node:fs";
 import { createRequire } from "node:module";
 import { CrifsError, errnoWords } from "../errors.js";
@@ -30,6 +30,9 @@ export interface XattrReader {
 
 const require = createRequire(import.meta.url);
 
+/** node:child_process, loaded on first use (getfattr only): not at every start-up (issue 15). */
+const childProcess = () => require("node:child_process") as typeof ChildProcess;
+
 function loadAddon(): XattrAddon {
   return require("@napi-rs/xattr") as XattrAddon;
 }
@@ -41,10 +44,14 @@ function loadAddon(): XattrAddon {
  */
 export function readXattrWithGetfattr(path: string, name: string): Buffer | null {
   try {
-    return execFileSync("getfattr", ["-h", "--absolute-names", "-n", name, "--only-values", "--", path], {
-      stdio: ["ignore", "pipe", "pipe"],
-      maxBuffer: 1 << 20,
-    });
+    return childProcess().execFileSync(
+      "getfattr",
+      ["-h", "--absolute-names", "-n", name, "--only-values", "--", path],
+      {
+        stdio: ["ignore", "pipe", "pipe"],
+        maxBuffer: 1 << 20,
+      },
+    );
   } catch (err) {
     const e = err as NodeJS.ErrnoException & { status?: number | null };
     // Exit 1: "No such attribute", "Operation not supported", "No such file or directory"; the addon says null.
@@ -134,7 +141,7 @@ export function readXattrByGetfattrBytes(path: Buffer, name: string): Buffer | n
   // "$" + "{p%x}": a shell parameter expansion, not a JS template
   const script = `p="$(printf "$1"; echo x)"; exec getfattr -h --absolute-names -n "$2" --only-values -- "$${"{p%x}"}"`;
   try {
-    return execFileSync("/bin/sh", ["-c", script, "sh", octal, name], {
+    return childProcess().execFileSync("/bin/sh", ["-c", script, "sh", octal, name], {
       stdio: ["ignore", "pipe", "pipe"],
       maxBuffer: 1 << 20,
     });

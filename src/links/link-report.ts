@@ -3,7 +3,7 @@
 //   containers ──► layer stacks (planMount order) ──► distinct layer dirs (image layers are shared)
 //   distinct layer dirs ──► scanTrees({collectSymlinks}) once ──► symlinks per layer
 //   per container: findBrokenLinks(view, symlinks per layer)     no walk of the merged tree
-//   distinct layer dirs ──► readLayerFiles ──► cross-layer hard links, duplicates   (unless brokenOnly)
+//   distinct layer dirs ──► readLayersFiles ──► cross-layer hard links, duplicates   (unless brokenOnly)
 //
 // A container whose layers cannot be put together (no snapshot, broken chain, missing dir) is listed in
 // `skipped` with the reason, and the others go on.
@@ -16,7 +16,7 @@ import { SnapshotIndex } from "../model/chain.js";
 import type { Container, Snapshot, Store } from "../model/store.js";
 import { type BrokenLink, findBrokenLinks, type LayerSymlink, type LinkIntoMount } from "./broken-links.js";
 import { type ContainerView, containerView } from "./container-view.js";
-import { readLayerFiles } from "./layer-files.js";
+import { type LayerFiles, readLayersFiles } from "./layer-files.js";
 import {
   type DuplicateGroup,
   findCrossLayerHardLinks,
@@ -240,8 +240,13 @@ export async function readLinkReport(
   let hardLinkGroups: HardLinkGroup[] = [];
   let duplicates: DuplicateGroup[] = [];
   if (options.brokenOnly !== true) {
-    const inventories: LayerInventory[] = [...layers.values()].map((layer) => {
-      const r = readLayerFiles(layer.path);
+    const dirs = [...layers.values()];
+    const read = await readLayersFiles(
+      dirs.map((l) => l.path),
+      options.scan?.threads === undefined ? {} : { threads: options.scan.threads },
+    );
+    const inventories: LayerInventory[] = dirs.map((layer, i) => {
+      const r = read[i] as LayerFiles;
       errors.push(...r.errors);
       return { layer, files: r.files };
     });

@@ -9,7 +9,7 @@ import { writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { test } from "node:test";
 import { contentKey } from "../fs/file-hash.js";
-import { readLayerFiles } from "./layer-files.js";
+import { type LayerFileTable, readLayerFiles, readLayersFiles } from "./layer-files.js";
 import {
   findCrossLayerHardLinks,
   findDuplicateFiles,
@@ -42,7 +42,7 @@ test("readLayerFiles lists the regular files find -type f lists, with their inod
     .split("\n")
     .sort();
   assert.deepEqual(
-    files.map((f) => `${f.rel} ${f.size} ${f.nlink} ${f.allocated / 512}`),
+    files.toArray().map((f) => `${f.rel} ${f.size} ${f.nlink} ${f.allocated / 512}`),
     find,
   );
 });
@@ -95,7 +95,10 @@ test("identical files in different layers form one group; only shared sizes are 
     ["a /bin/tool", "b /usr/bin/tool", "c /other-ns", "c /tool-link"],
   );
   // three inodes, each one allocated block (4 KiB on the usual file systems): two could go
-  const blocks = readLayerFiles(a).files.find((f) => f.rel === "/bin/tool")?.allocated ?? -1;
+  const blocks =
+    readLayerFiles(a)
+      .files.toArray()
+      .find((f) => f.rel === "/bin/tool")?.allocated ?? -1;
   assert.equal(g?.savableBytes, 2 * blocks);
   assert.equal(g?.digest, contentKey(join(a, "bin/tool")));
   // the same groups when the files are read by worker threads
@@ -120,5 +123,54 @@ test("a file that cannot be read is an error in the result, and the rest is stil
   assert.deepEqual(
     groups.map((g) => g.names.map((n) => n.path).join(",")),
     ["/x,/x"],
+  );
+});
+
+test("staged reads (whole, edges, then content) group exactly as one content key per inode does, listed natively or in JS", async () => {
+  const t = fresh();
+  const a = t.layer("a", null, ["f small same-small"]);
+  const b = t.layer("b", "a", ["f small same-small", "f small-other diff-small"]);
+  // 300 KiB files: equal edges, one differs only in the middle; a sparse copy of dense bytes; a big file
+  // whose edges differ from its same-sized peers
+  const size = 300 * 1024;
+  const bytes = (fillByte: number, middle: number) => {
+    const buf = Buffer.alloc(size, 0);
+    buf.fill(fillByte, 0, 9000);
+    buf.fill(fillByte, size - 9000);
+    buf[size >> 1] = middle;
+    return buf;
+  };
+  writeFileSync(join(a, "big"), bytes(1, 7));
+  writeFileSync(join(b, "big"), bytes(1, 7));
+  writeFileSync(join(b, "big-middle"), bytes(1, 8));
+  writeFileSync(join(a, "big-edges"), bytes(2, 7));
+  writeFileSync(join(a, "dense"), Buffer.concat([Buffer.alloc(size - 4), Buffer.from("tail")]));
+  writeFileSync(join(b, "sparse"), "");
+  execFileSync("truncate", ["-s", String(size - 4), join(b, "sparse")]);
+  execFileSync("dd", [`of=${join(b, "sparse")}`, "oflag=append", "conv=notrunc", "status=none"], {
+    input: "tail",
+  });
+  const hashed: string[] = [];
+  const expected = await findDuplicateFiles(inventories(t), {
+    contentKey: (p) => {
+      hashed.push(p);
+      return contentKey(p);
+    },
+  });
+  assert.deepEqual(
+    expected.groups.map((g) => g.names.map((n) => `${n.key}${n.path}`).join(" ")),
+    ["a/big b/big", "a/dense b/sparse", "a/small b/small"],
+  );
+  for (const threads of [1, 2]) {
+    assert.deepEqual(await findDuplicateFiles(inventories(t), { threads }), expected, `threads ${threads}`);
+  }
+  const listed = await readLayersFiles(t.store().snapshots.map((s) => s.path));
+  const native = t
+    .store()
+    .snapshots.map((layer, i) => ({ layer, files: listed[i]?.files as LayerFileTable }));
+  assert.deepEqual(await findDuplicateFiles(native, { threads: 2 }), expected, "native listing");
+  assert.deepEqual(
+    native.map((l) => l.files.toArray()),
+    inventories(t).map((l) => l.files.toArray()),
   );
 });

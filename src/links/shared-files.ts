@@ -3,19 +3,23 @@
 // layers: the bytes hard links or reflinks would give back).
 //
 //   layers' regular files ──► by dev:ino ──► inodes named in ≥ 2 layers          = cross-layer hard links
-//                         └─► by size ──► sizes seen in ≥ 2 layers ──► content key once per inode
+//                         └─► by size ──► sizes seen in ≥ 2 layers, one job per inode
+//                             ──► ≤ 128 KiB: content key from one read ("whole")
+//                                 bigger: first and last 8 KiB ("edges") ──► still alike: content key
 //                             ──► keys seen in ≥ 2 layers = duplicates
-// Only sizes shared by two layers are read; an inode is read once however many names it has. The content
-// key (fs/file-hash.ts) hashes only non-zero chunks, so sparse copies cost little (a plain sha256 would
-// hash every zero of a sparse file: the benchmark store is 10 GiB on disk and 40 GB apparent); the reads
-// run in worker threads.
+// As jdupes and rmlint do: group by size, then by a cheap partial read, and read whole only what is still
+// alike; an inode is read once however many names it has, and a group whose names all lie in one layer is
+// dropped at each step. The content key (fs/file-hash.ts) reads only a file's runs of data and hashes only
+// non-zero chunks, so sparse copies cost little (the benchmark store is 10 GiB on disk and 40 GB apparent);
+// the reads run in worker threads (file-digests.ts). Per-file state is typed arrays over the layers' tables
+// (layer-files.ts): one object per shown name, none per file looked at (issue 15).
 
 import { availableParallelism } from "node:os";
 import { errnoWords } from "../errors.js";
-import type { DigestResult } from "../fs/file-hash.js";
+import { encodeName } from "../fs/name-codec.js";
 import type { Snapshot } from "../model/store.js";
-import { contentKeys } from "./file-digests.js";
-import type { LayerFile, LayerReadError } from "./layer-files.js";
+import { type FileKeys, fileKeys, type KeyMode, keyBytes, wholeLimit } from "./file-digests.js";
+import type { LayerFileTable, LayerReadError } from "./layer-files.js";
 
 /** A layer dir and the snapshot it belongs to. */
 export type LayerSnapshot = Pick<Snapshot, "namespace" | "key" | "id" | "path">;
@@ -23,7 +27,7 @@ export type LayerSnapshot = Pick<Snapshot, "namespace" | "key" | "id" | "path">;
 /** The regular files of one layer (from readLayerFiles). */
 export interface LayerInventory {
   readonly layer: LayerSnapshot;
-  readonly files: readonly LayerFile[];
+  readonly files: LayerFileTable;
 }
 
 /** One name of a shared file. */
@@ -71,49 +75,144 @@ function compareText(a: string, b: string): number {
   return a < b ? -1 : a > b ? 1 : 0;
 }
 
-function nameOf(layer: LayerSnapshot, f: LayerFile): SharedFileName {
-  return {
-    namespace: layer.namespace,
-    key: layer.key,
-    id: layer.id,
-    path: f.rel,
-    hostPath: `${layer.path}${f.rel}`,
-  };
-}
-
 function byHostPath(a: SharedFileName, b: SharedFileName): number {
   return compareText(a.hostPath, b.hostPath);
 }
 
 /**
- * Inodes that have names in more than one of the layers (same dev and ino). Pure; cost: one pass over the
- * files with nlink > 1. Sorted by the first name's host path.
+ * Every file of every layer under one index: file g is file local[g] of layers[layerOf[g]]. Sorting and
+ * grouping work on arrays of these indexes.
+ */
+class FileIndex {
+  readonly layerOf: Uint32Array;
+  readonly local: Uint32Array;
+  /** Per layer: the first layer with the same dir (a dir listed twice is one layer). */
+  readonly dirOf: Uint32Array;
+  /** Per file, copied out of the tables: what sorting compares millions of times. */
+  readonly #size: Float64Array;
+  readonly #dev: Float64Array;
+  readonly #ino: Float64Array;
+
+  constructor(readonly layers: readonly LayerInventory[]) {
+    let n = 0;
+    for (const inv of layers) n += inv.files.length;
+    this.layerOf = new Uint32Array(n);
+    this.local = new Uint32Array(n);
+    this.dirOf = new Uint32Array(layers.length);
+    this.#size = new Float64Array(n);
+    this.#dev = new Float64Array(n);
+    this.#ino = new Float64Array(n);
+    const firstOfDir = new Map<string, number>();
+    let g = 0;
+    layers.forEach((inv, l) => {
+      const first = firstOfDir.get(inv.layer.path);
+      if (first === undefined) firstOfDir.set(inv.layer.path, l);
+      this.dirOf[l] = first ?? l;
+      const t = inv.files;
+      for (let i = 0; i < t.length; i++, g++) {
+        this.layerOf[g] = l;
+        this.local[g] = i;
+        this.#size[g] = t.size(i);
+        this.#dev[g] = t.dev(i);
+        this.#ino[g] = t.ino(i);
+      }
+    });
+  }
+
+  get length(): number {
+    return this.layerOf.length;
+  }
+  table(g: number): LayerFileTable {
+    return (this.layers[this.layerOf[g] as number] as LayerInventory).files;
+  }
+  dev(g: number): number {
+    return this.#dev[g] as number;
+  }
+  ino(g: number): number {
+    return this.#ino[g] as number;
+  }
+  size(g: number): number {
+    return this.#size[g] as number;
+  }
+  /** The layer dir that holds file g (as the index of its first listing). */
+  dir(g: number): number {
+    return this.dirOf[this.layerOf[g] as number] as number;
+  }
+  /** Each layer's dir as bytes: the first part of its files' host paths (index: the layer). */
+  dirBytes(): Buffer[] {
+    return this.layers.map((inv) => encodeName(inv.layer.path));
+  }
+  /** Length of file g's rel in bytes. */
+  relLength(g: number): number {
+    return (this.layers[this.layerOf[g] as number] as LayerInventory).files.relLength(
+      this.local[g] as number,
+    );
+  }
+  /** Copies file g's rel's bytes into `into` at `at`. */
+  writeRel(g: number, into: Uint8Array, at: number): void {
+    (this.layers[this.layerOf[g] as number] as LayerInventory).files.copyRel(
+      this.local[g] as number,
+      into,
+      at,
+    );
+  }
+
+  hostPath(g: number): string {
+    const inv = this.layers[this.layerOf[g] as number] as LayerInventory;
+    return `${inv.layer.path}${inv.files.rel(this.local[g] as number)}`;
+  }
+  name(g: number): SharedFileName {
+    const inv = this.layers[this.layerOf[g] as number] as LayerInventory;
+    const path = inv.files.rel(this.local[g] as number);
+    return {
+      namespace: inv.layer.namespace,
+      key: inv.layer.key,
+      id: inv.layer.id,
+      path,
+      hostPath: `${inv.layer.path}${path}`,
+    };
+  }
+}
+
+/** Whether files[from, to) (indexes into `all`) lie in more than one layer dir. */
+function spansLayers(all: FileIndex, files: ArrayLike<number>, from: number, to: number): boolean {
+  const first = all.dir(files[from] as number);
+  for (let k = from + 1; k < to; k++) if (all.dir(files[k] as number) !== first) return true;
+  return false;
+}
+
+/**
+ * Inodes that have names in more than one of the layers (same dev and ino). Pure; cost: a sort of the files
+ * with nlink > 1. Sorted by the first name's host path.
  */
 export function findCrossLayerHardLinks(layers: readonly LayerInventory[]): HardLinkGroup[] {
-  const byInode = new Map<string, { file: LayerFile; names: SharedFileName[]; dirs: Set<string> }>();
-  for (const inv of layers) {
-    for (const f of inv.files) {
-      if (f.nlink < 2) continue;
-      const k = `${f.dev}:${f.ino}`;
-      let g = byInode.get(k);
-      if (g === undefined) {
-        g = { file: f, names: [], dirs: new Set() };
-        byInode.set(k, g);
-      }
-      g.names.push(nameOf(inv.layer, f));
-      g.dirs.add(inv.layer.path);
-    }
-  }
+  const all = new FileIndex(layers);
+  const multi: number[] = [];
+  for (let g = 0; g < all.length; g++) if (all.table(g).nlink(all.local[g] as number) > 1) multi.push(g);
+  const files = Uint32Array.from(multi);
+  files.sort((a, b) => all.dev(a) - all.dev(b) || all.ino(a) - all.ino(b) || a - b);
   const out: HardLinkGroup[] = [];
-  for (const g of byInode.values()) {
-    if (g.dirs.size < 2) continue;
-    out.push({
-      dev: g.file.dev,
-      ino: g.file.ino,
-      size: g.file.size,
-      nlink: g.file.nlink,
-      names: g.names.sort(byHostPath),
-    });
+  for (let from = 0; from < files.length; ) {
+    const g = files[from] as number;
+    let to = from + 1;
+    while (
+      to < files.length &&
+      all.ino(files[to] as number) === all.ino(g) &&
+      all.dev(files[to] as number) === all.dev(g)
+    )
+      to++;
+    if (spansLayers(all, files, from, to)) {
+      const names: SharedFileName[] = [];
+      for (let k = from; k < to; k++) names.push(all.name(files[k] as number));
+      out.push({
+        dev: all.dev(g),
+        ino: all.ino(g),
+        size: all.size(g),
+        nlink: all.table(g).nlink(all.local[g] as number),
+        names: names.sort(byHostPath),
+      });
+    }
+    from = to;
   }
   return out.sort((a, b) => byHostPath(a.names[0] as SharedFileName, b.names[0] as SharedFileName));
 }
@@ -122,110 +221,219 @@ export function findCrossLayerHardLinks(layers: readonly LayerInventory[]): Hard
 export interface DuplicateOptions {
   /** Files smaller than this are not looked at. Default 1 (empty files hold nothing to save). */
   minSize?: number;
-  /** Reads one file's content key in this thread (tests pass a counting one); default: contentKeys in workers. */
+  /**
+   * Reads one file's content key in this thread (tests pass a counting one), in place of the staged reads:
+   * each candidate inode is then keyed by it once. Default: file-digests.ts's staged keys, in workers.
+   */
   contentKey?: (hostPath: string) => string;
   /** Worker threads for the reads. Default: the CPUs available, at least 2, at most 8. */
   threads?: number;
 }
 
-interface Named {
-  readonly layer: LayerSnapshot;
-  readonly file: LayerFile;
+/**
+ * Candidate inodes: runs of `files` (sorted by size, dev, ino) that are one inode each. Inode c's names are
+ * files[first[c], first[c + 1]).
+ */
+interface Inodes {
+  readonly files: Uint32Array;
+  /** Per inode its first name's position in files, plus one past the end. */
+  readonly first: Uint32Array;
 }
 
-/** One inode to read: its names and allocated bytes. */
-interface Candidate {
-  readonly size: number;
-  readonly allocated: number;
-  readonly names: Named[];
-}
-
-function hostPathOf(n: Named): string {
-  return `${n.layer.path}${n.file.rel}`;
-}
-
-/** Inodes whose size another layer also has, one per inode (names of one inode travel together). */
-function duplicateCandidates(layers: readonly LayerInventory[], minSize: number): Candidate[] {
-  const bySize = new Map<number, Named[]>();
-  for (const inv of layers) {
-    for (const file of inv.files) {
-      if (file.size < minSize) continue;
-      const list = bySize.get(file.size);
-      if (list === undefined) bySize.set(file.size, [{ layer: inv.layer, file }]);
-      else list.push({ layer: inv.layer, file });
+/**
+ * The inodes whose size another inode in some other layer also has, sorted by size: all a duplicate can be.
+ * Each inode once, with every name it has in the layers.
+ */
+function candidateInodes(all: FileIndex, minSize: number): Inodes {
+  const picked: number[] = [];
+  for (let g = 0; g < all.length; g++) if (all.size(g) >= minSize) picked.push(g);
+  const files = Uint32Array.from(picked);
+  files.sort(
+    (a, b) => all.size(a) - all.size(b) || all.dev(a) - all.dev(b) || all.ino(a) - all.ino(b) || a - b,
+  );
+  const keep: number[] = []; // kept runs of equal size, as [from, to) pairs
+  for (let from = 0; from < files.length; ) {
+    const size = all.size(files[from] as number);
+    let to = from + 1;
+    while (to < files.length && all.size(files[to] as number) === size) to++;
+    const oneInode =
+      all.ino(files[from] as number) === all.ino(files[to - 1] as number) &&
+      all.dev(files[from] as number) === all.dev(files[to - 1] as number);
+    if (!oneInode && spansLayers(all, files, from, to)) keep.push(from, to);
+    from = to;
+  }
+  let kept = 0;
+  for (let k = 0; k < keep.length; k += 2) kept += (keep[k + 1] as number) - (keep[k] as number);
+  const out = new Uint32Array(kept);
+  const first: number[] = [];
+  let at = 0;
+  for (let k = 0; k < keep.length; k += 2) {
+    for (let p = keep[k] as number; p < (keep[k + 1] as number); p++, at++) {
+      const g = files[p] as number;
+      out[at] = g;
+      const prev = at > 0 ? (out[at - 1] as number) : -1;
+      if (
+        at === 0 ||
+        all.size(prev) !== all.size(g) ||
+        all.ino(prev) !== all.ino(g) ||
+        all.dev(prev) !== all.dev(g)
+      )
+        first.push(at);
     }
   }
-  const out: Candidate[] = [];
-  for (const [size, named] of bySize) {
-    if (named.length < 2 || new Set(named.map((n) => n.layer.path)).size < 2) continue;
-    const inodes = new Map<string, Candidate>();
-    for (const n of named) {
-      const k = `${n.file.dev}:${n.file.ino}`;
-      const c = inodes.get(k);
-      if (c === undefined) inodes.set(k, { size, allocated: n.file.allocated, names: [n] });
-      else c.names.push(n);
+  first.push(kept);
+  return { files: out, first: Uint32Array.from(first) };
+}
+
+/** One set of inodes found alike so far: inode numbers (into Inodes) of one size. */
+type Alike = number[];
+
+/** Keys read for inodes: keyOf to compare (null: not read), hexOf for a read one's digest. */
+interface Keyed {
+  keyOf(c: number): string | null;
+  hexOf(c: number): string;
+}
+
+/**
+ * Splits each set by the inodes' keys (keyOf(c): a string, or null when the inode could not be read) and keeps
+ * the parts of two inodes or more whose names span two layers.
+ */
+function splitByKey(
+  all: FileIndex,
+  inodes: Inodes,
+  sets: readonly Alike[],
+  keyOf: (c: number) => string | null,
+): Alike[] {
+  const out: Alike[] = [];
+  for (const set of sets) {
+    const parts = new Map<string, Alike>();
+    for (const c of set) {
+      const k = keyOf(c);
+      if (k === null) continue;
+      const part = parts.get(k);
+      if (part === undefined) parts.set(k, [c]);
+      else part.push(c);
     }
-    if (inodes.size >= 2) out.push(...inodes.values());
+    for (const part of parts.values())
+      if (part.length >= 2 && inodesSpanLayers(all, inodes, part)) out.push(part);
   }
   return out;
 }
 
-async function keysOf(paths: readonly string[], options: DuplicateOptions): Promise<DigestResult[]> {
-  const key = options.contentKey;
-  if (key !== undefined) {
-    return paths.map((p): DigestResult => {
-      try {
-        return { digest: key(p) };
-      } catch (err) {
-        return { error: (err as NodeJS.ErrnoException).code ?? "EIO" };
-      }
-    });
+function inodesSpanLayers(all: FileIndex, inodes: Inodes, set: Alike): boolean {
+  const first = all.dir(inodes.files[inodes.first[set[0] as number] as number] as number);
+  for (const c of set) {
+    for (let p = inodes.first[c] as number; p < (inodes.first[c + 1] as number); p++)
+      if (all.dir(inodes.files[p] as number) !== first) return true;
   }
-  const threads = options.threads ?? Math.max(2, Math.min(availableParallelism(), 8));
-  return contentKeys(paths, { threads });
+  return false;
 }
 
 /**
  * Groups of distinct inodes with equal contents whose names span more than one layer. Only sizes present in
- * two layers or more are read, each inode once. A file that cannot be read is reported in `errors` and left
- * out. Cost: one full read of each candidate inode (only its non-zero chunks hashed). Sorted by savableBytes,
- * largest first.
+ * two layers or more are read, each inode once: files up to 128 KiB whole in one read, bigger ones first by
+ * their first and last 8 KiB and only then, if still alike, by their runs of data. A file that cannot be read
+ * is reported in `errors` and left out. Sorted by savableBytes, largest first.
  */
 export async function findDuplicateFiles(
   layers: readonly LayerInventory[],
   options: DuplicateOptions = {},
 ): Promise<{ groups: DuplicateGroup[]; errors: LayerReadError[] }> {
+  const all = new FileIndex(layers);
   const errors: LayerReadError[] = [];
-  const unreadable = (path: string, code: string) =>
-    errors.push({ path, message: `cannot read: ${errnoWords(code)}` });
-  const candidates = duplicateCandidates(layers, options.minSize ?? 1);
-  const keys = await keysOf(
-    candidates.map((c) => hostPathOf(c.names[0] as Named)),
-    options,
-  );
-  const byKey = new Map<string, Candidate[]>();
-  candidates.forEach((c, i) => {
-    const r = keys[i] as DigestResult;
-    if ("error" in r) {
-      unreadable(hostPathOf(c.names[0] as Named), r.error);
-      return;
+  const inodes = candidateInodes(all, options.minSize ?? 1);
+  const count = inodes.first.length - 1;
+  const pathOf = (c: number) => all.hostPath(inodes.files[inodes.first[c] as number] as number);
+  const sizeOf = (c: number) => all.size(inodes.files[inodes.first[c] as number] as number);
+  // sets of one size
+  let sets: Alike[] = [];
+  for (let c = 0; c < count; c++) {
+    const last = sets.at(-1);
+    if (last !== undefined && sizeOf(last[0] as number) === sizeOf(c)) last.push(c);
+    else sets.push([c]);
+  }
+  const threads = options.threads ?? Math.max(2, Math.min(availableParallelism(), 8));
+  /** Reads the keys of every inode of `wanted` in `mode(c)`; one that cannot be read is an error. */
+  const readKeys = async (wanted: readonly Alike[], mode: (c: number) => KeyMode): Promise<Keyed> => {
+    const jobs = wanted.flat();
+    const key = options.contentKey;
+    if (key !== undefined) {
+      const keys = new Map<number, string>();
+      for (const c of jobs) {
+        try {
+          keys.set(c, key(pathOf(c)));
+        } catch (err) {
+          const code = (err as NodeJS.ErrnoException).code ?? "EIO";
+          errors.push({ path: pathOf(c), message: `cannot read: ${errnoWords(code)}` });
+        }
+      }
+      return { keyOf: (c) => keys.get(c) ?? null, hexOf: (c) => keys.get(c) as string };
     }
-    const k = `${c.size}:${r.digest}`;
-    const list = byKey.get(k);
-    if (list === undefined) byKey.set(k, [c]);
-    else list.push(c);
-  });
+    const r: FileKeys = await fileKeys(
+      {
+        length: jobs.length,
+        prefixes: all.dirBytes(),
+        prefixOf: (i) =>
+          all.layerOf[inodes.files[inodes.first[jobs[i] as number] as number] as number] as number,
+        pathLength: (i) => all.relLength(inodes.files[inodes.first[jobs[i] as number] as number] as number),
+        writePath: (i, into, at) =>
+          all.writeRel(inodes.files[inodes.first[jobs[i] as number] as number] as number, into, at),
+        mode: (i) => mode(jobs[i] as number),
+        size: (i) => sizeOf(jobs[i] as number),
+      },
+      { threads },
+    );
+    // per inode its job, -1 when unread or unreadable: no object per file
+    const slot = new Int32Array(count).fill(-1);
+    jobs.forEach((c, i) => {
+      const code = r.errors.get(i);
+      if (code === undefined) slot[c] = i;
+      else errors.push({ path: pathOf(c), message: `cannot read: ${errnoWords(code)}` });
+    });
+    const text = Buffer.from(r.keys.buffer, r.keys.byteOffset, r.keys.byteLength);
+    const at = (c: number) => (slot[c] as number) * keyBytes;
+    return {
+      keyOf: (c) => (slot[c] === -1 ? null : text.toString("latin1", at(c), at(c) + keyBytes)),
+      hexOf: (c) => text.toString("hex", at(c), at(c) + keyBytes),
+    };
+  };
+  let alike: Alike[];
+  let digestOf: (c: number) => string;
+  if (options.contentKey !== undefined) {
+    const keys = await readKeys(sets, () => "content");
+    alike = splitByKey(all, inodes, sets, keys.keyOf);
+    digestOf = keys.hexOf;
+  } else {
+    // step 1: small files whole (final), bigger ones by their edges
+    const first = await readKeys(sets, (c) => (sizeOf(c) <= wholeLimit ? "whole" : "edges"));
+    sets = splitByKey(all, inodes, sets, first.keyOf);
+    const done = sets.filter((s) => sizeOf(s[0] as number) <= wholeLimit);
+    // step 2: what is still alike by its edges, by its contents
+    const rest = sets.filter((s) => sizeOf(s[0] as number) > wholeLimit);
+    const second = await readKeys(rest, () => "content");
+    alike = [...done, ...splitByKey(all, inodes, rest, second.keyOf)];
+    digestOf = (c) => (sizeOf(c) <= wholeLimit ? first.hexOf(c) : second.hexOf(c));
+  }
+  sets = [];
   const groups: DuplicateGroup[] = [];
-  for (const [key, copies] of byKey) {
-    if (copies.length < 2) continue;
-    if (new Set(copies.flatMap((c) => c.names.map((n) => n.layer.path))).size < 2) continue;
-    const allocated = copies.map((c) => c.allocated);
+  for (const set of alike) {
+    const names: SharedFileName[] = [];
+    let total = 0;
+    let largest = 0;
+    for (const c of set) {
+      const g0 = inodes.files[inodes.first[c] as number] as number;
+      const allocated = all.table(g0).allocated(all.local[g0] as number);
+      total += allocated;
+      largest = Math.max(largest, allocated);
+      for (let p = inodes.first[c] as number; p < (inodes.first[c + 1] as number); p++)
+        names.push(all.name(inodes.files[p] as number));
+    }
     groups.push({
-      size: (copies[0] as Candidate).size,
-      digest: key.slice(key.indexOf(":") + 1),
-      copies: copies.length,
-      savableBytes: allocated.reduce((a, b) => a + b, 0) - Math.max(...allocated),
-      names: copies.flatMap((c) => c.names.map((n) => nameOf(n.layer, n.file))).sort(byHostPath),
+      size: sizeOf(set[0] as number),
+      digest: digestOf(set[0] as number),
+      copies: set.length,
+      savableBytes: total - largest,
+      names: names.sort(byHostPath),
     });
   }
   groups.sort(

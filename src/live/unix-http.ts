@@ -2,7 +2,8 @@
 // speak HTTP there: Docker's Engine API and CRI-O's info API. Bounded: one deadline for the whole request
 // (deadline.ts) and a largest body.
 
-import { request } from "node:http";
+import type * as http from "node:http";
+import { createRequire } from "node:module";
 import { CrifsError } from "../errors.js";
 import { type Call, transportError, withDeadline } from "./deadline.js";
 
@@ -40,6 +41,8 @@ export function getUnix(
     what,
     (signal) =>
       new Promise<UnixHttpResponse>((done, fail) => {
+        // node:http loads on first use: only live calls need it (start-up, issue 15)
+        const { request } = createRequire(import.meta.url)("node:http") as typeof http;
         const req = request(
           { socketPath: socket, path, method: "GET", headers: { host: "localhost" } },
           (res) => {

@@ -17,8 +17,9 @@
 // - a symlink's mode is not applied (Linux has no lchmod); owners, times and xattrs are not described here.
 
 import { createHash } from "node:crypto";
+import { createRequire } from "node:module";
 import { posix } from "node:path";
-import { gunzipSync } from "node:zlib";
+import type * as zlib from "node:zlib";
 import { CrifsError } from "../../errors.js";
 import type { TreeEntryKind } from "../../fs/walk-sync.js";
 import { parseTar, type TarEntry } from "./read-tar.js";
@@ -82,6 +83,8 @@ export function decompressLayer(blob: Uint8Array, maxBytes = maxLayerBytes): Uin
     return blob;
   }
   try {
+    // node:zlib loads on first use: most commands never inflate a layer (start-up, issue 15)
+    const { gunzipSync } = createRequire(import.meta.url)("node:zlib") as typeof zlib;
     return gunzipSync(blob, { maxOutputLength: maxBytes });
   } catch (err) {
     const code = (err as NodeJS.ErrnoException).code;
