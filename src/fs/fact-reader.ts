@@ -6,7 +6,7 @@
 import { lstatSync, readFileSync, realpathSync, type Stats } from "node:fs";
 import { errnoWords } from "../errors.js";
 import { fsPath } from "./name-codec.js";
-import { direntName, readDirents } from "./read-exact.js";
+import { direntName, readDirents, readNames } from "./read-exact.js";
 
 /** A path that exists but could not be read, in words. */
 export interface ReadNote {
@@ -24,6 +24,16 @@ export interface Listed {
 export function isMissing(err: unknown): boolean {
   const code = (err as NodeJS.ErrnoException | undefined)?.code;
   return code === "ENOENT" || code === "ENOTDIR";
+}
+
+/** The names in dir `dir`, exact (readNames); [] when it does not exist. Throws any other error. */
+export function readNamesOrEmpty(dir: string): string[] {
+  try {
+    return readNames(dir);
+  } catch (err) {
+    if (isMissing(err)) return [];
+    throw err;
+  }
 }
 
 /** The fully resolved path, or null when it does not resolve (absent, dangling link, loop). */
@@ -67,11 +77,11 @@ export class FactReader {
     }
   }
 
-  /** A regular file of at most 4 KiB as text; null when absent, larger or not a file. */
-  smallText(path: string): string | null {
+  /** A regular file of at most `maxBytes` (default 4 KiB) as text; null when absent, larger or not a file. */
+  smallText(path: string, maxBytes = 4096): string | null {
     try {
       const st = lstatSync(fsPath(path));
-      if (!st.isFile() || st.size > 4096) return null;
+      if (!st.isFile() || st.size > maxBytes) return null;
       return readFileSync(fsPath(path), "utf8");
     } catch (err) {
       this.note(path, "read", err);

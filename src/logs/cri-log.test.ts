@@ -29,55 +29,62 @@ test("lines that are not CRI log lines decode to null", () => {
     assert.equal(parseCriLogLine(bad), null, bad);
 });
 
-test("P pieces join with the F piece of the same stream, also around the other stream's lines", () => {
-  const d = new LogDecoder("cri");
-  assert.deepEqual(
-    text(d, [
+/** The decoder over a file's lines: the texts it gives, the lines it skipped, and what `end()` gives when
+ * the file ended inside a line (undefined: not asserted). */
+const decoderCases: {
+  name: string;
+  format: "cri" | "docker-json";
+  lines: string[];
+  texts: string[];
+  malformed: number;
+  open?: unknown[];
+}[] = [
+  {
+    name: "P pieces join with the F piece of the same stream, also around the other stream's lines",
+    format: "cri",
+    lines: [
       "2026-01-01T00:00:00.1Z stdout P aaaa",
       "2026-01-01T00:00:00.2Z stderr F err 0",
       "2026-01-01T00:00:00.3Z stdout P bbbb",
       "2026-01-01T00:00:00.4Z stdout F cc",
       "2026-01-01T00:00:00.5Z stdout F next",
-    ]),
-    ["err 0", "aaaabbbbcc", "next"],
-  );
-  assert.equal(d.malformed, 0);
-});
+    ],
+    texts: ["err 0", "aaaabbbbcc", "next"],
+    malformed: 0,
+  },
+  {
+    name: "malformed lines are skipped and counted; pieces the file ended inside come out incomplete",
+    format: "cri",
+    lines: ["garbage", "2026-01-01T00:00:00Z stdout F one", '{"log":1}', "2026-01-01T00:00:01Z stdout P tw"],
+    texts: ["one"],
+    malformed: 2,
+    open: [{ time: "2026-01-01T00:00:01Z", stream: "stdout", text: "tw", isComplete: false }],
+  },
+  {
+    name: "docker json-file pieces without the newline join; a line that is not JSON is counted",
+    format: "docker-json",
+    lines: ['{"log":"ab","stream":"stdout","time":"1"}', '{"log":"c\\n","stream":"stdout","time":"2"}', "x"],
+    texts: ["abc"],
+    malformed: 1,
+  },
+];
 
-test("malformed lines are skipped and counted; pieces the file ended inside come out incomplete", () => {
-  const d = new LogDecoder("cri");
-  assert.deepEqual(
-    text(d, [
-      "garbage",
-      "2026-01-01T00:00:00Z stdout F one",
-      '{"log":1}',
-      "2026-01-01T00:00:01Z stdout P tw",
-    ]),
-    ["one"],
-  );
-  assert.equal(d.malformed, 2);
-  assert.equal(d.hasOpenLine, true);
-  assert.deepEqual(d.end(), [
-    { time: "2026-01-01T00:00:01Z", stream: "stdout", text: "tw", isComplete: false },
-  ]);
-});
-
-test("docker json-file lines: the newline ends a line, pieces without it join", () => {
-  assert.deepEqual(parseDockerLogLine('{"log":"hi\\n","stream":"stderr","time":"t"}'), {
-    time: "t",
-    stream: "stderr",
-    text: "hi\n",
+for (const c of decoderCases)
+  test(c.name, () => {
+    const d = new LogDecoder(c.format);
+    assert.deepEqual(text(d, c.lines), c.texts);
+    assert.equal(d.malformed, c.malformed);
+    if (c.open !== undefined) {
+      assert.equal(d.hasOpenLine, true);
+      assert.deepEqual(d.end(), c.open);
+    }
   });
-  assert.equal(parseDockerLogLine("nope"), null);
-  assert.equal(parseDockerLogLine('{"stream":"stdout"}'), null);
-  const d = new LogDecoder("docker-json");
-  assert.deepEqual(
-    text(d, [
-      '{"log":"ab","stream":"stdout","time":"1"}',
-      '{"log":"c\\n","stream":"stdout","time":"2"}',
-      "x",
-    ]),
-    ["abc"],
-  );
-  assert.equal(d.malformed, 1);
+
+test("docker json-file lines: the newline ends a line", () => {
+  const cases: [line: string, want: unknown][] = [
+    ['{"log":"hi\\n","stream":"stderr","time":"t"}', { time: "t", stream: "stderr", text: "hi\n" }],
+    ["nope", null],
+    ['{"stream":"stdout"}', null],
+  ];
+  for (const [line, want] of cases) assert.deepEqual(parseDockerLogLine(line), want, line);
 });

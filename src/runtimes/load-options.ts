@@ -11,3 +11,10 @@ export interface StoreLoadOptions {
   /** --host-root: root, state and config are the node's paths, resolved inside this dir. */
   readonly hostRoot?: string | undefined;
 }
+
+/** The load options as a runtime's config reader takes them: --config becomes `path`, the rest keep their names. */
+export function configReadOptions(
+  options: StoreLoadOptions,
+): Omit<StoreLoadOptions, "config"> & { readonly path: string | undefined } {
+  return { path: options.config, root: options.root, state: options.state, hostRoot: options.hostRoot };
+}

@@ -6,7 +6,7 @@ import { test } from "node:test";
 import { CrifsError } from "../../errors.js";
 import { bucketAt, dumpBolt, hex, parseBolt, text } from "./index.js";
 import { readMetas } from "./meta.js";
-import { chainImage, readFixture, resealMeta, scanLayout } from "./testing.js";
+import { chainImage, editableCopy, leafKeyAt, readFixture, resealMeta, scanLayout } from "./testing.js";
 import type { BoltBucket } from "./types.js";
 
 const metaDb = () => parseBolt(readFixture("containerd-meta.db"), "containerd-meta.db");
@@ -253,10 +253,8 @@ test("keys out of order are corruption", () => {
   // Rename the first lease in some leaf page to sort after everything ("lease-001" -> "lease-~01").
   let found = 0;
   for (const id of layout.leaves) {
-    const copy = bytes.slice();
-    const view = new DataView(copy.buffer);
-    const e = id * 4096 + 16;
-    const at = e + view.getUint32(e + 4, true);
+    const { copy, view } = editableCopy(bytes);
+    const at = leafKeyAt(view, id * 4096 + 16);
     if (text(copy.subarray(at, at + 6)) !== "lease-") continue;
     copy[at + 6] = 0x7e;
     assert.match(parseError(copy).message, /keys out of order|sorts after the next branch key/);

@@ -6,7 +6,16 @@ import { test } from "node:test";
 import { CrifsError } from "../../errors.js";
 import { dumpBolt } from "./dump.js";
 import { parseBolt } from "./parse.js";
-import { fixtureNames, mutationNames, mutations, readFixture, scanLayout, seeded } from "./testing.js";
+import {
+  editableCopy,
+  fixtureNames,
+  leafKeyAt,
+  mutationNames,
+  mutations,
+  readFixture,
+  scanLayout,
+  seeded,
+} from "./testing.js";
 
 const baseSeed = Number(process.env.CRIFS_FUZZ_SEED ?? 0x5eed);
 const casesPerFixture = Number(process.env.CRIFS_FUZZ_CASES ?? 2000);
@@ -90,8 +99,7 @@ test("a branch element pointing at its own page is reported as a cycle", () => {
   assert.ok(layout.branches.length > 0, "the fixture has no branch page");
   let cycles = 0;
   for (const id of layout.branches) {
-    const bytes = clean.slice();
-    const view = new DataView(bytes.buffer);
+    const { copy: bytes, view } = editableCopy(clean);
     view.setBigUint64(id * layout.pageSize + 16 + 8, BigInt(id), true);
     try {
       parseBolt(bytes, "self.db");
@@ -112,9 +120,8 @@ test("a nested bucket whose root is its own parent page is reported as a cycle",
   const layout = scanLayout(clean);
   let cycles = 0;
   for (const e of layout.bucketElements) {
-    const bytes = clean.slice();
-    const view = new DataView(bytes.buffer);
-    const valueAt = e + view.getUint32(e + 4, true) + view.getUint32(e + 8, true);
+    const { copy: bytes, view } = editableCopy(clean);
+    const valueAt = leafKeyAt(view, e) + view.getUint32(e + 8, true);
     view.setBigUint64(valueAt, BigInt(Math.floor(e / layout.pageSize)), true);
     try {
       parseBolt(bytes, "self.db");

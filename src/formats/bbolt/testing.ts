@@ -31,6 +31,17 @@ export function readFixture(name: string): Uint8Array {
   return new Uint8Array(b.buffer, b.byteOffset, b.byteLength);
 }
 
+/** A copy of an image to corrupt, with a DataView over the copy. */
+export function editableCopy(bytes: Uint8Array): { copy: Uint8Array; view: DataView } {
+  const copy = bytes.slice();
+  return { copy, view: new DataView(copy.buffer) };
+}
+
+/** The offset of the key of the leaf element at offset `e`: the element plus its `pos` field. */
+export function leafKeyAt(view: DataView, e: number): number {
+  return e + view.getUint32(e + 4, true);
+}
+
 /** mulberry32: a small seeded generator; random() in [0, 1). */
 export function seeded(seed: number): {
   random(): number;

@@ -6,6 +6,7 @@ import { join } from "node:path";
 import { openBolt } from "../../formats/bbolt/index.js";
 import { pathExists } from "../../fs/path-exists.js";
 import type { MetadataRead, SnapshotterRecord } from "../../model/doctor-facts.js";
+import { configReadOptions } from "../load-options.js";
 import { loadOrProblem, readProblemOf } from "../read-problem.js";
 import { readContainerdConfig } from "./config.js";
 import { type ContainerdLoadOptions, loadContainerd, META_DB, snapshotterLayout } from "./load.js";
@@ -14,12 +15,7 @@ import { containerdWords } from "./words.js";
 
 /** Reads a containerd store's metadata for doctor: the model, or why it cannot be read. Cost: metadata only. */
 export function readContainerdDoctorMetadata(options: ContainerdLoadOptions): MetadataRead {
-  const config = readContainerdConfig({
-    path: options.config,
-    root: options.root,
-    state: options.state,
-    hostRoot: options.hostRoot,
-  });
+  const config = readContainerdConfig(configReadOptions(options));
   const { value: store, problems } = loadOrProblem(() => loadContainerd(options), join(config.root, META_DB));
   const names = new Set(["overlayfs", ...(store?.snapshots.map((s) => s.snapshotter) ?? [])]);
   const snapshotters: { name: string; snapshotsDir: string; records: SnapshotterRecord[] }[] = [];

@@ -14,7 +14,7 @@ import { pathExists } from "../../fs/path-exists.js";
 import { podOfLabels } from "../../model/pods.js";
 import { markReadErrors } from "../../model/read-errors.js";
 import type { Anomaly, Container, Image, Snapshot, Store } from "../../model/store.js";
-import type { StoreLoadOptions } from "../load-options.js";
+import { configReadOptions, type StoreLoadOptions } from "../load-options.js";
 import { locationExtras } from "../store-location.js";
 import { type ContainerdConfig, readContainerdConfig } from "./config.js";
 import { blobPath } from "./content-store.js";
@@ -152,12 +152,7 @@ function buildSnapshots(
 
 /** Loads a containerd store from disk. Cost: metadata only (two bolt files, the state dir, /proc). */
 export function loadContainerd(options: ContainerdLoadOptions = {}): Store {
-  const config = readContainerdConfig({
-    path: options.config,
-    root: options.root,
-    state: options.state,
-    hostRoot: options.hostRoot,
-  });
+  const config = readContainerdConfig(configReadOptions(options));
   const metaPath = join(config.root, META_DB);
   if (!pathExists(config.root)) {
     throw new CrifsError("not-found", "cannot read containerd root: no such directory", {

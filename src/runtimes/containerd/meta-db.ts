@@ -103,6 +103,21 @@ function labels(b: BoltBucket | undefined): Labels {
   return out;
 }
 
+/** The createdat, updatedat and labels every record bucket (image, container, blob, sandbox, snapshot) holds. */
+function stamps(b: BoltBucket): { createdAt: string | null; updatedAt: string | null; labels: Labels } {
+  return {
+    createdAt: time(b, "createdat"),
+    updatedAt: time(b, "updatedat"),
+    labels: labels(b.bucket("labels")),
+  };
+}
+
+/** The name in a record's runtime bucket (containers, sandboxes); "" when it has none. */
+function runtimeName(b: BoltBucket): string {
+  const runtime = b.bucket("runtime");
+  return runtime === undefined ? "" : str(runtime, "name");
+}
+
 function* buckets(b: BoltBucket | undefined): Generator<[string, BoltBucket]> {
   if (b === undefined) return;
   for (const e of b.entries()) if (e.bucket !== null) yield [text(e.key), e.bucket];
@@ -185,115 +200,98 @@ export function readMetaDb(db: BoltDb): MetaRecords {
     }
   };
 
+  /** Each record bucket under `parent`, each decoded under guard as "<subject>/<key>". */
+  const eachRecord = (
+    parent: BoltBucket | undefined,
+    subject: string,
+    fn: (key: string, b: BoltBucket) => void,
+  ) => {
+    for (const [key, b] of buckets(parent)) guard(`${subject}/${key}`, () => fn(key, b));
+  };
+
   for (const [ns, nsb] of buckets(v1)) {
     out.namespaces.push({ name: ns, labels: labels(nsb.bucket("labels")) });
 
-    for (const [name, ib] of buckets(nsb.bucket("images"))) {
-      guard(`image ${ns}/${name}`, () => {
-        const target = ib.bucket("target");
-        const size = target?.get("size");
-        out.images.push({
-          namespace: ns,
-          name,
-          digest: target === undefined ? "" : str(target, "digest"),
-          mediaType: target === undefined ? "" : str(target, "mediatype"),
-          size: size === undefined ? 0 : varintNumber(size, true),
-          createdAt: time(ib, "createdat"),
-          updatedAt: time(ib, "updatedat"),
-          labels: labels(ib.bucket("labels")),
-        });
+    eachRecord(nsb.bucket("images"), `image ${ns}`, (name, ib) => {
+      const target = ib.bucket("target");
+      const size = target?.get("size");
+      out.images.push({
+        namespace: ns,
+        name,
+        digest: target === undefined ? "" : str(target, "digest"),
+        mediaType: target === undefined ? "" : str(target, "mediatype"),
+        size: size === undefined ? 0 : varintNumber(size, true),
+        ...stamps(ib),
       });
-    }
+    });
 
-    for (const [id, cb] of buckets(nsb.bucket("containers"))) {
-      guard(`container ${ns}/${id}`, () => {
-        const runtime = cb.bucket("runtime");
-        out.containers.push({
-          namespace: ns,
-          id,
-          image: str(cb, "image"),
-          snapshotter: str(cb, "snapshotter"),
-          snapshotKey: str(cb, "snapshotKey"),
-          runtime: runtime === undefined ? "" : str(runtime, "name"),
-          createdAt: time(cb, "createdat"),
-          updatedAt: time(cb, "updatedat"),
-          labels: labels(cb.bucket("labels")),
-          spec: decodeSpec(cb.get("spec")),
-        });
+    eachRecord(nsb.bucket("containers"), `container ${ns}`, (id, cb) => {
+      out.containers.push({
+        namespace: ns,
+        id,
+        image: str(cb, "image"),
+        snapshotter: str(cb, "snapshotter"),
+        snapshotKey: str(cb, "snapshotKey"),
+        runtime: runtimeName(cb),
+        ...stamps(cb),
+        spec: decodeSpec(cb.get("spec")),
       });
-    }
+    });
 
     const content = nsb.bucket("content");
-    for (const [digest, bb] of buckets(content?.bucket("blob"))) {
-      guard(`blob ${ns}/${digest}`, () => {
-        const size = bb.get("size");
-        out.blobs.push({
-          namespace: ns,
-          digest,
-          size: size === undefined ? 0 : varintNumber(size, true),
-          createdAt: time(bb, "createdat"),
-          updatedAt: time(bb, "updatedat"),
-          labels: labels(bb.bucket("labels")),
-        });
+    eachRecord(content?.bucket("blob"), `blob ${ns}`, (digest, bb) => {
+      const size = bb.get("size");
+      out.blobs.push({
+        namespace: ns,
+        digest,
+        size: size === undefined ? 0 : varintNumber(size, true),
+        ...stamps(bb),
       });
-    }
-    for (const [ref, ib] of buckets(content?.bucket("ingests"))) {
-      guard(`ingest ${ns}/${ref}`, () => {
-        out.ingests.push({ namespace: ns, ref, runtimeKey: str(ib, "ref"), expiresAt: time(ib, "expireat") });
-      });
-    }
+    });
+    eachRecord(content?.bucket("ingests"), `ingest ${ns}`, (ref, ib) => {
+      out.ingests.push({ namespace: ns, ref, runtimeKey: str(ib, "ref"), expiresAt: time(ib, "expireat") });
+    });
 
-    for (const [id, lb] of buckets(nsb.bucket("leases"))) {
-      guard(`lease ${ns}/${id}`, () => {
-        const snaps: string[] = [];
-        for (const [sn, sb] of buckets(lb.bucket("snapshots")))
-          for (const k of keys(sb)) snaps.push(`${sn}/${k}`);
-        out.leases.push({
-          namespace: ns,
-          id,
-          createdAt: time(lb, "createdat"),
-          labels: labels(lb.bucket("labels")),
-          resources: {
-            content: keys(lb.bucket("content")),
-            ingests: keys(lb.bucket("ingests")),
-            snapshots: snaps,
-          },
-        });
+    eachRecord(nsb.bucket("leases"), `lease ${ns}`, (id, lb) => {
+      const snaps: string[] = [];
+      for (const [sn, sb] of buckets(lb.bucket("snapshots")))
+        for (const k of keys(sb)) snaps.push(`${sn}/${k}`);
+      out.leases.push({
+        namespace: ns,
+        id,
+        createdAt: time(lb, "createdat"),
+        labels: labels(lb.bucket("labels")),
+        resources: {
+          content: keys(lb.bucket("content")),
+          ingests: keys(lb.bucket("ingests")),
+          snapshots: snaps,
+        },
       });
-    }
+    });
 
-    for (const [id, sb] of buckets(nsb.bucket("sandboxes"))) {
-      guard(`sandbox ${ns}/${id}`, () => {
-        const runtime = sb.bucket("runtime");
-        out.sandboxes.push({
-          namespace: ns,
-          id,
-          sandboxer: str(sb, "sandboxer"),
-          runtime: runtime === undefined ? "" : str(runtime, "name"),
-          createdAt: time(sb, "createdat"),
-          updatedAt: time(sb, "updatedat"),
-          labels: labels(sb.bucket("labels")),
-          cri: decodeCriSandbox(sb.bucket("extensions")?.get("metadata")),
-        });
+    eachRecord(nsb.bucket("sandboxes"), `sandbox ${ns}`, (id, sb) => {
+      out.sandboxes.push({
+        namespace: ns,
+        id,
+        sandboxer: str(sb, "sandboxer"),
+        runtime: runtimeName(sb),
+        ...stamps(sb),
+        cri: decodeCriSandbox(sb.bucket("extensions")?.get("metadata")),
       });
-    }
+    });
 
     for (const [snapshotter, sb] of buckets(nsb.bucket("snapshots"))) {
-      for (const [name, rb] of buckets(sb)) {
-        guard(`snapshot ${ns}/${snapshotter}/${name}`, () => {
-          const parent = rb.get("parent");
-          out.snapshots.push({
-            namespace: ns,
-            snapshotter,
-            name,
-            backendKey: str(rb, "name"),
-            parent: parent === undefined || parent.length === 0 ? null : text(parent),
-            createdAt: time(rb, "createdat"),
-            updatedAt: time(rb, "updatedat"),
-            labels: labels(rb.bucket("labels")),
-          });
+      eachRecord(sb, `snapshot ${ns}/${snapshotter}`, (name, rb) => {
+        const parent = rb.get("parent");
+        out.snapshots.push({
+          namespace: ns,
+          snapshotter,
+          name,
+          backendKey: str(rb, "name"),
+          parent: parent === undefined || parent.length === 0 ? null : text(parent),
+          ...stamps(rb),
         });
-      }
+      });
     }
   }
   return out;

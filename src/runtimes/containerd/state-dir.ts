@@ -12,6 +12,7 @@
 import { existsSync, readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { fromFsError } from "../../errors.js";
+import { readNamesOrEmpty } from "../../fs/fact-reader.js";
 import { readProcStat } from "../../fs/proc-stat.js";
 import type { Task, TaskStatus } from "../../model/store.js";
 
@@ -104,10 +105,8 @@ export function readTasks(state: string, options: TaskOptions = {}): Map<string,
   const base = join(state, TASK_DIR);
   let namespaces: string[];
   try {
-    namespaces = readdirSync(base);
+    namespaces = readNamesOrEmpty(base);
   } catch (err) {
-    const code = (err as NodeJS.ErrnoException).code;
-    if (code === "ENOENT" || code === "ENOTDIR") return tasks;
     throw fromFsError(err, base, "list tasks");
   }
   for (const ns of namespaces) {

@@ -25,12 +25,12 @@ function repoRoot(): string {
   throw new Error("cannot find sample/containerd-root.tar.gz above the compiled tests");
 }
 
-export interface UnpackedSample {
-  /** The temp dir: root/ (containerd's --root), state/ (empty: no tasks), config.toml. */
+/** The paths loadContainerd takes: root/ (containerd's --root), state/ (empty: no tasks), config.toml. */
+export type SamplePaths = { readonly [K in "root" | "state" | "config"]: string };
+
+export interface UnpackedSample extends SamplePaths {
+  /** The temp dir holding the three. */
   readonly dir: string;
-  readonly root: string;
-  readonly state: string;
-  readonly config: string;
   /** Device nodes in the tarball that were not made (mknod is root-only). */
   readonly skippedDevices: readonly string[];
   /** Dirs whose owner could neither list nor enter them (overlay's work/work, mode 000), given u+rx. */

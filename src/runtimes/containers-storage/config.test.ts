@@ -3,7 +3,7 @@ import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, test } from "node:test";
-import { CrifsError } from "../../errors.js";
+import { CrifsError, type ErrorCode } from "../../errors.js";
 import { plantTree, tempDir } from "../../fs/testing-tree.js";
 import { readStorageConfig } from "./config.js";
 
@@ -39,14 +39,16 @@ test("crio.conf and its drop-ins, in name order, override storage.conf's root, r
 test("a malformed storage.conf is one corrupt error; a missing --config is not-found", () => {
   const p = join(tmp, "bad.conf");
   writeFileSync(p, "[storage\n");
-  assert.throws(
-    () => readStorageConfig({ path: p }),
-    (e: unknown) => e instanceof CrifsError && e.code === "corrupt",
-  );
-  assert.throws(
-    () => readStorageConfig({ path: join(tmp, "nope.conf") }),
-    (e: unknown) => e instanceof CrifsError && e.code === "not-found",
-  );
+  const cases: [path: string, code: ErrorCode][] = [
+    [p, "corrupt"],
+    [join(tmp, "nope.conf"), "not-found"],
+  ];
+  for (const [path, code] of cases)
+    assert.throws(
+      () => readStorageConfig({ path }),
+      (e: unknown) => e instanceof CrifsError && e.code === code,
+      path,
+    );
 });
 
 test("under a host root storage.conf, crio.conf's drop-ins (absolute symlinks too) and the graphroot resolve inside it", () => {

@@ -36,7 +36,7 @@ test("data-root, exec-root and storage-driver are read; --root and --state win o
     [c.path, c.root, c.execRoot, c.storageDriver, c.liveRestore],
     [p, "/srv/docker", "/run/d", "overlay2", true],
   );
-  assert.equal(readDockerConfig({ path: p, root: "/x", execRoot: "/y" }).root, "/x");
+  assert.equal(readDockerConfig({ path: p, root: "/x", state: "/y" }).root, "/x");
   writeFileSync(p, JSON.stringify({ graph: "/old" }));
   assert.equal(readDockerConfig({ path: p }).root, "/old");
 });

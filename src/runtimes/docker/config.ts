@@ -48,12 +48,13 @@ function featureOf(table: Record<string, unknown>, name: string): boolean | null
   return typeof v === "boolean" ? v : null;
 }
 
-/** Reads daemon.json and applies dockerd's defaults; root/execRoot options win. Cost: one small file read. */
+/** Reads daemon.json and applies dockerd's defaults; root/state (exec-root) options win. Cost: one small file read. */
 export function readDockerConfig(
   options: {
     path?: string | undefined;
     root?: string | undefined;
-    execRoot?: string | undefined;
+    /** Overrides exec-root (dockerd's --exec-root, crifs's --state). */
+    state?: string | undefined;
     /** The dir standing for the node's / (--host-root): every path above and in the file is resolved in it. */
     hostRoot?: string | undefined;
   } = {},
@@ -91,7 +92,7 @@ export function readDockerConfig(
     options.root ?? str(table["data-root"]) ?? str(table.graph) ?? DEFAULT_ROOT,
     hostRoot,
   );
-  const execRoot = options.execRoot ?? str(table["exec-root"]) ?? DEFAULT_EXEC_ROOT;
+  const execRoot = options.state ?? str(table["exec-root"]) ?? DEFAULT_EXEC_ROOT;
   return {
     path: used,
     root: root.hostPath,

@@ -3,32 +3,19 @@
 // ReadProblem (metadata-corrupt), and the home is still listed.
 
 import type { MetadataRead } from "../../model/doctor-facts.js";
+import { configReadOptions } from "../load-options.js";
 import { readOverlayHome } from "../overlay-driver/index.js";
 import { loadOrProblem } from "../read-problem.js";
 import { readDockerConfig } from "./config.js";
-import { type EmbeddedContainerd, embeddedOptions, isContainerdImageStore } from "./containerd-store.js";
+import { embeddedOptions, isContainerdImageStore } from "./containerd-store.js";
 import { dockerLayout, STORAGE_DRIVER } from "./layout.js";
-import { loadDocker, loadDockerOnContainerd } from "./load.js";
+import { type DockerLoadOptions, loadDocker, loadDockerOnContainerd } from "./load.js";
 import { dockerWords } from "./words.js";
-
-export interface DockerDoctorOptions {
-  /** The containerd adapter, for a data-root that keeps its images in containerd. */
-  readonly embedded?: EmbeddedContainerd | undefined;
-  readonly root?: string | undefined;
-  readonly state?: string | undefined;
-  readonly config?: string | undefined;
-  readonly hostRoot?: string | undefined;
-}
 
 /** Reads a Docker data-root's metadata for doctor: the model and the overlay2 home, or why not.
  * Cost: metadata and one listing of the home. */
-export function readDockerDoctorMetadata(options: DockerDoctorOptions): MetadataRead {
-  const config = readDockerConfig({
-    path: options.config,
-    root: options.root,
-    execRoot: options.state,
-    hostRoot: options.hostRoot,
-  });
+export function readDockerDoctorMetadata(options: DockerLoadOptions): MetadataRead {
+  const config = readDockerConfig(configReadOptions(options));
   const { embedded } = options;
   if (embedded !== undefined && isContainerdImageStore(config.root, config.containerdSnapshotter)) {
     // containerd's own facts of its root (snapshotters, content), with docker's store over them

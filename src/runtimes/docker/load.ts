@@ -11,7 +11,7 @@ import { CrifsError } from "../../errors.js";
 import { pathExists } from "../../fs/path-exists.js";
 import { markReadErrors } from "../../model/read-errors.js";
 import type { Store } from "../../model/store.js";
-import type { StoreLoadOptions } from "../load-options.js";
+import { configReadOptions, type StoreLoadOptions } from "../load-options.js";
 import { driverStore } from "../overlay-driver/index.js";
 import { locationExtras } from "../store-location.js";
 import { type DockerConfig, readDockerConfig } from "./config.js";
@@ -37,12 +37,7 @@ export interface DockerLoadOptions extends StoreLoadOptions {
 
 /** Loads a Docker overlay2 data-root from disk. Cost: metadata only (small files, /proc for running ones). */
 export function loadDocker(options: DockerLoadOptions = {}): Store {
-  const config = readDockerConfig({
-    path: options.config,
-    root: options.root,
-    execRoot: options.state,
-    hostRoot: options.hostRoot,
-  });
+  const config = readDockerConfig(configReadOptions(options));
   if (config.storageDriver !== "" && config.storageDriver !== STORAGE_DRIVER) {
     throw new CrifsError(
       "unsupported",

@@ -14,11 +14,11 @@
 // workdir=<home>/X/work. Nothing here knows which runtime wrote the dir; the adapters join it with their
 // metadata (layers.json, layerdb) and the checks compare the two.
 
-import { lstatSync, readFileSync, statSync } from "node:fs";
+import { lstatSync, statSync } from "node:fs";
 import { join } from "node:path";
-import { errnoWords } from "../../errors.js";
+import { FactReader } from "../../fs/fact-reader.js";
 import { fsPath } from "../../fs/name-codec.js";
-import { readLinkExact, readNames } from "../../fs/read-exact.js";
+import { readLinkExact } from "../../fs/read-exact.js";
 import type { OverlayLayerDirFact, ShortLinkFact } from "../../model/doctor-facts.js";
 
 /** The name of the dir of short links inside a driver home. */
@@ -44,15 +44,6 @@ export interface OverlayHome {
   readonly readErrors: readonly { readonly path: string; readonly message: string }[];
 }
 
-function codeOf(err: unknown): string | undefined {
-  return (err as NodeJS.ErrnoException | undefined)?.code;
-}
-
-function isMissing(err: unknown): boolean {
-  const c = codeOf(err);
-  return c === "ENOENT" || c === "ENOTDIR";
-}
-
 /** The layer dir a short link's target names: "../<id>/diff" → "<id>", else null. */
 export function parseShortLinkTarget(target: string): string | null {
   const m = /^\.\.\/([^/]+)\/diff\/?$/.exec(target);
@@ -73,72 +64,35 @@ export function shortOfLowerEntry(entry: string): string | null {
   return m?.[1] ?? null;
 }
 
-class Reader {
-  readonly errors: { path: string; message: string }[] = [];
-
-  small(path: string): string | null {
-    try {
-      const st = lstatSync(fsPath(path));
-      if (!st.isFile() || st.size > MAX_SMALL_FILE) return null;
-      return readFileSync(fsPath(path), "utf8");
-    } catch (err) {
-      if (!isMissing(err)) this.errors.push({ path, message: `cannot read: ${errnoWords(codeOf(err))}` });
-      return null;
-    }
-  }
-
-  isDir(path: string): boolean {
-    try {
-      return lstatSync(fsPath(path)).isDirectory();
-    } catch (err) {
-      if (!isMissing(err)) this.errors.push({ path, message: `cannot stat: ${errnoWords(codeOf(err))}` });
-      return false;
-    }
-  }
-}
-
 /** Reads one layer dir's `link`, `lower` and whether `diff`/`work` exist. Cost: a few small reads. */
 export function readOverlayLayerDir(home: string, id: string): OverlayLayerDir | null {
-  return readLayer(new Reader(), home, id);
+  return readLayer(new FactReader(), home, id);
 }
 
-function readLayer(r: Reader, home: string, id: string): OverlayLayerDir | null {
+function readLayer(r: FactReader, home: string, id: string): OverlayLayerDir | null {
   const dir = join(home, id);
-  let st: ReturnType<typeof lstatSync>;
-  try {
-    st = lstatSync(fsPath(dir));
-  } catch (err) {
-    if (!isMissing(err)) r.errors.push({ path: dir, message: `cannot stat: ${errnoWords(codeOf(err))}` });
-    return null;
-  }
+  const st = r.lstat(dir);
+  if (st === null) return null;
   const isDir = st.isDirectory();
-  const link = isDir ? (r.small(join(dir, "link"))?.trim() ?? null) : null;
-  const lowerText = isDir ? r.small(join(dir, "lower")) : null;
+  const link = isDir ? (r.smallText(join(dir, "link"), MAX_SMALL_FILE)?.trim() ?? null) : null;
+  const lowerText = isDir ? r.smallText(join(dir, "lower"), MAX_SMALL_FILE) : null;
   return {
     id,
     dir,
     isDir,
     link: link === "" ? null : link,
     lower: lowerText === null ? null : parseLower(lowerText),
-    hasDiff: isDir && r.isDir(join(dir, "diff")),
-    hasWork: isDir && r.isDir(join(dir, "work")),
+    hasDiff: isDir && (r.lstat(join(dir, "diff"))?.isDirectory() ?? false),
+    hasWork: isDir && (r.lstat(join(dir, "work"))?.isDirectory() ?? false),
     mtimeMs: st.mtimeMs,
     ctimeMs: st.ctimeMs,
   };
 }
 
-function readShortLinks(r: Reader, home: string): Map<string, ShortLink> {
+function readShortLinks(r: FactReader, home: string): Map<string, ShortLink> {
   const out = new Map<string, ShortLink>();
   const ldir = join(home, SHORT_LINK_DIR);
-  let names: string[];
-  try {
-    names = readNames(ldir);
-  } catch (err) {
-    if (!isMissing(err))
-      r.errors.push({ path: ldir, message: `cannot list directory: ${errnoWords(codeOf(err))}` });
-    return out;
-  }
-  for (const name of names) {
+  for (const { name } of r.list(ldir)) {
     const path = join(ldir, name);
     let st: ReturnType<typeof lstatSync>;
     try {
@@ -179,16 +133,9 @@ function readShortLinks(r: Reader, home: string): Map<string, ShortLink> {
  * reads as empty. Cost: one readdir of <home> and of <home>/l, a few small reads and lstats per layer.
  */
 export function readOverlayHome(home: string): OverlayHome {
-  const r = new Reader();
+  const r = new FactReader();
   const layers = new Map<string, OverlayLayerDir>();
-  let names: string[] = [];
-  try {
-    names = readNames(home);
-  } catch (err) {
-    if (!isMissing(err))
-      r.errors.push({ path: home, message: `cannot list directory: ${errnoWords(codeOf(err))}` });
-  }
-  for (const name of names) {
+  for (const { name } of r.list(home)) {
     if (name === SHORT_LINK_DIR) continue;
     const l = readLayer(r, home, name);
     if (l !== null) layers.set(name, l);
