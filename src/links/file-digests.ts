@@ -11,7 +11,7 @@
 // in another, so a million jobs cost no per-file message or object; a file that cannot be read posts its
 // errno code. Workers take batches from a shared counter, so one huge file does not hold up the rest.
 
-import { createHash } from "node:crypto";
+import { createHash, type Hash } from "node:crypto";
 import { closeSync, constants, openSync, readSync } from "node:fs";
 import { contentKey, contentKeyOrError, type DigestResult } from "../fs/file-hash.js";
 import { decodeName, encodeName } from "../fs/name-codec.js";
@@ -80,31 +80,20 @@ function fill(fd: number, buf: Buffer, want: number, at: number): number {
  * definition, which the unit test holds this to. A file that grew since it was listed goes to contentKey.
  */
 function wholeKey(path: Buffer, listed: number, out: Uint8Array, at: number): void {
-  const fd = openSync(path, constants.O_RDONLY | constants.O_NOFOLLOW);
-  let digest: Buffer;
-  try {
-    buffer ??= Buffer.allocUnsafe(wholeLimit + 1);
-    const n = readSync(fd, buffer, 0, Math.min(listed, wholeLimit) + 1, 0);
-    if (n > listed || n > wholeLimit) {
-      digest = Buffer.from(contentKey(decodeName(path)), "hex");
-    } else {
-      const hash = createHash("sha256");
-      const head = Buffer.alloc(8);
-      for (let o = 0; o < n; o += chunk) {
-        const piece = buffer.subarray(o, Math.min(n, o + chunk));
-        if (isZero(piece)) continue;
-        head.writeBigUInt64LE(BigInt(o));
-        hash.update(head);
-        hash.update(piece);
-      }
-      head.writeBigUInt64LE(BigInt(n));
+  keyOfFile(path, out, at, (fd, buf) => {
+    const n = readSync(fd, buf, 0, Math.min(listed, wholeLimit) + 1, 0);
+    if (n > listed || n > wholeLimit) return Buffer.from(contentKey(decodeName(path)), "hex");
+    const hash = createHash("sha256");
+    const head = Buffer.alloc(8);
+    for (let o = 0; o < n; o += chunk) {
+      const piece = buf.subarray(o, Math.min(n, o + chunk));
+      if (isZero(piece)) continue;
+      head.writeBigUInt64LE(BigInt(o));
       hash.update(head);
-      digest = hash.digest();
+      hash.update(piece);
     }
-  } finally {
-    closeSync(fd);
-  }
-  out.set(digest, at);
+    return sealWithSize(hash, n);
+  });
 }
 
 /**
@@ -112,18 +101,36 @@ function wholeKey(path: Buffer, listed: number, out: Uint8Array, at: number): vo
  * file was listed with: a filter only (the content key that follows has the size fstat gives).
  */
 function edgesKey(path: Buffer, size: number, out: Uint8Array, at: number): void {
+  keyOfFile(path, out, at, (fd, buf) => {
+    const hash = createHash("sha256");
+    hash.update(buf.subarray(0, fill(fd, buf, Math.min(edgeBytes, size), 0)));
+    const tail = Math.max(0, size - edgeBytes);
+    hash.update(buf.subarray(0, fill(fd, buf, size - tail, tail)));
+    return sealWithSize(hash, size);
+  });
+}
+
+/** The digest after the size as u64 LE, the last thing every key hashes. */
+function sealWithSize(hash: Hash, size: number): Buffer {
+  const tail = Buffer.alloc(8);
+  tail.writeBigUInt64LE(BigInt(size));
+  hash.update(tail);
+  return hash.digest();
+}
+
+/** Opens path (never through a symlink), lets key read it with the shared buffer, closes it, and stores the
+ * 32-byte digest key returns at out[at]. */
+function keyOfFile(
+  path: Buffer,
+  out: Uint8Array,
+  at: number,
+  key: (fd: number, buf: Buffer) => Buffer,
+): void {
   const fd = openSync(path, constants.O_RDONLY | constants.O_NOFOLLOW);
   let digest: Buffer;
   try {
     buffer ??= Buffer.allocUnsafe(wholeLimit + 1);
-    const hash = createHash("sha256");
-    hash.update(buffer.subarray(0, fill(fd, buffer, Math.min(edgeBytes, size), 0)));
-    const tail = Math.max(0, size - edgeBytes);
-    hash.update(buffer.subarray(0, fill(fd, buffer, size - tail, tail)));
-    const head = Buffer.alloc(8);
-    head.writeBigUInt64LE(BigInt(size));
-    hash.update(head);
-    digest = hash.digest();
+    digest = key(fd, buffer);
   } finally {
     closeSync(fd);
   }
