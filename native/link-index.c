@@ -58,15 +58,6 @@ typedef struct {
   uint64_t a, b, len;
 } li_hstate_t;
 
-static inline uint64_t fin64(uint64_t x) {
-  x ^= x >> 30;
-  x *= 0xbf58476d1ce4e5b9ULL;
-  x ^= x >> 27;
-  x *= 0x94d049bb133111ebULL;
-  x ^= x >> 31;
-  return x;
-}
-
 static inline void h_init(li_hstate_t *h) {
   h->a = 0xcbf29ce484222325ULL;
   h->b = 0x9e3779b97f4a7c15ULL;
@@ -87,8 +78,8 @@ static inline void h_feed(li_hstate_t *h, const char *p, size_t n) {
 }
 
 static inline void h_final(const li_hstate_t *h, uint64_t *h1, uint32_t *h2) {
-  *h1 = fin64(h->a ^ h->len);
-  *h2 = (uint32_t)(fin64(h->b + h->len) >> 32);
+  *h1 = li_mix64(h->a ^ h->len);
+  *h2 = (uint32_t)(li_mix64(h->b + h->len) >> 32);
 }
 
 void li_hash(const char *p, size_t len, uint64_t *h1, uint32_t *h2) {

@@ -8,6 +8,16 @@
 #include <stddef.h>
 #include <stdint.h>
 
+/* A 64-bit finaliser (splitmix64's): spreads every input bit over the output; both files' hashes end in it. */
+static inline uint64_t li_mix64(uint64_t x) {
+  x ^= x >> 30;
+  x *= 0xbf58476d1ce4e5b9ULL;
+  x ^= x >> 27;
+  x *= 0x94d049bb133111ebULL;
+  x ^= x >> 31;
+  return x;
+}
+
 /* Kinds, as kind() in scan.c numbers them. */
 enum { LK_NONE = 0, LK_FILE = 1, LK_DIR = 2, LK_LINK = 3, LK_OTHER = 4, LK_WHITEOUT = 5 };
 

@@ -163,15 +163,6 @@ static void buf_put(buf_t *b, const void *p, size_t n) {
   b->len += n;
 }
 
-static inline uint64_t mix64(uint64_t x) {
-  x ^= x >> 30;
-  x *= 0xbf58476d1ce4e5b9ULL;
-  x ^= x >> 27;
-  x *= 0x94d049bb133111ebULL;
-  x ^= x >> 31;
-  return x;
-}
-
 /* Appends; -1 when out of memory. Sequential writes: new pages are written before they are read (a page
  * read first would map the shared zero page, and replacing it flushes the other walkers' TLBs). */
 static int ml_push(mlvec_t *m, uint64_t dev, uint64_t ino, uint32_t tree, double alloc, double size) {
@@ -1214,7 +1205,7 @@ static napi_value merge(napi_env env, napi_callback_info info) {
     double alloc = 0, apparent = 0, inodes = 0;
     for (size_t k = 0; k + 3 < len[i]; k += 4) {
       double dev = data[i][k], ino = data[i][k + 1];
-      for (size_t j = mix64(bits(ino) ^ mix64(bits(dev))) & (cap - 1);; j = (j + 1) & (cap - 1)) {
+      for (size_t j = li_mix64(bits(ino) ^ li_mix64(bits(dev))) & (cap - 1);; j = (j + 1) & (cap - 1)) {
         if (isnan(set[j].dev)) {
           set[j].dev = dev;
           set[j].ino = ino;
