@@ -105,7 +105,15 @@ export function planDuTrees(store: Store): PlannedTree[] {
     const n = users.get(`${s.namespace}/${s.key}`) ?? 0;
     const category: Category =
       n > 1 ? "image-layers-shared" : n === 1 ? "image-layers-unique" : "layers-unreferenced";
-    trees.push({ id: id(s), path: s.dir, immutable: true, category, snapshot: s });
+    const changedAtMs = Date.parse(s.updatedAt ?? s.createdAt ?? "");
+    trees.push({
+      id: id(s),
+      path: s.dir,
+      immutable: true,
+      ...(Number.isNaN(changedAtMs) ? {} : { changedAtMs }),
+      category,
+      snapshot: s,
+    });
   }
   for (const s of byKind("active")) {
     const category: Category = owned.has(`${s.namespace}/${s.snapshotter}/${s.key}`)

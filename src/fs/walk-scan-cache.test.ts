@@ -20,7 +20,7 @@ import { dirname, join } from "node:path";
 import { after, before, describe, test } from "node:test";
 import { rootOnly } from "./testing-tree.js";
 import { du, sum } from "./testing-walk.js";
-import { type ScanResult, scanTrees, type Tree } from "./walk.js";
+import { type ScanResult, SETTLE_MS, scanTrees, type Tree } from "./walk.js";
 
 rootOnly();
 let base = "";
@@ -56,17 +56,33 @@ describe("the scan cache", () => {
   const strip = (r: ScanResult) => ({ ...r, cachedTrees: [], engine: "any" });
 
   test("a second scan is identical and walks only the mutable trees", async () => {
-    const first = await scanTrees(trees(), { cacheDir, collectSymlinks: true });
+    const first = await scanTrees(trees(), { settleMs: 0, cacheDir, collectSymlinks: true });
     assert.deepEqual(first.cachedTrees, []);
-    const second = await scanTrees(trees(), { cacheDir, collectSymlinks: true });
+    const second = await scanTrees(trees(), { settleMs: 0, cacheDir, collectSymlinks: true });
     assert.deepEqual(second.cachedTrees, ["snap-0", "snap-2", "snap-3"]);
     assert.deepEqual(strip(second), strip(first));
     assert.equal(second.total.allocatedBytes, sum(du(["-s", "-B1", "-x"], dirs)));
   });
 
+  test("a tree changed less than SETTLE_MS ago (its root's ctime, or the commit time it is given) is walked again, not cached", async () => {
+    const fresh = join(base, "cache-settle");
+    // by default: the trees were made a moment ago, so nothing is cached and the next scan walks them all
+    await scanTrees(trees(), { cacheDir: fresh });
+    assert.deepEqual((await scanTrees(trees(), { cacheDir: fresh })).cachedTrees, []);
+    // an old root but a commit time within the settle time: not cached either
+    const committedNow = trees().map((t) => ({ ...t, changedAtMs: Date.now() }));
+    await scanTrees(committedNow, { cacheDir: fresh, settleMs: 1_000 });
+    await new Promise((r) => setTimeout(r, 1_100));
+    assert.deepEqual((await scanTrees(trees(), { cacheDir: fresh, settleMs: 1_000 })).cachedTrees, []);
+    // once settled, cached
+    const served = await scanTrees(trees(), { cacheDir: fresh, settleMs: 1_000 });
+    assert.deepEqual(served.cachedTrees, ["snap-0", "snap-2", "snap-3"]);
+    assert.ok(SETTLE_MS >= 40_000, "the settle time must outlast ext4's writeback (dirty_expire 30 s + 5 s)");
+  });
+
   test("hard-link dedupe stays exact with cached trees in another order", async () => {
     const reversed = [...trees()].reverse();
-    const r = await scanTrees(reversed, { cacheDir });
+    const r = await scanTrees(reversed, { settleMs: 0, cacheDir });
     assert.ok(r.cachedTrees.length > 0);
     const bytes = du(
       ["-s", "-B1", "-x"],
@@ -78,16 +94,16 @@ describe("the scan cache", () => {
   });
 
   test("a change below an immutable tree's root is not seen (it was not walked) until its root is touched", async () => {
-    const old = await scanTrees(trees(), { cacheDir });
+    const old = await scanTrees(trees(), { settleMs: 0, cacheDir });
     writeFileSync(join(dirs[0] ?? "", "x/y/new"), Buffer.alloc(50000, 1));
     writeFileSync(join(dirs[1] ?? "", "x/y/new"), Buffer.alloc(50000, 1));
-    const stale = await scanTrees(trees(), { cacheDir });
+    const stale = await scanTrees(trees(), { settleMs: 0, cacheDir });
     assert.deepEqual(stale.perTree.get("snap-0"), old.perTree.get("snap-0"));
     assert.notDeepEqual(stale.perTree.get("snap-1"), old.perTree.get("snap-1"));
 
     const now = new Date();
     utimesSync(dirs[0] ?? "", now, now);
-    const r = await scanTrees(trees(), { cacheDir });
+    const r = await scanTrees(trees(), { settleMs: 0, cacheDir });
     assert.deepEqual(r.cachedTrees, ["snap-2", "snap-3"]);
     assert.equal(r.total.allocatedBytes, sum(du(["-s", "-B1", "-x"], dirs)));
     assert.equal(r.total.inodes, sum(du(["-s", "--inodes", "-x"], dirs)));
@@ -96,17 +112,17 @@ describe("the scan cache", () => {
   test("a corrupt cache file is ignored and rewritten, never fatal", async () => {
     const { scanPackPath } = await import("./walk-cache.js");
     const file = scanPackPath(cacheDir, dirs[2] ?? "");
-    const baseline = await scanTrees(trees(), { cacheDir });
+    const baseline = await scanTrees(trees(), { settleMs: 0, cacheDir });
     writeFileSync(file, "CRIFSSC4 this is not a cache file");
-    const r = await scanTrees(trees(), { cacheDir });
+    const r = await scanTrees(trees(), { settleMs: 0, cacheDir });
     assert.ok(!r.cachedTrees.includes("snap-2"));
     assert.deepEqual(strip(r), strip(baseline));
-    const again = await scanTrees(trees(), { cacheDir });
+    const again = await scanTrees(trees(), { settleMs: 0, cacheDir });
     assert.ok(again.cachedTrees.includes("snap-2"));
     const bytes = readFileSync(file);
     bytes[bytes.length - 1] = (bytes[bytes.length - 1] ?? 0) ^ 1; // one flipped bit in the inode list
     writeFileSync(file, bytes);
-    const flipped = await scanTrees(trees(), { cacheDir });
+    const flipped = await scanTrees(trees(), { settleMs: 0, cacheDir });
     assert.ok(!flipped.cachedTrees.includes("snap-2"));
     assert.deepEqual(strip(flipped), strip(baseline));
   });
@@ -120,27 +136,27 @@ describe("the scan cache", () => {
     }
     const tree = (n: number): Tree => ({ id: `layer-${n}`, path: layer(n), immutable: true });
     const packed = join(base, "cache-pack");
-    await scanTrees([tree(1), tree(2), tree(3)], { cacheDir: packed });
+    await scanTrees([tree(1), tree(2), tree(3)], { settleMs: 0, cacheDir: packed });
     const { scanPackPath } = await import("./walk-cache.js");
     assert.equal(scanPackPath(packed, layer(1)), scanPackPath(packed, layer(3)));
     assert.deepEqual(readdirSync(dirname(scanPackPath(packed, layer(1)))).length, 1, "one file for the home");
 
     const now = new Date();
     utimesSync(layer(1), now, now);
-    const one = await scanTrees([tree(1)], { cacheDir: packed });
+    const one = await scanTrees([tree(1)], { settleMs: 0, cacheDir: packed });
     assert.deepEqual(one.cachedTrees, [], "layer 1 changed: walked and saved with the pack");
-    const all = await scanTrees([tree(1), tree(2), tree(3)], { cacheDir: packed });
+    const all = await scanTrees([tree(1), tree(2), tree(3)], { settleMs: 0, cacheDir: packed });
     assert.deepEqual(all.cachedTrees, ["layer-1", "layer-2", "layer-3"], "the others were kept");
 
     rmSync(join(home, "3"), { recursive: true });
     utimesSync(layer(1), new Date(), new Date());
-    await scanTrees([tree(1), tree(2)], { cacheDir: packed });
+    await scanTrees([tree(1), tree(2)], { settleMs: 0, cacheDir: packed });
     const raw = readFileSync(scanPackPath(packed, layer(1)), "latin1");
     assert.ok(raw.includes(layer(2)) && !raw.includes(layer(3)), "the removed layer's entry is dropped");
 
     utimesSync(layer(2), new Date(Date.now() + 5000), new Date(Date.now() + 5000)); // its old entry is stale
     utimesSync(layer(1), new Date(), new Date());
-    await scanTrees([tree(1)], { cacheDir: packed });
+    await scanTrees([tree(1)], { settleMs: 0, cacheDir: packed });
     const after = readFileSync(scanPackPath(packed, layer(1)), "latin1");
     assert.ok(
       !after.includes(layer(2)),
@@ -152,7 +168,7 @@ describe("the scan cache", () => {
     const { scanPackPath } = await import("./walk-cache.js");
     const { crc32 } = await import("node:zlib");
     const broken = join(base, "cache-broken");
-    const baseline = await scanTrees(trees(), { cacheDir: broken });
+    const baseline = await scanTrees(trees(), { settleMs: 0, cacheDir: broken });
     const file = scanPackPath(broken, dirs[0] ?? "");
     const good = readFileSync(file);
     const indexes = [
@@ -170,7 +186,7 @@ describe("the scan cache", () => {
       json.copy(pack, 16);
       pack.writeUInt32LE(crc32(pack.subarray(16)), 12);
       writeFileSync(file, pack);
-      const r = await scanTrees(trees(), { cacheDir: broken });
+      const r = await scanTrees(trees(), { settleMs: 0, cacheDir: broken });
       assert.deepEqual(r.cachedTrees, [], index.slice(0, 40));
       assert.deepEqual(strip(r), strip(baseline));
       assert.ok(readFileSync(file).length > 100, "rewritten whole");
@@ -194,7 +210,7 @@ describe("the scan cache", () => {
     writeFileSync(fresh, "in progress");
     const hourAgo = new Date(Date.now() - 3600_000);
     utimesSync(leftover, hourAgo, hourAgo);
-    await scanTrees(trees(), { cacheDir: tidyDir });
+    await scanTrees(trees(), { settleMs: 0, cacheDir: tidyDir });
     assert.deepEqual(readdirSync(tidyDir).sort(), ["scan-v4"], "scan-v2 and scan-v3 are gone");
     assert.deepEqual(
       readdirSync(packDir).filter((n) => n.includes(".tmp-")),
@@ -204,21 +220,21 @@ describe("the scan cache", () => {
 
   test("a scan cached without symlinks serves sizes only; asking for symlinks walks and caches them", async () => {
     const fresh = join(base, "cache-nolinks");
-    const sizes = await scanTrees(trees(), { cacheDir: fresh });
-    const again = await scanTrees(trees(), { cacheDir: fresh });
+    const sizes = await scanTrees(trees(), { settleMs: 0, cacheDir: fresh });
+    const again = await scanTrees(trees(), { settleMs: 0, cacheDir: fresh });
     assert.deepEqual(again.cachedTrees, ["snap-0", "snap-2", "snap-3"]);
     assert.deepEqual(again.total, sizes.total);
-    const withLinks = await scanTrees(trees(), { cacheDir: fresh, collectSymlinks: true });
+    const withLinks = await scanTrees(trees(), { settleMs: 0, cacheDir: fresh, collectSymlinks: true });
     assert.deepEqual(withLinks.cachedTrees, [], "no cached scan holds the links");
     assert.equal(withLinks.symlinks.length, 4);
-    const served = await scanTrees(trees(), { cacheDir: fresh, collectSymlinks: true });
+    const served = await scanTrees(trees(), { settleMs: 0, cacheDir: fresh, collectSymlinks: true });
     assert.deepEqual(served.cachedTrees, ["snap-0", "snap-2", "snap-3"]);
     assert.deepEqual(served.symlinks, withLinks.symlinks);
   });
 
   test("a cache served scan answers a symlink-only scan", async () => {
-    const full = await scanTrees(trees(), { cacheDir, collectSymlinks: true });
-    const links = await scanTrees(trees(), { cacheDir, collectSymlinks: true, usage: false });
+    const full = await scanTrees(trees(), { settleMs: 0, cacheDir, collectSymlinks: true });
+    const links = await scanTrees(trees(), { settleMs: 0, cacheDir, collectSymlinks: true, usage: false });
     assert.deepEqual(links.symlinks, full.symlinks);
     assert.deepEqual(links.cachedTrees, ["snap-0", "snap-2", "snap-3"]);
   });

@@ -265,8 +265,8 @@ describe("scanTrees", () => {
       // the cache keeps the bytes: a walk that fills it, then a served scan
       const immutable = [{ id: "t0", path: tree, immutable: true }];
       rmSync(cacheDir, { recursive: true, force: true });
-      const first = await scanWith(engine, immutable, { collectSymlinks: true, cacheDir });
-      const served = await scanWith(engine, immutable, { collectSymlinks: true, cacheDir });
+      const first = await scanWith(engine, immutable, { collectSymlinks: true, cacheDir, settleMs: 0 });
+      const served = await scanWith(engine, immutable, { collectSymlinks: true, cacheDir, settleMs: 0 });
       assert.deepEqual(served.cachedTrees, ["t0"], engine);
       assert.deepEqual(asBytes(first), expected, engine);
       assert.deepEqual(asBytes(served), expected, engine);

@@ -27,6 +27,20 @@ export interface Tree {
   readonly path: string;
   /** committed snapshots never change: their scan may be cached */
   readonly immutable?: boolean;
+  /** When the runtime last changed the tree (a snapshot's commit time), ms since the epoch: see SETTLE_MS. */
+  readonly changedAtMs?: number;
+}
+
+/** A tree's scan is cached only once its root's ctime and its changedAtMs are this old. A layer just unpacked
+ * is still being written back: ext4 allocates an extent-tree block of a fragmented file at writeback (up to
+ * ~35 s after the write), which adds 4096 bytes to its st_blocks without touching any ctime the cache key
+ * could see. A scan cached before that would be one block short for as long as the layer lives. */
+export const SETTLE_MS = 60_000;
+
+function settled(tree: Tree, root: RootInfo | null | undefined, now: number, settleMs: number): boolean {
+  if (root === null || root === undefined) return false;
+  const changed = Math.max(Number(root.ctimeNs / 1_000_000n), tree.changedAtMs ?? 0);
+  return now - changed >= settleMs;
 }
 
 export interface SymlinkEntry {
@@ -60,6 +74,9 @@ export interface ScanOptions {
   collectSymlinks?: boolean;
   /** where immutable trees' scans are kept; null: no cache. Default: defaultCacheDir() */
   cacheDir?: string | null;
+  /** a tree is cached only once it has not changed for this long (ms). Default SETTLE_MS; tests of the cache
+   * itself, on trees made a moment ago, set 0 */
+  settleMs?: number;
   /** threads (native) or workers (JS). Default: the CPUs available, at least 2, at most 8 */
   threads?: number;
   /**
@@ -281,13 +298,22 @@ export async function scanTrees(trees: readonly Tree[], options: ScanOptions = {
       ...(wantIndex ? { index: true } : {}),
     };
     const paths = toWalk.map((i) => trees[i]?.path ?? "");
+    const now = Date.now();
+    const settleMs = options.settleMs ?? SETTLE_MS;
     const walked =
       scanner !== null ? await scanTreesNative(scanner, paths, walk) : await scanTreesJs(paths, walk);
     toWalk.forEach((i, k) => {
       const scan = walked[k] ?? null;
       scans[i] = scan;
       const key = keys[i];
-      if (wantUsage && key && cache !== null && scan !== null) cache.put(key, scan);
+      if (
+        wantUsage &&
+        key &&
+        cache !== null &&
+        scan !== null &&
+        settled(trees[i] as Tree, roots[i], now, settleMs)
+      )
+        cache.put(key, scan);
     });
     cache?.save();
   }

@@ -276,7 +276,7 @@ test("the native name index and the view's lstats judge every link alike: reason
   const view = containerView(store, store.containers[0] as never);
   const scan = await scanTrees(
     view.layers.map((p) => ({ id: p, path: p })),
-    { cacheDir: null, collectSymlinks: true, usage: false, linkIndex: true },
+    { settleMs: 0, cacheDir: null, collectSymlinks: true, usage: false, linkIndex: true },
   );
   assert.equal(scan.linkIndexes.size, 3, "the native scanner indexes each layer");
   const links = new Map<string, LayerSymlink[]>();
