@@ -17,6 +17,10 @@
 #            a new file, a whiteout, an opaque dir, a truly sparse 1 MiB file) and sample-c2 (base); no tasks
 #            view snapshot sample-view (gc.root), active snapshot sample-active, lease sample-lease
 #   k8s.io   images latest, base (+ the CRI plugin's sha256:<config> records); container sample-k1
+#   leftovers, so a newcomer's first audit shows a repair plan (doctor finds each; `crifs repair` mends them):
+#            a partial content write (ctr content ingest cut at 3000 of 5000 bytes: a stale ingest), and,
+#            planted with containerd stopped as the test bed plants its faults, a leaked snapshot dir
+#            snapshots/99 (fs/ with three files, work/) and an interrupted prepare snapshots/new-2937465021
 set -euo pipefail
 REPO=$(cd "$(dirname "$0")/.." && pwd)
 OUT=$REPO/sample/containerd-root.tar.gz
@@ -26,6 +30,8 @@ export CRIFS_BED
 trap '"$REPO/test/bed/90-teardown.sh"' EXIT
 . "$REPO/test/bed/common.sh"
 HOSTONLY_SAMPLE=/tmp/crifs-host-only-sample/secret
+# the first $2 bytes of $1 repeated, one per line (yes's SIGPIPE is not a failure here)
+repeat() { yes "$1" | head -c "$2" || true; }
 
 # --- image
 mkdir -p "$IMG"
@@ -90,9 +96,23 @@ ctr_ -n default snapshots label sample-view "containerd.io/gc.root=2026-01-01T00
 ctr_ -n default snapshots prepare sample-active "$TOP" >/dev/null
 ctr_ -n default leases create --id sample-lease --expires 0 >/dev/null
 ctr_ namespaces label default crifs.sample=yes
+# a pull cut short: 3000 of 5000 expected bytes written, then the client went away (fixed bytes: the same
+# digest on every re-make)
+repeat 'crifs sample partial blob' 5000 > "$CRIFS_BED/part.bin"
+head -c 3000 "$CRIFS_BED/part.bin" | ctr_ -n default content ingest --expected-size 5000 \
+  --expected-digest "sha256:$(sha256sum "$CRIFS_BED/part.bin" | cut -d' ' -f1)" sample-partial-ref >/dev/null 2>&1 || true
 ctr_ -n default images ls -q
 ctr_ -n default snapshots ls
 "$BED_DIR/80-containerd-stop.sh"
+
+# --- leftovers planted with containerd stopped (what a crash between the snapshotter's mkdir and its bolt
+# commit leaves: a dir no record names; and a prepare killed before its rename: new-<digits>)
+SN=$CTD_ROOT/io.containerd.snapshotter.v1.overlayfs/snapshots
+mkdir -p "$SN/99/fs/var/cache/app" "$SN/99/work"
+for f in a b c; do repeat "leaked $f" 20000 > "$SN/99/fs/var/cache/app/$f.bin"; done
+mkdir -p "$SN/new-2937465021/fs" "$SN/new-2937465021/work"
+# a fixed, old time: they are leftovers of a past crash, well past doctor's grace period
+find "$SN/99" "$SN/new-2937465021" -exec touch -h -d '2026-01-02 03:04:05' {} +
 
 # --- pack: root/ as it is, plus the config with the work dir replaced by a placeholder
 mkdir -p "$CRIFS_BED/pack" "$(dirname "$OUT")"

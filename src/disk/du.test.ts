@@ -98,7 +98,10 @@ describe("du on the bundled sample root", () => {
       for (const [category, paths] of expected) {
         assert.equal(got.get(category), gnuDu(paths), `${engine}: ${category}`);
       }
-      assert.equal(got.get("leaked"), 0, `${engine}: no snapshot dir is leaked`);
+      // the leftovers make-sample.sh plants: a leaked dir 99 and an interrupted prepare new-2937465021
+      const leaked = gnuDu([join(snaps, "99"), join(snaps, "new-2937465021")]);
+      assert.ok(leaked > 0);
+      assert.equal(got.get("leaked"), leaked, `${engine}: the leaked snapshot dirs`);
       assert.equal(got.get("layers-unreferenced"), 0, `${engine}: every committed layer is an image's`);
     }
   });
@@ -125,14 +128,14 @@ describe("du on the bundled sample root", () => {
       ],
       [
         "k8s.io",
-        "docker.io/library/sample:base,sha256:a479297e4183b7466fa113f2c59ac469b3d0afcd772951d4cd4e5caa6f8bd327",
+        "docker.io/library/sample:base,sha256:8f6d44bc32339129a3a8369f51bf9fd934f861876831418c6410d5dff828ed81",
         1,
         0,
         dirBytes(4),
       ],
       [
         "k8s.io",
-        "docker.io/library/sample:latest,sha256:54d6239efce79cb902deeaf02979f4606152e6bb55e24d9f6eae826ca4143117",
+        "docker.io/library/sample:latest,sha256:525b253f672792c59558560ac96c3bce0a6f1d78fdf65685b588ff54aafcaa17",
         3,
         dirBytes(5, 6),
         dirBytes(4),

@@ -112,7 +112,10 @@ export async function auditCommand(
   const audited: { store: Store; du: DuReport; doctor: DoctorReport }[] = [];
   for (const s of stores) {
     const du = await computeDu(s);
-    const doctor = await doctorReport(optionsFor(s, g));
+    // the sample was unpacked a moment ago, which set every ctime to now: without this its leftovers (a
+    // leaked snapshot dir, an interrupted prepare, a stale ingest) would all look in flight. It is a capture:
+    // nothing in it is being written
+    const doctor = await doctorReport(optionsFor(s, g), note === null ? {} : { graceSeconds: 0 });
     audited.push({ store: s, du, doctor });
   }
   const exitCode = Math.max(0, ...audited.map((a) => doctorExitCode(a.doctor.summary)));

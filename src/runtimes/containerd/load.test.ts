@@ -14,14 +14,14 @@ import type { Store } from "../../model/store.js";
 import { loadContainerd } from "./load.js";
 import { type UnpackedSample, unpackSample } from "./testing-sample.js";
 
-const L1 = "sha256:4fdac972b405dc2bbe0004bb58ec9b5383c174ec351db72287350edc98421ff2";
-const L2 = "sha256:b9f9db45acd8c89a79f796c33f800a03d1547e296f6f02181d091127a8de84a3";
-const L3 = "sha256:377a1f84c6af17ea861d6d99d11f70146b85b4bab8106ceefca86ff49af3c932";
-const LATEST = "sha256:39565308caa24aae6b929d48bd77804ca46b7a8a5c44697d154bdf06ec7f7f05";
-const BASE = "sha256:13a93c9663032c49224d94e2913024712de335aae89fbd7e8e6fabab7eaf90e2";
-const INDEX = "sha256:05101a0c56aaa2a1d548fa57c4ba95fd7497ead2599fd0f6c6273dc897665f1f";
-const LATEST_CONFIG = "sha256:54d6239efce79cb902deeaf02979f4606152e6bb55e24d9f6eae826ca4143117";
-const BASE_CONFIG = "sha256:a479297e4183b7466fa113f2c59ac469b3d0afcd772951d4cd4e5caa6f8bd327";
+const L1 = "sha256:6f8f270c82a0d1c295a90f05405db38cde5dbaf075f16a3836a8c39adb08c044";
+const L2 = "sha256:690696cc2d21bb22ae2ab2647464916dc0e76d00a2ccf38f75850a3fb774ef15";
+const L3 = "sha256:c41ab2c679c33161177ef3fa9759660a05c7cca3b810fba99f15526ebee77fd0";
+const LATEST = "sha256:97537526353a5d208b7fe65f3312068fa8a699de952a1739cd3e15b21c33950f";
+const BASE = "sha256:5697433f21d0b47a0f59f466dec786220cf5eb4c22727dcf458708b34dffffff";
+const INDEX = "sha256:fd210998b3f219ec39d1473d6dd82977900b0baf9c38d201a495f499ba96a08a";
+const LATEST_CONFIG = "sha256:525b253f672792c59558560ac96c3bce0a6f1d78fdf65685b588ff54aafcaa17";
+const BASE_CONFIG = "sha256:8f6d44bc32339129a3a8369f51bf9fd934f861876831418c6410d5dff828ed81";
 const MANIFEST = "application/vnd.oci.image.manifest.v1+json";
 
 /** Each object as the row of its `keys`' values, as `ctr … ls` lists them. */
@@ -88,13 +88,13 @@ describe("loadContainerd on the bundled sample root", () => {
       ["default", "sample-c1", L3, "active", "7"],
       ["default", "sample-c2", L1, "active", "8"],
       ["default", "sample-view", L3, "view", "10"],
-      ["default", L3, L2, "committed", "3"],
-      ["default", L1, null, "committed", "1"],
       ["default", L2, L1, "committed", "2"],
+      ["default", L1, null, "committed", "1"],
+      ["default", L3, L2, "committed", "3"],
       ["k8s.io", "sample-k1", L3, "active", "9"],
-      ["k8s.io", L3, L2, "committed", "6"],
-      ["k8s.io", L1, null, "committed", "4"],
       ["k8s.io", L2, L1, "committed", "5"],
+      ["k8s.io", L1, null, "committed", "4"],
+      ["k8s.io", L3, L2, "committed", "6"],
     ]);
     for (const s of store.snapshots) {
       assert.equal(s.path, join(home, s.id, "fs"));
@@ -148,12 +148,15 @@ describe("loadContainerd on the bundled sample root", () => {
     }
   });
 
-  test("the lease has no resources; no ingest is open", () => {
+  test("the lease has no resources; one ingest is open: the pull the sample's maker cut short", () => {
     assert.deepEqual(
       store.leases.map((l) => [l.namespace, l.id, l.labels, l.resources]),
       [["default", "sample-lease", {}, { content: [], ingests: [], snapshots: [] }]],
     );
-    assert.deepEqual(store.ingests, []);
+    assert.deepEqual(
+      store.ingests.map((i) => [i.namespace, i.ref, i.runtimeKey]),
+      [["default", "sample-partial-ref", "default/1/sample-partial-ref"]],
+    );
   });
 
   test("content records: 8 blobs per namespace but the index only in default, each the sha256 of its file", () => {
