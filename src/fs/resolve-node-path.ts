@@ -65,3 +65,15 @@ export function resolveNodePath(named: string, hostRoot?: string): NodePath {
   const target = r.error === "ENOTDIR" ? r.at : join(r.at, ...dotless(r.rest));
   return { named, hostPath, target, exists: false, isLink: r.hops.length > 0 };
 }
+
+/** Where a node path is on this machine, for reading it: itself without a host root; with one, its host path
+ * (resolved as in a chroot: no link leads out). A path that cannot be resolved (a symlink loop, a component
+ * crifs may not read) comes back joined below the host root, where reading it fails and says why. */
+export function nodePathAt(named: string, hostRoot: string | undefined): string {
+  if (hostRoot === undefined) return named;
+  try {
+    return resolveNodePath(named, hostRoot).hostPath;
+  } catch {
+    return join(hostRoot, ...dotless(resolve("/", named)));
+  }
+}

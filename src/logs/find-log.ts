@@ -10,10 +10,12 @@
 //                     <containers dir>/*-<id>.log, else the highest <n>.log in the container's dir
 //   any container     kubelet's link <containers dir>/<pod>_<ns>_<container>-<id>.log
 //
-// Pure but for reading a docker config.v2.json and listing the layout's dirs.
+// Pure but for reading a docker config.v2.json and listing the layout's dirs. Paths come back as paths of this
+// machine: under --host-root a recorded node path (a LogPath, a sandbox's log dir) is resolved below it.
 
 import { readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
+import { nodePathAt } from "../fs/resolve-node-path.js";
 import type { Container, Labels, Store } from "../model/store.js";
 import type { LogFormat } from "./cri-log.js";
 import { type KubeletLogs, podOfLogPath } from "./kubelet-layout.js";
@@ -65,7 +67,11 @@ function dockerLog(store: Store, c: Container): ContainerLogLocation {
   try {
     const cfg = JSON.parse(readFileSync(join(dir, "config.v2.json"), "utf8")) as { LogPath?: unknown };
     if (typeof cfg.LogPath === "string" && cfg.LogPath !== "")
-      return { path: cfg.LogPath, format: "docker-json", source: "docker-config" };
+      return {
+        path: nodePathAt(cfg.LogPath, store.location.hostRoot),
+        format: "docker-json",
+        source: "docker-config",
+      };
   } catch {
     // unreadable config: the default place
   }
@@ -100,7 +106,8 @@ export function findContainerLog(
   if (store !== null && c !== null) {
     if (store.location.runtime === "docker") return dockerLog(store, c);
     const crio = meta(c, "io.kubernetes.cri-o.LogPath");
-    if (crio !== undefined && crio !== "") return { path: crio, format: "cri", source: "crio-annotation" };
+    if (crio !== undefined && crio !== "")
+      return { path: nodePathAt(crio, layout.hostRoot), format: "cri", source: "crio-annotation" };
     const ns = meta(c, LABEL_POD_NAMESPACE);
     const pod = meta(c, LABEL_POD_NAME);
     const uid = podUidOf(c);
@@ -111,7 +118,8 @@ export function findContainerLog(
       const sandbox = store.containers.find((x) => x.id === sandboxId);
       const recorded =
         sandbox === undefined ? undefined : meta(sandbox, "io.kubernetes.cri.sandbox-log-directory");
-      if (recorded !== undefined && recorded !== "" && options.explicitPodsDir !== true) podDir = recorded;
+      if (recorded !== undefined && recorded !== "" && options.explicitPodsDir !== true)
+        podDir = nodePathAt(recorded, layout.hostRoot);
       else if (ns !== undefined && pod !== undefined && uid !== null)
         podDir = join(layout.podsDir, `${ns}_${pod}_${uid}`);
       if (podDir !== null) {

@@ -13,6 +13,7 @@
 import { type Dirent, lstatSync, readdirSync, readlinkSync, statSync } from "node:fs";
 import { basename, dirname, isAbsolute, join, resolve } from "node:path";
 import { errnoWords } from "../errors.js";
+import { nodePathAt, resolveNodePath } from "../fs/resolve-node-path.js";
 
 export const DEFAULT_PODS_LOG_DIR = "/var/log/pods";
 export const DEFAULT_CONTAINERS_LOG_DIR = "/var/log/containers";
@@ -84,8 +85,11 @@ export interface LogLink {
 }
 
 export interface KubeletLogs {
+  /** Where the dirs are on this machine (under --host-root, resolved below it). */
   readonly podsDir: string;
   readonly containersDir: string;
+  /** --host-root: recorded node paths are resolved below it too (logs/find-log.ts). */
+  readonly hostRoot?: string;
   readonly pods: readonly PodLogDir[];
   readonly links: readonly LogLink[];
   /** Dirs that exist but could not be read. */
@@ -101,10 +105,48 @@ export function podOfLogPath(p: string): (PodLogDirName & { container: string; f
   return { ...pod, container, file };
 }
 
+/** A link of this machine's containers dir: the kernel follows it. */
+function followHere(path: string, dir: string, target: string | null) {
+  let resolves = false;
+  try {
+    statSync(path);
+    resolves = true;
+  } catch {
+    resolves = false;
+  }
+  return {
+    resolves,
+    targetPath: target === null ? null : isAbsolute(target) ? target : resolve(dir, target),
+  };
+}
+
+/** A link of a node's containers dir under --host-root: its target is a node path, resolved there as in a
+ * chroot (never this machine's /var/log/pods); targetPath is where that is on this machine. */
+function followOnNode(nodeDir: string, target: string | null, hostRoot: string) {
+  if (target === null) return { resolves: false, targetPath: null };
+  let base = nodeDir;
+  try {
+    base = resolveNodePath(nodeDir, hostRoot).target; // a relative target starts at the dir the link is in
+  } catch {
+    // the dir was listed, so it resolves; if not, the named dir is as good a base as any
+  }
+  const named = isAbsolute(target) ? target : resolve(base, target);
+  try {
+    const r = resolveNodePath(named, hostRoot);
+    return { resolves: r.exists, targetPath: r.hostPath };
+  } catch {
+    return { resolves: false, targetPath: nodePathAt(named, hostRoot) };
+  }
+}
+
 /** Reads both dirs of the layout (absent dirs read as empty). Cost: a readdir per pod and container dir. */
-export function readKubeletLogs(options: { podsDir?: string; containersDir?: string } = {}): KubeletLogs {
-  const podsDir = options.podsDir ?? DEFAULT_PODS_LOG_DIR;
-  const containersDir = options.containersDir ?? DEFAULT_CONTAINERS_LOG_DIR;
+export function readKubeletLogs(
+  options: { podsDir?: string; containersDir?: string; hostRoot?: string } = {},
+): KubeletLogs {
+  const { hostRoot } = options;
+  const nodeContainersDir = options.containersDir ?? DEFAULT_CONTAINERS_LOG_DIR;
+  const podsDir = nodePathAt(options.podsDir ?? DEFAULT_PODS_LOG_DIR, hostRoot);
+  const containersDir = nodePathAt(nodeContainersDir, hostRoot);
   const problems: { path: string; message: string }[] = [];
   const list = (dir: string): Dirent[] => {
     try {
@@ -153,14 +195,10 @@ export function readKubeletLogs(options: { podsDir?: string; containersDir?: str
     } catch {
       continue; // removed while we looked
     }
-    let resolves = false;
-    try {
-      statSync(path);
-      resolves = true;
-    } catch {
-      resolves = false;
-    }
-    const targetPath = target === null ? null : isAbsolute(target) ? target : resolve(containersDir, target);
+    const { resolves, targetPath } =
+      hostRoot === undefined
+        ? followHere(path, containersDir, target)
+        : followOnNode(nodeContainersDir, target, hostRoot);
     links.push({
       name: e.name,
       path,
@@ -172,5 +210,5 @@ export function readKubeletLogs(options: { podsDir?: string; containersDir?: str
       mtimeMs,
     });
   }
-  return { podsDir, containersDir, pods, links, problems };
+  return { podsDir, containersDir, ...(hostRoot === undefined ? {} : { hostRoot }), pods, links, problems };
 }

@@ -45,7 +45,7 @@ function podRef(container: Container): ContainerPodRef | null {
 
 /** Reads the layout and the pods of `stores` (null: some store could not be read). Cost: the layout's readdirs. */
 export function readPodLogFacts(dirs: LogDirs, stores: readonly Store[] | null): PodLogFacts {
-  const layout = readKubeletLogs({ podsDir: dirs.podsDir, containersDir: dirs.containersDir });
+  const layout = readKubeletLogs(dirs);
   const containerPods = new Map<string, ContainerPodRef>();
   let known: Set<string> | null = null;
   if (stores !== null) {

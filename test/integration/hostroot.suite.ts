@@ -228,6 +228,49 @@ export function hostRootSuite(getBed: () => Bed) {
       }
     });
 
+    test("logs and doctor read the node's pod logs under --host-root: kubelet's absolute links resolve there, never in this machine's /var/log", () => {
+      const id = "c0ffee".repeat(11).slice(0, 64);
+      const pod = `crifs-hostroot-${host.slice(-6)}_web-0_u1`;
+      const line = (text: string) => `2026-12-07T01:00:00.000000000Z stdout F ${text}\n`;
+      // the node's log, and kubelet's link to it by its node path
+      put(join(host, "var/log/pods", pod, "app/0.log"), line("hello from the node"));
+      link(`var/log/containers/web-0_${pod.split("_")[0]}_app-${id}.log`, `/var/log/pods/${pod}/app/0.log`);
+      // a dangling link on the node whose target this machine has
+      link(`var/log/containers/web-0_${pod.split("_")[0]}_gone-${"d".repeat(64)}.log`, "/etc/hostname");
+      // the same path on this machine, with other words: read only if the link were followed here
+      const here = join("/var/log/pods", pod);
+      put(join(here, "app/0.log"), line("WRONG: this machine's log"));
+      try {
+        const r = crifs(["--host-root", host, "logs", id]);
+        assert.equal(r.status, 0, r.stderr);
+        assert.equal(r.stdout, "hello from the node\n");
+        const d = crifs([
+          "--host-root",
+          host,
+          "doctor",
+          "--check",
+          "dangling-log-link",
+          "--grace",
+          "0",
+          "-o",
+          "json",
+        ]);
+        const findings = (JSON.parse(d.stdout) as { findings: Finding[] }).findings;
+        assert.deepEqual(
+          findings.map((f) => [f.check, f.path]),
+          [
+            [
+              "dangling-log-link",
+              join(host, `var/log/containers/web-0_${pod.split("_")[0]}_gone-${"d".repeat(64)}.log`),
+            ],
+          ],
+        );
+      } finally {
+        rmSync(here, { recursive: true, force: true });
+        rmSync(join(host, "var/log"), { recursive: true, force: true });
+      }
+    });
+
     test("audit with no store flags shows all three, each section labelled with runtime, root (and its link) and state", () => {
       const r = crifs(["--host-root", host, "audit"]);
       assert.ok(r.status === 0 || r.status === 1, r.stderr);

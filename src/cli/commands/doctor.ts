@@ -100,7 +100,7 @@ export async function doctorReport(g: GlobalOptions, flags: DoctorFlags = {}): P
   const reports: DoctorReport[] = [];
   const toCheck = adaptersToCheck(g);
   // a node's disk (--host-root) did not write this machine's pod logs: like --root, only named log dirs
-  const logDirs = logDirsFor(flags.logDirs ?? {}, g.root ?? g.hostRoot);
+  const logDirs = logDirsFor(flags.logDirs ?? {}, g);
   for (const [i, adapter] of toCheck.entries()) {
     const checks = selected
       .filter((c) => appliesTo(c, adapter.id))

@@ -2,6 +2,7 @@
 // the numbers CRI's ImageFsInfo reports, computed from disk.
 
 import { computeDu, computeImageFsInfo, type DuReport, type ImageFsUsage } from "../../disk/du.js";
+import { nodePathAt } from "../../fs/resolve-node-path.js";
 import { type LogDirFlags, logDirsFor } from "../../logs/log-dirs.js";
 import { computeLogUsage, type LogUsage } from "../../logs/log-usage.js";
 import type { Store } from "../../model/store.js";
@@ -78,8 +79,8 @@ export async function duCommand(
   // kubelet's pod logs (outside the store's root): see logs/log-dirs.ts for when they apply
   noteReadErrors(stores);
   // (a node's disk, --host-root, did not write this machine's pod logs: like --root, only named log dirs)
-  const dirs = logDirsFor(options.logDirs ?? {}, g.root ?? g.hostRoot);
-  const logs = dirs.applies ? await computeLogUsage(dirs.podsDir) : null;
+  const dirs = logDirsFor(options.logDirs ?? {}, g);
+  const logs = dirs.applies ? await computeLogUsage(nodePathAt(dirs.podsDir, dirs.hostRoot)) : null;
   const reports: (DuReport & { logs: LogUsage | null })[] = [];
   for (const s of stores)
     reports.push({ ...(await computeDu(s, options.cache ? {} : { cacheDir: null })), logs });

@@ -46,8 +46,8 @@ export function locateLog(
   } catch (err) {
     if (!(err instanceof CrifsError) || err.code !== "not-found") throw err;
   }
-  const dirs = logDirsFor(flags, g.root);
-  const layout = readKubeletLogs({ podsDir: dirs.podsDir, containersDir: dirs.containersDir });
+  const dirs = logDirsFor(flags, g);
+  const layout = readKubeletLogs(dirs);
   const loc = findContainerLog(store, container, ref, layout, {
     explicitPodsDir: flags.logRoot !== undefined,
   });
