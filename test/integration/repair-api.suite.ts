@@ -7,10 +7,19 @@
 
 import assert from "node:assert/strict";
 import { execFileSync } from "node:child_process";
-import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import {
+  lstatSync,
+  mkdtempSync,
+  readFileSync,
+  readlinkSync,
+  renameSync,
+  rmSync,
+  symlinkSync,
+  writeFileSync,
+} from "node:fs";
 import { createRequire } from "node:module";
 import { tmpdir } from "node:os";
-import { join } from "node:path";
+import { dirname, join } from "node:path";
 import { after, describe, test } from "node:test";
 import type * as grpc from "@grpc/grpc-js";
 import type * as protoLoader from "@grpc/proto-loader";
@@ -19,8 +28,11 @@ import type { ActionKind, ApiRequest, PlannedAction } from "../../src/repair/act
 import { apiContentAbort } from "../../src/repair/actions/api-content-abort.js";
 import { apiContentDelete } from "../../src/repair/actions/api-content-delete.js";
 import { apiSnapshotRemove } from "../../src/repair/actions/api-snapshot-remove.js";
-import { containerdAdapter } from "../../src/runtimes/index.js";
+import { shortLink } from "../../src/repair/actions/short-link.js";
+import { type Adapter, containerdAdapter, dockerAdapter, podmanAdapter } from "../../src/runtimes/index.js";
 import type { Bed } from "../bed/bed.js";
+import { type DockerBed, dockerBedUnavailable, startDockerBed } from "../bed/docker-bed.js";
+import { type PodmanBed, podmanFlags, startPodmanBed } from "../bed/podman.js";
 import { crifs } from "./cli.js";
 
 const NS = "crifs-repair-api";
@@ -35,6 +47,45 @@ function findings(bed: Bed, check: string): Finding[] {
   const r = crifs([...storeFlags(bed), "doctor", "--grace", "0", "--check", check, "-o", "json"]);
   assert.ok([0, 1, 2].includes(r.status), `doctor exited ${r.status}: ${r.stderr}`);
   return (JSON.parse(r.stdout) as { findings: Finding[] }).findings;
+}
+
+/** doctor's findings on any store (`flags` pick it), without the host-only link the bed's image plants. */
+function doctorOn(flags: readonly string[], check?: string): Finding[] {
+  const only = check === undefined ? [] : ["--check", check];
+  const r = crifs([...flags, "doctor", "--grace", "0", ...only, "-o", "json"]);
+  assert.ok([0, 1, 2].includes(r.status), `doctor exited ${r.status}: ${r.stderr}`);
+  return (JSON.parse(r.stdout) as { findings: Finding[] }).findings.filter(
+    (f) => !(f.check === "broken-symlink" && f.path.endsWith("/data/host-only-link")),
+  );
+}
+
+/** The one action the short-link kind plans for doctor's finding at `path`, on the store `adapter` reads. */
+function planLink(
+  flags: readonly string[],
+  adapter: Adapter,
+  load: Parameters<Adapter["load"]>[0],
+  check: string,
+  path: string,
+): Omit<PlannedAction, "seq"> {
+  const f = doctorOn(flags, check).find((x) => x.path === path);
+  assert.ok(f !== undefined, `doctor does not report ${check} at ${path}`);
+  const a = shortLink.plan(f, { store: adapter.load(load), daemonUp: false, now: Date.now(), graceMs: 0 });
+  assert.ok(!("unmended" in a), `short-link does not mend ${path}: ${"unmended" in a ? a.unmended : ""}`);
+  return a;
+}
+
+/** The applier's part, as small as it gets: a quarantine is a rename into a dir beside the driver's l/
+ * (c/storage bind-mounts its overlay home onto itself: the home is a file system of its own), purged at
+ * once, so doctor does not see it; a symlink is made. */
+function applyFileSteps(a: Omit<PlannedAction, "seq">): void {
+  a.steps.forEach((s) => {
+    if (s.op === "quarantine") {
+      const aside = mkdtempSync(join(dirname(dirname(s.path)), ".crifs-test-aside-"));
+      renameSync(s.path, join(aside, "item"));
+      rmSync(aside, { recursive: true });
+    } else if (s.op === "symlink") symlinkSync(s.target, s.path);
+    else assert.fail(`an API step in a file action: ${s.call}`);
+  });
 }
 
 /** The one action `kind` plans for the finding with `subject`, on the store as read from disk now. */
@@ -360,6 +411,102 @@ export function repairApiSuite(getBed: () => Bed) {
         },
       );
       assert.ok(snapshotKeys(bed).includes("ra-p"));
+    });
+  });
+}
+
+/** The short-link kind on a real podman store and a real dockerd's overlay2: the links it makes are the
+ * driver's own, and the runtime runs the image again. Each bed is this block's own, torn down afterwards. */
+export function repairLinksSuite(getBed: () => Bed) {
+  describe("short links rebuilt as the overlay driver makes them", () => {
+    let pb: PodmanBed | undefined;
+    let db: DockerBed | undefined;
+    after(async () => {
+      await pb?.teardown();
+      await db?.teardown();
+    });
+
+    test("podman: a deleted l/ link is made again exactly as podman makes it, a stray one is moved aside, and doctor is clean", async () => {
+      pb = await startPodmanBed(getBed().ociArchive, "4.3");
+      const p = pb;
+      const flags = podmanFlags(p);
+      const load = { root: p.root, state: p.runroot, config: p.storageConf };
+      const home = join(p.root, "overlay");
+      const layers = JSON.parse(readFileSync(join(p.root, "overlay-layers", "layers.json"), "utf8")) as {
+        id: string;
+        parent?: string;
+      }[];
+      const base = layers.find((l) => l.parent === undefined)?.id ?? "";
+      const link = join(home, "l", readFileSync(join(home, base, "link"), "utf8").trim());
+      const made = { target: readlinkSync(link), uid: lstatSync(link).uid, gid: lstatSync(link).gid };
+      rmSync(link);
+      const a = planLink(flags, podmanAdapter, load, "missing-short-link", link);
+      assert.deepEqual(a.steps, [{ op: "symlink", path: link, target: `../${base}/diff` }]);
+      applyFileSteps(a);
+      const st = lstatSync(link);
+      assert.deepEqual({ target: readlinkSync(link), uid: st.uid, gid: st.gid }, made, "as podman made it");
+
+      const stray = join(home, "l", `R${p.facts.tag.toUpperCase()}${"Q".repeat(17)}`);
+      symlinkSync(`../${"0".repeat(64)}/diff`, stray);
+      const d = planLink(flags, podmanAdapter, load, "dangling-short-link", stray);
+      assert.deepEqual(d.steps, [{ op: "quarantine", path: stray }]);
+      applyFileSteps(d);
+      assert.deepEqual(
+        doctorOn(flags).map((f) => `${f.check} ${f.path}`),
+        [],
+        "doctor is clean after both actions",
+      );
+      const image = p.pm(["images", "--format", "{{.Repository}}:{{.Tag}}"]).split("\n")[0] ?? "";
+      assert.equal(
+        p
+          .pm([
+            ...["run", "--rm", "--network", "none"],
+            // as the bed runs its containers: podman's default rlimits fail where root lacks CAP_SYS_RESOURCE
+            ...["--ulimit", "nofile=1024:1024", "--ulimit", "nproc=1024:1024"],
+            ...[image, "/bin/echo", "ok"],
+          ])
+          .trim(),
+        "ok",
+      );
+      assert.equal(readlinkSync(link), made.target);
+    });
+
+    test("docker: a deleted l/ link (docker never remakes it) is made again by the step, docker run works and doctor is clean", {
+      skip: dockerBedUnavailable() ?? false,
+    }, async () => {
+      db = await startDockerBed(getBed().ociArchive, "20.10");
+      const d = db;
+      const flags = ["--runtime", "docker", "--root", d.root, "--state", d.execRoot];
+      const fault = d.fault("missing-link");
+      const link = fault.get("fault.link") ?? "";
+      const cache = fault.get("fault.linkCacheId") ?? "";
+      assert.ok(link !== "" && cache !== "");
+      const a = planLink(
+        flags,
+        dockerAdapter,
+        { root: d.root, state: d.execRoot },
+        "missing-short-link",
+        link,
+      );
+      assert.deepEqual(a.steps, [{ op: "symlink", path: link, target: `../${cache}/diff` }]);
+      applyFileSteps(a);
+      assert.equal(readlinkSync(link), `../${cache}/diff`, "as dockerd writes it");
+      await d.startDockerd();
+      const run = d.dockerResult([
+        "run",
+        "--rm",
+        "--network",
+        "none",
+        d.facts.images.small,
+        "/bin/echo",
+        "ok",
+      ]);
+      assert.equal(run.status, 0, run.stderr);
+      assert.equal(run.stdout.trim(), "ok");
+      assert.deepEqual(
+        doctorOn(flags).map((f) => `${f.check} ${f.path}`),
+        [],
+      );
     });
   });
 }
