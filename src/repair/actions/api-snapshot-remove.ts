@@ -3,7 +3,9 @@
 //
 //   unreferenced-snapshot  a committed snapshot nothing holds (containerd's next GC pass would take it)
 //   missing-snapshot-dir   a record whose dir is gone: nothing can mount it
-//   dangling-parent        a record whose parent is gone (or on a parent cycle): nothing can mount it
+//   dangling-parent        never planned: containerd itself refuses to remove a snapshot whose parent record
+//                          is gone ("parent snapshot base does not exist: not found", seen on the bed's F6 with
+//                          containerd 1.6), so the finding stays unmended with that reason and its remedy
 //
 // Refused at plan time (unmended, with the call to make by hand): a record a container, lease, image or
 // gc.root label still names. Just before the call the applier re-proves it through the API
@@ -24,8 +26,6 @@ const why: Readonly<Record<string, string>> = {
   "unreferenced-snapshot":
     "no image, container, lease, gc.root label or child holds it; containerd's own GC would remove it",
   "missing-snapshot-dir": "its dir is gone, so nothing can mount it; no container, lease or image names it",
-  "dangling-parent":
-    "its parent record is gone (or its parents form a cycle), so nothing can mount it; no container, lease or image names it",
 };
 
 /** What still names the snapshot in the store read at plan time, or null. */
@@ -43,11 +43,15 @@ function holder(store: Store, s: { namespace: string; snapshotter: string; key: 
   return null;
 }
 
+const DANGLING_PARENT =
+  'containerd refuses to remove a snapshot whose parent record is gone ("parent snapshot … does not exist"), and no API call mends a parent link';
+
 /** Removes a snapshot record through containerd's Snapshots service (daemon up). Pure. */
 export const apiSnapshotRemove: ActionKind = {
   id: "api-snapshot-remove",
-  checks: Object.keys(why),
+  checks: [...Object.keys(why), "dangling-parent"],
   plan(finding: Finding, ctx: PlanContext): Omit<PlannedAction, "seq"> | { readonly unmended: string } {
+    if (finding.check === "dangling-parent") return { unmended: `${DANGLING_PARENT}; ${finding.remedy}` };
     const reason = why[finding.check];
     if (reason === undefined) return { unmended: `api-snapshot-remove does not mend ${finding.check}` };
     const off = notContainerd(ctx, finding);
