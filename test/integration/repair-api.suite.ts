@@ -508,5 +508,46 @@ export function repairLinksSuite(getBed: () => Bed) {
         [],
       );
     });
+
+    test("docker: an image is removed through the Engine API only when no container uses it, and nothing else goes", {
+      skip: dockerBedUnavailable() ?? false,
+    }, async () => {
+      db ??= await startDockerBed(getBed().ociArchive, "20.10");
+      const d = db;
+      await d.startDockerd();
+      const run = dockerAdapter.runApiRequest;
+      const recheck = dockerAdapter.checkApiRequest;
+      assert.ok(run !== undefined && recheck !== undefined);
+      // an image no container was made from: a commit of the exited container
+      const id = d.docker(["commit", d.facts.containers.exited, "crifs-repair-api:gone"]).trim();
+      const listing = () => ({
+        images: lines(d.docker(["images", "-q", "--no-trunc"])),
+        containers: lines(d.docker(["ps", "-aq", "--no-trunc"])),
+      });
+      const before = listing();
+      assert.ok(before.images.includes(id), `${id} not in ${before.images.join(" ")}`);
+      const small = d.docker(["image", "inspect", "-f", "{{.Id}}", d.facts.images.small]).trim();
+      assert.match(
+        (await recheck({ api: "docker.image.remove", id: small }, d.socket, TIMEOUT)) ?? "",
+        new RegExp(`^container \\S+ uses image ${small}$`),
+      );
+      const r = { api: "docker.image.remove", id } as const;
+      assert.equal(await recheck(r, d.socket, TIMEOUT), null);
+      await run(r, d.socket, TIMEOUT);
+      const after = listing();
+      assert.deepEqual(after.containers, before.containers);
+      assert.deepEqual(
+        after.images,
+        before.images.filter((x) => x !== id),
+        "exactly that image went",
+      );
+      assert.equal(await recheck(r, d.socket, TIMEOUT), `image ${id} is gone already`);
+      // dockerd's own refusal is one line: an image a container uses, when the re-check is skipped
+      await assert.rejects(run({ api: "docker.image.remove", id: small }, d.socket, TIMEOUT), (e: Error) => {
+        assert.match(e.message, /^cannot remove image sha256:\w+: .*(container|conflict)/);
+        assert.doesNotMatch(e.message, /\n/);
+        return true;
+      });
+    });
   });
 }
