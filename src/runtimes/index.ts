@@ -23,6 +23,7 @@ import { containerdVersion, loadContainerdLive } from "./containerd/live.js";
 import { loadContainerd, META_DB } from "./containerd/load.js";
 import { findContainerdVersion } from "./containerd/runtime-version.js";
 import { containerdWords } from "./containerd/words.js";
+import { checkPodmanApiRequest, runPodmanApiRequest } from "./containers-storage/api-repair.js";
 import { DEFAULT_GRAPHROOT, readStorageConfig } from "./containers-storage/config.js";
 import { type CrioView, readCrioContainerView, readCrioDaemonView } from "./containers-storage/crio-info.js";
 import { readContainersStorageDoctorMetadata } from "./containers-storage/doctor-metadata.js";
@@ -234,6 +235,10 @@ function containersStorageAdapter(id: "podman" | "crio"): Adapter {
             binaryOrMarker(store.runtimeVersion ?? null, store.location.hostRoot, () =>
               versionOfBinary("podman", versionAfterWord),
             ),
+          // podman's own CLI (no daemon, no socket): what c/storage does itself when podman opens the store
+          runApiRequest: (request: ApiRequest, _socket: string, timeoutMs: number) =>
+            runPodmanApiRequest(request, timeoutMs),
+          checkApiRequest: (request: ApiRequest) => checkPodmanApiRequest(request),
         }
       : {}),
     ...(id === "crio"
