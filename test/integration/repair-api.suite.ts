@@ -8,7 +8,9 @@
 import assert from "node:assert/strict";
 import { execFileSync } from "node:child_process";
 import {
+  existsSync,
   lstatSync,
+  mkdirSync,
   mkdtempSync,
   readFileSync,
   readlinkSync,
@@ -27,6 +29,7 @@ import type { Finding } from "../../src/checks/check.js";
 import type { ActionKind, ApiRequest, PlannedAction } from "../../src/repair/action.js";
 import { apiContentAbort } from "../../src/repair/actions/api-content-abort.js";
 import { apiContentDelete } from "../../src/repair/actions/api-content-delete.js";
+import { apiPodmanOpenStore } from "../../src/repair/actions/api-podman-open-store.js";
 import { apiSnapshotRemove } from "../../src/repair/actions/api-snapshot-remove.js";
 import { shortLink } from "../../src/repair/actions/short-link.js";
 import { type Adapter, containerdAdapter, dockerAdapter, podmanAdapter } from "../../src/runtimes/index.js";
@@ -427,7 +430,7 @@ export function repairLinksSuite(getBed: () => Bed) {
     });
 
     test("podman: a deleted l/ link is made again exactly as podman makes it, a stray one is moved aside, and doctor is clean", async () => {
-      pb = await startPodmanBed(getBed().ociArchive, "4.3");
+      pb ??= await startPodmanBed(getBed().ociArchive, "4.3");
       const p = pb;
       const flags = podmanFlags(p);
       const load = { root: p.root, state: p.runroot, config: p.storageConf };
@@ -469,6 +472,60 @@ export function repairLinksSuite(getBed: () => Bed) {
         "ok",
       );
       assert.equal(readlinkSync(link), made.target);
+    });
+
+    test("podman: a layer flagged incomplete is deleted by podman's own clean-up, run by the planned command, and nothing else goes", async () => {
+      pb ??= await startPodmanBed(getBed().ociArchive, "4.3");
+      const p = pb;
+      const flags = podmanFlags(p);
+      const listing = () => ({
+        images: lines(p.pm(["images", "-q", "--no-trunc"])),
+        containers: lines(p.pm(["ps", "-aq", "--no-trunc"])),
+      });
+      const before = listing();
+      // an interrupted pull's layer: a record flagged incomplete, its dir and l/ link, nothing on it
+      const layersJson = join(p.root, "overlay-layers", "layers.json");
+      const all = JSON.parse(readFileSync(layersJson, "utf8")) as Record<string, unknown>[];
+      const id = `${"d".repeat(56)}${p.facts.tag}`;
+      const { parent: _parent, names: _names, ...base } = all[0] ?? {};
+      writeFileSync(layersJson, JSON.stringify([...all, { ...base, id, flags: { incomplete: true } }]));
+      const dir = join(p.root, "overlay", id);
+      mkdirSync(join(dir, "diff"), { recursive: true });
+      writeFileSync(join(dir, "diff", "half"), "x".repeat(5000));
+      const short = `H${p.facts.tag.toUpperCase()}${"Q".repeat(17)}`;
+      writeFileSync(join(dir, "link"), short);
+      symlinkSync(`../${id}/diff`, join(p.root, "overlay", "l", short));
+
+      const load = { root: p.root, state: p.runroot, config: p.storageConf };
+      const f = doctorOn(flags, "incomplete-layer").find((x) => x.subject === `layer ${id}`);
+      assert.ok(f !== undefined, "doctor reports the incomplete layer");
+      const a = apiPodmanOpenStore.plan(f, {
+        store: podmanAdapter.load(load),
+        daemonUp: false,
+        now: Date.now(),
+        graceMs: 0,
+      });
+      assert.ok(!("unmended" in a), "unmended" in a ? a.unmended : "");
+      const step = a.steps[0];
+      assert.ok(step?.op === "api" && step.request.api === "podman.command");
+      assert.equal(
+        step.call,
+        `podman --root ${p.root} --runroot ${p.runroot} --storage-driver overlay images --quiet`,
+      );
+      const recheck = podmanAdapter.checkApiRequest;
+      const run = podmanAdapter.runApiRequest;
+      assert.ok(recheck !== undefined && run !== undefined);
+      assert.equal(await recheck(step.request, "", TIMEOUT), null);
+      await run(step.request, "", 60_000);
+      const layers = JSON.parse(readFileSync(layersJson, "utf8")) as { id: string }[];
+      assert.ok(!layers.some((l) => l.id === id), "the record went");
+      assert.ok(!existsSync(dir), "its dir went");
+      assert.deepEqual(
+        doctorOn(flags).map((x) => `${x.check} ${x.path}`),
+        [],
+        "doctor is clean",
+      );
+      assert.deepEqual(listing(), before);
     });
 
     test("docker: a deleted l/ link (docker never remakes it) is made again by the step, docker run works and doctor is clean", {
