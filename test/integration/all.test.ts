@@ -52,7 +52,7 @@ if (skip) {
 }
 
 /** The suites that run on every containerd line; the others run once, on 1.6. */
-const perVersionSuites = ["bed", "containerd", "du", "cri", "logs", "doctor"];
+const perVersionSuites = ["bed", "containerd", "du", "cri", "logs", "repair-api", "doctor"];
 
 const lines = (process.env.CRIFS_CONTAINERD ?? containerdVersions.join(","))
   .split(",")

@@ -384,6 +384,29 @@ export function repairApiSuite(getBed: () => Bed) {
       bed.ctr(["leases", "rm", "ra-lease"], NS);
     });
 
+    test("a record whose dir is gone is removed through Snapshots.Remove, and its finding with it", async () => {
+      const bed = getBed();
+      await bed.startContainerd();
+      const before = inventory(bed);
+      bed.ctr(["snapshots", "prepare", "ra-nodir-active"], NS);
+      bed.ctr(["snapshots", "commit", "ra-nodir", "ra-nodir-active"], NS);
+      bed.ctr(["snapshots", "label", "ra-nodir", "containerd.io/gc.root="], NS);
+      const r = crifs([...storeFlags(bed), "snapshots", "-n", NS, "-o", "json"]);
+      assert.equal(r.status, 0, r.stderr);
+      const row = (JSON.parse(r.stdout) as { key: string; path: string }[]).find((x) => x.key === "ra-nodir");
+      assert.ok(row !== undefined);
+      rmSync(dirname(row.path), { recursive: true });
+      const a = planFor(bed, apiSnapshotRemove, "missing-snapshot-dir", `snapshot ${NS}/overlayfs/ra-nodir`);
+      assert.equal(await check(bed, requestOf(a)), null);
+      await run(bed, requestOf(a));
+      assert.ok(!snapshotKeys(bed).includes("ra-nodir"));
+      assert.deepEqual(
+        findings(bed, "missing-snapshot-dir").filter((f) => f.subject.includes(NS)),
+        [],
+      );
+      assert.deepEqual(inventory(bed), before);
+    });
+
     test("the re-check refuses a snapshot ctr pinned, and containerd's own refusal comes back as one line: a parent with a child left", async () => {
       const bed = getBed();
       await bed.startContainerd();
