@@ -1,4 +1,4 @@
-// live/unix-http.ts — one HTTP request over a unix socket (node:http's socketPath), for the two daemons that
+// live/unix-http.ts — one HTTP call over a unix socket (node:http's socketPath), for the two daemons that
 // speak HTTP there: Docker's Engine API and CRI-O's info API. A GET, or the DELETE of `crifs repair --apply`
 // (Docker's image removal). Bounded: one deadline for the whole request (deadline.ts) and a largest body.
 
@@ -27,9 +27,9 @@ export interface UnixHttpOptions {
 }
 
 /**
- * GET (or options.method) `path` from the HTTP server on `socket`, bounded whole by the deadline: a server that accepts and says
- * nothing, trickles, or stalls its body is cut off then. Rejects with a one-line CrifsError
- * (not-found/permission/busy/unsupported/corrupt).
+ * GET (or options.method) `path` from the HTTP server on `socket`, bounded whole by the deadline: a server
+ * that accepts and says nothing, trickles, or stalls its body is cut off then. Rejects with a one-line
+ * CrifsError (not-found/permission/busy/unsupported/corrupt).
  */
 export function getUnix(
   socket: string,
@@ -37,8 +37,7 @@ export function getUnix(
   options: UnixHttpOptions = {},
 ): Promise<UnixHttpResponse> {
   const call: Call = { socket, timeoutMs: options.timeoutMs ?? 5000, speaker: options.speaker ?? "HTTP" };
-  const method = options.method ?? "GET";
-  const what = method === "GET" ? `read ${path}` : `${method} ${path}`;
+  const what = options.method === undefined ? `read ${path}` : `${options.method} ${path}`;
   return withDeadline(
     call,
     what,
@@ -46,36 +45,39 @@ export function getUnix(
       new Promise<UnixHttpResponse>((done, fail) => {
         // node:http loads on first use: only live calls need it (start-up, issue 15)
         const { request } = createRequire(import.meta.url)("node:http") as typeof http;
-        const req = request({ socketPath: socket, path, method, headers: { host: "localhost" } }, (res) => {
-          const chunks: Buffer[] = [];
-          let size = 0;
-          res.on("data", (c: Buffer) => {
-            size += c.length;
-            if (size > MAX_BODY_BYTES) {
-              req.destroy();
-              fail(
-                new CrifsError(
-                  "corrupt",
-                  `cannot ${what}: the answer is larger than ${MAX_BODY_BYTES} bytes`,
-                  {
-                    path: socket,
-                    remedy: "is this socket the daemon it claims to be?",
-                  },
-                ),
-              );
-              return;
-            }
-            chunks.push(c);
-          });
-          res.on("end", () =>
-            done({
-              status: res.statusCode ?? 0,
-              contentType: String(res.headers["content-type"] ?? ""),
-              body: Buffer.concat(chunks).toString("utf8"),
-            }),
-          );
-          res.on("error", (err) => fail(wrap(err, call, what)));
-        });
+        const req = request(
+          { socketPath: socket, path, method: options.method ?? "GET", headers: { host: "localhost" } },
+          (res) => {
+            const chunks: Buffer[] = [];
+            let size = 0;
+            res.on("data", (c: Buffer) => {
+              size += c.length;
+              if (size > MAX_BODY_BYTES) {
+                req.destroy();
+                fail(
+                  new CrifsError(
+                    "corrupt",
+                    `cannot ${what}: the answer is larger than ${MAX_BODY_BYTES} bytes`,
+                    {
+                      path: socket,
+                      remedy: "is this socket the daemon it claims to be?",
+                    },
+                  ),
+                );
+                return;
+              }
+              chunks.push(c);
+            });
+            res.on("end", () =>
+              done({
+                status: res.statusCode ?? 0,
+                contentType: String(res.headers["content-type"] ?? ""),
+                body: Buffer.concat(chunks).toString("utf8"),
+              }),
+            );
+            res.on("error", (err) => fail(wrap(err, call, what)));
+          },
+        );
         // the deadline drops the connection whatever phase it is in (connect, headers, body)
         signal.addEventListener("abort", () => req.destroy(), { once: true });
         req.on("error", (err) => fail(wrap(err, call, what)));
