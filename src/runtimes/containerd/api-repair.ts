@@ -244,10 +244,54 @@ export function checkContainerdApiRequest(
   });
 }
 
+/** Whether the record `request` acts on is no longer there (asked through the API). */
+async function isGone(c: Clients, e: Endpoint, request: ApiRequest): Promise<boolean> {
+  switch (request.api) {
+    case "containerd.snapshots.remove":
+      try {
+        await unary(
+          c.snapshots,
+          "Stat",
+          { snapshotter: request.snapshotter, key: request.key },
+          e,
+          "stat it",
+        );
+        return false;
+      } catch (err) {
+        if (err instanceof CrifsError && err.code === "not-found") return true;
+        throw err;
+      }
+    case "containerd.content.delete":
+      return !(await listContent(c, e)).some((b) => b.digest === request.digest);
+    case "containerd.content.abort": {
+      const sr = await unary<{ statuses: PbStatus[] }>(
+        c.content,
+        "ListStatuses",
+        { filters: [] },
+        e,
+        "list ingests",
+      );
+      return !sr.statuses.some((st) => st.ref === request.ref);
+    }
+    case "containerd.leases.delete": {
+      const lr = await unary<{ leases: PbLease[] }>(c.leases, "List", { filters: [] }, e, "list leases");
+      return !lr.leases.some((l) => l.id === request.id);
+    }
+    default:
+      return false;
+  }
+}
+
 /**
  * Makes `request` through containerd's API at `socket`: one call, in the request's namespace, bounded by
  * `timeoutMs`. Throws a CrifsError line when containerd refuses (its own reason, e.g. "cannot remove
  * snapshot with child") or does not answer. Not undoable.
+ *
+ * Idempotent: containerd's own GC may take an unreferenced record between the re-check and the call (a parent
+ * right after its last child went), and a run resumed after a crash repeats the call its journal left open.
+ * containerd answers "not found" then, which is the end state the call was for: when the API confirms the
+ * record is gone, the call succeeds. A "not found" about something else ("parent snapshot … does not exist",
+ * the record still there) is thrown as containerd's refusal.
  */
 export function runContainerdApiRequest(
   request: ApiRequest,
@@ -255,53 +299,55 @@ export function runContainerdApiRequest(
   timeoutMs: number,
 ): Promise<void> {
   return withClients(socket, async (c) => {
-    switch (request.api) {
-      case "containerd.snapshots.remove": {
-        const e = endpoint(socket, timeoutMs, request.namespace);
-        await unary(
-          c.snapshots,
-          "Remove",
-          { snapshotter: request.snapshotter, key: request.key },
-          e,
-          `remove snapshot ${request.namespace}/${request.snapshotter}/${request.key}`,
-        );
-        return;
-      }
-      case "containerd.content.delete": {
-        const e = endpoint(socket, timeoutMs, request.namespace);
-        await unary(
-          c.content,
-          "Delete",
-          { digest: request.digest },
-          e,
-          `delete blob ${request.namespace}/${request.digest}`,
-        );
-        return;
-      }
-      case "containerd.content.abort": {
-        const e = endpoint(socket, timeoutMs, request.namespace);
-        await unary(
-          c.content,
-          "Abort",
-          { ref: request.ref },
-          e,
-          `abort ingest ${request.namespace}/${request.ref}`,
-        );
-        return;
-      }
-      case "containerd.leases.delete": {
-        const e = endpoint(socket, timeoutMs, request.namespace);
-        await unary(
-          c.leases,
-          "Delete",
-          { id: request.id, sync: false },
-          e,
-          `delete lease ${request.namespace}/${request.id}`,
-        );
-        return;
-      }
-      default:
-        throw new Error(`containerd does not serve ${request.api}`);
+    const e = endpoint(socket, timeoutMs, (request as { namespace?: string }).namespace ?? "");
+    try {
+      await call(c, e, request);
+    } catch (err) {
+      if (err instanceof CrifsError && err.code === "not-found" && (await isGone(c, e, request))) return;
+      throw err;
     }
   });
+}
+
+async function call(c: Clients, e: Endpoint, request: ApiRequest): Promise<void> {
+  switch (request.api) {
+    case "containerd.snapshots.remove":
+      await unary(
+        c.snapshots,
+        "Remove",
+        { snapshotter: request.snapshotter, key: request.key },
+        e,
+        `remove snapshot ${request.namespace}/${request.snapshotter}/${request.key}`,
+      );
+      return;
+    case "containerd.content.delete":
+      await unary(
+        c.content,
+        "Delete",
+        { digest: request.digest },
+        e,
+        `delete blob ${request.namespace}/${request.digest}`,
+      );
+      return;
+    case "containerd.content.abort":
+      await unary(
+        c.content,
+        "Abort",
+        { ref: request.ref },
+        e,
+        `abort ingest ${request.namespace}/${request.ref}`,
+      );
+      return;
+    case "containerd.leases.delete":
+      await unary(
+        c.leases,
+        "Delete",
+        { id: request.id, sync: false },
+        e,
+        `delete lease ${request.namespace}/${request.id}`,
+      );
+      return;
+    default:
+      throw new Error(`containerd does not serve ${request.api}`);
+  }
 }
