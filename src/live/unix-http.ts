@@ -1,6 +1,6 @@
-// live/unix-http.ts — one HTTP GET over a unix socket (node:http's socketPath), for the two daemons that
-// speak HTTP there: Docker's Engine API and CRI-O's info API. Bounded: one deadline for the whole request
-// (deadline.ts) and a largest body.
+// live/unix-http.ts — one HTTP call over a unix socket (node:http's socketPath), for the two daemons that
+// speak HTTP there: Docker's Engine API and CRI-O's info API. A GET, or the DELETE of `crifs repair --apply`
+// (Docker's image removal). Bounded: one deadline for the whole request (deadline.ts) and a largest body.
 
 import type * as http from "node:http";
 import { createRequire } from "node:module";
@@ -22,12 +22,14 @@ export interface UnixHttpOptions {
   readonly timeoutMs?: number;
   /** "Docker", "CRI-O": what the socket should be. Default "HTTP". */
   readonly speaker?: string;
+  /** Default "GET"; "DELETE" only for a repair the plan names. */
+  readonly method?: "GET" | "DELETE";
 }
 
 /**
- * GET `path` from the HTTP server on `socket`, bounded whole by the deadline: a server that accepts and says
- * nothing, trickles, or stalls its body is cut off then. Rejects with a one-line CrifsError
- * (not-found/permission/busy/unsupported/corrupt).
+ * GET (or options.method) `path` from the HTTP server on `socket`, bounded whole by the deadline: a server
+ * that accepts and says nothing, trickles, or stalls its body is cut off then. Rejects with a one-line
+ * CrifsError (not-found/permission/busy/unsupported/corrupt).
  */
 export function getUnix(
   socket: string,
@@ -35,7 +37,7 @@ export function getUnix(
   options: UnixHttpOptions = {},
 ): Promise<UnixHttpResponse> {
   const call: Call = { socket, timeoutMs: options.timeoutMs ?? 5000, speaker: options.speaker ?? "HTTP" };
-  const what = `read ${path}`;
+  const what = options.method === undefined ? `read ${path}` : `${options.method} ${path}`;
   return withDeadline(
     call,
     what,
@@ -44,7 +46,7 @@ export function getUnix(
         // node:http loads on first use: only live calls need it (start-up, issue 15)
         const { request } = createRequire(import.meta.url)("node:http") as typeof http;
         const req = request(
-          { socketPath: socket, path, method: "GET", headers: { host: "localhost" } },
+          { socketPath: socket, path, method: options.method ?? "GET", headers: { host: "localhost" } },
           (res) => {
             const chunks: Buffer[] = [];
             let size = 0;

@@ -75,6 +75,9 @@ export interface PlannedAction {
   readonly daemon: DaemonNeed;
   readonly steps: readonly Step[];
   readonly guards: readonly Guard[];
+  /** How deep the record lies in its parent chain (a child is deeper than its parent); the planner orders
+   * deeper actions first. Default: the depth of `path` (its number of path segments). */
+  readonly depth?: number;
 }
 
 /** A finding no action mends, and why (the remedy the operator can take by hand). */
@@ -83,6 +86,8 @@ export interface Unmended {
   readonly subject: string;
   readonly path: string;
   readonly reason: string;
+  /** What the operator can do by hand (the finding's own remedy when nothing better is known). */
+  readonly remedy?: string;
 }
 
 export interface Plan {
@@ -97,12 +102,22 @@ export interface Plan {
   readonly bytes: number;
 }
 
+/** What `unchanged` compares: the inode of a path as lstat saw it when the plan was made. */
+export interface PathIdentity {
+  readonly dev: number;
+  readonly ino: number;
+  readonly ctimeMs: number;
+}
+
 /** What an action kind sees while planning: nothing it may change. */
 export interface PlanContext {
   readonly store: Store;
   readonly daemonUp: boolean;
   readonly now: number;
   readonly graceMs: number;
+  /** lstat of each finding's path, taken when the findings were read (absent: gone since); a kind puts it
+   * in its `unchanged` guard. Absent map: nothing was looked at (a kind that needs it says so). */
+  readonly identities?: ReadonlyMap<string, PathIdentity>;
 }
 
 /** An action kind: which checks' findings it mends, and how, as data. `plan` is pure: it returns the action

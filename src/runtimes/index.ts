@@ -14,6 +14,8 @@ import type { LiveOptions } from "../live/cri.js";
 import type { DoctorFacts, MetadataRead } from "../model/doctor-facts.js";
 import type { RuntimeId, RuntimeVersion, Store } from "../model/store.js";
 import type { RuntimeWords } from "../model/words.js";
+import type { ApiRequest } from "../repair/action.js";
+import { checkContainerdApiRequest, runContainerdApiRequest } from "./containerd/api-repair.js";
 import { DEFAULT_ROOT, readContainerdConfig } from "./containerd/config.js";
 import { readContainerdDoctorFacts } from "./containerd/doctor-facts.js";
 import { readContainerdDoctorMetadata } from "./containerd/doctor-metadata.js";
@@ -21,6 +23,7 @@ import { containerdVersion, loadContainerdLive } from "./containerd/live.js";
 import { loadContainerd, META_DB } from "./containerd/load.js";
 import { findContainerdVersion } from "./containerd/runtime-version.js";
 import { containerdWords } from "./containerd/words.js";
+import { checkPodmanApiRequest, runPodmanApiRequest } from "./containers-storage/api-repair.js";
 import { DEFAULT_GRAPHROOT, readStorageConfig } from "./containers-storage/config.js";
 import { type CrioView, readCrioContainerView, readCrioDaemonView } from "./containers-storage/crio-info.js";
 import { readContainersStorageDoctorMetadata } from "./containers-storage/doctor-metadata.js";
@@ -108,6 +111,26 @@ export interface Adapter {
   /** The runtime version that keeps a store read from disk, asking what load() does not (a binary's
    * --version: an exec); null when nothing says. Absent: the store's own runtimeVersion is all there is. */
   readonly readRuntimeVersion?: (store: Store) => RuntimeVersion | null;
+  /** Makes one repair through the runtime's own API on `socket` (containerd's gRPC socket, Docker's Engine
+   * API socket; podman runs its own CLI and ignores it): one call bounded by `timeoutMs`, throwing a
+   * CrifsError line when the runtime refuses or does not answer. Absent: the runtime has no such API. */
+  readonly runApiRequest?: (request: ApiRequest, socket: string, timeoutMs: number) => Promise<void>;
+  /** Re-proves through the same API, just before runApiRequest, that the record is still as planned (still
+   * there; no container, running task, lease, image or child names it): null, or the reason to skip it. */
+  readonly checkApiRequest?: (
+    request: ApiRequest,
+    socket: string,
+    timeoutMs: number,
+    options?: ApiCheckOptions,
+  ) => Promise<string | null>;
+}
+
+/** What checkApiRequest compares a record's last change with (an ingest written to recently is in use). */
+export interface ApiCheckOptions {
+  /** doctor's --grace. Default 60 s. */
+  readonly graceMs?: number;
+  /** Milliseconds since the epoch. Default: now. */
+  readonly now?: number;
 }
 
 /** Rethrows a permission error (the caller must say it); anything else is the load's to report. */
@@ -148,6 +171,9 @@ export const containerdAdapter: Adapter = {
   },
   loadLive: (socket, options) => loadContainerdLive(socket, options),
   readVersion: (socket, timeoutMs) => containerdVersion(socket, timeoutMs),
+  runApiRequest: (request, socket, timeoutMs) => runContainerdApiRequest(request, socket, timeoutMs),
+  checkApiRequest: (request, socket, timeoutMs, options) =>
+    checkContainerdApiRequest(request, socket, timeoutMs, options),
   readRuntimeVersion(store) {
     // a node's disk: no process or binary of this machine is the node's; the markers load() read are all
     if (store.location.hostRoot !== undefined) return store.runtimeVersion ?? null;
@@ -209,6 +235,10 @@ function containersStorageAdapter(id: "podman" | "crio"): Adapter {
             binaryOrMarker(store.runtimeVersion ?? null, store.location.hostRoot, () =>
               versionOfBinary("podman", versionAfterWord),
             ),
+          // podman's own CLI (no daemon, no socket): what c/storage does itself when podman opens the store
+          runApiRequest: (request: ApiRequest, _socket: string, timeoutMs: number) =>
+            runPodmanApiRequest(request, timeoutMs),
+          checkApiRequest: (request: ApiRequest) => checkPodmanApiRequest(request),
         }
       : {}),
     ...(id === "crio"

@@ -39,6 +39,7 @@ import { liveSuite } from "./live.suite.js";
 import { logsSuite } from "./logs.suite.js";
 import { namesSuite } from "./names.suite.js";
 import { podmanSuite } from "./podman.suite.js";
+import { repairApiSuite, repairLinksSuite } from "./repair-api.suite.js";
 import { terminalSuite } from "./terminal.suite.js";
 
 const unavailable = bedUnavailable();
@@ -51,7 +52,7 @@ if (skip) {
 }
 
 /** The suites that run on every containerd line; the others run once, on 1.6. */
-const perVersionSuites = ["bed", "containerd", "du", "cri", "logs", "doctor"];
+const perVersionSuites = ["bed", "containerd", "du", "cri", "logs", "repair-api", "doctor"];
 
 const lines = (process.env.CRIFS_CONTAINERD ?? containerdVersions.join(","))
   .split(",")
@@ -118,6 +119,8 @@ function bedBlock(line: ContainerdVersion): void {
       ["hostroot", hostRootSuite], // its own podman and docker beds beside the main one: one host, three runtimes
       ["corrupt", corruptSuite], // its own podman and dockerd beds; on the main bed it undoes each fault
       ["names", namesSuite], // plants names that are not UTF-8 and a huge dir in the bed, and removes them
+      ["repair-api", repairApiSuite], // records made and removed through containerd's API in a namespace of its own
+      ["repair-links", repairLinksSuite], // its own podman and dockerd beds: l/ links rebuilt by the short-link kind
       ["doctor", doctorSuite], // last: it injects faults it does not undo
     ];
     if (only !== undefined && process.env.CI === "true")

@@ -9,8 +9,10 @@ import { CrifsError } from "../../errors.js";
 import { pathExists } from "../../fs/path-exists.js";
 import { resolveNodePath } from "../../fs/resolve-node-path.js";
 import type { RuntimeVersion, Store } from "../../model/store.js";
+import type { ApiRequest } from "../../repair/action.js";
 import type { DaemonSockets } from "../index.js";
 import { binaryOrMarker, versionAfterWord, versionOfBinary } from "../runtime-version.js";
+import { checkDockerApiRequest, runDockerApiRequest } from "./api-repair.js";
 import { DEFAULT_ROOT, DEFAULT_SOCKETS, LAYERDB, readDockerConfig } from "./config.js";
 import { type EmbeddedContainerd, isContainerdImageStore } from "./containerd-store.js";
 import { type DockerApiView, dockerSocket, isSameDir, readDockerApi } from "./docker-api.js";
@@ -55,6 +57,12 @@ export const makeDockerAdapter = (embedded: EmbeddedContainerd) => ({
     binaryOrMarker(store.runtimeVersion ?? null, store.location.hostRoot, () =>
       versionOfBinary("dockerd", versionAfterWord),
     ),
+  /** Removes an image through the Engine API on `socket` (docker.image.remove), no force. */
+  runApiRequest: (request: ApiRequest, socket: string, timeoutMs: number): Promise<void> =>
+    runDockerApiRequest(request, socket, timeoutMs),
+  /** Null when no container uses the image and it is still there, else the reason to skip. */
+  checkApiRequest: (request: ApiRequest, socket: string, timeoutMs: number): Promise<string | null> =>
+    checkDockerApiRequest(request, socket, timeoutMs),
   /** dockerd's view of the store (Engine API /info) when its socket is there and its data-root is this one. */
   async readDaemonView(store: Store, sockets: DaemonSockets): Promise<DockerApiView | undefined> {
     const socket = dockerSocket(sockets.dockerHost);
