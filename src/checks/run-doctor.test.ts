@@ -80,6 +80,28 @@ test("a check that throws becomes an error finding and the others still run", as
   );
 });
 
+test("a check with 300,000 findings runs (issue 15: a bad image's broken links overflowed the stack)", async () => {
+  const many: Check = {
+    id: "many",
+    needs: [],
+    runtimes: EVERY_RUNTIME,
+    summary: "",
+    run: () =>
+      Array.from({ length: 300_000 }, (_, i) => ({
+        check: "many",
+        severity: "info" as const,
+        subject: `item ${i}`,
+        path: `/x/${i}`,
+        bytes: 0,
+        message: "",
+        remedy: "",
+      })),
+  };
+  const r = await runDoctor({ read: reads(scenario().input()), checks: [many], mode: "quick", pauseMs: 0 });
+  assert.equal(r.findings.length, 300_000);
+  assert.equal(r.summary.infos, 300_000);
+});
+
 test("the default mode measures walked findings like du -s -B1, and sums them", async () => {
   const dir = mkdtempSync(join(tmpdir(), "crifs-doctor-"));
   const a = join(dir, "a");
