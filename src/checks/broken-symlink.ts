@@ -36,6 +36,8 @@ export const brokenSymlink = defineCheck({
   id: "broken-symlink",
   summary: "a symlink in a container's merged root that leads nowhere inside the container",
   kind: { severity: "warning", needs: ["metadata"], runtimes: EVERY_RUNTIME },
+  // the second read judges again only the first read's broken links (doctor-input.ts recheckLinks)
+  isRecheckedBySecondRead: true,
   *find(input) {
     for (const b of input.brokenLinks ?? []) {
       yield {

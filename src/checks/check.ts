@@ -37,6 +37,12 @@ export interface Check {
   readonly summary: string;
   /** The runtimes whose stores it checks: doctor runs it on those only (EVERY_RUNTIME for most). */
   readonly runtimes: readonly RuntimeId[];
+  /**
+   * Doctor's second read gathers this check's facts as the first read's candidates judged again, keeping
+   * only those still found at the same path (broken links: DoctorInput.brokenLinks with recheckLinks), so
+   * its second-read findings are what both reads agree on: the first read does not run it. Default false.
+   */
+  readonly isRecheckedBySecondRead?: boolean;
   run(input: DoctorInput): Finding[];
 }
 
@@ -73,6 +79,8 @@ export interface CheckDefinition<N extends Need> {
   /** One line for `crifs doctor --help` and the docs. */
   readonly summary: string;
   readonly kind: CheckKind<N>;
+  /** Check.isRecheckedBySecondRead. Default false. */
+  readonly isRecheckedBySecondRead?: boolean;
   find(input: CheckInput<N>): Iterable<Found>;
 }
 
@@ -87,6 +95,7 @@ export function defineCheck<N extends Need>(d: CheckDefinition<N>): Check {
     needs,
     summary: d.summary,
     runtimes,
+    ...(d.isRecheckedBySecondRead === true ? { isRecheckedBySecondRead: true } : {}),
     run(input) {
       const out: Finding[] = [];
       if (needsStore && input.store === null) return out;

@@ -2,7 +2,9 @@
 // use: read the store and its disk facts, run the checks, read everything again after a pause, run them
 // again, and report only the findings both reads agree on (an object created or removed in between is
 // gone from one of them). Then, unless --quick, one du-style walk over the findings' paths fills their
-// bytes (hard links counted once across all of them).
+// bytes (hard links counted once across all of them). A check whose facts the second read gathers as the
+// first read's candidates judged again (broken links: only the first's broken ones are resolved again) runs
+// on the second read alone: what it finds there, both reads found.
 //
 //   read ─▶ checks ─▶ findings A ┐
 //   pause                        ├─▶ B ∩ A (by check, subject, path) ─▶ walk for bytes ─▶ sorted report
@@ -104,9 +106,15 @@ function findingKeys(checks: readonly Check[], input: DoctorInput): Set<string> 
   return new Set(runChecks(checks, input).map(findingKey));
 }
 
-/** The findings of `checks` on `input` whose keys are in `keys` (taken out of it). */
+/** The findings of `checks` on `input` whose keys are in `keys` (taken out of it), and every finding of a
+ * check whose input the second read re-judged from the first's candidates (Check.isRecheckedBySecondRead). */
 function agreedFindings(keys: Set<string>, checks: readonly Check[], input: DoctorInput): Finding[] {
-  return findingsWithKeys(keys, runChecks(checks, input));
+  const out: Finding[] = [];
+  for (const c of checks) {
+    const agreed = c.isRecheckedBySecondRead === true;
+    for (const f of runChecks([c], input)) if (agreed || keys.delete(findingKey(f))) out.push(f);
+  }
+  return out;
 }
 
 /** Findings of `second` whose findingKey is in `keys`, each key once: a key is taken out of `keys` when
@@ -158,8 +166,12 @@ export async function runDoctor(options: RunDoctorOptions): Promise<DoctorReport
   const mode = options.mode ?? "default";
   let first: DoctorInput | null = await options.read();
   const plan1 = planChecks(options.checks, first, mode);
-  // of the first read's findings only their keys are kept: 10^5 broken links are 10^5 findings
-  const a = findingKeys(plan1.run, first);
+  // of the first read's findings only their keys are kept: 10^5 broken links are 10^5 findings. A check
+  // the second read re-judges from the first read's candidates does not run on the first read at all
+  const a = findingKeys(
+    plan1.run.filter((c) => c.isRecheckedBySecondRead !== true),
+    first,
+  );
   // the first read's findings are garbage now: collected in the pause, which waits anyway, so that the
   // second read's do not pile up on them (1 M entries, 72,000 broken links: peak RSS 363 MB before)
   const pause = new Promise((done) => setTimeout(done, options.pauseMs ?? 200));

@@ -117,7 +117,13 @@ export async function doctorReport(g: GlobalOptions, flags: DoctorFlags = {}): P
             graceMs,
             verify: mode === "verify",
             links: checks.some((c) => c.id === "broken-symlink"),
-            ...(first?.brokenLinks === undefined ? {} : { recheckLinks: first.brokenLinks }),
+            // the first read's broken links are candidates the second judges again (broken-symlink runs on
+            // the second read alone: Check.isRecheckedBySecondRead)
+            ...(first === undefined
+              ? { linksAreCandidates: true }
+              : first.linkCandidates === undefined
+                ? {}
+                : { recheckLinks: first.linkCandidates }),
             layers: mode === "verify" && checks.some((c) => c.id === "layer-content-mismatch"),
           });
           const live = checks.some((c) => c.id === "metadata-mismatch")
