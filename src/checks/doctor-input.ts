@@ -121,13 +121,31 @@ export type LinkCandidates = ReadonlyMap<string, ReadonlyMap<string, string>>;
 /** `links` as LinkCandidates. */
 export function linkCandidates(links: readonly BrokenLink[]): LinkCandidates {
   const out = new Map<string, Map<string, string>>();
+  let last: BrokenLink | undefined;
+  let paths = new Map<string, string>();
   for (const b of links) {
-    const k = containerKey(b.namespace, b.container);
-    const paths = out.get(k);
-    if (paths === undefined) out.set(k, new Map([[b.path, b.layer.hostPath]]));
-    else paths.set(b.path, b.layer.hostPath);
+    // links come container by container: its key is made once per container, not once per link
+    if (last === undefined || b.container !== last.container || b.namespace !== last.namespace) {
+      const k = containerKey(b.namespace, b.container);
+      paths = out.get(k) ?? new Map<string, string>();
+      out.set(k, paths);
+    }
+    paths.set(b.path, b.layer.hostPath);
+    last = b;
   }
   return out;
+}
+
+/** The links of `found` that `known` has at the same host path. */
+function stillBroken(found: readonly BrokenLink[], known: LinkCandidates): BrokenLink[] {
+  let last: BrokenLink | undefined;
+  let paths: ReadonlyMap<string, string> | undefined;
+  return found.filter((b) => {
+    if (last === undefined || b.container !== last.container || b.namespace !== last.namespace)
+      paths = known.get(containerKey(b.namespace, b.container));
+    last = b;
+    return paths?.get(b.path) === b.layer.hostPath;
+  });
 }
 
 const noHost = (): boolean => false;
@@ -158,9 +176,7 @@ async function readBrokenLinks(
   if (known === undefined) return report.brokenLinks;
   // a re-check is doctor's second and last look: the layers' symlinks and indexes are not needed again
   forgetLayerLinks();
-  return report.brokenLinks.filter(
-    (b) => known.get(containerKey(b.namespace, b.container))?.get(b.path) === b.layer.hostPath,
-  );
+  return stillBroken(report.brokenLinks, known);
 }
 
 /** Overlay mounts of mountinfo, and every mount point (tmpmounts are matched against them). */
