@@ -17,7 +17,7 @@ import { FactReader, realpathOrNull } from "../fs/fact-reader.js";
 import { overlayOptions, readMountinfo } from "../fs/mountinfo.js";
 import { fsPath } from "../fs/name-codec.js";
 import { readLinkExact } from "../fs/read-exact.js";
-import type { BrokenLink } from "../links/broken-links.js";
+import { type BrokenLink, hostHas } from "../links/broken-links.js";
 import { containerKey, forgetLayerLinks, readLinkReport } from "../links/link-report.js";
 import type { PodLogFacts } from "../logs/log-facts.js";
 import {
@@ -76,7 +76,7 @@ export interface GatherOptions {
   /**
    * Re-check only these broken links (a first read's linkCandidates): a link that was fine then cannot be
    * broken in both reads, so the second read need not resolve it; one that is broken now in another layer
-   * than then is left out. Default: every link of every container.
+   * than then (another host path: another finding) is left out. Default: every link of every container.
    */
   readonly recheckLinks?: LinkCandidates;
   /**
@@ -115,7 +115,8 @@ function readRootFact(root: string): RootFact {
   return { path: root, isSymlink, linkTarget, resolved, targetUid, targetMode };
 }
 
-/** Broken links by containerKey, then container path, each with its link file's host path. */
+/** Broken links by containerKey, then container path, each with the id of the layer that holds the link (its
+ * snapshot's id: the same layer is the same host path; an id compares without building the path). */
 export type LinkCandidates = ReadonlyMap<string, ReadonlyMap<string, string>>;
 
 /** `links` as LinkCandidates. */
@@ -130,13 +131,13 @@ export function linkCandidates(links: readonly BrokenLink[]): LinkCandidates {
       paths = out.get(k) ?? new Map<string, string>();
       out.set(k, paths);
     }
-    paths.set(b.path, b.layer.hostPath);
+    paths.set(b.path, b.layer.id);
     last = b;
   }
   return out;
 }
 
-/** The links of `found` that `known` has at the same host path. */
+/** The links of `found` that `known` has in the same layer. */
 function stillBroken(found: readonly BrokenLink[], known: LinkCandidates): BrokenLink[] {
   let last: BrokenLink | undefined;
   let paths: ReadonlyMap<string, string> | undefined;
@@ -144,15 +145,33 @@ function stillBroken(found: readonly BrokenLink[], known: LinkCandidates): Broke
     if (last === undefined || b.container !== last.container || b.namespace !== last.namespace)
       paths = known.get(containerKey(b.namespace, b.container));
     last = b;
-    return paths?.get(b.path) === b.layer.hostPath;
+    return paths?.get(b.path) === b.layer.id;
   });
 }
 
 const noHost = (): boolean => false;
 
+/** Host paths a memo holds at most: a bad image's host-only links name a few paths (/etc/hostname, /bin/sh…)
+ * tens of thousands of times, its other links each their own. */
+const HOST_MEMO = 4096;
+
+/** hostHas, with a memo of its recent answers (cleared when full). */
+function memoHostHas(): (hostPath: string) => boolean {
+  const known = new Map<string, boolean>();
+  return (hostPath) => {
+    let has = known.get(hostPath);
+    if (has === undefined) {
+      has = hostHas(hostPath);
+      if (known.size >= HOST_MEMO) known.clear();
+      known.set(hostPath, has);
+    }
+    return has;
+  };
+}
+
 /** Broken symlinks of every container whose root can be put together (the others are other checks'
  * business); with `recheckLinks`, only those links are judged again, and kept only when still broken in
- * the same layer (the same host path). */
+ * the same layer. */
 async function readBrokenLinks(
   r: FactReader,
   store: Store,
@@ -166,7 +185,7 @@ async function readBrokenLinks(
       ...(known === undefined
         ? {}
         : { only: new Map([...known].map(([k, paths]) => [k, new Set(paths.keys())])) }),
-      ...(options.linksAreCandidates === true ? { hostHas: noHost } : {}),
+      hostHas: options.linksAreCandidates === true ? noHost : memoHostHas(),
     },
   );
   for (const e of report.errors) {
