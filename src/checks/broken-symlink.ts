@@ -6,8 +6,12 @@
 
 import { errnoWords } from "../errors.js";
 import type { BrokenLink } from "../links/broken-links.js";
-import { subjectOf } from "../model/words.js";
+import { subjectOf as subjectOfObject } from "../model/words.js";
 import { defineCheck, EVERY_RUNTIME } from "./check.js";
+
+function subjectOf(b: BrokenLink): string {
+  return `${subjectOfObject("container", b.namespace, b.container)}: ${b.path}`;
+}
 
 function message(b: BrokenLink): string {
   const where = b.isInLowerLayer
@@ -17,7 +21,7 @@ function message(b: BrokenLink): string {
     ? `; the target exists on this host but not in the image: the link works only where it was made`
     : "";
   return (
-    `symlink ${b.path} -> ${b.target} in ${subjectOf("container", b.namespace, b.container)} is broken: ` +
+    `symlink ${b.path} -> ${b.target} in ${subjectOfObject("container", b.namespace, b.container)} is broken: ` +
     `${errnoWords(b.reason)} at ${b.at}${hostOnly}; ${where}`
   );
 }
@@ -32,18 +36,17 @@ function remedy(b: BrokenLink): string {
 }
 
 /** Every broken symlink of every container's merged root. Cost: one symlink scan per distinct layer. */
-export const brokenSymlink = defineCheck({
+export const brokenSymlink = defineCheck<"metadata", BrokenLink>({
   id: "broken-symlink",
   summary: "a symlink in a container's merged root that leads nowhere inside the container",
   kind: { severity: "warning", needs: ["metadata"], runtimes: EVERY_RUNTIME },
-  *find(input) {
-    for (const b of input.brokenLinks ?? []) {
-      yield {
-        subject: `${subjectOf("container", b.namespace, b.container)}: ${b.path}`,
-        path: b.layer.hostPath,
-        message: message(b),
-        remedy: remedy(b),
-      };
-    }
-  },
+  // the second read judges again only the first read's broken links (doctor-input.ts recheckLinks)
+  isRecheckedBySecondRead: true,
+  // items, not a generator: doctor holds a bad image's 10^5 broken links and makes each finding when it prints it
+  items: (input) => ({
+    items: input.brokenLinks ?? [],
+    pathOf: (b) => b.layer.hostPath,
+    subjectOf,
+    found: (b) => ({ subject: subjectOf(b), path: b.layer.hostPath, message: message(b), remedy: remedy(b) }),
+  }),
 });

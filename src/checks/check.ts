@@ -37,7 +37,38 @@ export interface Check {
   readonly summary: string;
   /** The runtimes whose stores it checks: doctor runs it on those only (EVERY_RUNTIME for most). */
   readonly runtimes: readonly RuntimeId[];
+  /**
+   * Doctor's second read gathers this check's facts as the first read's candidates judged again, keeping
+   * only those still found at the same path (broken links: DoctorInput.brokenLinks with recheckLinks), so
+   * its second-read findings are what both reads agree on: the first read does not run it. Default false.
+   */
+  readonly isRecheckedBySecondRead?: boolean;
   run(input: DoctorInput): Finding[];
+  /**
+   * The same findings as `run`, as compact items made into findings one at a time (doctor holds a bad image's
+   * 10^5 broken links, not 10^5 findings with their messages); null when the input gives none. Every one has
+   * the check's severity and 0 bytes. Absent: run only.
+   */
+  lazily?(input: DoctorInput): LazyFindings | null;
+}
+
+/** A check's findings on demand, by position (in the order `run` gives them). */
+export interface LazyFindings {
+  readonly count: number;
+  readonly severity: Severity;
+  /** The finding's path and subject, for ordering, without building the rest. */
+  pathOf(i: number): string;
+  subjectOf(i: number): string;
+  finding(i: number): Finding;
+}
+
+/** A check's findings as items of its input, each made into a Found on demand (CheckDefinition.items). */
+export interface FoundItems<T> {
+  readonly items: readonly T[];
+  pathOf(item: T): string;
+  subjectOf(item: T): string;
+  /** Its Found, with no severity or bytes of its own. */
+  found(item: T): Found;
 }
 
 /** What a check's `find` yields: a finding without what its definition already says (its id; its severity and
@@ -67,41 +98,70 @@ export interface CheckKind<N extends Need> {
   readonly runtimes: readonly RuntimeId[];
 }
 
-/** A check as written: its id, summary and kind, and a generator of what it finds. */
-export interface CheckDefinition<N extends Need> {
+/** A check as written: its id, summary and kind, and a generator of what it finds (or its items, for a check
+ * that may find 10^5 things). */
+export interface CheckDefinition<N extends Need, T = never> {
   readonly id: string;
   /** One line for `crifs doctor --help` and the docs. */
   readonly summary: string;
   readonly kind: CheckKind<N>;
-  find(input: CheckInput<N>): Iterable<Found>;
+  /** Check.isRecheckedBySecondRead. Default false. */
+  readonly isRecheckedBySecondRead?: boolean;
+  /** What it finds as items made into Founds on demand (Check.lazily); `find` then is not needed. Not for a
+   * check that needs "walk" (its findings' bytes are measured one by one). */
+  readonly items?: (input: CheckInput<N>) => FoundItems<T>;
+  find?(input: CheckInput<N>): Iterable<Found>;
 }
 
 /** The Check of a definition: each yielded Found becomes a Finding of this check, in the order yielded; a
  * check that needs metadata finds nothing on an input without a store. */
-export function defineCheck<N extends Need>(d: CheckDefinition<N>): Check {
+export function defineCheck<N extends Need, T = never>(d: CheckDefinition<N, T>): Check {
   const { severity, needs, runtimes } = d.kind;
   const bytes = needs.some((n) => n === "walk") ? null : 0;
   const needsStore = needs.some((n) => n === "metadata");
-  return {
+  const finding = (f: Found): Finding => ({
+    check: d.id,
+    severity: f.severity ?? severity,
+    subject: f.subject,
+    path: f.path,
+    bytes: f.bytes === undefined ? bytes : f.bytes,
+    message: f.message,
+    remedy: f.remedy,
+  });
+  const items = d.items;
+  const find =
+    d.find?.bind(d) ??
+    function* (input: CheckInput<N>): Iterable<Found> {
+      const it = items?.(input);
+      if (it !== undefined) for (const x of it.items) yield it.found(x);
+    };
+  const check: Check = {
     id: d.id,
     needs,
     summary: d.summary,
     runtimes,
+    ...(d.isRecheckedBySecondRead === true ? { isRecheckedBySecondRead: true } : {}),
     run(input) {
       const out: Finding[] = [];
       if (needsStore && input.store === null) return out;
-      for (const f of d.find(input as CheckInput<N>)) {
-        out.push({
-          check: d.id,
-          severity: f.severity ?? severity,
-          subject: f.subject,
-          path: f.path,
-          bytes: f.bytes === undefined ? bytes : f.bytes,
-          message: f.message,
-          remedy: f.remedy,
-        });
-      }
+      for (const f of find(input as CheckInput<N>)) out.push(finding(f));
       return out;
+    },
+  };
+  if (items === undefined || bytes === null) return check;
+  return {
+    ...check,
+    lazily(input) {
+      if (needsStore && input.store === null) return null;
+      const it = items(input as CheckInput<N>);
+      const list = it.items;
+      return {
+        count: list.length,
+        severity,
+        pathOf: (i) => it.pathOf(list[i] as T),
+        subjectOf: (i) => it.subjectOf(list[i] as T),
+        finding: (i) => finding(it.found(list[i] as T)),
+      };
     },
   };
 }

@@ -17,7 +17,7 @@ import { FactReader, realpathOrNull } from "../fs/fact-reader.js";
 import { overlayOptions, readMountinfo } from "../fs/mountinfo.js";
 import { fsPath } from "../fs/name-codec.js";
 import { readLinkExact } from "../fs/read-exact.js";
-import type { BrokenLink } from "../links/broken-links.js";
+import { type BrokenLink, hostHas } from "../links/broken-links.js";
 import { containerKey, forgetLayerLinks, readLinkReport } from "../links/link-report.js";
 import type { PodLogFacts } from "../logs/log-facts.js";
 import {
@@ -44,8 +44,12 @@ export interface DoctorInput
   /** Objects younger than this (ms) are taken as still being written. */
   readonly graceMs: number;
   readonly overlayMounts: readonly OverlayMountFact[];
-  /** Broken symlinks of every container's merged root, found by src/links; absent when not gathered. */
+  /** Broken symlinks of every container's merged root, found by src/links; absent when not gathered, or
+   * gathered as candidates only (`linkCandidates`). */
   readonly brokenLinks?: readonly BrokenLink[];
+  /** With GatherOptions.linksAreCandidates: where the broken links are, for a second read to judge again
+   * (their BrokenLink objects are not kept: 10^5 on a bad image). */
+  readonly linkCandidates?: LinkCandidates;
   readonly rootFact: RootFact;
   /** Dirs and files that exist but could not be read; the checks carry on without them. */
   readonly readErrors: readonly ReadProblem[];
@@ -70,10 +74,17 @@ export interface GatherOptions {
   /** Find the broken symlinks of every container (one symlink scan per distinct layer). Default true. */
   readonly links?: boolean;
   /**
-   * Re-check only these broken links (a first read's): a link that was fine then cannot be broken in
-   * both reads, so the second read need not resolve it. Default: every link of every container.
+   * Re-check only these broken links (a first read's linkCandidates): a link that was fine then cannot be
+   * broken in both reads, so the second read need not resolve it; one that is broken now in another layer
+   * than then (another host path: another finding) is left out. Default: every link of every container.
    */
-  readonly recheckLinks?: readonly BrokenLink[];
+  readonly recheckLinks?: LinkCandidates;
+  /**
+   * The broken links found are only candidates for a second read to judge again (doctor's first read):
+   * the input gets linkCandidates instead of brokenLinks, and whether a target exists on the host is not
+   * asked. Default false.
+   */
+  readonly linksAreCandidates?: boolean;
   /** Read every image layer's blob and its snapshot's files to compare them. Default: `verify`. */
   readonly layers?: boolean;
 }
@@ -104,39 +115,87 @@ function readRootFact(root: string): RootFact {
   return { path: root, isSymlink, linkTarget, resolved, targetUid, targetMode };
 }
 
-/** Container paths of `links`, by containerKey: what readLinkReport's `only` takes. */
-function linksByContainer(links: readonly BrokenLink[]): Map<string, Set<string>> {
-  const out = new Map<string, Set<string>>();
+/** Broken links by containerKey, then container path, each with the id of the layer that holds the link (its
+ * snapshot's id: the same layer is the same host path; an id compares without building the path). */
+export type LinkCandidates = ReadonlyMap<string, ReadonlyMap<string, string>>;
+
+/** `links` as LinkCandidates. */
+export function linkCandidates(links: readonly BrokenLink[]): LinkCandidates {
+  const out = new Map<string, Map<string, string>>();
+  let last: BrokenLink | undefined;
+  let paths = new Map<string, string>();
   for (const b of links) {
-    const k = containerKey(b.namespace, b.container);
-    const paths = out.get(k);
-    if (paths === undefined) out.set(k, new Set([b.path]));
-    else paths.add(b.path);
+    // links come container by container: its key is made once per container, not once per link
+    if (last === undefined || b.container !== last.container || b.namespace !== last.namespace) {
+      const k = containerKey(b.namespace, b.container);
+      paths = out.get(k) ?? new Map<string, string>();
+      out.set(k, paths);
+    }
+    paths.set(b.path, b.layer.id);
+    last = b;
   }
   return out;
 }
 
+/** The links of `found` that `known` has in the same layer. */
+function stillBroken(found: readonly BrokenLink[], known: LinkCandidates): BrokenLink[] {
+  let last: BrokenLink | undefined;
+  let paths: ReadonlyMap<string, string> | undefined;
+  return found.filter((b) => {
+    if (last === undefined || b.container !== last.container || b.namespace !== last.namespace)
+      paths = known.get(containerKey(b.namespace, b.container));
+    last = b;
+    return paths?.get(b.path) === b.layer.id;
+  });
+}
+
+const noHost = (): boolean => false;
+
+/** Host paths a memo holds at most: a bad image's host-only links name a few paths (/etc/hostname, /bin/sh…)
+ * tens of thousands of times, its other links each their own. */
+const HOST_MEMO = 4096;
+
+/** hostHas, with a memo of its recent answers (cleared when full). */
+function memoHostHas(): (hostPath: string) => boolean {
+  const known = new Map<string, boolean>();
+  return (hostPath) => {
+    let has = known.get(hostPath);
+    if (has === undefined) {
+      has = hostHas(hostPath);
+      if (known.size >= HOST_MEMO) known.clear();
+      known.set(hostPath, has);
+    }
+    return has;
+  };
+}
+
 /** Broken symlinks of every container whose root can be put together (the others are other checks'
- * business); with `recheck`, only those links are judged again. */
+ * business); with `recheckLinks`, only those links are judged again, and kept only when still broken in
+ * the same layer. */
 async function readBrokenLinks(
   r: FactReader,
   store: Store,
-  recheck: readonly BrokenLink[] | undefined,
+  options: Pick<GatherOptions, "recheckLinks" | "linksAreCandidates">,
 ): Promise<BrokenLink[]> {
+  const known = options.recheckLinks;
   const report = await readLinkReport(
     store.containers.map((container) => ({ store, container })),
     {
       brokenOnly: true,
-      ...(recheck === undefined ? {} : { only: linksByContainer(recheck) }),
+      ...(known === undefined
+        ? {}
+        : { only: new Map([...known].map(([k, paths]) => [k, new Set(paths.keys())])) }),
+      hostHas: options.linksAreCandidates === true ? noHost : memoHostHas(),
     },
   );
   for (const e of report.errors) {
     // a container (and its dir) removed while we looked is not a read error
     if (!e.message.endsWith(": no such file or directory")) r.errors.push(e);
   }
+  if (known === undefined) return report.brokenLinks;
   // a re-check is doctor's second and last look: the layers' symlinks and indexes are not needed again
-  if (recheck !== undefined) forgetLayerLinks();
-  return report.brokenLinks;
+  forgetLayerLinks();
+  return stillBroken(report.brokenLinks, known);
 }
 
 /** Overlay mounts of mountinfo, and every mount point (tmpmounts are matched against them). */
@@ -178,9 +237,7 @@ export async function gatherDoctorInput(
     }) ?? noDoctorFacts;
   const store = meta.store;
   const brokenLinks =
-    store !== null && options.links !== false
-      ? await readBrokenLinks(r, store, options.recheckLinks)
-      : undefined;
+    store !== null && options.links !== false ? await readBrokenLinks(r, store, options) : undefined;
   return {
     root: meta.root,
     contentRoot: meta.contentRoot,
@@ -191,7 +248,11 @@ export async function gatherDoctorInput(
     metadataProblems: meta.metadataProblems,
     ...facts,
     overlayMounts: mounts.overlays,
-    ...(brokenLinks === undefined ? {} : { brokenLinks }),
+    ...(brokenLinks === undefined
+      ? {}
+      : options.linksAreCandidates === true
+        ? { linkCandidates: linkCandidates(brokenLinks) }
+        : { brokenLinks }),
     rootFact: readRootFact(meta.root),
     readErrors: r.errors,
     ...(meta.overlayDriver === undefined ? {} : { overlayDriver: meta.overlayDriver }),

@@ -4,10 +4,12 @@ import { mkdirSync, mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { test } from "node:test";
+import type { BrokenLink } from "../links/broken-links.js";
+import { brokenSymlink } from "./broken-symlink.js";
 import { type Check, EVERY_RUNTIME } from "./check.js";
 import type { DoctorInput } from "./doctor-input.js";
 import { checks } from "./index.js";
-import { doctorExitCode, runDoctor } from "./run-doctor.js";
+import { doctorExitCode, eachFinding, runDoctor } from "./run-doctor.js";
 import { PATHS, scenario } from "./testing.js";
 
 /** A read that returns the given inputs in turn. */
@@ -80,6 +82,28 @@ test("a check that throws becomes an error finding and the others still run", as
   );
 });
 
+test("a check with 300,000 findings runs (issue 15: a bad image's broken links overflowed the stack)", async () => {
+  const many: Check = {
+    id: "many",
+    needs: [],
+    runtimes: EVERY_RUNTIME,
+    summary: "",
+    run: () =>
+      Array.from({ length: 300_000 }, (_, i) => ({
+        check: "many",
+        severity: "info" as const,
+        subject: `item ${i}`,
+        path: `/x/${i}`,
+        bytes: 0,
+        message: "",
+        remedy: "",
+      })),
+  };
+  const r = await runDoctor({ read: reads(scenario().input()), checks: [many], mode: "quick", pauseMs: 0 });
+  assert.equal(r.findings.length, 300_000);
+  assert.equal(r.summary.infos, 300_000);
+});
+
 test("the default mode measures walked findings like du -s -B1, and sums them", async () => {
   const dir = mkdtempSync(join(tmpdir(), "crifs-doctor-"));
   const a = join(dir, "a");
@@ -94,4 +118,52 @@ test("the default mode measures walked findings like du -s -B1, and sums them", 
   const du = Number(execFileSync("du", ["-s", "-B1", a], { encoding: "utf8" }).split("\t")[0]);
   assert.equal(r.findings[0]?.bytes, du);
   assert.equal(r.summary.bytesReclaimable, du);
+});
+
+test("broken links are found on the second read alone, made one at a time, in report order among the other findings", async () => {
+  const link = (container: string, path: string, dir: string): BrokenLink => ({
+    namespace: "default",
+    container,
+    path,
+    target: "/nowhere",
+    layer: { index: 1, key: `k${dir}`, id: dir, hostPath: `/r/snapshots/${dir}/fs${path}` },
+    reason: "ENOENT",
+    at: "/nowhere",
+    isHostOnly: false,
+    isInLowerLayer: true,
+  });
+  // the second read's links: not in report order (by layer path, then subject); the first read has none,
+  // as doctor's first read keeps only where they are (linkCandidates)
+  const brokenLinks = [
+    link("c2", "/b", "7"),
+    link("c1", "/b", "7"),
+    link("c1", "/a", "9"),
+    link("c1", "/z", "10"),
+  ];
+  const first = scenario().tmpmount("x").input();
+  const second = { ...scenario().tmpmount("x").input(), brokenLinks };
+  const r = await runDoctor({ read: reads(first, second), checks, mode: "quick", pauseMs: 0 });
+  const expected = brokenSymlink
+    .run(second)
+    .map((f) => ({ ...f, pod: null }))
+    .sort((x, y) => (x.path < y.path ? -1 : x.path > y.path ? 1 : x.subject < y.subject ? -1 : 1));
+  assert.deepEqual(
+    r.findings.filter((f) => f.check === "broken-symlink"),
+    expected,
+  );
+  assert.deepEqual(
+    expected.map((f) => f.subject),
+    [
+      "container default/c1: /z",
+      "container default/c1: /b",
+      "container default/c2: /b",
+      "container default/c1: /a",
+    ],
+  );
+  assert.deepEqual([...eachFinding(r)], r.findings, "streamed as gathered");
+  assert.deepEqual(
+    r.findings.map((f) => f.check),
+    ["tmpmount-leftover", "broken-symlink", "broken-symlink", "broken-symlink", "broken-symlink"],
+  );
+  assert.equal(r.summary.warnings, 5);
 });

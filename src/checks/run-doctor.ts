@@ -2,7 +2,9 @@
 // use: read the store and its disk facts, run the checks, read everything again after a pause, run them
 // again, and report only the findings both reads agree on (an object created or removed in between is
 // gone from one of them). Then, unless --quick, one du-style walk over the findings' paths fills their
-// bytes (hard links counted once across all of them).
+// bytes (hard links counted once across all of them). A check whose facts the second read gathers as the
+// first read's candidates judged again (broken links: only the first's broken ones are resolved again) runs
+// on the second read alone: what it finds there, both reads found.
 //
 //   read ─▶ checks ─▶ findings A ┐
 //   pause                        ├─▶ B ∩ A (by check, subject, path) ─▶ walk for bytes ─▶ sorted report
@@ -10,10 +12,10 @@
 
 import { collectGarbage } from "../collect-garbage.js";
 import { scanTrees } from "../fs/walk.js";
-import type { Check, Finding } from "./check.js";
+import type { Check, Finding, LazyFindings } from "./check.js";
 import { findingKey, severityRank } from "./check.js";
 import type { DoctorInput } from "./doctor-input.js";
-import { withPods } from "./finding-pods.js";
+import { podIndex, withPods } from "./finding-pods.js";
 
 export type DoctorMode = "quick" | "default" | "verify";
 
@@ -33,8 +35,33 @@ export interface DoctorSummary {
 }
 
 export interface DoctorReport {
+  /** Every finding, worst first (made on first use from a report of runDoctor: eachFinding streams them). */
   readonly findings: readonly Finding[];
   readonly summary: DoctorSummary;
+}
+
+/** How the reports made by reportOf make their findings one at a time. */
+const findingSources = new WeakMap<DoctorReport, () => Iterable<Finding>>();
+
+/** A report whose findings are made by `each` as they are used: `findings` gathers them all on first use,
+ * eachFinding makes them one at a time and holds none. */
+export function reportOf(each: () => Iterable<Finding>, summary: DoctorSummary): DoctorReport {
+  let all: Finding[] | undefined;
+  const report: DoctorReport = {
+    get findings() {
+      all ??= [...each()];
+      return all;
+    },
+    summary,
+  };
+  findingSources.set(report, each);
+  return report;
+}
+
+/** The report's findings in order, made one at a time where the report can (10^5 broken links are never
+ * all held as findings for printing). */
+export function eachFinding(r: DoctorReport): Iterable<Finding> {
+  return findingSources.get(r)?.() ?? r.findings;
 }
 
 export interface RunDoctorOptions {
@@ -74,20 +101,25 @@ export function runChecks(checks: readonly Check[], input: DoctorInput): Finding
   const out: Finding[] = [];
   for (const c of checks) {
     try {
-      out.push(...c.run(input));
+      // a loop, not push(...found): a spread of 250,000 findings (a bad image's broken links) overflows the stack
+      for (const f of c.run(input)) out.push(f);
     } catch (err) {
-      out.push({
-        check: c.id,
-        severity: "error",
-        subject: `check ${c.id}`,
-        path: input.root,
-        bytes: 0,
-        message: `the check failed: ${(err as Error).message}`,
-        remedy: "rerun with --debug and report it; the other checks ran",
-      });
+      out.push(checkFailed(c, input, err));
     }
   }
   return out;
+}
+
+function checkFailed(c: Check, input: DoctorInput, err: unknown): Finding {
+  return {
+    check: c.id,
+    severity: "error",
+    subject: `check ${c.id}`,
+    path: input.root,
+    bytes: 0,
+    message: `the check failed: ${(err as Error).message}`,
+    remedy: "rerun with --debug and report it; the other checks ran",
+  };
 }
 
 /** Findings of `second` that `first` has too (same check, subject and path). */
@@ -103,9 +135,58 @@ function findingKeys(checks: readonly Check[], input: DoctorInput): Set<string> 
   return new Set(runChecks(checks, input).map(findingKey));
 }
 
-/** The findings of `checks` on `input` whose keys are in `keys` (taken out of it). */
-function agreedFindings(keys: Set<string>, checks: readonly Check[], input: DoctorInput): Finding[] {
-  return findingsWithKeys(keys, runChecks(checks, input));
+/** The findings of `checks` on `input` whose keys are in `keys` (taken out of it), and every finding of a
+ * check whose input the second read re-judged from the first's candidates (Check.isRecheckedBySecondRead):
+ * as LazyFindings when the check can make them so. */
+function agreedFindings(
+  keys: Set<string>,
+  checks: readonly Check[],
+  input: DoctorInput,
+): { findings: Finding[]; lazy: { check: Check; found: LazyFindings }[] } {
+  const findings: Finding[] = [];
+  const lazy: { check: Check; found: LazyFindings }[] = [];
+  for (const c of checks) {
+    const agreed = c.isRecheckedBySecondRead === true;
+    if (agreed && c.lazily !== undefined) {
+      try {
+        const found = c.lazily(input);
+        if (found !== null && found.count > 0) lazy.push({ check: c, found });
+      } catch (err) {
+        findings.push(checkFailed(c, input, err));
+      }
+      continue;
+    }
+    for (const f of runChecks([c], input)) if (agreed || keys.delete(findingKey(f))) findings.push(f);
+  }
+  return { findings, lazy };
+}
+
+function compareText(a: string, b: string): number {
+  return a < b ? -1 : a > b ? 1 : 0;
+}
+
+/** Positions of `found` by path, then subject (the report's order within a check). Cost: one sort; a
+ * subject is made only for paths that tie (a shared image layer's link in several containers). */
+function orderOf(found: LazyFindings): Uint32Array {
+  const paths: string[] = [];
+  const positions: number[] = [];
+  for (let i = 0; i < found.count; i++) {
+    paths.push(found.pathOf(i));
+    positions.push(i);
+  }
+  const subjects: (string | undefined)[] = [];
+  const subject = (i: number): string => {
+    let s = subjects[i];
+    if (s === undefined) {
+      s = found.subjectOf(i);
+      subjects[i] = s;
+    }
+    return s;
+  };
+  positions.sort(
+    (a, b) => compareText(paths[a] as string, paths[b] as string) || compareText(subject(a), subject(b)),
+  );
+  return Uint32Array.from(positions);
 }
 
 /** Findings of `second` whose findingKey is in `keys`, each key once: a key is taken out of `keys` when
@@ -157,8 +238,12 @@ export async function runDoctor(options: RunDoctorOptions): Promise<DoctorReport
   const mode = options.mode ?? "default";
   let first: DoctorInput | null = await options.read();
   const plan1 = planChecks(options.checks, first, mode);
-  // of the first read's findings only their keys are kept: 10^5 broken links are 10^5 findings
-  const a = findingKeys(plan1.run, first);
+  // of the first read's findings only their keys are kept: 10^5 broken links are 10^5 findings. A check
+  // the second read re-judges from the first read's candidates does not run on the first read at all
+  const a = findingKeys(
+    plan1.run.filter((c) => c.isRecheckedBySecondRead !== true),
+    first,
+  );
   // the first read's findings are garbage now: collected in the pause, which waits anyway, so that the
   // second read's do not pile up on them (1 M entries, 72,000 broken links: peak RSS 363 MB before)
   const pause = new Promise((done) => setTimeout(done, options.pauseMs ?? 200));
@@ -176,30 +261,66 @@ export async function runDoctor(options: RunDoctorOptions): Promise<DoctorReport
       .filter((c) => !ran.has(c.id))
       .map((c) => ({ id: c.id, reason: "the metadata could not be read in the first read" })),
   ];
-  let findings = agreedFindings(a, run, second);
+  const agreed = agreedFindings(a, run, second);
+  let findings = agreed.findings;
   a.clear(); // the first read's findings the second lacks
   const store = second.store;
-  second = null; // its facts (every broken link) are in the findings now
+  second = null; // its facts are in the findings now, or held by the lazily made ones (broken links)
   // what the two reads built is garbage now; V8 would collect it only once the heap had grown further, and
   // the report about to be rendered (tens of thousands of lines on a large store) would grow it. On the
   // bench store: peak RSS 193-203 MB before, 180-186 MB after, for ~50 ms
   collectGarbage();
   if (mode !== "quick") findings = await measure(findings, run);
   findings = withPods(findings, store);
-  const order = new Map(options.checks.map((c, i) => [c.id, i]));
+  const position = new Map(options.checks.map((c, i) => [c.id, i]));
+  const rankOf = (f: { severity: Finding["severity"]; check: string }) =>
+    severityRank[f.severity] * (options.checks.length + 1) + (position.get(f.check) ?? 0);
   findings.sort(
-    (x, y) =>
-      severityRank[x.severity] - severityRank[y.severity] ||
-      (order.get(x.check) ?? 0) - (order.get(y.check) ?? 0) ||
-      (x.path < y.path ? -1 : x.path > y.path ? 1 : 0) ||
-      (x.subject < y.subject ? -1 : x.subject > y.subject ? 1 : 0),
+    (x, y) => rankOf(x) - rankOf(y) || compareText(x.path, y.path) || compareText(x.subject, y.subject),
   );
-  return {
-    findings,
-    summary: summarize(
-      findings,
-      run.map((c) => c.id),
-      skipped,
-    ),
-  };
+  // each lazily made check's findings go where the sort would put them: all of one severity and check
+  const groups = agreed.lazy
+    .map(({ check, found }) => ({
+      rank: rankOf({ severity: found.severity, check: check.id }),
+      found,
+      order: orderOf(found),
+    }))
+    .sort((x, y) => x.rank - y.rank);
+  const plain = findings;
+  const podOf = podIndex(store);
+  function* each(): Generator<Finding> {
+    let k = 0;
+    for (const g of groups) {
+      while (k < plain.length && rankOf(plain[k] as Finding) <= g.rank) yield plain[k++] as Finding;
+      for (const i of g.order) {
+        const f = g.found.finding(i);
+        // a literal, not a spread ({ ...f, pod }): a spread costs microseconds, and this runs 10^5 times per
+        // pass; a lazily made finding has exactly defineCheck's fields, in its order
+        yield {
+          check: f.check,
+          severity: f.severity,
+          subject: f.subject,
+          path: f.path,
+          bytes: f.bytes,
+          message: f.message,
+          remedy: f.remedy,
+          pod: podOf(f),
+        };
+      }
+    }
+    while (k < plain.length) yield plain[k++] as Finding;
+  }
+  const summary = summarize(
+    plain,
+    run.map((c) => c.id),
+    skipped,
+  );
+  const count = (severity: Finding["severity"]) =>
+    groups.reduce((n, g) => n + (g.found.severity === severity ? g.found.count : 0), 0);
+  return reportOf(each, {
+    ...summary,
+    errors: summary.errors + count("error"),
+    warnings: summary.warnings + count("warning"),
+    infos: summary.infos + count("info"),
+  });
 }

@@ -17,15 +17,16 @@ import {
   type DoctorMode,
   type DoctorReport,
   doctorExitCode,
+  eachFinding,
+  reportOf,
   runDoctor,
-  summarize,
 } from "../../checks/run-doctor.js";
 import { CrifsError } from "../../errors.js";
 import { type LogDirFlags, logDirFlags, logDirsFor } from "../../logs/log-dirs.js";
 import { readPodLogFacts } from "../../logs/log-facts.js";
 import type { Store } from "../../model/store.js";
 import { type Adapter, adapters, requireAdapter } from "../../runtimes/index.js";
-import { humanBytes, render, renderJsonChunks, renderTableChunks } from "../render/format.js";
+import { humanBytes, render, renderJsonChunksOf, renderTableChunks } from "../render/format.js";
 import { DEFAULT_TIMEOUT_MS, type GlobalOptions, liveAddress, loadOptions, noStoreFound } from "../stores.js";
 
 export interface DoctorFlags {
@@ -117,7 +118,13 @@ export async function doctorReport(g: GlobalOptions, flags: DoctorFlags = {}): P
             graceMs,
             verify: mode === "verify",
             links: checks.some((c) => c.id === "broken-symlink"),
-            ...(first?.brokenLinks === undefined ? {} : { recheckLinks: first.brokenLinks }),
+            // the first read's broken links are candidates the second judges again (broken-symlink runs on
+            // the second read alone: Check.isRecheckedBySecondRead)
+            ...(first === undefined
+              ? { linksAreCandidates: true }
+              : first.linkCandidates === undefined
+                ? {}
+                : { recheckLinks: first.linkCandidates }),
             layers: mode === "verify" && checks.some((c) => c.id === "layer-content-mismatch"),
           });
           const live = checks.some((c) => c.id === "metadata-mismatch")
@@ -136,19 +143,23 @@ export async function doctorReport(g: GlobalOptions, flags: DoctorFlags = {}): P
 /** One report of several stores' (each store's findings already agreed on by its two reads). */
 function mergeReports(reports: readonly DoctorReport[]): DoctorReport {
   if (reports.length === 1 && reports[0] !== undefined) return reports[0];
-  const findings: Finding[] = reports.flatMap((r) => r.findings);
-  const run = [...new Set(reports.flatMap((r) => r.summary.checksRun))];
-  return {
-    findings,
-    summary: summarize(
-      findings,
-      run,
-      reports.flatMap((r) => r.summary.checksSkipped),
-    ),
-  };
+  const sum = (f: (s: DoctorReport["summary"]) => number) => reports.reduce((n, r) => n + f(r.summary), 0);
+  return reportOf(
+    function* () {
+      for (const r of reports) yield* eachFinding(r);
+    },
+    {
+      errors: sum((s) => s.errors),
+      warnings: sum((s) => s.warnings),
+      infos: sum((s) => s.infos),
+      bytesReclaimable: sum((s) => s.bytesReclaimable),
+      checksRun: [...new Set(reports.flatMap((r) => r.summary.checksRun))],
+      checksSkipped: reports.flatMap((r) => r.summary.checksSkipped),
+    },
+  );
 }
 
-function* findingRows(findings: readonly Finding[]): Generator<string[]> {
+function* findingRows(findings: Iterable<Finding>): Generator<string[]> {
   for (const f of findings)
     yield [
       f.severity,
@@ -164,10 +175,10 @@ function* findingRows(findings: readonly Finding[]): Generator<string[]> {
 /** The table, in chunks: a bad image has 10^5 findings, and their table is never one string. */
 function* doctorTable(r: DoctorReport): Generator<string> {
   const s = r.summary;
-  if (r.findings.length === 0) yield "no problems found\n";
+  if (s.errors + s.warnings + s.infos === 0) yield "no problems found\n";
   else
     yield* renderTableChunks(["severity", "check", "subject", "path", "bytes", "remedy"], () =>
-      findingRows(r.findings),
+      findingRows(eachFinding(r)),
     );
   const skipped = s.checksSkipped.map((c) => `\nskipped ${c.id}: ${c.reason}`).join("");
   yield `${s.errors} error(s), ${s.warnings} warning(s), ${s.infos} info(s); ` +
@@ -183,13 +194,13 @@ export async function doctorCommand(
   flags: DoctorFlags = {},
 ): Promise<{ chunks: Iterable<string>; exitCode: number }> {
   const r = await doctorReport(g, flags);
-  const data = { findings: r.findings, summary: r.summary };
+  // table and JSON make each finding as they print it; YAML gathers them
   const chunks =
     g.output === "table"
       ? doctorTable(r)
       : g.output === "json"
-        ? renderJsonChunks(data, "findings")
-        : [render(g.output, data, {})];
+        ? renderJsonChunksOf({ findings: null, summary: r.summary }, "findings", eachFinding(r))
+        : [render(g.output, { findings: r.findings, summary: r.summary }, {})];
   return { chunks, exitCode: doctorExitCode(r.summary) };
 }
 

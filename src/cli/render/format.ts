@@ -142,21 +142,39 @@ export function* renderJsonChunks(
     yield renderJson(data);
     return;
   }
+  yield* renderJsonChunksOf(data, key, items, chunkItems);
+}
+
+/**
+ * renderJsonChunks of `data` with `items` as the array at `key` (whatever `data` has there): the items are
+ * taken one at a time as they come (a generator that makes each one), never all held.
+ */
+export function* renderJsonChunksOf(
+  data: Readonly<Record<string, unknown>>,
+  key: string,
+  items: Iterable<unknown>,
+  chunkItems = 500,
+): Generator<string> {
   // the text of the object without the array, with a marker where the array goes: exactly where
   // JSON.stringify puts it (key order kept), indented as it indents
   const marker = "\u0000crifs-items\u0000";
   const outer = renderJson({ ...data, [key]: marker });
   const at = outer.indexOf(JSON.stringify(marker));
   const indent = outer.slice(outer.lastIndexOf("\n", at) + 1, at).replace(/[^ ].*$/, "");
-  yield `${outer.slice(0, at)}[\n`;
   const pad = `${indent}  `;
   let chunk = "";
-  for (let i = 0; i < items.length; i++) {
-    chunk += `${i === 0 ? "" : ",\n"}${pad}${JSON.stringify(items[i], null, 2).replaceAll("\n", `\n${pad}`)}`;
-    if ((i + 1) % chunkItems === 0) {
+  let i = 0;
+  for (const item of items) {
+    if (i === 0) yield `${outer.slice(0, at)}[\n`;
+    chunk += `${i === 0 ? "" : ",\n"}${pad}${JSON.stringify(item, null, 2).replaceAll("\n", `\n${pad}`)}`;
+    if (++i % chunkItems === 0) {
       yield chunk;
       chunk = "";
     }
+  }
+  if (i === 0) {
+    yield renderJson({ ...data, [key]: [] });
+    return;
   }
   yield `${chunk}\n${indent}]${outer.slice(at + JSON.stringify(marker).length)}`;
 }
