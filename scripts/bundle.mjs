@@ -13,7 +13,7 @@
 // unbundled modules.
 import { existsSync, rmSync } from "node:fs";
 import { readFile } from "node:fs/promises";
-import { join, relative, resolve } from "node:path";
+import { dirname, join, relative, resolve } from "node:path";
 
 const dist = process.argv[2];
 if (dist === undefined || !existsSync(join(dist, "src", "cli", "main.js"))) {
@@ -35,12 +35,31 @@ try {
   process.exit(0);
 }
 
+/**
+ * Packages our modules load on first use with a sync require, which esbuild does not follow (format.ts's YAML
+ * writer through createRequire, live/address.ts's createRequire(import.meta.url)("yaml")): each is bundled
+ * on its own into one CommonJS file, <outdir>/vendor-<name>.cjs, and those calls are pointed at it. yaml is
+ * some 60 files; resolving and compiling them one by one was most of `crifs info`'s own time.
+ */
+const vendored = ["yaml"];
+const vendorFile = (name) => join(outdir, `vendor-${name.replace(/[@/]/g, "_")}.cjs`);
+
 /** import.meta.url → the URL of the module's own unbundled file. */
 const ownUrl = {
   name: "own-import-meta-url",
   setup(build) {
     build.onLoad({ filter: /\.js$/ }, async (args) => {
       let contents = await readFile(args.path, "utf8");
+      if (args.path.startsWith(ours)) {
+        for (const name of vendored) {
+          // require("yaml") or createRequire(import.meta.url)("yaml"); the require resolves relative to the
+          // module's unbundled file (import.meta.url is rewritten below)
+          const call = new RegExp(`(require|\\))\\(${JSON.stringify(name)}\\)`, "g");
+          let rel = relative(dirname(args.path), vendorFile(name)).split("\\").join("/");
+          if (!rel.startsWith(".")) rel = `./${rel}`;
+          contents = contents.replace(call, (_, before) => `${before}(${JSON.stringify(rel)})`);
+        }
+      }
       if (args.path.startsWith(ours) && contents.includes("import.meta.url")) {
         const rel = relative(outdir, args.path).split("\\").join("/");
         contents = contents.replaceAll(
@@ -67,6 +86,36 @@ const onlyBundled = {
   },
 };
 
+/**
+ * Builtins that load on first use, not at start-up: node:child_process (commander requires it for
+ * executable subcommands, which crifs has none of; it pulls in net and dgram) and node:crypto (sha256 of
+ * content and chain ids, which metadata commands never call). Each import or require of one resolves to a
+ * module of the same names whose functions load the real one on their first call. Only functions are
+ * wrapped: a builtin whose class or constant is used at load time must not be listed here.
+ */
+const lazyBuiltins = ["node:child_process", "node:crypto"];
+const lazyLoad = {
+  name: "lazy-builtins",
+  setup(build) {
+    const filter = new RegExp(`^(${lazyBuiltins.map((b) => b.replace(":", "\\:")).join("|")})$`);
+    build.onResolve({ filter }, (args) => ({ path: args.path, namespace: "lazy-builtin" }));
+    build.onLoad({ filter: /.*/, namespace: "lazy-builtin" }, async (args) => {
+      const real = await import(args.path);
+      const names = Object.keys(real).filter(
+        (k) => k !== "default" && /^[a-z]/.test(k) && typeof real[k] === "function",
+      );
+      const lines = [
+        `import { createRequire } from "node:module";`,
+        "let real;",
+        `const load = () => (real ??= createRequire(import.meta.url)(${JSON.stringify(args.path)}));`,
+        ...names.map((k) => `export function ${k}(...a) { return load().${k}(...a); }`),
+        `export default { ${names.join(", ")} };`,
+      ];
+      return { contents: lines.join("\n"), loader: "js", resolveDir: process.cwd() };
+    });
+  },
+};
+
 await esbuild.build({
   entryPoints: [join(dist, "src", "cli", "main.js")],
   outdir,
@@ -79,6 +128,23 @@ await esbuild.build({
   banner: {
     js: 'import { createRequire as __crifsCreateRequire } from "node:module"; const require = __crifsCreateRequire(import.meta.url);',
   },
-  plugins: [ownUrl, onlyBundled],
+  plugins: [lazyLoad, ownUrl, onlyBundled],
+  // less to parse at start-up; names are kept for --debug's stacks
+  minifyWhitespace: true,
+  minifySyntax: true,
   logLevel: "warning",
 });
+
+for (const name of vendored) {
+  await esbuild.build({
+    stdin: { contents: `module.exports = require(${JSON.stringify(name)});`, resolveDir: process.cwd() },
+    outfile: vendorFile(name),
+    bundle: true,
+    format: "cjs",
+    platform: "node",
+    target: "node20",
+    minifyWhitespace: true,
+    minifySyntax: true,
+    logLevel: "warning",
+  });
+}

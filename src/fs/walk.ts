@@ -11,6 +11,7 @@
 
 import { lstatSync, realpathSync } from "node:fs";
 import { availableParallelism } from "node:os";
+import { dirname, resolve } from "node:path";
 import { CrifsError } from "../errors.js";
 import { InodeSet } from "./inode-set.js";
 import { decodeName, fsPath } from "./name-codec.js";
@@ -144,10 +145,32 @@ function statRoot(path: string): RootInfo | null {
 
 /** For each tree, the "dev:ino" of the other trees' roots below it (by real path), sorted. */
 function nestedRoots(trees: readonly Tree[], roots: readonly (RootInfo | null)[]): string[][] {
-  const real = trees.map((t) => {
+  // real paths of dirs met so far: sibling roots (<home>/snapshots/<id>/fs) share every dir but the last two
+  const realDirs = new Map<string, string>();
+  /** realpath(3) of `path`, by bytes (a root may be named in no UTF-8). */
+  const realOf = (path: string): string =>
+    decodeName(realpathSync.native(fsPath(path), { encoding: "buffer" }));
+  /** The real path of a dir that is no symlink: its parent's real path and its name (one lstat for a dir
+   * not met before, where realpath(3) looks at every component of every root). */
+  const realOfDir = (path: string, isDir: boolean): string => {
+    const known = realDirs.get(path);
+    if (known !== undefined) return known;
+    const parent = dirname(path);
+    const name = path.slice(parent.length + (parent === "/" ? 0 : 1));
+    let real: string;
+    if (parent === path || name === "" || name === "." || name === ".." || path !== resolve(path))
+      real = realOf(path);
+    else if (!isDir && !lstatSync(fsPath(path)).isDirectory()) real = realOf(path);
+    else {
+      const up = realOfDir(parent, false);
+      real = up === "/" ? `/${name}` : `${up}/${name}`;
+    }
+    realDirs.set(path, real);
+    return real;
+  };
+  const real = trees.map((t, i) => {
     try {
-      // one realpath(3) (the JS one lstats every component), by bytes: a root may be named in no UTF-8
-      return decodeName(realpathSync.native(fsPath(t.path), { encoding: "buffer" }));
+      return realOfDir(t.path, roots[i]?.isDir === true);
     } catch {
       return t.path;
     }

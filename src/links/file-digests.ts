@@ -11,7 +11,7 @@
 // in another, so a million jobs cost no per-file message or object; a file that cannot be read posts its
 // errno code. Workers take batches from a shared counter, so one huge file does not hold up the rest.
 
-import { createHash, type Hash } from "node:crypto";
+import { createHash, hash } from "node:crypto";
 import { closeSync, constants, openSync, readSync } from "node:fs";
 import { contentKey, contentKeyOrError, type DigestResult } from "../fs/file-hash.js";
 import { decodeName, encodeName } from "../fs/name-codec.js";
@@ -56,17 +56,28 @@ const workerUrl = new URL("./file-digest-worker.js", import.meta.url);
 
 const chunk = 64 * 1024;
 const zeros = Buffer.alloc(chunk);
+/**
+ * Where a key's input is put together, so that most keys are one sha256 call over one buffer: 8 bytes of
+ * chunk offset, up to wholeLimit + 1 bytes read, 8 bytes of size (no hash object, BigInt or Buffer per file).
+ */
 let buffer: Buffer | undefined;
+const dataAt = 8;
 
 function isZero(piece: Buffer): boolean {
   return piece.equals(piece.length === chunk ? zeros : zeros.subarray(0, piece.length));
 }
 
-/** Reads up to want bytes at `at` into buf (short only at the end of the file). */
-function fill(fd: number, buf: Buffer, want: number, at: number): number {
+/** Writes n as u64 LE at `at` (n < 2^53). */
+function writeU64(buf: Buffer, n: number, at: number): void {
+  buf.writeUInt32LE(n % 0x1_0000_0000, at);
+  buf.writeUInt32LE(Math.floor(n / 0x1_0000_0000), at + 4);
+}
+
+/** Reads up to want bytes at `at` into buf at `into` (short only at the end of the file). */
+function fill(fd: number, buf: Buffer, into: number, want: number, at: number): number {
   let got = 0;
   while (got < want) {
-    const r = readSync(fd, buf, got, want - got, at + got);
+    const r = readSync(fd, buf, into + got, want - got, at + got);
     if (r === 0) break;
     got += r;
   }
@@ -77,45 +88,51 @@ function fill(fd: number, buf: Buffer, want: number, at: number): number {
  * contentKey of a file listed with at most wholeLimit bytes, from one read of one byte more than it was
  * listed with (a short read of a regular file is its end: no fstat): sha256 over each 64 KiB chunk that is
  * not all zero (its offset as u64 LE, then its bytes), then the size as u64 LE — fs/file-hash.ts's
- * definition, which the unit test holds this to. A file that grew since it was listed goes to contentKey.
+ * definition, which the unit test holds this to. A file of one chunk (most) is one sha256 call over the
+ * buffer as read. A file that grew since it was listed goes to contentKey.
  */
 function wholeKey(path: Buffer, listed: number, out: Uint8Array, at: number): void {
   keyOfFile(path, out, at, (fd, buf) => {
-    const n = readSync(fd, buf, 0, Math.min(listed, wholeLimit) + 1, 0);
+    const n = readSync(fd, buf, dataAt, Math.min(listed, wholeLimit) + 1, 0);
     if (n > listed || n > wholeLimit) return Buffer.from(contentKey(decodeName(path)), "hex");
-    const hash = createHash("sha256");
+    if (n <= chunk) {
+      const data = buf.subarray(dataAt, dataAt + n);
+      if (n > 0 && !isZero(data)) {
+        writeU64(buf, 0, 0); // the chunk's offset
+        writeU64(buf, n, dataAt + n);
+        return hash("sha256", buf.subarray(0, dataAt + n + 8), "buffer");
+      }
+      writeU64(buf, n, 0); // no data chunk: the size alone
+      return hash("sha256", buf.subarray(0, 8), "buffer");
+    }
+    const h = createHash("sha256");
     const head = Buffer.alloc(8);
     for (let o = 0; o < n; o += chunk) {
-      const piece = buf.subarray(o, Math.min(n, o + chunk));
+      const piece = buf.subarray(dataAt + o, dataAt + Math.min(n, o + chunk));
       if (isZero(piece)) continue;
-      head.writeBigUInt64LE(BigInt(o));
-      hash.update(head);
-      hash.update(piece);
+      writeU64(head, o, 0);
+      h.update(head);
+      h.update(piece);
     }
-    return sealWithSize(hash, n);
+    writeU64(head, n, 0);
+    h.update(head);
+    return h.digest();
   });
 }
 
 /**
  * sha256 of the first and the last edgeBytes (a hole reads as zeros, without a disk read) and the size the
- * file was listed with: a filter only (the content key that follows has the size fstat gives).
+ * file was listed with: a filter only (the content key that follows has the size fstat gives). One sha256
+ * call over [first][last][size] as they lie in the buffer.
  */
 function edgesKey(path: Buffer, size: number, out: Uint8Array, at: number): void {
   keyOfFile(path, out, at, (fd, buf) => {
-    const hash = createHash("sha256");
-    hash.update(buf.subarray(0, fill(fd, buf, Math.min(edgeBytes, size), 0)));
+    const head = fill(fd, buf, 0, Math.min(edgeBytes, size), 0);
     const tail = Math.max(0, size - edgeBytes);
-    hash.update(buf.subarray(0, fill(fd, buf, size - tail, tail)));
-    return sealWithSize(hash, size);
+    const end = head + fill(fd, buf, head, size - tail, tail);
+    writeU64(buf, size, end);
+    return hash("sha256", buf.subarray(0, end + 8), "buffer");
   });
-}
-
-/** The digest after the size as u64 LE, the last thing every key hashes. */
-function sealWithSize(hash: Hash, size: number): Buffer {
-  const tail = Buffer.alloc(8);
-  tail.writeBigUInt64LE(BigInt(size));
-  hash.update(tail);
-  return hash.digest();
 }
 
 /** Opens path (never through a symlink), lets key read it with the shared buffer, closes it, and stores the
@@ -129,7 +146,7 @@ function keyOfFile(
   const fd = openSync(path, constants.O_RDONLY | constants.O_NOFOLLOW);
   let digest: Buffer;
   try {
-    buffer ??= Buffer.allocUnsafe(wholeLimit + 1);
+    buffer ??= Buffer.allocUnsafe(dataAt + wholeLimit + 1 + 8);
     digest = key(fd, buffer);
   } finally {
     closeSync(fd);

@@ -9,6 +9,7 @@
 // `skipped` with the reason, and the others go on.
 
 import { lstatSync } from "node:fs";
+import { collectGarbage } from "../collect-garbage.js";
 import { fsPath } from "../fs/name-codec.js";
 import { type ScanOptions, scanTrees } from "../fs/walk.js";
 import type { LinkIndex } from "../fs/walk-native.js";
@@ -240,6 +241,15 @@ export async function readLinkReport(
   let hardLinkGroups: HardLinkGroup[] = [];
   let duplicates: DuplicateGroup[] = [];
   if (options.brokenOnly !== true) {
+    // the broken links are judged: their symlinks and native name indexes (100 MB and more on 10^6 entries)
+    // are let go before every file of every layer is listed and read (links --shared's peak RSS)
+    forgetLayerLinks();
+    symlinks.clear();
+    nameIndexes.clear();
+    knownTargets.clear();
+    (scan.linkIndexes as Map<string, LinkIndex>).clear();
+    (scan.symlinks as unknown[]).length = 0;
+    collectGarbage();
     const dirs = [...layers.values()];
     const read = await readLayersFiles(
       dirs.map((l) => l.path),

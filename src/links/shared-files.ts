@@ -15,6 +15,7 @@
 // (layer-files.ts): one object per shown name, none per file looked at (issue 15).
 
 import { availableParallelism } from "node:os";
+import { collectGarbage } from "../collect-garbage.js";
 import { errnoWords } from "../errors.js";
 import { type FileKeys, fileKeys, type KeyMode, keyBytes, wholeLimit } from "./file-digests.js";
 import { FileIndex, type LayerInventory, type SharedFileName } from "./file-index.js";
@@ -60,6 +61,18 @@ function byHostPath(a: SharedFileName, b: SharedFileName): number {
   return compareText(a.hostPath, b.hostPath);
 }
 
+/** One FileIndex per layers array: link-report asks for hard links and duplicates of the same layers. */
+const indexes = new WeakMap<readonly LayerInventory[], FileIndex>();
+
+function indexOf(layers: readonly LayerInventory[]): FileIndex {
+  let index = indexes.get(layers);
+  if (index === undefined) {
+    index = new FileIndex(layers);
+    indexes.set(layers, index);
+  }
+  return index;
+}
+
 /** Whether files[from, to) (indexes into `all`) lie in more than one layer dir. */
 function spansLayers(all: FileIndex, files: ArrayLike<number>, from: number, to: number): boolean {
   const first = all.dir(files[from] as number);
@@ -72,7 +85,7 @@ function spansLayers(all: FileIndex, files: ArrayLike<number>, from: number, to:
  * with nlink > 1. Sorted by the first name's host path.
  */
 export function findCrossLayerHardLinks(layers: readonly LayerInventory[]): HardLinkGroup[] {
-  const all = new FileIndex(layers);
+  const all = indexOf(layers);
   const multi: number[] = [];
   for (let g = 0; g < all.length; g++) if (all.table(g).nlink(all.local[g] as number) > 1) multi.push(g);
   const files = Uint32Array.from(multi);
@@ -171,44 +184,70 @@ function candidateInodes(all: FileIndex, minSize: number): Inodes {
   return { files: out, first: Uint32Array.from(first) };
 }
 
-/** One set of inodes found alike so far: inode numbers (into Inodes) of one size. */
-type Alike = number[];
-
-/** Keys read for inodes: keyOf to compare (null: not read), hexOf for a read one's digest. */
+/** Keys read for candidate inodes: inode c's key is keys[slot[c] × keyBytes, + keyBytes), or none (slot -1:
+ * not read, or unreadable). `words` views the same bytes as u32s, for sorting without strings. */
 interface Keyed {
-  keyOf(c: number): string | null;
-  hexOf(c: number): string;
+  readonly slot: Int32Array;
+  readonly keys: Uint8Array;
+  readonly words: Uint32Array;
 }
+
+const keyWords = keyBytes / 4;
+
+/** Jobs handed to the workers at once (each slice starts its workers: a few ms against seconds of reads). */
+const sliceJobs = 1 << 17;
 
 /**
- * Splits each set by the inodes' keys (keyOf(c): a string, or null when the inode could not be read) and keeps
- * the parts of two inodes or more whose names span two layers.
+ * Groups `members` (candidate inodes) by size and key: sorts the ones with a key by (size, key) as numbers,
+ * and returns the runs of two inodes or more whose names span two layers, as [from, to) pairs into the
+ * returned order. No string or object per inode (a Map by key string was 10^6 strings on a big store).
  */
-function splitByKey(
+function groupByKey(
   all: FileIndex,
   inodes: Inodes,
-  sets: readonly Alike[],
-  keyOf: (c: number) => string | null,
-): Alike[] {
-  const out: Alike[] = [];
-  for (const set of sets) {
-    const parts = new Map<string, Alike>();
-    for (const c of set) {
-      const k = keyOf(c);
-      if (k === null) continue;
-      const part = parts.get(k);
-      if (part === undefined) parts.set(k, [c]);
-      else part.push(c);
-    }
-    for (const part of parts.values())
-      if (part.length >= 2 && inodesSpanLayers(all, inodes, part)) out.push(part);
+  sizes: Float64Array,
+  members: ArrayLike<number>,
+  keyed: Keyed,
+): { order: Uint32Array; runs: number[] } {
+  let n = 0;
+  const order = new Uint32Array(members.length);
+  for (let m = 0; m < members.length; m++) {
+    const c = members[m] as number;
+    if ((keyed.slot[c] as number) >= 0) order[n++] = c;
   }
-  return out;
+  const w = keyed.words;
+  const sameKey = (a: number, b: number): number => {
+    if (sizes[a] !== sizes[b]) return (sizes[a] as number) - (sizes[b] as number);
+    const x = (keyed.slot[a] as number) * keyWords;
+    const y = (keyed.slot[b] as number) * keyWords;
+    for (let k = 0; k < keyWords; k++) {
+      const d = (w[x + k] as number) - (w[y + k] as number);
+      if (d !== 0) return d;
+    }
+    return 0;
+  };
+  const sorted = order.subarray(0, n).sort((a, b) => sameKey(a, b) || a - b);
+  const runs: number[] = [];
+  for (let from = 0; from < n; ) {
+    let to = from + 1;
+    while (to < n && sameKey(sorted[from] as number, sorted[to] as number) === 0) to++;
+    if (to - from >= 2 && inodesSpanLayers(all, inodes, sorted, from, to)) runs.push(from, to);
+    from = to;
+  }
+  return { order: sorted, runs };
 }
 
-function inodesSpanLayers(all: FileIndex, inodes: Inodes, set: Alike): boolean {
-  const first = all.dir(inodes.files[inodes.first[set[0] as number] as number] as number);
-  for (const c of set) {
+/** Whether the names of inodes set[from, to) lie in more than one layer dir. */
+function inodesSpanLayers(
+  all: FileIndex,
+  inodes: Inodes,
+  set: ArrayLike<number>,
+  from: number,
+  to: number,
+): boolean {
+  const first = all.dir(inodes.files[inodes.first[set[from] as number] as number] as number);
+  for (let m = from; m < to; m++) {
+    const c = set[m] as number;
     for (let p = inodes.first[c] as number; p < (inodes.first[c + 1] as number); p++)
       if (all.dir(inodes.files[p] as number) !== first) return true;
   }
@@ -225,102 +264,126 @@ export async function findDuplicateFiles(
   layers: readonly LayerInventory[],
   options: DuplicateOptions = {},
 ): Promise<{ groups: DuplicateGroup[]; errors: LayerReadError[] }> {
-  const all = new FileIndex(layers);
+  const all = indexOf(layers);
   const errors: LayerReadError[] = [];
   const inodes = candidateInodes(all, options.minSize ?? 1);
   const count = inodes.first.length - 1;
-  const pathOf = (c: number) => all.hostPath(inodes.files[inodes.first[c] as number] as number);
-  const sizeOf = (c: number) => all.size(inodes.files[inodes.first[c] as number] as number);
-  // sets of one size
-  let sets: Alike[] = [];
-  for (let c = 0; c < count; c++) {
-    const last = sets.at(-1);
-    if (last !== undefined && sizeOf(last[0] as number) === sizeOf(c)) last.push(c);
-    else sets.push([c]);
-  }
+  const fileOf = (c: number) => inodes.files[inodes.first[c] as number] as number;
+  const pathOf = (c: number) => all.hostPath(fileOf(c));
+  const sizes = new Float64Array(count);
+  for (let c = 0; c < count; c++) sizes[c] = all.size(fileOf(c));
   const threads = options.threads ?? Math.max(2, Math.min(availableParallelism(), 8));
-  /** Reads the keys of every inode of `wanted` in `mode(c)`; one that cannot be read is an error. */
-  const readKeys = async (wanted: readonly Alike[], mode: (c: number) => KeyMode): Promise<Keyed> => {
-    const jobs = wanted.flat();
+  /**
+   * Reads the keys of the inodes `wanted` in `mode(c)`, in inode order (files made together lie together on
+   * disk, so a cold cache reads ahead instead of seeking: size order is random order); one that cannot be
+   * read is an error.
+   */
+  const readKeys = async (wanted: ArrayLike<number>, mode: (c: number) => KeyMode): Promise<Keyed> => {
+    const jobs = Uint32Array.from(wanted).sort(
+      (a, b) => all.dev(fileOf(a)) - all.dev(fileOf(b)) || all.ino(fileOf(a)) - all.ino(fileOf(b)),
+    );
+    const slot = new Int32Array(count).fill(-1);
     const key = options.contentKey;
+    let keys: Uint8Array;
     if (key !== undefined) {
-      const keys = new Map<number, string>();
-      for (const c of jobs) {
+      keys = new Uint8Array(jobs.length * keyBytes);
+      jobs.forEach((c, i) => {
         try {
-          keys.set(c, key(pathOf(c)));
+          keys.set(Buffer.from(key(pathOf(c)), "hex"), i * keyBytes);
+          slot[c] = i;
         } catch (err) {
           const code = (err as NodeJS.ErrnoException).code ?? "EIO";
           errors.push({ path: pathOf(c), message: `cannot read: ${errnoWords(code)}` });
         }
+      });
+    } else {
+      // in slices: the jobs' paths are copied into shared memory for the workers (70 bytes a file), and
+      // 10^6 of them at once were 70 MB beside the layers' own copies
+      keys = new Uint8Array(jobs.length * keyBytes);
+      const prefixes = all.dirBytes();
+      for (let start = 0; start < jobs.length; start += sliceJobs) {
+        const part = jobs.subarray(start, Math.min(jobs.length, start + sliceJobs));
+        const r: FileKeys = await fileKeys(
+          {
+            length: part.length,
+            prefixes,
+            prefixOf: (i) => all.layerOf[fileOf(part[i] as number)] as number,
+            pathLength: (i) => all.relLength(fileOf(part[i] as number)),
+            writePath: (i, into, at) => all.writeRel(fileOf(part[i] as number), into, at),
+            mode: (i) => mode(part[i] as number),
+            size: (i) => sizes[part[i] as number] as number,
+          },
+          { threads },
+        );
+        keys.set(r.keys, start * keyBytes);
+        part.forEach((c, i) => {
+          const code = r.errors.get(i);
+          if (code === undefined) slot[c] = start + i;
+          else errors.push({ path: pathOf(c), message: `cannot read: ${errnoWords(code)}` });
+        });
+        // the slice's shared buffers go only with a full collection (V8 does not count them as heap)
+        if (jobs.length > sliceJobs) collectGarbage();
       }
-      return { keyOf: (c) => keys.get(c) ?? null, hexOf: (c) => keys.get(c) as string };
     }
-    const r: FileKeys = await fileKeys(
-      {
-        length: jobs.length,
-        prefixes: all.dirBytes(),
-        prefixOf: (i) =>
-          all.layerOf[inodes.files[inodes.first[jobs[i] as number] as number] as number] as number,
-        pathLength: (i) => all.relLength(inodes.files[inodes.first[jobs[i] as number] as number] as number),
-        writePath: (i, into, at) =>
-          all.writeRel(inodes.files[inodes.first[jobs[i] as number] as number] as number, into, at),
-        mode: (i) => mode(jobs[i] as number),
-        size: (i) => sizeOf(jobs[i] as number),
-      },
-      { threads },
-    );
-    // per inode its job, -1 when unread or unreadable: no object per file
-    const slot = new Int32Array(count).fill(-1);
-    jobs.forEach((c, i) => {
-      const code = r.errors.get(i);
-      if (code === undefined) slot[c] = i;
-      else errors.push({ path: pathOf(c), message: `cannot read: ${errnoWords(code)}` });
-    });
-    const text = Buffer.from(r.keys.buffer, r.keys.byteOffset, r.keys.byteLength);
-    const at = (c: number) => (slot[c] as number) * keyBytes;
-    return {
-      keyOf: (c) => (slot[c] === -1 ? null : text.toString("latin1", at(c), at(c) + keyBytes)),
-      hexOf: (c) => text.toString("hex", at(c), at(c) + keyBytes),
-    };
+    const words = new Uint32Array(keys.buffer, keys.byteOffset, keys.byteLength / 4);
+    return { slot, keys, words };
   };
-  let alike: Alike[];
-  let digestOf: (c: number) => string;
+  const hexOf = (keyed: Keyed, c: number) =>
+    Buffer.from(
+      keyed.keys.buffer,
+      keyed.keys.byteOffset + (keyed.slot[c] as number) * keyBytes,
+      keyBytes,
+    ).toString("hex");
+  const every = Uint32Array.from({ length: count }, (_, c) => c);
+  /** The groups found: [from, to) into order, with the keys they were told apart by. */
+  const found: { order: Uint32Array; runs: number[]; keyed: Keyed }[] = [];
   if (options.contentKey !== undefined) {
-    const keys = await readKeys(sets, () => "content");
-    alike = splitByKey(all, inodes, sets, keys.keyOf);
-    digestOf = keys.hexOf;
+    const keyed = await readKeys(every, () => "content");
+    found.push({ ...groupByKey(all, inodes, sizes, every, keyed), keyed });
   } else {
     // step 1: small files whole (final), bigger ones by their edges
-    const first = await readKeys(sets, (c) => (sizeOf(c) <= wholeLimit ? "whole" : "edges"));
-    sets = splitByKey(all, inodes, sets, first.keyOf);
-    const done = sets.filter((s) => sizeOf(s[0] as number) <= wholeLimit);
-    // step 2: what is still alike by its edges, by its contents
-    const rest = sets.filter((s) => sizeOf(s[0] as number) > wholeLimit);
-    const second = await readKeys(rest, () => "content");
-    alike = [...done, ...splitByKey(all, inodes, rest, second.keyOf)];
-    digestOf = (c) => (sizeOf(c) <= wholeLimit ? first.hexOf(c) : second.hexOf(c));
-  }
-  sets = [];
-  const groups: DuplicateGroup[] = [];
-  for (const set of alike) {
-    const names: SharedFileName[] = [];
-    let total = 0;
-    let largest = 0;
-    for (const c of set) {
-      const g0 = inodes.files[inodes.first[c] as number] as number;
-      const allocated = all.table(g0).allocated(all.local[g0] as number);
-      total += allocated;
-      largest = Math.max(largest, allocated);
-      for (let p = inodes.first[c] as number; p < (inodes.first[c + 1] as number); p++)
-        names.push(all.name(inodes.files[p] as number));
+    const first = await readKeys(every, (c) => ((sizes[c] as number) <= wholeLimit ? "whole" : "edges"));
+    const step1 = groupByKey(all, inodes, sizes, every, first);
+    const done: number[] = [];
+    const rest: number[] = [];
+    for (let r = 0; r < step1.runs.length; r += 2) {
+      const from = step1.runs[r] as number;
+      const to = step1.runs[r + 1] as number;
+      if ((sizes[step1.order[from] as number] as number) <= wholeLimit) done.push(from, to);
+      else for (let m = from; m < to; m++) rest.push(step1.order[m] as number);
     }
-    groups.push({
-      size: sizeOf(set[0] as number),
-      digest: digestOf(set[0] as number),
-      copies: set.length,
-      savableBytes: total - largest,
-      names: names.sort(byHostPath),
-    });
+    found.push({ order: step1.order, runs: done, keyed: first });
+    // step 2: what is still alike by its edges, by its contents
+    if (rest.length > 0) {
+      const second = await readKeys(rest, () => "content");
+      found.push({ ...groupByKey(all, inodes, sizes, rest, second), keyed: second });
+    }
+  }
+  const groups: DuplicateGroup[] = [];
+  for (const { order, runs, keyed } of found) {
+    for (let r = 0; r < runs.length; r += 2) {
+      const from = runs[r] as number;
+      const to = runs[r + 1] as number;
+      const names: SharedFileName[] = [];
+      let total = 0;
+      let largest = 0;
+      for (let m = from; m < to; m++) {
+        const c = order[m] as number;
+        const g0 = fileOf(c);
+        const allocated = all.table(g0).allocated(all.local[g0] as number);
+        total += allocated;
+        largest = Math.max(largest, allocated);
+        for (let p = inodes.first[c] as number; p < (inodes.first[c + 1] as number); p++)
+          names.push(all.name(inodes.files[p] as number));
+      }
+      groups.push({
+        size: sizes[order[from] as number] as number,
+        digest: hexOf(keyed, order[from] as number),
+        copies: to - from,
+        savableBytes: total - largest,
+        names: names.sort(byHostPath),
+      });
+    }
   }
   groups.sort(
     (a, b) =>

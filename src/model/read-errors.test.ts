@@ -1,6 +1,7 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
-import { markReadErrors, readErrorsByFile } from "./read-errors.js";
+import { MAX_CHAIN_LENGTH, SnapshotIndex } from "./chain.js";
+import { chainError, markReadErrors, readErrorsByFile } from "./read-errors.js";
 import type { Container, Image, Snapshot, Store } from "./store.js";
 import { emptyStore } from "./testing.js";
 
@@ -127,4 +128,28 @@ test("a long chain ends in a finding, not a hang", () => {
   const s = markReadErrors(store(chain), files);
   assert.ok(s.snapshots.every((x) => x.readError !== undefined));
   assert.ok(Date.now() - t0 < 20_000);
+});
+
+test("each snapshot gets the verdict chainError gives it, whatever the order the snapshots come in", () => {
+  // a break far up (a dangling parent 300 links up), a sound chain longer than the bound, a cycle with a tail
+  const snaps = [
+    ...Array.from({ length: 300 }, (_, i) => snap(`d${i}`, i === 0 ? "gone" : `d${i - 1}`)),
+    ...Array.from({ length: MAX_CHAIN_LENGTH + 5 }, (_, i) => snap(`s${i}`, i === 0 ? null : `s${i - 1}`)),
+    snap("c0", "c2"),
+    snap("c1", "c0"),
+    snap("c2", "c1"),
+    snap("tail", "c1"),
+  ];
+  for (const order of [snaps, [...snaps].reverse()]) {
+    const index = new SnapshotIndex(order);
+    const marked = markReadErrors(store(order), files);
+    for (const s of marked.snapshots) {
+      const want = chainError(index, order.find((x) => x.key === s.key) as Snapshot);
+      assert.equal(s.readError?.message, want?.message, s.key);
+    }
+    const byKey = new Map(marked.snapshots.map((s) => [s.key, s.readError?.message]));
+    assert.equal(byKey.get(`s${MAX_CHAIN_LENGTH - 1}`), undefined);
+    assert.match(byKey.get(`s${MAX_CHAIN_LENGTH + 4}`) ?? "", /loops/);
+    assert.match(byKey.get("d299") ?? "", /names parent "gone"/);
+  }
 });

@@ -3,6 +3,9 @@
 // Which binary, which markers and what they prove are each runtime's own (runtimes/<runtime>/).
 
 import { execFileSync } from "node:child_process";
+import { accessSync, constants, readFileSync, renameSync, statSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { checkCacheDir, defaultCacheDir } from "../fs/scan-cache-dir.js";
 import type { RuntimeVersion } from "../model/store.js";
 
 /** [major, minor] of a version ("2.1.9+unknown", "26.1.5+dfsg1", "2.x", "2.1+", "23+"), or null. */
@@ -21,14 +24,73 @@ export function agreesWithMarker(version: string, marker: string | null): boolea
   return v[0] > m[0] || (v[0] === m[0] && v[1] >= m[1]);
 }
 
-/** What `binary --version` prints, parsed; null when it is absent, fails, or says nothing parse can read.
- * A runtime's binary answers at once; 2 s bounds a hung or foreign one. Cost: one exec. */
+/** The file execvp runs for `binary`: itself when it names a path, else the first executable on PATH. */
+function findOnPath(binary: string): string | null {
+  if (binary.includes("/")) return binary;
+  for (const dir of (process.env.PATH ?? "").split(":")) {
+    const file = join(dir === "" ? "." : dir, binary);
+    try {
+      accessSync(file, constants.X_OK);
+      if (statSync(file).isFile()) return file;
+    } catch {
+      // not here: the next dir
+    }
+  }
+  return null;
+}
+
+/** `--version` outputs remembered across runs, by binary path, for as long as the file is the same. */
+type VersionCache = Record<string, { readonly file: string; readonly out: string }>;
+
+/** The cache file in crifs's cache dir (fs/scan-cache-dir.ts: a dir of this user's own), or null. */
+function versionCacheFile(): string | null {
+  const dir = defaultCacheDir();
+  return checkCacheDir(dir) === null ? join(dir, "binary-versions.json") : null;
+}
+
+/**
+ * What `binary --version` prints, parsed; null when it is absent, fails, or says nothing parse can read.
+ * A runtime's binary answers at once; 2 s bounds a hung or foreign one. Cost: one exec (about 0.1 s, as much
+ * as the rest of `crifs info`), or none when the output is in the cache file for the same file (path, dev,
+ * inode, size, mtime and ctime: an upgrade or any write changes the ctime).
+ */
 export function versionOfBinary(binary: string, parse: (out: string) => string | null): string | null {
+  const path = findOnPath(binary);
+  if (path === null) return null;
+  let file: string;
   try {
-    return parse(execFileSync(binary, ["--version"], { encoding: "utf8", timeout: 2000, stdio: "pipe" }));
+    const st = statSync(path, { bigint: true });
+    file = `${st.dev}:${st.ino}:${st.size}:${st.mtimeNs}:${st.ctimeNs}`;
   } catch {
     return null;
   }
+  const cacheFile = versionCacheFile();
+  let cache: VersionCache = {};
+  if (cacheFile !== null) {
+    try {
+      cache = JSON.parse(readFileSync(cacheFile, "utf8")) as VersionCache;
+      const known = cache[path];
+      if (known?.file === file && typeof known.out === "string") return parse(known.out);
+    } catch {
+      cache = {}; // none yet, or not ours to read: asked again below
+    }
+  }
+  let out: string;
+  try {
+    out = execFileSync(path, ["--version"], { encoding: "utf8", timeout: 2000, stdio: "pipe" });
+  } catch {
+    return null;
+  }
+  if (cacheFile !== null) {
+    try {
+      const tmp = `${cacheFile}.${process.pid}.tmp`;
+      writeFileSync(tmp, JSON.stringify({ ...cache, [path]: { file, out } }), { mode: 0o600 });
+      renameSync(tmp, cacheFile);
+    } catch {
+      // a cache that cannot be written costs the exec next time, nothing else
+    }
+  }
+  return parse(out);
 }
 
 /** The binary on PATH when it agrees with the store's markers, else the markers; with a host root (a node's

@@ -8,6 +8,7 @@
 import { type LinkReport, readLinkReport } from "../../links/link-report.js";
 import type { Container, Store } from "../../model/store.js";
 import { humanBytes, render, renderJsonChunks, renderTable, renderTableChunks } from "../render/format.js";
+import { terminalSafe } from "../render/terminal-safe.js";
 import { resolveRef } from "../resolve-ref.js";
 import { type GlobalOptions, noteReadErrors } from "../stores.js";
 
@@ -45,6 +46,18 @@ function* brokenRows(r: LinkReport): Generator<string[]> {
     ];
 }
 
+function* duplicateRows(r: LinkReport): Generator<string[]> {
+  for (const d of r.duplicates)
+    yield [
+      humanBytes(d.savableBytes),
+      humanBytes(d.size),
+      String(d.copies),
+      d.digest.slice(0, 12),
+      String(new Set(d.names.map((n) => `${n.namespace}/${n.id}`)).size),
+      [...new Set(d.names.map((n) => n.path))].join(","),
+    ];
+}
+
 /** The table view, in chunks: the broken links' table (10^5 rows on a bad image) is never one string. */
 function* table(r: LinkReport): Generator<string> {
   yield `# broken symlinks: ${r.brokenLinks.length} in ${r.containers.length} container(s)\n`;
@@ -67,28 +80,25 @@ function* table(r: LinkReport): Generator<string> {
     );
   }
   if (r.sharedFilesChecked) {
+    // hard-link groups and duplicates stream too: 10^5 groups on a big store are never one string
     out.push(`# hard links across layers: ${r.hardLinkGroups.length}`);
+    yield `${out.join("\n")}\n`;
+    out.length = 0;
+    let lines: string[] = [];
     for (const g of r.hardLinkGroups) {
-      out.push(`inode ${g.dev}:${g.ino} (${humanBytes(g.size)}, ${g.nlink} links)`);
-      for (const n of g.names) out.push(`  ${n.namespace} ${n.id} ${n.path}`);
+      lines.push(`inode ${g.dev}:${g.ino} (${humanBytes(g.size)}, ${g.nlink} links)`);
+      for (const n of g.names) lines.push(terminalSafe(`  ${n.namespace} ${n.id} ${n.path}`));
+      if (lines.length >= 1000) {
+        yield `${lines.join("\n")}\n`;
+        lines = [];
+      }
     }
-    out.push(
-      `# identical files in different layers: ${r.duplicates.length} group(s), ${humanBytes(r.savableBytes)} savable with hard links or reflinks`,
-    );
+    if (lines.length > 0) yield `${lines.join("\n")}\n`;
+    yield `# identical files in different layers: ${r.duplicates.length} group(s), ${humanBytes(r.savableBytes)} savable with hard links or reflinks\n`;
     if (r.duplicates.length > 0) {
-      out.push(
-        // how many layers, not which: a group can span hundreds (every name is in -o json)
-        renderTable(
-          ["savable", "size", "copies", "digest", "layers", "path"],
-          r.duplicates.map((d) => [
-            humanBytes(d.savableBytes),
-            humanBytes(d.size),
-            String(d.copies),
-            d.digest.slice(0, 12),
-            String(new Set(d.names.map((n) => `${n.namespace}/${n.id}`)).size),
-            [...new Set(d.names.map((n) => n.path))].join(","),
-          ]),
-        ).trimEnd(),
+      // how many layers, not which: a group can span hundreds (every name is in -o json)
+      yield* renderTableChunks(["savable", "size", "copies", "digest", "layers", "path"], () =>
+        duplicateRows(r),
       );
     }
   }

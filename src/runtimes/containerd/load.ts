@@ -36,13 +36,38 @@ export function snapshotterLayout(config: ContainerdConfig, snapshotter: string)
       ? config.overlayfsRoot
       : join(config.root, `io.containerd.snapshotter.v1.${snapshotter}`);
   const hasFsSubdir = snapshotter === "overlayfs";
+  const snapshotsDir = join(home, "snapshots");
+  // ids are decimal numbers (containerd's sequence): those are appended as they are, where path.join's
+  // normalizing took a third of a 1,000-layer load; any other id (a damaged record) is joined
+  const under = (id: string, leaf: string) =>
+    decimalId.test(id) ? `${snapshotsDir}/${id}${leaf}` : join(snapshotsDir, id, leaf);
   return {
     home,
     metadataDb: join(home, "metadata.db"),
-    snapshotsDir: join(home, "snapshots"),
-    fsPath: (id: string) => (hasFsSubdir ? join(home, "snapshots", id, "fs") : join(home, "snapshots", id)),
-    workPath: (id: string) => (hasFsSubdir ? join(home, "snapshots", id, "work") : null),
+    snapshotsDir,
+    fsPath: (id: string) => under(id, hasFsSubdir ? "/fs" : ""),
+    workPath: (id: string) => (hasFsSubdir ? under(id, "/work") : null),
+    dir: (id: string) => under(id, ""),
   };
+}
+
+const decimalId = /^[0-9]+$/;
+
+/** snapshotterLayout per config and snapshotter, made once: snapshotFromRecords runs once per snapshot. */
+const layouts = new WeakMap<ContainerdConfig, Map<string, ReturnType<typeof snapshotterLayout>>>();
+
+function layoutOf(config: ContainerdConfig, snapshotter: string): ReturnType<typeof snapshotterLayout> {
+  let byName = layouts.get(config);
+  if (byName === undefined) {
+    byName = new Map();
+    layouts.set(config, byName);
+  }
+  let layout = byName.get(snapshotter);
+  if (layout === undefined) {
+    layout = snapshotterLayout(config, snapshotter);
+    byName.set(snapshotter, layout);
+  }
+  return layout;
 }
 
 /** A snapshot's records, from meta.db and its snapshotter's db or from the API: what the model adds to them
@@ -52,7 +77,7 @@ export type SnapshotRecords = Omit<Snapshot, "path" | "dir" | "workPath">;
 /** The model's snapshot for these records: fs/, the snapshot dir and work/ (none for a view) under its home.
  * The one way both readers (this loader and live.ts) place a snapshot's dirs. */
 export function snapshotFromRecords(config: ContainerdConfig, r: SnapshotRecords): Snapshot {
-  const layout = snapshotterLayout(config, r.snapshotter);
+  const layout = layoutOf(config, r.snapshotter);
   // the model's field order (JSON output keeps it)
   return {
     namespace: r.namespace,
@@ -62,7 +87,7 @@ export function snapshotFromRecords(config: ContainerdConfig, r: SnapshotRecords
     kind: r.kind,
     id: r.id,
     path: layout.fsPath(r.id),
-    dir: join(layout.snapshotsDir, r.id),
+    dir: layout.dir(r.id),
     workPath: r.kind === "view" ? null : layout.workPath(r.id),
     createdAt: r.createdAt,
     updatedAt: r.updatedAt,
