@@ -15,7 +15,7 @@ import { CrifsError } from "../../errors.js";
 import { fsPath } from "../../fs/name-codec.js";
 import { type LogDirFlags, logDirFlags, logDirsFor } from "../../logs/log-dirs.js";
 import type { Store } from "../../model/store.js";
-import type { PathIdentity, Plan } from "../../repair/action.js";
+import type { ApiRequest, PathIdentity, Plan } from "../../repair/action.js";
 import { type ApiExecutor, type ApplyResult, applyPlan, type Recheck } from "../../repair/apply.js";
 import { listRuns, type RunHeader, type RunSummary, readJournal } from "../../repair/journal.js";
 import { isInside, planRepairs, QUARANTINE_DIR } from "../../repair/planner.js";
@@ -46,13 +46,12 @@ export interface RepairFlags {
   readonly list?: boolean;
 }
 
-/** The hooks an adapter may offer for `api` steps (added by the runtimes' API executors). */
+/** What an adapter may offer for `api` steps (the runtimes' API executors add them to Adapter): the call,
+ * and the proof through the API, just before it, that it is still safe (null, or the reason to skip). */
 interface ApiHooks {
-  readonly runApiRequest?: ApiExecutor["run"] extends (r: infer R) => Promise<void>
-    ? (request: R, socket: string, timeoutMs: number) => Promise<void>
-    : never;
+  readonly runApiRequest?: (request: ApiRequest, socket: string, timeoutMs: number) => Promise<void>;
   readonly checkApiRequest?: (
-    request: Parameters<ApiExecutor["check"]>[0],
+    request: ApiRequest,
     socket: string,
     timeoutMs: number,
   ) => Promise<string | null>;
@@ -312,7 +311,10 @@ export async function repairCommand(
       exitCode: 0,
     };
   }
-  if (flags.undo !== undefined) return undoCommand(g, stores, flags.undo);
+  if (flags.undo !== undefined) {
+    noteInterrupted(stores);
+    return undoCommand(g, stores, flags.undo);
+  }
   const open = noteInterrupted(stores);
   if (flags.apply !== true) {
     const plans: Plan[] = [];
