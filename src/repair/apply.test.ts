@@ -6,7 +6,7 @@ import { test } from "node:test";
 import { CrifsError } from "../errors.js";
 import { plantTree, rootOnly, tempDir } from "../fs/testing-tree.js";
 import type { Plan, PlannedAction } from "./action.js";
-import { applyPlan, type Recheck } from "./apply.js";
+import { applyPlan, itemsDirFor, type Recheck } from "./apply.js";
 import { Journal, listRuns, type RunHeader, readJournal, stepsOf } from "./journal.js";
 import { purgeRuns } from "./purge.js";
 import { undoRun } from "./undo.js";
@@ -289,4 +289,14 @@ test("an item outside the root (a kubelet log link) goes to a quarantine beside 
   purgeRuns(q, 0);
   assert.equal(existsSync(join(base, "log", ".crifs-quarantine", again.runId)), false);
   assert.equal(existsSync(link), false);
+});
+
+test("itemsDirFor: the run's items for the root's paths, beside the dir for a log path, and the top of the path's own mount when it lies on another", () => {
+  const where = { root: "/r", runDir: "/r/.crifs-quarantine/run", runId: "run" };
+  const flat = () => "/";
+  assert.equal(itemsDirFor("/r/snapshots/9", where, flat), "/r/.crifs-quarantine/run/items");
+  assert.equal(itemsDirFor("/var/log/pods/a_b_c", where, flat), "/var/log/.crifs-quarantine/run/items");
+  const home = (p: string) => (p === "/r/overlay" || p.startsWith("/r/overlay/") ? "/r/overlay" : "/");
+  assert.equal(itemsDirFor("/r/overlay/abc", where, home), "/r/overlay/.crifs-quarantine/run/items");
+  assert.equal(itemsDirFor("/r/other/abc", where, home), "/r/.crifs-quarantine/run/items");
 });

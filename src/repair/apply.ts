@@ -84,11 +84,26 @@ export interface ApplyResult {
   readonly bytes: number;
 }
 
-/** Where a quarantined item of `path` goes: the run's items/ for what lies under the root, else a quarantine
- * beside the dir it lies in (kubelet's log dirs: `/var/log/.crifs-quarantine/<run>/items`), on its filesystem. */
-export function itemsDirFor(path: string, root: string, runDir: string, runId: string): string {
-  if (isInside(path, root)) return join(runDir, ITEMS_DIR);
-  return join(dirname(dirname(path)), QUARANTINE_DIR, runId, ITEMS_DIR);
+/**
+ * Where a quarantined item of `path` goes: the run's items/ for what lies under the root, else a quarantine
+ * beside the dir it lies in (kubelet's log dirs: `/var/log/.crifs-quarantine/<run>/items`). A rename cannot
+ * cross a mount, even of the same filesystem (c/storage bind-mounts its driver home onto itself): when the
+ * path lies on another mount than that place, the quarantine is at the top of the path's own mount
+ * (`<mount point>/.crifs-quarantine/<run>/items`), which the overlay drivers' readers leave out of the layers.
+ * `mountPointOf` gives the mount point a path lies on.
+ */
+export function itemsDirFor(
+  path: string,
+  where: { readonly root: string; readonly runDir: string; readonly runId: string },
+  mountPointOf: (p: string) => string,
+): string {
+  const usual = isInside(path, where.root)
+    ? join(where.runDir, ITEMS_DIR)
+    : join(dirname(dirname(path)), QUARANTINE_DIR, where.runId, ITEMS_DIR);
+  const own = mountPointOf(dirname(path));
+  const usualBase = isInside(path, where.root) ? where.root : dirname(dirname(path));
+  if (mountPointOf(usualBase) === own) return usual;
+  return join(own, QUARANTINE_DIR, where.runId, ITEMS_DIR);
 }
 
 function lstatOrNull(path: string) {
@@ -105,6 +120,7 @@ function lstatOrNull(path: string) {
 class MountUse {
   #at = 0;
   #paths: string[] = [];
+  #mountPoints: string[] = [];
   readonly #mountinfo: string | undefined;
   constructor(mountinfo: string | undefined) {
     this.#mountinfo = mountinfo;
@@ -112,8 +128,10 @@ class MountUse {
   #read(): string[] {
     if (Date.now() - this.#at < 100) return this.#paths;
     const out: string[] = [];
+    const points: string[] = [];
     for (const m of readMountinfo(this.#mountinfo)) {
       out.push(m.mountPoint);
+      points.push(m.mountPoint);
       if (m.fsType !== "overlay") continue;
       const o = overlayOptions(m.superOptions);
       for (const d of [...o.lowerdir, o.upperdir, o.workdir]) {
@@ -128,7 +146,18 @@ class MountUse {
     }
     this.#at = Date.now();
     this.#paths = out;
+    this.#mountPoints = points;
     return out;
+  }
+  #points(): string[] {
+    this.#read();
+    return this.#mountPoints;
+  }
+  /** The mount point `path` lies on (the longest that is it or holds it). */
+  mountPointOf(path: string): string {
+    let best = "/";
+    for (const m of this.#points()) if ((m === path || isInside(path, m)) && m.length > best.length) best = m;
+    return best;
   }
   /** A mount that uses `path` or something in it, or null. */
   user(path: string): string | null {
@@ -268,7 +297,7 @@ export async function applyPlan(plan: Plan, options: ApplyOptions): Promise<Appl
       for (const [i, step] of a.steps.entries()) {
         if (doneKeys.has(`${a.seq}.${i}`)) continue;
         const intent = open.find((r) => r.seq === a.seq && r.step === i);
-        const ctx = { journal, faults, plan, header, seq: a.seq, index: i, bytes: a.bytes };
+        const ctx = { journal, faults, plan, header, mounts, seq: a.seq, index: i, bytes: a.bytes };
         if (step.op === "api") {
           apiSkip = await runApiStep(step, ctx, options.api);
           if (apiSkip !== null) break;
@@ -314,6 +343,7 @@ function actionBlocked(
 
 interface StepContext {
   readonly journal: Journal;
+  readonly mounts: MountUse;
   readonly faults: Faults;
   readonly plan: Plan;
   readonly header: RunHeader;
@@ -338,7 +368,11 @@ function runFileStep(
   intent: Extract<JournalRecord, { type: "intent" }> | undefined,
 ): void {
   const { journal, faults } = ctx;
-  const itemsDir = itemsDirFor(step.path, ctx.plan.root, journal.dir, ctx.header.id);
+  const itemsDir = itemsDirFor(
+    step.path,
+    { root: ctx.plan.root, runDir: journal.dir, runId: ctx.header.id },
+    (p) => ctx.mounts.mountPointOf(p),
+  );
   const item = intent?.item ?? join(itemsDir, `${ctx.seq}-${ctx.index}`);
   const ref = { seq: ctx.seq, step: ctx.index, op: step.op, path: step.path, item };
   const st = lstatOrNull(step.path);

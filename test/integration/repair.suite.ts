@@ -11,7 +11,16 @@
 import assert from "node:assert/strict";
 import { execFileSync, spawn, spawnSync } from "node:child_process";
 import { createHash } from "node:crypto";
-import { existsSync, mkdirSync, readdirSync, rmSync, symlinkSync, utimesSync, writeFileSync } from "node:fs";
+import {
+  existsSync,
+  mkdirSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  symlinkSync,
+  utimesSync,
+  writeFileSync,
+} from "node:fs";
 import { join } from "node:path";
 import { after, before, describe, test } from "node:test";
 import type { Bed } from "../bed/bed.js";
@@ -265,6 +274,53 @@ export function repairSuite(getBed: () => Bed) {
           `fault ${n}: the manifest after ${n % 2 === 1 ? "apply, then undo" : "undo"}`,
         );
       }
+    });
+
+    test("killed from outside while it moves (SIGKILL once its journal shows the k-th intent), each run is reported and --apply or --undo finishes it with nothing lost", async () => {
+      const before = manifest(faults);
+      let killedMidway = 0;
+      for (let i = 0; i < 8; i++) {
+        const known = new Set(runs().map((x) => x.id));
+        const p = spawn(process.execPath, [CRIFS, ...flags(), "--apply", "--yes"], { stdio: "ignore" });
+        const exited = new Promise<string | null>((done) => p.on("exit", (_code, signal) => done(signal)));
+        const want = (i % 4) + 1;
+        const deadline = Date.now() + 60_000;
+        let journal: string | null = null;
+        for (;;) {
+          if (p.exitCode !== null || Date.now() > deadline) break;
+          if (journal === null) {
+            const dir = existsSync(quarantine())
+              ? readdirSync(quarantine()).find((n) => !known.has(n))
+              : undefined;
+            if (dir !== undefined) journal = join(quarantine(), dir, "journal.jsonl");
+          }
+          const text = journal !== null && existsSync(journal) ? readFileSync(journal, "utf8") : "";
+          if ((text.match(/"type":"intent"/g) ?? []).length >= want) {
+            p.kill("SIGKILL");
+            break;
+          }
+          await new Promise((r) => setImmediate(r));
+        }
+        const signal = await exited;
+        if (signal === "SIGKILL") {
+          killedMidway++;
+          const r = crifs([...flags(), "-o", "json"]);
+          assert.match(r.stderr, /was interrupted/, `kill ${i}`);
+          if (i % 2 === 0) {
+            const fin = crifs([...flags(), "--apply", "--yes"]);
+            assert.equal(fin.status, 0, `kill ${i}: ${fin.stderr}`);
+            for (const f of faults) assert.equal(existsSync(f), false, `kill ${i}: ${f}`);
+          }
+        }
+        const u = crifs([...flags(), "--undo"]);
+        assert.equal(u.status, 0, `kill ${i}: ${u.stderr}`);
+        assert.deepEqual(manifest(faults), before, `kill ${i}`);
+        assert.ok(
+          runs().every((x) => x.state === "undone"),
+          `kill ${i}`,
+        );
+      }
+      assert.ok(killedMidway >= 4, `only ${killedMidway} of 8 runs were killed while moving`);
     });
 
     test("with containerd up, an orphan dir that a mount starts using between plan and apply is skipped, not moved", async () => {

@@ -16,6 +16,7 @@ import { fsPath } from "../../fs/name-codec.js";
 import { type LogDirFlags, logDirFlags, logDirsFor } from "../../logs/log-dirs.js";
 import type { Store } from "../../model/store.js";
 import type { ApiRequest, PathIdentity, Plan } from "../../repair/action.js";
+import { companionPaths } from "../../repair/actions/quarantine.js";
 import { type ApiExecutor, type ApplyResult, applyPlan, type Recheck } from "../../repair/apply.js";
 import { listRuns, type RunHeader, type RunSummary, readJournal } from "../../repair/journal.js";
 import { isInside, planRepairs, QUARANTINE_DIR } from "../../repair/planner.js";
@@ -82,12 +83,13 @@ async function answeringSocket(g: GlobalOptions, adapter: Adapter): Promise<stri
   }
 }
 
+/** lstat of every finding's path and of the paths its action may move with it. */
 function identities(findings: readonly Finding[]): Map<string, PathIdentity> {
   const out = new Map<string, PathIdentity>();
-  for (const f of findings) {
+  for (const p of findings.flatMap((f) => [f.path, ...companionPaths(f)])) {
     try {
-      const st = lstatSync(fsPath(f.path));
-      out.set(f.path, { dev: st.dev, ino: st.ino, ctimeMs: st.ctimeMs });
+      const st = lstatSync(fsPath(p));
+      out.set(p, { dev: st.dev, ino: st.ino, ctimeMs: st.ctimeMs });
     } catch {
       // gone: the planner says so
     }

@@ -69,3 +69,26 @@ test("a path gone since the findings were read is unmended; without identities t
     ["still-found", "not-mounted", "unreferenced"],
   );
 });
+
+test("an orphan layer dir takes its short link with it, link first, when the link is there", () => {
+  const f: Finding = {
+    check: "orphan-layer-dir",
+    severity: "warning",
+    subject: "overlay2 dir abc-init",
+    path: "/r/overlay2/abc-init",
+    bytes: 8192,
+    message: "directory abc-init is not named by any layer record",
+    remedy:
+      "nothing can reach it: with the runtime idle, rm -rf /r/overlay2/abc-init (and its short link l/ABCDEF, if any)",
+  };
+  const there = quarantine.plan(f, ctx([f.path, "/r/overlay2/l/ABCDEF"]));
+  assert.ok(!("unmended" in there));
+  assert.deepEqual(there.steps, [
+    { op: "quarantine", path: "/r/overlay2/l/ABCDEF" },
+    { op: "quarantine", path: "/r/overlay2/abc-init" },
+  ]);
+  assert.ok(there.guards.some((g) => g.guard === "unreferenced" && g.path === "/r/overlay2/l/ABCDEF"));
+  const absent = quarantine.plan(f, ctx([f.path]));
+  assert.ok(!("unmended" in absent));
+  assert.deepEqual(absent.steps, [{ op: "quarantine", path: "/r/overlay2/abc-init" }]);
+});

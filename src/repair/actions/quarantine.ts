@@ -4,12 +4,14 @@
 // just before the move: the check still finds it, nothing mounts it, it is the same inode, no record names it.
 //
 //   orphan-snapshot-dir   containerd snapshots/<id> (incl. new-* and rm-*) no record names
-//   orphan-layer-dir      c/storage overlay/<id>, docker overlay2/<id> no layer record names
+//   orphan-layer-dir      c/storage overlay/<id>, docker overlay2/<id> no layer record names, with its
+//                         short link l/<short> when there is one (it would dangle)
 //   tmpmount-leftover     an unmounted <root>/tmpmounts/<name>
 //   stale-ingest          an ingest dir WITHOUT a record (with one, containerd's content service aborts it)
 //   dangling-log-link     /var/log/containers/<name>.log whose target is gone
 //   orphan-log-dir        /var/log/pods/<ns>_<pod>_<uid> of a pod no runtime knows
 
+import { dirname, join } from "node:path";
 import type { Finding } from "../../checks/check.js";
 import type { ActionKind, Guard, PlanContext, PlannedAction } from "../action.js";
 
@@ -46,6 +48,21 @@ const rows: Readonly<Record<string, Row>> = {
   },
 };
 
+/** The overlay driver's short link of an orphan layer dir, as orphan-layer-dir's remedy names it (read from
+ * the dir's `link` file): `<home>/l/<short>`; it points into the dir, and would dangle once the dir is moved. */
+function shortLinkOf(f: Finding): string | null {
+  if (f.check !== "orphan-layer-dir") return null;
+  const m = /\(and its short link l\/([A-Za-z0-9]+), if any\)/.exec(f.remedy);
+  return m === null ? null : join(dirname(f.path), "l", m[1] as string);
+}
+
+/** Paths beside a finding's own that its action may move too (the caller lstats them into the identities;
+ * one that is not there is left out of the plan). */
+export function companionPaths(f: Finding): string[] {
+  const link = shortLinkOf(f);
+  return link === null ? [] : [link];
+}
+
 /** Moves an orphan file or dir into the quarantine. Pure: the guards carry what the applier re-proves. */
 export const quarantine: ActionKind = {
   id: "quarantine",
@@ -58,11 +75,20 @@ export const quarantine: ActionKind = {
     const id = ctx.identities?.get(finding.path);
     if (ctx.identities !== undefined && id === undefined)
       return { unmended: "it is gone since the findings were read" };
+    // the layer dir's short link goes with it (first: it points into the dir), when it is there
+    const link = shortLinkOf(finding);
+    const linkId = link === null ? undefined : ctx.identities?.get(link);
     const guards: Guard[] = [
       { guard: "still-found", check: finding.check, path: finding.path },
       { guard: "not-mounted", path: finding.path },
       ...(id === undefined ? [] : [{ guard: "unchanged" as const, path: finding.path, ...id }]),
       { guard: "unreferenced", path: finding.path },
+      ...(link === null || linkId === undefined
+        ? []
+        : [
+            { guard: "unchanged" as const, path: link, ...linkId },
+            { guard: "unreferenced" as const, path: link },
+          ]),
     ];
     return {
       kind: "quarantine",
@@ -72,7 +98,10 @@ export const quarantine: ActionKind = {
       why: row.why(finding),
       bytes: finding.bytes,
       daemon: "either",
-      steps: [{ op: "quarantine", path: finding.path }],
+      steps: [
+        ...(link === null || linkId === undefined ? [] : [{ op: "quarantine" as const, path: link }]),
+        { op: "quarantine", path: finding.path },
+      ],
       guards,
     };
   },
