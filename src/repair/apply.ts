@@ -25,7 +25,6 @@ import { overlayOptions, readMountinfo } from "../fs/mountinfo.js";
 import { fsPath } from "../fs/name-codec.js";
 import type { ApiRequest, Guard, Plan, PlannedAction, Step } from "./action.js";
 import {
-  fsyncDir,
   ITEMS_DIR,
   Journal,
   type JournalRecord,
@@ -407,14 +406,14 @@ function runFileStep(
     journal.appendIntent({ type: "intent", ...ref, at: stamp(), dev: st.dev, ino: st.ino });
     faults.boundary();
     try {
+      // no fsync of the two dirs: a rename a power cut undoes leaves the item where it was, which resume and
+      // undo read from the disk as "not moved" whatever the journal says
       renameSync(fsPath(step.path), item);
-      fsyncDir(itemsDir);
-      fsyncDir(dirname(step.path));
     } catch (err) {
       failStep(ctx, writeError(err, step.path, "move it into the quarantine"));
     }
     faults.boundary();
-    journal.append({ type: "done", ...ref, at: stamp(), dev: st.dev, ino: st.ino, bytes: ctx.bytes });
+    journal.appendLazily({ type: "done", ...ref, at: stamp(), dev: st.dev, ino: st.ino, bytes: ctx.bytes });
     faults.boundary();
     return;
   }
@@ -422,13 +421,12 @@ function runFileStep(
   faults.boundary();
   try {
     symlinkSync(step.target, fsPath(step.path));
-    fsyncDir(dirname(step.path));
   } catch (err) {
     failStep(ctx, writeError(err, step.path, "create the link"));
   }
   faults.boundary();
   const made = lstatSync(fsPath(step.path));
-  journal.append({ type: "done", ...ref, at: stamp(), dev: made.dev, ino: made.ino, bytes: 0 });
+  journal.appendLazily({ type: "done", ...ref, at: stamp(), dev: made.dev, ino: made.ino, bytes: 0 });
   faults.boundary();
 }
 

@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { appendFileSync, readFileSync } from "node:fs";
+import { appendFileSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { test } from "node:test";
 import { tempDir } from "../fs/testing-tree.js";
@@ -129,6 +129,8 @@ test("listRuns lists runs oldest first with their items and bytes; a dir without
     j.close();
   }
   Journal.create(join(q, "not-a-run-parent"), header("x")).close(); // nested: not listed at the top
+  mkdirSync(join(q, "killed-before-its-header"));
+  writeFileSync(join(q, "killed-before-its-header", "journal.jsonl"), ""); // changed nothing: not listed
   const runs = listRuns(q);
   assert.deepEqual(
     runs.map((r) => r.id),

@@ -192,12 +192,12 @@ export class Journal {
     return j;
   }
 
-  #write(s: string): void {
+  #write(s: string, sync = true): void {
     try {
       const b = Buffer.from(s);
       let off = 0;
       while (off < b.length) off += writeSync(this.#fd, b, off);
-      fsyncSync(this.#fd);
+      if (sync) fsyncSync(this.#fd);
     } catch (err) {
       throw writeError(err, this.path, "write the journal");
     }
@@ -206,6 +206,15 @@ export class Journal {
   /** Appends one record as one line and fsyncs the file. */
   append(record: JournalRecord): void {
     this.#write(`${JSON.stringify(record)}\n`);
+  }
+
+  /**
+   * Appends a record that the disk can stand in for, without an fsync: a `done` or `restored` lost to a power
+   * cut leaves its intent open (or the item recorded as still quarantined), and the next --apply or --undo
+   * settles that by looking at the disk (apply.ts, undo.ts). One fsync per step instead of two: the intent's.
+   */
+  appendLazily(record: JournalRecord): void {
+    this.#write(`${JSON.stringify(record)}\n`, false);
   }
 
   /** Appends an intent and fsyncs the journal's dir too (the file is durable by name before the step). */
@@ -240,8 +249,8 @@ export function readJournal(dir: string): { records: JournalRecord[]; torn: bool
     try {
       records.push(JSON.parse(line) as JournalRecord);
     } catch {
-      // only the last line can be torn (each record is one write, appended); a torn line in the middle was
-      // ended by Journal.open before the next record: a record lost to a crash, never a half record read
+      // a line cut short by a kill: each record is one append, so only the last line of a killed process can
+      // be torn, and Journal.open ends it before the next record; the record is lost, never half read
       torn = true;
     }
   }
@@ -352,7 +361,14 @@ export function listRuns(quarantine: string): RunSummary[] {
     } catch {
       continue; // not a run's dir (or a run cut short before its journal existed)
     }
-    out.push(summarizeRun(dir));
+    try {
+      out.push(summarizeRun(dir));
+    } catch (err) {
+      // a journal without its header: the run was killed between making the file and its first write,
+      // before any change; nothing to finish or undo
+      if (err instanceof CrifsError && err.code === "corrupt") continue;
+      throw err;
+    }
   }
   return out;
 }

@@ -136,12 +136,11 @@ export function undoRun(runDir: string): UndoItem[] {
       }
       try {
         renameSync(item, fsPath(c.path));
-        fsyncDir(dirname(c.path));
-        fsyncDir(dirname(item));
       } catch (err) {
         throw writeError(err, c.path, "put it back");
       }
-      journal.append({
+      // lazily: a lost record is settled by the next undo (the item gone, its inode back at its path)
+      journal.appendLazily({
         type: "restored",
         seq: c.seq,
         step: c.step,
