@@ -185,7 +185,7 @@ export function containerdSuite(getBed: () => Bed) {
       // issue 17: the audit ends with the repair plan's summary and the command that applies it
       assert.match(
         table.stdout,
-        /^-- repair: (nothing to repair|\d+ action\(s\), .* to free .*; apply with: crifs .* repair --apply --yes)$/m,
+        /^-- repair: (nothing to repair|\d+ action\(s\), .* to free .*; apply with: crifs .* repair (--grace \d+ )?--apply --yes)$/m,
       );
     });
 

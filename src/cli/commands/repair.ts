@@ -13,9 +13,10 @@ import type { Finding } from "../../checks/check.js";
 import { DEFAULT_GRACE_MS } from "../../checks/doctor-input.js";
 import { CrifsError } from "../../errors.js";
 import { fsPath } from "../../fs/name-codec.js";
+import { socketPath } from "../../live/address.js";
 import { type LogDirFlags, logDirFlags, logDirsFor } from "../../logs/log-dirs.js";
 import type { Store } from "../../model/store.js";
-import type { ApiRequest, PathIdentity, Plan } from "../../repair/action.js";
+import type { PathIdentity, Plan } from "../../repair/action.js";
 import { companionPaths } from "../../repair/actions/quarantine.js";
 import { type ApiExecutor, type ApplyResult, applyPlan, type Recheck } from "../../repair/apply.js";
 import { listRuns, type RunHeader, type RunSummary, readJournal } from "../../repair/journal.js";
@@ -45,17 +46,6 @@ export interface RepairFlags {
   readonly purge?: boolean;
   readonly olderThanMs?: number;
   readonly list?: boolean;
-}
-
-/** What an adapter may offer for `api` steps (the runtimes' API executors add them to Adapter): the call,
- * and the proof through the API, just before it, that it is still safe (null, or the reason to skip). */
-interface ApiHooks {
-  readonly runApiRequest?: (request: ApiRequest, socket: string, timeoutMs: number) => Promise<void>;
-  readonly checkApiRequest?: (
-    request: ApiRequest,
-    socket: string,
-    timeoutMs: number,
-  ) => Promise<string | null>;
 }
 
 function adaptersToRepair(g: GlobalOptions): Adapter[] {
@@ -135,13 +125,15 @@ async function planStore(s: StoreRepair, flags: RepairFlags): Promise<Plan> {
     graceSeconds,
     ...(flags.logDirs === undefined ? {} : { logDirs: flags.logDirs }),
   });
-  const logDirs = logDirsFor(flags.logDirs ?? {}, s.g.root ?? s.g.hostRoot);
+  const logDirs = logDirsFor(flags.logDirs ?? {}, s.g);
+  // under --host-root the log dirs are the node's, below it (the planner keeps every step inside them)
+  const onHost = (d: string) => (logDirs.hostRoot === undefined ? d : join(logDirs.hostRoot, d));
   return planRepairs(report.findings, s.store, {
     daemonUp: (await answeringSocket(s.g, s.adapter)) !== null,
     now: Date.now(),
     graceMs: graceSeconds * 1000,
     identities: identities(report.findings),
-    logDirs: logDirs.applies ? [logDirs.podsDir, logDirs.containersDir] : [],
+    logDirs: logDirs.applies ? [onHost(logDirs.podsDir), onHost(logDirs.containersDir)] : [],
   });
 }
 
@@ -187,15 +179,25 @@ function recheckOf(s: StoreRepair, plan: Plan, flags: RepairFlags): () => Promis
   };
 }
 
-function apiExecutor(s: StoreRepair): ApiExecutor | undefined {
-  const hooks = s.adapter as Adapter & ApiHooks;
-  const socket = liveAddress(s.g);
-  if (hooks.runApiRequest === undefined || hooks.checkApiRequest === undefined || socket === null)
-    return undefined;
+/** The socket of the runtime's own API for its `api` steps: containerd's (the rules of cli/stores.ts),
+ * dockerd's ($DOCKER_HOST, else /var/run/docker.sock); podman runs its own CLI and needs none. */
+function apiSocket(s: StoreRepair): string | null {
+  if (s.adapter.id === "docker") return socketPath(process.env.DOCKER_HOST ?? "unix:///var/run/docker.sock");
+  if (s.adapter.id === "podman" || s.adapter.id === "crio") return "";
+  return liveAddress(s.g);
+}
+
+/** The adapter's API executor (Adapter.runApiRequest, checkApiRequest) bound to its socket, when it has one. */
+function apiExecutor(s: StoreRepair, flags: RepairFlags): ApiExecutor | undefined {
+  const { runApiRequest: run, checkApiRequest: check } = s.adapter;
+  const socket = apiSocket(s);
+  if (run === undefined || check === undefined || socket === null) return undefined;
   const t = s.g.timeoutMs ?? DEFAULT_TIMEOUT_MS;
-  const run = hooks.runApiRequest;
-  const check = hooks.checkApiRequest;
-  return { run: (r) => run(r, socket, t), check: (r) => check(r, socket, t) };
+  const graceMs = (flags.graceSeconds ?? DEFAULT_GRACE_MS / 1000) * 1000;
+  return {
+    run: (r) => run(r, socket, t),
+    check: (r) => check(r, socket, t, { graceMs, now: Date.now() }),
+  };
 }
 
 /** The command line that applies a plan: this one with --apply --yes (and without -o). */
@@ -336,7 +338,7 @@ export async function repairCommand(
         quarantine: s.quarantine,
         resume: resume.dir,
         recheck: recheckOf(s, (readJournal(resume.dir).records[0] as RunHeader).plan, flags),
-        ...apiOf(s),
+        ...apiOf(s, flags),
         onSkip: (a, why) => note(`skipped ${a.seq} ${a.path}: ${why}`),
       });
       results.push({ ...r, resumed: true });
@@ -364,7 +366,7 @@ export async function repairCommand(
     const r = await applyPlan(plan, {
       quarantine: s.quarantine,
       recheck: recheckOf(s, plan, flags),
-      ...apiOf(s),
+      ...apiOf(s, flags),
       onSkip: (a, why) => note(`skipped ${a.seq} ${a.path}: ${why}`),
     });
     results.push({ ...r, resumed: false });
@@ -392,8 +394,8 @@ export async function repairCommand(
   };
 }
 
-function apiOf(s: StoreRepair): { api?: ApiExecutor } {
-  const api = apiExecutor(s);
+function apiOf(s: StoreRepair, flags: RepairFlags): { api?: ApiExecutor } {
+  const api = apiExecutor(s, flags);
   return api === undefined ? {} : { api };
 }
 
