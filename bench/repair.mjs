@@ -100,7 +100,7 @@ function round() {
   const out = [];
   out.push(timed("crifs doctor --grace 0", crifs, [...flags, "doctor", "--grace", "0", "-o", "json"]));
   const plan = timed("crifs repair (plan)", crifs, [...flags, "repair", "--grace", "0", "-o", "json"]);
-  const actions = JSON.parse(plan.stdout).actions.length;
+  const actions = JSON.parse(plan.stdout).plans.reduce((n, p) => n + p.actions.length, 0);
   out.push(plan);
   out.push(
     timed("crifs repair --apply --yes", crifs, [...flags, "repair", "--grace", "0", "--apply", "--yes"]),

@@ -307,6 +307,32 @@ export function program(write: (s: string) => void, setStatus: (code: number) =>
       setStatus(r.exitCode);
       await writeChunks(r.chunks); // 10^5 findings are never one string
     });
+  p.command("repair")
+    .description(
+      "the plan that mends what doctor finds (changes nothing); --apply carries it out, journaled and undoable",
+    )
+    .option("--check <id...>", "only the findings of these checks")
+    .option(
+      "--apply",
+      "carry the plan out: leftovers are moved into <root>/.crifs-quarantine, nothing deleted",
+    )
+    .option("--yes", "apply without asking (needed without a terminal)")
+    .option("--undo [run]", "put back what a run moved (default: the latest run)")
+    .option("--purge", "delete what finished runs quarantined (the only deletion crifs makes)")
+    .option("--older-than <duration>", "with --purge: only runs older than this (7d, 12h, 30m)")
+    .option("--list", "the runs in the quarantine: state, items, bytes")
+    .option("--grace <seconds>", "objects younger than this are taken as in flight", "60")
+    .option("--log-root <dir>", "kubelet's pod log dir (default /var/log/pods, without --root)")
+    .option(
+      "--containers-log-dir <dir>",
+      "kubelet's container log links (default /var/log/containers, without --root)",
+    )
+    .action(async function (this: Command) {
+      const { repairAction } = await import("./commands/repair.js");
+      const r = await repairAction(globals(this), this.opts() as Record<string, unknown>);
+      setStatus(r.exitCode);
+      write(r.text);
+    });
   p.command("why")
     .argument("<object>", "snapshot key, blob digest (or unique prefix), or a snapshot dir or blob file path")
     .description(

@@ -39,6 +39,7 @@ import { liveSuite } from "./live.suite.js";
 import { logsSuite } from "./logs.suite.js";
 import { namesSuite } from "./names.suite.js";
 import { podmanSuite } from "./podman.suite.js";
+import { repairSuite } from "./repair.suite.js";
 import { repairApiSuite, repairLinksSuite } from "./repair-api.suite.js";
 import { terminalSuite } from "./terminal.suite.js";
 
@@ -119,6 +120,7 @@ function bedBlock(line: ContainerdVersion): void {
       ["hostroot", hostRootSuite], // its own podman and docker beds beside the main one: one host, three runtimes
       ["corrupt", corruptSuite], // its own podman and dockerd beds; on the main bed it undoes each fault
       ["names", namesSuite], // plants names that are not UTF-8 and a huge dir in the bed, and removes them
+      ["repair", repairSuite], // injects file-level leftovers, repairs and undoes them, removes them at the end
       ["repair-api", repairApiSuite], // records made and removed through containerd's API in a namespace of its own
       ["repair-links", repairLinksSuite], // its own podman and dockerd beds: l/ links rebuilt by the short-link kind
       ["doctor", doctorSuite], // last: it injects faults it does not undo

@@ -182,6 +182,11 @@ export function containerdSuite(getBed: () => Bed) {
       const table = crifs(["audit", "--sample"]);
       assert.match(table.stdout.split("\n")[0] ?? "", /^crifs: auditing the bundled sample store/);
       assert.match(table.stdout, /-- doctor/);
+      // issue 17: the audit ends with the repair plan's summary and the command that applies it
+      assert.match(
+        table.stdout,
+        /^-- repair: (nothing to repair|\d+ action\(s\), .* to free .*; apply with: crifs .* repair (--grace \d+ )?--apply --yes)$/m,
+      );
     });
 
     test("inspect of an image lists its layers as the committed snapshots it unpacked to", () => {

@@ -16,6 +16,7 @@ import type { Bed } from "../bed/bed.js";
 import { DOCKER_VERSIONS, type DockerBed, type DockerVersion, startDockerBed } from "../bed/docker-bed.js";
 import { contractErrors, crifs, isOneLineError, json, kernelOverlay } from "./cli.js";
 import { assertHeldNoLonger, withHostileSocket } from "./hostile-sockets.js";
+import { manifest } from "./manifest.js";
 
 interface SnapRow {
   runtime: string;
@@ -442,6 +443,50 @@ function dockerVersionSuite(getBed: () => Bed, version: DockerVersion) {
           ["orphan-layer-dir"],
           "with the link back only the orphan dir is left",
         );
+      });
+
+      // issue 17: the -init dir the failed run left (the test above) is a real orphan made by dockerd itself
+      test("repair moves the orphan -init dir into the quarantine, docker lists the same, doctor is clean, and --undo puts it back equal", {
+        skip: overlay2Only,
+      }, async () => {
+        const d = getDocker();
+        const orphans = doctor().filter((x) => x.check === "orphan-layer-dir");
+        assert.equal(orphans.length, 1, "the test above leaves one orphan -init dir");
+        const path = orphans[0]?.path ?? "";
+        const before = manifest([path]);
+        const listing = () => [
+          d.docker(["images", "--no-trunc", "-q"]),
+          d.docker(["ps", "-a", "--no-trunc", "-q"]),
+        ];
+        await d.startDockerd();
+        const listed = listing();
+        await d.stopDockerd();
+        const repair = [...flags(), "repair", "--grace", "0", "--check", "orphan-layer-dir"];
+        const plan = JSON.parse(crifs([...repair, "-o", "json"]).stdout) as {
+          plans: { actions: { path: string }[] }[];
+        };
+        assert.equal(contractErrors("repairPlan", plan), null);
+        assert.deepEqual(
+          plan.plans[0]?.actions.map((a) => a.path),
+          [path],
+        );
+        const r = crifs([...repair, "--apply", "--yes"]);
+        assert.equal(r.status, 0, r.stderr);
+        assert.deepEqual(manifest([path])[0]?.type, "absent");
+        assert.deepEqual(
+          doctor().map((x) => x.check),
+          [],
+        );
+        await d.startDockerd();
+        try {
+          assert.deepEqual(listing(), listed);
+        } finally {
+          await d.stopDockerd();
+        }
+        const u = crifs([...repair, "--undo"]);
+        assert.equal(u.status, 0, u.stderr);
+        assert.deepEqual(manifest([path]), before);
+        execFileSync("rm", ["-rf", join(d.root, ".crifs-quarantine")]);
       });
 
       test("a container's layer dir gone fails docker start and is container-missing-layer", {

@@ -30,6 +30,7 @@ import {
 } from "../bed/podman.js";
 import { type CliResult, contractErrors, crifs, json } from "./cli.js";
 import { assertHeldNoLonger, withHostileSocket } from "./hostile-sockets.js";
+import { manifest } from "./manifest.js";
 
 /** The checks this suite speaks for; others (e.g. broken-symlink, for the host-only link the image plants on
  * purpose) are left out of the comparisons. */
@@ -328,6 +329,44 @@ function podmanVersionSuite(getBed: () => Bed, version: PodmanVersion) {
       );
       assert.ok(others.length > 0, "the planted host-only link was not found");
       for (const c of MINE) assert.ok(r.summary.checksRun.includes(c), `${c} did not run`);
+    });
+
+    // issue 17: an orphan layer dir of containers/storage, moved aside and put back
+    test("repair moves an orphan layer dir into the quarantine, podman lists the same, doctor is clean, and --undo puts it back equal", () => {
+      const orphan = join(home(), `${"e".repeat(56)}${bed().facts.tag}`);
+      mkdirSync(join(orphan, "diff", "etc"), { recursive: true });
+      mkdirSync(join(orphan, "work"));
+      writeFileSync(join(orphan, "diff", "etc", "junk"), "x".repeat(10_000));
+      execFileSync("ln", [join(orphan, "diff", "etc", "junk"), join(orphan, "diff", "hard")]);
+      execFileSync("setfattr", ["-n", "trusted.overlay.opaque", "-v", "y", join(orphan, "diff", "etc")]);
+      try {
+        const before = manifest([orphan]);
+        const listing = () => [
+          bed().pm(["images", "-q", "--no-trunc"]),
+          bed().pm(["ps", "-a", "-q", "--no-trunc"]),
+        ];
+        const listed = listing();
+        const repair = [...flags(), "repair", "--grace", "0", "--check", "orphan-layer-dir"];
+        const plan = json<{ plans: { actions: { kind: string; path: string }[] }[] }>(
+          crifs([...repair, "-o", "json"]),
+        );
+        assert.equal(contractErrors("repairPlan", plan), null);
+        assert.deepEqual(
+          plan.plans[0]?.actions.map((a) => `${a.kind} ${a.path}`),
+          [`quarantine ${orphan}`],
+        );
+        const r = crifs([...repair, "--apply", "--yes"]);
+        assert.equal(r.status, 0, r.stderr);
+        assert.equal(manifest([orphan])[0]?.type, "absent");
+        assert.deepEqual(mine(doctor(flags())), []);
+        assert.deepEqual(listing(), listed);
+        const u = crifs([...repair, "--undo"]);
+        assert.equal(u.status, 0, u.stderr);
+        assert.deepEqual(manifest([orphan]), before);
+      } finally {
+        rmSync(orphan, { recursive: true, force: true });
+        rmSync(join(bed().root, ".crifs-quarantine"), { recursive: true, force: true });
+      }
     });
 
     test("doctor: each injected fault is reported by exactly its check, the missing l/ link last", () => {

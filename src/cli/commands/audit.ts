@@ -7,10 +7,12 @@ import { existsSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
+import { DEFAULT_GRACE_MS } from "../../checks/doctor-input.js";
 import { type DoctorReport, doctorExitCode } from "../../checks/run-doctor.js";
 import { computeDu, type DuReport } from "../../disk/du.js";
 import { CrifsError } from "../../errors.js";
 import type { Store } from "../../model/store.js";
+import { planRepairs } from "../../repair/planner.js";
 import { adapters, containerdAdapter } from "../../runtimes/index.js";
 import { humanBytes, render, renderLines, renderTable, renderTree } from "../render/format.js";
 import { filterNamespace, type GlobalOptions, openStores } from "../stores.js";
@@ -79,6 +81,45 @@ function optionsFor(s: Store, g: GlobalOptions): GlobalOptions {
   };
 }
 
+/** The repair plan of a store's doctor report, summed up: what `crifs repair` would do and how to apply it. */
+interface RepairSummary {
+  readonly actions: number;
+  readonly bytes: number;
+  readonly unmended: number;
+  readonly command: string;
+}
+
+/** `graceSeconds`: doctor's, when not its default (the just-unpacked sample: 0), passed on to the command. */
+function repairSummary(
+  s: Store,
+  doctor: DoctorReport,
+  g: GlobalOptions,
+  graceSeconds: number | undefined,
+): RepairSummary {
+  const plan = planRepairs(doctor.findings, s, {
+    daemonUp: false,
+    now: Date.now(),
+    graceMs: graceSeconds === undefined ? DEFAULT_GRACE_MS : graceSeconds * 1000,
+  });
+  const flags =
+    g.hostRoot !== undefined
+      ? ["--host-root", g.hostRoot, "--runtime", s.location.runtime]
+      : [
+          "--runtime",
+          s.location.runtime,
+          "--root",
+          s.location.root,
+          ...(s.location.configPath === null ? [] : ["--config", s.location.configPath]),
+        ];
+  const quoted = flags.map((f) => (/^[\w./=:,@-]+$/.test(f) ? f : `'${f.replace(/'/g, "'\\''")}'`));
+  return {
+    actions: plan.actions.length,
+    bytes: plan.bytes,
+    unmended: plan.unmended.length,
+    command: `crifs ${quoted.join(" ")} repair ${graceSeconds === undefined ? "" : `--grace ${graceSeconds} `}--apply --yes`,
+  };
+}
+
 /**
  * The main job: what each store holds (metadata), where its disk went (du) and what is wrong (doctor).
  * Exit code as doctor's: 0 clean, 1 warnings, 2 errors.
@@ -109,32 +150,35 @@ export async function auditCommand(
     stores = [filterNamespace(sample.store, g.namespace)];
     note = `${note ?? ""}auditing the bundled sample store (a real containerd root, unpacked to ${sample.dir} for this run)`;
   }
-  const audited: { store: Store; du: DuReport; doctor: DoctorReport }[] = [];
+  const audited: { store: Store; du: DuReport; doctor: DoctorReport; repair: RepairSummary }[] = [];
   for (const s of stores) {
     const du = await computeDu(s);
     // the sample was unpacked a moment ago, which set every ctime to now: without this its leftovers (a
     // leaked snapshot dir, an interrupted prepare, a stale ingest) would all look in flight. It is a capture:
     // nothing in it is being written
-    const doctor = await doctorReport(optionsFor(s, g), note === null ? {} : { graceSeconds: 0 });
-    audited.push({ store: s, du, doctor });
+    const opts = optionsFor(s, g);
+    const graceSeconds = note === null ? undefined : 0;
+    const doctor = await doctorReport(opts, graceSeconds === undefined ? {} : { graceSeconds });
+    audited.push({ store: s, du, doctor, repair: repairSummary(s, doctor, opts, graceSeconds) });
   }
   const exitCode = Math.max(0, ...audited.map((a) => doctorExitCode(a.doctor.summary)));
   const data = {
     source: note === null ? "host" : "sample",
     note,
-    stores: audited.map(({ store: s, du, doctor }) => ({
+    stores: audited.map(({ store: s, du, doctor, repair }) => ({
       ...storeSummary(s),
       images: imageRows([s]),
       containers: containerRows([s]),
       du: { total: du.total, categories: du.categories },
       doctor: { findings: doctor.findings, summary: doctor.summary },
+      repair,
     })),
   };
   const text = render(g.output, data, {
     table: () => {
       const out: string[] = [];
       if (note !== null) out.push(renderLines([`crifs: ${note}`]));
-      for (const { store: s, du, doctor } of audited) {
+      for (const { store: s, du, doctor, repair } of audited) {
         const c = storeSummary(s).counts;
         out.push(
           renderLines([
@@ -173,6 +217,11 @@ export async function auditCommand(
         const sum = doctor.summary;
         lines.push(
           `   ${sum.errors} error(s), ${sum.warnings} warning(s), ${sum.infos} info(s); ${humanBytes(sum.bytesReclaimable)} reclaimable`,
+        );
+        lines.push(
+          repair.actions === 0
+            ? "-- repair: nothing to repair"
+            : `-- repair: ${repair.actions} action(s), ${humanBytes(repair.bytes)} to free (${repair.unmended} finding(s) left to a person); apply with: ${repair.command}`,
         );
         if (s.anomalies.length > 0) {
           lines.push(`${s.anomalies.length} record(s) could not be read:`);

@@ -44,8 +44,10 @@ import {
   parseLayers,
 } from "./records.js";
 
-/** Entries of the driver home that are not layer dirs: the short links and the driver's feature-probe file. */
-export const HOME_NOT_LAYERS: readonly string[] = [SHORT_LINK_DIR, ".has-mount-program"];
+/** Entries of the driver home that are not layer dirs: the short links, the driver's feature-probe file, and
+ * crifs repair's quarantine (c/storage bind-mounts the home onto itself, so what is moved out of it must stay
+ * on that mount: src/repair/apply.ts). */
+export const HOME_NOT_LAYERS: readonly string[] = [SHORT_LINK_DIR, ".has-mount-program", ".crifs-quarantine"];
 
 /** The file whose presence marks a graphroot (detection by layout). */
 export const LAYERS_JSON = join("overlay-layers", "layers.json");

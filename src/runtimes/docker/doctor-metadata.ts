@@ -42,7 +42,7 @@ export function readDockerDoctorMetadata(options: DockerLoadOptions): MetadataRe
     overlayDriver: {
       driver: STORAGE_DRIVER,
       home: layout.overlay,
-      ignore: ["l"],
+      ignore: ["l", ".crifs-quarantine"],
       layers: home.layers,
       shortLinks: home.shortLinks,
       incompleteLayers: new Set(),

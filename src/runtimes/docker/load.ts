@@ -98,7 +98,7 @@ export function loadDocker(options: DockerLoadOptions = {}): Store {
     anomalies: r.anomalies,
     runtimeVersion: pathExists(join(config.root, "engine-id")) ? { version: "23+", source: "store" } : null,
     areas: [
-      { role: "snapshot-home", path: layout.overlay, ignore: ["l"] },
+      { role: "snapshot-home", path: layout.overlay, ignore: ["l", ".crifs-quarantine"] },
       { role: "metadata", path: join(config.root, "image") },
       ...containerAreas(layout.containers),
     ],

@@ -1,0 +1,465 @@
+// cli/commands/repair.ts — `crifs repair`: the plan of what doctor found (changes nothing), and with --apply
+// the journaled, undoable repair (src/repair). Also --undo [RUN], --purge [--older-than DUR] and --list.
+// Store selection as doctor's (--runtime, --root, --host-root, …): one plan per store found.
+//
+// Exit codes: 0 done (or a plan printed); 1 when an action was skipped or an undo kept an item; the error
+// codes of src/errors.ts otherwise (64: --apply without --yes and without a terminal to ask on).
+// JSON contract: docs/json.md#repair.
+
+import { existsSync, lstatSync } from "node:fs";
+import { join } from "node:path";
+import { createInterface } from "node:readline/promises";
+import type { Finding } from "../../checks/check.js";
+import { DEFAULT_GRACE_MS } from "../../checks/doctor-input.js";
+import { CrifsError } from "../../errors.js";
+import { fsPath } from "../../fs/name-codec.js";
+import { socketPath } from "../../live/address.js";
+import { type LogDirFlags, logDirFlags, logDirsFor } from "../../logs/log-dirs.js";
+import type { Store } from "../../model/store.js";
+import type { PathIdentity, Plan } from "../../repair/action.js";
+import { companionPaths } from "../../repair/actions/quarantine.js";
+import { type ApiExecutor, type ApplyResult, applyPlan, type Recheck } from "../../repair/apply.js";
+import { listRuns, type RunHeader, type RunSummary, readJournal } from "../../repair/journal.js";
+import { isInside, planRepairs, QUARANTINE_DIR } from "../../repair/planner.js";
+import { parseDuration, purgeRuns } from "../../repair/purge.js";
+import { type UndoItem, undoRun } from "../../repair/undo.js";
+import { type Adapter, adapters, requireAdapter } from "../../runtimes/index.js";
+import { humanBytes, render, renderTable } from "../render/format.js";
+import {
+  DEFAULT_TIMEOUT_MS,
+  type GlobalOptions,
+  liveAddress,
+  loadOptions,
+  noStoreFound,
+  note,
+} from "../stores.js";
+import { doctorReport, parseGrace } from "./doctor.js";
+
+export interface RepairFlags {
+  readonly checks?: readonly string[];
+  readonly graceSeconds?: number;
+  readonly logDirs?: LogDirFlags;
+  readonly apply?: boolean;
+  readonly yes?: boolean;
+  /** --undo: true for the latest run, or a run id. */
+  readonly undo?: string | true;
+  readonly purge?: boolean;
+  readonly olderThanMs?: number;
+  readonly list?: boolean;
+}
+
+function adaptersToRepair(g: GlobalOptions): Adapter[] {
+  if (g.runtime !== undefined) return [requireAdapter(g.runtime)];
+  const found = adapters.filter((a) => a.detect(loadOptions(g)));
+  if (found.length === 0) throw noStoreFound(g);
+  return found;
+}
+
+/** The quarantine of a store: `<root>/.crifs-quarantine`. */
+export function quarantineOf(store: Store): string {
+  return join(store.location.root, QUARANTINE_DIR);
+}
+
+/** The socket of the runtime's API when it answers now (containerd), else null. */
+async function answeringSocket(g: GlobalOptions, adapter: Adapter): Promise<string | null> {
+  if (adapter.readVersion === undefined) return null;
+  const socket = liveAddress(g);
+  if (socket === null || !existsSync(socket)) return null;
+  try {
+    await adapter.readVersion(socket, g.timeoutMs ?? DEFAULT_TIMEOUT_MS);
+    return socket;
+  } catch {
+    return null;
+  }
+}
+
+/** lstat of every finding's path and of the paths its action may move with it. */
+function identities(findings: readonly Finding[]): Map<string, PathIdentity> {
+  const out = new Map<string, PathIdentity>();
+  for (const p of findings.flatMap((f) => [f.path, ...companionPaths(f)])) {
+    try {
+      const st = lstatSync(fsPath(p));
+      out.set(p, { dev: st.dev, ino: st.ino, ctimeMs: st.ctimeMs });
+    } catch {
+      // gone: the planner says so
+    }
+  }
+  return out;
+}
+
+interface StoreRepair {
+  readonly adapter: Adapter;
+  readonly g: GlobalOptions;
+  readonly store: Store;
+  readonly quarantine: string;
+}
+
+function storesToRepair(g: GlobalOptions): StoreRepair[] {
+  return adaptersToRepair(g).map((adapter) => {
+    const sg: GlobalOptions = { ...g, runtime: adapter.id };
+    const store = adapter.load(loadOptions(sg));
+    return { adapter, g: sg, store, quarantine: quarantineOf(store) };
+  });
+}
+
+/** One stderr line per interrupted run in the stores' quarantines. */
+function noteInterrupted(stores: readonly StoreRepair[]): RunSummary[] {
+  const open: RunSummary[] = [];
+  for (const s of stores) {
+    for (const r of listRuns(s.quarantine)) {
+      if (r.state !== "interrupted") continue;
+      open.push(r);
+      note(
+        `${r.dir}: repair run ${r.id} was interrupted (${r.items} item(s) moved) (hint: crifs repair --apply finishes it, crifs repair --undo reverts it)`,
+      );
+    }
+  }
+  return open;
+}
+
+/** The plan of one store: doctor's findings, planned. Cost: doctor's (two reads and the walks). */
+async function planStore(s: StoreRepair, flags: RepairFlags): Promise<Plan> {
+  const graceSeconds = flags.graceSeconds ?? DEFAULT_GRACE_MS / 1000;
+  const report = await doctorReport(s.g, {
+    ...(flags.checks === undefined ? {} : { checks: flags.checks }),
+    graceSeconds,
+    ...(flags.logDirs === undefined ? {} : { logDirs: flags.logDirs }),
+  });
+  const logDirs = logDirsFor(flags.logDirs ?? {}, s.g);
+  // under --host-root the log dirs are the node's, below it (the planner keeps every step inside them)
+  const onHost = (d: string) => (logDirs.hostRoot === undefined ? d : join(logDirs.hostRoot, d));
+  return planRepairs(report.findings, s.store, {
+    daemonUp: (await answeringSocket(s.g, s.adapter)) !== null,
+    now: Date.now(),
+    graceMs: graceSeconds * 1000,
+    identities: identities(report.findings),
+    logDirs: logDirs.applies ? [onHost(logDirs.podsDir), onHost(logDirs.containersDir)] : [],
+  });
+}
+
+/** The paths every record of `store` names (a snapshot's dir and trees, a blob's file). */
+function recordPaths(store: Store): string[] {
+  const out: string[] = [];
+  for (const sn of store.snapshots) {
+    out.push(sn.dir, sn.path);
+    if (sn.workPath !== null) out.push(sn.workPath);
+    if (sn.lowerPath !== undefined) out.push(sn.lowerPath);
+  }
+  for (const b of store.blobs) out.push(b.path);
+  return out;
+}
+
+/** The applier's re-check of a store: doctor again without walks (the plan's checks), the records again (from
+ * the daemon's API too when it answers). */
+function recheckOf(s: StoreRepair, plan: Plan, flags: RepairFlags): () => Promise<Recheck> {
+  return async () => {
+    const checks = [...new Set(plan.actions.map((a) => a.check))];
+    const report = await doctorReport(s.g, {
+      checks,
+      mode: "quick",
+      graceSeconds: flags.graceSeconds ?? DEFAULT_GRACE_MS / 1000,
+      ...(flags.logDirs === undefined ? {} : { logDirs: flags.logDirs }),
+    });
+    const socket = await answeringSocket(s.g, s.adapter);
+    const paths = recordPaths(s.adapter.load(loadOptions(s.g)));
+    if (socket !== null && s.adapter.loadLive !== undefined) {
+      const live = await s.adapter.loadLive(socket, {
+        root: s.g.root,
+        state: s.g.state,
+        config: s.g.config,
+        timeoutMs: s.g.timeoutMs ?? DEFAULT_TIMEOUT_MS,
+      });
+      paths.push(...recordPaths(live));
+    }
+    return {
+      found: new Set(report.findings.map((f) => `${f.check}\u0000${f.path}`)),
+      isReferenced: (p) => paths.some((r) => r === p || isInside(r, p) || isInside(p, r)),
+      daemonUp: socket !== null,
+    };
+  };
+}
+
+/** The socket of the runtime's own API for its `api` steps: containerd's (the rules of cli/stores.ts),
+ * dockerd's ($DOCKER_HOST, else /var/run/docker.sock); podman runs its own CLI and needs none. */
+function apiSocket(s: StoreRepair): string | null {
+  if (s.adapter.id === "docker") return socketPath(process.env.DOCKER_HOST ?? "unix:///var/run/docker.sock");
+  if (s.adapter.id === "podman" || s.adapter.id === "crio") return "";
+  return liveAddress(s.g);
+}
+
+/** The adapter's API executor (Adapter.runApiRequest, checkApiRequest) bound to its socket, when it has one. */
+function apiExecutor(s: StoreRepair, flags: RepairFlags): ApiExecutor | undefined {
+  const { runApiRequest: run, checkApiRequest: check } = s.adapter;
+  const socket = apiSocket(s);
+  if (run === undefined || check === undefined || socket === null) return undefined;
+  const t = s.g.timeoutMs ?? DEFAULT_TIMEOUT_MS;
+  const graceMs = (flags.graceSeconds ?? DEFAULT_GRACE_MS / 1000) * 1000;
+  return {
+    run: (r) => run(r, socket, t),
+    check: (r) => check(r, socket, t, { graceMs, now: Date.now() }),
+  };
+}
+
+/** The command line that applies a plan: this one with --apply --yes (and without -o). */
+function applyCommand(): string {
+  const args = process.argv.slice(2);
+  const kept: string[] = [];
+  for (let i = 0; i < args.length; i++) {
+    const a = args[i] as string;
+    if (a === "-o" || a === "--output") i++;
+    else if (!a.startsWith("--output="))
+      kept.push(/^[\w./=:,@-]+$/.test(a) ? a : `'${a.replace(/'/g, "'\\''")}'`);
+  }
+  if (!kept.includes("repair")) kept.push("repair");
+  return `crifs ${kept.join(" ")} --apply --yes`;
+}
+
+function planTable(plans: readonly Plan[], command: string): string {
+  const out: string[] = [];
+  for (const p of plans) {
+    out.push(`== ${p.runtime} root ${p.root}${p.daemonUp ? " (daemon up)" : ""}\n`);
+    out.push(
+      p.actions.length === 0
+        ? "no actions\n"
+        : renderTable(
+            ["seq", "kind", "subject", "path", "bytes", "daemon", "why"],
+            p.actions.map((a) => [
+              String(a.seq),
+              a.kind,
+              a.subject,
+              a.path,
+              a.bytes === null ? "-" : humanBytes(a.bytes),
+              a.daemon,
+              a.why,
+            ]),
+          ),
+    );
+    if (p.unmended.length > 0) {
+      out.push("not mended:\n");
+      out.push(
+        renderTable(
+          ["check", "subject", "path", "reason", "remedy"],
+          p.unmended.map((u) => [u.check, u.subject, u.path, u.reason, u.remedy ?? ""]),
+        ),
+      );
+    }
+  }
+  const n = plans.reduce((x, p) => x + p.actions.length, 0);
+  const bytes = plans.reduce((x, p) => x + p.bytes, 0);
+  out.push(
+    n === 0
+      ? "nothing to repair\n"
+      : `${n} action(s), ${humanBytes(bytes)} to free; apply with: ${command}\n`,
+  );
+  return out.join("");
+}
+
+async function confirm(question: string): Promise<boolean> {
+  const rl = createInterface({ input: process.stdin, output: process.stderr });
+  try {
+    return /^y(es)?$/i.test((await rl.question(question)).trim());
+  } finally {
+    rl.close();
+  }
+}
+
+function runTable(runs: readonly RunSummary[]): string {
+  if (runs.length === 0) return "no repair runs\n";
+  return renderTable(
+    ["run", "time", "runtime", "root", "state", "items", "bytes"],
+    runs.map((r) => [r.id, r.createdAt, r.runtime, r.root, r.state, String(r.items), humanBytes(r.bytes)]),
+  );
+}
+
+function listRow(r: RunSummary) {
+  return {
+    id: r.id,
+    dir: r.dir,
+    createdAt: r.createdAt,
+    runtime: r.runtime,
+    root: r.root,
+    state: r.state,
+    items: r.items,
+    bytes: r.bytes,
+  };
+}
+
+/** `crifs repair` and its modes. */
+export async function repairCommand(
+  g: GlobalOptions,
+  flags: RepairFlags,
+): Promise<{ text: string; exitCode: number }> {
+  const stores = storesToRepair(g);
+  if (flags.list === true) {
+    const runs = stores.flatMap((s) => listRuns(s.quarantine));
+    noteInterrupted(stores);
+    return {
+      text: render(g.output, { runs: runs.map(listRow) }, { table: () => runTable(runs) }),
+      exitCode: 0,
+    };
+  }
+  if (flags.purge === true) {
+    const purged = stores.map((s) => purgeRuns(s.quarantine, flags.olderThanMs ?? 0));
+    noteInterrupted(stores);
+    const data = {
+      purged: purged.flatMap((p) => p.purged.map(listRow)),
+      kept: purged.flatMap((p) => p.kept),
+    };
+    return {
+      text: render(g.output, data, {
+        table: () =>
+          `purged ${data.purged.length} run(s), ${humanBytes(data.purged.reduce((n, r) => n + r.bytes, 0))} deleted` +
+          data.kept.map((k) => `\nkept ${k.id}: ${k.reason}`).join("") +
+          "\n",
+      }),
+      exitCode: 0,
+    };
+  }
+  if (flags.undo !== undefined) {
+    noteInterrupted(stores);
+    return undoCommand(g, stores, flags.undo);
+  }
+  const open = noteInterrupted(stores);
+  if (flags.apply !== true) {
+    const plans: Plan[] = [];
+    for (const s of stores) plans.push(await planStore(s, flags));
+    const command = applyCommand();
+    return {
+      text: render(g.output, { plans, command }, { table: () => planTable(plans, command) }),
+      exitCode: 0,
+    };
+  }
+  const results: (ApplyResult & { resumed: boolean })[] = [];
+  for (const s of stores) {
+    const resume = open.find((r) => r.dir.startsWith(`${s.quarantine}/`));
+    if (resume !== undefined) {
+      note(`finishing the interrupted run ${resume.id}`);
+      const r = await applyPlan(planStub(s.store), {
+        quarantine: s.quarantine,
+        resume: resume.dir,
+        recheck: recheckOf(s, (readJournal(resume.dir).records[0] as RunHeader).plan, flags),
+        ...apiOf(s, flags),
+        onSkip: (a, why) => note(`skipped ${a.seq} ${a.path}: ${why}`),
+      });
+      results.push({ ...r, resumed: true });
+      continue;
+    }
+    const plan = await planStore(s, flags);
+    if (plan.actions.length === 0) continue;
+    if (flags.yes !== true) {
+      if (process.stdin.isTTY !== true) {
+        throw new CrifsError(
+          "usage",
+          `refusing to apply ${plan.actions.length} action(s) without confirmation: stdin is not a terminal`,
+          {
+            remedy: "review the plan (crifs repair), then pass --yes",
+          },
+        );
+      }
+      process.stderr.write(planTable([plan], applyCommand()));
+      if (!(await confirm(`apply these ${plan.actions.length} action(s) to ${plan.root}? [y/N] `))) {
+        throw new CrifsError("usage", "not applied: the answer was not yes", {
+          remedy: "nothing was changed",
+        });
+      }
+    }
+    const r = await applyPlan(plan, {
+      quarantine: s.quarantine,
+      recheck: recheckOf(s, plan, flags),
+      ...apiOf(s, flags),
+      onSkip: (a, why) => note(`skipped ${a.seq} ${a.path}: ${why}`),
+    });
+    results.push({ ...r, resumed: false });
+  }
+  const skipped = results.reduce((n, r) => n + r.skipped.length, 0);
+  return {
+    text: render(
+      g.output,
+      { runs: results },
+      {
+        table: () =>
+          results.length === 0
+            ? "nothing to repair\n"
+            : results
+                .map(
+                  (r) =>
+                    `run ${r.runId}${r.resumed ? " (finished)" : ""}: ${r.applied} action(s) applied, ${humanBytes(r.bytes)} quarantined, ${r.skipped.length} skipped` +
+                    r.skipped.map((x) => `\n  skipped ${x.seq}: ${x.reason}`).join("") +
+                    `\nundo with: crifs repair --undo ${r.runId}; delete for good with: crifs repair --purge\n`,
+                )
+                .join(""),
+      },
+    ),
+    exitCode: skipped > 0 ? 1 : 0,
+  };
+}
+
+function apiOf(s: StoreRepair, flags: RepairFlags): { api?: ApiExecutor } {
+  const api = apiExecutor(s, flags);
+  return api === undefined ? {} : { api };
+}
+
+/** A plan of no actions for applyPlan's first argument when it resumes (the journal's plan is used). */
+function planStub(store: Store): Plan {
+  return {
+    runtime: store.location.runtime,
+    root: store.location.root,
+    createdAt: "",
+    daemonUp: false,
+    actions: [],
+    unmended: [],
+    bytes: 0,
+  };
+}
+
+function undoCommand(
+  g: GlobalOptions,
+  stores: readonly StoreRepair[],
+  which: string | true,
+): { text: string; exitCode: number } {
+  const runs = stores.flatMap((s) => listRuns(s.quarantine));
+  const run =
+    which === true
+      ? runs.filter((r) => r.state !== "undone" && r.state !== "purged").at(-1)
+      : runs.find((r) => r.id === which);
+  if (run === undefined) {
+    throw new CrifsError("not-found", which === true ? "no repair run to undo" : `no repair run "${which}"`, {
+      ...(stores[0] === undefined ? {} : { path: stores[0].quarantine }),
+      remedy: "crifs repair --list shows the runs",
+    });
+  }
+  const items: UndoItem[] = undoRun(run.dir);
+  const kept = items.filter((i) => i.outcome !== "restored");
+  return {
+    text: render(
+      g.output,
+      { run: run.id, items },
+      {
+        table: () =>
+          `run ${run.id}: ${items.filter((i) => i.outcome === "restored").length} item(s) put back` +
+          kept.map((i) => `\n  ${i.outcome} ${i.path}: ${i.reason ?? ""}`).join("") +
+          "\n",
+      },
+    ),
+    exitCode: kept.some((i) => i.outcome === "kept") ? 1 : 0,
+  };
+}
+
+/** `crifs repair` as the command line runs it: commander's opts to flags. */
+export function repairAction(
+  g: GlobalOptions,
+  o: Record<string, unknown>,
+): Promise<{ text: string; exitCode: number }> {
+  const check = o.check as string[] | undefined;
+  return repairCommand(g, {
+    ...(check === undefined ? {} : { checks: check.flatMap((c) => c.split(",")) }),
+    graceSeconds: parseGrace(typeof o.grace === "string" ? o.grace : "60"),
+    logDirs: logDirFlags(o),
+    apply: o.apply === true,
+    yes: o.yes === true,
+    ...(o.undo === undefined ? {} : { undo: o.undo === true ? true : String(o.undo) }),
+    purge: o.purge === true,
+    ...(typeof o.olderThan === "string" ? { olderThanMs: parseDuration(o.olderThan) } : {}),
+    list: o.list === true,
+  });
+}

@@ -1,0 +1,159 @@
+// repair/planner.ts — findings in, a Plan out: pure (no I/O). Each finding goes to the action kinds that list
+// its check (actions/index.ts); what none mends is `unmended`, with the reason and what a person can do.
+//
+// Order: file steps (quarantine, symlink) before API calls (a call may need the file moved first); within
+// each, deeper first (an action's `depth`, else its path's depth: a child before its parent), then by path.
+// Safety: every step's path lies strictly inside the store's root (or, for the kubelet log checks, inside a
+// log dir the command looks at) and outside the quarantine; anything else is unmended, never planned.
+
+import { posix } from "node:path";
+import type { Finding } from "../checks/check.js";
+import type { Store } from "../model/store.js";
+import type { ActionKind, PathIdentity, Plan, PlannedAction, Unmended } from "./action.js";
+import { actionKinds } from "./actions/index.js";
+
+/** The quarantine's dir name under the store's root (and under a log dir's parent). */
+export const QUARANTINE_DIR = ".crifs-quarantine";
+
+/** The checks of kubelet's log dirs: their paths lie in the log dirs, not under the store's root. */
+export const LOG_CHECKS: ReadonlySet<string> = new Set([
+  "dangling-log-link",
+  "log-link-mismatch",
+  "orphan-log-dir",
+]);
+
+export interface PlannerOptions {
+  readonly daemonUp: boolean;
+  /** Milliseconds since the epoch. */
+  readonly now: number;
+  readonly graceMs: number;
+  /** lstat of the findings' paths (see PlanContext.identities). Default: none taken. */
+  readonly identities?: ReadonlyMap<string, PathIdentity>;
+  /** The kubelet log dirs the findings were read from (the log checks' steps must lie in one). Default none. */
+  readonly logDirs?: readonly string[];
+  /** Default: actions/index.ts's list. */
+  readonly kinds?: readonly ActionKind[];
+}
+
+/** Why no action mends a check's findings, and what a person can do; the finding's remedy otherwise. */
+const noAction: Readonly<Record<string, string>> = {
+  "metadata-corrupt":
+    "crifs never writes the runtime's metadata files: a damaged record is the runtime's to rebuild",
+  "unreadable-path": "crifs cannot read it, so it cannot prove it unused",
+  "root-link-unsafe": "the root's symlink is the operator's setup, not a leftover",
+  "stale-mount": "a mount may be in use by a process crifs cannot see: crifs never unmounts",
+  "broken-symlink": "the link is part of an image's or container's content: changing it changes the image",
+  "blob-digest-mismatch": "the content is damaged: only a fresh pull mends it",
+  "layer-content-mismatch": "the layer's files are damaged: only a fresh pull and unpack mend them",
+  "metadata-mismatch": "the runtime's API and its files disagree: a restart of the runtime settles it",
+  "log-link-mismatch": "the link points to another container's log: kubelet decides which is right",
+  "image-missing-layer": "the image lacks a layer: only a fresh pull mends it",
+  "container-missing-layer": "the container lacks a layer: recreate the container",
+  "missing-blob": "the content is gone: only a fresh pull brings it back",
+  "missing-layer-dir": "the layer's files are gone: only a fresh pull brings them back",
+  "incomplete-layer": "the layer was not unpacked whole: remove the image and pull it again",
+  "broken-lower": "a layer's lower chain is broken: remove the image and pull it again",
+};
+
+/** Whether `path` lies strictly inside `dir` (both absolute; no `..` games: both are normalized). */
+export function isInside(path: string, dir: string): boolean {
+  const p = posix.normalize(path);
+  const d = posix.normalize(dir).replace(/\/+$/, "");
+  return p.startsWith(`${d}/`) && p.length > d.length + 1;
+}
+
+/** Why a step may not touch `path`, or null when it may. */
+function outOfBounds(
+  path: string,
+  finding: Finding,
+  root: string,
+  logDirs: readonly string[],
+): string | null {
+  if (!posix.isAbsolute(path)) return `the path "${path}" is not absolute`;
+  if (isInside(path, posix.join(root, QUARANTINE_DIR)) || posix.basename(path) === QUARANTINE_DIR)
+    return "it lies in crifs's own quarantine (crifs repair --purge deletes it)";
+  if (isInside(path, root)) return null;
+  if (LOG_CHECKS.has(finding.check) && logDirs.some((d) => isInside(path, d))) return null;
+  return `it lies outside the store's root ${root}${LOG_CHECKS.has(finding.check) ? " and the log dirs looked at" : ""}`;
+}
+
+function stepPaths(a: Omit<PlannedAction, "seq">): string[] {
+  return a.steps.flatMap((s) => (s.op === "api" ? [] : [s.path]));
+}
+
+function depthOf(a: Omit<PlannedAction, "seq">): number {
+  return a.depth ?? posix.normalize(a.path).split("/").length;
+}
+
+/** Plans the repairs of `findings` on `store`. Pure. */
+export function planRepairs(findings: readonly Finding[], store: Store, options: PlannerOptions): Plan {
+  const kinds = options.kinds ?? actionKinds;
+  const root = store.location.root;
+  const logDirs = options.logDirs ?? [];
+  const ctx = {
+    store,
+    daemonUp: options.daemonUp,
+    now: options.now,
+    graceMs: options.graceMs,
+    ...(options.identities === undefined ? {} : { identities: options.identities }),
+  };
+  const planned: Omit<PlannedAction, "seq">[] = [];
+  const unmended: Unmended[] = [];
+  const taken = new Map<string, string>(); // step path → the finding that moves it
+  for (const f of findings) {
+    const unmend = (reason: string, remedy = f.remedy) =>
+      unmended.push({ check: f.check, subject: f.subject, path: f.path, reason, remedy });
+    const listing = kinds.filter((k) => k.checks.includes(f.check));
+    if (listing.length === 0) {
+      unmend(noAction[f.check] ?? `no action kind mends ${f.check} findings`);
+      continue;
+    }
+    let action: Omit<PlannedAction, "seq"> | null = null;
+    let reason = "";
+    for (const k of listing) {
+      const r = k.plan(f, ctx);
+      if ("unmended" in r) {
+        reason ||= r.unmended;
+        continue;
+      }
+      action = r;
+      break;
+    }
+    if (action === null) {
+      unmend(reason);
+      continue;
+    }
+    const bad = stepPaths(action)
+      .map((p) => outOfBounds(p, f, root, logDirs))
+      .find((x) => x !== null);
+    if (bad !== undefined) {
+      unmend(`not touched: ${bad}`);
+      continue;
+    }
+    const twice = stepPaths(action).find((p) => taken.has(p));
+    if (twice !== undefined) {
+      unmend(`another action already moves ${twice} (for ${taken.get(twice)})`);
+      continue;
+    }
+    for (const p of stepPaths(action)) taken.set(p, `${f.check} ${f.subject}`);
+    planned.push(action);
+  }
+  const phase = (a: Omit<PlannedAction, "seq">) => (a.steps.some((s) => s.op === "api") ? 1 : 0);
+  planned.sort(
+    (x, y) =>
+      phase(x) - phase(y) ||
+      depthOf(y) - depthOf(x) ||
+      (x.path < y.path ? -1 : x.path > y.path ? 1 : 0) ||
+      (x.check < y.check ? -1 : x.check > y.check ? 1 : 0),
+  );
+  const actions = planned.map((a, i) => ({ seq: i + 1, ...a }));
+  return {
+    runtime: store.location.runtime,
+    root,
+    createdAt: new Date(options.now).toISOString(),
+    daemonUp: options.daemonUp,
+    actions,
+    unmended,
+    bytes: actions.reduce((n, a) => n + (a.bytes ?? 0), 0),
+  };
+}
