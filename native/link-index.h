@@ -1,6 +1,6 @@
 // native/link-index.h — the name index a links scan builds (native/link-index.c): every entry of every tree,
-// by a 96-bit hash of its tree path, with its kind and, for a symlink, its target. scan.c records entries
-// while it walks; link-index.c builds the per-tree tables after the walk and resolves links over them.
+// by a 96-bit hash of its tree path, with its kind and, for a symlink, its path and target. scan.c records
+// entries while it walks; link-index.c builds the per-tree tables after the walk and judges links over them.
 #ifndef CRIFS_LINK_INDEX_H
 #define CRIFS_LINK_INDEX_H
 
@@ -32,6 +32,12 @@ typedef struct {
   li_rec_t *v;
   size_t len, cap;
   int failed;
+  /* the hash state of rel + "/" of the dir recorded last, so that its other entries hash only their name */
+  uint64_t da, db, dlen;
+  uint32_t dtree;
+  int dvalid;
+  char *drel;
+  size_t drlen, drcap;
 } li_vec_t;
 
 typedef struct li_index li_index_t;
@@ -50,10 +56,13 @@ li_index_t *li_build(uint32_t ntrees, li_vec_t *recs, size_t nrecs, const char *
 
 void li_free(li_index_t *ix);
 
-/* The index as a JS external (freed with it). */
+/* Frees a walker's record vector: its records and its scratch (li_build does it for the vectors it takes). */
+void li_vec_free(li_vec_t *v);
+
+/* The index as a JS external (freed with it and with the Buffers linkText made of it). */
 napi_status li_wrap(napi_env env, li_index_t *ix, napi_value *out);
 
-/* resolveLinks(...): see link-index.c. */
-napi_value li_resolve_links(napi_env env, napi_callback_info info);
+/* Adds the index's functions to the addon's exports: resolveViews, linkText (see link-index.c). */
+void li_register(napi_env env, napi_value exports);
 
 #endif
