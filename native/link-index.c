@@ -24,6 +24,7 @@
 #include "link-index.h"
 
 #include <errno.h>
+#include <pthread.h>
 #include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
@@ -353,25 +354,31 @@ typedef struct {
   int opaque;
 } opq_t;
 
-/* What one resolveViews call shares between its views. */
+/* Host answers per (index, link no) of a resolveViews call, shared by its threads (relaxed atomic bytes): 0 not
+ * asked yet, 1 absent, 2 there. */
+typedef struct {
+  const li_index_t **of;
+  uint8_t **marks;
+  size_t n;
+} hostmap_t;
+
+/* What one thread of a resolveViews call keeps from view to view: its opaque answers, scratch. */
 typedef struct {
   opq_t *op;
   size_t opcap, oplen;
   bytes_t host; /* scratch: a host path */
-  /* host answers per (index, link no): 0 not asked, 1 absent, 2 there */
-  const li_index_t **hosts_of;
-  uint8_t **hosts;
-  size_t nhosts;
+  hostmap_t *hosts;
 } call_t;
 
+/* A view being judged by one thread: the view's layers (shared, read-only) and this thread's walk. */
 typedef struct {
   call_t *call;
   uint32_t nlayers;
-  const li_tree_t **layer; /* per layer, top first */
-  uint32_t *tree;
-  const li_index_t **owner;
-  char **dir;
-  size_t *dirlen;
+  const li_tree_t *const *layer; /* per layer, top first */
+  const uint32_t *tree;
+  const li_index_t *const *owner;
+  char *const *dir;
+  const size_t *dirlen;
   int opaque_trusted, opaque_user;
   /* merged dirs met: the cache and the layer lists it points into (the root's first) */
   dent_t *dc;
@@ -628,13 +635,25 @@ static int lookup_link(view_t *c, uint32_t layer, const char *rel, size_t rlen, 
   return R_OK;
 }
 
-/* Resolves the link `name` of the dir lookup_link left (resolveInRoot, following the last component): R_OK
- * or R_ENOENT / R_ENOTDIR / R_ELOOP; *at / *atlen: the resolved path, or where it failed (in view.path). */
-static int resolve_link(view_t *c, const char *name, size_t nlen, const char **at, size_t *atlen) {
+/* Resolves the link `name` (whose target is target[0, tlen)) of the dir lookup_link left (resolveInRoot,
+ * following the last component): R_OK or R_ENOENT / R_ENOTDIR / R_ELOOP; *at / *atlen: the resolved path, or
+ * where it failed (in view.path). The link itself is the first hop: its target is known, not looked up. */
+static int resolve_link(view_t *c, const char *name, size_t nlen, const char *target, size_t tlen, const char **at,
+                        size_t *atlen) {
   c->comps.len = 0;
   c->ntodo = 0;
-  if (push_components(c, name, nlen) < 0) return c->oom = 1, R_HIDDEN;
-  int hops = 0;
+  int hops = 1;
+  if (tlen == 0) { /* an empty symlink body resolves to nothing */
+    if (bytes_reserve(&c->path, nlen + 1) < 0) return c->oom = 1, R_HIDDEN;
+    c->path.p[c->path.len++] = '/';
+    memcpy(c->path.p + c->path.len, name, nlen);
+    c->path.len += nlen;
+    *at = c->path.p;
+    *atlen = c->path.len;
+    return R_ENOENT;
+  }
+  if (target[0] == '/') pop_to(c, 1);
+  if (push_components(c, target, tlen) < 0) return c->oom = 1, R_HIDDEN;
   int leaf = 0; /* the walk ended on a non-dir: view.path is its path */
   while (c->ntodo > 0) {
     comp_t comp = c->todo[--c->ntodo];
@@ -759,36 +778,47 @@ static int host_target(bytes_t *out, const char *rel, size_t rlen, const char *t
   return 0;
 }
 
-/* Whether the target of link `no` of `ix`, read as a host path, exists on the host (lstat), asked once a call. */
+/* Whether the target of link `no` of `ix`, read as a host path, exists on the host (lstat), asked once a call
+ * (two threads may both ask: the same answer). */
 static int host_has(call_t *k, const li_index_t *ix, uint32_t no, int *oom) {
+  hostmap_t *m = k->hosts;
   size_t h = 0;
-  while (h < k->nhosts && k->hosts_of[h] != ix) h++;
-  if (h == k->nhosts) {
-    const li_index_t **of = realloc(k->hosts_of, (h + 1) * sizeof(*of));
-    if (of) k->hosts_of = of;
-    uint8_t **hs = realloc(k->hosts, (h + 1) * sizeof(*hs));
-    if (hs) k->hosts = hs;
-    uint8_t *marks = calloc(ix->nlinks ? ix->nlinks : 1, 1);
-    if (!of || !hs || !marks) {
-      free(marks);
-      *oom = 1;
-      return 0;
-    }
-    k->hosts_of[h] = ix;
-    k->hosts[h] = marks;
-    k->nhosts++;
-  }
-  uint8_t *mark = &k->hosts[h][no];
-  if (*mark == 0) {
+  while (h < m->n && m->of[h] != ix) h++;
+  if (h == m->n) return 0; /* resolve_view made one per index before judging */
+  uint8_t *mark = &m->marks[h][no];
+  uint8_t known = __atomic_load_n(mark, __ATOMIC_RELAXED);
+  if (known == 0) {
     const char *rel = ix->arena + ix->loff[no];
     if (host_target(&k->host, rel, ix->rlen[no], rel + ix->rlen[no], ix->tlen[no]) < 0) {
       *oom = 1;
       return 0;
     }
     struct stat st;
-    *mark = lstat(k->host.p, &st) == 0 ? 2 : 1; /* an error (EACCES, ENAMETOOLONG…): not there to use */
+    known = lstat(k->host.p, &st) == 0 ? 2 : 1; /* an error (EACCES, ENAMETOOLONG…): not there to use */
+    __atomic_store_n(mark, known, __ATOMIC_RELAXED);
   }
-  return *mark == 2;
+  return known == 2;
+}
+
+/* A marks array in m for each index of `owners` (on the JS thread, before the judging threads start). */
+static int host_marks(hostmap_t *m, const li_index_t *const *owners, uint32_t n) {
+  for (uint32_t i = 0; i < n; i++) {
+    size_t h = 0;
+    while (h < m->n && m->of[h] != owners[i]) h++;
+    if (h < m->n) continue;
+    const li_index_t **of = realloc(m->of, (m->n + 1) * sizeof(*of));
+    if (!of) return -1;
+    m->of = of;
+    uint8_t **marks = realloc(m->marks, (m->n + 1) * sizeof(*marks));
+    if (!marks) return -1;
+    m->marks = marks;
+    uint8_t *a = calloc(owners[i]->nlinks ? owners[i]->nlinks : 1, 1);
+    if (!a) return -1;
+    m->of[m->n] = owners[i];
+    m->marks[m->n] = a;
+    m->n++;
+  }
+  return 0;
 }
 
 /* ---------- comparing as JS compares the decoded strings (UTF-16 code units) ---------- */
@@ -969,13 +999,8 @@ static void free_list(bytes_t *l, uint32_t n) {
   free(l);
 }
 
+/* Frees what a thread's view holds of its own (the layers are the vconf's). */
 static void free_view(view_t *c) {
-  for (uint32_t i = 0; c->dir && i < c->nlayers; i++) free(c->dir[i]);
-  free(c->dir);
-  free(c->dirlen);
-  free(c->layer);
-  free(c->owner);
-  free(c->tree);
   free(c->dc);
   free(c->cpool);
   free(c->merge);
@@ -983,6 +1008,7 @@ static void free_view(view_t *c) {
   free(c->comps.p);
   free(c->todo);
   free(c->levels);
+  memset(c, 0, sizeof *c);
 }
 
 /* The (h1, h2) set of `only`'s paths: open addressing over h1, at most half full. */
@@ -1000,18 +1026,154 @@ static int pathset_has(const pathset_t *s, uint64_t h1, uint32_t h2) {
   }
 }
 
-/* One view: judges its layers' links and makes its result object, or null when an index is not whole. */
-static int resolve_view(napi_env env, call_t *call, napi_value spec, int want_host, napi_value *result) {
-  view_t c;
-  memset(&c, 0, sizeof c);
-  c.call = call;
-  bytes_t *dirs = NULL, *mps = NULL, *only = NULL;
-  uint32_t ndirs = 0, nmps = 0, nonly = 0;
+/* A view as resolveViews was given it, read-only while threads judge its links. */
+typedef struct {
+  uint32_t nlayers;
+  const li_tree_t **layer;
+  uint32_t *tree;
+  const li_index_t **owner;
+  char **dir;
+  size_t *dirlen;
+  int opaque_trusted, opaque_user;
+  bytes_t *mps;
+  uint32_t nmps;
+  int want_host;
+} vconf_t;
+
+/* One thread's share of a view's links, cands[from, to) (layer << 32 | link no), and what it found. */
+typedef struct {
+  const vconf_t *conf;
+  call_t *call;
+  const uint64_t *cands;
+  size_t from, to;
+  view_t v;
+  uint32_t *rows;
+  size_t nrows, caprows;
+  bytes_t ats;
+  double visible;
+  int oom, incomplete;
+} job_t;
+
+/* Sets up the thread's view of conf: the root's layers are every layer. */
+static int view_init(view_t *c, const vconf_t *conf, call_t *call) {
+  memset(c, 0, sizeof *c);
+  c->call = call;
+  c->nlayers = conf->nlayers;
+  c->layer = conf->layer;
+  c->tree = conf->tree;
+  c->owner = conf->owner;
+  c->dir = conf->dir;
+  c->dirlen = conf->dirlen;
+  c->opaque_trusted = conf->opaque_trusted;
+  c->opaque_user = conf->opaque_user;
+  c->merge = malloc(conf->nlayers * sizeof(uint32_t));
+  c->cpoolcap = conf->nlayers < 1024 ? 1024 : (size_t)conf->nlayers * 2;
+  c->cpool = malloc(c->cpoolcap * sizeof(uint32_t));
+  if (!c->merge || !c->cpool || dc_grow(c) < 0) return -1;
+  for (uint32_t i = 0; i < conf->nlayers; i++) c->cpool[i] = i;
+  c->cpoollen = conf->nlayers;
+  return 0;
+}
+
+/* Judges the job's links: counts the visible ones, and rows the broken ones and those in or into a mount. */
+static void *judge_job(void *arg) {
+  job_t *j = arg;
+  const vconf_t *conf = j->conf;
+  view_t *c = &j->v;
+  if (view_init(c, conf, j->call) < 0) {
+    j->oom = 1;
+    return NULL;
+  }
+  for (size_t q = j->from; q < j->to; q++) {
+    uint32_t layer = (uint32_t)(j->cands[q] >> 32), no = (uint32_t)j->cands[q];
+    const li_index_t *ix = conf->owner[layer];
+    const char *rel = ix->arena + ix->loff[no];
+    size_t rlen = ix->rlen[no];
+    const char *last = NULL, *at = NULL;
+    size_t lastlen = 0, atlen = 0;
+    if (lookup_link(c, layer, rel, rlen, &last, &lastlen) != R_OK) {
+      if (c->oom) break;
+      continue;
+    }
+    j->visible++;
+    /* a link at or below a mount point is the mount's; else where resolving it ends decides */
+    int mount = mount_of(conf->mps, conf->nmps, rel, rlen);
+    int code = R_OK;
+    if (mount < 0) {
+      code = resolve_link(c, last, lastlen, rel + rlen, ix->tlen[no], &at, &atlen);
+      if (c->oom || c->incomplete) break;
+      if (conf->nmps > 0) {
+        int mp = mount_of(conf->mps, conf->nmps, at, atlen);
+        if (code != R_OK || (mp >= 0 && conf->mps[mp].len != atlen)) mount = mp; /* a target strictly below */
+      }
+      if (code == R_OK && mount < 0) continue;
+    }
+    if (j->nrows == j->caprows) {
+      size_t cap = j->caprows ? j->caprows * 2 : 256;
+      uint32_t *r = realloc(j->rows, cap * F_COUNT * sizeof(uint32_t));
+      if (!r) {
+        j->oom = 1;
+        break;
+      }
+      j->rows = r;
+      j->caprows = cap;
+    }
+    uint32_t *r = j->rows + j->nrows * F_COUNT;
+    j->nrows++;
+    const char *target = rel + rlen;
+    r[F_LAYER] = layer;
+    r[F_CODE] = (uint32_t)code;
+    r[F_MOUNT] = (uint32_t)(mount + 1);
+    r[F_HOST] = 2;
+    if (mount < 0 && conf->want_host) {
+      int oom = 0;
+      r[F_HOST] = (uint32_t)host_has(j->call, ix, no, &oom);
+      if (oom) {
+        j->oom = 1;
+        break;
+      }
+    }
+    r[F_REL] = ix->loff[no];
+    r[F_RELLEN] = (uint32_t)rlen;
+    r[F_TLEN] = ix->tlen[no];
+    r[F_AT] = (uint32_t)j->ats.len;
+    r[F_ATLEN] = 0;
+    if (at != NULL && code != R_OK) {
+      if (j->ats.len + atlen >= UINT32_MAX || bytes_put(&j->ats, at, atlen) < 0) {
+        j->oom = 1;
+        break;
+      }
+      r[F_ATLEN] = (uint32_t)atlen;
+    }
+    r[F_FLAGS] = text_flags(rel, rlen, FL_REL_ASCII, FL_REL_PLAIN) |
+                 text_flags(target, ix->tlen[no], FL_TARGET_ASCII, FL_TARGET_PLAIN) |
+                 text_flags(j->ats.p + r[F_AT], r[F_ATLEN], FL_AT_ASCII, 0);
+  }
+  if (c->oom) j->oom = 1;
+  if (c->incomplete) j->incomplete = 1;
+  free_view(c);
+  return NULL;
+}
+
+/* Below this many links a view is judged on the calling thread alone. */
+#define MIN_LINKS_A_THREAD 4096
+
+/* One view: judges its layers' links on up to `nthreads` threads and makes its result object, or null when an
+ * index is not whole. -1 with a JS exception pending. */
+static int resolve_view(napi_env env, call_t *calls, uint32_t nthreads, hostmap_t *hosts, napi_value spec,
+                        int want_host, napi_value *result) {
+  vconf_t conf;
+  memset(&conf, 0, sizeof conf);
+  bytes_t *dirs = NULL, *only = NULL;
+  uint32_t ndirs = 0, nonly = 0;
   pathset_t set = {0};
+  uint64_t *cands = NULL;
+  job_t *jobs = NULL;
+  pthread_t *threads = NULL;
   uint32_t *rows = NULL;
-  size_t nrows = 0, caprows = 0;
   bytes_t ats = {0};
   sortkey_t *keys = NULL;
+  uint32_t njobs = 0;
   int ok = -1;
   napi_value indexes, trees, v;
   uint32_t n = 0, opaque = 0;
@@ -1024,23 +1186,21 @@ static int resolve_view(napi_env env, call_t *call, napi_value spec, int want_ho
       napi_get_typedarray_info(env, trees, &type, &tlen, &tdata, NULL, NULL) != napi_ok ||
       type != napi_uint32_array || tlen < n || napi_get_named_property(env, spec, "opaque", &v) != napi_ok ||
       napi_get_value_uint32(env, v, &opaque) != napi_ok || arg_list(env, spec, "dirs", &dirs, &ndirs) < 0 ||
-      ndirs < n || arg_list(env, spec, "mountPoints", &mps, &nmps) < 0 ||
+      ndirs < n || arg_list(env, spec, "mountPoints", &conf.mps, &conf.nmps) < 0 ||
       arg_list(env, spec, "only", &only, &nonly) < 0) {
     napi_throw_type_error(env, NULL, "resolveViews: bad view");
     goto out;
   }
-  c.nlayers = n;
-  c.opaque_trusted = opaque != 2;
-  c.opaque_user = opaque != 1;
-  c.layer = calloc(n, sizeof(*c.layer));
-  c.owner = calloc(n, sizeof(*c.owner));
-  c.tree = calloc(n, sizeof(uint32_t));
-  c.dir = calloc(n, sizeof(char *));
-  c.dirlen = calloc(n, sizeof(size_t));
-  c.merge = malloc(n * sizeof(uint32_t));
-  c.cpoolcap = n < 1024 ? 1024 : (size_t)n * 2;
-  c.cpool = malloc(c.cpoolcap * sizeof(uint32_t));
-  if (!c.layer || !c.owner || !c.tree || !c.dir || !c.dirlen || !c.merge || !c.cpool || dc_grow(&c) < 0) goto oom;
+  conf.nlayers = n;
+  conf.opaque_trusted = opaque != 2;
+  conf.opaque_user = opaque != 1;
+  conf.want_host = want_host;
+  conf.layer = calloc(n, sizeof(*conf.layer));
+  conf.owner = calloc(n, sizeof(*conf.owner));
+  conf.tree = calloc(n, sizeof(uint32_t));
+  conf.dir = calloc(n, sizeof(char *));
+  conf.dirlen = calloc(n, sizeof(size_t));
+  if (!conf.layer || !conf.owner || !conf.tree || !conf.dir || !conf.dirlen) goto oom;
   for (uint32_t i = 0; i < n; i++) {
     void *ix = NULL;
     uint32_t t = ((uint32_t *)tdata)[i];
@@ -1049,20 +1209,19 @@ static int resolve_view(napi_env env, call_t *call, napi_value spec, int want_ho
       napi_throw_type_error(env, NULL, "resolveViews: indexes must be scan indexes");
       goto out;
     }
-    c.owner[i] = ix;
-    c.tree[i] = t;
-    c.layer[i] = &((li_index_t *)ix)->trees[t];
-    if (!c.layer[i]->complete) {
+    conf.owner[i] = ix;
+    conf.tree[i] = t;
+    conf.layer[i] = &((li_index_t *)ix)->trees[t];
+    if (!conf.layer[i]->complete) {
       ok = 0;
       napi_get_null(env, result);
       goto out;
     }
-    c.dir[i] = dirs[i].p;
-    c.dirlen[i] = dirs[i].len;
+    conf.dir[i] = dirs[i].p;
+    conf.dirlen[i] = dirs[i].len;
     dirs[i].p = NULL;
-    c.cpool[i] = i;
   }
-  c.cpoollen = n;
+  if (want_host && host_marks(hosts, conf.owner, n) < 0) goto oom;
   if (only) {
     size_t cap = 16;
     while (cap < 2 * (size_t)nonly) cap *= 2;
@@ -1082,83 +1241,79 @@ static int resolve_view(napi_env env, call_t *call, napi_value spec, int want_ho
       set.used[i] = 1;
     }
   }
-  double visible = 0;
+  /* the links to judge: every link of every layer, layer by layer, top first (those `only` names) */
+  size_t ncands = 0;
+  for (uint32_t layer = 0; layer < n; layer++)
+    ncands += conf.owner[layer]->tfirst[conf.tree[layer] + 1] - conf.owner[layer]->tfirst[conf.tree[layer]];
+  cands = malloc((ncands ? ncands : 1) * sizeof(uint64_t));
+  if (!cands) goto oom;
+  ncands = 0;
   for (uint32_t layer = 0; layer < n; layer++) {
-    const li_index_t *ix = c.owner[layer];
-    uint32_t t = c.tree[layer];
+    const li_index_t *ix = conf.owner[layer];
+    uint32_t t = conf.tree[layer];
     for (uint32_t q = ix->tfirst[t]; q < ix->tfirst[t + 1]; q++) {
       uint32_t no = ix->tlinks[q];
-      const char *rel = ix->arena + ix->loff[no];
-      size_t rlen = ix->rlen[no];
       if (only) {
         uint64_t h1;
         uint32_t h2;
-        li_hash(rel, rlen, &h1, &h2);
+        li_hash(ix->arena + ix->loff[no], ix->rlen[no], &h1, &h2);
         if (!pathset_has(&set, h1, h2)) continue;
       }
-      const char *last = NULL, *at = NULL;
-      size_t lastlen = 0, atlen = 0;
-      if (lookup_link(&c, layer, rel, rlen, &last, &lastlen) != R_OK) {
-        if (c.oom) goto oom;
-        continue;
-      }
-      visible++;
-      /* a link at or below a mount point is the mount's; else where resolving it ends decides */
-      int mount = mount_of(mps, nmps, rel, rlen);
-      int code = R_OK;
-      if (mount < 0) {
-        code = resolve_link(&c, last, lastlen, &at, &atlen);
-        if (c.oom) goto oom;
-        if (c.incomplete) {
-          ok = 0;
-          napi_get_null(env, result);
-          goto out;
-        }
-        if (nmps > 0) {
-          int mp = mount_of(mps, nmps, at, atlen);
-          if (code != R_OK || (mp >= 0 && mps[mp].len != atlen)) mount = mp; /* a target strictly below one */
-        }
-        if (code == R_OK && mount < 0) continue;
-      }
-      if (nrows == caprows) {
-        size_t cap = caprows ? caprows * 2 : 256;
-        uint32_t *r = realloc(rows, cap * F_COUNT * sizeof(uint32_t));
-        if (!r) goto oom;
-        rows = r;
-        caprows = cap;
-      }
-      uint32_t *r = rows + nrows * F_COUNT;
-      nrows++;
-      const char *target = rel + rlen;
-      r[F_LAYER] = layer;
-      r[F_CODE] = (uint32_t)code;
-      r[F_MOUNT] = (uint32_t)(mount + 1);
-      r[F_HOST] = 2;
-      if (mount < 0 && want_host) {
-        int oom = 0;
-        r[F_HOST] = (uint32_t)host_has(call, ix, no, &oom);
-        if (oom) goto oom;
-      }
-      r[F_REL] = ix->loff[no];
-      r[F_RELLEN] = (uint32_t)rlen;
-      r[F_TLEN] = ix->tlen[no];
-      r[F_AT] = (uint32_t)ats.len;
-      r[F_ATLEN] = 0;
-      if (at != NULL && code != R_OK) {
-        if (ats.len + atlen >= UINT32_MAX || bytes_put(&ats, at, atlen) < 0) goto oom;
-        r[F_ATLEN] = (uint32_t)atlen;
-      }
-      r[F_FLAGS] = text_flags(rel, rlen, FL_REL_ASCII, FL_REL_PLAIN) |
-                   text_flags(target, ix->tlen[no], FL_TARGET_ASCII, FL_TARGET_PLAIN) |
-                   text_flags(ats.p + r[F_AT], r[F_ATLEN], FL_AT_ASCII, 0);
+      cands[ncands++] = (uint64_t)layer << 32 | no;
     }
+  }
+  /* threads take contiguous runs: links of one dir stay together, and so do the merged dirs they meet */
+  njobs = nthreads;
+  if (njobs > ncands / MIN_LINKS_A_THREAD) njobs = (uint32_t)(ncands / MIN_LINKS_A_THREAD);
+  if (njobs < 1) njobs = 1;
+  jobs = calloc(njobs, sizeof(job_t));
+  threads = calloc(njobs, sizeof(pthread_t));
+  if (!jobs || !threads) goto oom;
+  for (uint32_t k = 0; k < njobs; k++)
+    jobs[k] = (job_t){.conf = &conf, .call = &calls[k], .cands = cands, .from = ncands * k / njobs,
+                      .to = ncands * (k + 1) / njobs};
+  uint32_t started = 1;
+  for (uint32_t k = 1; k < njobs; k++) {
+    if (pthread_create(&threads[k], NULL, judge_job, &jobs[k]) != 0) break;
+    started++;
+  }
+  for (uint32_t k = started; k < njobs; k++) judge_job(&jobs[k]); /* a thread that did not start */
+  judge_job(&jobs[0]);
+  for (uint32_t k = 1; k < started; k++) pthread_join(threads[k], NULL);
+  double visible = 0;
+  size_t nrows = 0, atbytes = 0;
+  for (uint32_t k = 0; k < njobs; k++) {
+    if (jobs[k].oom) goto oom;
+    if (jobs[k].incomplete) {
+      ok = 0;
+      napi_get_null(env, result);
+      goto out;
+    }
+    visible += jobs[k].visible;
+    nrows += jobs[k].nrows;
+    atbytes += jobs[k].ats.len;
+  }
+  if (atbytes >= UINT32_MAX) goto oom;
+  /* the jobs' rows one after another, their `at` offsets moved to one buffer */
+  rows = malloc((nrows ? nrows : 1) * F_COUNT * sizeof(uint32_t));
+  if (!rows || bytes_reserve(&ats, atbytes + 1) < 0) goto oom;
+  size_t at_row = 0;
+  for (uint32_t k = 0; k < njobs; k++) {
+    for (size_t q = 0; q < jobs[k].nrows; q++) {
+      uint32_t *r = rows + (at_row + q) * F_COUNT;
+      memcpy(r, jobs[k].rows + q * F_COUNT, F_COUNT * sizeof(uint32_t));
+      r[F_AT] += (uint32_t)ats.len;
+    }
+    at_row += jobs[k].nrows;
+    if (jobs[k].ats.len) memcpy(ats.p + ats.len, jobs[k].ats.p, jobs[k].ats.len);
+    ats.len += jobs[k].ats.len;
   }
   /* sorted by path, as JS sorts the decoded strings */
   keys = malloc((nrows ? nrows : 1) * sizeof(sortkey_t));
   if (!keys) goto oom;
   for (size_t j = 0; j < nrows; j++) {
     const uint32_t *r = rows + j * F_COUNT;
-    keys[j] = (sortkey_t){c.owner[r[F_LAYER]]->arena + r[F_REL], r[F_RELLEN], (uint32_t)j};
+    keys[j] = (sortkey_t){conf.owner[r[F_LAYER]]->arena + r[F_REL], r[F_RELLEN], (uint32_t)j};
   }
   qsort(keys, nrows, sizeof(sortkey_t), by_path);
   napi_value rows_ab, rows_v, at_v, vis;
@@ -1180,35 +1335,52 @@ static int resolve_view(napi_env env, call_t *call, napi_value spec, int want_ho
 oom:
   napi_throw_error(env, NULL, "resolveViews: out of memory");
 out:
-  free_view(&c);
+  for (uint32_t k = 0; jobs && k < njobs; k++) {
+    free(jobs[k].rows);
+    free(jobs[k].ats.p);
+  }
+  free(jobs);
+  free(threads);
+  for (uint32_t i = 0; conf.dir && i < n; i++) free(conf.dir[i]);
+  free(conf.dir);
+  free(conf.dirlen);
+  free(conf.layer);
+  free(conf.owner);
+  free(conf.tree);
+  free_list(conf.mps, conf.nmps);
   free_list(dirs, ndirs);
-  free_list(mps, nmps);
   free_list(only, nonly);
   free(set.h1);
   free(set.h2);
   free(set.used);
+  free(cands);
   free(rows);
   free(ats.p);
   free(keys);
   return ok;
 }
 
+/* The most threads a view is judged on. */
+#define MAX_THREADS 16
+
 /*
  * resolveViews(views: { indexes: External[], trees: Uint32Array, dirs: (string | Buffer)[], opaque: 0 either |
  *              1 trusted | 2 user, mountPoints: (string | Buffer)[], only: (string | Buffer)[] | null }[],
- *              host: boolean) → ({ visible: number, rows: Uint32Array, at: Buffer } | null)[]
+ *              host: boolean, threads?: number) → ({ visible: number, rows: Uint32Array, at: Buffer } | null)[]
  * Per view (its layers top first: layer i is tree trees[i] of indexes[i], whose host dir is dirs[i]), every
  * link of its layers (only those at the paths `only` lists, when given): `visible` counts those the merged tree
  * shows; a row of F_COUNT fields per visible link that is broken or in or into a mount point, sorted by path.
  * With `host`, a broken link's target is lstat'ed on the host (once per link and call). null for a view one
- * of whose indexes is not whole (the caller resolves it by lstat instead).
+ * of whose indexes is not whole (the caller resolves it by lstat instead). A view's links are shared among up
+ * to `threads` threads (default 1); the call returns when all are judged.
  */
 static napi_value resolve_views(napi_env env, napi_callback_info info) {
-  size_t argc = 2;
-  napi_value argv[2], out = NULL;
-  call_t call;
-  memset(&call, 0, sizeof call);
-  uint32_t n = 0;
+  size_t argc = 3;
+  napi_value argv[3], out = NULL;
+  call_t calls[MAX_THREADS];
+  hostmap_t hosts = {0};
+  memset(calls, 0, sizeof calls);
+  uint32_t n = 0, nthreads = 1;
   bool is_array = false, host = false;
   if (napi_get_cb_info(env, info, &argc, argv, NULL, NULL) != napi_ok || argc < 2 ||
       napi_is_array(env, argv[0], &is_array) != napi_ok || !is_array ||
@@ -1216,21 +1388,28 @@ static napi_value resolve_views(napi_env env, napi_callback_info info) {
     napi_throw_type_error(env, NULL, "resolveViews needs an array of views and a boolean");
     return NULL;
   }
+  if (argc >= 3) napi_get_value_uint32(env, argv[2], &nthreads);
+  if (nthreads < 1) nthreads = 1;
+  if (nthreads > MAX_THREADS) nthreads = MAX_THREADS;
+  for (uint32_t k = 0; k < nthreads; k++) calls[k].hosts = &hosts;
   napi_get_array_length(env, argv[0], &n);
   if (napi_create_array_with_length(env, n, &out) != napi_ok) return NULL;
   for (uint32_t i = 0; i < n; i++) {
     napi_value spec, r = NULL;
-    if (napi_get_element(env, argv[0], i, &spec) != napi_ok || resolve_view(env, &call, spec, host, &r) < 0) {
+    if (napi_get_element(env, argv[0], i, &spec) != napi_ok ||
+        resolve_view(env, calls, nthreads, &hosts, spec, host, &r) < 0) {
       out = NULL;
       break;
     }
     napi_set_element(env, out, i, r);
   }
-  free(call.op);
-  free(call.host.p);
-  for (size_t h = 0; h < call.nhosts; h++) free(call.hosts[h]);
-  free(call.hosts);
-  free(call.hosts_of);
+  for (uint32_t k = 0; k < nthreads; k++) {
+    free(calls[k].op);
+    free(calls[k].host.p);
+  }
+  for (size_t h = 0; h < hosts.n; h++) free(hosts.marks[h]);
+  free(hosts.marks);
+  free(hosts.of);
   return out;
 }
 

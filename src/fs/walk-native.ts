@@ -42,8 +42,8 @@ interface NativeResult {
 
 /**
  * What resolveViews answers per container view: how many of its layers' links the merged tree shows, and a row
- * of NATIVE_ROW_FIELDS numbers per shown link that is broken or in or into a mount point, sorted by path
- * (src/links/native-links.ts reads them).
+ * of numbers per shown link that is broken or in or into a mount point, sorted by path (their fields:
+ * native/link-index.c F_*, read by src/links/native-links.ts).
  */
 export interface NativeViewLinks {
   readonly visible: number;
@@ -91,9 +91,10 @@ export interface NativeScanner {
   /**
    * Judges every link of each view's layers over the name indexes (native/link-index.c); with `host`, a broken
    * link's target is also looked for on the host (lstat). null for a view one of whose indexes is not whole
-   * (resolve it by lstat then). Absent from older addons.
+   * (resolve it by lstat then). A view's links are shared among up to `threads` threads (default 1). Absent
+   * from older addons.
    */
-  resolveViews?(views: readonly NativeView[], host: boolean): (NativeViewLinks | null)[];
+  resolveViews?(views: readonly NativeView[], host: boolean, threads?: number): (NativeViewLinks | null)[];
   /** The link paths and targets of a scan index, back to back, as the rows of resolveViews point into them. */
   linkText?(index: object): Buffer;
   /** What lstat finds at a path (fs/path-kind.ts), a Buffer for a path that is not UTF-8. */

@@ -284,6 +284,7 @@ export async function readLinkFindings(
         ...(hostHas === undefined
           ? {}
           : { isHostOnly: (path: string, target: string) => hostHas(hostTargetPath(path, target)) }),
+        ...(options.scan?.threads === undefined ? {} : { threads: options.scan.threads }),
       })
     : views.map(() => null);
   // what the native resolver could not judge (a layer read with errors, or an index that is not whole) is

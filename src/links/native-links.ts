@@ -6,8 +6,10 @@
 //   rows into a mount point ──► LinkIntoMount objects (a few per container)
 //   broken rows ──► NativeLinkRows: strings decoded only when a renderer asks for them
 //
-// One call judges every view, so a link many containers see has its host lstat done once.
+// One call judges every view (each view's links shared among threads), so a link many containers see has its
+// host lstat done once.
 
+import { availableParallelism } from "node:os";
 import { decodeName, fsPath } from "../fs/name-codec.js";
 import type { ResolveError } from "../fs/resolve-in-root.js";
 import { type LinkIndex, loadNativeScanner, type NativeScanner, type NativeView } from "../fs/walk-native.js";
@@ -55,6 +57,8 @@ export interface NativeJudgeOptions {
   only?: (view: ContainerView) => ReadonlySet<string> | undefined;
   /** Whether a broken link's target exists on the host, given its path and target; default: lstat in C. */
   isHostOnly?: (path: string, target: string) => boolean;
+  /** Threads a view's links are shared among. Default: the CPUs available, at most 8. */
+  threads?: number;
 }
 
 type Resolver = Required<Pick<NativeScanner, "resolveViews" | "linkText">>;
@@ -117,7 +121,9 @@ export function judgeViewsNatively(
     });
   });
   const out: (NativeViewLinks | null)[] = views.map(() => null);
-  const found = specs.length === 0 ? [] : resolver.resolveViews(specs, options.isHostOnly === undefined);
+  const threads = options.threads ?? Math.min(availableParallelism(), 8);
+  const found =
+    specs.length === 0 ? [] : resolver.resolveViews(specs, options.isHostOnly === undefined, threads);
   judged.forEach((viewIndex, k) => {
     const r = found[k];
     const view = views[viewIndex] as ContainerView;
