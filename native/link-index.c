@@ -36,28 +36,27 @@
 /* A view's cache of merged dirs is emptied past this many (a bound on memory: 24 bytes an entry). */
 #define MAX_CACHED_DIRS (1u << 21)
 
-/* A tree's table: slot i holds h1[i] and hk[i] = the low 29 bits of h2 << 3 | kind (0: empty). 12 bytes a
- * slot, at most 3/4 full: about 16 bytes an entry (a 1 M-entry store: 16 MB). */
-typedef struct {
-  uint64_t *h1;
-  uint32_t *hk;
-  uint64_t cap;
-  int complete;
-} li_tree_t;
-
-/* The links' numbers, by (tree, path hash): open addressing, at most half full. */
+/* A slot of a tree's table: h1, hk = the low 29 bits of h2 << 3 | kind (0: empty), and aux: for a dir its
+ * opaque marks (OPQ_*), for a link its number + 1 (0: its target was not read). One cache line holds all a
+ * probe reads. */
 typedef struct {
   uint64_t h1;
   uint32_t hk;
-  uint32_t tree_plus1; /* 0: empty */
-  uint32_t no;         /* from 1 */
-} li_link_t;
+  uint32_t aux;
+} li_slot_t;
+enum { OPQ_TRUSTED = 1, OPQ_USER = 2 };
+
+/* A tree's table: at most 3/4 full, about 21 bytes an entry (a 1 M-entry store: 21 MB). */
+typedef struct {
+  li_slot_t *s;
+  uint64_t cap;
+  int complete;
+  int opaque_known; /* every dir's opaque marks were read in the walk */
+} li_tree_t;
 
 struct li_index {
   uint32_t ntrees;
   li_tree_t *trees;
-  li_link_t *links;
-  uint64_t lmask;
   uint32_t nlinks;
   char *arena; /* link n: its rel at loff[n], its target right after it */
   size_t arena_len;
@@ -149,6 +148,58 @@ void li_record(li_vec_t *v, uint32_t tree, const char *rel, size_t rlen, const c
   r->tk = (tree & 0x0fffffffu) | ((uint32_t)kind << 28);
 }
 
+static void record_path(li_vec_t *v, uint32_t tree, const char *path, size_t len, int kind) {
+  if (v->len == v->cap) {
+    size_t cap = v->cap ? v->cap * 2 : 4096;
+    li_rec_t *n = realloc(v->v, cap * sizeof(li_rec_t));
+    if (!n) {
+      v->failed = 1;
+      return;
+    }
+    v->v = n;
+    v->cap = cap;
+  }
+  li_rec_t *r = &v->v[v->len++];
+  li_hash(path, len, &r->h1, &r->h2);
+  r->tk = (tree & 0x0fffffffu) | ((uint32_t)kind << 28);
+}
+
+/* Whether the value of xattr `name` of fd is exactly "y" (the kernel reads one byte and wants "y"); -1: cannot
+ * tell. */
+static int fxattr_is_y(int fd, const char *name) {
+  char v[2];
+  ssize_t n = fgetxattr(fd, name, v, sizeof v);
+  if (n < 0) return errno == ENODATA || errno == ERANGE ? 0 : -1; /* ERANGE: longer than "y" */
+  return n == 1 && v[0] == 'y';
+}
+
+void li_note_opaque(li_vec_t *v, uint32_t tree, int fd, const char *rel, size_t rlen) {
+  char names[4096];
+  ssize_t n = flistxattr(fd, names, sizeof names);
+  int trusted = 0, user = 0;
+  if (n < 0) {
+    if (errno == ENOTSUP) return; /* no xattrs on this file system: nothing is opaque */
+    if (errno != ERANGE) {
+      record_path(v, tree, "", 0, LK_OPAQUE_UNKNOWN);
+      return;
+    }
+    /* a list longer than the buffer: ask for the two names themselves */
+    trusted = fxattr_is_y(fd, "trusted.overlay.opaque");
+    user = fxattr_is_y(fd, "user.overlay.opaque");
+  } else {
+    for (ssize_t i = 0; i < n;) {
+      const char *name = names + i;
+      size_t len = strnlen(name, (size_t)(n - i));
+      if (len == 22 && memcmp(name, "trusted.overlay.opaque", 22) == 0) trusted = fxattr_is_y(fd, name);
+      if (len == 19 && memcmp(name, "user.overlay.opaque", 19) == 0) user = fxattr_is_y(fd, name);
+      i += (ssize_t)len + 1;
+    }
+  }
+  if (trusted < 0 || user < 0) record_path(v, tree, "", 0, LK_OPAQUE_UNKNOWN);
+  if (trusted > 0) record_path(v, tree, rel, rlen, LK_OPAQUE_TRUSTED);
+  if (user > 0) record_path(v, tree, rel, rlen, LK_OPAQUE_USER);
+}
+
 void li_vec_free(li_vec_t *v) {
   free(v->v);
   free(v->drel);
@@ -164,29 +215,15 @@ static uint64_t find_slot(const li_tree_t *t, uint64_t h1, uint32_t h2) {
   uint32_t want = hk_of(h2, 0);
   uint64_t i = (uint64_t)(((__uint128_t)h1 * t->cap) >> 64); /* h1 scaled to [0, cap) */
   for (;; i = i + 1 == t->cap ? 0 : i + 1) {
-    uint32_t hk = t->hk[i];
-    if (hk == 0 || (t->h1[i] == h1 && (hk & ~7u) == want)) return i;
-  }
-}
-
-/* The number (from 1) of the link of (tree, h1, h2); 0 when none was read. */
-static uint32_t link_no(const li_index_t *ix, uint32_t tree, uint64_t h1, uint32_t h2) {
-  uint32_t want = hk_of(h2, 0);
-  for (uint64_t i = (h1 ^ tree) & ix->lmask;; i = (i + 1) & ix->lmask) {
-    const li_link_t *l = &ix->links[i];
-    if (l->tree_plus1 == 0) return 0;
-    if (l->tree_plus1 == tree + 1 && l->h1 == h1 && l->hk == want) return l->no;
+    uint32_t hk = t->s[i].hk;
+    if (hk == 0 || (t->s[i].h1 == h1 && (hk & ~7u) == want)) return i;
   }
 }
 
 void li_free(li_index_t *ix) {
   if (!ix) return;
-  for (uint32_t t = 0; ix->trees && t < ix->ntrees; t++) {
-    free(ix->trees[t].h1);
-    free(ix->trees[t].hk);
-  }
+  for (uint32_t t = 0; ix->trees && t < ix->ntrees; t++) free(ix->trees[t].s);
   free(ix->trees);
-  free(ix->links);
   free(ix->arena);
   free(ix->loff);
   free(ix->rlen);
@@ -205,23 +242,41 @@ li_index_t *li_build(uint32_t ntrees, li_vec_t *recs, size_t nrecs, const char *
   ix->trees = calloc(ntrees ? ntrees : 1, sizeof(li_tree_t));
   if (!ix->trees) goto oom;
   for (size_t i = 0; i < nrecs; i++)
-    for (size_t j = 0; j < recs[i].len; j++) count[recs[i].v[j].tk & 0x0fffffffu]++;
+    for (size_t j = 0; j < recs[i].len; j++)
+      if ((recs[i].v[j].tk >> 28) < LK_OPAQUE_TRUSTED) count[recs[i].v[j].tk & 0x0fffffffu]++;
   for (uint32_t t = 0; t < ntrees; t++) {
     uint64_t cap = count[t] + count[t] / 3 + 16; /* load at most 3/4 */
-    ix->trees[t].h1 = malloc(cap * sizeof(uint64_t));
-    ix->trees[t].hk = calloc(cap, sizeof(uint32_t));
-    if (!ix->trees[t].h1 || !ix->trees[t].hk) goto oom;
+    ix->trees[t].s = calloc(cap, sizeof(li_slot_t));
+    if (!ix->trees[t].s) goto oom;
     ix->trees[t].cap = cap;
     ix->trees[t].complete = complete[t];
+    ix->trees[t].opaque_known = 1;
   }
   for (size_t i = 0; i < nrecs; i++) {
     for (size_t j = 0; j < recs[i].len; j++) {
       li_rec_t *r = &recs[i].v[j];
+      int kind = (int)(r->tk >> 28);
+      if (kind >= LK_OPAQUE_TRUSTED) continue;
       li_tree_t *t = &ix->trees[r->tk & 0x0fffffffu];
       uint64_t k = find_slot(t, r->h1, r->h2);
-      if (t->hk[k] != 0) t->complete = 0; /* two names, one hash: this tree cannot be trusted */
-      t->h1[k] = r->h1;
-      t->hk[k] = hk_of(r->h2, (int)(r->tk >> 28));
+      if (t->s[k].hk != 0) t->complete = 0; /* two names, one hash: this tree cannot be trusted */
+      t->s[k].h1 = r->h1;
+      t->s[k].hk = hk_of(r->h2, kind);
+    }
+  }
+  /* the marks, once every entry is in: a dir's opaque xattrs; a tree whose dirs could not all be asked */
+  for (size_t i = 0; i < nrecs; i++) {
+    for (size_t j = 0; j < recs[i].len; j++) {
+      li_rec_t *r = &recs[i].v[j];
+      int kind = (int)(r->tk >> 28);
+      if (kind < LK_OPAQUE_TRUSTED) continue;
+      li_tree_t *t = &ix->trees[r->tk & 0x0fffffffu];
+      if (kind == LK_OPAQUE_UNKNOWN) {
+        t->opaque_known = 0;
+        continue;
+      }
+      uint64_t k = find_slot(t, r->h1, r->h2);
+      if ((t->s[k].hk & 7u) == LK_DIR) t->s[k].aux |= kind == LK_OPAQUE_TRUSTED ? OPQ_TRUSTED : OPQ_USER;
     }
     li_vec_free(&recs[i]);
   }
@@ -248,11 +303,7 @@ li_index_t *li_build(uint32_t ntrees, li_vec_t *recs, size_t nrecs, const char *
   ix->tlen = malloc((nlinks ? nlinks : 1) * sizeof(uint32_t));
   ix->tfirst = calloc((size_t)ntrees + 1, sizeof(uint32_t));
   ix->tlinks = malloc((nlinks ? nlinks : 1) * sizeof(uint32_t));
-  uint64_t lcap = 16;
-  while (lcap < 2 * nlinks) lcap *= 2;
-  ix->links = calloc(lcap, sizeof(li_link_t));
-  ix->lmask = lcap - 1;
-  if (!ix->arena || !ix->loff || !ix->rlen || !ix->tlen || !ix->tfirst || !ix->tlinks || !ix->links) goto oom;
+  if (!ix->arena || !ix->loff || !ix->rlen || !ix->tlen || !ix->tfirst || !ix->tlinks) goto oom;
   for (uint32_t t = 0; t < ntrees; t++) ix->tfirst[t + 1] = ix->tfirst[t] + (uint32_t)count[t];
   memset(count, 0, (ntrees ? ntrees : 1) * sizeof(size_t));
   size_t n = 0, at = 0;
@@ -271,9 +322,9 @@ li_index_t *li_build(uint32_t ntrees, li_vec_t *recs, size_t nrecs, const char *
         uint64_t h1;
         uint32_t h2;
         li_hash(rel, hdr[1], &h1, &h2);
-        uint64_t i = (h1 ^ hdr[0]) & ix->lmask;
-        while (ix->links[i].tree_plus1 != 0) i = (i + 1) & ix->lmask;
-        ix->links[i] = (li_link_t){h1, hk_of(h2, 0), hdr[0] + 1, (uint32_t)(n + 1)};
+        li_tree_t *t = &ix->trees[hdr[0]];
+        li_slot_t *slot = &t->s[find_slot(t, h1, h2)];
+        if ((slot->hk & 7u) == LK_LINK) slot->aux = (uint32_t)(n + 1);
         ix->tlinks[ix->tfirst[hdr[0]] + count[hdr[0]]++] = (uint32_t)n;
       }
       n++;
@@ -362,10 +413,24 @@ typedef struct {
   size_t n;
 } hostmap_t;
 
-/* What one thread of a resolveViews call keeps from view to view: its opaque answers, scratch. */
+/* Answers about host paths, by the path's hashes (val 0: empty slot). Open addressing, grown at half load. */
+typedef struct {
+  uint64_t h1;
+  uint32_t h2;
+  uint32_t val;
+} hent_t;
+
+typedef struct {
+  hent_t *e;
+  size_t cap, len;
+} htab_t;
+
+/* What one thread of a resolveViews call keeps from view to view: its opaque answers, what it learnt of host
+ * paths (lstat of a path; stat of a dir on the way), scratch. */
 typedef struct {
   opq_t *op;
   size_t opcap, oplen;
+  htab_t exists, dirs;
   bytes_t host; /* scratch: a host path */
   hostmap_t *hosts;
 } call_t;
@@ -393,6 +458,10 @@ typedef struct {
   size_t ntodo, captodo;
   level_t *levels;
   size_t depth, caplevels;
+  /* the levels and path of the dir of the last link looked up */
+  level_t *saved;
+  size_t nsaved, capsaved;
+  bytes_t savedpath;
   int oom, incomplete;
 } view_t;
 
@@ -531,7 +600,7 @@ static void dc_clear(view_t *c) {
  * returns the kind (LK_NONE: absent or whited out), the layer it comes from, its hash state and, for a dir,
  * its layers (a run of view.cpool). The rules of OverlayView's #merge; a merged dir is merged once a view. */
 static int lookup_child(view_t *c, const char *name, size_t nlen, uint32_t *top_layer, li_hstate_t *hs,
-                        uint32_t *loff, uint32_t *lcnt) {
+                        uint32_t *loff, uint32_t *lcnt, uint32_t *aux) {
   if (bytes_reserve(&c->path, nlen + 1) < 0) {
     c->oom = 1;
     return LK_NONE;
@@ -554,23 +623,32 @@ static int lookup_child(view_t *c, const char *name, size_t nlen, uint32_t *top_
     return LK_DIR;
   }
   int top = LK_NONE;
-  uint32_t merged = 0;
+  uint32_t merged = 0, above = 0; /* the opaque marks of the dir above (merge[merged - 1]) */
+  const uint32_t marks = (c->opaque_trusted ? OPQ_TRUSTED : 0) | (c->opaque_user ? OPQ_USER : 0);
   for (uint32_t k = 0; k < dir->lcnt; k++) {
     uint32_t layer = c->cpool[dir->loff + k];
     const li_tree_t *t = c->layer[layer];
-    uint32_t hk = t->hk[find_slot(t, h1, h2)];
+    const li_slot_t *slot = &t->s[find_slot(t, h1, h2)];
+    uint32_t hk = slot->hk;
     if (hk == 0) continue;
     int kind = (int)(hk & 7u);
     if (kind == LK_WHITEOUT) break; /* hides the name here and in every lower layer */
     if (top == LK_NONE) {
       top = kind;
       *top_layer = layer;
+      *aux = slot->aux;
     }
     if (kind != LK_DIR) break; /* a non-dir hides everything below; below a dir, it ends the merge */
-    /* a dir below a dir: it merges unless the one above is opaque. Asked only here, where the answer
-     * matters (#merge asks for every dir with layers below it: the same merge, more xattr reads) */
-    if (merged > 0 && is_opaque(c, c->merge[merged - 1], h1, h2)) break;
-    if (c->oom) return LK_NONE;
+    /* a dir below a dir: it merges unless the one above is opaque (its marks from the walk, or asked now
+     * when the walk could not ask). Asked only here, where the answer matters (#merge asks for every dir with
+     * layers below it: the same merge, more xattr reads) */
+    if (merged > 0) {
+      uint32_t up = c->merge[merged - 1];
+      int opaque = c->layer[up]->opaque_known ? (above & marks) != 0 : is_opaque(c, up, h1, h2);
+      if (c->oom) return LK_NONE;
+      if (opaque) break;
+    }
+    above = slot->aux;
     c->merge[merged++] = layer;
   }
   *lcnt = merged;
@@ -600,14 +678,34 @@ enum { R_HIDDEN = 0, R_OK = 1, R_ENOENT = 2, R_ENOTDIR = 3, R_ELOOP = 4 };
 /* Whether the link at tree path rel of layer `layer` shows in the merged tree: R_OK (and *last / *lastlen: its
  * name, view.levels: its dir) or R_HIDDEN (whited out, shadowed, under an opaque dir or a non-dir). */
 static int lookup_link(view_t *c, uint32_t layer, const char *rel, size_t rlen, const char **last, size_t *lastlen) {
-  if (c->dclen >= MAX_CACHED_DIRS) dc_clear(c);
-  c->path.len = 0;
-  c->depth = 0;
+  if (c->dclen >= MAX_CACHED_DIRS) {
+    dc_clear(c);
+    c->nsaved = 0;
+  }
   li_hstate_t h;
-  h_init(&h);
-  if (push_level(c, 0, &h, 0, c->nlayers) < 0) return c->oom = 1, R_HIDDEN;
-  /* every component but the last must be a merged dir */
   size_t i = 0;
+  if (c->nsaved > 0) {
+    /* the dirs the last link's lookup went through, as far as they are this link's too */
+    size_t cp = 0, m = c->savedpath.len < rlen ? c->savedpath.len : rlen;
+    while (cp < m && c->savedpath.p[cp] == rel[cp]) cp++;
+    size_t k = c->nsaved;
+    while (k > 1) {
+      size_t plen = c->saved[k - 1].plen;
+      if (plen <= cp && plen < rlen && rel[plen] == '/') break;
+      k--;
+    }
+    memcpy(c->levels, c->saved, k * sizeof(level_t));
+    c->depth = k;
+    c->path.len = c->saved[k - 1].plen;
+    memcpy(c->path.p, c->savedpath.p, c->path.len);
+    i = c->path.len;
+  } else {
+    c->path.len = 0;
+    c->depth = 0;
+    h_init(&h);
+    if (push_level(c, 0, &h, 0, c->nlayers) < 0) return c->oom = 1, R_HIDDEN;
+  }
+  /* every component but the last must be a merged dir */
   while (i < rlen && rel[i] == '/') i++;
   *last = NULL;
   while (i < rlen) {
@@ -621,15 +719,28 @@ static int lookup_link(view_t *c, uint32_t layer, const char *rel, size_t rlen, 
       break;
     }
     uint32_t tl = 0, loff = 0, lcnt = 0;
-    int k = lookup_child(c, rel + i, e - i, &tl, &h, &loff, &lcnt);
+    uint32_t aux = 0;
+    int k = lookup_child(c, rel + i, e - i, &tl, &h, &loff, &lcnt, &aux);
     if (c->oom || k != LK_DIR) return R_HIDDEN;
     if (push_level(c, c->path.len, &h, loff, lcnt) < 0) return c->oom = 1, R_HIDDEN;
     i = next;
   }
   if (*last == NULL) return R_HIDDEN;
+  /* kept for the next link (links come dir by dir, as the walk met them) */
+  if (c->depth > c->capsaved) {
+    level_t *n = realloc(c->saved, c->caplevels * sizeof(level_t));
+    if (!n) return c->oom = 1, R_HIDDEN;
+    c->saved = n;
+    c->capsaved = c->caplevels;
+  }
+  c->savedpath.len = 0;
+  if (bytes_put(&c->savedpath, c->path.p, c->path.len) < 0) return c->oom = 1, R_HIDDEN;
+  memcpy(c->saved, c->levels, c->depth * sizeof(level_t));
+  c->nsaved = c->depth;
   uint32_t tl = 0, loff = 0, lcnt = 0;
   li_hstate_t hs;
-  int k = lookup_child(c, *last, *lastlen, &tl, &hs, &loff, &lcnt);
+  uint32_t aux = 0;
+  int k = lookup_child(c, *last, *lastlen, &tl, &hs, &loff, &lcnt, &aux);
   pop_to(c, c->depth);
   if (c->oom || k != LK_LINK || tl != layer) return R_HIDDEN;
   return R_OK;
@@ -670,7 +781,8 @@ static int resolve_link(view_t *c, const char *name, size_t nlen, const char *ta
     }
     uint32_t tl = 0, loff = 0, lcnt = 0;
     li_hstate_t hs;
-    int k = lookup_child(c, cn, comp.len, &tl, &hs, &loff, &lcnt);
+    uint32_t no = 0;
+    int k = lookup_child(c, cn, comp.len, &tl, &hs, &loff, &lcnt, &no);
     if (c->oom) return R_HIDDEN;
     if (k == LK_NONE) {
       *at = c->path.p;
@@ -685,10 +797,6 @@ static int resolve_link(view_t *c, const char *name, size_t nlen, const char *ta
         return R_ELOOP;
       }
       const li_index_t *ix = c->owner[tl];
-      uint64_t h1;
-      uint32_t h2;
-      h_final(&hs, &h1, &h2);
-      uint32_t no = link_no(ix, c->tree[tl], h1, h2);
       if (no == 0) return c->incomplete = 1, R_HIDDEN; /* a link whose target was not read: not whole */
       uint32_t tlen = ix->tlen[no - 1];
       if (tlen == 0) {
@@ -778,6 +886,75 @@ static int host_target(bytes_t *out, const char *rel, size_t rlen, const char *t
   return 0;
 }
 
+/* The slot of (h1, h2) in t, or NULL when t cannot grow. */
+static hent_t *htab_slot(htab_t *t, uint64_t h1, uint32_t h2) {
+  if ((t->len + 1) * 2 > t->cap) {
+    size_t cap = t->cap ? t->cap * 2 : 1024;
+    hent_t *n = calloc(cap, sizeof(hent_t));
+    if (!n) return NULL;
+    for (size_t i = 0; i < t->cap; i++) {
+      if (t->e[i].val == 0) continue;
+      size_t j = t->e[i].h1 & (cap - 1);
+      while (n[j].val != 0) j = (j + 1) & (cap - 1);
+      n[j] = t->e[i];
+    }
+    free(t->e);
+    t->e = n;
+    t->cap = cap;
+  }
+  size_t i = h1 & (t->cap - 1);
+  while (t->e[i].val != 0 && !(t->e[i].h1 == h1 && t->e[i].h2 == h2)) i = (i + 1) & (t->cap - 1);
+  return &t->e[i];
+}
+
+/* Whether the host path p[0, len) (absolute, canonical; p[len] is where the caller's NUL may go) resolves to a
+ * dir (stat, following links): known from its parent when that is not one. */
+static int host_dir(call_t *k, char *p, size_t len, int *oom) {
+  if (len <= 1) return 1; /* "/" */
+  uint64_t h1;
+  uint32_t h2;
+  li_hash(p, len, &h1, &h2);
+  hent_t *e = htab_slot(&k->dirs, h1, h2);
+  if (!e) return *oom = 1, 0;
+  if (e->val != 0) return e->val == 2;
+  size_t plen = len;
+  while (plen > 0 && p[plen - 1] != '/') plen--;
+  int dir = host_dir(k, p, plen > 1 ? plen - 1 : 1, oom);
+  if (dir) {
+    char saved = p[len];
+    p[len] = 0;
+    struct stat st;
+    dir = stat(p, &st) == 0 && S_ISDIR(st.st_mode);
+    p[len] = saved;
+  }
+  e = htab_slot(&k->dirs, h1, h2); /* the table may have grown on the way */
+  if (!e) return *oom = 1, 0;
+  if (e->val == 0) k->dirs.len++;
+  *e = (hent_t){h1, h2, dir ? 2u : 1u};
+  return dir;
+}
+
+/* lstat(p) == 0 for the NUL-ended host path p[0, len), asked once a thread: a path whose dir is not one on the
+ * host (the common broken link: a tree the host lacks) fails without a system call. lstat of a/b/c fails when
+ * a/b is not a dir, following links, so asking the dir first gives lstat's answer. */
+static int host_exists(call_t *k, char *p, size_t len, int *oom) {
+  uint64_t h1;
+  uint32_t h2;
+  li_hash(p, len, &h1, &h2);
+  hent_t *e = htab_slot(&k->exists, h1, h2);
+  if (!e) return *oom = 1, 0;
+  if (e->val != 0) return e->val == 2;
+  size_t plen = len;
+  while (plen > 0 && p[plen - 1] != '/') plen--;
+  struct stat st;
+  int there = host_dir(k, p, plen > 1 ? plen - 1 : 1, oom) && lstat(p, &st) == 0;
+  e = htab_slot(&k->exists, h1, h2);
+  if (!e) return *oom = 1, 0;
+  if (e->val == 0) k->exists.len++;
+  *e = (hent_t){h1, h2, there ? 2u : 1u};
+  return there;
+}
+
 /* Whether the target of link `no` of `ix`, read as a host path, exists on the host (lstat), asked once a call
  * (two threads may both ask: the same answer). */
 static int host_has(call_t *k, const li_index_t *ix, uint32_t no, int *oom) {
@@ -793,8 +970,9 @@ static int host_has(call_t *k, const li_index_t *ix, uint32_t no, int *oom) {
       *oom = 1;
       return 0;
     }
-    struct stat st;
-    known = lstat(k->host.p, &st) == 0 ? 2 : 1; /* an error (EACCES, ENAMETOOLONG…): not there to use */
+    /* an error (EACCES, ENAMETOOLONG…): not there to use */
+    known = host_exists(k, k->host.p, k->host.len, oom) ? 2 : 1;
+    if (*oom) return 0;
     __atomic_store_n(mark, known, __ATOMIC_RELAXED);
   }
   return known == 2;
@@ -882,6 +1060,21 @@ static int next_units(const unsigned char *p, size_t len, size_t *i, uint16_t u[
  * that differ are ASCII (the common case); else unit by unit from the start. */
 static int js_cmp(const char *a, size_t alen, const char *b, size_t blen) {
   size_t n = alen < blen ? alen : blen, i = 0;
+  /* the first byte that differs, 8 at a time (paths share long prefixes) */
+  while (i + 8 <= n) {
+    uint64_t x, y;
+    memcpy(&x, a + i, 8);
+    memcpy(&y, b + i, 8);
+    if (x != y) {
+#if __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+      i += (size_t)__builtin_ctzll(x ^ y) / 8; /* the lowest set bit is in the first byte that differs */
+#else
+      i += (size_t)__builtin_clzll(x ^ y) / 8;
+#endif
+      break;
+    }
+    i += 8;
+  }
   while (i < n && a[i] == b[i]) i++;
   int ca = i < alen ? (unsigned char)a[i] : -1, cb = i < blen ? (unsigned char)b[i] : -1;
   if (ca == cb) return 0;
@@ -1008,6 +1201,8 @@ static void free_view(view_t *c) {
   free(c->comps.p);
   free(c->todo);
   free(c->levels);
+  free(c->saved);
+  free(c->savedpath.p);
   memset(c, 0, sizeof *c);
 }
 
@@ -1405,6 +1600,8 @@ static napi_value resolve_views(napi_env env, napi_callback_info info) {
   }
   for (uint32_t k = 0; k < nthreads; k++) {
     free(calls[k].op);
+    free(calls[k].exists.e);
+    free(calls[k].dirs.e);
     free(calls[k].host.p);
   }
   for (size_t h = 0; h < hosts.n; h++) free(hosts.marks[h]);

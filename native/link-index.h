@@ -20,6 +20,9 @@ static inline uint64_t li_mix64(uint64_t x) {
 
 /* Kinds, as kind() in scan.c numbers them. */
 enum { LK_NONE = 0, LK_FILE = 1, LK_DIR = 2, LK_LINK = 3, LK_OTHER = 4, LK_WHITEOUT = 5 };
+/* Marks, recorded beside the entries: the dir at the path is opaque (overlay.opaque "y") by its trusted or its
+ * user xattr; the tree's dirs could not all be asked (opaque dirs are then asked by path when resolving). */
+enum { LK_OPAQUE_TRUSTED = 6, LK_OPAQUE_USER = 7, LK_OPAQUE_UNKNOWN = 8 };
 
 /* One entry as a walker meets it: tree in the low 28 bits, kind in the top 4. */
 typedef struct {
@@ -47,6 +50,10 @@ void li_hash(const char *p, size_t len, uint64_t *h1, uint32_t *h2);
 
 /* Records the entry rel + "/" + name of `tree` (hashed at once; no path kept). */
 void li_record(li_vec_t *v, uint32_t tree, const char *rel, size_t rlen, const char *name, int kind);
+
+/* Records whether the dir at tree path rel (open as fd) is opaque (LK_OPAQUE_* marks): one flistxattr, and a
+ * read of the overlay.opaque values only where a dir has them. Not for a tree root (rel ""). */
+void li_note_opaque(li_vec_t *v, uint32_t tree, int fd, const char *rel, size_t rlen);
 
 /* Builds the index of `ntrees` trees from the walkers' records and link buffers (u32 tree, u32 rel len,
  * u32 target len, rel, target — scan.c's format). `complete[t]` is 0 for a tree the walk did not see whole.

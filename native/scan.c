@@ -365,6 +365,7 @@ static work_t *process_dir(worker_t *w, const work_t *it, uint32_t *nkids) {
     return NULL;
   }
   w->dirs++;
+  if (s->want_index && it->len > 0) li_note_opaque(&w->idx, t, fd, it->rel, it->len);
   for (;;) {
     long n = syscall(SYS_getdents64, fd, w->dents, DENTS_SIZE);
     if (n < 0) {
