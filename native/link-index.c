@@ -233,6 +233,78 @@ void li_free(li_index_t *ix) {
   free(ix);
 }
 
+/* The most threads li_build uses. */
+#define MAX_BUILD_THREADS 16
+
+/* One thread's share of li_build: the trees t with t % of == k. */
+typedef struct {
+  li_index_t *ix;
+  li_vec_t *recs;
+  size_t nrecs;
+  uint32_t k, of;
+} build_job_t;
+
+/* Inserts the entries of the job's trees, then applies their marks (every entry must be in first). */
+static void *insert_entries(void *arg) {
+  build_job_t *j = arg;
+  li_index_t *ix = j->ix;
+  for (int pass = 0; pass < 2; pass++) {
+    for (size_t i = 0; i < j->nrecs; i++) {
+      for (size_t q = 0; q < j->recs[i].len; q++) {
+        const li_rec_t *r = &j->recs[i].v[q];
+        uint32_t tree = r->tk & 0x0fffffffu;
+        int kind = (int)(r->tk >> 28);
+        if (tree % j->of != j->k || (kind >= LK_OPAQUE_TRUSTED) != (pass == 1)) continue;
+        li_tree_t *t = &ix->trees[tree];
+        if (kind == LK_OPAQUE_UNKNOWN) {
+          t->opaque_known = 0; /* a tree whose dirs could not all be asked */
+          continue;
+        }
+        uint64_t k = find_slot(t, r->h1, r->h2);
+        if (pass == 1) { /* a dir's opaque xattrs */
+          if ((t->s[k].hk & 7u) == LK_DIR) t->s[k].aux |= kind == LK_OPAQUE_TRUSTED ? OPQ_TRUSTED : OPQ_USER;
+          continue;
+        }
+        if (t->s[k].hk != 0) t->complete = 0; /* two names, one hash: this tree cannot be trusted */
+        t->s[k].h1 = r->h1;
+        t->s[k].hk = hk_of(r->h2, kind);
+      }
+    }
+  }
+  return NULL;
+}
+
+/* Puts the number of each link of the job's trees into its slot. */
+static void *number_links(void *arg) {
+  build_job_t *j = arg;
+  li_index_t *ix = j->ix;
+  for (uint32_t t = j->k; t < ix->ntrees; t += j->of) {
+    li_tree_t *tr = &ix->trees[t];
+    for (uint32_t q = ix->tfirst[t]; q < ix->tfirst[t + 1]; q++) {
+      uint32_t n = ix->tlinks[q];
+      uint64_t h1;
+      uint32_t h2;
+      li_hash(ix->arena + ix->loff[n], ix->rlen[n], &h1, &h2);
+      li_slot_t *slot = &tr->s[find_slot(tr, h1, h2)];
+      if ((slot->hk & 7u) == LK_LINK) slot->aux = n + 1;
+    }
+  }
+  return NULL;
+}
+
+/* Runs fn on each job, jobs[1..] on threads of their own (on this one when a thread cannot start). */
+static void run_build_jobs(build_job_t *jobs, size_t n, void *(*fn)(void *)) {
+  pthread_t threads[MAX_BUILD_THREADS];
+  size_t started = 1;
+  for (size_t k = 1; k < n; k++) {
+    if (pthread_create(&threads[k], NULL, fn, &jobs[k]) != 0) break;
+    started++;
+  }
+  for (size_t k = started; k < n; k++) fn(&jobs[k]);
+  fn(&jobs[0]);
+  for (size_t k = 1; k < started; k++) pthread_join(threads[k], NULL);
+}
+
 li_index_t *li_build(uint32_t ntrees, li_vec_t *recs, size_t nrecs, const char *const *link_bufs,
                      const size_t *link_lens, size_t nbufs, const unsigned char *complete) {
   li_index_t *ix = calloc(1, sizeof(li_index_t));
@@ -252,34 +324,13 @@ li_index_t *li_build(uint32_t ntrees, li_vec_t *recs, size_t nrecs, const char *
     ix->trees[t].complete = complete[t];
     ix->trees[t].opaque_known = 1;
   }
-  for (size_t i = 0; i < nrecs; i++) {
-    for (size_t j = 0; j < recs[i].len; j++) {
-      li_rec_t *r = &recs[i].v[j];
-      int kind = (int)(r->tk >> 28);
-      if (kind >= LK_OPAQUE_TRUSTED) continue;
-      li_tree_t *t = &ix->trees[r->tk & 0x0fffffffu];
-      uint64_t k = find_slot(t, r->h1, r->h2);
-      if (t->s[k].hk != 0) t->complete = 0; /* two names, one hash: this tree cannot be trusted */
-      t->s[k].h1 = r->h1;
-      t->s[k].hk = hk_of(r->h2, kind);
-    }
-  }
-  /* the marks, once every entry is in: a dir's opaque xattrs; a tree whose dirs could not all be asked */
-  for (size_t i = 0; i < nrecs; i++) {
-    for (size_t j = 0; j < recs[i].len; j++) {
-      li_rec_t *r = &recs[i].v[j];
-      int kind = (int)(r->tk >> 28);
-      if (kind < LK_OPAQUE_TRUSTED) continue;
-      li_tree_t *t = &ix->trees[r->tk & 0x0fffffffu];
-      if (kind == LK_OPAQUE_UNKNOWN) {
-        t->opaque_known = 0;
-        continue;
-      }
-      uint64_t k = find_slot(t, r->h1, r->h2);
-      if ((t->s[k].hk & 7u) == LK_DIR) t->s[k].aux |= kind == LK_OPAQUE_TRUSTED ? OPQ_TRUSTED : OPQ_USER;
-    }
-    li_vec_free(&recs[i]);
-  }
+  /* every entry, then the marks, into the tables: a share of the trees per thread */
+  size_t nthreads = nrecs < 1 ? 1 : nrecs > MAX_BUILD_THREADS ? MAX_BUILD_THREADS : nrecs;
+  if (nthreads > ntrees) nthreads = ntrees ? ntrees : 1;
+  build_job_t jobs[MAX_BUILD_THREADS];
+  for (size_t k = 0; k < nthreads; k++) jobs[k] = (build_job_t){ix, recs, nrecs, (uint32_t)k, (uint32_t)nthreads};
+  run_build_jobs(jobs, nthreads, insert_entries);
+  for (size_t i = 0; i < nrecs; i++) li_vec_free(&recs[i]);
   /* the links: number them, copy paths and targets into one arena, list them per tree */
   size_t nlinks = 0, bytes = 0;
   memset(count, 0, (ntrees ? ntrees : 1) * sizeof(size_t));
@@ -318,18 +369,13 @@ li_index_t *li_build(uint32_t ntrees, li_vec_t *recs, size_t nrecs, const char *
       ix->rlen[n] = hdr[1];
       ix->tlen[n] = hdr[2];
       at += hdr[1] + hdr[2];
-      if (hdr[0] < ntrees && !(hdr[1] == 1 && rel[0] == '/')) { /* a tree root that is a link is no layer */
-        uint64_t h1;
-        uint32_t h2;
-        li_hash(rel, hdr[1], &h1, &h2);
-        li_tree_t *t = &ix->trees[hdr[0]];
-        li_slot_t *slot = &t->s[find_slot(t, h1, h2)];
-        if ((slot->hk & 7u) == LK_LINK) slot->aux = (uint32_t)(n + 1);
+      if (hdr[0] < ntrees && !(hdr[1] == 1 && rel[0] == '/')) /* a tree root that is a link is no layer */
         ix->tlinks[ix->tfirst[hdr[0]] + count[hdr[0]]++] = (uint32_t)n;
-      }
       n++;
     }
   }
+  /* each link's number into its slot, a share of the trees per thread */
+  run_build_jobs(jobs, nthreads, number_links);
   free(count);
   return ix;
 oom:
