@@ -1,23 +1,27 @@
 // native/link-index.c — a links scan's name index, and the judging of every symlink of containers' merged roots
-// over it, with no system call but one xattr read per merged dir and one host lstat per broken link
+// over it, with no system call but one host lstat per broken link whose target's dir the host has
 // (src/links/native-links.ts).
 //
 //   scan (scan.c, index: true)   every entry of every tree ──► li_rec_t (hash of its tree path, tree, kind)
+//                                every dir it lists ──► one flistxattr on its fd: opaque marks (li_note_opaque)
 //                                every symlink ──► (tree, rel, target) in the walkers' link buffers
-//   li_build                     per tree: an open-addressing table  hash(path) → kind; the links' paths and
-//                                targets in one arena, numbered, by (tree, path hash) and as a list per tree
-//   resolveViews(views, host)    per container view (its layer stack, top first), per link of its layers:
-//                                the overlay rules of src/fs/overlay-view.ts (#merge) and the walk of
-//                                src/fs/resolve-in-root.ts (40 hops, absolute targets restart at /) over the
-//                                tables: hidden, fine, into a runtime mount, or broken (ENOENT / ENOTDIR / ELOOP
-//                                and where); the broken ones' targets lstat'ed on the host; the rows to report
-//                                packed and sorted by path as JS sorts strings
+//   li_build                     per tree, on the walk's threads: an open-addressing table  hash(path) → kind
+//                                and aux (a dir's opaque marks, a link's number); the links' paths and targets
+//                                in one arena, listed per tree
+//   resolveViews(views, host)    per container view (its layer stack, top first), per link of its layers, on
+//                                up to `threads` threads: the overlay rules of src/fs/overlay-view.ts (#merge)
+//                                and the walk of src/fs/resolve-in-root.ts (40 hops, absolute targets restart
+//                                at /) over the tables: hidden, fine, into a runtime mount, or broken (ENOENT /
+//                                ENOTDIR / ELOOP and where); the broken ones' targets looked for on the host; the
+//                                rows to report packed and sorted by path as JS sorts strings
 //   linkText(index)              the arena as a Buffer, for JS to read paths and targets from (no copy)
 //
-// Merged dirs are cached per view (path hash → its layers), so a dir on the way of many links is merged once:
-// the cost per link is a hash probe per path component, not one per component and layer (1,000-layer chains).
-// A path is known by two hashes (64 + 32 bits) of its bytes; two names of one tree with the same 96 bits would
-// make the tree's table unusable (li_build marks it incomplete and the caller resolves it in JS, by lstat).
+// Merged dirs are cached per view (path hash → its layers), and a link's lookup starts from the dirs of the
+// link before it, so a dir on the way of many links is merged once: the cost per link is a hash probe per
+// path component, not one per component and layer (1,000-layer chains). A path is known by two hashes (64 + 32
+// bits) of its bytes; two names of one tree with the same 96 bits would make the tree's table unusable
+// (li_build marks it incomplete and the caller resolves it in JS, by lstat). A tree whose dirs the walk could
+// not all ask for xattrs has its opaque dirs asked by path (lgetxattr) when a merge needs them.
 // Names are bytes; JS gets byte ranges and decodes them (src/fs/name-codec.ts).
 #define _GNU_SOURCE
 #define NAPI_VERSION 8

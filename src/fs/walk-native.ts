@@ -36,7 +36,7 @@ interface NativeResult {
   trees: NativeTree[];
   entries: number;
   dirs: number;
-  /** With options.index: the name index of every tree (native/link-index.c), for resolveLinks. */
+  /** With options.index: the name index of every tree (native/link-index.c), for resolveViews. */
   index?: object;
 }
 
@@ -82,7 +82,7 @@ export interface NativeScanner {
       threads: number;
       stops: Float64Array;
       heldDirs?: number;
-      /** Also index every entry's name for resolveLinks. Default false. */
+      /** Also index every entry's name for resolveViews. Default false. */
       index?: boolean;
       /** List every regular file (NativeTree.files). Default false. */
       files?: boolean;

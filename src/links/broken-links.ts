@@ -5,6 +5,9 @@
 //     resolve(path) inside the view              ok ──► fine
 //                                                 ENOENT / ENOTDIR / ELOOP ──► broken
 //
+// This is the JS resolver, by lstat through the view; with the native addon and every layer's name index,
+// the same rules run in C (native-links.ts, native/link-index.c) and findBrokenLinks takes that way.
+//
 // Every symlink of the merged tree is the link of exactly one layer, so the layers' symlinks cover the view
 // without walking the merged tree. Targets resolve inside the container root (resolveInRoot: absolute
 // targets restart at the container's /, 40 hops at most); the host is only asked, by lstat, whether the
