@@ -69,9 +69,18 @@ export function forgetLayerLinks(): void {
   layerLinks.clear();
 }
 
+/** Remembers what was read of the committed layer at `path`, with what this process already knew of it while
+ * the dir is the same (the index of one scan, the symlinks of another). One lstat. */
 function rememberLayerLinks(path: string, known: Omit<LayerLinks, "stamp">): void {
   const stamp = layerStamp(path);
-  if (stamp !== null) layerLinks.set(path, { stamp, ...known });
+  if (stamp === null) return;
+  const earlier = layerLinks.get(path);
+  const same = earlier?.stamp === stamp;
+  layerLinks.set(path, {
+    stamp,
+    links: known.links ?? (same ? earlier?.links : undefined),
+    index: known.index ?? (same ? earlier?.index : undefined),
+  });
 }
 
 /** One container looked at. */
@@ -224,11 +233,7 @@ async function readLayers(
   into.errors.push(...scan.errors);
   for (const s of toScan) {
     if (s.kind !== "committed" || failed.has(s.path)) continue;
-    const earlier = layerLinks.get(s.path);
-    rememberLayerLinks(s.path, {
-      links: listed.get(s.path) ?? (earlier?.stamp === layerStamp(s.path) ? earlier?.links : undefined),
-      index: scan.linkIndexes.get(s.path) ?? earlier?.index,
-    });
+    rememberLayerLinks(s.path, { links: listed.get(s.path), index: scan.linkIndexes.get(s.path) });
   }
 }
 
