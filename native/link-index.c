@@ -411,7 +411,7 @@ typedef struct {
 
 static int bytes_reserve(bytes_t *b, size_t extra) {
   if (b->len + extra <= b->cap) return 0;
-  size_t cap = b->cap ? b->cap : 4096;
+  size_t cap = b->cap ? b->cap : 64;
   while (cap < b->len + extra) cap *= 2;
   char *n = realloc(b->p, cap);
   if (!n) return -1;
@@ -1216,7 +1216,8 @@ static int arg_bytes(napi_env env, napi_value v, bytes_t *out) {
   return 0;
 }
 
-/* An array property of `obj` as bytes_t[] (each NUL-ended); *n its length. -1 on a bad value or no memory. */
+/* An array property of `obj` as bytes_t[] (each NUL-ended, allocated to its size: `only` may list 10^5 paths);
+ * *n its length. -1 on a bad value or no memory. */
 static int arg_list(napi_env env, napi_value obj, const char *key, bytes_t **out, uint32_t *n) {
   napi_value arr;
   bool is_array = false;
@@ -1230,10 +1231,24 @@ static int arg_list(napi_env env, napi_value obj, const char *key, bytes_t **out
   napi_get_array_length(env, arr, n);
   *out = calloc(*n ? *n : 1, sizeof(bytes_t));
   if (!*out) return -1;
+  bytes_t scratch = {0};
   for (uint32_t i = 0; i < *n; i++) {
     napi_value v;
-    if (napi_get_element(env, arr, i, &v) != napi_ok || arg_bytes(env, v, &(*out)[i]) < 0) return -1;
+    if (napi_get_element(env, arr, i, &v) != napi_ok || arg_bytes(env, v, &scratch) < 0) {
+      free(scratch.p);
+      return -1;
+    }
+    bytes_t *e = &(*out)[i];
+    e->p = malloc(scratch.len + 1);
+    if (!e->p) {
+      free(scratch.p);
+      return -1;
+    }
+    memcpy(e->p, scratch.p, scratch.len + 1);
+    e->len = scratch.len;
+    e->cap = scratch.len + 1;
   }
+  free(scratch.p);
   return 0;
 }
 
