@@ -365,6 +365,7 @@ static work_t *process_dir(worker_t *w, const work_t *it, uint32_t *nkids) {
     return NULL;
   }
   w->dirs++;
+  if (s->want_index && it->len > 0) li_note_opaque(&w->idx, t, fd, it->rel, it->len);
   for (;;) {
     long n = syscall(SYS_getdents64, fd, w->dents, DENTS_SIZE);
     if (n < 0) {
@@ -383,7 +384,7 @@ static work_t *process_dir(worker_t *w, const work_t *it, uint32_t *nkids) {
         if (dt == DT_LNK) {
           w->entries++;
           if (s->want_index) li_record(&w->idx, t, it->rel, it->len, name, LK_LINK);
-          if (s->want_links) add_link(w, t, fd, name, it->rel, it->len, name);
+          if (s->want_links || s->want_index) add_link(w, t, fd, name, it->rel, it->len, name);
           continue;
         }
         if (dt != DT_DIR && !(s->want_files && dt == DT_REG)) {
@@ -461,7 +462,8 @@ static work_t *process_dir(worker_t *w, const work_t *it, uint32_t *nkids) {
       } else {
         w->entries++;
         if (s->want_usage) account(w, t, &st);
-        if (S_ISLNK(st.st_mode) && s->want_links) add_link(w, t, fd, name, it->rel, it->len, name);
+        if (S_ISLNK(st.st_mode) && (s->want_links || s->want_index))
+          add_link(w, t, fd, name, it->rel, it->len, name);
         if (S_ISREG(st.st_mode) && s->want_files) add_file(w, t, it->rel, it->len, name, &st);
       }
     }
@@ -483,7 +485,7 @@ static work_t *start_tree(worker_t *w, uint32_t t) {
   w->entries++;
   if (s->want_usage) account(w, t, &st);
   if (!S_ISDIR(st.st_mode)) {
-    if (S_ISLNK(st.st_mode) && s->want_links) add_link(w, t, AT_FDCWD, root, "", 0, NULL);
+    if (S_ISLNK(st.st_mode) && (s->want_links || s->want_index)) add_link(w, t, AT_FDCWD, root, "", 0, NULL);
     return NULL;
   }
   int fd = open(root, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
@@ -614,7 +616,7 @@ static void free_scan(scan_t *s) {
       free(w->files.data);
       free(w->dents);
       free(w->target);
-      free(w->idx.v);
+      li_vec_free(&w->idx);
     }
   }
   free(s->workers);
@@ -906,7 +908,8 @@ static void complete(napi_env env, napi_status status, void *data) {
     worker_t *w = &s->workers[i];
     entries += w->entries;
     dirs += w->dirs;
-    for (size_t off = 0; off < w->links.len;) {
+    /* with `index` alone the links were read for the index only: no strings for them */
+    for (size_t off = 0; s->want_links && off < w->links.len;) {
       uint32_t hdr[3];
       memcpy(hdr, w->links.data + off, sizeof hdr);
       off += sizeof hdr;
@@ -1315,8 +1318,7 @@ static napi_value init(napi_env env, napi_value exports) {
   napi_set_named_property(env, exports, "dataExtent", fn);
   napi_create_function(env, "lgetxattr", NAPI_AUTO_LENGTH, get_xattr, NULL, &fn);
   napi_set_named_property(env, exports, "lgetxattr", fn);
-  napi_create_function(env, "resolveLinks", NAPI_AUTO_LENGTH, li_resolve_links, NULL, &fn);
-  napi_set_named_property(env, exports, "resolveLinks", fn);
+  li_register(env, exports);
   return exports;
 }
 

@@ -36,15 +36,33 @@ interface NativeResult {
   trees: NativeTree[];
   entries: number;
   dirs: number;
-  /** With options.index: the name index of every tree (native/link-index.c), for resolveLinks. */
+  /** With options.index: the name index of every tree (native/link-index.c), for resolveViews. */
   index?: object;
 }
 
-/** What resolveLinks answers per link: 0 hidden by the merge, 1 resolves, 2 ENOENT, 3 ENOTDIR, 4 ELOOP. */
-export interface NativeLinkVerdicts {
-  readonly codes: Uint8Array;
-  /** Where resolution failed; with wantPaths also the path a link resolves to. */
-  readonly at: (string | undefined)[];
+/**
+ * What resolveViews answers per container view: how many of its layers' links the merged tree shows, and a row
+ * of numbers per shown link that is broken or in or into a mount point, sorted by path (their fields:
+ * native/link-index.c F_*, read by src/links/native-links.ts).
+ */
+export interface NativeViewLinks {
+  readonly visible: number;
+  readonly rows: Uint32Array;
+  /** Where resolving each broken link stopped: byte ranges the rows point into. */
+  readonly at: Buffer;
+}
+
+/** A container view for resolveViews: its layers top first, layer i being tree trees[i] of indexes[i]. */
+export interface NativeView {
+  readonly indexes: readonly object[];
+  readonly trees: Uint32Array;
+  /** The layers' host dirs. */
+  readonly dirs: readonly (string | Buffer)[];
+  /** Which xattr marks an opaque dir: 0 either, 1 trusted.overlay.opaque, 2 user.overlay.opaque. */
+  readonly opaque: 0 | 1 | 2;
+  readonly mountPoints: readonly (string | Buffer)[];
+  /** Judge only the links at these paths; null: every link. */
+  readonly only: readonly (string | Buffer)[] | null;
 }
 
 /** One tree of a scan's name index: the index and the tree's position in that scan. */
@@ -64,26 +82,21 @@ export interface NativeScanner {
       threads: number;
       stops: Float64Array;
       heldDirs?: number;
-      /** Also index every entry's name for resolveLinks. Default false. */
+      /** Also index every entry's name for resolveViews. Default false. */
       index?: boolean;
       /** List every regular file (NativeTree.files). Default false. */
       files?: boolean;
     },
   ): Promise<NativeResult>;
   /**
-   * Judges links over the name indexes of a layer stack (top first): layer i is tree trees[i] of indexes[i]
-   * with host dir dirs[i]; link j is at tree path rels[j] of layer linkLayers[j]. null when an index is not
-   * whole (resolve by lstat then). Absent from older addons.
+   * Judges every link of each view's layers over the name indexes (native/link-index.c); with `host`, a broken
+   * link's target is also looked for on the host (lstat). null for a view one of whose indexes is not whole
+   * (resolve it by lstat then). A view's links are shared among up to `threads` threads (default 1). Absent
+   * from older addons.
    */
-  resolveLinks?(
-    indexes: readonly object[],
-    trees: Uint32Array,
-    dirs: readonly (string | Buffer)[],
-    opaque: 0 | 1 | 2,
-    linkLayers: Uint32Array,
-    rels: readonly (string | Buffer)[],
-    wantPaths: boolean,
-  ): NativeLinkVerdicts | null;
+  resolveViews?(views: readonly NativeView[], host: boolean, threads?: number): (NativeViewLinks | null)[];
+  /** The link paths and targets of a scan index, back to back, as the rows of resolveViews point into them. */
+  linkText?(index: object): Buffer;
   /** What lstat finds at a path (fs/path-kind.ts), a Buffer for a path that is not UTF-8. */
   kind?(path: string | Buffer): number;
   /**

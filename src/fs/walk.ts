@@ -92,7 +92,7 @@ export interface ScanOptions {
    */
   usage?: boolean;
   /**
-   * Native engine: also index every entry's name (hash, kind, link target) for resolveLinks, so that links
+   * Native engine: also index every entry's name (hash, kind, link target) for resolveViews, so that links
    * resolve without a system call per name (src/links/broken-links.ts); trees are then walked, never taken
    * from the cache. Default false.
    */

@@ -5,6 +5,9 @@
 //     resolve(path) inside the view              ok ──► fine
 //                                                 ENOENT / ENOTDIR / ELOOP ──► broken
 //
+// This is the JS resolver, by lstat through the view; with the native addon and every layer's name index,
+// the same rules run in C (native-links.ts, native/link-index.c) and findBrokenLinks takes that way.
+//
 // Every symlink of the merged tree is the link of exactly one layer, so the layers' symlinks cover the view
 // without walking the merged tree. Targets resolve inside the container root (resolveInRoot: absolute
 // targets restart at the container's /, 40 hops at most); the host is only asked, by lstat, whether the
@@ -19,8 +22,9 @@ import { lstatSync } from "node:fs";
 import { posix } from "node:path";
 import { fsPath } from "../fs/name-codec.js";
 import type { ResolveError, ResolveResult } from "../fs/resolve-in-root.js";
-import { type LinkIndex, loadNativeScanner, type NativeLinkVerdicts } from "../fs/walk-native.js";
+import { type LinkIndex, loadNativeScanner } from "../fs/walk-native.js";
 import { type ContainerView, mountPointOf } from "./container-view.js";
+import { judgeViewsNatively } from "./native-links.js";
 
 /** A symlink as found in a layer dir. */
 export interface LayerSymlink {
@@ -153,46 +157,6 @@ function candidates(
   return out;
 }
 
-const resolveErrors: readonly (ResolveError | null)[] = [null, null, "ENOENT", "ENOTDIR", "ELOOP"];
-const opaqueCodes = { either: 0, trusted: 1, user: 2 } as const;
-
-/**
- * Each candidate's fate from the native indexes (NativeLinkVerdicts: hidden by the merge, or how resolving
- * it ends; the path of a success only when the view has mount points). null when an index is missing or not
- * whole.
- */
-function judgeNatively(
-  view: ContainerView,
-  picked: readonly Candidate[],
-  indexOf: BrokenLinkOptions["indexOf"],
-): NativeLinkVerdicts | null {
-  const resolveLinks = loadNativeScanner().scanner?.resolveLinks;
-  if (resolveLinks === undefined || indexOf === undefined) return null;
-  const indexes: LinkIndex[] = [];
-  for (const dir of view.layers) {
-    const ix = indexOf(dir);
-    if (ix === undefined) return null;
-    indexes.push(ix);
-  }
-  const layers = new Uint32Array(picked.length);
-  const rels: (string | Buffer)[] = [];
-  picked.forEach((c, j) => {
-    layers[j] = c.index;
-    rels.push(fsPath(c.link.rel));
-  });
-  return resolveLinks(
-    indexes.map((x) => x.index),
-    Uint32Array.from(indexes, (x) => x.tree),
-    view.layers.map(fsPath),
-    opaqueCodes[view.opaqueXattrs],
-    layers,
-    rels,
-    view.mountPoints.length > 0,
-  );
-}
-
-const noHops: string[] = [];
-
 /**
  * The symlinks of `view` and the broken ones among them, given each layer's symlinks (keyed by layer dir,
  * as in view.layers). A layer link hidden in the merged tree is skipped. Cost per link: with every layer's
@@ -206,33 +170,41 @@ export function findBrokenLinks(
   options: BrokenLinkOptions = {},
 ): ContainerLinks {
   const has = options.hostHas ?? hostHas;
+  if (options.indexOf !== undefined) {
+    const only = options.only;
+    const [native] = judgeViewsNatively([view], {
+      indexOf: options.indexOf,
+      ...(only === undefined ? {} : { only: () => only }),
+      ...(options.hostHas === undefined
+        ? {}
+        : { isHostOnly: (path: string, target: string) => has(hostTargetPath(path, target)) }),
+    });
+    if (native !== null && native !== undefined) {
+      const broken: BrokenLink[] = [];
+      for (let i = 0; i < native.broken.length; i++) broken.push(native.broken.get(i));
+      return { visible: native.visible, broken, intoMounts: native.intoMounts };
+    }
+  }
+  return findBrokenLinksInJs(view, symlinksByLayer, has, options.only);
+}
+
+/** findBrokenLinks through the view: one lookup and one resolve per link (lstats). */
+function findBrokenLinksInJs(
+  view: ContainerView,
+  symlinksByLayer: ReadonlyMap<string, readonly LayerSymlink[]>,
+  has: (hostPath: string) => boolean,
+  only: ReadonlySet<string> | undefined,
+): ContainerLinks {
   const out: BrokenLink[] = [];
   const intoMounts: LinkIntoMount[] = [];
   let visible = 0;
-  const picked = candidates(view, symlinksByLayer, options.only);
-  const native = judgeNatively(view, picked, options.indexOf);
-  picked.forEach(({ link, index }, j) => {
-    let r: ResolveResult<unknown>;
-    if (native !== null) {
-      // a result object only for what needs one: most links resolve, and a bad image has 10^5 that do not
-      const code = native.codes[j] ?? 0;
-      if (code === 0) return; // hidden
-      visible++;
-      const error = resolveErrors[code] ?? null;
-      if (error === null && view.mountPoints.length === 0) return;
-      const at = native.at[j] ?? "";
-      r =
-        error === null
-          ? { ok: true, path: at, entry: null, hops: noHops }
-          : { ok: false, error, at, hops: noHops };
-    } else {
-      const entry = view.lookup(link.rel);
-      if (entry === null || entry.layerIndex !== index || entry.kind !== "symlink") return;
-      r = view.resolve(link.rel);
-      visible++;
-    }
+  for (const { link, index } of candidates(view, symlinksByLayer, only)) {
+    const entry = view.lookup(link.rel);
+    if (entry === null || entry.layerIndex !== index || entry.kind !== "symlink") continue;
+    const r: ResolveResult<unknown> = view.resolve(link.rel);
+    visible++;
     const mountPoint = mountPointReached(view.mountPoints, link.rel, r);
-    if (r.ok && mountPoint === null) return;
+    if (r.ok && mountPoint === null) continue;
     const snapshot = view.snapshots[index];
     const dir = view.layers[index] as string;
     // the entry's host path: its layer dir and its path (canonical, so a concatenation is the join)
@@ -254,6 +226,6 @@ export function findBrokenLinks(
         isInLowerLayer: !view.isUpper(index),
       });
     }
-  });
+  }
   return { visible, broken: out.sort(byPath), intoMounts: intoMounts.sort(byPath) };
 }

@@ -1,9 +1,14 @@
 // links/link-report.ts — everything `crifs links` reports for a set of containers, each layer read once:
 //
 //   containers ──► layer stacks (planMount order) ──► distinct layer dirs (image layers are shared)
-//   distinct layer dirs ──► scanTrees({collectSymlinks}) once ──► symlinks per layer
-//   per container: findBrokenLinks(view, symlinks per layer)     no walk of the merged tree
+//   native: distinct layer dirs ──► scanTrees({linkIndex}) once ──► a name index per layer (no JS string a link)
+//           every container at once: judgeViewsNatively ──► packed rows per container   no walk of the merged tree
+//   JS (no addon, or a layer without a whole index): scanTrees({collectSymlinks}) ──► symlinks per layer
+//           per container: findBrokenLinks(view, symlinks per layer), by lstat
 //   distinct layer dirs ──► readLayersFiles ──► cross-layer hard links, duplicates   (unless brokenOnly)
+//
+// readLinkFindings keeps each container's broken links as rows (BrokenLinkRows: a renderer reads the fields it
+// prints); readLinkReport makes the objects of the JSON contract.
 //
 // A container whose layers cannot be put together (no snapshot, broken chain, missing dir) is listed in
 // `skipped` with the reason, and the others go on.
@@ -11,13 +16,21 @@
 import { lstatSync } from "node:fs";
 import { collectGarbage } from "../collect-garbage.js";
 import { fsPath } from "../fs/name-codec.js";
-import { type ScanOptions, scanTrees } from "../fs/walk.js";
+import { type ScanOptions, type ScanResult, scanTrees, selectScanEngine } from "../fs/walk.js";
 import type { LinkIndex } from "../fs/walk-native.js";
 import { SnapshotIndex } from "../model/chain.js";
 import type { Container, Snapshot, Store } from "../model/store.js";
-import { type BrokenLink, findBrokenLinks, type LayerSymlink, type LinkIntoMount } from "./broken-links.js";
+import { arrayRows, type BrokenLinkRows, brokenLinksOf } from "./broken-link-rows.js";
+import {
+  type BrokenLink,
+  findBrokenLinks,
+  hostTargetPath,
+  type LayerSymlink,
+  type LinkIntoMount,
+} from "./broken-links.js";
 import { type ContainerView, containerView } from "./container-view.js";
 import { type LayerFiles, readLayersFiles } from "./layer-files.js";
+import { judgeViewsNatively, nativeLinkResolver } from "./native-links.js";
 import {
   type DuplicateGroup,
   findCrossLayerHardLinks,
@@ -26,12 +39,11 @@ import {
   type LayerInventory,
 } from "./shared-files.js";
 
-/** What this process has scanned of committed layers, by layer path, valid while the layer dir's
- * dev/ino/ctime stay the same (a removed and re-made dir gets a new inode): the symlinks, and the native
- * name index when the scan made one. */
+/** What this process has read of committed layers, by layer path, valid while the layer dir's dev/ino/ctime
+ * stay the same (a removed and re-made dir gets a new inode): the native name index, the symlinks, or both. */
 interface LayerLinks {
   readonly stamp: string;
-  readonly links: readonly LayerSymlink[];
+  readonly links: readonly LayerSymlink[] | undefined;
   readonly index: LinkIndex | undefined;
 }
 const layerLinks = new Map<string, LayerLinks>();
@@ -58,13 +70,18 @@ export function forgetLayerLinks(): void {
   layerLinks.clear();
 }
 
-function rememberLayerLinks(
-  path: string,
-  links: readonly LayerSymlink[],
-  index: LinkIndex | undefined,
-): void {
+/** Remembers what was read of the committed layer at `path`, with what this process already knew of it while
+ * the dir is the same (the index of one scan, the symlinks of another). One lstat. */
+function rememberLayerLinks(path: string, known: Omit<LayerLinks, "stamp">): void {
   const stamp = layerStamp(path);
-  if (stamp !== null) layerLinks.set(path, { stamp, links, index });
+  if (stamp === null) return;
+  const earlier = layerLinks.get(path);
+  const same = earlier?.stamp === stamp;
+  layerLinks.set(path, {
+    stamp,
+    links: known.links ?? (same ? earlier?.links : undefined),
+    index: known.index ?? (same ? earlier?.index : undefined),
+  });
 }
 
 /** One container looked at. */
@@ -130,16 +147,109 @@ function compareText(a: string, b: string): number {
   return a < b ? -1 : a > b ? 1 : 0;
 }
 
+/** A LinkReport whose broken links are rows per container (what renderers read), not objects. */
+export interface LinkFindings extends Omit<LinkReport, "brokenLinks"> {
+  /** Per container with broken links, sorted by namespace and container: its broken links, sorted by path. */
+  readonly broken: readonly BrokenLinkRows[];
+  /** How many rows `broken` holds in all. */
+  readonly brokenCount: number;
+}
+
+/** The report of `findings`, every broken link an object (the JSON contract). */
+export function linkReportOf(findings: LinkFindings): LinkReport {
+  const f = findings;
+  return {
+    containers: f.containers,
+    skipped: f.skipped,
+    brokenLinks: [...brokenLinksOf(f.broken)],
+    linksIntoMounts: f.linksIntoMounts,
+    sharedFilesChecked: f.sharedFilesChecked,
+    hardLinkGroups: f.hardLinkGroups,
+    duplicates: f.duplicates,
+    savableBytes: f.savableBytes,
+    errors: f.errors,
+  };
+}
+
 /**
- * Broken symlinks, cross-layer hard links and duplicate files of `targets`' merged roots. Cost: one symlink
- * scan of every distinct layer (committed layers may come from scanTrees's cache), one lookup + resolve per
- * visible link per container; without brokenOnly also an lstat of every file of every distinct layer and
- * one read of each file whose size another layer also has.
+ * Broken symlinks, cross-layer hard links and duplicate files of `targets`' merged roots. Cost: see
+ * readLinkFindings, plus an object per broken link.
  */
 export async function readLinkReport(
   targets: readonly { readonly store: Store; readonly container: Container }[],
   options: LinkReportOptions = {},
 ): Promise<LinkReport> {
+  return linkReportOf(await readLinkFindings(targets, options));
+}
+
+/** The symlinks (JS resolver) or name indexes (native one) of layer dirs, and what could not be read. */
+interface LayerReads {
+  readonly symlinks: Map<string, LayerSymlink[]>;
+  readonly indexes: Map<string, LinkIndex>;
+  readonly errors: ScanResult["errors"][number][];
+}
+
+/**
+ * Reads what resolving needs of `layers`: committed ones from this process's memo, the rest by one scan (a name
+ * index each with `native`, else their symlinks). Remembers the committed layers it read whole.
+ */
+async function readLayers(
+  layers: readonly Snapshot[],
+  native: boolean,
+  scanOptions: LinkReportOptions["scan"],
+  into: LayerReads,
+): Promise<void> {
+  const toScan: Snapshot[] = [];
+  for (const s of layers) {
+    const known = s.kind === "committed" ? recallLayerLinks(s.path) : null;
+    const usable = known !== null && (native ? known.index !== undefined : known.links !== undefined);
+    if (known === null || !usable) {
+      toScan.push(s);
+      continue;
+    }
+    if (known.links !== undefined) into.symlinks.set(s.path, [...known.links]);
+    if (known.index !== undefined) into.indexes.set(s.path, known.index);
+  }
+  if (toScan.length === 0) return;
+  // the name index (native engine) lets every link resolve without a system call per name, and without a JS
+  // string per link: the links' paths and targets stay in the index
+  const scan = await scanTrees(
+    toScan.map((s) => ({ id: s.path, path: s.path, immutable: s.kind === "committed" })),
+    native
+      ? { ...scanOptions, collectSymlinks: false, usage: false, linkIndex: true }
+      : { ...scanOptions, collectSymlinks: true, usage: false },
+  );
+  for (const [dir, ix] of scan.linkIndexes) into.indexes.set(dir, ix);
+  const listed = new Map<string, LayerSymlink[]>();
+  if (!native) {
+    for (const s of toScan) listed.set(s.path, []);
+    // a SymlinkEntry is a LayerSymlink (and its tree): kept as it is, not copied (10^5 on a big image)
+    for (const l of scan.symlinks) listed.get(l.tree)?.push(l);
+    for (const [dir, links] of listed) into.symlinks.set(dir, links);
+  }
+  const failed = new Set<string>();
+  for (const e of scan.errors) {
+    for (const s of toScan) if (e.path === s.path || e.path.startsWith(`${s.path}/`)) failed.add(s.path);
+  }
+  into.errors.push(...scan.errors);
+  for (const s of toScan) {
+    if (s.kind !== "committed" || failed.has(s.path)) continue;
+    rememberLayerLinks(s.path, { links: listed.get(s.path), index: scan.linkIndexes.get(s.path) });
+  }
+}
+
+/**
+ * Broken symlinks, cross-layer hard links and duplicate files of `targets`' merged roots, the broken links as
+ * rows. Cost: one scan of every distinct layer (a name index each; committed layers this process read before
+ * come from its memo), a few hash probes per path component of each visible link per container and one host
+ * lstat per broken link (without the native addon: a lookup and a resolve by lstat per link instead); without
+ * brokenOnly also an lstat of every file of every distinct layer and one read of each file whose size another
+ * layer also has.
+ */
+export async function readLinkFindings(
+  targets: readonly { readonly store: Store; readonly container: Container }[],
+  options: LinkReportOptions = {},
+): Promise<LinkFindings> {
   const indexes = new Map<Store, SnapshotIndex>();
   const views: ContainerView[] = [];
   const skipped: LinkReport["skipped"] = [];
@@ -164,63 +274,70 @@ export async function readLinkReport(
   // image layers are shared by many containers: each dir once
   const layers = new Map<string, Snapshot>();
   for (const v of views) for (const s of v.snapshots) layers.set(s.path, s);
-  // committed layers never change: what this process already scanned of them (doctor reads twice) is reused
-  const symlinks = new Map<string, LayerSymlink[]>();
-  const nameIndexes = new Map<string, LinkIndex>();
-  const toScan: Snapshot[] = [];
-  for (const s of layers.values()) {
-    const known = s.kind === "committed" ? recallLayerLinks(s.path) : null;
-    if (known !== null) {
-      symlinks.set(s.path, [...known.links]);
-      if (known.index !== undefined) nameIndexes.set(s.path, known.index);
-    } else toScan.push(s);
+  const native = selectScanEngine().engine === "native" && nativeLinkResolver() !== null;
+  const reads: LayerReads = { symlinks: new Map(), indexes: new Map(), errors: [] };
+  await readLayers([...layers.values()], native, options.scan, reads);
+  const errors: LinkReport["errors"][number][] = [...reads.errors];
+
+  const none: ReadonlySet<string> = new Set();
+  const onlyOf = (v: ContainerView): ReadonlySet<string> =>
+    only?.get(containerKey(v.container.namespace, v.container.id)) ?? none;
+  const hostHas = options.hostHas;
+  const judged = native
+    ? judgeViewsNatively(views, {
+        indexOf: (dir) => reads.indexes.get(dir),
+        ...(only === undefined ? {} : { only: onlyOf }),
+        ...(hostHas === undefined
+          ? {}
+          : { isHostOnly: (path: string, target: string) => hostHas(hostTargetPath(path, target)) }),
+        ...(options.scan?.threads === undefined ? {} : { threads: options.scan.threads }),
+      })
+    : views.map(() => null);
+  // what the native resolver could not judge (a layer read with errors, or an index that is not whole) is
+  // judged in JS, over its layers' symlinks: read now for the layers that lack them (errors already noted)
+  const inJs = views.filter((_, i) => judged[i] === null);
+  const unlisted = new Map<string, Snapshot>();
+  for (const v of inJs) for (const s of v.snapshots) if (!reads.symlinks.has(s.path)) unlisted.set(s.path, s);
+  if (unlisted.size > 0) {
+    await readLayers([...unlisted.values()], false, options.scan, {
+      symlinks: reads.symlinks,
+      indexes: new Map(),
+      errors: [],
+    });
   }
-  // the name index (native engine) lets every link resolve without a system call per name
-  const scan = await scanTrees(
-    toScan.map((s) => ({ id: s.path, path: s.path, immutable: s.kind === "committed" })),
-    { ...options.scan, collectSymlinks: true, usage: false, linkIndex: true },
-  );
-  for (const [dir, ix] of scan.linkIndexes) nameIndexes.set(dir, ix);
-  for (const l of scan.symlinks) {
-    // a SymlinkEntry is a LayerSymlink (and its tree): kept as it is, not copied (10^5 on a big image)
-    const list = symlinks.get(l.tree);
-    if (list === undefined) symlinks.set(l.tree, [l]);
-    else list.push(l);
-  }
-  const failed = (dir: string) => scan.errors.some((e) => e.path === dir || e.path.startsWith(`${dir}/`));
-  for (const s of toScan) {
-    if (s.kind === "committed" && !failed(s.path))
-      rememberLayerLinks(s.path, symlinks.get(s.path) ?? [], nameIndexes.get(s.path));
-  }
-  const errors: LinkReport["errors"][number][] = [...scan.errors];
 
   const containers: LinkReportContainer[] = [];
-  const brokenLinks: BrokenLink[] = [];
+  const broken: BrokenLinkRows[] = [];
   const linksIntoMounts: LinkIntoMount[] = [];
   // the scan read every link's target: resolving need not read them again
   const knownTargets = new Map<string, Map<string, string>>();
   const targetsOf = (dir: string): Map<string, string> => {
     let m = knownTargets.get(dir);
     if (m === undefined) {
-      m = new Map((symlinks.get(dir) ?? []).map((l) => [l.rel, l.target]));
+      m = new Map((reads.symlinks.get(dir) ?? []).map((l) => [l.rel, l.target]));
       knownTargets.set(dir, m);
     }
     return m;
   };
-  for (const v of views) {
-    v.useLinkTargets((i) => {
-      const dir = v.layers[i];
-      return dir === undefined ? undefined : targetsOf(dir);
-    });
-    const found = findBrokenLinks(v, symlinks, {
-      indexOf: (dir) => nameIndexes.get(dir),
-      ...(options.hostHas === undefined ? {} : { hostHas: options.hostHas }),
-      ...(only === undefined
-        ? {}
-        : { only: only.get(containerKey(v.container.namespace, v.container.id)) ?? new Set<string>() }),
-    });
-    v.forgetLookups(); // one view's lookups at a time in memory, not every container's
-    brokenLinks.push(...found.broken);
+  views.forEach((v, i) => {
+    let found = judged[i] ?? null;
+    if (found === null) {
+      v.useLinkTargets((k) => {
+        const dir = v.layers[k];
+        return dir === undefined ? undefined : targetsOf(dir);
+      });
+      const inJs = findBrokenLinks(v, reads.symlinks, {
+        ...(hostHas === undefined ? {} : { hostHas }),
+        ...(only === undefined ? {} : { only: onlyOf(v) }),
+      });
+      v.forgetLookups(); // one view's lookups at a time in memory, not every container's
+      found = {
+        visible: inJs.visible,
+        broken: arrayRows(v.container.namespace, v.container.id, inJs.broken),
+        intoMounts: inJs.intoMounts,
+      };
+    }
+    if (found.broken.length > 0) broken.push(found.broken);
     linksIntoMounts.push(...found.intoMounts);
     containers.push({
       namespace: v.container.namespace,
@@ -230,13 +347,7 @@ export async function readLinkReport(
       broken: found.broken.length,
       mountPoints: v.mountPoints,
     });
-  }
-  brokenLinks.sort(
-    (a, b) =>
-      compareText(a.namespace, b.namespace) ||
-      compareText(a.container, b.container) ||
-      compareText(a.path, b.path),
-  );
+  });
 
   let hardLinkGroups: HardLinkGroup[] = [];
   let duplicates: DuplicateGroup[] = [];
@@ -244,11 +355,9 @@ export async function readLinkReport(
     // the broken links are judged: their symlinks and native name indexes (100 MB and more on 10^6 entries)
     // are let go before every file of every layer is listed and read (links --shared's peak RSS)
     forgetLayerLinks();
-    symlinks.clear();
-    nameIndexes.clear();
+    reads.symlinks.clear();
+    reads.indexes.clear();
     knownTargets.clear();
-    (scan.linkIndexes as Map<string, LinkIndex>).clear();
-    (scan.symlinks as unknown[]).length = 0;
     collectGarbage();
     const dirs = [...layers.values()];
     const read = await readLayersFiles(
@@ -266,10 +375,12 @@ export async function readLinkReport(
     errors.push(...dups.errors);
   }
 
+  const sorted = sortedByContainer(broken);
   return {
     containers,
     skipped,
-    brokenLinks,
+    broken: sorted,
+    brokenCount: sorted.reduce((n, p) => n + p.length, 0),
     linksIntoMounts,
     sharedFilesChecked: options.brokenOnly !== true,
     hardLinkGroups,
@@ -277,4 +388,27 @@ export async function readLinkReport(
     savableBytes: duplicates.reduce((n, d) => n + d.savableBytes, 0),
     errors: errors.sort((a, b) => compareText(a.path, b.path)),
   };
+}
+
+/**
+ * Containers' rows in namespace, container order (a stable sort: as one sort of every link by namespace,
+ * container and path would order them). Two containers of one name (two stores) become one list by path.
+ */
+function sortedByContainer(parts: readonly BrokenLinkRows[]): BrokenLinkRows[] {
+  const byName = (a: BrokenLinkRows, b: BrokenLinkRows) =>
+    compareText(a.namespace, b.namespace) || compareText(a.container, b.container);
+  const sorted = [...parts].sort(byName);
+  const out: BrokenLinkRows[] = [];
+  for (let i = 0; i < sorted.length; ) {
+    let j = i + 1;
+    while (j < sorted.length && byName(sorted[i] as BrokenLinkRows, sorted[j] as BrokenLinkRows) === 0) j++;
+    const first = sorted[i] as BrokenLinkRows;
+    if (j === i + 1) out.push(first);
+    else {
+      const links = [...brokenLinksOf(sorted.slice(i, j))].sort((a, b) => compareText(a.path, b.path));
+      out.push(arrayRows(first.namespace, first.container, links));
+    }
+    i = j;
+  }
+  return out;
 }

@@ -5,19 +5,27 @@
 // layer and a read of every file whose size another layer also has, where broken links need only each
 // layer's symlinks (the question asked in an incident: "why does the container say no such file?").
 
-import { type LinkReport, readLinkReport } from "../../links/link-report.js";
+import type { BrokenLinkRows } from "../../links/broken-link-rows.js";
+import { type LinkFindings, linkReportOf, readLinkFindings } from "../../links/link-report.js";
 import type { Container, Store } from "../../model/store.js";
-import { humanBytes, render, renderJsonChunks, renderTable, renderTableChunks } from "../render/format.js";
+import {
+  displayWidth,
+  humanBytes,
+  render,
+  renderJson,
+  renderTable,
+  renderTableChunks,
+} from "../render/format.js";
 import { terminalSafe } from "../render/terminal-safe.js";
 import { resolveRef } from "../resolve-ref.js";
 import { type GlobalOptions, noteReadErrors } from "../stores.js";
 
-/** JSON contract: docs/json.md#links. */
+/** What `crifs links` found; linkReportOf gives the JSON contract's object (docs/json.md#links). */
 export async function linksData(
   stores: readonly Store[],
   ref: string | undefined,
   options: { brokenOnly: boolean },
-): Promise<LinkReport> {
+): Promise<LinkFindings> {
   let targets: { store: Store; container: Container }[];
   if (ref === undefined) {
     targets = stores.flatMap((store) => store.containers.map((container) => ({ store, container })));
@@ -26,27 +34,127 @@ export async function linksData(
     if (t.type !== "container") throw new Error(`resolveRef returned a ${t.type} for kind container`);
     targets = [{ store: t.store, container: t.container }];
   }
-  return readLinkReport(targets, { brokenOnly: options.brokenOnly });
+  return readLinkFindings(targets, { brokenOnly: options.brokenOnly });
 }
 
 function shortKey(key: string): string {
   return key.startsWith("sha256:") ? key.slice(7, 19) : key;
 }
 
-function* brokenRows(r: LinkReport): Generator<string[]> {
-  for (const b of r.brokenLinks)
-    yield [
-      b.namespace,
-      b.container,
-      b.path,
-      b.target,
-      b.reason,
-      `${b.layer.id}${b.isInLowerLayer ? "" : " (upper)"}`,
-      b.isHostOnly ? "yes" : "",
-    ];
+const brokenHead = ["namespace", "container", "path", "target", "reason", "layer", "host-only"];
+
+/** Spaces, n of them, made once per n. */
+const pads: string[] = [];
+function pad(n: number): string {
+  let p = pads[n];
+  if (p === undefined) {
+    p = " ".repeat(n);
+    pads[n] = p;
+  }
+  return p;
 }
 
-function* duplicateRows(r: LinkReport): Generator<string[]> {
+/**
+ * The broken links' table, in chunks of 1000 lines: renderTableChunks's very text (header in capitals,
+ * columns three spaces apart, each padded to its widest cell's display width, every cell through terminalSafe,
+ * trailing blanks trimmed), made without a cell array per row. Per row only the path and the target vary:
+ * the other cells are the same for every row of a container or a layer and are laid out once; a path or target
+ * that is printable ASCII (the native rows say so) is as it is and as wide as it is long, so neither is
+ * measured nor escaped.
+ */
+function* brokenTable(parts: readonly BrokenLinkRows[]): Generator<string> {
+  const title = brokenHead.map((h) => h.toUpperCase());
+  const widths = title.map((t) => t.length);
+  const safe = (s: string) => terminalSafe(s);
+  const layerCell = (p: BrokenLinkRows, i: number) =>
+    safe(`${p.layerId(i)}${p.isInLowerLayer(i) ? "" : " (upper)"}`);
+  const grow = (col: number, w: number) => {
+    if (w > (widths[col] as number)) widths[col] = w;
+  };
+  for (const p of parts) {
+    grow(0, displayWidth(safe(p.namespace)));
+    grow(1, displayWidth(safe(p.container)));
+    const seenLayers = new Set<number>();
+    for (let i = 0; i < p.length; i++) {
+      grow(2, p.isPlainPath(i) ? p.plainPathLength(i) : displayWidth(safe(p.path(i))));
+      grow(3, p.isPlainTarget(i) ? p.plainTargetLength(i) : displayWidth(safe(p.target(i))));
+      grow(4, displayWidth(safe(p.reason(i))));
+      const layer = p.layer(i);
+      if (!seenLayers.has(layer)) {
+        seenLayers.add(layer);
+        grow(5, displayWidth(layerCell(p, i)));
+      }
+    }
+  }
+  // a cell, padded to its column, and the gap after it
+  const cell = (col: number, s: string, width = displayWidth(s)) =>
+    `${s}${pad(Math.max(0, (widths[col] as number) - width))}   `;
+  let chunk = `${title
+    .map((t, col) => (col === title.length - 1 ? t : cell(col, t)))
+    .join("")
+    .trimEnd()}\n`;
+  let lines = 1;
+  for (const p of parts) {
+    const prefix = `${cell(0, safe(p.namespace))}${cell(1, safe(p.container))}`;
+    // reason, layer and host-only: the end of a row, per (reason, layer, host-only); never all blank (a reason)
+    const ends = new Map<string, string>();
+    for (let i = 0; i < p.length; i++) {
+      const path = p.isPlainPath(i) ? cell(2, p.path(i), p.plainPathLength(i)) : cell(2, safe(p.path(i)));
+      const target = p.isPlainTarget(i)
+        ? cell(3, p.target(i), p.plainTargetLength(i))
+        : cell(3, safe(p.target(i)));
+      const reason = p.reason(i);
+      const hostOnly = p.isHostOnly(i);
+      const key = `${reason} ${p.layer(i)} ${hostOnly}`;
+      let end = ends.get(key);
+      if (end === undefined) {
+        end = `${cell(4, safe(reason))}${cell(5, layerCell(p, i))}${hostOnly ? "yes" : ""}`.trimEnd();
+        ends.set(key, end);
+      }
+      chunk += `${prefix}${path}${target}${end}\n`;
+      if (++lines >= 1000) {
+        yield chunk;
+        chunk = "";
+        lines = 0;
+      }
+    }
+  }
+  if (chunk !== "") yield chunk;
+}
+
+/**
+ * renderJsonChunks(report, "brokenLinks")'s very text, the broken links made one at a time from the rows
+ * (never all of them as objects at once).
+ */
+function* jsonChunks(r: LinkFindings): Generator<string> {
+  const report = linkReportOf({ ...r, broken: [] });
+  if (r.brokenCount === 0) {
+    yield renderJson(report);
+    return;
+  }
+  // the text of the report without the array, with a marker where the array goes: exactly where
+  // JSON.stringify puts it (key order kept), indented as it indents
+  const marker = "\u0000crifs-items\u0000";
+  const outer = renderJson({ ...report, brokenLinks: marker });
+  const at = outer.indexOf(JSON.stringify(marker));
+  const indent = outer.slice(outer.lastIndexOf("\n", at) + 1, at).replace(/[^ ].*$/, "");
+  yield `${outer.slice(0, at)}[\n`;
+  const gap = `${indent}  `;
+  let chunk = "";
+  let n = 0;
+  for (const p of r.broken) {
+    for (let i = 0; i < p.length; i++) {
+      chunk += `${n === 0 ? "" : ",\n"}${gap}${JSON.stringify(p.get(i), null, 2).replaceAll("\n", `\n${gap}`)}`;
+      if (++n % 500 === 0) {
+        yield chunk;
+        chunk = "";
+      }
+    }
+  }
+  yield `${chunk}\n${indent}]${outer.slice(at + JSON.stringify(marker).length)}`;
+}
+
+function* duplicateRows(r: LinkFindings): Generator<string[]> {
   for (const d of r.duplicates)
     yield [
       humanBytes(d.savableBytes),
@@ -59,14 +167,9 @@ function* duplicateRows(r: LinkReport): Generator<string[]> {
 }
 
 /** The table view, in chunks: the broken links' table (10^5 rows on a bad image) is never one string. */
-function* table(r: LinkReport): Generator<string> {
-  yield `# broken symlinks: ${r.brokenLinks.length} in ${r.containers.length} container(s)\n`;
-  if (r.brokenLinks.length > 0) {
-    yield* renderTableChunks(
-      ["namespace", "container", "path", "target", "reason", "layer", "host-only"],
-      () => brokenRows(r),
-    );
-  }
+function* table(r: LinkFindings): Generator<string> {
+  yield `# broken symlinks: ${r.brokenCount} in ${r.containers.length} container(s)\n`;
+  if (r.brokenCount > 0) yield* brokenTable(r.broken);
   const out: string[] = [];
   if (r.linksIntoMounts.length > 0) {
     out.push(
@@ -120,6 +223,6 @@ export async function linksCommand(
   noteReadErrors(stores);
   const data = await linksData(stores, ref, { brokenOnly: !options.shared });
   if (g.output === "table") return table(data);
-  if (g.output === "json") return renderJsonChunks({ ...data }, "brokenLinks");
-  return [render(g.output, data, {})];
+  if (g.output === "json") return jsonChunks(data);
+  return [render(g.output, linkReportOf(data), {})];
 }

@@ -204,7 +204,7 @@ export function* renderYamlStream(items: Iterable<unknown>): Generator<string> {
 let stringWidth: ((s: string) => number) | undefined;
 
 /** Printable ASCII is one column a character; anything else is measured. */
-function displayWidth(cell: string): number {
+export function displayWidth(cell: string): number {
   if (/^[\x20-\x7e]*$/.test(cell)) return cell.length;
   stringWidth ??= require("string-width") as (s: string) => number;
   return stringWidth(cell);

@@ -1,0 +1,77 @@
+// links/broken-link-rows.ts — one container's broken symlinks as rows read one field at a time.
+//
+// A bad image has 10^5 broken links; the table `crifs links` prints needs a few strings of each, not an object
+// graph per link. BrokenLinkRows is what the readers give and the renderers take:
+//
+//   native resolver (native-links.ts)  packed rows over the scan's bytes: strings decoded when asked
+//   JS resolver (broken-links.ts)      BrokenLink objects already made: arrayRows wraps them
+//
+// get(i) makes the BrokenLink of the docs' JSON contract (docs/json.md#links) for whoever wants objects.
+
+import type { ResolveError } from "../fs/resolve-in-root.js";
+import type { BrokenLink } from "./broken-links.js";
+
+/** The broken links of one container, sorted by path (code-unit order). */
+export interface BrokenLinkRows {
+  readonly namespace: string;
+  readonly container: string;
+  readonly length: number;
+  /** The link's path in the container. */
+  path(i: number): string;
+  /** Its target, as stored. */
+  target(i: number): string;
+  reason(i: number): ResolveError;
+  /** Where resolution stopped. */
+  at(i: number): string;
+  /** Its layer's position in the container's stack, 0 = top. */
+  layer(i: number): number;
+  /** Its layer's snapshot id. */
+  layerId(i: number): string;
+  isInLowerLayer(i: number): boolean;
+  isHostOnly(i: number): boolean;
+  /** path(i) is printable ASCII without "\": terminalSafe leaves it as it is, and it is as wide as it is long. */
+  isPlainPath(i: number): boolean;
+  /** target(i) is printable ASCII without "\". */
+  isPlainTarget(i: number): boolean;
+  /** The path's length when isPlainPath, without making the string. */
+  plainPathLength(i: number): number;
+  /** The target's length when isPlainTarget, without making the string. */
+  plainTargetLength(i: number): number;
+  /** Link i as an object. */
+  get(i: number): BrokenLink;
+}
+
+/** Printable ASCII without "\": what terminalSafe returns as it is. */
+const PLAIN = /^[\x20-\x5b\x5d-\x7e]*$/;
+
+/** Rows over BrokenLink objects of one container, sorted by path (the JS resolver's findings). */
+export function arrayRows(
+  namespace: string,
+  container: string,
+  links: readonly BrokenLink[],
+): BrokenLinkRows {
+  const at = (i: number) => links[i] as BrokenLink;
+  return {
+    namespace,
+    container,
+    length: links.length,
+    path: (i) => at(i).path,
+    target: (i) => at(i).target,
+    reason: (i) => at(i).reason,
+    at: (i) => at(i).at,
+    layer: (i) => at(i).layer.index,
+    layerId: (i) => at(i).layer.id,
+    isInLowerLayer: (i) => at(i).isInLowerLayer,
+    isHostOnly: (i) => at(i).isHostOnly,
+    isPlainPath: (i) => PLAIN.test(at(i).path),
+    isPlainTarget: (i) => PLAIN.test(at(i).target),
+    plainPathLength: (i) => at(i).path.length,
+    plainTargetLength: (i) => at(i).target.length,
+    get: at,
+  };
+}
+
+/** Every row's object, in order. */
+export function* brokenLinksOf(parts: Iterable<BrokenLinkRows>): Generator<BrokenLink> {
+  for (const p of parts) for (let i = 0; i < p.length; i++) yield p.get(i);
+}
