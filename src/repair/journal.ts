@@ -14,11 +14,14 @@
 
 import {
   closeSync,
+  fstatSync,
   fsyncSync,
+  ftruncateSync,
   mkdirSync,
   openSync,
   readdirSync,
   readFileSync,
+  rmSync,
   statSync,
   writeSync,
 } from "node:fs";
@@ -167,7 +170,14 @@ export class Journal {
       throw writeError(err, join(dir, JOURNAL_FILE), "make the journal");
     }
     const j = new Journal(dir, fd);
-    j.append(header);
+    try {
+      j.append(header);
+    } catch (err) {
+      // no header, no run: nothing was changed, so the run's dir goes (removing needs no space)
+      j.close();
+      rmSync(dir, { recursive: true, force: true });
+      throw err;
+    }
     try {
       fsyncDir(dir);
       fsyncDir(quarantine);
@@ -193,12 +203,23 @@ export class Journal {
   }
 
   #write(s: string, sync = true): void {
+    let start = -1;
     try {
       const b = Buffer.from(s);
+      start = fstatSync(this.#fd).size;
       let off = 0;
-      while (off < b.length) off += writeSync(this.#fd, b, off);
+      while (off < b.length) off += writeSync(this.#fd, b, off, b.length - off, start + off);
       if (sync) fsyncSync(this.#fd);
     } catch (err) {
+      // a full filesystem can take part of a record: cut it off, so the journal holds whole records only
+      // (a truncate needs no space) and the next append starts a line at the end
+      if (start >= 0) {
+        try {
+          ftruncateSync(this.#fd, start);
+        } catch {
+          // the reader skips a torn line; Journal.open ends it
+        }
+      }
       throw writeError(err, this.path, "write the journal");
     }
   }
