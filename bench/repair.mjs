@@ -98,12 +98,41 @@ const here = () => readdirSync(snaps).filter((n) => /^1\d{5}$/.test(n)).length;
 
 function round() {
   const out = [];
-  out.push(timed("crifs doctor --check orphan-snapshot-dir", crifs, [...flags, "doctor", "--check", "orphan-snapshot-dir", "--grace", "0", "-o", "json"]));
-  const plan = timed("crifs repair (plan)", crifs, [...flags, "repair", "--check", "orphan-snapshot-dir", "--grace", "0", "-o", "json"]);
+  out.push(
+    timed("crifs doctor --check orphan-snapshot-dir", crifs, [
+      ...flags,
+      "doctor",
+      "--check",
+      "orphan-snapshot-dir",
+      "--grace",
+      "0",
+      "-o",
+      "json",
+    ]),
+  );
+  const plan = timed("crifs repair (plan)", crifs, [
+    ...flags,
+    "repair",
+    "--check",
+    "orphan-snapshot-dir",
+    "--grace",
+    "0",
+    "-o",
+    "json",
+  ]);
   const actions = JSON.parse(plan.stdout).plans.reduce((n, p) => n + p.actions.length, 0);
   out.push(plan);
   out.push(
-    timed("crifs repair --apply --yes", crifs, [...flags, "repair", "--check", "orphan-snapshot-dir", "--grace", "0", "--apply", "--yes"]),
+    timed("crifs repair --apply --yes", crifs, [
+      ...flags,
+      "repair",
+      "--check",
+      "orphan-snapshot-dir",
+      "--grace",
+      "0",
+      "--apply",
+      "--yes",
+    ]),
   );
   if (here() !== 0) throw new Error(`the apply left ${here()} of the ${dirs} dirs`);
   out.push(timed("crifs repair --undo", crifs, [...flags, "repair", "--undo"]));
