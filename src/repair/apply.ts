@@ -87,8 +87,11 @@ export interface ApplyResult {
   /** Actions whose steps all ran (in this process or before it, when resumed). */
   readonly applied: number;
   readonly skipped: readonly { readonly seq: number; readonly reason: string }[];
-  /** Bytes of the applied actions as the plan measured them. */
+  /** Bytes of the applied actions as the plan measured them (0 when it measured none). */
   readonly bytes: number;
+  /** Whether the plan measured the bytes of every applied action (`crifs repair --apply --yes` plans without
+   * the walk: its actions' bytes are null). */
+  readonly bytesMeasured: boolean;
 }
 
 /**
@@ -482,6 +485,7 @@ export async function applyPlan(plan: Plan, options: ApplyOptions): Promise<Appl
     const batch = new Batch(journal, faults, plan, header, mounts);
     let applied = 0;
     let bytes = 0;
+    let unmeasured = 0;
     let mountsStale = true;
     const skip = (a: PlannedAction, reason: string) => {
       // lazily: a skip lost to a power cut is judged again by the next --apply
@@ -513,6 +517,7 @@ export async function applyPlan(plan: Plan, options: ApplyOptions): Promise<Appl
           }
           applied++;
           bytes += a.bytes ?? 0;
+          if (a.bytes === null) unmeasured++;
           continue;
         }
         batch.flush(); // an API call or a resumed action runs on its own, after what the batch holds
@@ -548,13 +553,21 @@ export async function applyPlan(plan: Plan, options: ApplyOptions): Promise<Appl
         }
         applied++;
         bytes += a.bytes ?? 0;
+        if (a.bytes === null) unmeasured++;
       }
       batch.flush();
     } finally {
       batch.flushDone(); // a move that failed midway: the moves before it are recorded done first
     }
     journal.append({ type: "end", at: stamp() });
-    return { runId: header.id, runDir: journal.dir, applied, skipped, bytes };
+    return {
+      runId: header.id,
+      runDir: journal.dir,
+      applied,
+      skipped,
+      bytes,
+      bytesMeasured: unmeasured === 0,
+    };
   } finally {
     journal.close();
   }
