@@ -1,6 +1,7 @@
 // repair/apply.ts — carries a plan out through the journal: plan → journal header → re-check → per action its
 // guards; the quarantine steps of the actions whose guards held go in batches (up to 1,000 steps, or 50 ms of
-// guard work): the batch's intents in one append and one fsync (file and dir), then its renames, then their
+// guard work; the first move into each items dir alone, so that a quarantine refusing renames leaves one
+// intent): the batch's intents in one append and one fsync (file and dir), then its renames, then their
 // `done` records in one append. API and symlink steps, and actions a resumed run had begun, run one at a time
 // (intent, fsynced → the change → done). A guard that no longer holds skips the action with the reason;
 // nothing the plan did not name is touched.
@@ -295,6 +296,8 @@ class Batch {
   #moved = 0;
   #recorded = 0;
   #started = 0;
+  /** Whether the batch holds the first move into an items dir (flushed on its own). */
+  #probe = false;
 
   constructor(journal: Journal, faults: Faults, plan: Plan, header: RunHeader, mounts: MountUse) {
     this.#journal = journal;
@@ -325,6 +328,10 @@ class Batch {
       this.#itemsDirs.set(parent, dir);
     }
     if (!this.#itemsDev.has(dir)) {
+      // the first move into a dir goes alone: a quarantine that refuses renames (another mount on it, a
+      // read-only remount) then leaves one open intent, not a batch of them
+      this.flush();
+      this.#probe = true;
       try {
         this.#itemsDev.set(dir, prepareItemDir(dir, path, dev));
       } catch (err) {
@@ -349,7 +356,6 @@ class Batch {
 
   /** Adds an action whose guards held (every step a quarantine); true when the batch is full. */
   add(a: PlannedAction): boolean {
-    if (this.#paths.length === 0) this.#started = performance.now();
     const at = stamp();
     for (let i = 0; i < a.steps.length; i++) {
       const path = (a.steps[i] as Step & { path: string }).path;
@@ -359,6 +365,7 @@ class Batch {
         this.#fail(a.seq, i, new CrifsError("not-found", "cannot quarantine it: it is gone", { path }));
       }
       const item = join(this.#itemsDirOf(path, st.dev, a.seq, i), `${a.seq}-${i}`);
+      if (this.#paths.length === 0) this.#started = performance.now();
       const intent: JournalRecord = {
         type: "intent",
         seq: a.seq,
@@ -378,6 +385,10 @@ class Batch {
       this.#devs.push(st.dev);
       this.#inos.push(st.ino);
       this.#bytes.push(a.bytes);
+    }
+    if (this.#probe) {
+      this.#probe = false;
+      return true;
     }
     return this.#paths.length >= BATCH_STEPS || performance.now() - this.#started >= BATCH_MS;
   }

@@ -335,8 +335,41 @@ export interface RunSummary {
   readonly torn: boolean;
 }
 
-/** A run's summary from its journal. */
+/** A run's summary from its journal. A purged or undone run holds nothing: only its header is parsed (a
+ * record starts its line with its type, and a newline inside a string is escaped, so the marker is exact). */
 export function summarizeRun(dir: string): RunSummary {
+  const path = join(dir, JOURNAL_FILE);
+  let text: string;
+  try {
+    text = readFileSync(path, "utf8");
+  } catch (err) {
+    throw writeError(err, path, "read the journal");
+  }
+  const over = text.includes('\n{"type":"purged"')
+    ? "purged"
+    : text.includes('\n{"type":"undone"')
+      ? "undone"
+      : null;
+  if (over !== null) {
+    let head: RunHeader | null = null;
+    try {
+      head = JSON.parse(text.slice(0, text.indexOf("\n"))) as RunHeader;
+    } catch {
+      // no header: readJournal below says so
+    }
+    if (head?.type === "run")
+      return {
+        id: head.id,
+        dir,
+        createdAt: head.createdAt,
+        runtime: head.runtime,
+        root: head.root,
+        state: over,
+        items: 0,
+        bytes: 0,
+        torn: text !== "" && !text.endsWith("\n"),
+      };
+  }
   const { records, torn } = readJournal(dir);
   const head = records[0] as RunHeader;
   const state = runState(records);
