@@ -60,15 +60,22 @@ function makeStore() {
   );
   mkdirSync(join(base, "state"), { recursive: true });
   mkdirSync(parked);
-  // one data file, hard-linked F times per dir: a rename or an unlink costs the same for a link as for a file
-  const data = join(base, "data.bin");
-  writeFileSync(data, "x".repeat(100));
+  // data files hard-linked F times per dir (a rename or an unlink costs the same for a link as for a file); a
+  // new one every 50,000 links: ext4 allows 65,000 links to an inode (EMLINK)
   const t0 = performance.now();
+  let links = 0;
+  let data = "";
   for (const name of leaked) {
     const fs = join(snaps, name, "fs");
     for (let d = 0; d < Math.ceil(files / 50); d++) mkdirSync(join(fs, `usr/lib/p${d}`), { recursive: true });
     mkdirSync(join(snaps, name, "work"));
-    for (let f = 0; f < files; f++) linkSync(data, join(fs, `usr/lib/p${Math.floor(f / 50)}/f${f}`));
+    for (let f = 0; f < files; f++) {
+      if (links++ % 50000 === 0) {
+        data = join(base, `data-${links}.bin`);
+        writeFileSync(data, "x".repeat(100));
+      }
+      linkSync(data, join(fs, `usr/lib/p${Math.floor(f / 50)}/f${f}`));
+    }
   }
   console.log(
     `bench/repair: planted ${dirs} dirs x ${files} entries in ${((performance.now() - t0) / 1000).toFixed(1)} s`,

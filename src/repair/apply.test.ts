@@ -113,9 +113,8 @@ test("apply moves each planned path into the run's items; undo puts every one ba
   const { records } = readJournal(r.runDir);
   assert.deepEqual(
     records.map((x) => x.type),
-    // the first move into the items dir alone, then a batch: its intents in one append (one fsync), then
-    // the moves, then their dones in one append
-    ["run", "intent", "done", "intent", "intent", "done", "done", "end"],
+    // one batch: its intents in one append (one fsync), then the moves, then their dones in one append
+    ["run", "intent", "intent", "intent", "done", "done", "done", "end"],
   );
   assert.equal(listRuns(q)[0]?.state, "done");
   assert.equal(listRuns(q)[0]?.items, 3);
@@ -338,12 +337,11 @@ await applyPlan(plan, {
   return r.signal;
 }
 
-// 5 steps, 3 boundaries each: the first move alone (intent 1, move 2, done 3), then a batch of four:
-// intents 4-7, moves 8-11, dones 12-15
+// 5 steps in one batch, 3 boundaries each: intents 1-5, moves 6-10, dones 11-15
 for (const [n, when, moved] of [
-  [7, "after the batch's intents are durable, before any of its moves", 1],
-  [9, "in the middle of the batch's moves (two of its four made)", 3],
-  [11, "after the batch's last move, before its dones", 5],
+  [5, "after the batch's intents are durable, before any of its moves", 0],
+  [7, "in the middle of the batch's moves (two of its five made)", 2],
+  [10, "after the batch's last move, before its dones", 5],
 ] as const) {
   for (const then of ["resume", "undo"] as const) {
     test(`a run killed ${when} is settled by ${then} from the disk: ${then === "resume" ? "every action moved once" : "every dir back"}, none lost`, {
@@ -367,8 +365,8 @@ for (const [n, when, moved] of [
       const run = listRuns(q)[0];
       assert.equal(run?.state, "interrupted");
       const { records } = readJournal(run?.dir ?? "");
-      assert.equal(stepsOf(records).done.length, 1, "the first move, alone");
-      assert.equal(stepsOf(records).open.length, 4, "the batch's intents are all written before its moves");
+      assert.equal(stepsOf(records).done.length, 0);
+      assert.equal(stepsOf(records).open.length, 5, "the batch's intents are all written before its moves");
       assert.equal(paths.filter((p) => !existsSync(p)).length, moved, "the moves made before the kill");
       if (then === "resume") {
         const r = await applyPlan(plan, {

@@ -1,7 +1,6 @@
 // repair/apply.ts — carries a plan out through the journal: plan → journal header → re-check → per action its
 // guards; the quarantine steps of the actions whose guards held go in batches (up to 1,000 steps, or 50 ms of
-// guard work; the first move into each items dir alone, so that a quarantine refusing renames leaves one
-// intent): the batch's intents in one append and one fsync (file and dir), then its renames, then their
+// guard work; a move mountinfo shows crossing a mount alone, so that its refusal leaves one intent): the batch's intents in one append and one fsync (file and dir), then its renames, then their
 // `done` records in one append. API and symlink steps, and actions a resumed run had begun, run one at a time
 // (intent, fsynced → the change → done). A guard that no longer holds skips the action with the reason;
 // nothing the plan did not name is touched.
@@ -328,10 +327,12 @@ class Batch {
       this.#itemsDirs.set(parent, dir);
     }
     if (!this.#itemsDev.has(dir)) {
-      // the first move into a dir goes alone: a quarantine that refuses renames (another mount on it, a
-      // read-only remount) then leaves one open intent, not a batch of them
-      this.flush();
-      this.#probe = true;
+      // a move mountinfo shows crossing a mount (something mounted on the items dir since the run began) goes
+      // alone: its rename's refusal then leaves one open intent and the fail record, not a batch of intents
+      if (this.#mounts.mountPointOf(dir) !== this.#mounts.mountPointOf(dirname(path))) {
+        this.flush();
+        this.#probe = true;
+      }
       try {
         this.#itemsDev.set(dir, prepareItemDir(dir, path, dev));
       } catch (err) {
