@@ -11,7 +11,7 @@
 //   mv -t <dir on the same fs> <the N dirs>, then back: the baseline of the apply
 // and once at the end `rm -rf` of the N dirs (what an operator does by hand today).
 //
-//   node bench/repair.mjs [--dirs 10000] [--files 100]      BENCH_ROUNDS (default 3)
+//   node bench/repair.mjs [--dirs 10000] [--files 100]      BENCH_ROUNDS (default 3), BENCH_DIR, BENCH_CRIFS
 //
 // Needs root (the sample holds whiteouts, device nodes) and GNU time for the CPU and RSS columns.
 
@@ -22,7 +22,8 @@ import { fileURLToPath } from "node:url";
 import { parseArgs } from "node:util";
 
 const repo = join(dirname(fileURLToPath(import.meta.url)), "..");
-const crifs = join(repo, "bin", "crifs");
+// BENCH_CRIFS: another build's launcher (a before/after comparison on the same store)
+const crifs = process.env.BENCH_CRIFS ?? join(repo, "bin", "crifs");
 const { values } = parseArgs({
   options: { dirs: { type: "string", default: "10000" }, files: { type: "string", default: "100" } },
 });
