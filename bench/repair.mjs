@@ -11,7 +11,7 @@
 //   mv -t <dir on the same fs> <the N dirs>, then back: the baseline of the apply
 // and once at the end `rm -rf` of the N dirs (what an operator does by hand today).
 //
-//   node bench/repair.mjs [--dirs 10000] [--files 100]      BENCH_ROUNDS (default 3)
+//   node bench/repair.mjs [--dirs 10000] [--files 100]      BENCH_ROUNDS (default 3), BENCH_DIR, BENCH_CRIFS
 //
 // Needs root (the sample holds whiteouts, device nodes) and GNU time for the CPU and RSS columns.
 
@@ -22,7 +22,8 @@ import { fileURLToPath } from "node:url";
 import { parseArgs } from "node:util";
 
 const repo = join(dirname(fileURLToPath(import.meta.url)), "..");
-const crifs = join(repo, "bin", "crifs");
+// BENCH_CRIFS: another build's launcher (a before/after comparison on the same store)
+const crifs = process.env.BENCH_CRIFS ?? join(repo, "bin", "crifs");
 const { values } = parseArgs({
   options: { dirs: { type: "string", default: "10000" }, files: { type: "string", default: "100" } },
 });
@@ -60,15 +61,22 @@ function makeStore() {
   );
   mkdirSync(join(base, "state"), { recursive: true });
   mkdirSync(parked);
-  // one data file, hard-linked F times per dir: a rename or an unlink costs the same for a link as for a file
-  const data = join(base, "data.bin");
-  writeFileSync(data, "x".repeat(100));
+  // data files hard-linked F times per dir (a rename or an unlink costs the same for a link as for a file); a
+  // new one every 50,000 links: ext4 allows 65,000 links to an inode (EMLINK)
   const t0 = performance.now();
+  let links = 0;
+  let data = "";
   for (const name of leaked) {
     const fs = join(snaps, name, "fs");
     for (let d = 0; d < Math.ceil(files / 50); d++) mkdirSync(join(fs, `usr/lib/p${d}`), { recursive: true });
     mkdirSync(join(snaps, name, "work"));
-    for (let f = 0; f < files; f++) linkSync(data, join(fs, `usr/lib/p${Math.floor(f / 50)}/f${f}`));
+    for (let f = 0; f < files; f++) {
+      if (links++ % 50000 === 0) {
+        data = join(base, `data-${links}.bin`);
+        writeFileSync(data, "x".repeat(100));
+      }
+      linkSync(data, join(fs, `usr/lib/p${Math.floor(f / 50)}/f${f}`));
+    }
   }
   console.log(
     `bench/repair: planted ${dirs} dirs x ${files} entries in ${((performance.now() - t0) / 1000).toFixed(1)} s`,

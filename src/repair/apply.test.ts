@@ -1,8 +1,18 @@
 import assert from "node:assert/strict";
-import { execFileSync } from "node:child_process";
-import { existsSync, lstatSync, mkdtempSync, readdirSync, renameSync, rmSync, utimesSync } from "node:fs";
-import { join } from "node:path";
+import { execFileSync, spawnSync } from "node:child_process";
+import {
+  existsSync,
+  lstatSync,
+  mkdtempSync,
+  readdirSync,
+  renameSync,
+  rmSync,
+  utimesSync,
+  writeFileSync,
+} from "node:fs";
+import { dirname, join } from "node:path";
 import { test } from "node:test";
+import { fileURLToPath } from "node:url";
 import { CrifsError } from "../errors.js";
 import { plantTree, rootOnly, tempDir } from "../fs/testing-tree.js";
 import type { Plan, PlannedAction } from "./action.js";
@@ -103,7 +113,8 @@ test("apply moves each planned path into the run's items; undo puts every one ba
   const { records } = readJournal(r.runDir);
   assert.deepEqual(
     records.map((x) => x.type),
-    ["run", "intent", "done", "intent", "done", "intent", "done", "end"],
+    // one batch: its intents in one append (one fsync), then the moves, then their dones in one append
+    ["run", "intent", "intent", "intent", "done", "done", "done", "end"],
   );
   assert.equal(listRuns(q)[0]?.state, "done");
   assert.equal(listRuns(q)[0]?.items, 3);
@@ -300,3 +311,95 @@ test("itemsDirFor: the run's items for the root's paths, beside the dir for a lo
   assert.equal(itemsDirFor("/r/overlay/abc", where, home), "/r/overlay/.crifs-quarantine/run/items");
   assert.equal(itemsDirFor("/r/other/abc", where, home), "/r/.crifs-quarantine/run/items");
 });
+
+/** Runs applyPlan in a child process that CRIFS_REPAIR_FAULT kills (SIGKILL) at boundary `n`. */
+function applyKilledAt(plan: Plan, q: string, n: number): NodeJS.Signals | null {
+  const dir = tempDir("crifs-apply-child-");
+  const script = join(dir, "child.mjs");
+  const applyJs = join(dirname(fileURLToPath(import.meta.url)), "apply.js");
+  writeFileSync(
+    script,
+    `import { applyPlan } from ${JSON.stringify(applyJs)};
+const plan = JSON.parse(process.env.PLAN);
+const found = new Set(plan.actions.map((a) => a.check + "\\u0000" + a.path));
+await applyPlan(plan, {
+  quarantine: process.env.Q,
+  faultAt: Number(process.env.N),
+  recheck: async () => ({ found, isReferenced: () => false, daemonUp: false }),
+});
+`,
+  );
+  const r = spawnSync(process.execPath, [script], {
+    env: { ...process.env, PLAN: JSON.stringify(plan), Q: q, N: String(n) },
+    encoding: "utf8",
+  });
+  rmSync(dir, { recursive: true, force: true });
+  return r.signal;
+}
+
+// 5 steps in one batch, 3 boundaries each: intents 1-5, moves 6-10, dones 11-15
+for (const [n, when, moved] of [
+  [5, "after the batch's intents are durable, before any of its moves", 0],
+  [7, "in the middle of the batch's moves (two of its five made)", 2],
+  [10, "after the batch's last move, before its dones", 5],
+] as const) {
+  for (const then of ["resume", "undo"] as const) {
+    test(`a run killed ${when} is settled by ${then} from the disk: ${then === "resume" ? "every action moved once" : "every dir back"}, none lost`, {
+      skip,
+    }, async () => {
+      const root = tempDir("crifs-apply-");
+      const names = ["a", "b", "c", "d", "e"];
+      plantTree(
+        root,
+        names.map((x) => `f snapshots/${x}/fs/file ${x}`),
+      );
+      const paths = names.map((x) => join(root, "snapshots", x));
+      const before = facts(
+        root,
+        names.map((x) => `snapshots/${x}/fs/file`),
+      );
+      const actions = paths.map((p, i) => action(i + 1, p));
+      const plan = planOf(root, actions);
+      const q = join(root, ".crifs-quarantine");
+      assert.equal(applyKilledAt(plan, q, n), "SIGKILL");
+      const run = listRuns(q)[0];
+      assert.equal(run?.state, "interrupted");
+      const { records } = readJournal(run?.dir ?? "");
+      assert.equal(stepsOf(records).done.length, 0);
+      assert.equal(stepsOf(records).open.length, 5, "the batch's intents are all written before its moves");
+      assert.equal(paths.filter((p) => !existsSync(p)).length, moved, "the moves made before the kill");
+      if (then === "resume") {
+        const r = await applyPlan(plan, {
+          quarantine: q,
+          resume: run?.dir ?? "",
+          recheck: recheckOf(actions),
+        });
+        assert.equal(r.applied, 5);
+        assert.deepEqual(r.skipped, []);
+        for (const p of paths) assert.equal(existsSync(p), false, p);
+        assert.deepEqual(readdirSync(join(run?.dir ?? "", "items")).sort(), [
+          "1-0",
+          "2-0",
+          "3-0",
+          "4-0",
+          "5-0",
+        ]);
+        const after = readJournal(run?.dir ?? "").records;
+        assert.equal(stepsOf(after).open.length, 0);
+        assert.equal(stepsOf(after).done.length, 5);
+        assert.equal(listRuns(q)[0]?.state, "done");
+      }
+      const undone = undoRun(run?.dir ?? "");
+      assert.equal(undone.filter((u) => u.outcome === "kept").length, 0);
+      for (const p of paths) assert.ok(existsSync(p), p);
+      assert.deepEqual(
+        facts(
+          root,
+          names.map((x) => `snapshots/${x}/fs/file`),
+        ),
+        before,
+      );
+      assert.equal(listRuns(q)[0]?.state, "undone");
+    });
+  }
+}

@@ -1,23 +1,31 @@
 // repair/apply.ts — carries a plan out through the journal: plan → journal header → re-check → per action its
-// guards, then per step intent (fsynced) → the change → done. A guard that no longer holds skips the action
-// with the reason; nothing the plan did not name is touched.
+// guards; the quarantine steps of the actions whose guards held go in batches (up to 1,000 steps, or 50 ms of
+// guard work; a move mountinfo shows crossing a mount alone, so that its refusal leaves one intent): the batch's intents in one append and one fsync (file and dir), then its renames, then their
+// `done` records in one append. API and symlink steps, and actions a resumed run had begun, run one at a time
+// (intent, fsynced → the change → done). A guard that no longer holds skips the action with the reason;
+// nothing the plan did not name is touched.
 //
 // Re-checks: once before the loop, the caller's `recheck` reads the store again (metadata, mountinfo, and the
 // daemon's API when it answers) and re-runs the checks without walks: `still-found` and `unreferenced` are
-// judged on that. Per action, cheaply: `unchanged` (an lstat against the plan's dev/ino/ctime) and
-// `not-mounted` (mountinfo, read again at most every 100 ms). crifs does not take containerd's bolt lock (that
-// would stop the daemon); the re-checks stand in for it.
+// judged on that. Per action, cheaply: `unchanged` (one lstat against the plan's dev/ino/ctime, which the
+// step then uses) and `not-mounted` (mountinfo, read once per batch into a map of the dirs mounts use and
+// every dir that holds one: one lookup per action). crifs does not take containerd's bolt lock (that would
+// stop the daemon); the re-checks stand in for it.
 //
-// Resume: an interrupted run (intent without end) is taken up with `resume`: an intent without done is
-// settled by looking at the disk (moved already: done; still in place: moved now, after its guards).
+// Resume: an interrupted run (intent without done) is taken up with `resume`: an intent without done is
+// settled by looking at the disk (moved already: done; still in place: moved now, after its guards). A batch
+// killed anywhere leaves only such intents: none moved (killed before the renames), some, or all (before the
+// dones).
 //
 // Test hooks (environment):
 //   CRIFS_REPAIR_FAULT=<n>       SIGKILL this process at the n-th step boundary, counting every boundary of
-//                                the run: after an intent, after the change, after the done (3 per step)
+//                                the run: after an intent, after the change, after the done (3 per step;
+//                                in a batch the intents' boundaries all fall after its one fsync, and the
+//                                dones' after its one append, so the count per step is unchanged)
 //   CRIFS_REPAIR_PAUSE_FILE=<p>  after the journal's header is written and before the re-check, wait until
 //                                the file <p> is gone (a test changes the store in between)
 
-import { existsSync, lstatSync, mkdirSync, realpathSync, renameSync, symlinkSync } from "node:fs";
+import { existsSync, lstatSync, mkdirSync, realpathSync, renameSync, type Stats, symlinkSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
 import { CrifsError } from "../errors.js";
@@ -79,8 +87,11 @@ export interface ApplyResult {
   /** Actions whose steps all ran (in this process or before it, when resumed). */
   readonly applied: number;
   readonly skipped: readonly { readonly seq: number; readonly reason: string }[];
-  /** Bytes of the applied actions as the plan measured them. */
+  /** Bytes of the applied actions as the plan measured them (0 when it measured none). */
   readonly bytes: number;
+  /** Whether the plan measured the bytes of every applied action (`crifs repair --apply --yes` plans without
+   * the walk: its actions' bytes are null). */
+  readonly bytesMeasured: boolean;
 }
 
 /**
@@ -114,54 +125,73 @@ function lstatOrNull(path: string) {
   }
 }
 
-/** The dirs mounts use (mount points, overlay lower/upper/work dirs, resolved), read again at most every
- * 100 ms. */
+/** The dirs mounts use (mount points, overlay lower/upper/work dirs, resolved), read once per batch of
+ * actions (`refresh`) and kept as maps so that each action's question is a few lookups, not a scan. */
 class MountUse {
-  #at = 0;
-  #paths: string[] = [];
-  #mountPoints: string[] = [];
+  /** Each used dir and each dir that holds one → the used dir (a mount uses the key or something in it). */
+  #used = new Map<string, string>();
+  #points = new Set<string>();
+  #read = false;
   readonly #mountinfo: string | undefined;
   constructor(mountinfo: string | undefined) {
     this.#mountinfo = mountinfo;
   }
-  #read(): string[] {
-    if (Date.now() - this.#at < 100) return this.#paths;
-    const out: string[] = [];
-    const points: string[] = [];
+  #use(p: string): void {
+    const d = p.length > 1 && p.endsWith("/") ? p.replace(/\/+$/, "") : p;
+    for (let at = d; at.length > 0; at = at.slice(0, Math.max(at.lastIndexOf("/"), 0))) {
+      if (this.#used.has(at)) break; // its holders are in already
+      this.#used.set(at, d);
+    }
+  }
+  /** Reads mountinfo again. */
+  refresh(): void {
+    this.#used = new Map();
+    this.#points = new Set();
     for (const m of readMountinfo(this.#mountinfo)) {
-      out.push(m.mountPoint);
-      points.push(m.mountPoint);
+      this.#use(m.mountPoint);
+      this.#points.add(m.mountPoint);
       if (m.fsType !== "overlay") continue;
       const o = overlayOptions(m.superOptions);
       for (const d of [...o.lowerdir, o.upperdir, o.workdir]) {
         if (d === null || d === undefined || d === "") continue;
-        out.push(d);
+        this.#use(d);
         try {
-          out.push(realpathSync(d)); // an overlay driver's lowers are l/<short> links into the layer dirs
+          this.#use(realpathSync(d)); // an overlay driver's lowers are l/<short> links into the layer dirs
         } catch {
           // gone: nothing of it to protect
         }
       }
     }
-    this.#at = Date.now();
-    this.#paths = out;
-    this.#mountPoints = points;
-    return out;
+    this.#read = true;
   }
-  #points(): string[] {
-    this.#read();
-    return this.#mountPoints;
+  #fresh(): void {
+    if (!this.#read) this.refresh();
   }
   /** The mount point `path` lies on (the longest that is it or holds it). */
   mountPointOf(path: string): string {
-    let best = "/";
-    for (const m of this.#points()) if ((m === path || isInside(path, m)) && m.length > best.length) best = m;
-    return best;
+    this.#fresh();
+    for (let at = path; at.length > 0; at = at.slice(0, Math.max(at.lastIndexOf("/"), 0)))
+      if (this.#points.has(at)) return at;
+    return "/";
   }
   /** A mount that uses `path` or something in it, or null. */
   user(path: string): string | null {
-    return this.#read().find((p) => p === path || isInside(p, path)) ?? null;
+    this.#fresh();
+    return this.#used.get(path) ?? null;
   }
+}
+
+/** The last lstat an `unchanged` guard took: the quarantine step of the same path uses it instead of a
+ * second lstat (nothing else runs in between). */
+const lastStat: { path: string; st: Stats | null } = { path: "", st: null };
+
+/** lstat of `path`, the `unchanged` guard's when it just took it. */
+function statForStep(path: string): Stats | null {
+  if (lastStat.path === path) {
+    lastStat.path = "";
+    return lastStat.st;
+  }
+  return lstatOrNull(path);
 }
 
 /** The reason a guard fails now, or null when it holds. */
@@ -176,6 +206,8 @@ function guardFails(g: Guard, recheck: Recheck | null, mounts: MountUse): string
     }
     case "unchanged": {
       const st = lstatOrNull(g.path);
+      lastStat.path = g.path;
+      lastStat.st = st;
       if (st === null) return "it is gone";
       if (st.dev !== g.dev || st.ino !== g.ino) return "another file stands at its path now";
       return st.ctimeMs === g.ctimeMs ? null : "it changed since the plan was made";
@@ -209,7 +241,7 @@ async function waitForRemoval(path: string): Promise<void> {
 }
 
 /** Makes the item's dir (a log item's quarantine beside its dir) and proves it is on the item's filesystem. */
-function prepareItemDir(itemsDir: string, path: string, dev: number): void {
+function prepareItemDir(itemsDir: string, path: string, dev: number): number {
   try {
     mkdirSync(itemsDir, { recursive: true, mode: 0o700 });
   } catch (err) {
@@ -226,6 +258,200 @@ function prepareItemDir(itemsDir: string, path: string, dev: number): void {
           "crifs only moves within one filesystem (a rename, never a copy): remove it by hand if it must go",
       },
     );
+  }
+  return qdev;
+}
+
+/** Most actions (steps) whose intents share one append and one fsync. */
+const BATCH_STEPS = 1000;
+/** Most milliseconds of guard work a batch gathers before its moves are made. */
+const BATCH_MS = 50;
+
+/**
+ * The quarantine steps of a batch of actions whose guards held: `add` lstats each step's path (the `unchanged`
+ * guard's lstat when it just took it) and makes its intent line; `flush` appends all the intents in one write
+ * and one fsync (file and dir), then makes the moves, then appends their `done` lines in one write (lazily:
+ * the disk stands in for a lost one). A kill anywhere in between leaves intents whose moves the disk shows made
+ * or not: resume and undo settle each by looking (stepsOf's `open`). Parallel arrays, no object per step.
+ */
+class Batch {
+  readonly #journal: Journal;
+  readonly #faults: Faults;
+  readonly #plan: Plan;
+  readonly #header: RunHeader;
+  readonly #mounts: MountUse;
+  /** Items dir per dir a path lies in (made and proven once), and the dev of each items dir. */
+  readonly #itemsDirs = new Map<string, string>();
+  readonly #itemsDev = new Map<string, number>();
+  #intents = "";
+  #paths: string[] = [];
+  #items: string[] = [];
+  #seqs: number[] = [];
+  #steps: number[] = [];
+  #devs: number[] = [];
+  #inos: number[] = [];
+  #bytes: (number | null)[] = [];
+  /** How many of the batch's moves are made, and how many of those are recorded done. */
+  #moved = 0;
+  #recorded = 0;
+  #started = 0;
+  /** Whether the batch holds the first move into an items dir (flushed on its own). */
+  #probe = false;
+
+  constructor(journal: Journal, faults: Faults, plan: Plan, header: RunHeader, mounts: MountUse) {
+    this.#journal = journal;
+    this.#faults = faults;
+    this.#plan = plan;
+    this.#header = header;
+    this.#mounts = mounts;
+  }
+
+  isEmpty(): boolean {
+    return this.#paths.length === 0;
+  }
+
+  #fail(seq: number, index: number, err: CrifsError): never {
+    this.flushDone();
+    failStep({ journal: this.#journal, seq, index }, err);
+  }
+
+  #itemsDirOf(path: string, dev: number, seq: number, index: number): string {
+    const parent = dirname(path);
+    let dir = this.#itemsDirs.get(parent);
+    if (dir === undefined) {
+      dir = itemsDirFor(
+        path,
+        { root: this.#plan.root, runDir: this.#journal.dir, runId: this.#header.id },
+        (p) => this.#mounts.mountPointOf(p),
+      );
+      this.#itemsDirs.set(parent, dir);
+    }
+    if (!this.#itemsDev.has(dir)) {
+      // a move mountinfo shows crossing a mount (something mounted on the items dir since the run began) goes
+      // alone: its rename's refusal then leaves one open intent and the fail record, not a batch of intents
+      if (this.#mounts.mountPointOf(dir) !== this.#mounts.mountPointOf(dirname(path))) {
+        this.flush();
+        this.#probe = true;
+      }
+      try {
+        this.#itemsDev.set(dir, prepareItemDir(dir, path, dev));
+      } catch (err) {
+        this.flush();
+        this.#fail(seq, index, writeError(err, dir, "make the quarantine dir"));
+      }
+    }
+    if (this.#itemsDev.get(dir) !== dev) {
+      this.flush();
+      this.#fail(
+        seq,
+        index,
+        new CrifsError("unsupported", `cannot quarantine it: it lies on another filesystem than ${dir}`, {
+          path,
+          remedy:
+            "crifs only moves within one filesystem (a rename, never a copy): remove it by hand if it must go",
+        }),
+      );
+    }
+    return dir;
+  }
+
+  /** Adds an action whose guards held (every step a quarantine); true when the batch is full. */
+  add(a: PlannedAction): boolean {
+    const at = stamp();
+    for (let i = 0; i < a.steps.length; i++) {
+      const path = (a.steps[i] as Step & { path: string }).path;
+      const st = statForStep(path);
+      if (st === null) {
+        this.flush();
+        this.#fail(a.seq, i, new CrifsError("not-found", "cannot quarantine it: it is gone", { path }));
+      }
+      const item = join(this.#itemsDirOf(path, st.dev, a.seq, i), `${a.seq}-${i}`);
+      if (this.#paths.length === 0) this.#started = performance.now();
+      const intent: JournalRecord = {
+        type: "intent",
+        seq: a.seq,
+        step: i,
+        op: "quarantine",
+        path,
+        item,
+        at,
+        dev: st.dev,
+        ino: st.ino,
+      };
+      this.#intents += `${JSON.stringify(intent)}\n`;
+      this.#paths.push(path);
+      this.#items.push(item);
+      this.#seqs.push(a.seq);
+      this.#steps.push(i);
+      this.#devs.push(st.dev);
+      this.#inos.push(st.ino);
+      this.#bytes.push(a.bytes);
+    }
+    if (this.#probe) {
+      this.#probe = false;
+      return true;
+    }
+    return this.#paths.length >= BATCH_STEPS || performance.now() - this.#started >= BATCH_MS;
+  }
+
+  /** Intents (one append, one fsync), moves, dones (one append). */
+  flush(): void {
+    const n = this.#paths.length;
+    if (n === 0) return;
+    this.#journal.appendLines(this.#intents, true);
+    for (let k = 0; k < n; k++) this.#faults.boundary();
+    for (let k = 0; k < n; k++) {
+      const path = this.#paths[k] as string;
+      try {
+        // no fsync of the two dirs: a rename a power cut undoes leaves the item where it was, which resume
+        // and undo read from the disk as "not moved" whatever the journal says
+        renameSync(fsPath(path), this.#items[k] as string);
+      } catch (err) {
+        this.#fail(
+          this.#seqs[k] as number,
+          this.#steps[k] as number,
+          writeError(err, path, "move it into the quarantine"),
+        );
+      }
+      this.#moved = k + 1;
+      this.#faults.boundary();
+    }
+    this.flushDone();
+    for (let k = 0; k < n; k++) this.#faults.boundary();
+    this.#intents = "";
+    this.#paths = [];
+    this.#items = [];
+    this.#seqs = [];
+    this.#steps = [];
+    this.#devs = [];
+    this.#inos = [];
+    this.#bytes = [];
+    this.#moved = 0;
+    this.#recorded = 0;
+  }
+
+  /** The `done` lines of the moves made and not yet recorded, in one append (no fsync). */
+  flushDone(): void {
+    if (this.#recorded >= this.#moved) return;
+    const at = stamp();
+    let lines = "";
+    for (let k = this.#recorded; k < this.#moved; k++) {
+      const done: JournalRecord = {
+        type: "done",
+        seq: this.#seqs[k] as number,
+        step: this.#steps[k] as number,
+        op: "quarantine",
+        path: this.#paths[k] as string,
+        item: this.#items[k] as string,
+        at,
+        dev: this.#devs[k] as number,
+        ino: this.#inos[k] as number,
+        bytes: this.#bytes[k] as number | null,
+      };
+      lines += `${JSON.stringify(done)}\n`;
+    }
+    this.#recorded = this.#moved;
+    this.#journal.appendLines(lines, false);
   }
 }
 
@@ -263,56 +489,97 @@ export async function applyPlan(plan: Plan, options: ApplyOptions): Promise<Appl
     const mounts = new MountUse(options.mountinfoPath);
     const { done, open } = stepsOf(prior);
     const doneKeys = new Set(done.map((r) => `${r.seq}.${r.step}`));
+    const touched = new Set([...done, ...open].map((r) => r.seq));
     const skippedBefore = new Map(
       prior.flatMap((r) => (r.type === "skip" ? [[r.seq, r.reason] as const] : [])),
     );
     const skipped: { seq: number; reason: string }[] = [];
+    const batch = new Batch(journal, faults, plan, header, mounts);
     let applied = 0;
     let bytes = 0;
-    for (const a of plan.actions) {
-      const before = skippedBefore.get(a.seq);
-      if (before !== undefined) {
-        skipped.push({ seq: a.seq, reason: before });
-        continue;
-      }
-      // begun before a kill: a step done, or an intent whose move the disk shows (its item is there)
-      const started = a.steps.some(
-        (_, i) =>
-          doneKeys.has(`${a.seq}.${i}`) ||
-          open.some(
-            (r) => r.seq === a.seq && r.step === i && r.item !== null && lstatOrNull(r.item) !== null,
-          ),
-      );
-      if (!started) {
-        const reason = actionBlocked(a, plan, recheck, mounts);
-        if (reason !== null) {
-          journal.append({ type: "skip", seq: a.seq, at: stamp(), reason });
-          skipped.push({ seq: a.seq, reason });
-          options.onSkip?.(a, reason);
+    let unmeasured = 0;
+    let mountsStale = true;
+    const skip = (a: PlannedAction, reason: string) => {
+      // lazily: a skip lost to a power cut is judged again by the next --apply
+      journal.appendLazily({ type: "skip", seq: a.seq, at: stamp(), reason });
+      skipped.push({ seq: a.seq, reason });
+      options.onSkip?.(a, reason);
+    };
+    try {
+      for (const a of plan.actions) {
+        const before = skippedBefore.get(a.seq);
+        if (before !== undefined) {
+          skipped.push({ seq: a.seq, reason: before });
           continue;
         }
+        if (batch.isEmpty() && mountsStale) {
+          mounts.refresh(); // one mountinfo read per batch
+          mountsStale = false;
+        }
+        if (!touched.has(a.seq) && a.steps.every((st) => st.op === "quarantine")) {
+          // the usual action: its guards now, its intents with the batch's, its moves after them
+          const reason = actionBlocked(a, plan, recheck, mounts);
+          if (reason !== null) {
+            skip(a, reason);
+            continue;
+          }
+          if (batch.add(a)) {
+            batch.flush();
+            mountsStale = true;
+          }
+          applied++;
+          bytes += a.bytes ?? 0;
+          if (a.bytes === null) unmeasured++;
+          continue;
+        }
+        batch.flush(); // an API call or a resumed action runs on its own, after what the batch holds
+        mountsStale = true;
+        // begun before a kill: a step done, or an intent whose move the disk shows (its item is there)
+        const started = a.steps.some(
+          (_, i) =>
+            doneKeys.has(`${a.seq}.${i}`) ||
+            open.some(
+              (r) => r.seq === a.seq && r.step === i && r.item !== null && lstatOrNull(r.item) !== null,
+            ),
+        );
+        if (!started) {
+          const reason = actionBlocked(a, plan, recheck, mounts);
+          if (reason !== null) {
+            skip(a, reason);
+            continue;
+          }
+        }
+        let apiSkip: string | null = null;
+        for (const [i, step] of a.steps.entries()) {
+          if (doneKeys.has(`${a.seq}.${i}`)) continue;
+          const intent = open.find((r) => r.seq === a.seq && r.step === i);
+          const ctx = { journal, faults, plan, header, mounts, seq: a.seq, index: i, bytes: a.bytes };
+          if (step.op === "api") {
+            apiSkip = await runApiStep(step, ctx, options.api);
+            if (apiSkip !== null) break;
+          } else runFileStep(step, ctx, intent);
+        }
+        if (apiSkip !== null) {
+          skip(a, apiSkip);
+          continue;
+        }
+        applied++;
+        bytes += a.bytes ?? 0;
+        if (a.bytes === null) unmeasured++;
       }
-      let apiSkip: string | null = null;
-      for (const [i, step] of a.steps.entries()) {
-        if (doneKeys.has(`${a.seq}.${i}`)) continue;
-        const intent = open.find((r) => r.seq === a.seq && r.step === i);
-        const ctx = { journal, faults, plan, header, mounts, seq: a.seq, index: i, bytes: a.bytes };
-        if (step.op === "api") {
-          apiSkip = await runApiStep(step, ctx, options.api);
-          if (apiSkip !== null) break;
-        } else runFileStep(step, ctx, intent);
-      }
-      if (apiSkip !== null) {
-        journal.append({ type: "skip", seq: a.seq, at: stamp(), reason: apiSkip });
-        skipped.push({ seq: a.seq, reason: apiSkip });
-        options.onSkip?.(a, apiSkip);
-        continue;
-      }
-      applied++;
-      bytes += a.bytes ?? 0;
+      batch.flush();
+    } finally {
+      batch.flushDone(); // a move that failed midway: the moves before it are recorded done first
     }
     journal.append({ type: "end", at: stamp() });
-    return { runId: header.id, runDir: journal.dir, applied, skipped, bytes };
+    return {
+      runId: header.id,
+      runDir: journal.dir,
+      applied,
+      skipped,
+      bytes,
+      bytesMeasured: unmeasured === 0,
+    };
   } finally {
     journal.close();
   }
@@ -325,6 +592,7 @@ function actionBlocked(
   recheck: Recheck | null,
   mounts: MountUse,
 ): string | null {
+  lastStat.path = ""; // only this action's guards' lstat may stand in for its steps'
   if (a.daemon !== "either") {
     const up = recheck?.daemonUp ?? plan.daemonUp;
     if (a.daemon === "up" && !up) {
@@ -351,7 +619,10 @@ interface StepContext {
   readonly bytes: number | null;
 }
 
-function failStep(ctx: StepContext, err: CrifsError): never {
+function failStep(
+  ctx: { readonly journal: Journal; readonly seq: number; readonly index: number },
+  err: CrifsError,
+): never {
   try {
     ctx.journal.append({ type: "fail", seq: ctx.seq, step: ctx.index, at: stamp(), error: err.oneLine() });
   } catch {

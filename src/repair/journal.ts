@@ -1,12 +1,13 @@
 // repair/journal.ts — a repair run on disk. A run is a dir in the quarantine,
 //
 //   <root>/.crifs-quarantine/<run-id>/
-//     journal.jsonl     one JSON record per line (JournalRecord), appended and fsynced one at a time
+//     journal.jsonl     one JSON record per line (JournalRecord), appended a batch at a time
 //     items/<seq>-<step> what the run moved aside (renamed here, on the same filesystem as where it lay)
 //
 // and items from outside the root (kubelet's log dirs) go to `<log dir's parent>/.crifs-quarantine/<run-id>/
 // items/`, named in their records. The records, in order: the run header (with the whole plan); per step an
-// `intent` (written and fsynced, with the journal's dir, BEFORE the change) and a `done` after it (what undo
+// `intent` (written and fsynced, with the journal's dir, BEFORE the change; the applier writes the intents of
+// a batch of actions in one append and one fsync, then makes their changes) and a `done` after it (what undo
 // needs: the original path, the quarantined item, dev/ino); a `skip` per action a guard stopped; `fail` when a
 // step could not be made (the error); `end` when the apply finished. Undo writes `undo`, `restored` per item
 // and `undone`; purge writes `purged`. A line cut short by a kill or a power loss is the last line only (each
@@ -248,6 +249,21 @@ export class Journal {
     }
   }
 
+  /**
+   * Appends records already made into lines (each `JSON.stringify(record) + "\n"`) in one write; with `intent`,
+   * fsyncs the file and the journal's dir once for all of them: a batch of intents costs what one did.
+   */
+  appendLines(lines: string, intent: boolean): void {
+    if (lines === "") return;
+    this.#write(lines, intent);
+    if (!intent) return;
+    try {
+      fsyncDir(this.dir);
+    } catch (err) {
+      throw writeError(err, this.dir, "sync the run's dir");
+    }
+  }
+
   close(): void {
     closeSync(this.#fd);
   }
@@ -340,8 +356,41 @@ export interface RunSummary {
   readonly torn: boolean;
 }
 
-/** A run's summary from its journal. */
+/** A run's summary from its journal. A purged or undone run holds nothing: only its header is parsed (a
+ * record starts its line with its type, and a newline inside a string is escaped, so the marker is exact). */
 export function summarizeRun(dir: string): RunSummary {
+  const path = join(dir, JOURNAL_FILE);
+  let text: string;
+  try {
+    text = readFileSync(path, "utf8");
+  } catch (err) {
+    throw writeError(err, path, "read the journal");
+  }
+  const over = text.includes('\n{"type":"purged"')
+    ? "purged"
+    : text.includes('\n{"type":"undone"')
+      ? "undone"
+      : null;
+  if (over !== null) {
+    let head: RunHeader | null = null;
+    try {
+      head = JSON.parse(text.slice(0, text.indexOf("\n"))) as RunHeader;
+    } catch {
+      // no header: readJournal below says so
+    }
+    if (head?.type === "run")
+      return {
+        id: head.id,
+        dir,
+        createdAt: head.createdAt,
+        runtime: head.runtime,
+        root: head.root,
+        state: over,
+        items: 0,
+        bytes: 0,
+        torn: text !== "" && !text.endsWith("\n"),
+      };
+  }
   const { records, torn } = readJournal(dir);
   const head = records[0] as RunHeader;
   const state = runState(records);

@@ -37,6 +37,9 @@ export interface DoctorFlags {
   readonly graceSeconds?: number;
   /** kubelet's log dirs (--log-root, --containers-log-dir); see logs/log-dirs.ts for when they are checked. */
   readonly logDirs?: LogDirFlags;
+  /** Pause between the two reads, in ms (runDoctor's; default 200). repair's re-check of findings two reads
+   * already agreed on needs none. */
+  readonly pauseMs?: number;
 }
 
 /** The checks of kubelet's log dirs: host-wide, so they run with the first store's read only. */
@@ -111,6 +114,7 @@ export async function doctorReport(g: GlobalOptions, flags: DoctorFlags = {}): P
       await runDoctor({
         checks,
         mode,
+        ...(flags.pauseMs === undefined ? {} : { pauseMs: flags.pauseMs }),
         read: async (first) => {
           // the costly facts only for the checks that read them (--check orphan-snapshot-dir scans no links)
           const gathered = await gatherDoctorInput(adapter.readDoctorMetadata(loadOptions(g)), {

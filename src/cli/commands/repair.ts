@@ -7,7 +7,7 @@
 // JSON contract: docs/json.md#repair.
 
 import { existsSync, lstatSync } from "node:fs";
-import { join } from "node:path";
+import { join, posix } from "node:path";
 import { createInterface } from "node:readline/promises";
 import type { Finding } from "../../checks/check.js";
 import { DEFAULT_GRACE_MS } from "../../checks/doctor-input.js";
@@ -20,7 +20,7 @@ import type { PathIdentity, Plan } from "../../repair/action.js";
 import { companionPaths } from "../../repair/actions/quarantine.js";
 import { type ApiExecutor, type ApplyResult, applyPlan, type Recheck } from "../../repair/apply.js";
 import { listRuns, type RunHeader, type RunSummary, readJournal } from "../../repair/journal.js";
-import { isInside, planRepairs, QUARANTINE_DIR } from "../../repair/planner.js";
+import { planRepairs, QUARANTINE_DIR } from "../../repair/planner.js";
 import { parseDuration, purgeRuns } from "../../repair/purge.js";
 import { type UndoItem, undoRun } from "../../repair/undo.js";
 import { type Adapter, adapters, requireAdapter } from "../../runtimes/index.js";
@@ -117,11 +117,13 @@ function noteInterrupted(stores: readonly StoreRepair[]): RunSummary[] {
   return open;
 }
 
-/** The plan of one store: doctor's findings, planned. Cost: doctor's (two reads and the walks). */
-async function planStore(s: StoreRepair, flags: RepairFlags): Promise<Plan> {
+/** The plan of one store: doctor's findings, planned. Cost: doctor's (two reads and the walks for bytes);
+ * without `measure`, doctor --quick's (no walk: the actions' bytes are null, "not measured"). */
+async function planStore(s: StoreRepair, flags: RepairFlags, measure = true): Promise<Plan> {
   const graceSeconds = flags.graceSeconds ?? DEFAULT_GRACE_MS / 1000;
   const report = await doctorReport(s.g, {
     ...(flags.checks === undefined ? {} : { checks: flags.checks }),
+    ...(measure ? {} : { mode: "quick" as const }),
     graceSeconds,
     ...(flags.logDirs === undefined ? {} : { logDirs: flags.logDirs }),
   });
@@ -149,6 +151,28 @@ function recordPaths(store: Store): string[] {
   return out;
 }
 
+/** Whether a path is a record's path, holds one, or lies in one, as lookups in two sets (a record's paths,
+ * and every dir that holds one) instead of a scan of every record per action. */
+function referencedBy(paths: readonly string[]): (p: string) => boolean {
+  const named = new Set<string>();
+  const holders = new Set<string>();
+  for (const r of paths) {
+    const n = posix.normalize(r).replace(/(.)\/+$/, "$1");
+    named.add(n);
+    for (let at = posix.dirname(n); !holders.has(at); at = posix.dirname(at)) {
+      holders.add(at);
+      if (at === "/" || at === ".") break;
+    }
+  }
+  return (p) => {
+    const n = posix.normalize(p).replace(/(.)\/+$/, "$1");
+    if (named.has(n) || holders.has(n)) return true;
+    for (let at = posix.dirname(n); at !== "/" && at !== "."; at = posix.dirname(at))
+      if (named.has(at)) return true;
+    return false;
+  };
+}
+
 /** The applier's re-check of a store: doctor again without walks (the plan's checks), the records again (from
  * the daemon's API too when it answers). */
 function recheckOf(s: StoreRepair, plan: Plan, flags: RepairFlags): () => Promise<Recheck> {
@@ -157,6 +181,8 @@ function recheckOf(s: StoreRepair, plan: Plan, flags: RepairFlags): () => Promis
     const report = await doctorReport(s.g, {
       checks,
       mode: "quick",
+      // the plan's findings are already those two reads a pause apart agreed on: found again now is enough
+      pauseMs: 0,
       graceSeconds: flags.graceSeconds ?? DEFAULT_GRACE_MS / 1000,
       ...(flags.logDirs === undefined ? {} : { logDirs: flags.logDirs }),
     });
@@ -173,7 +199,7 @@ function recheckOf(s: StoreRepair, plan: Plan, flags: RepairFlags): () => Promis
     }
     return {
       found: new Set(report.findings.map((f) => `${f.check}\u0000${f.path}`)),
-      isReferenced: (p) => paths.some((r) => r === p || isInside(r, p) || isInside(p, r)),
+      isReferenced: referencedBy(paths),
       daemonUp: socket !== null,
     };
   };
@@ -344,7 +370,9 @@ export async function repairCommand(
       results.push({ ...r, resumed: true });
       continue;
     }
-    const plan = await planStore(s, flags);
+    // with --yes nobody reads the plan's bytes before the apply: no walk of every file to measure them (the
+    // plan without --apply measures; so does the plan shown for the question below)
+    const plan = await planStore(s, flags, flags.yes !== true);
     if (plan.actions.length === 0) continue;
     if (flags.yes !== true) {
       if (process.stdin.isTTY !== true) {
@@ -383,7 +411,7 @@ export async function repairCommand(
             : results
                 .map(
                   (r) =>
-                    `run ${r.runId}${r.resumed ? " (finished)" : ""}: ${r.applied} action(s) applied, ${humanBytes(r.bytes)} quarantined, ${r.skipped.length} skipped` +
+                    `run ${r.runId}${r.resumed ? " (finished)" : ""}: ${r.applied} action(s) applied, ${r.bytesMeasured ? `${humanBytes(r.bytes)} quarantined (as planned)` : "bytes not measured (crifs repair without --apply measures them)"}, ${r.skipped.length} skipped` +
                     r.skipped.map((x) => `\n  skipped ${x.seq}: ${x.reason}`).join("") +
                     `\nundo with: crifs repair --undo ${r.runId}; delete for good with: crifs repair --purge\n`,
                 )
