@@ -221,7 +221,12 @@ export async function auditCommand(
         lines.push(
           repair.actions === 0
             ? "-- repair: nothing to repair"
-            : `-- repair: ${repair.actions} action(s), ${humanBytes(repair.bytes)} to free (${repair.unmended} finding(s) left to a person); apply with: ${repair.command}`,
+            : `-- repair: ${repair.actions} action(s), ${humanBytes(repair.bytes)} to free (${repair.unmended} finding(s) left to a person); ${
+                note === null
+                  ? `apply with: ${repair.command}`
+                  : // the sample's dir is removed when audit exits: say how to get one that stays
+                    "to try it, unpack the sample as sample/README.md shows and run: crifs --root <dir>/root repair --grace 0 --apply --yes, then crifs --root <dir>/root repair --undo"
+              }`,
         );
         if (s.anomalies.length > 0) {
           lines.push(`${s.anomalies.length} record(s) could not be read:`);

@@ -226,8 +226,8 @@ function apiExecutor(s: StoreRepair, flags: RepairFlags): ApiExecutor | undefine
   };
 }
 
-/** The command line that applies a plan: this one with --apply --yes (and without -o). */
-function applyCommand(): string {
+/** This command line's arguments (without -o), each quoted for a shell where it needs it. */
+function thisCommandArgs(): string[] {
   const args = process.argv.slice(2);
   const kept: string[] = [];
   for (let i = 0; i < args.length; i++) {
@@ -236,8 +236,21 @@ function applyCommand(): string {
     else if (!a.startsWith("--output="))
       kept.push(/^[\w./=:,@-]+$/.test(a) ? a : `'${a.replace(/'/g, "'\\''")}'`);
   }
+  return kept;
+}
+
+/** The command line that applies a plan: this one with --apply --yes (and without -o). */
+function applyCommand(): string {
+  const kept = thisCommandArgs();
   if (!kept.includes("repair")) kept.push("repair");
   return `crifs ${kept.join(" ")} --apply --yes`;
+}
+
+/** `crifs <this command's store flags> repair <rest>`: a follow-up command naming the same store. */
+function followUp(rest: string): string {
+  const kept = thisCommandArgs();
+  const at = kept.indexOf("repair");
+  return `crifs ${[...(at < 0 ? kept : kept.slice(0, at)), "repair", rest].join(" ")}`;
 }
 
 function planTable(plans: readonly Plan[], command: string): string {
@@ -413,7 +426,7 @@ export async function repairCommand(
                   (r) =>
                     `run ${r.runId}${r.resumed ? " (finished)" : ""}: ${r.applied} action(s) applied, ${r.bytesMeasured ? `${humanBytes(r.bytes)} quarantined (as planned)` : "bytes not measured (crifs repair without --apply measures them)"}, ${r.skipped.length} skipped` +
                     r.skipped.map((x) => `\n  skipped ${x.seq}: ${x.reason}`).join("") +
-                    `\nundo with: crifs repair --undo ${r.runId}; delete for good with: crifs repair --purge\n`,
+                    `\nundo with: ${followUp(`--undo ${r.runId}`)}; delete for good with: ${followUp("--purge")}\n`,
                 )
                 .join(""),
       },
