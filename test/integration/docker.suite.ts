@@ -454,9 +454,10 @@ function dockerVersionSuite(getBed: () => Bed, version: DockerVersion) {
         assert.equal(orphans.length, 1, "the test above leaves one orphan -init dir");
         const path = orphans[0]?.path ?? "";
         const before = manifest([path]);
+        // as sets: images created in the same second come in any order (seen on docker 26)
         const listing = () => [
-          d.docker(["images", "--no-trunc", "-q"]),
-          d.docker(["ps", "-a", "--no-trunc", "-q"]),
+          d.docker(["images", "--no-trunc", "-q"]).split("\n").sort(),
+          d.docker(["ps", "-a", "--no-trunc", "-q"]).split("\n").sort(),
         ];
         await d.startDockerd();
         const listed = listing();

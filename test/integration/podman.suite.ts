@@ -341,9 +341,10 @@ function podmanVersionSuite(getBed: () => Bed, version: PodmanVersion) {
       execFileSync("setfattr", ["-n", "trusted.overlay.opaque", "-v", "y", join(orphan, "diff", "etc")]);
       try {
         const before = manifest([orphan]);
+        // as sets: images created in the same second come in any order
         const listing = () => [
-          bed().pm(["images", "-q", "--no-trunc"]),
-          bed().pm(["ps", "-a", "-q", "--no-trunc"]),
+          bed().pm(["images", "-q", "--no-trunc"]).split("\n").sort(),
+          bed().pm(["ps", "-a", "-q", "--no-trunc"]).split("\n").sort(),
         ];
         const listed = listing();
         const repair = [...flags(), "repair", "--grace", "0", "--check", "orphan-layer-dir"];
