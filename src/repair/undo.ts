@@ -20,6 +20,13 @@ import {
   writeError,
 } from "./journal.js";
 
+type Change = Extract<JournalRecord, { type: "done" | "intent" }>;
+
+/** The journal's record that change `c` was put back from `item`. */
+function restoredRecord(c: Change, item: string): JournalRecord {
+  return { type: "restored", seq: c.seq, step: c.step, op: c.op, path: c.path, item, at: stamp() };
+}
+
 export interface UndoItem {
   readonly seq: number;
   readonly path: string;
@@ -54,7 +61,7 @@ export function undoRun(runDir: string): UndoItem[] {
   );
   const { done, open } = stepsOf(records);
   // an intent without done may have been carried out (killed between the change and its done record)
-  const changes: Extract<JournalRecord, { type: "done" | "intent" }>[] = [...done, ...open];
+  const changes: Change[] = [...done, ...open];
   changes.sort((a, b) => b.seq - a.seq || b.step - a.step); // the reverse of the order they were made in
   const journal = Journal.open(runDir);
   const out: UndoItem[] = [];
@@ -90,30 +97,14 @@ export function undoRun(runDir: string): UndoItem[] {
         } catch (err) {
           throw writeError(err, c.path, "move the created link into the quarantine");
         }
-        journal.append({
-          type: "restored",
-          seq: c.seq,
-          step: c.step,
-          op: c.op,
-          path: c.path,
-          item,
-          at: stamp(),
-        });
+        journal.append(restoredRecord(c, item));
         out.push({ seq: c.seq, path: c.path, item, outcome: "restored", reason: null });
         continue;
       }
       if (atItem === null) {
         // never moved (an intent only), or put back by an undo that was killed before it said so
         if (atPath !== null && c.ino !== null && atPath.ino === c.ino && c.type === "done")
-          journal.append({
-            type: "restored",
-            seq: c.seq,
-            step: c.step,
-            op: c.op,
-            path: c.path,
-            item,
-            at: stamp(),
-          });
+          journal.append(restoredRecord(c, item));
         if (c.type === "done")
           out.push({
             seq: c.seq,
@@ -140,15 +131,7 @@ export function undoRun(runDir: string): UndoItem[] {
         throw writeError(err, c.path, "put it back");
       }
       // lazily: a lost record is settled by the next undo (the item gone, its inode back at its path)
-      journal.appendLazily({
-        type: "restored",
-        seq: c.seq,
-        step: c.step,
-        op: c.op,
-        path: c.path,
-        item,
-        at: stamp(),
-      });
+      journal.appendLazily(restoredRecord(c, item));
       out.push({ seq: c.seq, path: c.path, item, outcome: "restored", reason: null });
     }
     if (!out.some((o) => o.outcome === "kept")) journal.append({ type: "undone", at: stamp() });
