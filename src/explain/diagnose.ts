@@ -13,7 +13,8 @@ import type { MessageMatch } from "./match.js";
 export interface ExplainedFinding extends Finding {
   /** The store it was found in. */
   readonly runtime: RuntimeId;
-  /** Whether the message's lines name its path (or a dir above it), or the id or digest of its subject. */
+  /** Whether the message's lines name its path (or a path below it), the id or digest in its path or subject,
+   * or (quoted) the key or name its subject ends with. */
   readonly isNamedByMessage: boolean;
 }
 
@@ -69,11 +70,13 @@ export function planDiagnosis(
 
 /** Whether a finding is what the names of a message speak of. */
 export function isNamedBy(f: Finding, names: readonly string[]): boolean {
-  return names.some((n) =>
-    n.startsWith("/")
-      ? f.path === n || n.startsWith(`${f.path}/`)
-      : f.path.includes(n.replace(/^sha256:/, "")) || f.subject.includes(n.replace(/^sha256:/, "")),
-  );
+  const last = f.subject.split(/[ /]/).at(-1);
+  return names.some((n) => {
+    if (n.startsWith("/")) return f.path === n || n.startsWith(`${f.path}/`);
+    const hex = /^(?:sha256:)?([0-9a-f]{12,64})$/.exec(n)?.[1];
+    // an id or digest anywhere in the path or subject; a quoted key or name as the subject's last word
+    return hex !== undefined ? f.path.includes(hex) || f.subject.includes(hex) : last === n;
+  });
 }
 
 const severityOrder = { error: 0, warning: 1, info: 2 } as const;

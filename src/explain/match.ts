@@ -18,7 +18,7 @@ export interface MessageMatch {
   readonly line: string;
   /** How many lines showed it. */
   readonly count: number;
-  /** Absolute paths, ids (12+ hex digits) and digests named by those lines, first seen first. */
+  /** Absolute paths, ids (12+ hex digits), digests and quoted names in those lines, first seen first. */
   readonly names: readonly string[];
 }
 
@@ -34,8 +34,10 @@ export function cleanLine(line: string): string {
 
 const PATH = /\/[^\s"'`,;()<>[\]{}]+/g;
 const HEX_ID = /\b(?:sha256:)?[0-9a-f]{12,64}\b/g;
+/** A quoted word that is not a path: a snapshot key, a container or image name. */
+const QUOTED = /"([^"\s/\\]{3,200})"/g;
 
-/** The paths, ids and digests a line names: what a finding's path or subject may share with it. */
+/** The paths, ids, digests and quoted names (keys, container names) a line names: what a finding's path or subject may share with it. */
 export function namesIn(line: string): string[] {
   const out: string[] = [];
   // a journal escapes quotes (\"): drop the backslashes that would end a path
@@ -46,6 +48,7 @@ export function namesIn(line: string): string[] {
     if (p.split("/").length >= 4) out.push(p);
   }
   for (const m of text.matchAll(HEX_ID)) out.push(m[0]);
+  for (const m of text.matchAll(QUOTED)) if (!out.includes(m[1] as string)) out.push(m[1] as string);
   return out;
 }
 

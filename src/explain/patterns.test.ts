@@ -17,6 +17,9 @@ export const samples: Readonly<Record<string, readonly string[]>> = {
     `time="2026-01-01T00:00:00.000000000Z" level=error msg="failed to remove mount temp dir" dir=/var/lib/containerd/tmpmounts/containerd-mount4081523786 error="remove /var/lib/containerd/tmpmounts/containerd-mount4081523786: device or resource busy"`,
   ],
   "parent-snapshot-missing": ["ctr: parent snapshot base does not exist: not found"],
+  "snapshot-parent-dir-missing": [
+    `ctr: failed to stat parent: stat ${SN}/2/fs: no such file or directory: unknown`,
+  ],
   "task-rootfs-missing": [
     `Error: failed to create containerd task: failed to create shim task: failed to mount rootfs component &{overlay overlay [index=off workdir=${SN}/58/work upperdir=${SN}/58/fs lowerdir=${SN}/12/fs]}: no such file or directory: unknown`,
     'ctr: failed to create shim task: OCI runtime create failed: runc create failed: unable to start container process: error during container init: error mounting "/data" to rootfs at "/data": stat /data: no such file or directory: unknown',

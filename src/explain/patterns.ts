@@ -90,6 +90,24 @@ export const messagePatterns: readonly MessagePattern[] = [
     next: "crifs repair removes the orphaned child through containerd's API; then pull the image again (crictl pull, ctr images pull)",
   },
   {
+    id: "snapshot-parent-dir-missing",
+    title: "failed to stat parent: stat …/snapshots/<id>/fs: no such file or directory",
+    regex: /failed to stat parent: stat \S+: no such file or directory/i,
+    speakers: ["containerd"],
+    stores: ["containerd"],
+    sources: [
+      {
+        repo: "containerd/containerd",
+        path: "plugins/snapshots/overlay/overlay.go",
+        where: "snapshotter.createSnapshot",
+      },
+    ],
+    meaning:
+      "the overlayfs snapshotter went to prepare a snapshot (a container's, or the next layer of an unpack) on a parent whose fs/ dir is gone while its record remains: the layer's files were deleted or lost",
+    checks: ["missing-snapshot-dir", "dangling-parent"],
+    next: "remove the image and pull it again so its layers are unpacked anew (crictl rmi + crictl pull, or ctr images rm + ctr images pull); crifs repair removes the records whose dirs are gone through containerd's API",
+  },
+  {
     id: "task-rootfs-missing",
     title: "failed to create containerd task: … no such file or directory",
     regex:
