@@ -100,7 +100,8 @@ export async function diagnoseMatches(
     for (const runtime of stores) {
       for (const f of found.get(runtime) ?? []) {
         if (!match.pattern.checks.includes(f.check)) continue;
-        const key = `${runtime}\u0000${findingKey(f)}`;
+        // kubelet's log dirs are the host's: each store's doctor run finds the same log findings once
+        const key = findingKey(f);
         if (seen.has(key)) continue;
         seen.add(key);
         findings.push({ ...f, runtime, isNamedByMessage: isNamedBy(f, match.names) });

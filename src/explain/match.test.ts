@@ -4,7 +4,7 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
 import type { Finding } from "../checks/check.js";
-import { isNamedBy, planDiagnosis } from "./diagnose.js";
+import { diagnoseMatches, isNamedBy, planDiagnosis } from "./diagnose.js";
 import { cleanLine, MAX_LINE, MessageMatcher, matchMessages, namesIn } from "./match.js";
 
 const H = "3f57d9401f8d0a6b8c1e2f3a4b5c6d7e8f9a0b1c2d3e4f5a6b7c8d9e0f1a2b3c";
@@ -124,4 +124,19 @@ test("each store runs the union of its messages' checks that apply to it, once",
     "unreferenced-blob",
     "unreferenced-snapshot",
   ]);
+});
+
+test("a finding of kubelet's log dirs, found by each store's run, is given once", async () => {
+  const log = {
+    ...finding("/var/log/containers/a_b_c-1.log", "log link a_b_c-1.log"),
+    check: "dangling-log-link",
+  };
+  const [e] = await diagnoseMatches(
+    matchMessages(
+      'failed to open log file "/var/log/pods/x/c/0.log": open /var/log/pods/x/c/0.log: no such file or directory',
+    ),
+    { stores: ["containerd", "podman"], doctor: async () => [log] },
+  );
+  assert.deepEqual(e?.stores, ["containerd", "podman"]);
+  assert.equal(e?.findings.length, 1);
 });

@@ -268,6 +268,22 @@ export function explainSuite(getBed: () => Bed): void {
       });
     });
 
+    test("text with no known message: explain says so and runs doctor --quick (JSON: no matches and doctor's report)", () => {
+      const bed = getBed();
+      const out = explain(bedFlags(bed), 'level=info msg="starting containerd" version=1.6.20');
+      assert.deepEqual(out.matches, []);
+      assert.equal(contractErrors("doctor", out.doctor), null);
+      const t = spawnSync(process.execPath, [CRIFS, ...bedFlags(bed), "explain", "--", "all is well"], {
+        encoding: "utf8",
+        timeout: 120_000,
+      });
+      assert.match(
+        t.stdout,
+        /^crifs knows no message in this text \(1 line\(s\)\); here is doctor --quick:\n/,
+      );
+      assert.match(t.stdout, /\d+ checks run/);
+    });
+
     describe("docker and podman (the suite's own beds)", () => {
       let dbed: DockerBed | undefined;
       let pbed: PodmanBed | undefined;
@@ -373,6 +389,30 @@ export function explainSuite(getBed: () => Bed): void {
           path: link,
           runtime: "docker",
         });
+        // the table: the message, the finding with its path, and the repair command naming this store
+        const t = spawnSync(
+          process.execPath,
+          [CRIFS, ...dockerFlags(), "explain", "--grace", "0", "--", msg],
+          {
+            encoding: "utf8",
+            timeout: 120_000,
+          },
+        );
+        assert.equal(t.status, 2, t.stderr);
+        assert.match(
+          t.stdout,
+          /^== error creating overlay mount to … \(docker, podman, crio; overlay-mount-error\)$/m,
+        );
+        assert.ok(
+          t.stdout.split("\n").some((l) => l.includes("missing-short-link") && l.includes(link)),
+          t.stdout,
+        );
+        assert.ok(
+          t.stdout.includes(
+            `crifs --runtime docker --root ${docker().root} --state ${docker().execRoot} repair --check missing-short-link`,
+          ),
+          t.stdout,
+        );
       });
 
       test("docker: an l/ entry that is not a symlink: docker inspect fails to readlink it (invalid argument), and explain names it (missing-short-link)", () => {

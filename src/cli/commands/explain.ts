@@ -24,6 +24,13 @@ import { doctorCommand, doctorReport, parseGrace } from "./doctor.js";
 /** Findings listed per message in the table (JSON lists them all). */
 const TABLE_FINDINGS = 20;
 
+/** Characters of the line that showed a message in the table (JSON has it whole). */
+const TABLE_LINE = 400;
+
+function shortLine(line: string): string {
+  return line.length > TABLE_LINE ? `${line.slice(0, TABLE_LINE)}…` : line;
+}
+
 export interface ExplainFlags {
   readonly graceSeconds?: number;
   readonly logDirs?: LogDirFlags;
@@ -96,7 +103,7 @@ export function explanationTable(g: GlobalOptions, e: Explanation): string {
   const safe = (s: string) => terminalSafe(s);
   const out = [
     `== ${p.title} (${p.speakers.join(", ")}; ${p.id})`,
-    `seen${e.match.count > 1 ? ` in ${e.match.count} lines` : ""}: ${safe(e.match.line.trim())}`,
+    `seen${e.match.count > 1 ? ` in ${e.match.count} lines` : ""}: ${safe(shortLine(e.match.line.trim()))}`,
     `from: ${p.sources.map((s) => `${s.repo} ${s.path} (${s.where})`).join("; ")}`,
     `means: ${p.meaning}`,
     e.stores.length === 0
