@@ -307,6 +307,26 @@ export function program(write: (s: string) => void, setStatus: (code: number) =>
       setStatus(r.exitCode);
       await writeChunks(r.chunks); // 10^5 findings are never one string
     });
+  p.command("explain")
+    .argument(
+      "[text...]",
+      "the error text (default: read from stdin, e.g. journalctl -u containerd | crifs explain)",
+    )
+    .description(
+      "what a runtime, kubelet or CRI error message means, the doctor findings that explain it here, and the next step",
+    )
+    .option("--grace <seconds>", "objects younger than this are taken as in flight", "60")
+    .option("--log-root <dir>", "kubelet's pod log dir to check (default /var/log/pods, without --root)")
+    .option(
+      "--containers-log-dir <dir>",
+      "kubelet's container log links to check (default /var/log/containers, without --root)",
+    )
+    .action(async function (this: Command, text: string[]) {
+      const { explainAction } = await import("./commands/explain.js");
+      const r = await explainAction(globals(this), text, this.opts() as Record<string, unknown>);
+      setStatus(r.exitCode);
+      await writeChunks(r.chunks);
+    });
   p.command("repair")
     .description(
       "the plan that mends what doctor finds (changes nothing); --apply carries it out, journaled and undoable",
