@@ -370,7 +370,7 @@ export function program(write: (s: string) => void, setStatus: (code: number) =>
       "scan the stores on an interval and serve Prometheus /metrics, the commands' JSON (/api/v1/...), /healthz, /readyz",
     )
     .option("--listen <host:port>", "address to serve on (loopback unless told otherwise)", "127.0.0.1:9637")
-    .option("--interval <duration>", "time between scans' starts (30s, 5m, 1h)", "5m")
+    .option("--interval <duration>", "time from one scan's end to the next one's start (30s, 5m, 1h)", "5m")
     .option("--top-images <n>", "per store, only the N largest images get a crifs_image_bytes series", "10")
     .option("--token-file <file>", "require `Authorization: Bearer <token>` (every path but /healthz)")
     .option("--tls-cert <file>", "serve HTTPS with this PEM certificate (with --tls-key)")

@@ -135,6 +135,8 @@ export class ServeMetrics {
   readonly #scans: Counter;
   readonly #storeErrors: Counter;
   readonly #topImages: number;
+  /** The text of the registry as it is now, made on the first scrape after a change (a scrape costs a copy). */
+  #text: Promise<string> | null = null;
 
   constructor(options: { version: string; topImages: number }) {
     this.#topImages = options.topImages;
@@ -166,6 +168,7 @@ export class ServeMetrics {
 
   /** Replaces every gauge series with those of `model` (synchronous: a scrape sees one scan or the other). */
   update(model: ScanModel): void {
+    this.#text = null;
     for (const g of Object.values(this.#gauges)) g.reset();
     for (const s of metricSamples(model, { topImages: this.#topImages }))
       this.#gauges[s.name].set(s.labels, s.value);
@@ -174,16 +177,19 @@ export class ServeMetrics {
   }
 
   countScan(result: "success" | "failure"): void {
+    this.#text = null;
     this.#scans.inc({ result });
   }
 
   countStoreError(store: { runtime: MetricRuntime; root: string }): void {
+    this.#text = null;
     this.#storeErrors.inc({ runtime: store.runtime, root: labelValue(store.root) });
   }
 
-  /** The text format (version 0.0.4). */
+  /** The text format (version 0.0.4), made once per change: the series change only with a scan. */
   text(): Promise<string> {
-    return this.registry.metrics();
+    this.#text ??= this.registry.metrics();
+    return this.#text;
   }
 
   get contentType(): string {

@@ -1,8 +1,11 @@
 // serve/scan-worker.ts — the worker_threads entry that makes serve's scans (serve/scan.ts), so that the
 // metadata parsing, checks and JSON rendering of a scan never hold up the server's event loop: /metrics
-// answers from the last good scan while the next one runs here. One worker lives for the whole serve; each
-// { kind: "scan" } message makes one scan and posts its ScanModel, or the failure's line and stores.
+// answers from the last good scan while the next one runs here. Each scan has a worker of its own
+// (serve/scheduler.ts): its { kind: "scan" } message makes one scan and posts its ScanModel, or the
+// failure's line and stores, and the scheduler ends the worker.
 
+import { readlinkSync } from "node:fs";
+import { setPriority } from "node:os";
 import { parentPort, workerData } from "node:worker_threads";
 import type { GlobalOptions } from "../cli/stores.js";
 import { CrifsError } from "../errors.js";
@@ -36,9 +39,24 @@ export async function scanMessage(g: GlobalOptions, options: ScanOptions): Promi
   }
 }
 
+/** Lowers this thread's priority (Linux: setpriority on the thread's id), so that on a busy node a scan yields
+ * the CPU to the server's thread and to the node's work. Best effort. */
+function niceThisThread(): void {
+  try {
+    const tid = Number(readlinkSync("/proc/thread-self").split("/").pop());
+    if (Number.isInteger(tid) && tid > 0) setPriority(tid, SCAN_NICENESS);
+  } catch {
+    // not Linux, or not allowed: the scan runs at the process's priority
+  }
+}
+
+/** The scan thread's niceness (the server's thread keeps the process's). */
+const SCAN_NICENESS = 10;
+
 const data = workerData as ScanWorkerData | null;
 if (parentPort !== null && data !== null && typeof data === "object" && data.kind === "crifs-scan") {
   const port = parentPort;
+  niceThisThread();
   port.on("message", async (m: { kind: string }) => {
     if (m.kind !== "scan") return;
     port.postMessage(await scanMessage(data.g, data.options));

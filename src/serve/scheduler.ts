@@ -1,7 +1,8 @@
-// serve/scheduler.ts — serve's scans on an interval, made in a worker thread (serve/scan-worker.ts), and the
-// last good one. A scan starts `interval` after the previous one started, or as soon as it ends when it ran
-// longer: scans never overlap. A scan that fails, or runs past its deadline (the worker is then ended and a
-// new one made for the next scan), is counted and leaves the last good scan in place.
+// serve/scheduler.ts — serve's scans on an interval, each made in a worker thread of its own
+// (serve/scan-worker.ts), and the last good one. A scan starts `interval` after the previous one ended: scans
+// never overlap, and however long a scan takes on a busy node, the node gets `interval` without one. A scan
+// that fails, or runs past its deadline (its worker is then ended), is counted and leaves the last good scan
+// in place.
 //
 // Where the worker's module cannot be found (a bundle that carries none), scans run in this thread instead:
 // slower answers during a scan, the same results.
@@ -25,54 +26,45 @@ export interface SchedulerOptions {
   readonly onFailure: (failure: Extract<ScanWorkerMessage, { kind: "failed" }>) => void;
 }
 
-/** Runs scans in one long-lived worker; a worker that dies or is ended is replaced at the next scan. */
+/**
+ * Runs each scan in a worker of its own, ended once it has answered: what a scan builds (models, findings,
+ * JSON) goes with its thread, so the server's memory between scans stays what it was after the first one,
+ * for as long as it runs. Starting a worker costs loading its modules once per scan (tenths of a second of
+ * CPU), which an interval of minutes does not notice.
+ */
 class WorkerRunner {
   #worker: Worker | null = null;
-  #pending: ((m: ScanWorkerMessage) => void) | null = null;
   readonly #data: ScanWorkerData;
 
   constructor(data: ScanWorkerData) {
     this.#data = data;
   }
 
-  #start(): Worker {
-    const w = new Worker(workerUrl, { workerData: this.#data });
-    const fail = (line: string) => {
-      if (this.#worker === w) this.#worker = null;
-      const done = this.#pending;
-      this.#pending = null;
-      done?.({ kind: "failed", line, stores: [] });
-    };
-    w.on("message", (m: ScanWorkerMessage) => {
-      const done = this.#pending;
-      this.#pending = null;
-      done?.(m);
-    });
-    w.on("error", (err) => fail(`internal error: the scan worker failed: ${err.message.split("\n")[0]}`));
-    w.on("exit", (code) => fail(`internal error: the scan worker exited (code ${code})`));
-    w.unref(); // the server keeps the process alive, not the worker
-    return w;
-  }
-
   scan(deadlineMs: number): Promise<ScanWorkerMessage> {
-    this.#worker ??= this.#start();
-    const w = this.#worker;
     return new Promise((resolve) => {
-      const timer = setTimeout(() => {
-        this.#pending = null;
-        this.#worker = null;
-        void w.terminate();
-        resolve({
-          kind: "failed",
-          line: `the scan did not finish within ${Math.round(deadlineMs / 1000)} s: ended`,
-          stores: [],
-        });
-      }, deadlineMs);
-      timer.unref();
-      this.#pending = (m) => {
+      const w = new Worker(workerUrl, { workerData: this.#data });
+      this.#worker = w;
+      let answered = false;
+      const answer = (m: ScanWorkerMessage) => {
+        if (answered) return;
+        answered = true;
         clearTimeout(timer);
+        if (this.#worker === w) this.#worker = null;
+        void w.terminate();
         resolve(m);
       };
+      const failed = (line: string) => answer({ kind: "failed", line, stores: [] });
+      const timer = setTimeout(
+        () => failed(`the scan did not finish within ${Math.round(deadlineMs / 1000)} s: ended`),
+        deadlineMs,
+      );
+      timer.unref();
+      w.on("message", answer);
+      w.on("error", (err) => failed(`internal error: the scan worker failed: ${err.message.split("\n")[0]}`));
+      w.on("exit", (code) =>
+        failed(`internal error: the scan worker exited (code ${code}) before it answered`),
+      );
+      w.unref(); // the server keeps the process alive, not the scan
       w.postMessage({ kind: "scan" });
     });
   }
@@ -80,7 +72,6 @@ class WorkerRunner {
   stop(): Promise<void> {
     const w = this.#worker;
     this.#worker = null;
-    this.#pending = null;
     return w === null ? Promise.resolve() : w.terminate().then(() => undefined);
   }
 }
@@ -124,13 +115,11 @@ export class ScanScheduler {
 
   #tick(): void {
     if (this.#stopped) return;
-    const started = Date.now();
     void this.#runner.scan(this.#o.deadlineMs).then((m) => {
       if (this.#stopped) return;
       if (m.kind === "done") this.#o.onScan(m.model);
       else this.#o.onFailure(m);
-      const wait = Math.max(0, started + this.#o.intervalMs - Date.now());
-      this.#timer = setTimeout(() => this.#tick(), wait);
+      this.#timer = setTimeout(() => this.#tick(), this.#o.intervalMs);
     });
   }
 

@@ -8,6 +8,10 @@
 //
 // doctor always reads every namespace (an orphan dir or an unreferenced blob is only orphaned with respect to
 // all of them); -n is ignored here.
+//
+// Besides table, JSON and YAML: -o prometheus prints the metric families of `crifs serve` for one scan
+// (serve/scan.ts: du as well), --textfile DIR writes them to DIR/crifs.prom for node_exporter, and -o npd
+// answers as a node-problem-detector custom plugin (docs/serve.md).
 
 import { existsSync, renameSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
@@ -218,7 +222,7 @@ export function npdAnswer(
 ): { line: string; exitCode: 0 | 1 } {
   const fit = (s: string) => (s.length <= maxLength ? s : `${s.slice(0, maxLength - 3)}...`);
   if (summary.errors + summary.warnings === 0)
-    return { line: fit(`crifs: no problems found (${summary.checksRun.length} checks)`), exitCode: 0 };
+    return { line: fit(`no problems found (${summary.checksRun.length} checks)`), exitCode: 0 };
   const byCheck = new Map<string, { rank: number; n: number }>();
   for (const f of findings) {
     if (f.severity === "info") continue;
@@ -230,11 +234,9 @@ export function npdAnswer(
   const checks = [...byCheck]
     .sort(([a, x], [b, y]) => x.rank - y.rank || y.n - x.n || (a < b ? -1 : 1))
     .map(([id, c]) => (c.n > 1 ? `${id} x${c.n}` : id));
-  const counts = [
-    summary.errors > 0 ? `${summary.errors} error(s)` : "",
-    summary.warnings > 0 ? `${summary.warnings} warning(s)` : "",
-  ].filter((x) => x !== "");
-  const head = `crifs: ${counts.join(", ")}, ${humanBytes(summary.bytesReclaimable)} reclaimable: `;
+  const counted = (n: number, what: string) => (n === 0 ? [] : [`${n} ${what}${n === 1 ? "" : "s"}`]);
+  const counts = [...counted(summary.errors, "error"), ...counted(summary.warnings, "warning")];
+  const head = `${counts.join(", ")}, ${humanBytes(summary.bytesReclaimable)} reclaimable: `;
   return { line: fit(`${head}${checks.join(", ")}`), exitCode: 1 };
 }
 
