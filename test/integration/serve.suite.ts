@@ -17,7 +17,10 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, before, describe, test } from "node:test";
 import type { Bed } from "../bed/bed.js";
-import { bedFlags, CRIFS, crifs, isOneLineError } from "./cli.js";
+import { bedFlags, CRIFS, crifs, isOneLineError, REPO } from "./cli.js";
+
+/** The bundled sample store (a real containerd root), unpacked by the test that cuts its meta.db short. */
+const SAMPLE = join(REPO, "sample", "containerd-root.tar.gz");
 
 interface Served {
   readonly child: ChildProcess;
@@ -506,6 +509,63 @@ export function serveSuite(getBed: () => Bed) {
       const lone = crifs([...bedFlags(bed), "serve", "--tls-cert", cert]);
       assert.equal(lone.status, 64, lone.stderr);
       assert.ok(isOneLineError(lone), lone.stderr);
+    });
+
+    test("a failing scan is counted and the last good one served: a copy of the sample store whose meta.db is cut short, then mended", async () => {
+      const dir = join(tmp, "sample");
+      mkdirSync(dir);
+      execFileSync("tar", ["--xattrs", "--xattrs-include=*", "--numeric-owner", "-xpzf", SAMPLE, "-C", dir]);
+      const config = join(dir, "config.toml");
+      writeFileSync(config, `version = 2\nroot = "${join(dir, "root")}"\nstate = "${join(dir, "state")}"\n`);
+      const root = join(dir, "root");
+      const flags = [
+        "--runtime",
+        "containerd",
+        "--root",
+        root,
+        "--state",
+        join(dir, "state"),
+        "--config",
+        config,
+      ];
+      const s = await serve([...flags, "serve", "--listen", "127.0.0.1:0", "--interval", "1s"]);
+      const url = `http://127.0.0.1:${s.port}`;
+      const text = async () => (await get(`${url}/metrics`)).body;
+      try {
+        await waitFor("the first scan", 60_000, async () =>
+          (await get(`${url}/readyz`)).status === 200 ? true : undefined,
+        );
+        const images = (await get(`${url}/api/v1/images`)).body;
+        const metaDb = join(root, "io.containerd.metadata.v1.bolt", "meta.db");
+        const whole = readFileSync(metaDb);
+        writeFileSync(metaDb, whole.subarray(0, 4096 + 100)); // a meta page and a few bytes: no store to read
+        const labels = { runtime: "containerd", root };
+        await waitFor("a failed scan to be counted", 30_000, async () =>
+          (sample(await text(), "crifs_scan_errors_total", labels) ?? 0) >= 1 ? true : undefined,
+        );
+        const during = await text();
+        assert.ok((sample(during, "crifs_scans_total", { result: "failure" }) ?? 0) >= 1);
+        assert.ok(
+          (sample(during, "crifs_objects", { ...labels, namespace: "default", kind: "image" }) ?? 0) > 0,
+        );
+        assert.equal((await get(`${url}/readyz`)).status, 200);
+        assert.equal((await get(`${url}/api/v1/images`)).body, images, "the last good scan's JSON");
+        assert.match(s.stderr(), /crifs: scan failed: .*meta\.db.*\(serving the last good scan; /);
+        assert.equal(s.stderr().match(/scan failed/g)?.length, 1, "the same failure is printed once");
+        writeFileSync(metaDb, whole);
+        const failures = sample(await text(), "crifs_scans_total", { result: "failure" }) ?? 0;
+        const successes = sample(await text(), "crifs_scans_total", { result: "success" }) ?? 0;
+        await waitFor("a good scan again", 30_000, async () =>
+          (sample(await text(), "crifs_scans_total", { result: "success" }) ?? 0) > successes
+            ? true
+            : undefined,
+        );
+        assert.ok((sample(await text(), "crifs_scans_total", { result: "failure" }) ?? 0) <= failures + 1);
+        assert.match(s.stderr(), /crifs: scans succeed again\n/);
+      } finally {
+        s.child.kill("SIGTERM");
+        await s.exited;
+      }
     });
 
     test("SIGTERM stops the serve: it closes its server, says so, and exits 0", async () => {

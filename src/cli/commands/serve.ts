@@ -86,6 +86,8 @@ export async function serveAction(g: GlobalOptions, o: Record<string, unknown>):
 
   const metrics = new ServeMetrics({ version: packageVersion(), topImages });
   let model: ScanModel | null = null;
+  // the line of the last failed scan while scans keep failing the same way: said once, not every interval
+  let failing: string | null = null;
   const server = await startServer({
     listen,
     metrics,
@@ -108,6 +110,8 @@ export async function serveAction(g: GlobalOptions, o: Record<string, unknown>):
     deadlineMs: Math.max(3 * intervalMs, 10 * 60_000),
     onScan: (m) => {
       if (model === null) note(`first scan done in ${m.durationSeconds.toFixed(1)} s: ready`);
+      else if (failing !== null) note("scans succeed again");
+      failing = null;
       model = m;
       metrics.update(m);
       metrics.countScan("success");
@@ -116,7 +120,11 @@ export async function serveAction(g: GlobalOptions, o: Record<string, unknown>):
       metrics.countScan("failure");
       // a failure of no one store (the doctor run, the worker) counts against every store
       for (const s of f.stores.length > 0 ? f.stores : (model?.stores ?? [])) metrics.countStoreError(s);
-      note(`scan failed: ${f.line}${model === null ? "" : " (serving the last good scan)"}`);
+      if (f.line !== failing)
+        note(
+          `scan failed: ${f.line} (${model === null ? "" : "serving the last good scan; "}the same failure again is counted, not printed)`,
+        );
+      failing = f.line;
     },
   });
   note(
