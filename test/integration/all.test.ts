@@ -42,6 +42,7 @@ import { namesSuite } from "./names.suite.js";
 import { podmanSuite } from "./podman.suite.js";
 import { repairSuite } from "./repair.suite.js";
 import { repairApiSuite, repairLinksSuite } from "./repair-api.suite.js";
+import { serveSuite } from "./serve.suite.js";
 import { terminalSuite } from "./terminal.suite.js";
 
 const unavailable = bedUnavailable();
@@ -125,6 +126,7 @@ function bedBlock(line: ContainerdVersion): void {
       ["repair-api", repairApiSuite], // records made and removed through containerd's API in a namespace of its own
       ["repair-links", repairLinksSuite], // its own podman and dockerd beds: l/ links rebuilt by the short-link kind
       ["explain", explainSuite], // its own docker and podman beds; on the main bed it undoes each fault
+      ["serve", serveSuite], // a real Prometheus scraping crifs serve; injects an orphan dir and repairs it
       ["doctor", doctorSuite], // last: it injects faults it does not undo
     ];
     if (only !== undefined && process.env.CI === "true")
