@@ -33,6 +33,7 @@ import { dockerSuite } from "./docker.suite.js";
 import { doctorSuite } from "./doctor.suite.js";
 import { duSuite } from "./du.suite.js";
 import { errorsSuite } from "./errors.suite.js";
+import { fleetSuite } from "./fleet.suite.js";
 import { hostRootSuite } from "./hostroot.suite.js";
 import { linksSuite } from "./links.suite.js";
 import { liveSuite } from "./live.suite.js";
@@ -123,6 +124,7 @@ function bedBlock(line: ContainerdVersion): void {
       ["repair", repairSuite], // injects file-level leftovers, repairs and undoes them, removes them at the end
       ["repair-api", repairApiSuite], // records made and removed through containerd's API in a namespace of its own
       ["repair-links", repairLinksSuite], // its own podman and dockerd beds: l/ links rebuilt by the short-link kind
+      ["fleet", fleetSuite], // the single executable and its image (built once into dist/exe/); its own namespace, removed
       ["doctor", doctorSuite], // last: it injects faults it does not undo
     ];
     if (only !== undefined && process.env.CI === "true")
