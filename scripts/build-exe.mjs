@@ -13,8 +13,9 @@
 //   dist/exe/crifs.oci.tar      the same layout as one oci-archive (ctr images import, skopeo copy)
 //
 // Every module's import.meta.url becomes a file URL under /crifs-exe/ (a path that is never there): what a
-// module finds beside itself comes from the assets instead (fs/sea-assets.ts), and a createRequire of a
-// package becomes a plain require that esbuild bundles. The addons of packages (@napi-rs/xattr,
+// module finds beside itself comes from the assets instead (fs/sea-assets.ts), a createRequire of a package
+// becomes a plain require that esbuild bundles, and `new Worker(url)` runs the carried code of that worker
+// (every dist/src/**/*-worker.js, bundled on its own) with eval. The addons of packages (@napi-rs/xattr,
 // better-sqlite3) are loaded through fs/sea-assets.ts's loadSeaAddon.
 //
 // Usage: node scripts/build-exe.mjs [--no-image]
@@ -103,6 +104,7 @@ const seaModules = {
       if (!args.path.startsWith(ours)) return undefined;
       let contents = readFileSync(args.path, "utf8");
       contents = contents
+        .replaceAll("new Worker(", "new __CrifsWorker(")
         .replaceAll("const require = createRequire(import.meta.url);", "")
         .replaceAll("createRequire(import.meta.url)(", "require(")
         .replaceAll("import.meta.url", `__crifsModuleUrl(${JSON.stringify(relative(top, args.path))})`);
@@ -110,14 +112,25 @@ const seaModules = {
     });
   },
 };
+/**
+ * Defined ahead of every bundle: a module's URL under /crifs-exe/, and a Worker that runs the carried code of
+ * the worker file it is given (asset "worker/<file name>") with eval, or the file itself when not carried.
+ */
+const banner = `var __crifsModuleUrl = (rel) => require("node:url").pathToFileURL("/crifs-exe/" + rel).href;
+var __CrifsWorker = class extends require("node:worker_threads").Worker {
+  constructor(what, options) {
+    const name = String(what instanceof URL ? what.pathname : what).split("/").pop();
+    let code = null;
+    try { code = require("node:sea").getAsset("worker/" + name, "utf8"); } catch {}
+    super(code ?? what, code === null ? options : { ...options, eval: true });
+  }
+};`;
 const common = {
   bundle: true,
   format: "cjs",
   platform: "node",
   target: "node20",
-  banner: {
-    js: 'var __crifsModuleUrl = (rel) => require("node:url").pathToFileURL("/crifs-exe/" + rel).href;',
-  },
+  banner: { js: banner },
   plugins: [seaModules],
   minifyWhitespace: true,
   minifySyntax: true,
@@ -132,10 +145,23 @@ await esbuild.build({
   stdin: { contents: entry, resolveDir: top },
   outfile: join(work, "crifs.cjs"),
 });
-for (const w of ["fs/walk-worker.js", "links/file-digest-worker.js"]) {
-  const file = join(work, "worker", w.split("/").pop());
-  await esbuild.build({ ...common, entryPoints: [join(dist, "src", w)], outfile: file });
-  assets.set(`worker/${w.split("/").pop()}`, file);
+// every worker module of dist/src (*-worker.js: the JS scanner's, the file digests', serve's scans), each
+// bundled on its own; they are found by file name, which must be unique
+const workers = [];
+for (const walk = [join(dist, "src")]; walk.length > 0; ) {
+  const dir = walk.pop();
+  for (const e of readdirSync(dir, { withFileTypes: true })) {
+    if (e.isDirectory()) walk.push(join(dir, e.name));
+    else if (e.name.endsWith("-worker.js")) workers.push(join(dir, e.name));
+  }
+}
+for (const w of workers) {
+  const name = w.split("/").pop();
+  if (assets.has(`worker/${name}`))
+    fail(`two worker modules are named ${name}: the executable finds them by name`);
+  const file = join(work, "worker", name);
+  await esbuild.build({ ...common, entryPoints: [w], outfile: file });
+  assets.set(`worker/${name}`, file);
 }
 
 // ---- the blob and the executable

@@ -4,8 +4,9 @@
 // function here answers null: the package's own files are used as they always were.
 //
 // The asset "sea-manifest.json" lists the keys (Node 20 has no getAssetKeys) and the build id. Each key is
-// the asset's path in the package ("build/Release/crifs_scan.node", "proto/cri.proto"); a worker's code is
-// under "worker/<file name>" and runs with eval (no file needed).
+// the asset's path in the package ("build/Release/crifs_scan.node", "proto/cri.proto"). A worker's code is
+// under "worker/<file name>": scripts/build-exe.mjs makes every `new Worker(url)` of the bundle run it with
+// eval when the executable carries it (no file needed), so worker modules need nothing here.
 //
 // What must be a file (an addon for process.dlopen, the proto files for the proto loader) is written on
 // first use to <cache dir>/exe-<build id>/<key>: the cache dir is the scan cache's (scan-cache-dir.ts:
@@ -51,11 +52,6 @@ export function seaAssetText(key: string): string | null {
   const m = seaManifest();
   if (m === null || !m.keys.includes(key)) return null;
   return sea.getAsset(key, "utf8");
-}
-
-/** The code of a worker module (its file name: walk-worker.js), to run with `new Worker(code, { eval })`. */
-export function seaWorkerCode(fileName: string): string | null {
-  return seaAssetText(`worker/${fileName}`);
 }
 
 /** The private dir the assets are written to, or why there is none. Checked at every call (a few lstats). */

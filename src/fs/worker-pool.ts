@@ -3,9 +3,7 @@
 // throws, or exits before saying done) stops them all and rejects. The workers share out the work
 // themselves (an Atomics counter in workerData): the JS scanner's trees, the file digests' batches.
 
-import { basename } from "node:path";
 import { Worker } from "node:worker_threads";
-import { seaWorkerCode } from "./sea-assets.js";
 
 /** Starts the workers and resolves when every one has posted { kind: "done" }. */
 export function runWorkers<M extends { readonly kind: string }>(
@@ -24,11 +22,8 @@ export function runWorkers<M extends { readonly kind: string }>(
       for (const w of workers) void w.terminate();
       reject(err);
     };
-    // the single executable has no module files: it carries each worker's code (fs/sea-assets.ts)
-    const code = seaWorkerCode(basename(url.pathname));
     for (let i = 0; i < count; i++) {
-      const w =
-        code === null ? new Worker(url, { workerData }) : new Worker(code, { eval: true, workerData });
+      const w = new Worker(url, { workerData });
       workers.push(w);
       let said = false; // this worker posted done
       w.on("message", (m: M) => {

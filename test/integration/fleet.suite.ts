@@ -105,6 +105,16 @@ export function fleetSuite(getBed: () => Bed): void {
       assert.equal(statSync(assetDir).mode & 0o777, 0o700);
       assert.ok(existsSync(join(assetDir, "build", "Release", "crifs_scan.node")));
 
+      // no usable cache dir (/proc cannot hold one): no addon to load, so the JS scanner, whose workers run from
+      // the code the executable carries; the same bytes
+      const fallback = exeWithoutNode([...bedFlags(bed), "du", "--no-cache", "-o", "json"], {
+        XDG_CACHE_HOME: "/proc/crifs-fleet",
+      });
+      assert.equal(fallback.status, 0, fallback.stderr);
+      const jsDu = JSON.parse(fallback.stdout) as Du;
+      assert.equal(jsDu.engine, "js");
+      assert.deepEqual(jsDu.total, nodeDu.total);
+
       const doctor = exeWithoutNode([...bedFlags(bed), "--offline", "doctor", "-o", "json"], env);
       const nodeDoctor = crifs([...bedFlags(bed), "--offline", "doctor", "-o", "json"]);
       assert.equal(doctor.status, nodeDoctor.status, doctor.stderr);
