@@ -186,6 +186,8 @@ export function fleetSuite(getBed: () => Bed): void {
         assert.notEqual(body, "", `crifs serve was not ready within 60 s: ${stderr}`);
         assert.match(body, /^crifs_build_info\{[^}]*version="/m);
         assert.match(body, /^crifs_store_bytes\{[^}]*runtime="containerd"/m);
+        const lint = spawnSync("promtool", ["check", "metrics"], { input: body, encoding: "utf8" });
+        assert.equal(lint.status, 0, `promtool check metrics: ${lint.stdout}${lint.stderr}`);
       } finally {
         server.kill("SIGTERM");
       }
