@@ -21,6 +21,23 @@ const EXE = join(REPO, "dist", "exe", "crifs");
 const OCI_ARCHIVE = join(REPO, "dist", "exe", "crifs.oci.tar");
 const NS = "crifs-fleet";
 const IMAGE = "localhost/crifs";
+/** The capabilities containerd's default spec grants (oci/spec.go, the same list in 1.6, 1.7 and 2.1). */
+const DEFAULT_CAPS = [
+  "CAP_CHOWN",
+  "CAP_DAC_OVERRIDE",
+  "CAP_FSETID",
+  "CAP_FOWNER",
+  "CAP_MKNOD",
+  "CAP_NET_RAW",
+  "CAP_SETGID",
+  "CAP_SETUID",
+  "CAP_SETFCAP",
+  "CAP_SETPCAP",
+  "CAP_NET_BIND_SERVICE",
+  "CAP_SYS_CHROOT",
+  "CAP_KILL",
+  "CAP_AUDIT_WRITE",
+];
 
 /** Builds dist/exe/ unless it is newer than the modules it is made of. */
 function ensureExe(): void {
@@ -72,6 +89,8 @@ interface Doctor {
 interface Du {
   readonly engine: string;
   readonly total: { allocatedBytes: number; inodes: number };
+  readonly categories: readonly { category: string; allocatedBytes: number; inodes: number }[];
+  readonly images: readonly unknown[];
 }
 
 export function fleetSuite(getBed: () => Bed): void {
@@ -193,7 +212,7 @@ export function fleetSuite(getBed: () => Bed): void {
       }
     });
 
-    test("the image imported into the bed's containerd prints its version and a doctor of the bind-mounted root", () => {
+    test("the image runs under the bed's containerd as the DaemonSet runs it: its version, a doctor and a du of the bind-mounted root", () => {
       const bed = getBed();
       try {
         bed.ctr(["images", "import", "--base-name", IMAGE, OCI_ARCHIVE], NS);
@@ -202,40 +221,50 @@ export function fleetSuite(getBed: () => Bed): void {
           .split("\n")
           .find((l) => l.startsWith(`${IMAGE}:`));
         assert.ok(ref !== undefined, `no ${IMAGE} image in namespace ${NS} after the import`);
-        // ctr run --rm exits with the task's status (doctor: 1 or 2 when it finds something)
+        // as deploy/daemonset.yaml runs it: a read-only rootfs, every capability dropped but DAC_READ_SEARCH,
+        // the node's paths read-only below /host (the bed's config names its root and state dirs, which
+        // --host-root /host resolves inside /host), /var/cache/crifs the one writable mount (0700, root's)
+        const imageCache = mkdtempSync(join(tmpdir(), "crifs-fleet-image-cache-"));
         const run = (id: string, args: readonly string[]): CliResult => {
-          const argv = ["-a", bed.socket, "-n", NS, "run", "--rm"];
-          // the node's paths below /host, as deploy/daemonset.yaml mounts the node's /: the bed's config names
-          // its root and state dirs, which crifs --host-root /host resolves inside /host
+          const argv = ["-a", bed.socket, "-n", NS, "run", "--rm", "--read-only"];
+          for (const cap of DEFAULT_CAPS) argv.push("--cap-drop", cap); // ctr 1.6 knows no "ALL"
+          argv.push("--cap-add", "CAP_DAC_READ_SEARCH");
           for (const dir of [bed.root, bed.state])
             argv.push("--mount", `type=bind,src=${dir},dst=/host${dir},options=rbind:ro`);
-          argv.push(
-            "--mount",
-            `type=bind,src=${bed.configPath},dst=/host/etc/containerd/config.toml,options=rbind:ro`,
-          );
-          argv.push(ref, `${id}-${bed.facts.tag}`, "/usr/local/bin/crifs", ...args);
+          const config = `type=bind,src=${bed.configPath},dst=/host/etc/containerd/config.toml,options=rbind:ro`;
+          argv.push("--mount", config);
+          argv.push("--mount", `type=bind,src=${imageCache},dst=/var/cache/crifs,options=rbind:rw`);
+          argv.push(ref, `${id}-${bed.facts.tag}`, "/usr/local/bin/crifs", "--host-root", "/host", ...args);
           const r = spawnSync(join(bed.binDir, "ctr"), argv, { encoding: "utf8", timeout: 120_000 });
           return { status: r.status ?? -1, stdout: r.stdout, stderr: r.stderr };
         };
-        const version = run("fleet-version", ["--version"]);
-        assert.equal(version.status, 0, version.stderr);
-        assert.equal(version.stdout.trim(), crifs(["--version"]).stdout.trim());
-        const doctor = run("fleet-doctor", [
-          "--host-root",
-          "/host",
-          "--runtime",
-          "containerd",
-          "doctor",
-          "-o",
-          "json",
-        ]);
-        assert.ok(
-          [0, 1, 2].includes(doctor.status),
-          `doctor in the image exited ${doctor.status}: ${doctor.stderr}`,
-        );
-        const out = doctor.stdout;
-        const report = JSON.parse(out) as Doctor;
-        assert.equal(contractErrors("doctor", report), null);
+        try {
+          const version = run("fleet-version", ["--version"]);
+          assert.equal(version.status, 0, version.stderr);
+          assert.equal(version.stdout.trim(), crifs(["--version"]).stdout.trim());
+          // ctr run --rm exits with the task's status: doctor's 1 or 2 when it finds something
+          const doctor = run("fleet-doctor", ["--runtime", "containerd", "doctor", "-o", "json"]);
+          assert.ok(
+            [0, 1, 2].includes(doctor.status),
+            `doctor in the image exited ${doctor.status}: ${doctor.stderr}`,
+          );
+          assert.equal(contractErrors("doctor", JSON.parse(doctor.stdout)), null);
+          // the same bytes as node's crifs on the bed, with the native scanner it wrote to its cache
+          const du = run("fleet-du", ["--runtime", "containerd", "du", "--no-cache", "-o", "json"]);
+          assert.equal(du.status, 0, du.stderr);
+          const imageDu = JSON.parse(du.stdout) as Du;
+          const nodeDu = JSON.parse(
+            crifs([...bedFlags(bed), "--offline", "du", "--no-cache", "-o", "json"]).stdout,
+          ) as Du;
+          assert.equal(imageDu.engine, "native");
+          // the container that runs it adds its own snapshot (container-layers) and state files (other)
+          const own = new Set(["container-layers", "other"]);
+          const others = (d: Du) => d.categories.filter((c) => !own.has(c.category));
+          assert.deepEqual(others(imageDu), others(nodeDu));
+          assert.deepEqual(imageDu.images, nodeDu.images);
+        } finally {
+          rmSync(imageCache, { recursive: true, force: true });
+        }
       } finally {
         // leave the bed as the other suites know it: no image, content, snapshot or namespace of ours
         try {
