@@ -214,10 +214,16 @@ export function fleetSuite(getBed: () => Bed): void {
 
     test("the image runs under the bed's containerd as the DaemonSet runs it: its version, a doctor and a du of the bind-mounted root", () => {
       const bed = getBed();
+      // bed.ctr gives up dialing after 2 s, which this suite saw pass on a loaded machine: these calls wait 20 s
+      const ctr = (args: readonly string[]): string => {
+        const argv = ["-a", bed.socket, "--connect-timeout", "20s", "-n", NS, ...args];
+        const r = spawnSync(join(bed.binDir, "ctr"), argv, { encoding: "utf8", timeout: 180_000 });
+        if (r.status !== 0) throw new Error(`ctr ${args.join(" ")}: ${r.stderr || r.error?.message}`);
+        return r.stdout;
+      };
       try {
-        bed.ctr(["images", "import", "--base-name", IMAGE, OCI_ARCHIVE], NS);
-        const ref = bed
-          .ctr(["images", "ls", "-q"], NS)
+        ctr(["images", "import", "--base-name", IMAGE, OCI_ARCHIVE]);
+        const ref = ctr(["images", "ls", "-q"])
           .split("\n")
           .find((l) => l.startsWith(`${IMAGE}:`));
         assert.ok(ref !== undefined, `no ${IMAGE} image in namespace ${NS} after the import`);
@@ -268,12 +274,11 @@ export function fleetSuite(getBed: () => Bed): void {
       } finally {
         // leave the bed as the other suites know it: no image, content, snapshot or namespace of ours
         try {
-          for (const img of bed
-            .ctr(["images", "ls", "-q"], NS)
+          for (const img of ctr(["images", "ls", "-q"])
             .split("\n")
             .filter((l) => l !== ""))
-            bed.ctr(["images", "rm", "--sync", img], NS);
-          bed.ctr(["namespaces", "rm", NS]);
+            ctr(["images", "rm", "--sync", img]);
+          ctr(["namespaces", "rm", NS]);
         } catch (err) {
           console.error(`fleet: cannot remove namespace ${NS} from the bed: ${(err as Error).message}`);
         }
