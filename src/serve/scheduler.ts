@@ -11,6 +11,7 @@ import { existsSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import { Worker } from "node:worker_threads";
 import type { GlobalOptions } from "../cli/stores.js";
+import { isSeaBuild } from "../fs/sea-assets.js";
 import type { ScanModel, ScanOptions } from "./scan.js";
 import type { ScanWorkerData, ScanWorkerMessage } from "./scan-worker.js";
 
@@ -100,7 +101,9 @@ export class ScanScheduler {
   constructor(o: SchedulerOptions) {
     this.#o = o;
     const data: ScanWorkerData = { kind: "crifs-scan", g: o.g, options: o.scan };
-    this.#runner = existsSync(fileURLToPath(workerUrl)) ? new WorkerRunner(data) : new InlineRunner(data);
+    // in the single executable the worker's code is carried inside it (scripts/build-exe.mjs runs it with eval)
+    const worker = existsSync(fileURLToPath(workerUrl)) || isSeaBuild();
+    this.#runner = worker ? new WorkerRunner(data) : new InlineRunner(data);
   }
 
   /** Whether scans run in a worker thread (else in this one). */

@@ -34,6 +34,7 @@ import { doctorSuite } from "./doctor.suite.js";
 import { duSuite } from "./du.suite.js";
 import { errorsSuite } from "./errors.suite.js";
 import { explainSuite } from "./explain.suite.js";
+import { fleetSuite } from "./fleet.suite.js";
 import { hostRootSuite } from "./hostroot.suite.js";
 import { linksSuite } from "./links.suite.js";
 import { liveSuite } from "./live.suite.js";
@@ -127,6 +128,7 @@ function bedBlock(line: ContainerdVersion): void {
       ["repair-links", repairLinksSuite], // its own podman and dockerd beds: l/ links rebuilt by the short-link kind
       ["explain", explainSuite], // its own docker and podman beds; on the main bed it undoes each fault
       ["serve", serveSuite], // a real Prometheus scraping crifs serve; injects an orphan dir and repairs it
+      ["fleet", fleetSuite], // the single executable and its image (built once into dist/exe/); its own namespace, removed
       ["doctor", doctorSuite], // last: it injects faults it does not undo
     ];
     if (only !== undefined && process.env.CI === "true")
