@@ -25,8 +25,7 @@ import { pipeline } from "node:stream/promises";
 import { type Pack, pack } from "tar-stream";
 import { fromFsError } from "../errors.js";
 import { encodeName, fsPath } from "../fs/name-codec.js";
-import { readAllXattrs } from "../fs/xattr.js";
-import type { MergedEntry } from "./merged-entries.js";
+import { type MergedEntry, visibleXattrs } from "./merged-entries.js";
 
 /** Options of writeTar. */
 export interface WriteTarOptions {
@@ -49,11 +48,6 @@ export interface TarSummary {
 /** Largest uid/gid a ustar header holds (7 octal digits). */
 const USTAR_MAX_ID = 0o7777777;
 const CHUNK = 1 << 20;
-
-/** Overlay's own attributes: the kernel hides them in the mount, so an export leaves them out. */
-function isOverlayPrivate(name: string): boolean {
-  return name.startsWith("trusted.overlay.") || name.startsWith("user.overlay.");
-}
 
 /** One PAX record, "<len> <key>=<value>\n", with len counting itself. Pure. */
 export function paxRecord(key: string, value: Buffer): Buffer {
@@ -236,7 +230,7 @@ export async function writeTar(
         sockets++;
         continue;
       }
-      const xattrs = withXattrs ? readAllXattrs(e.hostPath).filter(([k]) => !isOverlayPrivate(k)) : [];
+      const xattrs = withXattrs ? visibleXattrs(e) : [];
       const { header, pax } = tarHeaderOf(e, xattrs);
       // the pack is idle here (each entry is awaited): the extended header goes in as blocks of its own
       if (pax !== null) for (const block of paxBlocks(pax)) p.push(block);

@@ -14,6 +14,7 @@
 
 import type { Stats } from "node:fs";
 import type { OverlayEntry, OverlayView } from "../fs/overlay-view.js";
+import { readAllXattrs } from "../fs/xattr.js";
 
 /** What an entry is, as lstat says, in the words tar uses. */
 export type MergedKind = "file" | "dir" | "symlink" | "char-device" | "block-device" | "fifo" | "socket";
@@ -97,4 +98,18 @@ function entryOf(view: OverlayView, e: OverlayEntry, seen: Map<string, string>):
     linkTarget: kind === "symlink" ? view.readLinkTarget(e) : null,
     hardLinkTo,
   };
+}
+
+/** Overlay's own attributes (whiteout and opaque markers, origin, impure, redirect): the kernel hides them in
+ * the mount, so a copy or an archive of the merged root leaves them out. */
+export function isOverlayPrivateXattr(name: string): boolean {
+  return name.startsWith("trusted.overlay.") || name.startsWith("user.overlay.");
+}
+
+/**
+ * The extended attributes the mount would show on `entry` (its host file's, without overlay's own), sorted by
+ * name, values as bytes. Cost: one llistxattr plus one lgetxattr per attribute.
+ */
+export function visibleXattrs(entry: Pick<MergedEntry, "hostPath">): [string, Buffer][] {
+  return readAllXattrs(entry.hostPath).filter(([name]) => !isOverlayPrivateXattr(name));
 }
