@@ -25,6 +25,7 @@ function container(): OverlayView {
       "d data/replaced", // deleted and made again: opaque
       "x data/replaced trusted.overlay.opaque y",
       "f data/replaced/n.txt n",
+      "f data/replaced/sub/m.txt m", // a plain dir inside the opaque one: the image's sub is hidden too
       "f data/keep a file now", // a dir replaced by a file
       "f data/mode.txt mode", // chmod only
       "f data/deep/a/b/new deep", // a change deep in dirs copied up unchanged
@@ -36,6 +37,7 @@ function container(): OverlayView {
       "f etc/group root:x:0:",
       "f usr/bin/env env",
       "f data/replaced/c.txt c",
+      "f data/replaced/sub/b.txt b",
       "f data/keep/k.txt k",
       "f data/mode.txt mode",
       "f data/deep/a/b/file f",
@@ -67,6 +69,9 @@ test("docker's rules: merged trees compared; a dir holding a change is C before 
     "C /data/replaced",
     "D /data/replaced/c.txt",
     "A /data/replaced/n.txt",
+    "C /data/replaced/sub",
+    "D /data/replaced/sub/b.txt",
+    "A /data/replaced/sub/m.txt",
     "C /etc",
     "C /etc/passwd",
     "D /usr",
@@ -88,6 +93,8 @@ test("containers/storage's rules: the upper walked; an opaque dir the image had 
     "C /data/mode.txt",
     "D /data/replaced",
     "A /data/replaced/n.txt",
+    "C /data/replaced/sub",
+    "A /data/replaced/sub/m.txt",
     "C /etc/passwd",
     "D /usr",
   ]);
@@ -107,6 +114,8 @@ test("hidden paths are left out, and a container without an upper dir of its own
     "C /data/mode.txt",
     "D /data/replaced",
     "A /data/replaced/n.txt",
+    "C /data/replaced/sub",
+    "A /data/replaced/sub/m.txt",
     "C /etc/passwd",
   ]);
   assert.deepEqual(lines(view, { hasUpper: false }), []);

@@ -222,12 +222,13 @@ function* mergedRules(ctx: Ctx, upperRoot: string): Generator<Change> {
     for (const k of listUpper(c.host, c.path)) if (!isWhiteout(k.st)) yield* added(k);
     frames.pop();
   }
-  function* compareDir(host: string, path: string, opaque: boolean, oldIsDir: boolean): Generator<Change> {
+  /** `merges`: the container's dir at `path` merges with the image's (no opaque dir at or above it). */
+  function* compareDir(host: string, path: string, merges: boolean, oldIsDir: boolean): Generator<Change> {
     const kids = listUpper(host, path);
     const byName = new Map(kids.map((k) => [k.name, k]));
-    // the names whose fate is decided here: the upper's, plus (opaque) every name the image had
+    // the names whose fate is decided here: the upper's, plus (not merged) every name the image had
     let names = kids.map((k) => k.name);
-    if (opaque && oldIsDir && ctx.lower !== null) {
+    if (!merges && oldIsDir && ctx.lower !== null) {
       const old = ctx.lower.readdir(path).map((d) => d.name);
       names = byteSorted([...new Set([...names, ...old])]);
     }
@@ -247,12 +248,13 @@ function* mergedRules(ctx: Ctx, upperRoot: string): Generator<Change> {
       if (changed) yield* emit({ kind: "C", path: p });
       if (!k.st.isDirectory()) continue;
       frames.push({ path: p, announced: changed });
-      if (old.kind === "dir") yield* compareDir(k.host, p, isOpaque(ctx, k), true);
+      // below an opaque dir nothing merges any more: a plain dir there hides the image's one too
+      if (old.kind === "dir") yield* compareDir(k.host, p, merges && !isOpaque(ctx, k), true);
       else for (const kk of listUpper(k.host, p)) if (!isWhiteout(kk.st)) yield* added(kk);
       frames.pop();
     }
   }
-  yield* compareDir(upperRoot, "/", false, ctx.lower !== null);
+  yield* compareDir(upperRoot, "/", true, ctx.lower !== null);
 }
 
 /** Docker's statDifferent plus its capability check, between the image's entry and the container's. */

@@ -16,6 +16,7 @@ import {
   writeFileSync,
 } from "node:fs";
 import { join } from "node:path";
+import { Writable } from "node:stream";
 import { after, test } from "node:test";
 import { encodeName, fsPath } from "../fs/name-codec.js";
 import { OverlayView } from "../fs/overlay-view.js";
@@ -222,6 +223,20 @@ test("the archive unpacked by GNU tar equals the mount: names as bytes, long nam
   } finally {
     umount();
   }
+});
+
+test("an output that fails mid-file ends writeTar with its error (no uncaught stream error, no hang)", {
+  skip,
+}, async () => {
+  const dirs = layers(["f a small", `f big ${"x".repeat(4 << 20)}`, "f z after"]);
+  let written = 0;
+  const out = new Writable({
+    write(chunk: Buffer, _enc, cb) {
+      written += chunk.length;
+      cb(written > 1 << 20 ? Object.assign(new Error("no space left on device"), { code: "ENOSPC" }) : null);
+    },
+  });
+  await assert.rejects(writeTar(mergedEntries(new OverlayView(dirs)), out), /no space left on device/);
 });
 
 test("a PAX record counts its own length, also across a power of ten", () => {

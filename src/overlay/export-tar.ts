@@ -163,7 +163,8 @@ export function paxBlocks(records: Buffer): Buffer[] {
 /** Writes one entry without contents and waits until the pack has taken it. */
 function addEntry(p: Pack, header: Parameters<Pack["entry"]>[0]): Promise<void> {
   return new Promise((resolve, reject) => {
-    p.entry(header, (err?: Error | null) => (err ? reject(err) : resolve()));
+    const sink = p.entry(header, (err?: Error | null) => (err ? reject(err) : resolve()));
+    sink.on("error", () => {}); // reported through the callback; unheard, streamx would throw it
   });
 }
 
@@ -177,6 +178,7 @@ async function copyContent(
   let shrunk = false;
   const done = new Promise<void>((resolve, reject) => {
     const sink = p.entry(header, (err?: Error | null) => (err ? reject(err) : resolve()));
+    sink.on("error", () => {}); // reported through the callback; unheard, streamx would throw it
     (async () => {
       let left = size;
       while (left > 0) {

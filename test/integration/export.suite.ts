@@ -192,8 +192,10 @@ export function exportSuite(getBed: () => Bed): void {
       tmp ??= mkdtempSync("/var/tmp/crifs-xd-");
       return tmp;
     };
-    after(() => {
+    let wasRunning = true; // a suite before may have left containerd stopped: it is left as it was found
+    after(async () => {
       const bed = getBed();
+      await bed.startContainerd();
       for (const args of [
         ["tasks", "rm", "-f", id()],
         ["containers", "rm", id()],
@@ -204,11 +206,14 @@ export function exportSuite(getBed: () => Bed): void {
           // absent: the test failed before making it
         }
       }
+      if (!wasRunning) await bed.stopContainerd();
       if (tmp !== undefined) rmSync(tmp, { recursive: true, force: true });
     });
 
     test("export equals the snapshot mounted (unpacked by GNU tar: names as bytes, hard links, devices, fifos), an image's export its layers mounted, and the archive is the same with containerd stopped", async () => {
       const bed = getBed();
+      wasRunning = bed.isContainerdRunning();
+      await bed.startContainerd();
       bed.ctr(["run", "-d", bed.facts.images.latest, id(), "/bin/sh", "-c", PROBE], "default");
       for (
         let i = 0;
