@@ -220,9 +220,11 @@ export function readAllXattrs(path: string): [string, Buffer][] {
     try {
       return r.list(path);
     } catch (err) {
-      const code = (err as NodeJS.ErrnoException).code;
-      if (code === "ENOENT" || code === "ENOTDIR" || code === "ENOTSUP") return [];
-      throw new CrifsError("corrupt", "cannot list extended attributes", { path, cause: err });
+      // the addon's errors carry the OS error in words ("No such file or directory (os error 2)"), code
+      // "GenericFailure": gone since it was listed, or a file system without xattrs, is none
+      const msg = err instanceof Error ? err.message : String(err);
+      if (/\(os error (2|20|95)\)$/.test(msg)) return [];
+      throw new CrifsError("corrupt", `cannot list extended attributes: ${msg}`, { path, cause: err });
     }
   }
   return readAllXattrsWithGetfattr(encodeName(path));
