@@ -22,9 +22,12 @@ function doctorFormat(cmd: Command): (typeof doctorFormats)[number] | undefined 
   return doctorFormats.find((f) => f === o);
 }
 
-export function globals(cmd: Command): GlobalOptions {
-  const o = cmd.optsWithGlobals() as Record<string, string | boolean | undefined>;
-  if (doctorFormat(cmd) !== undefined && cmd.name() !== "doctor") {
+export function globals(cmd: Command, override: { output?: string } = {}): GlobalOptions {
+  const o: Record<string, string | boolean | undefined> = {
+    ...(cmd.optsWithGlobals() as Record<string, string | boolean | undefined>),
+    ...override,
+  };
+  if (override.output === undefined && doctorFormat(cmd) !== undefined && cmd.name() !== "doctor") {
     throw new CrifsError(
       "usage",
       `cannot print ${cmd.name()} as "${o.output}": only doctor has that output`,
@@ -44,7 +47,7 @@ export function globals(cmd: Command): GlobalOptions {
     ...pick("hostRoot"),
     // doctor's own formats: its action reads -o itself (doctorFormat); the rest of it renders as JSON would
     output:
-      doctorFormat(cmd) !== undefined
+      override.output === undefined && doctorFormat(cmd) !== undefined
         ? "json"
         : parseFormat(typeof o.output === "string" ? o.output : "table"),
     debug: o.debug === true,
@@ -107,10 +110,13 @@ export function program(write: (s: string) => void, setStatus: (code: number) =>
       "runtime config file (containerd: /etc/containerd/config.toml; podman: storage.conf; crio: crio.conf)",
     )
     .option("-n, --namespace <ns>", "only this namespace (default: all)")
+    // no .choices(): `crifs export ID -o FILE.tar` names a file with the same flag, and commander would check
+    // it against the formats before export sees it; globals() checks the format (parseFormat) instead
     .addOption(
-      new Option("-o, --output <format>", "output format (doctor also: prometheus, npd)")
-        .choices([...outputFormats, ...doctorFormats])
-        .default("table"),
+      new Option(
+        "-o, --output <format>",
+        `output format: ${outputFormats.join(", ")} (doctor also: ${doctorFormats.join(", ")})`,
+      ).default("table"),
     )
     .option("--debug", "print the cause chain of errors")
     .option(
@@ -230,6 +236,36 @@ export function program(write: (s: string) => void, setStatus: (code: number) =>
       if (typeof out === "string") write(out);
       else if (Buffer.isBuffer(out)) process.stdout.write(out);
       else await writeChunks(out);
+    });
+  p.command("export")
+    .argument("<ref>", "container id or name, or image name or digest (or a unique prefix)")
+    .description(
+      "the merged root of a container (or an image's layers) as a tar archive, like docker export; daemon down too",
+    )
+    .addHelpText(
+      "after",
+      "\n  -o, --output <file>  write the archive to FILE (default: stdout, never a terminal)",
+    )
+    .action(async function (this: Command, ref: string) {
+      // -o here is the archive's file (docker export -o); it is the program's option, read raw
+      const file = p.getOptionValueSource("output") === "default" ? null : String(p.opts().output);
+      const g = globals(this, { output: "table" });
+      const { exportCommand } = await import("./commands/export.js");
+      await exportCommand(openStores(g), ref, {
+        file,
+        stdout: process.stdout,
+        warn: (line) => process.stderr.write(`${line}\n`),
+      });
+    });
+  p.command("diff")
+    .argument("<container>", "container id or name (or a unique prefix)")
+    .description(
+      "what a container changed against its image: A/C/D per path, like docker diff and podman diff; daemon down too",
+    )
+    .action(async function (this: Command, ref: string) {
+      const g = globals(this);
+      const { diffCommand } = await import("./commands/diff.js");
+      await writeChunks(diffCommand(openStores(g), ref, g.output));
     });
   p.command("links")
     .argument("[container]", "container id (or a unique prefix); all containers when left out")

@@ -3,7 +3,7 @@
 
 import assert from "node:assert/strict";
 import { execFileSync } from "node:child_process";
-import { lstatSync, mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
+import { lstatSync, mkdirSync, mkdtempSync, renameSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { after, before, test } from "node:test";
 import { decodeName } from "./name-codec.js";
@@ -12,6 +12,8 @@ import { loadNativeScanner } from "./walk-native.js";
 import {
   isOpaqueDir,
   isWhiteout,
+  readAllXattrs,
+  readAllXattrsWithGetfattr,
   readXattr,
   readXattrByGetfattrBytes,
   readXattrWithGetfattr,
@@ -150,4 +152,31 @@ test("issue 13: a dir whose name is not UTF-8 (and ends in a newline) is read by
   assert.deepEqual(readXattrByGetfattrBytes(opaque, "trusted.overlay.opaque"), Buffer.from("y"));
   assert.equal(readXattrByGetfattrBytes(opaque, "user.absent"), null);
   assert.equal(readXattrByGetfattrBytes(plain, "trusted.overlay.opaque"), null);
+});
+
+test("readAllXattrs lists every attribute with its bytes, the same through the addon and getfattr, also for a name that is not UTF-8", {
+  skip,
+}, () => {
+  const base = mkdtempSync("/var/tmp/crifs-xattr-all-");
+  try {
+    const plain = join(base, "plain");
+    writeFileSync(plain, "x");
+    setfattr(plain, "user.b", "second");
+    setfattr(plain, "trusted.a", "0x00ff0a"); // binary, with a newline byte
+    const bytes = Buffer.concat([Buffer.from(`${base}/`), Buffer.from([0x6e, 0xff, 0x0a])]);
+    const staged = join(base, "staged");
+    writeFileSync(staged, "y");
+    setfattr(staged, "user.c", "third");
+    renameSync(staged, bytes); // a name no argv can carry: renamed to its bytes
+    const want = [
+      ["trusted.a", Buffer.from([0x00, 0xff, 0x0a])],
+      ["user.b", Buffer.from("second")],
+    ];
+    assert.deepEqual(readAllXattrs(plain), want);
+    assert.deepEqual(readAllXattrsWithGetfattr(Buffer.from(plain)), want);
+    assert.deepEqual(readAllXattrs(join(base, "absent")), []);
+    assert.deepEqual(readAllXattrs(decodeName(bytes)), [["user.c", Buffer.from("third")]]);
+  } finally {
+    rmSync(base, { recursive: true, force: true });
+  }
 });

@@ -18,6 +18,7 @@ import { loadNativeScanner } from "./walk-native.js";
 /** The part of the @napi-rs/xattr addon crifs uses. */
 export interface XattrAddon {
   getAttributeSync(path: string, name: string): Buffer | null;
+  listAttributesSync?(path: string): string[];
 }
 
 /** One way of reading attributes, and which one it is. */
@@ -26,6 +27,8 @@ export interface XattrReader {
   /** Why the addon was not used (only for the getfattr backend); shown by --debug. */
   readonly loadError?: unknown;
   read(path: string, name: string): Buffer | null;
+  /** Every attribute of `path` itself (not following a symlink), names sorted; null: use getfattr. */
+  list?(path: string): [string, Buffer][];
 }
 
 const require = createRequire(import.meta.url);
@@ -80,7 +83,22 @@ export function selectXattrReader(load: () => XattrAddon = loadAddon): XattrRead
   } catch (err) {
     return { backend: "getfattr", loadError: err, read: readXattrWithGetfattr };
   }
-  return { backend: "addon", read: (path, name) => addon.getAttributeSync(path, name) };
+  const names = addon.listAttributesSync?.bind(addon);
+  return {
+    backend: "addon",
+    read: (path, name) => addon.getAttributeSync(path, name),
+    ...(names === undefined
+      ? {}
+      : {
+          list: (path: string) =>
+            names(path)
+              .sort()
+              .flatMap((n): [string, Buffer][] => {
+                const v = addon.getAttributeSync(path, n);
+                return v === null ? [] : [[n, v]];
+              }),
+        }),
+  };
 }
 
 let reader: XattrReader | undefined;
@@ -188,4 +206,57 @@ export function isOpaqueDir(path: string, options: OpaqueDirOptions = {}): boole
 /** True for an overlayfs whiteout: a character device with device number 0:0. Pure; takes lstat output. */
 export function isWhiteout(stats: Stats | BigIntStats): boolean {
   return stats.isCharacterDevice() && Number(stats.rdev) === 0;
+}
+
+/**
+ * Every extended attribute of `path` itself (a symlink is not followed), sorted by name, values as bytes; []
+ * when it has none or the file system keeps none. `trusted.*` is listed only when crifs runs as root.
+ * Cost: one llistxattr plus one lgetxattr per attribute (addon), or one getfattr process (fallback, and for a
+ * path that is not UTF-8).
+ */
+export function readAllXattrs(path: string): [string, Buffer][] {
+  const r = xattrReader();
+  if (r.list !== undefined && !hasEscapedBytes(path)) {
+    try {
+      return r.list(path);
+    } catch (err) {
+      // the addon's errors carry the OS error in words ("No such file or directory (os error 2)"), code
+      // "GenericFailure": gone since it was listed, or a file system without xattrs, is none
+      const msg = err instanceof Error ? err.message : String(err);
+      if (/\(os error (2|20|95)\)$/.test(msg)) return [];
+      throw new CrifsError("corrupt", `cannot list extended attributes: ${msg}`, { path, cause: err });
+    }
+  }
+  return readAllXattrsWithGetfattr(encodeName(path));
+}
+
+/** readAllXattrs through `getfattr -h -d -m - -e hex`, the path handed over as its bytes (see readXattrByGetfattrBytes). */
+export function readAllXattrsWithGetfattr(path: Buffer): [string, Buffer][] {
+  let octal = "";
+  for (const b of path) octal += `\\${b.toString(8).padStart(3, "0")}`;
+  // "$" + "{p%x}": a shell parameter expansion, not a JS template
+  const script = `p="$(printf "$1"; echo x)"; exec getfattr -h --absolute-names -d -m - -e hex -- "$${"{p%x}"}"`;
+  let out: string;
+  try {
+    out = childProcess().execFileSync("/bin/sh", ["-c", script, "sh", octal], {
+      stdio: ["ignore", "pipe", "pipe"],
+      encoding: "latin1",
+      maxBuffer: 16 << 20,
+    });
+  } catch (err) {
+    const e = err as NodeJS.ErrnoException & { status?: number | null };
+    if (e.status === 1) return []; // not supported, no such file: none, as the addon says
+    throw new CrifsError("unsupported", "cannot list extended attributes", {
+      path: decodeName(path),
+      remedy: "install the attr package (getfattr)",
+      cause: err,
+    });
+  }
+  const attrs: [string, Buffer][] = [];
+  for (const line of out.split("\n")) {
+    const m = /^([^#=][^=]*)=(?:0x([0-9a-f]*))?$/.exec(line);
+    if (m === null) continue;
+    attrs.push([Buffer.from(m[1] as string, "latin1").toString("utf8"), Buffer.from(m[2] ?? "", "hex")]);
+  }
+  return attrs.sort((a, b) => (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0));
 }

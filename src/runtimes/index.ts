@@ -14,6 +14,7 @@ import type { LiveOptions } from "../live/cri.js";
 import type { DoctorFacts, MetadataRead } from "../model/doctor-facts.js";
 import type { RuntimeId, RuntimeVersion, Store } from "../model/store.js";
 import type { RuntimeWords } from "../model/words.js";
+import type { DiffConvention } from "../overlay/diff-changes.js";
 import type { ApiRequest } from "../repair/action.js";
 import { checkContainerdApiRequest, runContainerdApiRequest } from "./containerd/api-repair.js";
 import { DEFAULT_ROOT, readContainerdConfig } from "./containerd/config.js";
@@ -26,6 +27,7 @@ import { containerdWords } from "./containerd/words.js";
 import { checkPodmanApiRequest, runPodmanApiRequest } from "./containers-storage/api-repair.js";
 import { DEFAULT_GRAPHROOT, readStorageConfig } from "./containers-storage/config.js";
 import { type CrioView, readCrioContainerView, readCrioDaemonView } from "./containers-storage/crio-info.js";
+import { containersStorageDiff } from "./containers-storage/diff-convention.js";
 import { readContainersStorageDoctorMetadata } from "./containers-storage/doctor-metadata.js";
 import { LAYERS_JSON, loadContainersStorage } from "./containers-storage/load.js";
 import { crioWords, podmanWords } from "./containers-storage/words.js";
@@ -82,6 +84,9 @@ export interface Adapter {
   /** Whose overlay option order its mounts follow: containerd's snapshotter (which also honours the overlay
    * module's index parameter) or an overlay driver (containers/storage, docker overlay2). */
   readonly mountStyle: "containerd" | "overlay-driver";
+  /** How the runtime's own diff reports a container's changes (overlay/diff-changes.ts). Absent: the merged
+   * trees compared (docker's rules; containerd has no diff of its own), nothing left out. */
+  readonly diffConvention?: DiffConvention;
   /** True when this runtime's store is at the given root, or (no root) in its default or configured place. */
   detect(options: LoadOptions): boolean;
   load(options: LoadOptions): Store;
@@ -207,6 +212,7 @@ function containersStorageAdapter(id: "podman" | "crio"): Adapter {
     defaultRoot: DEFAULT_GRAPHROOT,
     words: id === "podman" ? podmanWords : crioWords,
     mountStyle: "overlay-driver",
+    diffConvention: containersStorageDiff,
     detect(options) {
       const { hostRoot } = options;
       if (options.root !== undefined && hostRoot === undefined) return claims(id, options.root, hostRoot);

@@ -34,6 +34,7 @@ import { doctorSuite } from "./doctor.suite.js";
 import { duSuite } from "./du.suite.js";
 import { errorsSuite } from "./errors.suite.js";
 import { explainSuite } from "./explain.suite.js";
+import { exportSuite } from "./export.suite.js";
 import { fleetSuite } from "./fleet.suite.js";
 import { hostRootSuite } from "./hostroot.suite.js";
 import { linksSuite } from "./links.suite.js";
@@ -122,6 +123,8 @@ function bedBlock(line: ContainerdVersion): void {
       ["logs", logsSuite], // its own CRI bed (a container writing known lines) and dockerd bed
       ["hostroot", hostRootSuite], // its own podman and docker beds beside the main one: one host, three runtimes
       ["corrupt", corruptSuite], // its own podman and dockerd beds; on the main bed it undoes each fault
+      ["export", exportSuite], // a probe container that changes its root, removed at the end; the docker and
+      // podman halves of export's tests run inside those suites, on their beds (export.suite.ts)
       ["names", namesSuite], // plants names that are not UTF-8 and a huge dir in the bed, and removes them
       ["repair", repairSuite], // injects file-level leftovers, repairs and undoes them, removes them at the end
       ["repair-api", repairApiSuite], // records made and removed through containerd's API in a namespace of its own

@@ -15,6 +15,7 @@ import { after, before, describe, test } from "node:test";
 import type { Bed } from "../bed/bed.js";
 import { DOCKER_VERSIONS, type DockerBed, type DockerVersion, startDockerBed } from "../bed/docker-bed.js";
 import { contractErrors, crifs, isOneLineError, json, kernelOverlay } from "./cli.js";
+import { exportDockerTests } from "./export.suite.js";
 import { assertHeldNoLonger, withHostileSocket } from "./hostile-sockets.js";
 import { manifest } from "./manifest.js";
 
@@ -382,6 +383,10 @@ function dockerVersionSuite(getBed: () => Bed, version: DockerVersion) {
         "the init layer's /etc/mtab -> /proc/mounts works in the running container",
       );
     });
+
+    // export and diff against docker's own (export.suite.ts): adds an exited container to the store, which
+    // the tests below do not mind
+    exportDockerTests(getDocker, version, flags);
 
     describe("doctor on the docker store", () => {
       interface Finding {

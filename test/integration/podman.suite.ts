@@ -29,6 +29,7 @@ import {
   startPodmanBed,
 } from "../bed/podman.js";
 import { type CliResult, contractErrors, crifs, json } from "./cli.js";
+import { exportPodmanTests } from "./export.suite.js";
 import { assertHeldNoLonger, withHostileSocket } from "./hostile-sockets.js";
 import { manifest } from "./manifest.js";
 
@@ -239,6 +240,9 @@ function podmanVersionSuite(getBed: () => Bed, version: PodmanVersion) {
       assert.deepEqual(m.options, live);
       assert.match(m.options[0] ?? "", new RegExp(`^lowerdir=${home()}/l/[A-Z0-9]{26}(:|$)`));
     });
+
+    // export and diff against podman's own (export.suite.ts): adds an exited container to the store
+    exportPodmanTests(bed, flags);
 
     test("du's total equals du -s -x -B1 of the graphroot (the merged mounts are other file systems)", async () => {
       const r = json<{ total: { allocatedBytes: number; inodes: number } }>(
