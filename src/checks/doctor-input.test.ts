@@ -3,10 +3,11 @@ import { mkdirSync, mkdtempSync, symlinkSync, utimesSync, writeFileSync } from "
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { test } from "node:test";
+import { parseMountinfo } from "../fs/mountinfo.js";
 import type { MetadataRead } from "../model/doctor-facts.js";
 import { containerdAdapter, podmanAdapter } from "../runtimes/index.js";
 import { containerdTestPaths, containerdWords, podmanWords } from "../runtimes/testing.js";
-import { gatherDoctorInput, isInside } from "./doctor-input.js";
+import { gatherDoctorInput, isInside, mountsSeenFrom } from "./doctor-input.js";
 
 /** A MetadataRead with no model (containerd's words, no snapshotters unless `more` says otherwise). */
 function metadata(root: string, contentRoot: string, more: Partial<MetadataRead> = {}): MetadataRead {
@@ -146,4 +147,36 @@ test("an adapter without readDoctorFacts (podman's) has no containerd objects li
   );
   assert.equal(input.layerContents, undefined);
   assert.equal(input.overlayMounts.length, 2, "mountinfo is read for every runtime");
+});
+
+test("under --host-root the node's mounts are those at or below it, their overlay dirs put below it too", () => {
+  // what a DaemonSet with the node's / at /host (HostToContainer) reads in /proc/self/mountinfo
+  const table = parseMountinfo(
+    [
+      "20 1 0:20 / / rw - overlay overlay rw,lowerdir=/var/lib/containerd/s/1/fs,upperdir=/var/lib/containerd/s/2/fs,workdir=/var/lib/containerd/s/2/work",
+      "30 20 8:1 / /host ro - ext4 /dev/vda rw",
+      "31 30 0:31 / /host/run/containerd/io.containerd.runtime.v2.task/k8s.io/abc/rootfs rw - overlay overlay rw,lowerdir=/var/lib/containerd/s/3/fs:/var/lib/containerd/s/4/fs,upperdir=/var/lib/containerd/s/5/fs,workdir=/var/lib/containerd/s/5/work",
+      "32 30 0:32 / /host/var/lib/containerd/tmpmounts/containerd-mount1 rw - tmpfs tmpfs rw",
+    ].join("\n"),
+  );
+  const seen = mountsSeenFrom(table, "/host/");
+  assert.deepEqual(
+    [...seen.mountPoints],
+    [
+      "/host",
+      "/host/run/containerd/io.containerd.runtime.v2.task/k8s.io/abc/rootfs",
+      "/host/var/lib/containerd/tmpmounts/containerd-mount1",
+    ],
+  );
+  assert.deepEqual(seen.overlays, [
+    {
+      mountPoint: "/host/run/containerd/io.containerd.runtime.v2.task/k8s.io/abc/rootfs",
+      lowerdir: ["/host/var/lib/containerd/s/3/fs", "/host/var/lib/containerd/s/4/fs"],
+      upperdir: "/host/var/lib/containerd/s/5/fs",
+      workdir: "/host/var/lib/containerd/s/5/work",
+    },
+  ]);
+  // without a host root (or with /) the table is taken as it is
+  assert.equal(mountsSeenFrom(table, undefined).overlays.length, 2);
+  assert.equal(mountsSeenFrom(table, "/").mountPoints.size, 4);
 });

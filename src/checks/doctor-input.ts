@@ -14,7 +14,7 @@
 import { lstatSync, statSync } from "node:fs";
 import { isAbsolute } from "node:path";
 import { FactReader, realpathOrNull } from "../fs/fact-reader.js";
-import { overlayOptions, readMountinfo } from "../fs/mountinfo.js";
+import { type MountEntry, overlayOptions, readMountinfo } from "../fs/mountinfo.js";
 import { fsPath } from "../fs/name-codec.js";
 import { readLinkExact } from "../fs/read-exact.js";
 import { type BrokenLink, hostHas } from "../links/broken-links.js";
@@ -198,17 +198,35 @@ async function readBrokenLinks(
   return stillBroken(report.brokenLinks, known);
 }
 
-/** Overlay mounts of mountinfo, and every mount point (tmpmounts are matched against them). */
-function readMounts(r: FactReader, mountinfoPath: string | undefined) {
+/**
+ * Overlay mounts of mountinfo, and every mount point (tmpmounts are matched against them). Under --host-root H
+ * the node's mounts are the ones this process sees at or below H (a DaemonSet mounting the node's / at /host
+ * with HostToContainer propagation sees /host/run/containerd/…/rootfs), while an overlay's lowerdir/upperdir/
+ * workdir keep the node's own paths (the node's runtime mounted it): those get H in front so they compare
+ * with the store's paths. A mount outside H is this machine's own, not the node's, and is left out.
+ */
+export function mountsSeenFrom(all: readonly MountEntry[], hostRoot: string | undefined) {
+  const h = hostRoot === undefined || hostRoot === "/" ? undefined : hostRoot.replace(/\/+$/, "");
+  const inH = h === undefined ? all : all.filter((m) => isInside(h, m.mountPoint));
+  const node = (p: string | null): string | null =>
+    p === null || h === undefined || isInside(h, p) || !isAbsolute(p) ? p : `${h}${p}`;
+  const overlays: OverlayMountFact[] = inH
+    .filter((m) => m.fsType === "overlay")
+    .map((m) => {
+      const o = overlayOptions(m.superOptions);
+      return {
+        mountPoint: m.mountPoint,
+        lowerdir: o.lowerdir.map((p) => node(p) ?? p),
+        upperdir: node(o.upperdir),
+        workdir: node(o.workdir),
+      };
+    });
+  return { overlays, mountPoints: new Set(inH.map((m) => m.mountPoint)) };
+}
+
+function readMounts(r: FactReader, mountinfoPath: string | undefined, hostRoot: string | undefined) {
   try {
-    const all = readMountinfo(mountinfoPath);
-    const overlays: OverlayMountFact[] = all
-      .filter((m) => m.fsType === "overlay")
-      .map((m) => {
-        const o = overlayOptions(m.superOptions);
-        return { mountPoint: m.mountPoint, lowerdir: o.lowerdir, upperdir: o.upperdir, workdir: o.workdir };
-      });
-    return { overlays, mountPoints: new Set(all.map((m) => m.mountPoint)) };
+    return mountsSeenFrom(readMountinfo(mountinfoPath), hostRoot);
   } catch (err) {
     r.errors.push({ path: mountinfoPath ?? "/proc/self/mountinfo", message: (err as Error).message });
     return { overlays: [], mountPoints: new Set<string>() };
@@ -226,7 +244,7 @@ export async function gatherDoctorInput(
 ): Promise<DoctorInput> {
   const now = options.now ?? Date.now();
   const r = new FactReader();
-  const mounts = readMounts(r, options.mountinfoPath);
+  const mounts = readMounts(r, options.mountinfoPath, meta.store?.location.hostRoot);
   const verify = options.verify === true;
   const facts =
     options.adapter?.readDoctorFacts?.(meta, {
