@@ -21,13 +21,20 @@ export function globals(cmd: Command): GlobalOptions {
     ...pick("root"),
     ...pick("state"),
     ...pick("config"),
-    ...pick("namespace"),
+    // ctr's variable, when -n is not given
+    ...(typeof o.namespace === "string"
+      ? { namespace: o.namespace }
+      : process.env.CONTAINERD_NAMESPACE
+        ? { namespace: process.env.CONTAINERD_NAMESPACE }
+        : {}),
     ...pick("address"),
     ...pick("hostRoot"),
     output: parseFormat(typeof o.output === "string" ? o.output : "table"),
     debug: o.debug === true,
     offline: o.offline === true,
     timeoutMs: parseTimeout(typeof o.timeout === "string" ? o.timeout : undefined),
+    quiet: o.quiet === true,
+    noHeaders: o.headers === false,
   };
 }
 
@@ -65,6 +72,21 @@ async function writeChunks(chunks: Iterable<string>): Promise<void> {
   await flush();
 }
 
+/** crictl's filters (cli/row-filter.ts) on a listing of containers or pods. */
+function filterOptions(cmd: Command): Command {
+  return cmd
+    .option("--name <regexp>", "only rows whose name matches (a regular expression, as crictl's)")
+    .option(
+      "--label <key=value>",
+      "only rows with this label (repeat: all of them; key alone: any value)",
+      (v: string, prev: string[] | undefined) => [...(prev ?? []), v],
+    )
+    .option(
+      "--pod <pod>",
+      "only rows of this pod: a pod sandbox id prefix (containers: pod uid) or pod name",
+    );
+}
+
 export function program(write: (s: string) => void, setStatus: (code: number) => void = () => {}): Command {
   const p = new Command("crifs")
     .description("show, check and mend the storage of containerd, CRI-O/Podman and Docker")
@@ -79,22 +101,27 @@ export function program(write: (s: string) => void, setStatus: (code: number) =>
       "find every runtime's store under DIR as if it were / (a node's disk mounted here)",
     )
     .option("--root <dir>", "storage root (containerd: /var/lib/containerd; podman, crio: the graphroot)")
-    .option("--state <dir>", "state dir (containerd: /run/containerd; podman, crio: the runroot)")
+    .option(
+      "--state <dir>",
+      "state dir (containerd: /run/containerd; podman, crio: the runroot); not crictl's --state filter: ps lists every state",
+    )
     .option(
       "--config <file>",
       "runtime config file (containerd: /etc/containerd/config.toml; podman: storage.conf; crio: crio.conf)",
     )
-    .option("-n, --namespace <ns>", "only this namespace (default: all)")
+    .option("-n, --namespace <ns>", "only this namespace (default: $CONTAINERD_NAMESPACE, else all)")
     .addOption(
       new Option("-o, --output <format>", "output format").choices([...outputFormats]).default("table"),
     )
     .option("--debug", "print the cause chain of errors")
     .option(
       "--address <socket>",
-      "runtime socket to read live (like crictl --runtime-endpoint; default: /etc/crictl.yaml, else containerd's grpc.address)",
+      "runtime socket to read live (like crictl --runtime-endpoint; default: $CONTAINER_RUNTIME_ENDPOINT, $CONTAINERD_ADDRESS, /etc/crictl.yaml, else containerd's grpc.address)",
     )
     .option("--offline", "read the files even when the runtime answers")
     .option("--timeout <duration>", "deadline of each call to the runtime (5s, 500ms)", "5s")
+    .option("-q, --quiet", "list commands: only each row's id, one a line (the ids of -o json)")
+    .option("--no-headers", "list commands: the table without its header line")
     .showHelpAfterError(false)
     .exitOverride()
     .configureOutput({ writeOut: write, writeErr: () => {} });
@@ -156,12 +183,14 @@ export function program(write: (s: string) => void, setStatus: (code: number) =>
         (await import("./commands/snapshots.js")).snapshotsCommand(await openStoresLive(g), g, true),
       ),
     );
-  p.command("containers")
+  filterOptions(p.command("containers"))
     .description("containers with their task status and pid")
     .action(
-      withStores(async (g) =>
-        (await import("./commands/containers.js")).containersCommand(await openStoresLive(g), g),
-      ),
+      withStores(async function (this: Command, g) {
+        const { containersCommand } = await import("./commands/containers.js");
+        const { parseRowFilter } = await import("./row-filter.js");
+        return containersCommand(await openStoresLive(g), g, parseRowFilter(this.opts()));
+      }),
     );
   p.command("inspect")
     .argument("<ref>", "container id, snapshot key, image name or digest (or a unique prefix)")
@@ -265,12 +294,24 @@ export function program(write: (s: string) => void, setStatus: (code: number) =>
   p.command("version")
     .description("crifs's version and the runtime's (CRI Version, containerd Version) when it answers")
     .action(withStores(async (g) => (await import("./commands/version.js")).versionCommand(g, VERSION)));
-  p.command("pods")
+  filterOptions(p.command("pods"))
     .description("Kubernetes pod sandboxes (CRI ListPodSandbox live; sandbox containers from disk)")
-    .action(withStores(async (g) => (await import("./commands/pods.js")).podsCommand(g)));
-  p.command("ps")
-    .description("containers of Kubernetes pods (CRI ListContainers live; labelled containers from disk)")
-    .action(withStores(async (g) => (await import("./commands/ps.js")).psCommand(g)));
+    .action(
+      withStores(async function (this: Command, g) {
+        const { parseRowFilter } = await import("./row-filter.js");
+        return (await import("./commands/pods.js")).podsCommand(g, parseRowFilter(this.opts()));
+      }),
+    );
+  filterOptions(p.command("ps"))
+    .description(
+      "containers of Kubernetes pods in every state (CRI ListContainers live; labelled containers from disk)",
+    )
+    .action(
+      withStores(async function (this: Command, g) {
+        const { parseRowFilter } = await import("./row-filter.js");
+        return (await import("./commands/ps.js")).psCommand(g, parseRowFilter(this.opts()));
+      }),
+    );
   p.command("inspectp")
     .argument("<pod>", "pod sandbox id (or a unique prefix) or pod name")
     .description("one pod sandbox: CRI PodSandboxStatus (verbose) live; the pod and its containers from disk")
@@ -301,7 +342,12 @@ export function program(write: (s: string) => void, setStatus: (code: number) =>
       "--containers-log-dir <dir>",
       "kubelet's container log links to check (default /var/log/containers, without --root)",
     )
+    .option("--list-checks", "list the checks (id, runtimes, summary) and run none")
     .action(async function (this: Command) {
+      if (this.opts().listChecks === true) {
+        write((await import("./commands/doctor-checks.js")).listChecksCommand(globals(this)));
+        return;
+      }
       const { doctorAction } = await import("./commands/doctor.js");
       const r = await doctorAction(globals(this), this.opts() as Record<string, unknown>);
       setStatus(r.exitCode);
