@@ -387,5 +387,28 @@ export function program(write: (s: string) => void, setStatus: (code: number) =>
     .action(async function (this: Command, arg: string) {
       write((await import("./commands/why.js")).whyCommand(globals(this), arg));
     });
+  p.command("completion")
+    .addArgument(new Argument("<shell>", "the shell to complete in").choices(["bash", "zsh"]))
+    .description(
+      "a completion script made from these commands: source <(crifs completion bash), or zsh after compinit",
+    )
+    .action(async (shell: "bash" | "zsh") => {
+      const { bashCompletion, zshCompletion } = await import("./completion.js");
+      write(shell === "bash" ? bashCompletion(p) : zshCompletion(p));
+    });
+  // what the completion scripts ask for values from the store: quiet and fast (metadata only, disk only)
+  p.command("__complete", { hidden: true })
+    .argument("<kind>")
+    .argument("[prefix]")
+    .action(async function (this: Command, kind: string, prefix: string | undefined) {
+      const { completeValues, storeKinds } = await import("./completion.js");
+      if (!(storeKinds as readonly string[]).includes(kind)) return;
+      try {
+        const g = globals(this);
+        write(completeValues(openStores(g), kind as (typeof storeKinds)[number], prefix ?? ""));
+      } catch {
+        // no store, a flag that does not parse: nothing to offer, and nothing to say in the middle of a line
+      }
+    });
   return p;
 }
