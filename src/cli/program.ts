@@ -6,6 +6,7 @@ import { Argument, Command, Option } from "commander";
 import { CrifsError } from "../errors.js";
 import { logDirFlags } from "../logs/log-dirs.js";
 import { adapters } from "../runtimes/index.js";
+import { examplesText } from "./examples.js";
 import { packageVersion } from "./package-version.js";
 import { outputFormats, parseFormat } from "./render/format.js";
 import { DEFAULT_TIMEOUT_MS, type GlobalOptions, openStores, openStoresLive } from "./stores.js";
@@ -121,7 +122,13 @@ export function program(write: (s: string) => void, setStatus: (code: number) =>
     .option("--offline", "read the files even when the runtime answers")
     .option("--timeout <duration>", "deadline of each call to the runtime (5s, 500ms)", "5s")
     .option("-q, --quiet", "list commands: only each row's id, one a line (the ids of -o json)")
+    .option("--no-progress", "no progress line on stderr (there is one only when stderr is a terminal)")
+    .option("--no-color", "no colour (crifs prints none; accepted, like NO_COLOR, for scripts that pass it)")
     .option("--no-headers", "list commands: the table without its header line")
+    .hook("preAction", async (_p, action) => {
+      if (action.optsWithGlobals().progress === false)
+        (await import("./render/progress.js")).setProgressEnabled(false);
+    })
     .showHelpAfterError(false)
     .exitOverride()
     .configureOutput({ writeOut: write, writeErr: () => {} });
@@ -396,6 +403,13 @@ export function program(write: (s: string) => void, setStatus: (code: number) =>
       const { bashCompletion, zshCompletion } = await import("./completion.js");
       write(shell === "bash" ? bashCompletion(p) : zshCompletion(p));
     });
+  p.command("__man", { hidden: true })
+    .description("the man page made from these definitions (docs/man/crifs.1)")
+    .action(async () => {
+      write((await import("./man-page.js")).manPage(p));
+    });
+  // each command's examples (cli/examples.ts) under its --help and `crifs help <command>`
+  for (const c of p.commands) c.addHelpText("after", () => examplesText(c.name()));
   // what the completion scripts ask for values from the store: quiet and fast (metadata only, disk only)
   p.command("__complete", { hidden: true })
     .argument("<kind>")

@@ -4,7 +4,7 @@
 import { checks } from "../../checks/index.js";
 import { type ListingView, renderListing } from "../render/format.js";
 
-/** JSON contract: docs/json.md#doctor---list-checks. */
+/** JSON contract: docs/json.md#doctor---list-checks (schema doctorChecks). */
 export function checkRows() {
   return checks.map((c) => ({
     id: c.id,
