@@ -1,17 +1,18 @@
 // test/integration/sight-cli.suite.ts — the crictl/kubectl habits and the shell around crifs, on the main bed
 // (issue 20 parts 2, 4, 5): every list command's -q equals its JSON ids, --no-headers drops just the header,
 // the --name/--label/--pod filters, CONTAINERD_NAMESPACE, doctor --list-checks; then a real bash and a real zsh
-// under tmux load `crifs completion` and complete a container id of the bed from its first characters.
+// under tmux load `crifs completion` and complete a container id of the bed from its first characters; and
+// du's progress line under tmux (redrawn, then cleared) on a store of its own, absent when piped.
 // Runs once (it reads crifs's listings, not containerd's formats), read-only on the bed.
 
 import assert from "node:assert/strict";
 import { execFileSync, spawnSync } from "node:child_process";
-import { mkdtempSync, rmSync, symlinkSync } from "node:fs";
+import { mkdtempSync, readdirSync, readFileSync, rmSync, symlinkSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, before, describe, test } from "node:test";
 import type { Bed } from "../bed/bed.js";
-import { bedFlags, CRIFS, crifs, json } from "./cli.js";
+import { bedFlags, CRIFS, contractErrors, crifs, json, REPO } from "./cli.js";
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
@@ -139,8 +140,67 @@ export function sightCliSuite(getBed: () => Bed): void {
       const rows = json<{ id: string; summary: string; runtimes: string[] }[]>(
         crifs(["doctor", "--list-checks", "-o", "json"]),
       );
+      assert.equal(contractErrors("doctorChecks", rows), null);
       assert.ok(rows.some((r) => r.id === "orphan-snapshot-dir" && r.runtimes.join() === "containerd"));
       for (const r of rows) assert.ok(r.summary.length > 10 && r.runtimes.length > 0, r.id);
+    });
+  });
+
+  describe("progress under tmux: du's line updates on a terminal and leaves nothing; piped, no line at all", () => {
+    let dir = "";
+    let root = "";
+    before(() => {
+      // a store of its own: the bundled sample (a real containerd root), one of its layers given 150,000
+      // empty files so that the walk lasts long enough to be seen redrawn
+      dir = mkdtempSync(join(tmpdir(), "crifs-sight-store-"));
+      execFileSync("tar", ["-xzf", join(REPO, "sample", "containerd-root.tar.gz"), "-C", dir]);
+      root = join(dir, "root");
+      const snapshots = join(root, "io.containerd.snapshotter.v1.overlayfs", "snapshots");
+      const layer = readdirSync(snapshots).sort()[0] ?? "";
+      const bulk = join(snapshots, layer, "fs", "bulk");
+      execFileSync("sh", [
+        "-c",
+        `mkdir -p "$1" && cd "$1" && for d in $(seq 150); do mkdir $d && (cd $d && touch $(seq 1000)); done`,
+        "sh",
+        bulk,
+      ]);
+    });
+    after(() => {
+      if (dir !== "") rmSync(dir, { recursive: true, force: true });
+    });
+    const duArgs = () => ["--runtime", "containerd", "--root", root, "du", "--no-cache"];
+
+    test("on a terminal the line is redrawn as the walk goes, and cleared at the end", async () => {
+      const binDir = mkdtempSync(join(tmpdir(), "crifs-sight-bin-"));
+      symlinkSync(CRIFS, join(binDir, "crifs"));
+      const sh = new TmuxShell(["bash", "--norc", "--noprofile"], binDir);
+      try {
+        sh.keys(`crifs ${duArgs().join(" ")} > ${join(dir, "tty.out")}; echo END-$((6*7))`, "Enter");
+        const seen = new Set<string>();
+        let screen = "";
+        for (let t = 0; t < 60_000 && !screen.includes("END-42"); t += 30) {
+          screen = sh.screen();
+          for (const l of screen.split("\n")) if (/^du .*entries\/s/.test(l)) seen.add(l.trimEnd());
+          await sleep(30);
+        }
+        assert.ok(screen.includes("END-42"), `du did not end; the screen was:\n${screen}`);
+        assert.ok(seen.size >= 2, `the line was drawn ${seen.size} time(s): ${[...seen].join(" | ")}`);
+        // no residue: nothing of the line stays on the screen
+        assert.ok(!/entries\/s/.test(screen), `the line was left on the screen:\n${screen}`);
+        assert.match(readFileSync(join(dir, "tty.out"), "utf8"), /^# .*allocated/);
+      } finally {
+        sh.close();
+        rmSync(binDir, { recursive: true, force: true });
+      }
+    });
+
+    test("piped, stdout and stderr are byte-identical with and without --no-progress", () => {
+      const a = crifs(duArgs());
+      const b = crifs([...duArgs(), "--no-progress"]);
+      assert.equal(a.status, 0, a.stderr);
+      assert.equal(a.stdout, b.stdout);
+      assert.equal(a.stderr, b.stderr);
+      assert.equal(a.stderr, "");
     });
   });
 
