@@ -166,6 +166,32 @@ export function logsSuite(getBed: () => Bed, options: { criOnly?: boolean } = {}
       assert.deepEqual([j.path, j.source, j.container], [writerLog(), "cri-status", writerId]);
     });
 
+    test("live through CRI: ps, pods and stats -q print their JSON ids; ps's --name, --pod and --label pick the writer", () => {
+      const live = ["--address", bed().socket];
+      for (const cmd of ["ps", "pods", "stats"]) {
+        const rows = json<{ id: string }[]>(crifs([...live, cmd, "-o", "json"]));
+        assert.ok(rows.length > 0, `${cmd} lists the bed's pod and containers`);
+        const q = crifs([...live, cmd, "-q"]);
+        assert.equal(q.status, 0, q.stderr);
+        // as sets: containerd's CRI lists from a map, in another order on each call
+        assert.deepEqual(
+          q.stdout
+            .split("\n")
+            .filter((l) => l !== "")
+            .sort(),
+          rows.map((r) => r.id).sort(),
+          cmd,
+        );
+      }
+      const ids = (...args: string[]) => crifs([...live, "ps", "-q", ...args]).stdout;
+      assert.equal(ids("--name", "^writer$"), `${writerId}\n`);
+      assert.equal(ids("--name", "^writer$", "--pod", bed().pod.id.slice(0, 8)), `${writerId}\n`);
+      assert.equal(ids("--name", "^writer$", "--pod", "0000000"), "");
+      assert.equal(ids("--label", "io.kubernetes.container.name=writer"), `${writerId}\n`);
+      const pods = crifs([...live, "pods", "-q", "--name", `^${bed().pod.name}$`]).stdout;
+      assert.equal(pods, `${bed().pod.id}\n`);
+    });
+
     test("crifs logs --follow prints the tail, then a line the container writes later", async () => {
       const p = spawn(process.execPath, [
         CRIFS,
