@@ -53,6 +53,7 @@
 
 #define DENTS_SIZE (64 * 1024)
 #define MAX_THREADS 64
+#define PROGRESS_STRIDE 8 /* doubles per thread in the progress array: 64 bytes, one cache line */
 /* Bound on nesting: a bind-mount loop without oneFileSystem would otherwise never end. */
 #define MAX_DEPTH 100000
 /* Paths longer than this are opened in steps (the kernel refuses paths of PATH_MAX and more). */
@@ -117,8 +118,9 @@ typedef struct scan {
   uint32_t nstops;
   int one_fs, want_links, want_usage, want_index, want_files;
   uint32_t nthreads;
-  /* the progress option: 2 doubles per thread (entries, bytes so far), each pair written by its thread only,
-   * after each directory, and read by JS on a timer (a Float64Array over a SharedArrayBuffer); NULL: none */
+  /* the progress option: 8 doubles (a cache line) per thread, the first two its entries and bytes so far,
+   * written by that thread only, after each directory, and read by JS on a timer (a Float64Array over a
+   * SharedArrayBuffer); a line each, so that one thread's stores do not evict another's line; NULL: none */
   double *progress;
   /* per tree */
   int *rootfd;
@@ -575,7 +577,7 @@ static void *worker_main(void *arg) {
     settle(s, tree, start < 0, nkids);
     if (s->progress) {
       /* this thread's own slot: a plain store, no lock; the reader sums the slots on its timer */
-      volatile double *p = s->progress + 2 * (w - s->workers);
+      volatile double *p = s->progress + PROGRESS_STRIDE * (w - s->workers);
       p[0] = w->entries;
       p[1] = w->bytes;
     }
@@ -1102,7 +1104,7 @@ static napi_value scan(napi_env env, napi_callback_info info) {
     if (napi_has_named_property(env, argv[1], "progress", &has) == napi_ok && has &&
         napi_get_named_property(env, argv[1], "progress", &v) == napi_ok &&
         napi_get_typedarray_info(env, v, &type, &len, &data, NULL, NULL) == napi_ok &&
-        type == napi_float64_array && len >= 2 * (size_t)s->nthreads)
+        type == napi_float64_array && len >= PROGRESS_STRIDE * (size_t)s->nthreads)
       s->progress = data; /* the caller keeps the array alive until the promise settles */
   }
   s->workers = calloc(s->nthreads, sizeof(worker_t));

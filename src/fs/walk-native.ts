@@ -86,8 +86,8 @@ export interface NativeScanner {
       index?: boolean;
       /** List every regular file (NativeTree.files). Default false. */
       files?: boolean;
-      /** 2 per thread: each thread's entries and allocated bytes so far, written after each directory (a
-       * Float64Array over a SharedArrayBuffer, read on a timer). Ignored by older addons. */
+      /** 8 per thread (a cache line), the first two its entries and allocated bytes so far, written after each
+       * directory (a Float64Array over a SharedArrayBuffer, read on a timer). Ignored by older addons. */
       progress?: Float64Array;
     },
   ): Promise<NativeResult>;
@@ -143,6 +143,9 @@ export function loadNativeScanner(): { scanner: NativeScanner | null; problem: s
   return loaded;
 }
 
+/** Doubles per thread in the scan's progress array (native/scan.c PROGRESS_STRIDE): a cache line each. */
+const PROGRESS_STRIDE = 8;
+
 /** Walks `roots` natively with `threads` threads. Cost: a full walk (one fstatat per entry). */
 export async function scanTreesNative(
   scanner: NativeScanner,
@@ -158,12 +161,14 @@ export async function scanTreesNative(
   const onProgress = options.onProgress;
   // shared memory: the scanner's threads write their counts into it while the promise is pending
   const progress =
-    onProgress === undefined ? undefined : new Float64Array(new SharedArrayBuffer(2 * options.threads * 8));
+    onProgress === undefined
+      ? undefined
+      : new Float64Array(new SharedArrayBuffer(PROGRESS_STRIDE * options.threads * 8));
   const report = () => {
     if (progress === undefined || onProgress === undefined) return;
     let entries = 0;
     let bytes = 0;
-    for (let i = 0; i + 1 < progress.length; i += 2) {
+    for (let i = 0; i + 1 < progress.length; i += PROGRESS_STRIDE) {
       entries += progress[i] ?? 0;
       bytes += progress[i + 1] ?? 0;
     }
