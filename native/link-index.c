@@ -26,6 +26,7 @@
 #define _GNU_SOURCE
 #define NAPI_VERSION 8
 #include "link-index.h"
+#include "utf8.h"
 
 #include <errno.h>
 #include <pthread.h>
@@ -1050,28 +1051,6 @@ static int host_marks(hostmap_t *m, const li_index_t *const *owners, uint32_t n)
 }
 
 /* ---------- comparing as JS compares the decoded strings (UTF-16 code units) ---------- */
-
-/* Length of the valid UTF-8 sequence at p[i], or 0: the rule of name-codec.ts's utf8SequenceAt. */
-static size_t utf8_seq(const unsigned char *p, size_t len, size_t i) {
-  unsigned c = p[i];
-#define CONT(k) (i + (k) < len && (p[i + (k)] & 0xc0) == 0x80)
-  if (c < 0x80) return 1;
-  if (c >= 0xc2 && c <= 0xdf) return CONT(1) ? 2 : 0;
-  if (c >= 0xe0 && c <= 0xef) {
-    if (!CONT(1) || !CONT(2)) return 0;
-    if (c == 0xe0 && p[i + 1] < 0xa0) return 0;
-    if (c == 0xed && p[i + 1] >= 0xa0) return 0;
-    return 3;
-  }
-  if (c >= 0xf0 && c <= 0xf4) {
-    if (!CONT(1) || !CONT(2) || !CONT(3)) return 0;
-    if (c == 0xf0 && p[i + 1] < 0x90) return 0;
-    if (c == 0xf4 && p[i + 1] >= 0x90) return 0;
-    return 4;
-  }
-  return 0;
-#undef CONT
-}
 
 /* The UTF-16 code units decodeName gives for p[*i..], one or two, advancing *i; an escaped byte is U+DC80+byte. */
 static int next_units(const unsigned char *p, size_t len, size_t *i, uint16_t u[2]) {

@@ -1,5 +1,6 @@
 // Runs the compiled tests with node's built-in runner.
-//   unit:        every dist/src/**/*.test.js (one process per file, in parallel)
+//   unit:        every dist/src/**/*.test.js and dist/test/deploy/*.test.js (deploy/'s manifests, offline;
+//                one process per file, in parallel)
 //   integration: dist/test/integration/all.test.js (one real test bed for the whole run; needs root)
 //   pack:        dist/test/pack/pack.test.js (npm pack, then npm install of the tarball; needs the registry)
 // Node 20's --test takes files, not globs, so the files are collected here.
@@ -25,7 +26,7 @@ const files =
     ? [join(dist, "test", "integration", "all.test.js")]
     : which === "pack"
       ? [join(dist, "test", "pack", "pack.test.js")]
-      : collect(join(dist, "src"));
+      : [...collect(join(dist, "src")), ...collect(join(dist, "test", "deploy"))];
 if (files.length === 0 || !files.every((f) => existsSync(f))) {
   console.error(`run-tests: no ${which} test files under ${dist}: run \`npm run build\` first`);
   process.exit(2);

@@ -82,6 +82,11 @@ export const examples: readonly Example[] = [
     comment: "which image, container or lease holds this layer",
   },
   {
+    command: "explain",
+    line: "journalctl -u containerd | crifs explain",
+    comment: "each known error in the log: what it means, its cause on disk, what to do",
+  },
+  {
     command: "fs",
     line: "crifs fs my-container cat /etc/os-release",
     comment: "a file as the container sees it, daemon up or down",
@@ -115,6 +120,16 @@ export const examples: readonly Example[] = [
     command: "doctor",
     line: "crifs doctor --log-root /var/log/pods",
     comment: "also: dangling /var/log/containers links, orphan pod log dirs",
+  },
+  {
+    command: "serve",
+    line: "crifs serve",
+    comment: "metrics and JSON on 127.0.0.1:9637, a scan every 5 minutes",
+  },
+  {
+    command: "doctor",
+    line: "crifs doctor --textfile /var/lib/node_exporter/textfile > /dev/null",
+    comment: "from cron, for node_exporter",
   },
   {
     command: "ps",

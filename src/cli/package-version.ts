@@ -2,6 +2,7 @@
 // and `crifs version` say what `npm pack` stamped on the tarball instead of a constant that drifts.
 
 import { readFileSync } from "node:fs";
+import { seaAssetText } from "../fs/sea-assets.js";
 
 /**
  * The "version" of the package.json three levels above this module: dist/src/cli/ (the dev build) and
@@ -11,7 +12,9 @@ import { readFileSync } from "node:fs";
  */
 export function packageVersion(): string {
   try {
-    const text = readFileSync(new URL("../../../package.json", import.meta.url), "utf8");
+    // the single executable carries package.json as an asset (fs/sea-assets.ts)
+    const text =
+      seaAssetText("package.json") ?? readFileSync(new URL("../../../package.json", import.meta.url), "utf8");
     const v = (JSON.parse(text) as { version?: unknown }).version;
     return typeof v === "string" && v !== "" ? v : "unknown";
   } catch {

@@ -14,8 +14,26 @@ import { DEFAULT_TIMEOUT_MS, type GlobalOptions, openStores, openStoresLive } fr
 /** crifs's version: package.json's, read once at startup. */
 export const VERSION = packageVersion();
 
+/** Output formats only doctor has (its findings as metrics, or node-problem-detector's plugin answer). */
+const doctorFormats = ["prometheus", "npd"] as const;
+
+/** `-o` when it names one of doctorFormats, else undefined (globals() takes the others). */
+function doctorFormat(cmd: Command): (typeof doctorFormats)[number] | undefined {
+  const o = cmd.optsWithGlobals().output;
+  return doctorFormats.find((f) => f === o);
+}
+
 export function globals(cmd: Command): GlobalOptions {
   const o = cmd.optsWithGlobals() as Record<string, string | boolean | undefined>;
+  if (doctorFormat(cmd) !== undefined && cmd.name() !== "doctor") {
+    throw new CrifsError(
+      "usage",
+      `cannot print ${cmd.name()} as "${o.output}": only doctor has that output`,
+      {
+        remedy: `use -o ${outputFormats.join(", ")}`,
+      },
+    );
+  }
   const pick = (k: string) => (typeof o[k] === "string" ? { [k]: o[k] as string } : {});
   return {
     ...pick("runtime"),
@@ -30,7 +48,11 @@ export function globals(cmd: Command): GlobalOptions {
         : {}),
     ...pick("address"),
     ...pick("hostRoot"),
-    output: parseFormat(typeof o.output === "string" ? o.output : "table"),
+    // doctor's own formats: its action reads -o itself (doctorFormat); the rest of it renders as JSON would
+    output:
+      doctorFormat(cmd) !== undefined
+        ? "json"
+        : parseFormat(typeof o.output === "string" ? o.output : "table"),
     debug: o.debug === true,
     offline: o.offline === true,
     timeoutMs: parseTimeout(typeof o.timeout === "string" ? o.timeout : undefined),
@@ -112,7 +134,9 @@ export function program(write: (s: string) => void, setStatus: (code: number) =>
     )
     .option("-n, --namespace <ns>", "only this namespace (default: $CONTAINERD_NAMESPACE, else all)")
     .addOption(
-      new Option("-o, --output <format>", "output format").choices([...outputFormats]).default("table"),
+      new Option("-o, --output <format>", "output format (doctor also: prometheus, npd)")
+        .choices([...outputFormats, ...doctorFormats])
+        .default("table"),
     )
     .option("--debug", "print the cause chain of errors")
     .option(
@@ -349,6 +373,10 @@ export function program(write: (s: string) => void, setStatus: (code: number) =>
       "--containers-log-dir <dir>",
       "kubelet's container log links to check (default /var/log/containers, without --root)",
     )
+    .option(
+      "--textfile <dir>",
+      "also write the metrics to DIR/crifs.prom (node_exporter's textfile collector)",
+    )
     .option("--list-checks", "list the checks (id, runtimes, summary) and run none")
     .action(async function (this: Command) {
       if (this.opts().listChecks === true) {
@@ -356,9 +384,33 @@ export function program(write: (s: string) => void, setStatus: (code: number) =>
         return;
       }
       const { doctorAction } = await import("./commands/doctor.js");
-      const r = await doctorAction(globals(this), this.opts() as Record<string, unknown>);
+      const format = doctorFormat(this);
+      const r = await doctorAction(globals(this), {
+        ...(this.opts() as Record<string, unknown>),
+        ...(format === undefined ? {} : { format }),
+      });
       setStatus(r.exitCode);
       await writeChunks(r.chunks); // 10^5 findings are never one string
+    });
+  p.command("explain")
+    .argument(
+      "[text...]",
+      "the error text (default: read from stdin, e.g. journalctl -u containerd | crifs explain)",
+    )
+    .description(
+      "what a runtime, kubelet or CRI error message means, the doctor findings that explain it here, and the next step",
+    )
+    .option("--grace <seconds>", "objects younger than this are taken as in flight", "60")
+    .option("--log-root <dir>", "kubelet's pod log dir to check (default /var/log/pods, without --root)")
+    .option(
+      "--containers-log-dir <dir>",
+      "kubelet's container log links to check (default /var/log/containers, without --root)",
+    )
+    .action(async function (this: Command, text: string[]) {
+      const { explainAction } = await import("./commands/explain.js");
+      const r = await explainAction(globals(this), text, this.opts() as Record<string, unknown>);
+      setStatus(r.exitCode);
+      await writeChunks(r.chunks);
     });
   p.command("repair")
     .description(
@@ -385,6 +437,21 @@ export function program(write: (s: string) => void, setStatus: (code: number) =>
       const r = await repairAction(globals(this), this.opts() as Record<string, unknown>);
       setStatus(r.exitCode);
       write(r.text);
+    });
+  p.command("serve")
+    .description(
+      "scan the stores on an interval and serve Prometheus /metrics, the commands' JSON (/api/v1/...), /healthz, /readyz",
+    )
+    .option("--listen <host:port>", "address to serve on (loopback unless told otherwise)", "127.0.0.1:9637")
+    .option("--interval <duration>", "time from one scan's end to the next one's start (30s, 5m, 1h)", "5m")
+    .option("--top-images <n>", "per store, only the N largest images get a crifs_image_bytes series", "10")
+    .option("--token-file <file>", "require `Authorization: Bearer <token>` (every path but /healthz)")
+    .option("--tls-cert <file>", "serve HTTPS with this PEM certificate (with --tls-key)")
+    .option("--tls-key <file>", "the certificate's PEM private key")
+    .option("--grace <seconds>", "doctor's: objects younger than this are taken as in flight", "60")
+    .action(async function (this: Command) {
+      const { serveAction } = await import("./commands/serve.js");
+      await serveAction(globals(this), this.opts() as Record<string, unknown>);
     });
   p.command("why")
     .argument("<object>", "snapshot key, blob digest (or unique prefix), or a snapshot dir or blob file path")

@@ -6,6 +6,7 @@ import { existsSync } from "node:fs";
 import { createRequire } from "node:module";
 import { fileURLToPath } from "node:url";
 import { fsPath } from "./name-codec.js";
+import { loadSeaAddon, seaFile } from "./sea-assets.js";
 import {
   errnoName,
   joinTreePath,
@@ -122,11 +123,30 @@ export interface NativeScanner {
 /** dist/src/fs → the package root. */
 const addonPath = fileURLToPath(new URL("../../../build/Release/crifs_scan.node", import.meta.url));
 
+/** The scanner's asset key in the single executable (scripts/build-exe.mjs). */
+const seaAddonKey = "build/Release/crifs_scan.node";
+
 let loaded: { scanner: NativeScanner | null; problem: string | null } | undefined;
 
 /** The addon, or null with the reason (not built, or built for another Node). Loaded once. */
 export function loadNativeScanner(): { scanner: NativeScanner | null; problem: string | null } {
   if (loaded !== undefined) return loaded;
+  if (seaFile(seaAddonKey) !== null) {
+    // the single executable: the addon it carries, written to a private dir and dlopened (fs/sea-assets.ts)
+    try {
+      const addon = loadSeaAddon(seaAddonKey) as Partial<NativeScanner>;
+      loaded =
+        typeof addon.scan === "function"
+          ? { scanner: addon as NativeScanner, problem: null }
+          : { scanner: null, problem: `the executable's ${seaAddonKey} has no scan function` };
+    } catch (err) {
+      loaded = {
+        scanner: null,
+        problem: `cannot load the executable's native scanner: ${(err as Error).message}`,
+      };
+    }
+    return loaded;
+  }
   if (!existsSync(addonPath)) {
     loaded = { scanner: null, problem: `${addonPath} is not built` };
     return loaded;

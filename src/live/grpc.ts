@@ -10,6 +10,7 @@ import { fileURLToPath } from "node:url";
 import type * as grpc from "@grpc/grpc-js";
 import type * as protoLoaderTypes from "@grpc/proto-loader";
 import { CrifsError } from "../errors.js";
+import { seaFile } from "../fs/sea-assets.js";
 import { type Call, isTransportText, timedOut, transportError, withDeadline } from "./deadline.js";
 
 // gRPC and the proto loader take ~70 ms to load: only commands that dial a socket pay for them
@@ -25,6 +26,13 @@ function protoLoader(): typeof protoLoaderTypes {
 
 /** The proto/ dir of the installed package (the build runs from dist/src/live, the sources from src/live). */
 export function protoDir(): string {
+  const carried = seaFile("proto/"); // the single executable writes out the proto files it carries
+  if (carried !== null) {
+    if ("path" in carried) return carried.path;
+    throw new CrifsError("not-found", `cannot find the proto files of crifs: ${carried.problem}`, {
+      remedy: "set XDG_CACHE_HOME to a dir of your own (mode 0700) where crifs may write them",
+    });
+  }
   let dir = dirname(fileURLToPath(import.meta.url));
   for (let i = 0; i < 6; i++) {
     if (existsSync(join(dir, "proto", "cri.proto"))) return join(dir, "proto");

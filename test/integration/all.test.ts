@@ -33,6 +33,8 @@ import { dockerSuite } from "./docker.suite.js";
 import { doctorSuite } from "./doctor.suite.js";
 import { duSuite } from "./du.suite.js";
 import { errorsSuite } from "./errors.suite.js";
+import { explainSuite } from "./explain.suite.js";
+import { fleetSuite } from "./fleet.suite.js";
 import { hostRootSuite } from "./hostroot.suite.js";
 import { linksSuite } from "./links.suite.js";
 import { liveSuite } from "./live.suite.js";
@@ -41,6 +43,7 @@ import { namesSuite } from "./names.suite.js";
 import { podmanSuite } from "./podman.suite.js";
 import { repairSuite } from "./repair.suite.js";
 import { repairApiSuite, repairLinksSuite } from "./repair-api.suite.js";
+import { serveSuite } from "./serve.suite.js";
 import { sightCliSuite } from "./sight-cli.suite.js";
 import { terminalSuite } from "./terminal.suite.js";
 
@@ -125,6 +128,9 @@ function bedBlock(line: ContainerdVersion): void {
       ["repair", repairSuite], // injects file-level leftovers, repairs and undoes them, removes them at the end
       ["repair-api", repairApiSuite], // records made and removed through containerd's API in a namespace of its own
       ["repair-links", repairLinksSuite], // its own podman and dockerd beds: l/ links rebuilt by the short-link kind
+      ["explain", explainSuite], // its own docker and podman beds; on the main bed it undoes each fault
+      ["serve", serveSuite], // a real Prometheus scraping crifs serve; injects an orphan dir and repairs it
+      ["fleet", fleetSuite], // the single executable and its image (built once into dist/exe/); its own namespace, removed
       ["doctor", doctorSuite], // last: it injects faults it does not undo
     ];
     if (only !== undefined && process.env.CI === "true")

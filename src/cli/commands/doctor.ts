@@ -8,8 +8,13 @@
 //
 // doctor always reads every namespace (an orphan dir or an unreferenced blob is only orphaned with respect to
 // all of them); -n is ignored here.
+//
+// Besides table, JSON and YAML: -o prometheus prints the metric families of `crifs serve` for one scan
+// (serve/scan.ts: du as well), --textfile DIR writes them to DIR/crifs.prom for node_exporter, and -o npd
+// answers as a node-problem-detector custom plugin (docs/serve.md).
 
-import { existsSync } from "node:fs";
+import { existsSync, renameSync, rmSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
 import { appliesTo, type Check, type Finding } from "../../checks/check.js";
 import { DEFAULT_GRACE_MS, gatherDoctorInput } from "../../checks/doctor-input.js";
 import { checks as allChecks } from "../../checks/index.js";
@@ -21,13 +26,15 @@ import {
   reportOf,
   runDoctor,
 } from "../../checks/run-doctor.js";
-import { CrifsError } from "../../errors.js";
+import { CrifsError, fromFsError } from "../../errors.js";
 import { type LogDirFlags, logDirFlags, logDirsFor } from "../../logs/log-dirs.js";
 import { readPodLogFacts } from "../../logs/log-facts.js";
 import type { Store } from "../../model/store.js";
 import { type Adapter, adapters, requireAdapter } from "../../runtimes/index.js";
+import { packageVersion } from "../package-version.js";
 import { humanBytes, render, renderJsonChunksOf, renderTableChunks } from "../render/format.js";
 import { progress } from "../render/progress.js";
+import { terminalSafe } from "../render/terminal-safe.js";
 import { DEFAULT_TIMEOUT_MS, type GlobalOptions, liveAddress, loadOptions, noStoreFound } from "../stores.js";
 
 export interface DoctorFlags {
@@ -192,6 +199,64 @@ function* doctorTable(r: DoctorReport): Generator<string> {
     `${humanBytes(s.bytesReclaimable)} reclaimable; ${s.checksRun.length} checks run${skipped}\n`;
 }
 
+/** The report as -o table, json or yaml print it: chunks to write as they come (table and JSON are never built
+ * as one string). */
+function reportChunks(g: GlobalOptions, r: DoctorReport): Iterable<string> {
+  // table and JSON make each finding as they print it; YAML gathers them
+  return g.output === "table"
+    ? doctorTable(r)
+    : g.output === "json"
+      ? renderJsonChunksOf({ findings: null, summary: r.summary }, "findings", eachFinding(r))
+      : [render(g.output, { findings: r.findings, summary: r.summary }, {})];
+}
+
+/** What node-problem-detector keeps of a custom plugin's stdout by default (its max_output_length). */
+export const NPD_MAX_OUTPUT = 80;
+
+/**
+ * doctor as a node-problem-detector custom plugin answers: exit 0 (OK) with no error or warning finding, 1
+ * (NonOK) with any, and one line of at most `maxLength` characters saying how many and of which checks, worst
+ * first. (Exit 2, Unknown, is doctorAction's when doctor cannot run.) Cost: one pass over the findings.
+ */
+export function npdAnswer(
+  summary: DoctorReport["summary"],
+  findings: Iterable<Finding>,
+  maxLength = NPD_MAX_OUTPUT,
+): { line: string; exitCode: 0 | 1 } {
+  const fit = (s: string) => (s.length <= maxLength ? s : `${s.slice(0, maxLength - 3)}...`);
+  if (summary.errors + summary.warnings === 0)
+    return { line: fit(`no problems found (${summary.checksRun.length} checks)`), exitCode: 0 };
+  const byCheck = new Map<string, { rank: number; n: number }>();
+  for (const f of findings) {
+    if (f.severity === "info") continue;
+    const c = byCheck.get(f.check) ?? { rank: 1, n: 0 };
+    c.n++;
+    if (f.severity === "error") c.rank = 0;
+    byCheck.set(f.check, c);
+  }
+  const checks = [...byCheck]
+    .sort(([a, x], [b, y]) => x.rank - y.rank || y.n - x.n || (a < b ? -1 : 1))
+    .map(([id, c]) => (c.n > 1 ? `${id} x${c.n}` : id));
+  const counted = (n: number, what: string) => (n === 0 ? [] : [`${n} ${what}${n === 1 ? "" : "s"}`]);
+  const counts = [...counted(summary.errors, "error"), ...counted(summary.warnings, "warning")];
+  const head = `${counts.join(", ")}, ${humanBytes(summary.bytesReclaimable)} reclaimable: `;
+  return { line: fit(`${head}${checks.join(", ")}`), exitCode: 1 };
+}
+
+/** Writes `text` to DIR/crifs.prom for node_exporter's textfile collector: a temp file beside it (a name the
+ * collector skips: not *.prom), then a rename, so a scrape never reads half a file. */
+function writeTextfile(dir: string, text: string): void {
+  const target = join(dir, "crifs.prom");
+  const tmp = join(dir, `.crifs.prom.tmp-${process.pid}`);
+  try {
+    writeFileSync(tmp, text, { mode: 0o644 });
+    renameSync(tmp, target);
+  } catch (err) {
+    rmSync(tmp, { force: true });
+    throw fromFsError(err, target, "write");
+  }
+}
+
 /**
  * `crifs doctor`: the rendered report, in chunks to write as they come (table and JSON are never built as
  * one string), and the exit code. JSON contract: docs/json.md#doctor.
@@ -201,14 +266,7 @@ export async function doctorCommand(
   flags: DoctorFlags = {},
 ): Promise<{ chunks: Iterable<string>; exitCode: number }> {
   const r = await doctorReport(g, flags);
-  // table and JSON make each finding as they print it; YAML gathers them
-  const chunks =
-    g.output === "table"
-      ? doctorTable(r)
-      : g.output === "json"
-        ? renderJsonChunksOf({ findings: null, summary: r.summary }, "findings", eachFinding(r))
-        : [render(g.output, { findings: r.findings, summary: r.summary }, {})];
-  return { chunks, exitCode: doctorExitCode(r.summary) };
+  return { chunks: reportChunks(g, r), exitCode: doctorExitCode(r.summary) };
 }
 
 /** Parses --grace: a whole number of seconds, 0 or more. */
@@ -221,16 +279,67 @@ export function parseGrace(v: string): number {
   return Number(v);
 }
 
-/** `crifs doctor` as the command line runs it: its flags (commander's opts) to the report and exit code. */
-export function doctorAction(
+/**
+ * `crifs doctor` with -o prometheus or npd, or --textfile: the report of one scan (serve/scan.ts: du too, for
+ * the metrics), printed as the metrics, as node-problem-detector's answer, or as -o says; --textfile also
+ * writes the metrics to DIR/crifs.prom.
+ */
+async function doctorScanCommand(
+  g: GlobalOptions,
+  flags: DoctorFlags,
+  o: { format?: "prometheus" | "npd"; textfile?: string },
+): Promise<{ chunks: Iterable<string>; exitCode: number }> {
+  let r: DoctorReport | undefined;
+  let text = "";
+  if (o.format === "prometheus" || o.textfile !== undefined) {
+    const { scanStores } = await import("../../serve/scan.js");
+    const { DEFAULT_TOP_IMAGES, renderMetrics } = await import("../../serve/metrics.js");
+    const model = await scanStores(g, {
+      doctor: flags,
+      withApi: false,
+      onReport: (report) => {
+        r = report;
+      },
+    });
+    text = await renderMetrics(model, { version: packageVersion(), topImages: DEFAULT_TOP_IMAGES });
+    if (o.textfile !== undefined) writeTextfile(o.textfile, text);
+  }
+  r ??= await doctorReport(g, flags);
+  if (o.format === "npd") {
+    const a = npdAnswer(r.summary, eachFinding(r));
+    return { chunks: [`${a.line}\n`], exitCode: a.exitCode };
+  }
+  return {
+    chunks: o.format === "prometheus" ? [text] : reportChunks(g, r),
+    exitCode: doctorExitCode(r.summary),
+  };
+}
+
+/** `crifs doctor` as the command line runs it: its flags (commander's opts) to the report and exit code.
+ * `o.format`: -o prometheus or npd (cli/program.ts hands them over; g.output is then json). */
+export async function doctorAction(
   g: GlobalOptions,
   o: Record<string, unknown>,
 ): Promise<{ chunks: Iterable<string>; exitCode: number }> {
-  const check = o.check as string[] | undefined;
-  return doctorCommand(g, {
-    ...(check === undefined ? {} : { checks: check.flatMap((c) => c.split(",")) }),
-    mode: o.quick === true ? "quick" : o.verify === true ? "verify" : "default",
-    graceSeconds: parseGrace(typeof o.grace === "string" ? o.grace : "60"),
-    logDirs: logDirFlags(o),
-  });
+  const format = o.format === "prometheus" || o.format === "npd" ? o.format : undefined;
+  const textfile = typeof o.textfile === "string" ? o.textfile : undefined;
+  try {
+    const check = o.check as string[] | undefined;
+    const flags: DoctorFlags = {
+      ...(check === undefined ? {} : { checks: check.flatMap((c) => c.split(",")) }),
+      mode: o.quick === true ? "quick" : o.verify === true ? "verify" : "default",
+      graceSeconds: parseGrace(typeof o.grace === "string" ? o.grace : "60"),
+      logDirs: logDirFlags(o),
+    };
+    if (format === undefined && textfile === undefined) return await doctorCommand(g, flags);
+    return await doctorScanCommand(g, flags, {
+      ...(format === undefined ? {} : { format }),
+      ...(textfile === undefined ? {} : { textfile }),
+    });
+  } catch (err) {
+    if (format !== "npd") throw err;
+    // node-problem-detector's Unknown: doctor could not say, and the line (on stdout, where NPD reads) says why
+    const line = err instanceof CrifsError ? err.oneLine() : `internal error: ${(err as Error).message}`;
+    return { chunks: [`crifs: ${terminalSafe(line).split("\n")[0]}\n`], exitCode: 2 };
+  }
 }
