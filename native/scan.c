@@ -54,6 +54,7 @@
 
 #define DENTS_SIZE (64 * 1024)
 #define MAX_THREADS 64
+#define PROGRESS_STRIDE 8 /* doubles per thread in the progress array: 64 bytes, one cache line */
 /* Bound on nesting: a bind-mount loop without oneFileSystem would otherwise never end. */
 #define MAX_DEPTH 100000
 /* Paths longer than this are opened in steps (the kernel refuses paths of PATH_MAX and more). */
@@ -104,6 +105,7 @@ typedef struct {
   size_t nerrs;
   buf_t files; /* u32 tree, u32 rel len, 5 doubles (dev, ino, nlink, size, allocated), rel */
   double entries, dirs;
+  double bytes; /* allocated bytes met so far (an inode with several links once per link): progress only */
   char *dents;
   char *target;
   li_vec_t idx; /* with index: every entry met (link-index.c) */
@@ -117,6 +119,10 @@ typedef struct scan {
   uint32_t nstops;
   int one_fs, want_links, want_usage, want_index, want_files;
   uint32_t nthreads;
+  /* the progress option: 8 doubles (a cache line) per thread, the first two its entries and bytes so far,
+   * written by that thread only, after each directory, and read by JS on a timer (a Float64Array over a
+   * SharedArrayBuffer); a line each, so that one thread's stores do not evict another's line; NULL: none */
+  double *progress;
   /* per tree */
   int *rootfd;
   uint64_t *rootdev;
@@ -237,6 +243,7 @@ static void add_file(worker_t *w, uint32_t tree, const char *rel, size_t rlen, c
 
 static inline void count_inode(worker_t *w, uint32_t tree, const struct stat *st) {
   usage_t *u = &w->usage[tree];
+  w->bytes += (double)st->st_blocks * 512.0;
   u->alloc += (double)st->st_blocks * 512.0;
   u->apparent += (double)st->st_size;
   u->inodes += 1;
@@ -246,6 +253,7 @@ static inline void count_inode(worker_t *w, uint32_t tree, const struct stat *st
  * give each to the first tree that lists it. */
 static void account(worker_t *w, uint32_t tree, const struct stat *st) {
   if (!S_ISDIR(st->st_mode) && st->st_nlink > 1) {
+    w->bytes += (double)st->st_blocks * 512.0;
     if (ml_push(&w->ml, (uint64_t)st->st_dev, (uint64_t)st->st_ino, tree, (double)st->st_blocks * 512.0,
                 (double)st->st_size) < 0)
       w->s->oom = 1;
@@ -568,6 +576,12 @@ static void *worker_main(void *arg) {
       free(it);
     }
     settle(s, tree, start < 0, nkids);
+    if (s->progress) {
+      /* this thread's own slot: a plain store, no lock; the reader sums the slots on its timer */
+      volatile double *p = s->progress + PROGRESS_STRIDE * (w - s->workers);
+      p[0] = w->entries;
+      p[1] = w->bytes;
+    }
     if (kids) {
       work_t *tail = kids;
       while (tail->next) tail = tail->next;
@@ -1058,6 +1072,18 @@ static napi_value scan(napi_env env, napi_callback_info info) {
         for (size_t i = 0; i < (size_t)s->nstops * 2; i++) s->stops[i] = (uint64_t)((double *)data)[i];
       }
     }
+  }
+  {
+    napi_value v;
+    bool has = false;
+    napi_typedarray_type type;
+    size_t len;
+    void *data;
+    if (napi_has_named_property(env, argv[1], "progress", &has) == napi_ok && has &&
+        napi_get_named_property(env, argv[1], "progress", &v) == napi_ok &&
+        napi_get_typedarray_info(env, v, &type, &len, &data, NULL, NULL) == napi_ok &&
+        type == napi_float64_array && len >= PROGRESS_STRIDE * (size_t)s->nthreads)
+      s->progress = data; /* the caller keeps the array alive until the promise settles */
   }
   s->workers = calloc(s->nthreads, sizeof(worker_t));
   if (!s->workers) goto oom;

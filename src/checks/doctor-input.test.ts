@@ -155,22 +155,18 @@ test("under --host-root the node's mounts are those at or below it, their overla
     [
       "20 1 0:20 / / rw - overlay overlay rw,lowerdir=/var/lib/containerd/s/1/fs,upperdir=/var/lib/containerd/s/2/fs,workdir=/var/lib/containerd/s/2/work",
       "30 20 8:1 / /host ro - ext4 /dev/vda rw",
-      "31 30 0:31 / /host/run/containerd/io.containerd.runtime.v2.task/k8s.io/abc/rootfs rw - overlay overlay rw,lowerdir=/var/lib/containerd/s/3/fs:/var/lib/containerd/s/4/fs,upperdir=/var/lib/containerd/s/5/fs,workdir=/var/lib/containerd/s/5/work",
+      "31 30 0:31 / /host/run/rt/task/abc/rootfs rw - overlay overlay rw,lowerdir=/var/lib/containerd/s/3/fs:/var/lib/containerd/s/4/fs,upperdir=/var/lib/containerd/s/5/fs,workdir=/var/lib/containerd/s/5/work",
       "32 30 0:32 / /host/var/lib/containerd/tmpmounts/containerd-mount1 rw - tmpfs tmpfs rw",
     ].join("\n"),
   );
   const seen = mountsSeenFrom(table, "/host/");
   assert.deepEqual(
     [...seen.mountPoints],
-    [
-      "/host",
-      "/host/run/containerd/io.containerd.runtime.v2.task/k8s.io/abc/rootfs",
-      "/host/var/lib/containerd/tmpmounts/containerd-mount1",
-    ],
+    ["/host", "/host/run/rt/task/abc/rootfs", "/host/var/lib/containerd/tmpmounts/containerd-mount1"],
   );
   assert.deepEqual(seen.overlays, [
     {
-      mountPoint: "/host/run/containerd/io.containerd.runtime.v2.task/k8s.io/abc/rootfs",
+      mountPoint: "/host/run/rt/task/abc/rootfs",
       lowerdir: ["/host/var/lib/containerd/s/3/fs", "/host/var/lib/containerd/s/4/fs"],
       upperdir: "/host/var/lib/containerd/s/5/fs",
       workdir: "/host/var/lib/containerd/s/5/work",

@@ -11,7 +11,7 @@
 //   read ─▶ checks ─▶ findings B ┘
 
 import { collectGarbage } from "../collect-garbage.js";
-import { scanTrees } from "../fs/walk.js";
+import { type ScanProgress, scanTrees } from "../fs/walk.js";
 import type { Check, Finding, LazyFindings } from "./check.js";
 import { findingKey, severityRank } from "./check.js";
 import type { DoctorInput } from "./doctor-input.js";
@@ -76,6 +76,8 @@ export interface RunDoctorOptions {
   readonly mode?: DoctorMode;
   /** Pause between the two reads, in ms. Default 200. */
   readonly pauseMs?: number;
+  /** Reports the walk that sizes the findings (cli/render/progress.ts). Default: none. */
+  readonly progress?: ScanProgress;
 }
 
 /** Which of `checks` run on `input` in `mode`, and why the others do not. */
@@ -216,7 +218,11 @@ export function doctorExitCode(s: DoctorSummary): number {
 }
 
 /** Fills null `bytes` of walk-needing findings with du -s -B1 -x of their path. Cost: a walk of each. */
-async function measure(findings: readonly Finding[], checks: readonly Check[]): Promise<Finding[]> {
+async function measure(
+  findings: readonly Finding[],
+  checks: readonly Check[],
+  progress?: ScanProgress,
+): Promise<Finding[]> {
   const walked = new Set(checks.filter((c) => c.needs.includes("walk")).map((c) => c.id));
   const paths = [
     ...new Set(findings.filter((f) => f.bytes === null && walked.has(f.check)).map((f) => f.path)),
@@ -224,7 +230,7 @@ async function measure(findings: readonly Finding[], checks: readonly Check[]): 
   if (paths.length === 0) return [...findings];
   const scan = await scanTrees(
     paths.map((p) => ({ id: p, path: p })),
-    { cacheDir: null, oneFileSystem: true },
+    { cacheDir: null, oneFileSystem: true, ...(progress === undefined ? {} : { progress }) },
   );
   return findings.map((f) =>
     f.bytes === null && walked.has(f.check)
@@ -270,7 +276,7 @@ export async function runDoctor(options: RunDoctorOptions): Promise<DoctorReport
   // the report about to be rendered (tens of thousands of lines on a large store) would grow it. On the
   // bench store: peak RSS 193-203 MB before, 180-186 MB after, for ~50 ms
   collectGarbage();
-  if (mode !== "quick") findings = await measure(findings, run);
+  if (mode !== "quick") findings = await measure(findings, run, options.progress);
   findings = withPods(findings, store);
   const position = new Map(options.checks.map((c, i) => [c.id, i]));
   const rankOf = (f: { severity: Finding["severity"]; check: string }) =>

@@ -6,6 +6,7 @@ import { Argument, Command, Option } from "commander";
 import { CrifsError } from "../errors.js";
 import { logDirFlags } from "../logs/log-dirs.js";
 import { adapters } from "../runtimes/index.js";
+import { examplesText } from "./examples.js";
 import { packageVersion } from "./package-version.js";
 import { outputFormats, parseFormat } from "./render/format.js";
 import { DEFAULT_TIMEOUT_MS, type GlobalOptions, openStores, openStoresLive } from "./stores.js";
@@ -20,6 +21,19 @@ const doctorFormats = ["prometheus", "npd"] as const;
 function doctorFormat(cmd: Command): (typeof doctorFormats)[number] | undefined {
   const o = cmd.optsWithGlobals().output;
   return doctorFormats.find((f) => f === o);
+}
+
+/**
+ * -o: its formats are offered to completion and help (argChoices) but not enforced by commander (no
+ * .choices()), since `crifs export ID -o FILE.tar` names a file with the same flag; globals() checks them.
+ */
+function outputOption(): Option {
+  const o = new Option(
+    "-o, --output <format>",
+    `output format: ${outputFormats.join(", ")} (doctor also: ${doctorFormats.join(", ")}; export: a file)`,
+  ).default("table");
+  o.argChoices = [...outputFormats, ...doctorFormats];
+  return o;
 }
 
 export function globals(cmd: Command, override: { output?: string } = {}): GlobalOptions {
@@ -42,7 +56,12 @@ export function globals(cmd: Command, override: { output?: string } = {}): Globa
     ...pick("root"),
     ...pick("state"),
     ...pick("config"),
-    ...pick("namespace"),
+    // ctr's variable, when -n is not given
+    ...(typeof o.namespace === "string"
+      ? { namespace: o.namespace }
+      : process.env.CONTAINERD_NAMESPACE
+        ? { namespace: process.env.CONTAINERD_NAMESPACE }
+        : {}),
     ...pick("address"),
     ...pick("hostRoot"),
     // doctor's own formats: its action reads -o itself (doctorFormat); the rest of it renders as JSON would
@@ -53,6 +72,8 @@ export function globals(cmd: Command, override: { output?: string } = {}): Globa
     debug: o.debug === true,
     offline: o.offline === true,
     timeoutMs: parseTimeout(typeof o.timeout === "string" ? o.timeout : undefined),
+    quiet: o.quiet === true,
+    noHeaders: o.headers === false,
   };
 }
 
@@ -90,6 +111,21 @@ async function writeChunks(chunks: Iterable<string>): Promise<void> {
   await flush();
 }
 
+/** crictl's filters (cli/row-filter.ts) on a listing of containers or pods. */
+function filterOptions(cmd: Command): Command {
+  return cmd
+    .option("--name <regexp>", "only rows whose name matches (a regular expression, as crictl's)")
+    .option(
+      "--label <key=value>",
+      "only rows with this label (repeat: all of them; key alone: any value)",
+      (v: string, prev: string[] | undefined) => [...(prev ?? []), v],
+    )
+    .option(
+      "--pod <pod>",
+      "only rows of this pod: a pod sandbox id prefix (containers: pod uid) or pod name",
+    );
+}
+
 export function program(write: (s: string) => void, setStatus: (code: number) => void = () => {}): Command {
   const p = new Command("crifs")
     .description("show, check and mend the storage of containerd, CRI-O/Podman and Docker")
@@ -104,27 +140,33 @@ export function program(write: (s: string) => void, setStatus: (code: number) =>
       "find every runtime's store under DIR as if it were / (a node's disk mounted here)",
     )
     .option("--root <dir>", "storage root (containerd: /var/lib/containerd; podman, crio: the graphroot)")
-    .option("--state <dir>", "state dir (containerd: /run/containerd; podman, crio: the runroot)")
+    .option(
+      "--state <dir>",
+      "state dir (containerd: /run/containerd; podman, crio: the runroot); not crictl's --state filter: ps lists every state",
+    )
     .option(
       "--config <file>",
       "runtime config file (containerd: /etc/containerd/config.toml; podman: storage.conf; crio: crio.conf)",
     )
-    .option("-n, --namespace <ns>", "only this namespace (default: all)")
+    .option("-n, --namespace <ns>", "only this namespace (default: $CONTAINERD_NAMESPACE, else all)")
     // no .choices(): `crifs export ID -o FILE.tar` names a file with the same flag, and commander would check
     // it against the formats before export sees it; globals() checks the format (parseFormat) instead
-    .addOption(
-      new Option(
-        "-o, --output <format>",
-        `output format: ${outputFormats.join(", ")} (doctor also: ${doctorFormats.join(", ")})`,
-      ).default("table"),
-    )
+    .addOption(outputOption())
     .option("--debug", "print the cause chain of errors")
     .option(
       "--address <socket>",
-      "runtime socket to read live (like crictl --runtime-endpoint; default: /etc/crictl.yaml, else containerd's grpc.address)",
+      "runtime socket to read live (like crictl --runtime-endpoint; default: $CONTAINER_RUNTIME_ENDPOINT, $CONTAINERD_ADDRESS, /etc/crictl.yaml, else containerd's grpc.address)",
     )
     .option("--offline", "read the files even when the runtime answers")
     .option("--timeout <duration>", "deadline of each call to the runtime (5s, 500ms)", "5s")
+    .option("-q, --quiet", "list commands: only each row's id, one a line (the ids of -o json)")
+    .option("--no-progress", "no progress line on stderr (there is one only when stderr is a terminal)")
+    .option("--no-color", "no colour (crifs prints none; accepted, like NO_COLOR, for scripts that pass it)")
+    .option("--no-headers", "list commands: the table without its header line")
+    .hook("preAction", async (_p, action) => {
+      if (action.optsWithGlobals().progress === false)
+        (await import("./render/progress.js")).setProgressEnabled(false);
+    })
     .showHelpAfterError(false)
     .exitOverride()
     .configureOutput({ writeOut: write, writeErr: () => {} });
@@ -186,12 +228,14 @@ export function program(write: (s: string) => void, setStatus: (code: number) =>
         (await import("./commands/snapshots.js")).snapshotsCommand(await openStoresLive(g), g, true),
       ),
     );
-  p.command("containers")
+  filterOptions(p.command("containers"))
     .description("containers with their task status and pid")
     .action(
-      withStores(async (g) =>
-        (await import("./commands/containers.js")).containersCommand(await openStoresLive(g), g),
-      ),
+      withStores(async function (this: Command, g) {
+        const { containersCommand } = await import("./commands/containers.js");
+        const { parseRowFilter } = await import("./row-filter.js");
+        return containersCommand(await openStoresLive(g), g, parseRowFilter(this.opts()));
+      }),
     );
   p.command("inspect")
     .argument("<ref>", "container id, snapshot key, image name or digest (or a unique prefix)")
@@ -325,12 +369,24 @@ export function program(write: (s: string) => void, setStatus: (code: number) =>
   p.command("version")
     .description("crifs's version and the runtime's (CRI Version, containerd Version) when it answers")
     .action(withStores(async (g) => (await import("./commands/version.js")).versionCommand(g, VERSION)));
-  p.command("pods")
+  filterOptions(p.command("pods"))
     .description("Kubernetes pod sandboxes (CRI ListPodSandbox live; sandbox containers from disk)")
-    .action(withStores(async (g) => (await import("./commands/pods.js")).podsCommand(g)));
-  p.command("ps")
-    .description("containers of Kubernetes pods (CRI ListContainers live; labelled containers from disk)")
-    .action(withStores(async (g) => (await import("./commands/ps.js")).psCommand(g)));
+    .action(
+      withStores(async function (this: Command, g) {
+        const { parseRowFilter } = await import("./row-filter.js");
+        return (await import("./commands/pods.js")).podsCommand(g, parseRowFilter(this.opts()));
+      }),
+    );
+  filterOptions(p.command("ps"))
+    .description(
+      "containers of Kubernetes pods in every state (CRI ListContainers live; labelled containers from disk)",
+    )
+    .action(
+      withStores(async function (this: Command, g) {
+        const { parseRowFilter } = await import("./row-filter.js");
+        return (await import("./commands/ps.js")).psCommand(g, parseRowFilter(this.opts()));
+      }),
+    );
   p.command("inspectp")
     .argument("<pod>", "pod sandbox id (or a unique prefix) or pod name")
     .description("one pod sandbox: CRI PodSandboxStatus (verbose) live; the pod and its containers from disk")
@@ -365,7 +421,12 @@ export function program(write: (s: string) => void, setStatus: (code: number) =>
       "--textfile <dir>",
       "also write the metrics to DIR/crifs.prom (node_exporter's textfile collector)",
     )
+    .option("--list-checks", "list the checks (id, runtimes, summary) and run none")
     .action(async function (this: Command) {
+      if (this.opts().listChecks === true) {
+        write((await import("./commands/doctor-checks.js")).listChecksCommand(globals(this)));
+        return;
+      }
       const { doctorAction } = await import("./commands/doctor.js");
       const format = doctorFormat(this);
       const r = await doctorAction(globals(this), {
@@ -443,6 +504,36 @@ export function program(write: (s: string) => void, setStatus: (code: number) =>
     )
     .action(async function (this: Command, arg: string) {
       write((await import("./commands/why.js")).whyCommand(globals(this), arg));
+    });
+  p.command("completion")
+    .addArgument(new Argument("<shell>", "the shell to complete in").choices(["bash", "zsh"]))
+    .description(
+      "a completion script made from these commands: source <(crifs completion bash), or zsh after compinit",
+    )
+    .action(async (shell: "bash" | "zsh") => {
+      const { bashCompletion, zshCompletion } = await import("./completion.js");
+      write(shell === "bash" ? bashCompletion(p) : zshCompletion(p));
+    });
+  p.command("__man", { hidden: true })
+    .description("the man page made from these definitions (docs/man/crifs.1)")
+    .action(async () => {
+      write((await import("./man-page.js")).manPage(p));
+    });
+  // each command's examples (cli/examples.ts) under its --help and `crifs help <command>`
+  for (const c of p.commands) c.addHelpText("after", () => examplesText(c.name()));
+  // what the completion scripts ask for values from the store: quiet and fast (metadata only, disk only)
+  p.command("__complete", { hidden: true })
+    .argument("<kind>")
+    .argument("[prefix]")
+    .action(async function (this: Command, kind: string, prefix: string | undefined) {
+      const { completeValues, storeKinds } = await import("./completion.js");
+      if (!(storeKinds as readonly string[]).includes(kind)) return;
+      try {
+        const g = globals(this);
+        write(completeValues(openStores(g), kind as (typeof storeKinds)[number], prefix ?? ""));
+      } catch {
+        // no store, a flag that does not parse: nothing to offer, and nothing to say in the middle of a line
+      }
     });
   return p;
 }

@@ -4,8 +4,9 @@
 // its store on this host loads, each labelled with runtime and root.
 //
 // Live or disk (openStoresLive): containerd is read through its API when its socket answers: the socket of
-// --address, else /etc/crictl.yaml's runtime-endpoint, else the containerd config's grpc.address. --root
-// alone means "these files": it reads disk unless --address is given too. --offline always reads disk. A
+// --address, else $CONTAINER_RUNTIME_ENDPOINT, else $CONTAINERD_ADDRESS, else /etc/crictl.yaml's
+// runtime-endpoint, else the containerd config's grpc.address (crictl's order). --root alone means "these
+// files": it reads disk unless --address is given too. --offline always reads disk. A
 // socket that refuses or does not answer within --timeout gets one stderr note, and the files answer.
 //
 // --host-root DIR is a chroot, not a prefix: every path, --root/--state/--config included, is the node's and
@@ -45,6 +46,10 @@ export interface GlobalOptions {
   readonly timeoutMs?: number;
   /** --host-root: the dir standing for the node's / (its disk mounted elsewhere); see the header. */
   readonly hostRoot?: string;
+  /** -q: list commands print their rows' ids only (render/format.ts ListingView). */
+  readonly quiet?: boolean;
+  /** --no-headers: list commands' tables without the header line. */
+  readonly noHeaders?: boolean;
 }
 
 /** What the adapters take from the global flags. */
@@ -91,19 +96,31 @@ function liveCandidate(g: GlobalOptions): Adapter | null {
 export function liveAddress(g: GlobalOptions): string | null {
   const live = liveCandidate(g);
   if (live === null) return null;
-  if (g.address !== undefined) {
-    const p = socketPath(g.address);
-    if (p === null) {
-      throw new CrifsError("usage", `cannot use address "${g.address}": only unix sockets are supported`, {
-        remedy: "pass --address unix:///path/to/containerd.sock",
-      });
-    }
-    return p;
-  }
+  if (g.address !== undefined) return addressPath(g.address, "--address");
   if (g.root !== undefined) return null;
+  // what crictl and ctr take from the environment, after the flag and before crictl.yaml (as crictl does)
+  for (const v of ["CONTAINER_RUNTIME_ENDPOINT", "CONTAINERD_ADDRESS"]) {
+    const env = process.env[v];
+    if (env !== undefined && env !== "") return addressPath(env, v);
+  }
   const crictl = readCrictlEndpoint();
   if (crictl !== null) return socketPath(crictl);
   return live.configuredSocket?.(loadOptions(g)) ?? null;
+}
+
+/** The socket path of an address given by `from` (a flag or environment variable): unix sockets only. */
+function addressPath(address: string, from: string): string {
+  const p = socketPath(address);
+  if (p === null) {
+    throw new CrifsError(
+      "usage",
+      `cannot use address "${address}" (${from}): only unix sockets are supported`,
+      {
+        remedy: "pass --address unix:///path/to/containerd.sock",
+      },
+    );
+  }
+  return p;
 }
 
 /** A one-line note on stderr (the data stays on stdout). */
@@ -169,11 +186,24 @@ export function recordRow<T extends object>(
  * when no row has one) and `columns`, or `tree`. */
 export function renderRecords<R extends { readonly namespace?: string }>(
   stores: readonly Store[],
-  o: { g: GlobalOptions; rows: (stores: readonly Store[]) => R[]; columns: Columns<R>; tree?: () => string },
+  o: {
+    g: GlobalOptions;
+    rows: (stores: readonly Store[]) => R[];
+    columns: Columns<R>;
+    /** The row's id, what -q prints. */
+    id: (row: R) => string;
+    tree?: () => string;
+    /** Only the rows this keeps (--name, --label, --pod). */
+    keep?: (row: R) => boolean;
+  },
 ): string {
   noteReadErrors(stores);
   const columns: Columns<R> = { namespace: (r) => r.namespace ?? "", ...o.columns };
-  return renderListing(o.g.output, o.rows(stores), columns, o.tree);
+  const rows = o.rows(stores);
+  return renderListing(o.g, o.keep === undefined ? rows : rows.filter(o.keep), columns, {
+    id: o.id,
+    ...(o.tree === undefined ? {} : { tree: o.tree }),
+  });
 }
 
 /**

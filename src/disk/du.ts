@@ -20,7 +20,7 @@ import { lstatSync } from "node:fs";
 import { join } from "node:path";
 import { fsPath } from "../fs/name-codec.js";
 import { readNames } from "../fs/read-exact.js";
-import { type ScanResult, scanTrees, type Tree, type Usage } from "../fs/walk.js";
+import { type ScanProgress, type ScanResult, scanTrees, type Tree, type Usage } from "../fs/walk.js";
 import type { AreaRole, ContainerPod, ReadError, Snapshot, Store } from "../model/store.js";
 
 export const categories = [
@@ -191,7 +191,10 @@ function isFileTree(t: PlannedTree): boolean {
 }
 
 /** Attributes every allocated byte under the store's root. Cost: one full walk (committed layers cached). */
-export async function computeDu(store: Store, options: { cacheDir?: string | null } = {}): Promise<DuReport> {
+export async function computeDu(
+  store: Store,
+  options: { cacheDir?: string | null; progress?: ScanProgress } = {},
+): Promise<DuReport> {
   const planned = planDuTrees(store);
   // only the store's areas and leaked entries can be single files: snapshot dirs are not asked
   const files = planned.filter((t) => t.id !== "other" && t.snapshot === undefined && isFileTree(t));
@@ -199,6 +202,7 @@ export async function computeDu(store: Store, options: { cacheDir?: string | nul
   const scan: ScanResult = await scanTrees(trees, {
     oneFileSystem: true,
     ...(options.cacheDir === undefined ? {} : { cacheDir: options.cacheDir }),
+    ...(options.progress === undefined ? {} : { progress: options.progress }),
   });
   const byCategory = new Map<Category, Usage>(categories.map((c) => [c, zero()]));
   const perTree = (id: string) => scan.perTree.get(id) ?? zero();

@@ -87,6 +87,9 @@ export interface NativeScanner {
       index?: boolean;
       /** List every regular file (NativeTree.files). Default false. */
       files?: boolean;
+      /** 8 per thread (a cache line), the first two its entries and allocated bytes so far, written after each
+       * directory (a Float64Array over a SharedArrayBuffer, read on a timer). Ignored by older addons. */
+      progress?: Float64Array;
     },
   ): Promise<NativeResult>;
   /**
@@ -160,21 +163,53 @@ export function loadNativeScanner(): { scanner: NativeScanner | null; problem: s
   return loaded;
 }
 
+/** Doubles per thread in the scan's progress array (native/scan.c PROGRESS_STRIDE): a cache line each. */
+const PROGRESS_STRIDE = 8;
+
 /** Walks `roots` natively with `threads` threads. Cost: a full walk (one fstatat per entry). */
 export async function scanTreesNative(
   scanner: NativeScanner,
   roots: readonly string[],
-  options: WalkOptions & { threads: number; heldDirs?: number; index?: boolean },
+  options: WalkOptions & {
+    threads: number;
+    heldDirs?: number;
+    index?: boolean;
+    /** Called about 10 times a second with the entries and allocated bytes walked so far. */
+    onProgress?: (entries: number, bytes: number) => void;
+  },
 ): Promise<TreeScan[]> {
-  const result = await scanner.scan(roots.map(fsPath), {
-    oneFileSystem: options.oneFileSystem,
-    links: options.symlinks,
-    usage: options.usage,
-    threads: options.threads,
-    stops: options.stops,
-    ...(options.heldDirs === undefined ? {} : { heldDirs: options.heldDirs }),
-    ...(options.index === true ? { index: true } : {}),
-  });
+  const onProgress = options.onProgress;
+  // shared memory: the scanner's threads write their counts into it while the promise is pending
+  const progress =
+    onProgress === undefined
+      ? undefined
+      : new Float64Array(new SharedArrayBuffer(PROGRESS_STRIDE * options.threads * 8));
+  const report = () => {
+    if (progress === undefined || onProgress === undefined) return;
+    let entries = 0;
+    let bytes = 0;
+    for (let i = 0; i + 1 < progress.length; i += PROGRESS_STRIDE) {
+      entries += progress[i] ?? 0;
+      bytes += progress[i + 1] ?? 0;
+    }
+    onProgress(entries, bytes);
+  };
+  const timer = progress === undefined ? undefined : setInterval(report, 100);
+  const result = await scanner
+    .scan(roots.map(fsPath), {
+      oneFileSystem: options.oneFileSystem,
+      links: options.symlinks,
+      usage: options.usage,
+      threads: options.threads,
+      stops: options.stops,
+      ...(options.heldDirs === undefined ? {} : { heldDirs: options.heldDirs }),
+      ...(options.index === true ? { index: true } : {}),
+      ...(progress === undefined ? {} : { progress }),
+    })
+    .finally(() => {
+      clearInterval(timer);
+      report(); // the whole walk's counts, now final
+    });
   const index = result.index;
   return result.trees.map((t, i) => {
     const root = roots[i] ?? "";

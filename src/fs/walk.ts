@@ -16,6 +16,7 @@ import { CrifsError } from "../errors.js";
 import { InodeSet } from "./inode-set.js";
 import { decodeName, fsPath } from "./name-codec.js";
 import { defaultCacheDir } from "./scan-cache-dir.js";
+import { countsKey, readLastCount, writeLastCount } from "./scan-counts.js";
 import { type CacheKey, ScanCache } from "./walk-cache.js";
 import { scanTreesJs } from "./walk-js.js";
 import { type LinkIndex, loadNativeScanner, type NativeScanner, scanTreesNative } from "./walk-native.js";
@@ -68,7 +69,18 @@ export interface ScanResult {
   readonly linkIndexes: ReadonlyMap<string, LinkIndex>;
 }
 
+/** Where scanTrees reports how far it got (cli/render/progress.ts draws it). */
+export interface ScanProgress {
+  /** The entries the last scan of the same trees met (the ETA's total), before the walk starts. */
+  expect?(entries: number): void;
+  /** Entries and allocated bytes so far (trees served from the cache count at once); ~10 times a second. */
+  update(entries: number, bytes: number): void;
+}
+
 export interface ScanOptions {
+  /** Reports entries and bytes as the walk goes (native engine: from its threads' shared counters, read on a
+   * timer; JS engine: when the walk ends). Default: none. */
+  progress?: ScanProgress;
   /** like du -x: default true */
   oneFileSystem?: boolean;
   /** fill ScanResult.symlinks: default false */
@@ -309,8 +321,32 @@ export async function scanTrees(trees: readonly Tree[], options: ScanOptions = {
     }
   });
 
+  const progress = options.progress;
+  // trees served from the cache count at once; the last run's count of the same trees is the ETA's total
+  let baseEntries = 0;
+  let baseBytes = 0;
+  for (const scan of scans) {
+    baseEntries += scan?.usage.inodes ?? 0;
+    baseBytes += scan?.usage.allocatedBytes ?? 0;
+  }
+  const countKey =
+    progress !== undefined && cache !== null && cacheDir !== null
+      ? countsKey(trees.map((t) => t.path))
+      : null;
+  if (progress !== undefined) {
+    const last = countKey === null || cacheDir === null ? null : readLastCount(cacheDir, countKey);
+    if (last !== null) progress.expect?.(last);
+    progress.update(baseEntries, baseBytes);
+  }
+  let walkedEntries = 0;
+
   if (toWalk.length > 0) {
-    const walk: WalkOptions & { threads: number; heldDirs?: number; index?: boolean } = {
+    const walk: WalkOptions & {
+      threads: number;
+      heldDirs?: number;
+      index?: boolean;
+      onProgress?: (entries: number, bytes: number) => void;
+    } = {
       ...(options.heldDirs === undefined ? {} : { heldDirs: options.heldDirs }),
       oneFileSystem,
       // not collected for the cache's sake: a scan cached without symlinks serves the next du, not links
@@ -319,12 +355,21 @@ export async function scanTrees(trees: readonly Tree[], options: ScanOptions = {
       stops,
       threads,
       ...(wantIndex ? { index: true } : {}),
+      ...(progress === undefined
+        ? {}
+        : {
+            onProgress: (entries: number, bytes: number) => {
+              walkedEntries = entries;
+              progress.update(baseEntries + entries, baseBytes + bytes);
+            },
+          }),
     };
     const paths = toWalk.map((i) => trees[i]?.path ?? "");
     const now = Date.now();
     const settleMs = options.settleMs ?? SETTLE_MS;
     const walked =
       scanner !== null ? await scanTreesNative(scanner, paths, walk) : await scanTreesJs(paths, walk);
+    if (scanner === null) walkedEntries = walked.reduce((n, w) => n + (w?.usage.inodes ?? 0), 0);
     toWalk.forEach((i, k) => {
       const scan = walked[k] ?? null;
       scans[i] = scan;
@@ -340,6 +385,7 @@ export async function scanTrees(trees: readonly Tree[], options: ScanOptions = {
     });
     cache?.save();
   }
+  if (countKey !== null && cacheDir !== null) writeLastCount(cacheDir, countKey, baseEntries + walkedEntries);
 
   const merged = wantUsage ? mergeTreeScans(scans, scanner) : mergeTreeScans(scans.map(() => null));
   const perTree = new Map<string, Usage>();

@@ -126,7 +126,7 @@ export interface LinkReportOptions {
   /** Only broken symlinks: skip the per-file walk and the hashing. Default false. */
   brokenOnly?: boolean;
   /** Passed to scanTrees (cache dir, threads). Default: scanTrees's defaults. */
-  scan?: Pick<ScanOptions, "cacheDir" | "threads">;
+  scan?: Pick<ScanOptions, "cacheDir" | "threads" | "progress">;
   /** Whether a host path exists (lstat); tests replace it. Default: lstat on this host. */
   hostHas?: (hostPath: string) => boolean;
   /**

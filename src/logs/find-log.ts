@@ -25,7 +25,13 @@ export interface ContainerLogLocation {
   readonly path: string;
   readonly format: LogFormat;
   /** How it was found. */
-  readonly source: "docker-config" | "docker-default" | "crio-annotation" | "pod-log-dir" | "kubelet-link";
+  readonly source:
+    | "docker-config"
+    | "docker-default"
+    | "crio-annotation"
+    | "pod-log-dir"
+    | "kubelet-link"
+    | "cri-status";
 }
 
 export const LABEL_POD_UID = "io.kubernetes.pod.uid";

@@ -45,6 +45,7 @@ import { podmanSuite } from "./podman.suite.js";
 import { repairSuite } from "./repair.suite.js";
 import { repairApiSuite, repairLinksSuite } from "./repair-api.suite.js";
 import { serveSuite } from "./serve.suite.js";
+import { sightCliSuite } from "./sight-cli.suite.js";
 import { terminalSuite } from "./terminal.suite.js";
 
 const unavailable = bedUnavailable();
@@ -117,6 +118,7 @@ function bedBlock(line: ContainerdVersion): void {
       ["live", liveSuite], // sockets that do not behave, served by the test itself (hostile-sockets.ts)
       ["links", linksSuite],
       ["terminal", terminalSuite], // hostile names in its own namespace, removed afterwards
+      ["sight-cli", sightCliSuite], // -q, filters, completion under tmux (bash, zsh), progress under tmux
       ["docker", dockerSuite], // its own dockerd bed (test/bed/docker-bed.ts), started and removed by the suite
       ["podman", podmanSuite], // its own podman store (test/bed/podman.ts), built from the bed's OCI archive
       ["cri", criSuite], // its own CRI containerd bed (test/bed/cri-bed.ts), plus the main bed read live

@@ -10,7 +10,7 @@
 //        `docker logs` prints, and crifs info shows the Engine API's view when the socket answers.
 
 import assert from "node:assert/strict";
-import { execFileSync, spawn } from "node:child_process";
+import { execFileSync, spawn, spawnSync } from "node:child_process";
 import { existsSync, mkdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { after, before, describe, test } from "node:test";
@@ -19,6 +19,16 @@ import type { Bed } from "../bed/bed.js";
 import { type CriBed, criBedUnavailable, criSkip, startCriBed } from "../bed/cri-bed.js";
 import { type DockerBed, startDockerBed } from "../bed/docker-bed.js";
 import { CRIFS, contractErrors, crifs, json } from "./cli.js";
+
+/** crifs with extra environment variables. */
+function spawnCrifs(args: readonly string[], env: Record<string, string>) {
+  const r = spawnSync(process.execPath, [CRIFS, ...args], {
+    encoding: "utf8",
+    env: { ...process.env, ...env },
+    timeout: 60_000,
+  });
+  return { status: r.status ?? -1, stdout: r.stdout, stderr: r.stderr };
+}
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 const LONG = "a".repeat(20_000);
@@ -139,6 +149,47 @@ export function logsSuite(getBed: () => Bed, options: { criOnly?: boolean } = {}
         crifs([...flags(), "logs", writerId, ...logFlags(), "--tail", "2"]).stdout,
         "half done\nlast line\n",
       );
+    });
+
+    test("crifs --address <cri.sock> logs finds the log through CRI ContainerStatus, as crictl logs does, with no other flag", () => {
+      const r = crifs(["--address", bed().socket, "logs", writerId]);
+      assert.equal(r.status, 0, r.stderr);
+      assert.equal(r.stderr, "");
+      assert.equal(r.stdout, WRITTEN.map((l) => `${l}\n`).join(""));
+      // the same through crictl's variable, by the container's name, and the JSON says where it came from
+      const j = json<{ path: string; source: string; container: string }>(
+        spawnCrifs(["logs", "writer", "-o", "json"], {
+          CONTAINER_RUNTIME_ENDPOINT: `unix://${bed().socket}`,
+        }),
+      );
+      assert.equal(contractErrors("logs", j), null);
+      assert.deepEqual([j.path, j.source, j.container], [writerLog(), "cri-status", writerId]);
+    });
+
+    test("live through CRI: ps, pods and stats -q print their JSON ids; ps's --name, --pod and --label pick the writer", () => {
+      const live = ["--address", bed().socket];
+      for (const cmd of ["ps", "pods", "stats"]) {
+        const rows = json<{ id: string }[]>(crifs([...live, cmd, "-o", "json"]));
+        assert.ok(rows.length > 0, `${cmd} lists the bed's pod and containers`);
+        const q = crifs([...live, cmd, "-q"]);
+        assert.equal(q.status, 0, q.stderr);
+        // as sets: containerd's CRI lists from a map, in another order on each call
+        assert.deepEqual(
+          q.stdout
+            .split("\n")
+            .filter((l) => l !== "")
+            .sort(),
+          rows.map((r) => r.id).sort(),
+          cmd,
+        );
+      }
+      const ids = (...args: string[]) => crifs([...live, "ps", "-q", ...args]).stdout;
+      assert.equal(ids("--name", "^writer$"), `${writerId}\n`);
+      assert.equal(ids("--name", "^writer$", "--pod", bed().pod.id.slice(0, 8)), `${writerId}\n`);
+      assert.equal(ids("--name", "^writer$", "--pod", "0000000"), "");
+      assert.equal(ids("--label", "io.kubernetes.container.name=writer"), `${writerId}\n`);
+      const pods = crifs([...live, "pods", "-q", "--name", `^${bed().pod.name}$`]).stdout;
+      assert.equal(pods, `${bed().pod.id}\n`);
     });
 
     test("crifs logs --follow prints the tail, then a line the container writes later", async () => {

@@ -2,6 +2,7 @@
 
 import type { Store } from "../../model/store.js";
 import { UNREADABLE } from "../render/format.js";
+import { type RowFilter, rowFilter } from "../row-filter.js";
 import { type GlobalOptions, recordRow, renderRecords } from "../stores.js";
 
 /** JSON contract: docs/json.md#containers. */
@@ -22,17 +23,28 @@ export function containerRows(stores: readonly Store[]) {
   );
 }
 
-export function containersCommand(stores: readonly Store[], g: GlobalOptions): string {
+type ContainerRow = ReturnType<typeof containerRows>[number];
+
+export function containersCommand(stores: readonly Store[], g: GlobalOptions, filter?: RowFilter): string {
   // a names column where the runtime names its containers (podman, docker), as their `ps` shows them
   const hasNames = stores.some((s) => s.containers.some((c) => (c.names?.length ?? 0) > 0));
   return renderRecords(stores, {
     g,
     rows: containerRows,
+    id: (r) => r.id,
+    ...(filter === undefined
+      ? {}
+      : {
+          keep: rowFilter<ContainerRow>(filter, {
+            names: (r) => [...(r.names ?? []), ...(r.pod == null ? [] : [r.pod.containerName])],
+            labels: (r) => r.labels,
+            podIds: (r) => (r.pod == null ? [] : [r.pod.podUid]),
+            podNames: (r) => (r.pod == null ? [] : [r.pod.podName]),
+          }),
+        }),
     columns: {
       container: (r) => r.id,
-      ...(hasNames
-        ? { names: (r: ReturnType<typeof containerRows>[number]) => (r.names ?? []).join(",") }
-        : {}),
+      ...(hasNames ? { names: (r: ContainerRow) => (r.names ?? []).join(",") } : {}),
       // what it runs on (its image or its layer chain) could not be read
       image: (r) => (r.error === undefined ? r.image : `${UNREADABLE} ${r.image}`.trimEnd()),
       runtime: (r) => r.runtimeName,

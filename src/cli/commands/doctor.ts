@@ -33,6 +33,7 @@ import type { Store } from "../../model/store.js";
 import { type Adapter, adapters, requireAdapter } from "../../runtimes/index.js";
 import { packageVersion } from "../package-version.js";
 import { humanBytes, render, renderJsonChunksOf, renderTableChunks } from "../render/format.js";
+import { progress } from "../render/progress.js";
 import { terminalSafe } from "../render/terminal-safe.js";
 import { DEFAULT_TIMEOUT_MS, type GlobalOptions, liveAddress, loadOptions, noStoreFound } from "../stores.js";
 
@@ -117,10 +118,12 @@ export async function doctorReport(g: GlobalOptions, flags: DoctorFlags = {}): P
       .filter((c) => appliesTo(c, adapter.id))
       .filter((c) => !LOG_CHECKS.has(c.id) || (i === 0 && logDirs.applies));
     const withLogs = checks.some((c) => LOG_CHECKS.has(c.id));
+    const bar = progress(`doctor ${adapter.id}: sizing findings`);
     reports.push(
       await runDoctor({
         checks,
         mode,
+        progress: bar,
         ...(flags.pauseMs === undefined ? {} : { pauseMs: flags.pauseMs }),
         read: async (first) => {
           // the costly facts only for the checks that read them (--check orphan-snapshot-dir scans no links)
@@ -145,7 +148,7 @@ export async function doctorReport(g: GlobalOptions, flags: DoctorFlags = {}): P
           if (!withLogs) return input;
           return { ...input, podLogs: readPodLogFacts(logDirs, storesForLogs(g, toCheck, input.store)) };
         },
-      }),
+      }).finally(() => bar.done()),
     );
   }
   return mergeReports(reports);

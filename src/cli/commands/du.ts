@@ -7,6 +7,7 @@ import { type LogDirFlags, logDirsFor } from "../../logs/log-dirs.js";
 import { computeLogUsage, type LogUsage } from "../../logs/log-usage.js";
 import type { Store } from "../../model/store.js";
 import { humanBytes, render, renderNamespacedTable, renderTable, UNREADABLE } from "../render/format.js";
+import { progress } from "../render/progress.js";
 import { type GlobalOptions, noteReadErrors } from "../stores.js";
 
 /** The kubelet pod logs section of the table: per pod and container. */
@@ -82,8 +83,17 @@ export async function duCommand(
   const dirs = logDirsFor(options.logDirs ?? {}, g);
   const logs = dirs.applies ? await computeLogUsage(nodePathAt(dirs.podsDir, dirs.hostRoot)) : null;
   const reports: (DuReport & { logs: LogUsage | null })[] = [];
-  for (const s of stores)
-    reports.push({ ...(await computeDu(s, options.cache ? {} : { cacheDir: null })), logs });
+  for (const s of stores) {
+    const p = progress(`du ${s.location.root}`);
+    try {
+      reports.push({
+        ...(await computeDu(s, { ...(options.cache ? {} : { cacheDir: null }), progress: p })),
+        logs,
+      });
+    } finally {
+      p.done();
+    }
+  }
   const data = reports.length === 1 ? reports[0] : reports;
   return render(g.output, data, { table: () => reports.map(duTable).join("\n") });
 }

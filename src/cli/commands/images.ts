@@ -24,6 +24,7 @@ export function imagesCommand(stores: readonly Store[], g: GlobalOptions): strin
   return renderRecords(stores, {
     g,
     rows: imageRows,
+    id: (r) => r.name,
     columns: {
       ref: (r) => r.name,
       digest: (r) => shortDigest(r.digest),

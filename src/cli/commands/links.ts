@@ -16,6 +16,7 @@ import {
   renderTable,
   renderTableChunks,
 } from "../render/format.js";
+import { progress } from "../render/progress.js";
 import { terminalSafe } from "../render/terminal-safe.js";
 import { resolveRef } from "../resolve-ref.js";
 import { type GlobalOptions, noteReadErrors } from "../stores.js";
@@ -34,7 +35,13 @@ export async function linksData(
     if (t.type !== "container") throw new Error(`resolveRef returned a ${t.type} for kind container`);
     targets = [{ store: t.store, container: t.container }];
   }
-  return readLinkFindings(targets, { brokenOnly: options.brokenOnly });
+  // the layers' walk reports its progress (the line is there only on a terminal)
+  const bar = progress(options.brokenOnly ? "links: reading layers" : "links --shared: reading layers");
+  try {
+    return await readLinkFindings(targets, { brokenOnly: options.brokenOnly, scan: { progress: bar } });
+  } finally {
+    bar.done();
+  }
 }
 
 function shortKey(key: string): string {

@@ -4,6 +4,7 @@
 import { type CriPodSandbox, podOfSandbox } from "../../live/cri.js";
 import type { Pod, Store } from "../../model/store.js";
 import { renderListing } from "../render/format.js";
+import { type RowFilter, rowFilter } from "../row-filter.js";
 import { criOrDiskRows, type GlobalOptions } from "../stores.js";
 
 /** JSON contract: docs/json.md#pods. */
@@ -51,15 +52,31 @@ export function podRowsFromStores(stores: readonly Store[]): PodRow[] {
   );
 }
 
-export async function podsCommand(g: GlobalOptions): Promise<string> {
-  const rows = await criOrDiskRows(g, async (cri) => podRowsFromCri(await cri.listPods()), podRowsFromStores);
-  return renderListing(g.output, rows, {
-    "pod id": (r) => r.id.slice(0, 13),
-    created: (r) => r.createdAt ?? "-",
-    state: (r) => (r.state === "ready" ? "Ready" : "NotReady"),
-    name: (r) => r.name,
-    namespace: (r) => r.podNamespace,
-    attempt: (r) => String(r.attempt),
-    runtime: (r) => (r.runtimeHandler === "" ? "(default)" : r.runtimeHandler),
-  });
+export async function podsCommand(g: GlobalOptions, filter?: RowFilter): Promise<string> {
+  const all = await criOrDiskRows(g, async (cri) => podRowsFromCri(await cri.listPods()), podRowsFromStores);
+  const rows =
+    filter === undefined
+      ? all
+      : all.filter(
+          rowFilter<PodRow>(filter, {
+            names: (r) => [r.name],
+            labels: (r) => r.labels,
+            podIds: (r) => [r.id],
+            podNames: (r) => [r.name],
+          }),
+        );
+  return renderListing(
+    g,
+    rows,
+    {
+      "pod id": (r) => r.id.slice(0, 13),
+      created: (r) => r.createdAt ?? "-",
+      state: (r) => (r.state === "ready" ? "Ready" : "NotReady"),
+      name: (r) => r.name,
+      namespace: (r) => r.podNamespace,
+      attempt: (r) => String(r.attempt),
+      runtime: (r) => (r.runtimeHandler === "" ? "(default)" : r.runtimeHandler),
+    },
+    { id: (r) => r.id },
+  );
 }

@@ -7,6 +7,7 @@ import { nanosToTime } from "../../live/grpc.js";
 import { isSandbox } from "../../model/pods.js";
 import type { Store } from "../../model/store.js";
 import { renderListing } from "../render/format.js";
+import { type RowFilter, rowFilter } from "../row-filter.js";
 import { criOrDiskRows, type GlobalOptions } from "../stores.js";
 
 export type PsState = "created" | "running" | "exited" | "unknown";
@@ -88,19 +89,35 @@ export function psRowsFromStores(stores: readonly Store[]): PsRow[] {
   );
 }
 
-export async function psCommand(g: GlobalOptions): Promise<string> {
-  const rows = await criOrDiskRows(
+export async function psCommand(g: GlobalOptions, filter?: RowFilter): Promise<string> {
+  const all = await criOrDiskRows(
     g,
     async (cri) => psRowsFromCri(await cri.listContainers()),
     psRowsFromStores,
   );
-  return renderListing(g.output, rows, {
-    container: (r) => r.id.slice(0, 13),
-    image: (r) => r.image,
-    created: (r) => r.createdAt ?? "-",
-    state: (r) => r.state.charAt(0).toUpperCase() + r.state.slice(1),
-    name: (r) => r.name,
-    attempt: (r) => (r.attempt === null ? "-" : String(r.attempt)),
-    "pod id": (r) => r.podId.slice(0, 13),
-  });
+  const rows =
+    filter === undefined
+      ? all
+      : all.filter(
+          rowFilter<PsRow>(filter, {
+            names: (r) => [r.name],
+            labels: (r) => r.labels,
+            podIds: (r) => [r.podId],
+            podNames: (r) => [r.labels["io.kubernetes.pod.name"] ?? ""],
+          }),
+        );
+  return renderListing(
+    g,
+    rows,
+    {
+      container: (r) => r.id.slice(0, 13),
+      image: (r) => r.image,
+      created: (r) => r.createdAt ?? "-",
+      state: (r) => r.state.charAt(0).toUpperCase() + r.state.slice(1),
+      name: (r) => r.name,
+      attempt: (r) => (r.attempt === null ? "-" : String(r.attempt)),
+      "pod id": (r) => r.podId.slice(0, 13),
+    },
+    { id: (r) => r.id },
+  );
 }

@@ -89,6 +89,7 @@ export function snapshotsCommand(stores: readonly Store[], g: GlobalOptions, asT
   return renderRecords(stores, {
     g: asTree && g.output === "table" ? { ...g, output: "tree" } : g, // `snapshots tree` prints the tree
     rows: snapshotRows,
+    id: (r) => r.key,
     columns: {
       snapshotter: (r) => r.snapshotter,
       key: (r) => r.key,

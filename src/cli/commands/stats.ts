@@ -43,14 +43,19 @@ export async function statsCommand(g: GlobalOptions): Promise<string> {
   } finally {
     cri.close();
   }
-  return renderListing(g.output, rows, {
-    container: (r) => r.id.slice(0, 13),
-    name: (r) => r.name,
-    "cpu (ns)": (r) => (r.cpuNanoSeconds === null ? "-" : String(r.cpuNanoSeconds)),
-    mem: (r) => (r.memoryWorkingSetBytes === null ? "-" : humanBytes(r.memoryWorkingSetBytes)),
-    disk: (r) => (r.writableLayerBytes === null ? "-" : humanBytes(r.writableLayerBytes)),
-    inodes: (r) => (r.writableLayerInodes === null ? "-" : String(r.writableLayerInodes)),
-  });
+  return renderListing(
+    g,
+    rows,
+    {
+      container: (r) => r.id.slice(0, 13),
+      name: (r) => r.name,
+      "cpu (ns)": (r) => (r.cpuNanoSeconds === null ? "-" : String(r.cpuNanoSeconds)),
+      mem: (r) => (r.memoryWorkingSetBytes === null ? "-" : humanBytes(r.memoryWorkingSetBytes)),
+      disk: (r) => (r.writableLayerBytes === null ? "-" : humanBytes(r.writableLayerBytes)),
+      inodes: (r) => (r.writableLayerInodes === null ? "-" : String(r.writableLayerInodes)),
+    },
+    { id: (r) => r.id },
+  );
 }
 
 /** `crifs imagefsinfo` when the runtime answers: CRI's ImageFsInfo in the same shape as the disk answer

@@ -298,22 +298,40 @@ export function renderNamespacedTable(head: readonly string[], rows: readonly (r
 /** The table columns of a list command, in order: header → the row's cell. */
 export type Columns<R> = Readonly<Record<string, (row: R) => string>>;
 
+/** How a list command prints besides its format: `-q` (ids only) and `--no-headers` (the table's rows only). */
+export interface ListingView {
+  readonly output: OutputFormat;
+  /** -q: each row's id (what `id` gives: the same string as the JSON's), one a line, whatever the format. */
+  readonly quiet?: boolean;
+  /** --no-headers: the table without its header line (other formats have none). */
+  readonly noHeaders?: boolean;
+}
+
 /** A list command's output: the rows themselves as JSON or YAML (the contract), or a table of `columns`
- * (renderNamespacedTable: a leading "namespace" column goes when every row's is empty), or `tree`. */
+ * (renderNamespacedTable: a leading "namespace" column goes when every row's is empty), or `tree`; with -q
+ * only `id` of each row (terminal-safe: a key holding a newline stays one line), with --no-headers the table
+ * without its header. */
 export function renderListing<R>(
-  format: OutputFormat,
+  view: OutputFormat | ListingView,
   rows: readonly R[],
   columns: Columns<R>,
-  tree?: () => string,
+  o: { readonly id?: (row: R) => string; readonly tree?: () => string } = {},
 ): string {
+  const v: ListingView = typeof view === "string" ? { output: view } : view;
+  if (v.quiet === true && o.id !== undefined) {
+    const id = o.id;
+    return rows.map((r) => `${terminalSafe(id(r))}\n`).join("");
+  }
   const cells = Object.values(columns);
-  return render(format, rows, {
-    table: () =>
-      renderNamespacedTable(
+  return render(v.output, rows, {
+    table: () => {
+      const text = renderNamespacedTable(
         Object.keys(columns),
         rows.map((r) => cells.map((cell) => cell(r))),
-      ),
-    ...(tree === undefined ? {} : { tree }),
+      );
+      return v.noHeaders === true ? text.slice(text.indexOf("\n") + 1) : text;
+    },
+    ...(o.tree === undefined ? {} : { tree: o.tree }),
   });
 }
 
