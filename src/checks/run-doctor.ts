@@ -9,6 +9,13 @@
 //   read ─▶ checks ─▶ findings A ┐
 //   pause                        ├─▶ B ∩ A (by check, subject, path) ─▶ walk for bytes ─▶ sorted report
 //   read ─▶ checks ─▶ findings B ┘
+//
+// One read can prove as much (RunDoctorOptions.oneReadAfterMs, what `crifs repair --apply --yes` asks for):
+// when every check that runs is judged by age (Check.isJudgedByAge: orphan snapshot dirs) and every finding of
+// the first read is older than that floor, the pause and the second read are skipped. The second read exists
+// to tell a thing in flight (a dir made, its record not yet committed) from a leak; the runtime makes such a
+// dir, and records it, within one short transaction, and a dir older than any transaction lasts (the floor is
+// seconds; a bolt transaction lasts milliseconds) whose record the first read did not see is not in flight.
 
 import { collectGarbage } from "../collect-garbage.js";
 import { scanTrees } from "../fs/walk.js";
@@ -76,6 +83,14 @@ export interface RunDoctorOptions {
   readonly mode?: DoctorMode;
   /** Pause between the two reads, in ms. Default 200. */
   readonly pauseMs?: number;
+  /**
+   * One read instead of two when it proves as much: when every check that runs isJudgedByAge and every
+   * finding of the first read is at least this many ms old (the checks, run again on the first read with the
+   * grace raised to it, find the same: isInFlight judges by the newest of a dir's mtime and ctime), the pause
+   * and the second read are skipped. A store read with a grace below it (--grace 0: tests) whose findings
+   * include a younger one is read twice as usual. Absent (doctor): always two reads.
+   */
+  readonly oneReadAfterMs?: number;
 }
 
 /** Which of `checks` run on `input` in `mode`, and why the others do not. */
@@ -233,11 +248,31 @@ async function measure(findings: readonly Finding[], checks: readonly Check[]): 
   );
 }
 
+/** The findings of `checks` on `input` when one read proves them (RunDoctorOptions.oneReadAfterMs), else
+ * null: every check is judged by age and every finding is at least `minAgeMs` old. */
+export function oneReadFindings(
+  checks: readonly Check[],
+  input: DoctorInput,
+  minAgeMs: number,
+): Finding[] | null {
+  if (checks.length === 0 || !checks.every((c) => c.isJudgedByAge === true)) return null;
+  const found = runChecks(checks, input);
+  if (input.graceMs >= minAgeMs) return found; // the grace kept every younger one out already
+  // a raised grace only drops findings: as many found again means the same ones, each old enough
+  return runChecks(checks, { ...input, graceMs: minAgeMs }).length === found.length ? found : null;
+}
+
 /** Runs doctor: two reads, the findings both agree on, sizes, sorted worst first. */
 export async function runDoctor(options: RunDoctorOptions): Promise<DoctorReport> {
   const mode = options.mode ?? "default";
   let first: DoctorInput | null = await options.read();
   const plan1 = planChecks(options.checks, first, mode);
+  const alone =
+    options.oneReadAfterMs === undefined ? null : oneReadFindings(plan1.run, first, options.oneReadAfterMs);
+  if (alone !== null) {
+    // no pause, no second read, no forced GC: the first read's findings are the report's
+    return finishReport(options, mode, { findings: alone, lazy: [] }, plan1.run, plan1.skipped, first.store);
+  }
   // of the first read's findings only their keys are kept: 10^5 broken links are 10^5 findings. A check
   // the second read re-judges from the first read's candidates does not run on the first read at all
   const a = findingKeys(
@@ -262,7 +297,6 @@ export async function runDoctor(options: RunDoctorOptions): Promise<DoctorReport
       .map((c) => ({ id: c.id, reason: "the metadata could not be read in the first read" })),
   ];
   const agreed = agreedFindings(a, run, second);
-  let findings = agreed.findings;
   a.clear(); // the first read's findings the second lacks
   const store = second.store;
   second = null; // its facts are in the findings now, or held by the lazily made ones (broken links)
@@ -270,6 +304,19 @@ export async function runDoctor(options: RunDoctorOptions): Promise<DoctorReport
   // the report about to be rendered (tens of thousands of lines on a large store) would grow it. On the
   // bench store: peak RSS 193-203 MB before, 180-186 MB after, for ~50 ms
   collectGarbage();
+  return finishReport(options, mode, agreed, run, skipped, store);
+}
+
+/** The report of the agreed findings: their bytes (unless quick), their pods, sorted worst first. */
+async function finishReport(
+  options: RunDoctorOptions,
+  mode: DoctorMode,
+  agreed: { findings: Finding[]; lazy: { check: Check; found: LazyFindings }[] },
+  run: readonly Check[],
+  skipped: readonly SkippedCheck[],
+  store: DoctorInput["store"],
+): Promise<DoctorReport> {
+  let findings = agreed.findings;
   if (mode !== "quick") findings = await measure(findings, run);
   findings = withPods(findings, store);
   const position = new Map(options.checks.map((c, i) => [c.id, i]));
