@@ -39,6 +39,7 @@ import {
   newRunId,
   type RunHeader,
   readJournal,
+  readPlan,
   stamp,
   stepsOf,
   writeError,
@@ -466,21 +467,20 @@ export async function applyPlan(plan: Plan, options: ApplyOptions): Promise<Appl
   if (options.resume !== undefined) {
     prior = readJournal(options.resume).records;
     header = prior[0] as RunHeader;
-    plan = header.plan;
+    plan = readPlan(options.resume, header);
     journal = Journal.open(options.resume);
     journal.append({ type: "resume", at: stamp(), pid: process.pid });
   } else {
     header = {
       type: "run",
-      version: 1,
+      version: 2,
       id: newRunId(),
       createdAt: stamp(),
       pid: process.pid,
       runtime: plan.runtime,
       root: plan.root,
-      plan,
     };
-    journal = Journal.create(options.quarantine, header);
+    journal = Journal.create(options.quarantine, header, plan);
   }
   try {
     const pause = options.pauseFile ?? process.env.CRIFS_REPAIR_PAUSE_FILE;

@@ -568,13 +568,13 @@ function repairSafety(getBed: () => Bed): void {
             (x) => x.state === "planned",
           );
         }
+        // the run's plan is in its plan.json (the journal's header names it)
         const header = JSON.parse(
           readFileSync(join(run.dir, "journal.jsonl"), "utf8").split("\n")[0] ?? "",
-        ) as {
-          plan: Plan;
-        };
+        ) as { planFile: string };
+        const plan = JSON.parse(readFileSync(join(run.dir, header.planFile), "utf8")) as Plan;
         assert.deepEqual(
-          header.plan.actions.map((a) => a.path),
+          plan.actions.map((a) => a.path),
           [orphan],
         );
         // containerd (Go's os.Rename) refuses to rename its new-* dir onto an existing dir, even an empty one
