@@ -6,7 +6,7 @@
 // codes of src/errors.ts otherwise (64: --apply without --yes and without a terminal to ask on).
 // JSON contract: docs/json.md#repair.
 
-import { existsSync, lstatSync } from "node:fs";
+import { existsSync, lstatSync, realpathSync } from "node:fs";
 import { join, posix } from "node:path";
 import { createInterface } from "node:readline/promises";
 import type { Finding } from "../../checks/check.js";
@@ -267,6 +267,47 @@ function apiExecutor(s: StoreRepair, flags: RepairFlags): ApiExecutor | undefine
   };
 }
 
+/** Whether two paths name the same dir (each resolved when it can be). */
+function isSameDir(a: string, b: string): boolean {
+  const real = (p: string) => {
+    try {
+      return realpathSync(p);
+    } catch {
+      return p.replace(/(.)\/+$/, "$1");
+    }
+  };
+  return real(a) === real(b);
+}
+
+/**
+ * Refuses a plan with API steps when the daemon on the API's socket serves another root than the one being
+ * repaired: its API would change another store's records (--address naming the containerd of another root,
+ * DOCKER_HOST another dockerd). The daemon is asked which root it serves (Adapter.readServedRoot); one that
+ * does not answer is left to the steps themselves (skipped: the daemon is not up). Podman's steps name --root.
+ */
+async function refuseOtherRoot(s: StoreRepair, plan: Plan): Promise<void> {
+  const read = s.adapter.readServedRoot;
+  const socket = apiSocket(s);
+  if (read === undefined || socket === null || socket === "" || !existsSync(socket)) return;
+  if (!plan.actions.some((a) => a.steps.some((st) => st.op === "api"))) return;
+  let served: string | null;
+  try {
+    served = await read(socket, s.g.timeoutMs ?? DEFAULT_TIMEOUT_MS);
+  } catch {
+    return; // not answering: its steps are skipped as needing the daemon up
+  }
+  if (served === null || isSameDir(served, plan.root)) return;
+  const fix =
+    s.adapter.id === "docker"
+      ? `set DOCKER_HOST=unix://<the socket of the dockerd whose data-root is ${plan.root}>`
+      : `pass --address <the socket of the ${s.adapter.id} that serves ${plan.root}>`;
+  throw new CrifsError(
+    "unsafe",
+    `refusing the plan's API calls: the ${s.adapter.id} on this socket serves root ${served}, not ${plan.root}`,
+    { path: socket, remedy: `${fix}, or --root ${served} to repair the store it serves` },
+  );
+}
+
 /** This command line's arguments (without -o), each quoted for a shell where it needs it. */
 function thisCommandArgs(): string[] {
   const args = process.argv.slice(2);
@@ -429,10 +470,12 @@ export async function repairCommand(
     const resume = open.find((r) => r.dir.startsWith(`${s.quarantine}/`));
     if (resume !== undefined) {
       note(`finishing the interrupted run ${resume.id}`);
+      const resumed = readPlan(resume.dir, readJournal(resume.dir).records[0] as RunHeader);
+      await refuseOtherRoot(s, resumed);
       const r = await applyPlan(planStub(s.store), {
         quarantine: s.quarantine,
         resume: resume.dir,
-        recheck: recheckOf(s, readPlan(resume.dir, readJournal(resume.dir).records[0] as RunHeader), flags),
+        recheck: recheckOf(s, resumed, flags),
         ...apiOf(s, flags),
         onSkip: (a, why) => note(`skipped ${a.seq} ${a.path}: ${why}`),
       });
@@ -444,6 +487,7 @@ export async function repairCommand(
     const planned = await planStore(s, flags, flags.yes !== true);
     const plan = planned.plan;
     if (plan.actions.length === 0) continue;
+    await refuseOtherRoot(s, plan); // before the question: no answer makes another store's API right
     if (flags.yes !== true) {
       if (process.stdin.isTTY !== true) {
         throw new CrifsError(
