@@ -133,6 +133,9 @@ class MountUse {
   #used = new Map<string, string>();
   #points = new Set<string>();
   #read = false;
+  /** Each overlay dir's resolved path, kept across refreshes: an overlay driver's l/<short> link names its
+   * layer for the layer's life, and a mount new since the last read is resolved when first met. */
+  readonly #real = new Map<string, string | null>();
   readonly #mountinfo: string | undefined;
   constructor(mountinfo: string | undefined) {
     this.#mountinfo = mountinfo;
@@ -156,11 +159,17 @@ class MountUse {
       for (const d of [...o.lowerdir, o.upperdir, o.workdir]) {
         if (d === null || d === undefined || d === "") continue;
         this.#use(d);
-        try {
-          this.#use(realpathSync(d)); // an overlay driver's lowers are l/<short> links into the layer dirs
-        } catch {
-          // gone: nothing of it to protect
+        // an overlay driver's lowers are l/<short> links into the layer dirs
+        let real = this.#real.get(d);
+        if (real === undefined) {
+          try {
+            real = realpathSync(d);
+          } catch {
+            real = null; // gone: nothing of it to protect
+          }
+          if (real !== null) this.#real.set(d, real);
         }
+        if (real !== null) this.#use(real);
       }
     }
     this.#read = true;
