@@ -187,6 +187,10 @@ export class Journal {
   readonly dir: string;
   readonly path: string;
   #fd: number;
+  /** Whether the journal's name is durable in its dir (create fsyncs the dir; open does at the first intent).
+   * An append only grows the file, which the file's own fsync makes durable: the dir is fsynced once, not per
+   * batch (under other I/O each fsync waits for the filesystem's journal commit). */
+  #dirSynced = false;
 
   private constructor(dir: string, fd: number) {
     this.dir = dir;
@@ -237,6 +241,7 @@ export class Journal {
     } catch (err) {
       throw writeError(err, dir, "sync the run's dir");
     }
+    j.#dirSynced = true;
     return j;
   }
 
@@ -301,29 +306,32 @@ export class Journal {
     this.#write(`${JSON.stringify(record)}\n`, false);
   }
 
-  /** Appends an intent and fsyncs the journal's dir too (the file is durable by name before the step). */
-  appendIntent(record: JournalRecord): void {
-    this.append(record);
+  /** The journal's dir fsynced once (the file is durable by name before the first step). */
+  #syncDir(): void {
+    if (this.#dirSynced) return;
     try {
       fsyncDir(this.dir);
     } catch (err) {
       throw writeError(err, this.dir, "sync the run's dir");
     }
+    this.#dirSynced = true;
+  }
+
+  /** Appends an intent, fsynced, and the journal's dir once (the file is durable by name before the step). */
+  appendIntent(record: JournalRecord): void {
+    this.append(record);
+    this.#syncDir();
   }
 
   /**
    * Appends records already made into lines (each `JSON.stringify(record) + "\n"`) in one write; with `intent`,
-   * fsyncs the file and the journal's dir once for all of them: a batch of intents costs what one did.
+   * fsyncs the file once for all of them (and the journal's dir, the first time): a batch of intents costs
+   * what one did.
    */
   appendLines(lines: string, intent: boolean): void {
     if (lines === "") return;
     this.#write(lines, intent);
-    if (!intent) return;
-    try {
-      fsyncDir(this.dir);
-    } catch (err) {
-      throw writeError(err, this.dir, "sync the run's dir");
-    }
+    if (intent) this.#syncDir();
   }
 
   close(): void {
