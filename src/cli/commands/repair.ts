@@ -389,14 +389,14 @@ function bytesCell(bytes: number | null): string {
   return bytes === null ? "not measured" : humanBytes(bytes);
 }
 
-/** The bytes of runs in words: their sum, and how many were not measured. */
-function bytesOfRuns(runs: readonly RunSummary[]): string {
+/** What deleting runs freed, in words: their bytes' sum, and how many runs' bytes were not measured. */
+function deletedWords(runs: readonly RunSummary[]): string {
   const unmeasured = runs.filter((r) => r.bytes === null).length;
-  const sum = humanBytes(runs.reduce((n, r) => n + (r.bytes ?? 0), 0));
+  const sum = `${humanBytes(runs.reduce((n, r) => n + (r.bytes ?? 0), 0))} deleted`;
   if (unmeasured === 0) return sum;
   return unmeasured === runs.length
-    ? "bytes not measured"
-    : `${sum} and the bytes of ${unmeasured} run(s) not measured`;
+    ? "bytes not measured (applied with --yes)"
+    : `${sum}, and the bytes of ${unmeasured} run(s) not measured (applied with --yes)`;
 }
 
 function runTable(runs: readonly RunSummary[]): string {
@@ -444,7 +444,7 @@ export async function repairCommand(
     return {
       text: render(g.output, data, {
         table: () =>
-          `purged ${data.purged.length} run(s), ${bytesOfRuns(purged.flatMap((p) => p.purged))} deleted` +
+          `purged ${data.purged.length} run(s), ${deletedWords(purged.flatMap((p) => p.purged))}` +
           data.kept.map((k) => `\nkept ${k.id}: ${k.reason}`).join("") +
           "\n",
       }),
