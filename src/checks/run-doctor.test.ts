@@ -237,3 +237,30 @@ test("oneReadAfterMs: two reads with --grace 0 when one candidate is younger tha
   await runDoctor({ read: plain.read, checks: orphanCheck, mode: "quick", pauseMs: 0 });
   assert.equal(plain.calls(), 2);
 });
+
+test("oneReadAfterMs: every check may run; one read when only the orphan check found something, and it is old", async () => {
+  // a first read gathers broken links as candidates (none here): what broken-symlink's second read re-judges
+  const orphansOnly = countedReads({
+    ...scenario().orphanDir("1").input({ graceMs: 0 }),
+    linkCandidates: new Map(),
+  });
+  const r = await runDoctor({
+    read: orphansOnly.read,
+    checks,
+    mode: "quick",
+    pauseMs: 60_000, // a pause taken would time the test out
+    oneReadAfterMs: 10_000,
+  });
+  assert.equal(orphansOnly.calls(), 1);
+  assert.deepEqual(
+    r.findings.map((f) => f.check),
+    ["orphan-snapshot-dir"],
+  );
+  // a broken link among the first read's candidates: read twice
+  const withLinks = countedReads({
+    ...scenario().orphanDir("1").input({ graceMs: 0 }),
+    linkCandidates: new Map([["default/c1", new Map([["/data/x", "1"]])]]),
+  });
+  await runDoctor({ read: withLinks.read, checks, mode: "quick", pauseMs: 0, oneReadAfterMs: 10_000 });
+  assert.equal(withLinks.calls(), 2);
+});
