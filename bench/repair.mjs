@@ -9,7 +9,10 @@
 //   crifs repair --apply --yes        moves the N dirs into the quarantine, journaled
 //   crifs repair --undo               puts them back (timed, for the record)
 //   mv -t <dir on the same fs> <the N dirs>, then back: the baseline of the apply
-// and once at the end `rm -rf` of the N dirs (what an operator does by hand today).
+// and once at the end `rm -rf` of the N dirs (what an operator does by hand today). Each round starts once the
+// dirs are 11 s old (their ctime: planting, the undo and the mv back rename them): a leak on a node is hours
+// old, and `repair` reads the store once, without doctor's pause and second read, only when every candidate
+// is older than max(--grace, 10 s) (cli/commands/repair.ts ONE_READ_FLOOR_MS); the wait is not timed.
 //
 //   node bench/repair.mjs [--dirs 10000] [--files 100]      BENCH_ROUNDS (default 3), BENCH_DIR, BENCH_CRIFS
 //
@@ -104,7 +107,17 @@ function timed(label, cmd, args) {
 const flags = ["--root", root, "--state", join(base, "state"), "--config", join(base, "config.toml")];
 const here = () => readdirSync(snaps).filter((n) => /^1\d{5}$/.test(n)).length;
 
+/** When the leaked dirs were last renamed (planted, or put back): their ctime. */
+let lastMove = Date.now();
+
+/** Waits until the leaked dirs are older than the one-read floor (10 s) and a second more. */
+function waitForAge() {
+  const wait = lastMove + 11_000 - Date.now();
+  if (wait > 0) execFileSync("sleep", [String(wait / 1000)]);
+}
+
 function round() {
+  waitForAge();
   const out = [];
   out.push(
     timed("crifs doctor --check orphan-snapshot-dir", crifs, [
@@ -152,11 +165,13 @@ function round() {
     timed("mv -t <dir> <the dirs>", "sh", ["-c", `xargs -0 mv -t ${parked} < ${join(base, "list0")}`]),
   );
   sh("sh", ["-c", `cd ${parked} && ls -U | xargs mv -t ${snaps}`]);
+  lastMove = Date.now();
   if (here() !== dirs) throw new Error("mv back failed");
   return { out, actions };
 }
 
 if (!existsSync(join(snaps, leaked[dirs - 1] ?? "none"))) makeStore();
+lastMove = Date.now();
 const results = [];
 for (let i = 0; i < rounds; i++) results.push(round());
 sh("sync", []);

@@ -43,6 +43,13 @@ export interface Check {
    * its second-read findings are what both reads agree on: the first read does not run it. Default false.
    */
   readonly isRecheckedBySecondRead?: boolean;
+  /**
+   * Whether every finding is a path whose age alone tells it from something in flight: the runtime makes such
+   * a path (mkdir, or the rename that ctime records) in the same short transaction that records it, so one
+   * older than any transaction lasts cannot turn out to be recorded by a second read (orphan dirs). Doctor may
+   * then skip its pause and second read (RunDoctorOptions.oneReadAfterMs). Default false.
+   */
+  readonly isJudgedByAge?: boolean;
   run(input: DoctorInput): Finding[];
   /**
    * The same findings as `run`, as compact items made into findings one at a time (doctor holds a bad image's
@@ -107,6 +114,8 @@ export interface CheckDefinition<N extends Need, T = never> {
   readonly kind: CheckKind<N>;
   /** Check.isRecheckedBySecondRead. Default false. */
   readonly isRecheckedBySecondRead?: boolean;
+  /** Check.isJudgedByAge. Default false. */
+  readonly isJudgedByAge?: boolean;
   /** What it finds as items made into Founds on demand (Check.lazily); `find` then is not needed. Not for a
    * check that needs "walk" (its findings' bytes are measured one by one). */
   readonly items?: (input: CheckInput<N>) => FoundItems<T>;
@@ -141,6 +150,7 @@ export function defineCheck<N extends Need, T = never>(d: CheckDefinition<N, T>)
     summary: d.summary,
     runtimes,
     ...(d.isRecheckedBySecondRead === true ? { isRecheckedBySecondRead: true } : {}),
+    ...(d.isJudgedByAge === true ? { isJudgedByAge: true } : {}),
     run(input) {
       const out: Finding[] = [];
       if (needsStore && input.store === null) return out;

@@ -10,6 +10,10 @@ export const orphanSnapshotDir = defineCheck({
   id: "orphan-snapshot-dir",
   summary: "a dir under snapshots/ that no snapshot record names (incl. new-*/rm-* temp dirs)",
   kind: { severity: "warning", needs: ["metadata", "dirs", "walk"], runtimes: CONTAINERD_ONLY },
+  // an in-flight dir is young: containerd's snapshotters make it (new-*, renamed to its id: ctime) inside the
+  // bolt transaction that records it, and unpack into it only after that commit. Not orphan-layer-dir: dockerd
+  // untars a layer into its dir for as long as the pull takes and records it only then
+  isJudgedByAge: true,
   *find(input) {
     for (const sn of input.snapshotters) {
       const named = new Set(sn.records.map((r) => r.id));

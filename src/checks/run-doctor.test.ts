@@ -10,7 +10,7 @@ import { type Check, EVERY_RUNTIME } from "./check.js";
 import type { DoctorInput } from "./doctor-input.js";
 import { checks } from "./index.js";
 import { doctorExitCode, eachFinding, runDoctor } from "./run-doctor.js";
-import { PATHS, scenario } from "./testing.js";
+import { NOW, PATHS, scenario } from "./testing.js";
 
 /** A read that returns the given inputs in turn. */
 function reads(...inputs: DoctorInput[]): () => Promise<DoctorInput> {
@@ -166,4 +166,101 @@ test("broken links are found on the second read alone, made one at a time, in re
     ["tmpmount-leftover", "broken-symlink", "broken-symlink", "broken-symlink", "broken-symlink"],
   );
   assert.equal(r.summary.warnings, 5);
+});
+
+/** A read that counts its calls and returns `input` each time. */
+function countedReads(input: DoctorInput): { read: () => Promise<DoctorInput>; calls: () => number } {
+  let n = 0;
+  return {
+    read: async () => {
+      n++;
+      return input;
+    },
+    calls: () => n,
+  };
+}
+
+const orphanCheck = checks.filter((c) => c.id === "orphan-snapshot-dir");
+
+test("oneReadAfterMs: one read, no pause, when every orphan dir is older than the floor", async () => {
+  const old = countedReads(scenario().orphanDir("1").orphanDir("2").input({ graceMs: 0 }));
+  const r = await runDoctor({
+    read: old.read,
+    checks: orphanCheck,
+    mode: "quick",
+    pauseMs: 60_000, // a pause taken would time the test out
+    oneReadAfterMs: 10_000,
+  });
+  assert.equal(old.calls(), 1);
+  assert.deepEqual(
+    r.findings.map((f) => f.subject),
+    ["overlayfs dir 1", "overlayfs dir 2"],
+  );
+  // the default grace (60 s) above the floor: nothing younger was found, one read
+  const graced = countedReads(
+    scenario()
+      .orphanDir("3", { mtimeMs: NOW - 5_000 })
+      .input(),
+  );
+  await runDoctor({ read: graced.read, checks: orphanCheck, mode: "quick", oneReadAfterMs: 10_000 });
+  assert.equal(graced.calls(), 1);
+});
+
+test("oneReadAfterMs: two reads with --grace 0 when one candidate is younger than the floor, and for other checks", async () => {
+  const young = countedReads(
+    scenario()
+      .orphanDir("1")
+      .orphanDir("2", { mtimeMs: NOW - 2_000 })
+      .input({ graceMs: 0 }),
+  );
+  const r = await runDoctor({
+    read: young.read,
+    checks: orphanCheck,
+    mode: "quick",
+    pauseMs: 0,
+    oneReadAfterMs: 10_000,
+  });
+  assert.equal(young.calls(), 2);
+  assert.equal(r.findings.length, 2);
+  // a check not judged by age alone (tmpmount-leftover: a mount may come) is read twice whatever the ages
+  const other = countedReads(scenario().orphanDir("1").tmpmount("x").input({ graceMs: 0 }));
+  await runDoctor({
+    read: other.read,
+    checks: checks.filter((c) => c.id === "orphan-snapshot-dir" || c.id === "tmpmount-leftover"),
+    mode: "quick",
+    pauseMs: 0,
+    oneReadAfterMs: 10_000,
+  });
+  assert.equal(other.calls(), 2);
+  // without the option (doctor): always two
+  const plain = countedReads(scenario().orphanDir("1").input({ graceMs: 0 }));
+  await runDoctor({ read: plain.read, checks: orphanCheck, mode: "quick", pauseMs: 0 });
+  assert.equal(plain.calls(), 2);
+});
+
+test("oneReadAfterMs: every check may run; one read when only the orphan check found something, and it is old", async () => {
+  // a first read gathers broken links as candidates (none here): what broken-symlink's second read re-judges
+  const orphansOnly = countedReads({
+    ...scenario().orphanDir("1").input({ graceMs: 0 }),
+    linkCandidates: new Map(),
+  });
+  const r = await runDoctor({
+    read: orphansOnly.read,
+    checks,
+    mode: "quick",
+    pauseMs: 60_000, // a pause taken would time the test out
+    oneReadAfterMs: 10_000,
+  });
+  assert.equal(orphansOnly.calls(), 1);
+  assert.deepEqual(
+    r.findings.map((f) => f.check),
+    ["orphan-snapshot-dir"],
+  );
+  // a broken link among the first read's candidates: read twice
+  const withLinks = countedReads({
+    ...scenario().orphanDir("1").input({ graceMs: 0 }),
+    linkCandidates: new Map([["default/c1", new Map([["/data/x", "1"]])]]),
+  });
+  await runDoctor({ read: withLinks.read, checks, mode: "quick", pauseMs: 0, oneReadAfterMs: 10_000 });
+  assert.equal(withLinks.calls(), 2);
 });

@@ -9,6 +9,14 @@
 //   read ─▶ checks ─▶ findings A ┐
 //   pause                        ├─▶ B ∩ A (by check, subject, path) ─▶ walk for bytes ─▶ sorted report
 //   read ─▶ checks ─▶ findings B ┘
+//
+// One read can prove as much (RunDoctorOptions.oneReadAfterMs, what `crifs repair` asks for): when every
+// finding of the first read is of a check judged by age (Check.isJudgedByAge: orphan snapshot dirs; the other
+// checks found nothing, so nothing of theirs could be agreed on) and older than that floor, the pause and the
+// second read are skipped. The second read exists
+// to tell a thing in flight (a dir made, its record not yet committed) from a leak; the runtime makes such a
+// dir, and records it, within one short transaction, and a dir older than any transaction lasts (the floor is
+// seconds; a bolt transaction lasts milliseconds) whose record the first read did not see is not in flight.
 
 import { collectGarbage } from "../collect-garbage.js";
 import { type ScanProgress, scanTrees } from "../fs/walk.js";
@@ -78,6 +86,14 @@ export interface RunDoctorOptions {
   readonly pauseMs?: number;
   /** Reports the walk that sizes the findings (cli/render/progress.ts). Default: none. */
   readonly progress?: ScanProgress;
+  /**
+   * One read instead of two when it proves as much: when every finding of the first read is of a check
+   * that isJudgedByAge (the others found nothing) and at least this many ms old (the checks, run again on the
+   * first read with the grace raised to it, find the same: isInFlight judges by the newest of a dir's mtime
+   * and ctime), the pause and the second read are skipped. A store read with a grace below it (--grace 0: tests) whose findings
+   * include a younger one is read twice as usual. Absent (doctor): always two reads.
+   */
+  readonly oneReadAfterMs?: number;
 }
 
 /** Which of `checks` run on `input` in `mode`, and why the others do not. */
@@ -129,13 +145,8 @@ export function intersectFindings(first: readonly Finding[], second: readonly Fi
   return findingsWithKeys(new Set(first.map(findingKey)), second);
 }
 
-// The two helpers below are plain functions, not steps of runDoctor, on purpose: an async function keeps
-// its temporaries (here 10^5 findings) in its suspended frame across the next await.
-
-/** The keys of the findings of `checks` on `input`; the findings themselves are dropped at once. */
-function findingKeys(checks: readonly Check[], input: DoctorInput): Set<string> {
-  return new Set(runChecks(checks, input).map(findingKey));
-}
+// agreedFindings below, and firstReadOutcome, are plain functions, not steps of runDoctor, on purpose: an
+// async function keeps its temporaries (here 10^5 findings) in its suspended frame across the next await.
 
 /** The findings of `checks` on `input` whose keys are in `keys` (taken out of it), and every finding of a
  * check whose input the second read re-judged from the first's candidates (Check.isRecheckedBySecondRead):
@@ -239,17 +250,65 @@ async function measure(
   );
 }
 
+/**
+ * Whether the first read's findings `found` (of the checks that run on it) need no second read
+ * (RunDoctorOptions.oneReadAfterMs): every one is of a check judged by age and at least `minAgeMs` old. A check
+ * that finds nothing on the first read finds nothing both reads agree on either, so it does not stand in the
+ * way; a check the second read re-judges from the first's candidates (broken links) does, unless the first
+ * read found no candidate.
+ */
+export function isProvenByOneRead(
+  checks: readonly Check[],
+  input: DoctorInput,
+  found: readonly Finding[],
+  minAgeMs: number,
+): boolean {
+  const rejudged = checks.some((c) => c.isRecheckedBySecondRead === true);
+  if (rejudged && (input.linkCandidates === undefined || input.linkCandidates.size > 0)) return false;
+  const byAge = new Set(checks.filter((c) => c.isJudgedByAge === true).map((c) => c.id));
+  if (found.some((f) => !byAge.has(f.check))) return false;
+  if (input.graceMs >= minAgeMs) return true; // the grace kept every younger one out already
+  // a raised grace only drops findings: as many found again means the same ones, each old enough
+  const aged = checks.filter((c) => byAge.has(c.id));
+  return runChecks(aged, { ...input, graceMs: minAgeMs }).length === found.length;
+}
+
+/** The first read's findings when they need no second read (`alone`), else only their keys (10^5 broken
+ * links are 10^5 findings): a plain function, so that the findings never stay in runDoctor's frame. A check
+ * the second read re-judges from the first read's candidates does not run on the first read at all. */
+function firstReadOutcome(
+  checks: readonly Check[],
+  input: DoctorInput,
+  oneReadAfterMs: number | undefined,
+): { alone: Finding[] } | { keys: Set<string> } {
+  const found = runChecks(
+    checks.filter((c) => c.isRecheckedBySecondRead !== true),
+    input,
+  );
+  if (oneReadAfterMs !== undefined && isProvenByOneRead(checks, input, found, oneReadAfterMs))
+    return { alone: found };
+  return { keys: new Set(found.map(findingKey)) };
+}
+
 /** Runs doctor: two reads, the findings both agree on, sizes, sorted worst first. */
 export async function runDoctor(options: RunDoctorOptions): Promise<DoctorReport> {
   const mode = options.mode ?? "default";
   let first: DoctorInput | null = await options.read();
   const plan1 = planChecks(options.checks, first, mode);
-  // of the first read's findings only their keys are kept: 10^5 broken links are 10^5 findings. A check
-  // the second read re-judges from the first read's candidates does not run on the first read at all
-  const a = findingKeys(
-    plan1.run.filter((c) => c.isRecheckedBySecondRead !== true),
-    first,
-  );
+  const outcome = firstReadOutcome(plan1.run, first, options.oneReadAfterMs);
+  if ("alone" in outcome) {
+    // no pause, no second read, no forced GC: the first read's findings are the report's
+    return finishReport(
+      options,
+      mode,
+      { findings: outcome.alone, lazy: [] },
+      plan1.run,
+      plan1.skipped,
+      first.store,
+    );
+  }
+  // of the first read's findings only their keys are kept: 10^5 broken links are 10^5 findings
+  const a = outcome.keys;
   // the first read's findings are garbage now: collected in the pause, which waits anyway, so that the
   // second read's do not pile up on them (1 M entries, 72,000 broken links: peak RSS 363 MB before)
   const pause = new Promise((done) => setTimeout(done, options.pauseMs ?? 200));
@@ -268,7 +327,6 @@ export async function runDoctor(options: RunDoctorOptions): Promise<DoctorReport
       .map((c) => ({ id: c.id, reason: "the metadata could not be read in the first read" })),
   ];
   const agreed = agreedFindings(a, run, second);
-  let findings = agreed.findings;
   a.clear(); // the first read's findings the second lacks
   const store = second.store;
   second = null; // its facts are in the findings now, or held by the lazily made ones (broken links)
@@ -276,6 +334,19 @@ export async function runDoctor(options: RunDoctorOptions): Promise<DoctorReport
   // the report about to be rendered (tens of thousands of lines on a large store) would grow it. On the
   // bench store: peak RSS 193-203 MB before, 180-186 MB after, for ~50 ms
   collectGarbage();
+  return finishReport(options, mode, agreed, run, skipped, store);
+}
+
+/** The report of the agreed findings: their bytes (unless quick), their pods, sorted worst first. */
+async function finishReport(
+  options: RunDoctorOptions,
+  mode: DoctorMode,
+  agreed: { findings: Finding[]; lazy: { check: Check; found: LazyFindings }[] },
+  run: readonly Check[],
+  skipped: readonly SkippedCheck[],
+  store: DoctorInput["store"],
+): Promise<DoctorReport> {
+  let findings = agreed.findings;
   if (mode !== "quick") findings = await measure(findings, run, options.progress);
   findings = withPods(findings, store);
   const position = new Map(options.checks.map((c, i) => [c.id, i]));

@@ -42,3 +42,21 @@ test("an expired record without a dir is reported; an unexpired one is not", () 
   );
   assert.match(found[0]?.path ?? "", /\/ingest\/[0-9a-f]{64}$/);
 });
+
+test("the remedy of an ingest with a record names Content.Abort, which crifs repair calls, not ctr content rm", () => {
+  const input = scenario()
+    .ingest("default", "idle", { expiresAt: "2026-01-02T00:00:00Z", name: "a" })
+    .ingest("default", "old", { expiresAt: "2025-01-01T00:00:00Z", noDir: true })
+    .ingestDir("default/1/nobody", { name: "d" })
+    .input();
+  const [idle, recordless, old] = staleIngest.run(input).map((f) => f.remedy);
+  for (const r of [idle, old]) {
+    assert.match(
+      r ?? "",
+      /crifs repair --apply aborts it through containerd's Content\.Abort of ref (idle|old)/,
+    );
+    assert.match(r ?? "", /ctr -n default content active shows it/);
+    assert.doesNotMatch(r ?? "", /content rm/);
+  }
+  assert.equal(recordless, "nothing can resume it: remove the dir");
+});

@@ -17,6 +17,15 @@ function ms(t: string | null): number {
   return Number.isNaN(v) ? 0 : v;
 }
 
+/**
+ * What mends an ingest that has a record: containerd's Content.Abort of its ref, which crifs repair --apply
+ * calls. ctr has no command for it (`ctr content` of 1.6, 1.7 and 2.1 has active, rm, prune, … but no abort,
+ * and `content rm` takes a blob's digest, not an ingest's ref): `ctr content active` only shows it.
+ */
+function abortRemedy(namespace: string, ref: string, then: string): string {
+  return `crifs repair --apply aborts it through containerd's Content.Abort of ref ${ref} (ctr has no abort command; ctr -n ${namespace} content active shows it); ${then}`;
+}
+
 /** Abandoned ingests. Cost: metadata + one readdir of ingest/ and a few small reads per ingest. */
 export const staleIngest = defineCheck({
   id: "stale-ingest",
@@ -52,7 +61,11 @@ export const staleIngest = defineCheck({
         remedy:
           rec === undefined
             ? "nothing can resume it: remove the dir"
-            : `ctr -n ${rec.namespace} content rm ${rec.ref}, or resume the download; containerd removes it when it expires`,
+            : abortRemedy(
+                rec.namespace,
+                rec.ref,
+                "or resume the download; containerd removes it when it expires",
+              ),
       };
     }
     for (const i of input.store.ingests) {
@@ -61,7 +74,7 @@ export const staleIngest = defineCheck({
         subject: `ingest ${i.namespace}/${i.ref}`,
         path: join(input.contentRoot, "ingest", sha256(i.runtimeKey)),
         message: `ingest record ${i.runtimeKey} expired at ${i.expiresAt} and has no data dir`,
-        remedy: `ctr -n ${i.namespace} content rm ${i.ref} (containerd's next GC pass removes it too)`,
+        remedy: abortRemedy(i.namespace, i.ref, "containerd's next GC pass removes it too"),
       };
     }
   },

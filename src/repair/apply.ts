@@ -39,6 +39,7 @@ import {
   newRunId,
   type RunHeader,
   readJournal,
+  readPlan,
   stamp,
   stepsOf,
   writeError,
@@ -132,6 +133,9 @@ class MountUse {
   #used = new Map<string, string>();
   #points = new Set<string>();
   #read = false;
+  /** Each overlay dir's resolved path, kept across refreshes: an overlay driver's l/<short> link names its
+   * layer for the layer's life, and a mount new since the last read is resolved when first met. */
+  readonly #real = new Map<string, string | null>();
   readonly #mountinfo: string | undefined;
   constructor(mountinfo: string | undefined) {
     this.#mountinfo = mountinfo;
@@ -155,11 +159,17 @@ class MountUse {
       for (const d of [...o.lowerdir, o.upperdir, o.workdir]) {
         if (d === null || d === undefined || d === "") continue;
         this.#use(d);
-        try {
-          this.#use(realpathSync(d)); // an overlay driver's lowers are l/<short> links into the layer dirs
-        } catch {
-          // gone: nothing of it to protect
+        // an overlay driver's lowers are l/<short> links into the layer dirs
+        let real = this.#real.get(d);
+        if (real === undefined) {
+          try {
+            real = realpathSync(d);
+          } catch {
+            real = null; // gone: nothing of it to protect
+          }
+          if (real !== null) this.#real.set(d, real);
         }
+        if (real !== null) this.#use(real);
       }
     }
     this.#read = true;
@@ -466,21 +476,20 @@ export async function applyPlan(plan: Plan, options: ApplyOptions): Promise<Appl
   if (options.resume !== undefined) {
     prior = readJournal(options.resume).records;
     header = prior[0] as RunHeader;
-    plan = header.plan;
+    plan = readPlan(options.resume, header);
     journal = Journal.open(options.resume);
     journal.append({ type: "resume", at: stamp(), pid: process.pid });
   } else {
     header = {
       type: "run",
-      version: 1,
+      version: 2,
       id: newRunId(),
       createdAt: stamp(),
       pid: process.pid,
       runtime: plan.runtime,
       root: plan.root,
-      plan,
     };
-    journal = Journal.create(options.quarantine, header);
+    journal = Journal.create(options.quarantine, header, plan);
   }
   try {
     const pause = options.pauseFile ?? process.env.CRIFS_REPAIR_PAUSE_FILE;

@@ -10,6 +10,7 @@ import {
   newRunId,
   type RunHeader,
   readJournal,
+  readPlan,
   runState,
   summarizeRun,
 } from "./journal.js";
@@ -145,4 +146,75 @@ test("listRuns lists runs oldest first with their items and bytes; a dir without
   );
   assert.equal(summarizeRun(runs[0]?.dir ?? "").torn, false);
   assert.deepEqual(listRuns(join(q, "absent")), []);
+});
+
+test("a run applied without measuring (--apply --yes: bytes null) sums to null, never a false 0", () => {
+  const q = tempDir("crifs-journal-");
+  const j = Journal.create(q, header("r-unmeasured", DEAD_PID));
+  for (const [seq, bytes] of [
+    [1, 4096],
+    [2, null],
+  ] as const)
+    j.append({
+      type: "done",
+      seq,
+      step: 0,
+      op: "quarantine",
+      path: `/r/${seq}`,
+      item: `/q/${seq}-0`,
+      at: "t",
+      dev: 1,
+      ino: seq,
+      bytes,
+    });
+  j.append({ type: "end", at: "t" });
+  j.close();
+  assert.deepEqual(
+    listRuns(q).map((r) => [r.state, r.items, r.bytes]),
+    [["done", 2, null]],
+  );
+});
+
+test("a version 2 run keeps its plan in plan.json (a short header line); an undone run is summarized from its header and last line", () => {
+  const q = tempDir("crifs-journal-");
+  const big: Plan = {
+    ...plan,
+    actions: Array.from({ length: 2000 }, (_, i) => ({
+      seq: i + 1,
+      kind: "quarantine",
+      check: "orphan-snapshot-dir",
+      subject: `overlayfs dir ${i}`,
+      path: `/r/snapshots/${i}`,
+      why: "nothing names it",
+      bytes: null,
+      daemon: "either" as const,
+      steps: [{ op: "quarantine" as const, path: `/r/snapshots/${i}` }],
+      guards: [],
+    })),
+  };
+  const { plan: _, ...v2 } = header("r-v2", DEAD_PID);
+  const j = Journal.create(q, { ...v2, version: 2 }, big);
+  j.append({ type: "undo", at: "t", pid: DEAD_PID });
+  j.append({ type: "undone", at: "t" });
+  j.close();
+  const dir = join(q, "r-v2");
+  const first = readFileSync(join(dir, "journal.jsonl"), "utf8").split("\n")[0] ?? "";
+  assert.ok(first.length < 300, first);
+  const head = JSON.parse(first) as RunHeader;
+  assert.deepEqual([head.version, head.planFile, head.actions, head.plan], [2, "plan.json", 2000, undefined]);
+  assert.deepEqual(readPlan(dir, head), big);
+  assert.deepEqual(
+    [summarizeRun(dir).state, summarizeRun(dir).items, summarizeRun(dir).bytes],
+    ["undone", 0, 0],
+  );
+  // a version 1 run (its plan in its header, past the bytes read) is summarized the same way
+  const j1 = Journal.create(q, { ...header("r-v1", DEAD_PID), plan: big });
+  j1.append({ type: "undone", at: "t" });
+  j1.close();
+  const s1 = summarizeRun(join(q, "r-v1"));
+  assert.deepEqual([s1.id, s1.state, s1.root], ["r-v1", "undone", "/r"]);
+  assert.equal(
+    readPlan(join(q, "r-v1"), readJournal(join(q, "r-v1")).records[0] as RunHeader).actions.length,
+    2000,
+  );
 });

@@ -1,11 +1,15 @@
 // repair/journal.ts — a repair run on disk. A run is a dir in the quarantine,
 //
 //   <root>/.crifs-quarantine/<run-id>/
+//     plan.json         the plan the run carries out (what a resumed run goes on with), fsynced before the
+//                       journal's header
 //     journal.jsonl     one JSON record per line (JournalRecord), appended a batch at a time
 //     items/<seq>-<step> what the run moved aside (renamed here, on the same filesystem as where it lay)
 //
 // and items from outside the root (kubelet's log dirs) go to `<log dir's parent>/.crifs-quarantine/<run-id>/
-// items/`, named in their records. The records, in order: the run header (with the whole plan); per step an
+// items/`, named in their records. The records, in order: the run header (one short line: the plan is in
+// plan.json, so that --list, --undo and --purge never parse it; a version 1 header, of runs made before,
+// holds the whole plan); per step an
 // `intent` (written and fsynced, with the journal's dir, BEFORE the change; the applier writes the intents of
 // a batch of actions in one append and one fsync, then makes their changes) and a `done` after it (what undo
 // needs: the original path, the quarantined item, dev/ino); a `skip` per action a guard stopped; `fail` when a
@@ -22,27 +26,35 @@ import {
   openSync,
   readdirSync,
   readFileSync,
+  readSync,
   rmSync,
   statSync,
   writeSync,
 } from "node:fs";
 import { join } from "node:path";
+import { StringDecoder } from "node:string_decoder";
 import { CrifsError, errnoWords } from "../errors.js";
 import type { Plan, Step } from "./action.js";
 
 export const JOURNAL_FILE = "journal.jsonl";
+export const PLAN_FILE = "plan.json";
 export const ITEMS_DIR = "items";
 
 export interface RunHeader {
   readonly type: "run";
-  readonly version: 1;
+  /** 2: the plan is in `planFile`; 1 (runs made before): the plan is in the header. */
+  readonly version: 1 | 2;
   readonly id: string;
   readonly createdAt: string;
   /** The process that applies it (a live one means the run is still going). */
   readonly pid: number;
   readonly runtime: string;
   readonly root: string;
-  readonly plan: Plan;
+  /** Version 2: the plan's file in the run's dir, and how many actions it holds. */
+  readonly planFile?: string;
+  readonly actions?: number;
+  /** Version 1: the whole plan. */
+  readonly plan?: Plan;
 }
 
 /** Where a step's change lies: the original path and, for a move, the item in the quarantine. */
@@ -141,11 +153,44 @@ export function fsyncDir(dir: string): void {
   }
 }
 
+/** Writes a new file and fsyncs it (its name is made durable by the fsync of its dir that follows). */
+function writeDurably(path: string, text: string): void {
+  const fd = openSync(path, "wx", 0o600);
+  try {
+    const b = Buffer.from(text);
+    let off = 0;
+    while (off < b.length) off += writeSync(fd, b, off, b.length - off, off);
+    fsyncSync(fd);
+  } finally {
+    closeSync(fd);
+  }
+}
+
+/** The plan a run carries out: its plan.json (version 2), or its header's (version 1). */
+export function readPlan(dir: string, header: RunHeader): Plan {
+  if (header.plan !== undefined) return header.plan;
+  const path = join(dir, header.planFile ?? PLAN_FILE);
+  try {
+    return JSON.parse(readFileSync(path, "utf8")) as Plan;
+  } catch (err) {
+    if (err instanceof SyntaxError)
+      throw new CrifsError("corrupt", "cannot read the run's plan: it is not whole JSON", {
+        path,
+        remedy: "crifs repair --undo reverts what the run did (its journal alone is enough)",
+      });
+    throw writeError(err, path, "read the run's plan");
+  }
+}
+
 /** An open journal, appended to one fsynced record at a time. */
 export class Journal {
   readonly dir: string;
   readonly path: string;
   #fd: number;
+  /** Whether the journal's name is durable in its dir (create fsyncs the dir; open does at the first intent).
+   * An append only grows the file, which the file's own fsync makes durable: the dir is fsynced once, not per
+   * batch (under other I/O each fsync waits for the filesystem's journal commit). */
+  #dirSynced = false;
 
   private constructor(dir: string, fd: number) {
     this.dir = dir;
@@ -154,8 +199,9 @@ export class Journal {
   }
 
   /** Makes the run dir `<quarantine>/<header.id>/` with its items/ and writes the header (fsynced with
-   * every dir made). Throws a one-line CrifsError on a read-only or full filesystem. */
-  static create(quarantine: string, header: RunHeader): Journal {
+   * every dir made); with `plan`, the plan's file first (fsynced) and a version 2 header naming it. Throws a
+   * one-line CrifsError on a read-only or full filesystem. */
+  static create(quarantine: string, header: RunHeader, plan?: Plan): Journal {
     const dir = join(quarantine, header.id);
     try {
       mkdirSync(quarantine, { recursive: true, mode: 0o700 });
@@ -163,6 +209,16 @@ export class Journal {
       mkdirSync(join(dir, ITEMS_DIR), { mode: 0o700 });
     } catch (err) {
       throw writeError(err, dir, "make the run's quarantine dir");
+    }
+    if (plan !== undefined) {
+      const path = join(dir, PLAN_FILE);
+      try {
+        writeDurably(path, JSON.stringify(plan));
+      } catch (err) {
+        rmSync(dir, { recursive: true, force: true });
+        throw writeError(err, path, "write the run's plan");
+      }
+      header = { ...header, version: 2, planFile: PLAN_FILE, actions: plan.actions.length };
     }
     let fd: number;
     try {
@@ -185,6 +241,7 @@ export class Journal {
     } catch (err) {
       throw writeError(err, dir, "sync the run's dir");
     }
+    j.#dirSynced = true;
     return j;
   }
 
@@ -198,8 +255,18 @@ export class Journal {
       throw writeError(err, path, "open the journal");
     }
     const j = new Journal(dir, fd);
-    const text = readFileSync(path, "utf8");
-    if (text !== "" && !text.endsWith("\n")) j.#write("\n");
+    // only its last byte: a journal of 10^4 steps is not read whole to append to it
+    const size = fstatSync(fd).size;
+    if (size > 0) {
+      const last = Buffer.alloc(1);
+      const rfd = openSync(path, "r");
+      try {
+        readSync(rfd, last, 0, 1, size - 1);
+      } finally {
+        closeSync(rfd);
+      }
+      if (last[0] !== 0x0a) j.#write("\n");
+    }
     return j;
   }
 
@@ -239,29 +306,32 @@ export class Journal {
     this.#write(`${JSON.stringify(record)}\n`, false);
   }
 
-  /** Appends an intent and fsyncs the journal's dir too (the file is durable by name before the step). */
-  appendIntent(record: JournalRecord): void {
-    this.append(record);
+  /** The journal's dir fsynced once (the file is durable by name before the first step). */
+  #syncDir(): void {
+    if (this.#dirSynced) return;
     try {
       fsyncDir(this.dir);
     } catch (err) {
       throw writeError(err, this.dir, "sync the run's dir");
     }
+    this.#dirSynced = true;
+  }
+
+  /** Appends an intent, fsynced, and the journal's dir once (the file is durable by name before the step). */
+  appendIntent(record: JournalRecord): void {
+    this.append(record);
+    this.#syncDir();
   }
 
   /**
    * Appends records already made into lines (each `JSON.stringify(record) + "\n"`) in one write; with `intent`,
-   * fsyncs the file and the journal's dir once for all of them: a batch of intents costs what one did.
+   * fsyncs the file once for all of them (and the journal's dir, the first time): a batch of intents costs
+   * what one did.
    */
   appendLines(lines: string, intent: boolean): void {
     if (lines === "") return;
     this.#write(lines, intent);
-    if (!intent) return;
-    try {
-      fsyncDir(this.dir);
-    } catch (err) {
-      throw writeError(err, this.dir, "sync the run's dir");
-    }
+    if (intent) this.#syncDir();
   }
 
   close(): void {
@@ -269,19 +339,49 @@ export class Journal {
   }
 }
 
-/** The records of a run's journal; a last line that does not parse (torn by a kill) is left out. */
-export function readJournal(dir: string): { records: JournalRecord[]; torn: boolean } {
-  const path = join(dir, JOURNAL_FILE);
-  let text: string;
+/** The lines of a file, read 1 MiB at a time (a journal of 10^4 steps is never held whole as one string);
+ * the last one even without its newline. */
+function* linesOf(path: string): Generator<string> {
+  let fd: number;
   try {
-    text = readFileSync(path, "utf8");
+    fd = openSync(path, "r");
   } catch (err) {
     throw writeError(err, path, "read the journal");
   }
-  const lines = text.split("\n");
+  try {
+    const buf = Buffer.allocUnsafe(1 << 20);
+    const decoder = new StringDecoder("utf8");
+    let rest = "";
+    for (;;) {
+      let n: number;
+      try {
+        n = readSync(fd, buf, 0, buf.length, null);
+      } catch (err) {
+        throw writeError(err, path, "read the journal");
+      }
+      if (n === 0) break;
+      const text = rest + decoder.write(buf.subarray(0, n));
+      let from = 0;
+      for (let at = text.indexOf("\n"); at >= 0; at = text.indexOf("\n", from)) {
+        yield text.slice(from, at);
+        from = at + 1;
+      }
+      rest = text.slice(from);
+    }
+    rest += decoder.end();
+    if (rest !== "") yield rest;
+  } finally {
+    closeSync(fd);
+  }
+}
+
+/** The records of a run's journal, read a chunk at a time; a last line that does not parse (torn by a kill)
+ * is left out. */
+export function readJournal(dir: string): { records: JournalRecord[]; torn: boolean } {
+  const path = join(dir, JOURNAL_FILE);
   const records: JournalRecord[] = [];
   let torn = false;
-  for (const line of lines) {
+  for (const line of linesOf(path)) {
     if (line === "") continue;
     try {
       records.push(JSON.parse(line) as JournalRecord);
@@ -350,31 +450,69 @@ export interface RunSummary {
   readonly state: RunState;
   /** Items the run moved into the quarantine and has not put back. */
   readonly items: number;
-  /** Their bytes as the plan measured them. */
-  readonly bytes: number;
+  /** Their bytes as the plan measured them; null when it did not measure them all (`--apply --yes`). */
+  readonly bytes: number | null;
   /** Whether the journal's last line was cut short (a kill mid-write). */
   readonly torn: boolean;
 }
 
-/** A run's summary from its journal. A purged or undone run holds nothing: only its header is parsed (a
- * record starts its line with its type, and a newline inside a string is escaped, so the marker is exact). */
+/** The first `max` bytes of a file and its last `max` bytes (both the whole file when it is smaller). */
+function headAndTail(path: string, max: number): { head: string; tail: string; size: number } {
+  const fd = openSync(path, "r");
+  try {
+    const size = fstatSync(fd).size;
+    const read = (at: number, n: number) => {
+      const b = Buffer.allocUnsafe(n);
+      let got = 0;
+      while (got < n) {
+        const k = readSync(fd, b, got, n - got, at + got);
+        if (k === 0) break;
+        got += k;
+      }
+      return b.subarray(0, got).toString("utf8");
+    };
+    const head = read(0, Math.min(size, max));
+    return { head, tail: size <= max ? head : read(size - max, max), size };
+  } finally {
+    closeSync(fd);
+  }
+}
+
+/** The header's line from the first bytes of a journal; a version 1 header (the whole plan in it, written
+ * by crifs with `plan` its last field) without its plan. */
+function headerText(head: string): string {
+  const end = head.indexOf("\n");
+  if (end >= 0) return head.slice(0, end);
+  const plan = head.indexOf(',"plan":{');
+  return plan < 0 ? head : `${head.slice(0, plan)}}`;
+}
+
+/**
+ * A run's summary from its journal. A run whose last record says it is over (`undone`, or `purged`: nothing
+ * follows either) holds nothing: only its header and its last line are read, never the rest (a journal of
+ * 10^4 steps is megabytes, and every command lists the runs). A record starts its line with its type, and a
+ * newline inside a string is escaped, so the markers are exact.
+ */
 export function summarizeRun(dir: string): RunSummary {
   const path = join(dir, JOURNAL_FILE);
-  let text: string;
+  let ends: { head: string; tail: string; size: number };
   try {
-    text = readFileSync(path, "utf8");
+    ends = headAndTail(path, 64 * 1024);
   } catch (err) {
     throw writeError(err, path, "read the journal");
   }
-  const over = text.includes('\n{"type":"purged"')
+  const lastLine = ends.tail.endsWith("\n")
+    ? ends.tail.slice(ends.tail.lastIndexOf("\n", ends.tail.length - 2) + 1)
+    : "";
+  const over = lastLine.startsWith('{"type":"purged"')
     ? "purged"
-    : text.includes('\n{"type":"undone"')
+    : lastLine.startsWith('{"type":"undone"')
       ? "undone"
       : null;
   if (over !== null) {
     let head: RunHeader | null = null;
     try {
-      head = JSON.parse(text.slice(0, text.indexOf("\n"))) as RunHeader;
+      head = JSON.parse(headerText(ends.head)) as RunHeader;
     } catch {
       // no header: readJournal below says so
     }
@@ -388,7 +526,7 @@ export function summarizeRun(dir: string): RunSummary {
         state: over,
         items: 0,
         bytes: 0,
-        torn: text !== "" && !text.endsWith("\n"),
+        torn: false,
       };
   }
   const { records, torn } = readJournal(dir);
@@ -401,6 +539,8 @@ export function summarizeRun(dir: string): RunSummary {
     (r) => r.op === "quarantine" && !restored.has(`${r.seq}.${r.step}`),
   );
   const gone = state === "purged" || state === "undone";
+  // bytes the plan did not measure (`--apply --yes` plans without the walk) are unknown, never 0
+  const unmeasured = !gone && moved.some((r) => r.bytes === null);
   return {
     id: head.id,
     dir,
@@ -409,7 +549,7 @@ export function summarizeRun(dir: string): RunSummary {
     root: head.root,
     state,
     items: gone ? 0 : moved.length,
-    bytes: gone ? 0 : moved.reduce((n, r) => n + (r.bytes ?? 0), 0),
+    bytes: gone ? 0 : unmeasured ? null : moved.reduce((n, r) => n + (r.bytes ?? 0), 0),
     torn,
   };
 }

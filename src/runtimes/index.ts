@@ -23,6 +23,7 @@ import { readContainerdDoctorMetadata } from "./containerd/doctor-metadata.js";
 import { containerdVersion, loadContainerdLive } from "./containerd/live.js";
 import { loadContainerd, META_DB } from "./containerd/load.js";
 import { findContainerdVersion } from "./containerd/runtime-version.js";
+import { containerdServedRoot } from "./containerd/served-root.js";
 import { containerdWords } from "./containerd/words.js";
 import { checkPodmanApiRequest, runPodmanApiRequest } from "./containers-storage/api-repair.js";
 import { DEFAULT_GRAPHROOT, readStorageConfig } from "./containers-storage/config.js";
@@ -120,6 +121,10 @@ export interface Adapter {
    * API socket; podman runs its own CLI and ignores it): one call bounded by `timeoutMs`, throwing a
    * CrifsError line when the runtime refuses or does not answer. Absent: the runtime has no such API. */
   readonly runApiRequest?: (request: ApiRequest, socket: string, timeoutMs: number) => Promise<void>;
+  /** The root the daemon on `socket` serves, asked of the daemon (containerd's Introspection, dockerd's
+   * DockerRootDir), null when it does not say; throws a CrifsError line when the socket fails. The repair
+   * calls the API only when it is the root being repaired. Absent: no daemon (podman names --root itself). */
+  readonly readServedRoot?: (socket: string, timeoutMs: number) => Promise<string | null>;
   /** Re-proves through the same API, just before runApiRequest, that the record is still as planned (still
    * there; no container, running task, lease, image or child names it): null, or the reason to skip it. */
   readonly checkApiRequest?: (
@@ -177,6 +182,7 @@ export const containerdAdapter: Adapter = {
   loadLive: (socket, options) => loadContainerdLive(socket, options),
   readVersion: (socket, timeoutMs) => containerdVersion(socket, timeoutMs),
   runApiRequest: (request, socket, timeoutMs) => runContainerdApiRequest(request, socket, timeoutMs),
+  readServedRoot: (socket, timeoutMs) => containerdServedRoot(socket, timeoutMs),
   checkApiRequest: (request, socket, timeoutMs, options) =>
     checkContainerdApiRequest(request, socket, timeoutMs, options),
   readRuntimeVersion(store) {

@@ -36,7 +36,7 @@ import { type Adapter, containerdAdapter, dockerAdapter, podmanAdapter } from ".
 import type { Bed } from "../bed/bed.js";
 import { type DockerBed, dockerBedUnavailable, startDockerBed } from "../bed/docker-bed.js";
 import { type PodmanBed, podmanFlags, startPodmanBed } from "../bed/podman.js";
-import { crifs } from "./cli.js";
+import { crifs, isOneLineError, REPO } from "./cli.js";
 
 const NS = "crifs-repair-api";
 const TIMEOUT = 10_000;
@@ -453,6 +453,44 @@ export function repairApiSuite(getBed: () => Bed) {
         },
       );
       assert.ok(snapshotKeys(bed).includes("ra-p"));
+    });
+
+    test("an API call is refused, with one line naming both roots, when the socket's containerd serves another root (--address of the bed's daemon, --root of the sample)", async () => {
+      const bed = getBed();
+      await bed.startContainerd();
+      const read = containerdAdapter.readServedRoot;
+      assert.ok(read !== undefined);
+      assert.equal(await read(bed.socket, TIMEOUT), bed.root, "containerd's Introspection names its root");
+      const dir = mkdtempSync(join(bed.work, "repair-other-root-"));
+      try {
+        execFileSync("tar", [
+          "--numeric-owner",
+          "-xpzf",
+          join(REPO, "sample", "containerd-root.tar.gz"),
+          "-C",
+          dir,
+        ]);
+        const config = join(dir, "config.toml");
+        writeFileSync(config, readFileSync(config, "utf8").replaceAll("@SAMPLE@", dir));
+        const root = join(dir, "root");
+        const ingests = join(root, "io.containerd.content.v1.content", "ingest");
+        const before = execFileSync("ls", [ingests], { encoding: "utf8" });
+        // the sample's stale ingest has a record: its action is Content.Abort, through the daemon on --address
+        const r = crifs([
+          ...["--runtime", "containerd", "--root", root, "--config", config, "--address", bed.socket],
+          ...["repair", "--grace", "0", "--check", "stale-ingest", "--apply", "--yes"],
+        ]);
+        assert.equal(r.status, 73, r.stderr);
+        assert.ok(isOneLineError(r), r.stderr);
+        assert.equal(
+          r.stderr,
+          `crifs: ${bed.socket}: refusing the plan's API calls: the containerd on this socket serves root ${bed.root}, not ${root} (hint: pass --address <the socket of the containerd that serves ${root}>, or --root ${bed.root} to repair the store it serves)\n`,
+        );
+        assert.equal(execFileSync("ls", [ingests], { encoding: "utf8" }), before, "the ingest stayed");
+        assert.equal(existsSync(join(root, ".crifs-quarantine")), false, "no run was begun");
+      } finally {
+        rmSync(dir, { recursive: true, force: true });
+      }
     });
   });
 }

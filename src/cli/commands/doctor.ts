@@ -48,6 +48,8 @@ export interface DoctorFlags {
   /** Pause between the two reads, in ms (runDoctor's; default 200). repair's re-check of findings two reads
    * already agreed on needs none. */
   readonly pauseMs?: number;
+  /** runDoctor's oneReadAfterMs (repair --apply --yes): one read when it proves as much. Default: two. */
+  readonly oneReadAfterMs?: number;
 }
 
 /** The checks of kubelet's log dirs: host-wide, so they run with the first store's read only. */
@@ -125,6 +127,7 @@ export async function doctorReport(g: GlobalOptions, flags: DoctorFlags = {}): P
         mode,
         progress: bar,
         ...(flags.pauseMs === undefined ? {} : { pauseMs: flags.pauseMs }),
+        ...(flags.oneReadAfterMs === undefined ? {} : { oneReadAfterMs: flags.oneReadAfterMs }),
         read: async (first) => {
           // the costly facts only for the checks that read them (--check orphan-snapshot-dir scans no links)
           const gathered = await gatherDoctorInput(adapter.readDoctorMetadata(loadOptions(g)), {

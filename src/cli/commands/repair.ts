@@ -6,7 +6,7 @@
 // codes of src/errors.ts otherwise (64: --apply without --yes and without a terminal to ask on).
 // JSON contract: docs/json.md#repair.
 
-import { existsSync, lstatSync } from "node:fs";
+import { existsSync, lstatSync, realpathSync } from "node:fs";
 import { join, posix } from "node:path";
 import { createInterface } from "node:readline/promises";
 import type { Finding } from "../../checks/check.js";
@@ -19,7 +19,7 @@ import type { Store } from "../../model/store.js";
 import type { PathIdentity, Plan } from "../../repair/action.js";
 import { companionPaths } from "../../repair/actions/quarantine.js";
 import { type ApiExecutor, type ApplyResult, applyPlan, type Recheck } from "../../repair/apply.js";
-import { listRuns, type RunHeader, type RunSummary, readJournal } from "../../repair/journal.js";
+import { listRuns, type RunHeader, type RunSummary, readJournal, readPlan } from "../../repair/journal.js";
 import { planRepairs, QUARANTINE_DIR } from "../../repair/planner.js";
 import { parseDuration, purgeRuns } from "../../repair/purge.js";
 import { type UndoItem, undoRun } from "../../repair/undo.js";
@@ -117,26 +117,45 @@ function noteInterrupted(stores: readonly StoreRepair[]): RunSummary[] {
   return open;
 }
 
-/** The plan of one store: doctor's findings, planned. Cost: doctor's (two reads and the walks for bytes);
- * without `measure`, doctor --quick's (no walk: the actions' bytes are null, "not measured"). */
-async function planStore(s: StoreRepair, flags: RepairFlags, measure = true): Promise<Plan> {
+/**
+ * The floor of the age that lets one read of the store stand for doctor's two (runDoctor's oneReadAfterMs):
+ * the grace, and at least this. A snapshot dir in flight is one containerd made (renamed into place, which
+ * sets its ctime) inside a bolt transaction not yet committed; such a transaction lasts milliseconds (a few
+ * fsyncs), so a dir with no record that is older than this is a leak, not in flight. With --grace below it
+ * (the tests' --grace 0), a store with a younger candidate is read twice with doctor's pause.
+ */
+export const ONE_READ_FLOOR_MS = 10_000;
+
+/** A store's plan and the keys (`check\0path`) of the findings it was made from. */
+interface PlanOfStore {
+  readonly plan: Plan;
+  readonly found: ReadonlySet<string>;
+}
+
+/** The plan of one store: doctor's findings, planned. Cost: doctor's (two reads and the walks for bytes),
+ * or one read when every finding is an orphan dir older than max(grace, ONE_READ_FLOOR_MS); without
+ * `measure`, doctor --quick's (no walk: the actions' bytes are null, "not measured"). */
+async function planStore(s: StoreRepair, flags: RepairFlags, measure = true): Promise<PlanOfStore> {
   const graceSeconds = flags.graceSeconds ?? DEFAULT_GRACE_MS / 1000;
   const report = await doctorReport(s.g, {
     ...(flags.checks === undefined ? {} : { checks: flags.checks }),
     ...(measure ? {} : { mode: "quick" as const }),
     graceSeconds,
+    oneReadAfterMs: Math.max(graceSeconds * 1000, ONE_READ_FLOOR_MS),
     ...(flags.logDirs === undefined ? {} : { logDirs: flags.logDirs }),
   });
   const logDirs = logDirsFor(flags.logDirs ?? {}, s.g);
   // under --host-root the log dirs are the node's, below it (the planner keeps every step inside them)
   const onHost = (d: string) => (logDirs.hostRoot === undefined ? d : join(logDirs.hostRoot, d));
-  return planRepairs(report.findings, s.store, {
+  const findings = report.findings;
+  const plan = planRepairs(findings, s.store, {
     daemonUp: (await answeringSocket(s.g, s.adapter)) !== null,
     now: Date.now(),
     graceMs: graceSeconds * 1000,
-    identities: identities(report.findings),
+    identities: identities(findings),
     logDirs: logDirs.applies ? [onHost(logDirs.podsDir), onHost(logDirs.containersDir)] : [],
   });
+  return { plan, found: new Set(findings.map((f) => `${f.check}\u0000${f.path}`)) };
 }
 
 /** The paths every record of `store` names (a snapshot's dir and trees, a blob's file). */
@@ -173,6 +192,25 @@ function referencedBy(paths: readonly string[]): (p: string) => boolean {
   };
 }
 
+/** The records' paths of a store read now: its files, and the daemon's API when it answers. */
+async function referencedNow(
+  s: StoreRepair,
+  store: Store,
+): Promise<{ isReferenced: (p: string) => boolean; daemonUp: boolean }> {
+  const socket = await answeringSocket(s.g, s.adapter);
+  const paths = recordPaths(store);
+  if (socket !== null && s.adapter.loadLive !== undefined) {
+    const live = await s.adapter.loadLive(socket, {
+      root: s.g.root,
+      state: s.g.state,
+      config: s.g.config,
+      timeoutMs: s.g.timeoutMs ?? DEFAULT_TIMEOUT_MS,
+    });
+    paths.push(...recordPaths(live));
+  }
+  return { isReferenced: referencedBy(paths), daemonUp: socket !== null };
+}
+
 /** The applier's re-check of a store: doctor again without walks (the plan's checks), the records again (from
  * the daemon's API too when it answers). */
 function recheckOf(s: StoreRepair, plan: Plan, flags: RepairFlags): () => Promise<Recheck> {
@@ -186,23 +224,26 @@ function recheckOf(s: StoreRepair, plan: Plan, flags: RepairFlags): () => Promis
       graceSeconds: flags.graceSeconds ?? DEFAULT_GRACE_MS / 1000,
       ...(flags.logDirs === undefined ? {} : { logDirs: flags.logDirs }),
     });
-    const socket = await answeringSocket(s.g, s.adapter);
-    const paths = recordPaths(s.adapter.load(loadOptions(s.g)));
-    if (socket !== null && s.adapter.loadLive !== undefined) {
-      const live = await s.adapter.loadLive(socket, {
-        root: s.g.root,
-        state: s.g.state,
-        config: s.g.config,
-        timeoutMs: s.g.timeoutMs ?? DEFAULT_TIMEOUT_MS,
-      });
-      paths.push(...recordPaths(live));
-    }
-    return {
-      found: new Set(report.findings.map((f) => `${f.check}\u0000${f.path}`)),
-      isReferenced: referencedBy(paths),
-      daemonUp: socket !== null,
-    };
+    const found = new Set(report.findings.map((f) => `${f.check}\u0000${f.path}`));
+    return { found, ...(await referencedNow(s, s.adapter.load(loadOptions(s.g)))) };
   };
+}
+
+/**
+ * The re-check of `crifs repair --apply --yes`: the plan's own read of the store, made an instant before the
+ * loop (no question was asked: no time for a person to pass), stands for doctor's re-run: `still-found` is
+ * judged on the plan's findings. What a runtime could change meanwhile is proven again as always: the records
+ * are loaded again (and asked of the daemon's API when it answers) for `unreferenced`, a cheap read of the
+ * metadata without the listing of every dir; per action `unchanged` (one lstat: the same inode, untouched
+ * since the plan: a dir a runtime takes up is renamed into place or written to, which sets its ctime) and
+ * `not-mounted` (mountinfo, once per batch). Without --yes a person read the plan and time passed: the full
+ * re-check (recheckOf) runs doctor's checks again.
+ */
+function recheckFromPlan(s: StoreRepair, planned: PlanOfStore): () => Promise<Recheck> {
+  return async () => ({
+    found: planned.found,
+    ...(await referencedNow(s, s.adapter.load(loadOptions(s.g)))),
+  });
 }
 
 /** The socket of the runtime's own API for its `api` steps: containerd's (the rules of cli/stores.ts),
@@ -224,6 +265,47 @@ function apiExecutor(s: StoreRepair, flags: RepairFlags): ApiExecutor | undefine
     run: (r) => run(r, socket, t),
     check: (r) => check(r, socket, t, { graceMs, now: Date.now() }),
   };
+}
+
+/** Whether two paths name the same dir (each resolved when it can be). */
+function isSameDir(a: string, b: string): boolean {
+  const real = (p: string) => {
+    try {
+      return realpathSync(p);
+    } catch {
+      return p.replace(/(.)\/+$/, "$1");
+    }
+  };
+  return real(a) === real(b);
+}
+
+/**
+ * Refuses a plan with API steps when the daemon on the API's socket serves another root than the one being
+ * repaired: its API would change another store's records (--address naming the containerd of another root,
+ * DOCKER_HOST another dockerd). The daemon is asked which root it serves (Adapter.readServedRoot); one that
+ * does not answer is left to the steps themselves (skipped: the daemon is not up). Podman's steps name --root.
+ */
+async function refuseOtherRoot(s: StoreRepair, plan: Plan): Promise<void> {
+  const read = s.adapter.readServedRoot;
+  const socket = apiSocket(s);
+  if (read === undefined || socket === null || socket === "" || !existsSync(socket)) return;
+  if (!plan.actions.some((a) => a.steps.some((st) => st.op === "api"))) return;
+  let served: string | null;
+  try {
+    served = await read(socket, s.g.timeoutMs ?? DEFAULT_TIMEOUT_MS);
+  } catch {
+    return; // not answering: its steps are skipped as needing the daemon up
+  }
+  if (served === null || isSameDir(served, plan.root)) return;
+  const fix =
+    s.adapter.id === "docker"
+      ? `set DOCKER_HOST=unix://<the socket of the dockerd whose data-root is ${plan.root}>`
+      : `pass --address <the socket of the ${s.adapter.id} that serves ${plan.root}>`;
+  throw new CrifsError(
+    "unsafe",
+    `refusing the plan's API calls: the ${s.adapter.id} on this socket serves root ${served}, not ${plan.root}`,
+    { path: socket, remedy: `${fix}, or --root ${served} to repair the store it serves` },
+  );
 }
 
 /** This command line's arguments (without -o), each quoted for a shell where it needs it. */
@@ -302,11 +384,26 @@ async function confirm(question: string): Promise<boolean> {
   }
 }
 
+/** A run's bytes for a table: "not measured" when the plan did not measure them (never a false 0 B). */
+function bytesCell(bytes: number | null): string {
+  return bytes === null ? "not measured" : humanBytes(bytes);
+}
+
+/** What deleting runs freed, in words: their bytes' sum, and how many runs' bytes were not measured. */
+function deletedWords(runs: readonly RunSummary[]): string {
+  const unmeasured = runs.filter((r) => r.bytes === null).length;
+  const sum = `${humanBytes(runs.reduce((n, r) => n + (r.bytes ?? 0), 0))} deleted`;
+  if (unmeasured === 0) return sum;
+  return unmeasured === runs.length
+    ? "bytes not measured (applied with --yes)"
+    : `${sum}, and the bytes of ${unmeasured} run(s) not measured (applied with --yes)`;
+}
+
 function runTable(runs: readonly RunSummary[]): string {
   if (runs.length === 0) return "no repair runs\n";
   return renderTable(
     ["run", "time", "runtime", "root", "state", "items", "bytes"],
-    runs.map((r) => [r.id, r.createdAt, r.runtime, r.root, r.state, String(r.items), humanBytes(r.bytes)]),
+    runs.map((r) => [r.id, r.createdAt, r.runtime, r.root, r.state, String(r.items), bytesCell(r.bytes)]),
   );
 }
 
@@ -347,7 +444,7 @@ export async function repairCommand(
     return {
       text: render(g.output, data, {
         table: () =>
-          `purged ${data.purged.length} run(s), ${humanBytes(data.purged.reduce((n, r) => n + r.bytes, 0))} deleted` +
+          `purged ${data.purged.length} run(s), ${deletedWords(purged.flatMap((p) => p.purged))}` +
           data.kept.map((k) => `\nkept ${k.id}: ${k.reason}`).join("") +
           "\n",
       }),
@@ -361,7 +458,7 @@ export async function repairCommand(
   const open = noteInterrupted(stores);
   if (flags.apply !== true) {
     const plans: Plan[] = [];
-    for (const s of stores) plans.push(await planStore(s, flags));
+    for (const s of stores) plans.push((await planStore(s, flags)).plan);
     const command = applyCommand();
     return {
       text: render(g.output, { plans, command }, { table: () => planTable(plans, command) }),
@@ -373,10 +470,12 @@ export async function repairCommand(
     const resume = open.find((r) => r.dir.startsWith(`${s.quarantine}/`));
     if (resume !== undefined) {
       note(`finishing the interrupted run ${resume.id}`);
+      const resumed = readPlan(resume.dir, readJournal(resume.dir).records[0] as RunHeader);
+      await refuseOtherRoot(s, resumed);
       const r = await applyPlan(planStub(s.store), {
         quarantine: s.quarantine,
         resume: resume.dir,
-        recheck: recheckOf(s, (readJournal(resume.dir).records[0] as RunHeader).plan, flags),
+        recheck: recheckOf(s, resumed, flags),
         ...apiOf(s, flags),
         onSkip: (a, why) => note(`skipped ${a.seq} ${a.path}: ${why}`),
       });
@@ -385,8 +484,10 @@ export async function repairCommand(
     }
     // with --yes nobody reads the plan's bytes before the apply: no walk of every file to measure them (the
     // plan without --apply measures; so does the plan shown for the question below)
-    const plan = await planStore(s, flags, flags.yes !== true);
+    const planned = await planStore(s, flags, flags.yes !== true);
+    const plan = planned.plan;
     if (plan.actions.length === 0) continue;
+    await refuseOtherRoot(s, plan); // before the question: no answer makes another store's API right
     if (flags.yes !== true) {
       if (process.stdin.isTTY !== true) {
         throw new CrifsError(
@@ -406,7 +507,7 @@ export async function repairCommand(
     }
     const r = await applyPlan(plan, {
       quarantine: s.quarantine,
-      recheck: recheckOf(s, plan, flags),
+      recheck: flags.yes === true ? recheckFromPlan(s, planned) : recheckOf(s, plan, flags),
       ...apiOf(s, flags),
       onSkip: (a, why) => note(`skipped ${a.seq} ${a.path}: ${why}`),
     });

@@ -48,13 +48,22 @@ function entry(r: FactReader, dir: string, name: string): EntryFact | null {
   return st === null ? null : { ...pathTimes(path, st), name, isDir: st.isDirectory() };
 }
 
+/** Every entry of snapshots/: one readdir and one lstat each (its times: how old an unnamed dir is). Whether
+ * it holds fs/ is looked at only when asked (missing-snapshot-dir asks of the dirs a record names): the
+ * listing of 10^4 leaked dirs costs one lstat each, not two. */
 function listSnapshotDirs(r: FactReader, snapshotsDir: string): SnapshotDirFact[] {
   const out: SnapshotDirFact[] = [];
   for (const d of r.list(snapshotsDir)) {
     const e = entry(r, snapshotsDir, d.name);
     if (e === null) continue;
-    const hasFs = e.isDir && lstatOrNull(join(e.path, "fs"))?.isDirectory() === true;
-    out.push({ ...e, hasFs });
+    let hasFs: boolean | undefined;
+    out.push({
+      ...e,
+      get hasFs() {
+        hasFs ??= e.isDir && lstatOrNull(join(e.path, "fs"))?.isDirectory() === true;
+        return hasFs;
+      },
+    });
   }
   return out;
 }

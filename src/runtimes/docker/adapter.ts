@@ -8,6 +8,7 @@ import { join } from "node:path";
 import { CrifsError } from "../../errors.js";
 import { pathExists } from "../../fs/path-exists.js";
 import { resolveNodePath } from "../../fs/resolve-node-path.js";
+import { getUnixJson } from "../../live/unix-http.js";
 import type { RuntimeVersion, Store } from "../../model/store.js";
 import type { ApiRequest } from "../../repair/action.js";
 import type { DaemonSockets } from "../index.js";
@@ -60,6 +61,13 @@ export const makeDockerAdapter = (embedded: EmbeddedContainerd) => ({
   /** Removes an image through the Engine API on `socket` (docker.image.remove), no force. */
   runApiRequest: (request: ApiRequest, socket: string, timeoutMs: number): Promise<void> =>
     runDockerApiRequest(request, socket, timeoutMs),
+  /** dockerd's DockerRootDir (Engine API /info). */
+  readServedRoot: async (socket: string, timeoutMs: number): Promise<string | null> => {
+    const info = (await getUnixJson(socket, "/info", { timeoutMs, speaker: "Docker" })) as {
+      DockerRootDir?: unknown;
+    } | null;
+    return typeof info?.DockerRootDir === "string" && info.DockerRootDir !== "" ? info.DockerRootDir : null;
+  },
   /** Null when no container uses the image and it is still there, else the reason to skip. */
   checkApiRequest: (request: ApiRequest, socket: string, timeoutMs: number): Promise<string | null> =>
     checkDockerApiRequest(request, socket, timeoutMs),
