@@ -6,8 +6,9 @@
 //
 // Per round, the four commands run in a rotated order, each into a fresh dir that is removed (untimed) after
 // it; one untimed warm-up pass first, so every command reads a warm page cache. The ratio of a round is crifs's
-// wall time over the cp run of the same round; the table gives the median and the range, and peak RSS (GNU time
-// %M). crifs's time includes loading the store's metadata (what a user waits for).
+// wall time (and CPU time, user + system: steadier on a shared machine) over the cp run of the same round; the
+// table gives the median and the range, and peak RSS (GNU time). crifs's time includes loading the store's
+// metadata (what a user waits for).
 //
 //   npm run build && node bench/clone.mjs                      big-layers and tiny-layers, 3 rounds
 //   node bench/clone.mjs --shape mixed   BENCH_ROUNDS=5        other shapes (bench/make-store.mjs builds them)
@@ -32,14 +33,14 @@ const median = (xs) => {
 const range = (xs, d = 2) =>
   `${median(xs).toFixed(d)} (${Math.min(...xs).toFixed(d)}–${Math.max(...xs).toFixed(d)})`;
 
-/** Runs argv under GNU time; { wall s, rss MB }. Throws on a non-zero exit. */
+/** Runs argv under GNU time; { wall s, cpu s (user + system), rss MB }. Throws on a non-zero exit. */
 function timed(cmd) {
   const t0 = process.hrtime.bigint();
-  const r = spawnSync("/usr/bin/time", ["-f", "%M", ...cmd], { encoding: "utf8" });
+  const r = spawnSync("/usr/bin/time", ["-f", "%M %U %S", ...cmd], { encoding: "utf8" });
   const wall = Number(process.hrtime.bigint() - t0) / 1e9;
   if (r.status !== 0) throw new Error(`${cmd.join(" ")} exited ${r.status}: ${r.stderr.trim()}`);
-  const kb = Number(r.stderr.trim().split("\n").pop());
-  return { wall, rss: kb / 1024 };
+  const [kb, user, sys] = r.stderr.trim().split("\n").pop().split(" ").map(Number);
+  return { wall, cpu: user + sys, rss: kb / 1024 };
 }
 
 for (const name of names) {
@@ -102,18 +103,15 @@ for (const name of names) {
       clean();
     }
   }
-  const ratio = (a, b) => res[a].map((x, j) => x.wall / res[b][j].wall);
-  console.log("| command | wall s | × cp | peak RSS MB |");
-  console.log("| --- | --- | --- | --- |");
+  const ratio = (a, b, f) => res[a].map((x, j) => x[f] / res[b][j][f]);
+  const base = { "crifs clone --mode copy": "cp -a", "crifs clone --mode hardlink": "cp -al" };
+  console.log("| command | wall s | × cp (wall) | CPU s | × cp (CPU) | peak RSS MB |");
+  console.log("| --- | --- | --- | --- | --- | --- |");
   for (const k of keys) {
-    const vs =
-      k === "crifs clone --mode copy"
-        ? ratio(k, "cp -a")
-        : k === "crifs clone --mode hardlink"
-          ? ratio(k, "cp -al")
-          : null;
+    const b = base[k];
     console.log(
-      `| ${k} | ${range(res[k].map((x) => x.wall))} | ${vs === null ? "—" : range(vs)} | ${median(res[k].map((x) => x.rss)).toFixed(0)} |`,
+      `| ${k} | ${range(res[k].map((x) => x.wall))} | ${b ? range(ratio(k, b, "wall")) : "—"} | ` +
+        `${range(res[k].map((x) => x.cpu))} | ${b ? range(ratio(k, b, "cpu")) : "—"} | ${median(res[k].map((x) => x.rss)).toFixed(0)} |`,
     );
   }
 }
