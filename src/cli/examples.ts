@@ -112,6 +112,11 @@ export const examples: readonly Example[] = [
     comment: "A/C/D per path, like docker diff / podman diff (docs/export.md)",
   },
   {
+    command: "clone",
+    line: "crifs clone my-container /srv/rescue --verify",
+    comment: "a container's writable layer copied exactly, then compared",
+  },
+  {
     command: "links",
     line: "crifs links",
     comment: "links that work on the build host but not in the image",
