@@ -207,6 +207,25 @@ export function program(write: (s: string) => void, setStatus: (code: number) =>
       else if (Buffer.isBuffer(out)) process.stdout.write(out);
       else await writeChunks(out);
     });
+  p.command("clone")
+    .argument("<ref>", "container id or name, or snapshot (layer) key (or a unique prefix)")
+    .argument("<dest>", "the new dir (absent, or an empty dir); made whole or not at all")
+    .description(
+      "copy a snapshot's (layer's) or container's own dir faithfully: owners, modes, times, xattrs, devices, links",
+    )
+    .addOption(
+      new Option("--mode <mode>", "reflink where the filesystem can, else copy (auto); or force one")
+        .choices(["auto", "reflink", "hardlink", "copy"])
+        .default("auto"),
+    )
+    .option("--verify", "compare the manifests of both trees afterwards (exit 1 on a difference)")
+    .option("--force", "with --mode hardlink: share the inodes of a writable layer anyway")
+    .action(async function (this: Command, ref: string, dest: string) {
+      const { cloneAction } = await import("./commands/clone.js");
+      const r = await cloneAction(globals(this), ref, dest, this.opts() as Record<string, unknown>);
+      setStatus(r.exitCode);
+      write(r.text);
+    });
   p.command("links")
     .argument("[container]", "container id (or a unique prefix); all containers when left out")
     .option(

@@ -1,90 +1,41 @@
-// test/integration/manifest.ts — what "put back exactly" means, as data: every entry under the given paths
-// with its type, mode, owner, size, mtime, xattrs, link target, content hash and hard-link group. Two
-// manifests of the same trees are equal only when a restore kept all of that. Read with the kernel's view
-// (lstat, getfattr), not with crifs's code.
+// test/integration/manifest.ts — what "put back exactly" means, for tests that name several roots: the
+// manifest of src/copy/manifest.ts (type, mode, owner, size, device numbers, mtime, xattrs, link target,
+// content hash, hard-link group of every entry) under each root, with each entry's path made absolute, and
+// one `absent` entry for a root that is not there. Two manifests of the same roots are equal only when a
+// restore kept all of that.
 //
 //   const before = manifest([dirA, dirB]);  …move them away and back…  assert.deepEqual(manifest([dirA, dirB]), before);
 
-import { execFileSync } from "node:child_process";
-import { createHash } from "node:crypto";
-import { type BigIntStats, lstatSync, readdirSync, readFileSync, readlinkSync } from "node:fs";
-import { join } from "node:path";
+import { lstatSync } from "node:fs";
+import { readManifest, type ManifestEntry as TreeEntry } from "../../src/copy/manifest.js";
 
-export interface ManifestEntry {
-  readonly path: string;
-  readonly type: "dir" | "file" | "symlink" | "other" | "absent";
-  readonly mode: number;
-  readonly owner: string;
-  readonly size: number;
-  /** Nanoseconds, as a string (bigint stat). */
-  readonly mtime: string;
-  /** `getfattr -d -m - -e hex` of the entry (not following links), sorted lines. */
-  readonly xattrs: string;
-  readonly linkTarget: string | null;
-  readonly sha256: string | null;
-  /** The first path (in walk order) of the entry's hard-link group, for files with more than one link. */
-  readonly linkGroup: string | null;
-}
+export type ManifestEntry = Omit<TreeEntry, "type"> & { readonly type: TreeEntry["type"] | "absent" };
 
-function xattrsOf(path: string): string {
-  try {
-    return execFileSync("getfattr", ["-h", "-d", "-m", "-", "-e", "hex", "--absolute-names", path], {
-      encoding: "utf8",
-      stdio: ["ignore", "pipe", "ignore"],
-    })
-      .split("\n")
-      .filter((l) => l !== "" && !l.startsWith("#"))
-      .sort()
-      .join("\n");
-  } catch {
-    return "";
-  }
+function absent(path: string): ManifestEntry {
+  return {
+    path,
+    type: "absent",
+    mode: 0,
+    uid: 0,
+    gid: 0,
+    size: 0,
+    rdev: null,
+    mtimeNs: "",
+    xattrs: [],
+    linkTarget: null,
+    sha256: null,
+    linkGroup: null,
+  };
 }
 
 /** The manifest of every entry at and under `roots` (an absent root is one `absent` entry). */
 export function manifest(roots: readonly string[]): ManifestEntry[] {
-  const out: ManifestEntry[] = [];
-  const groups = new Map<string, string>(); // dev:ino → first path
-  const visit = (path: string): void => {
-    let st: BigIntStats;
+  return roots.flatMap((root) => {
     try {
-      st = lstatSync(path, { bigint: true });
+      lstatSync(root);
     } catch {
-      out.push({
-        path,
-        type: "absent",
-        mode: 0,
-        owner: "",
-        size: 0,
-        mtime: "",
-        xattrs: "",
-        linkTarget: null,
-        sha256: null,
-        linkGroup: null,
-      });
-      return;
+      return [absent(root)];
     }
-    const type = st.isDirectory() ? "dir" : st.isFile() ? "file" : st.isSymbolicLink() ? "symlink" : "other";
-    let linkGroup: string | null = null;
-    if (type === "file" && st.nlink > 1n) {
-      const key = `${st.dev}:${st.ino}`;
-      linkGroup = groups.get(key) ?? path;
-      if (!groups.has(key)) groups.set(key, path);
-    }
-    out.push({
-      path,
-      type,
-      mode: Number(st.mode),
-      owner: `${st.uid}:${st.gid}`,
-      size: type === "dir" ? 0 : Number(st.size),
-      mtime: st.mtimeNs.toString(),
-      xattrs: xattrsOf(path),
-      linkTarget: type === "symlink" ? readlinkSync(path) : null,
-      sha256: type === "file" ? createHash("sha256").update(readFileSync(path)).digest("hex") : null,
-      linkGroup,
-    });
-    if (type === "dir") for (const n of readdirSync(path).sort()) visit(join(path, n));
-  };
-  for (const r of roots) visit(r);
-  return out;
+    return readManifest(root).map((e) => ({ ...e, path: e.path === "" ? root : `${root}/${e.path}` }));
+  });
 }
