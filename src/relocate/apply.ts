@@ -35,6 +35,9 @@ export interface StepHooks {
   readonly onStep?: (step: RelocateStepName, undo: boolean) => void;
   /** CRIFS_RELOCATE_FAULT; default from the environment. */
   readonly fault?: string;
+  /** Why the runtime is busy now (relocate/busy.ts), asked again once `stop` has stopped its units: a
+   * reason left fails the step. */
+  readonly recheck?: () => Promise<string[]>;
 }
 
 function lstatOrNull(p: string) {
@@ -243,6 +246,14 @@ export async function applyRelocate(run: RelocateRun, hooks: StepHooks = {}): Pr
     if (fault === `${step}:intent`) die();
     try {
       await forward(step, run);
+      if (step === "stop" && hooks.recheck !== undefined) {
+        const busy = await hooks.recheck();
+        if (busy.length > 0)
+          throw new CrifsError("busy", `cannot relocate: ${busy[0]}`, {
+            path: run.plan.root,
+            remedy: "stop it, then crifs relocate --resume (or --rollback starts the units again)",
+          });
+      }
     } catch (err) {
       const e = err instanceof Error ? err.message : String(err);
       run.append({ type: "fail", step, error: e, at: stamp() });

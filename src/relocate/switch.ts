@@ -15,6 +15,7 @@ import {
   lstatSync,
   mkdirSync,
   openSync,
+  readdirSync,
   readFileSync,
   readlinkSync,
   renameSync,
@@ -106,8 +107,9 @@ export function undoSwitch(plan: RelocatePlan): void {
     return;
   }
   if (plan.method === "bind" && isMountPoint(plan.root)) exec("umount", [plan.root], plan.root);
-  // the mount point crifs made is empty; the old root (renamed aside) is never removed here
-  if (st.isDirectory() && existsSync(plan.oldName)) {
+  // the mount point crifs made is empty (the switch runs only once the root is renamed away, so an empty dir
+  // here is crifs's own); rmdir fails on anything else
+  if (st.isDirectory() && readdirSync(plan.root).length === 0) {
     try {
       rmdirSync(plan.root);
     } catch (err) {
