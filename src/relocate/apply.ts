@@ -28,7 +28,7 @@ import { QUARANTINE_DIR } from "../repair/planner.js";
 import { compareTrees, copyRoot, leftoverStaging } from "./copy-step.js";
 import { type RelocateRun, relocateState, stepsDone } from "./journal.js";
 import type { RelocatePlan, RelocateStepName } from "./plan.js";
-import { applyPersist, applySwitch, undoPersist, undoSwitch } from "./switch.js";
+import { applyPersist, applySwitch, isMountPoint, undoPersist, undoSwitch } from "./switch.js";
 
 export interface StepHooks {
   /** Called before each step with its name (the CLI's progress line). */
@@ -274,11 +274,22 @@ export async function rollbackRelocate(run: RelocateRun, hooks: StepHooks = {}):
   const records = run.records();
   if (relocateState(records) === "rolled-back")
     return { run: run.id, dir: run.dir, steps: [], state: "rolled-back" };
-  const { undone } = stepsDone(records);
+  const { done, undone } = stepsDone(records);
   // every step that may have changed something: done, or with an intent (it may have been killed midway)
   const touched = new Set(
     records.filter((r) => r.type === "intent").map((r) => (r as { step: RelocateStepName }).step),
   );
+  // the old root must be there to come back: after `repair --purge` it is gone, and undoing the switch would
+  // leave no store at the root at all
+  const rootBack = (() => {
+    const st = lstatOrNull(plan.root);
+    return st?.isDirectory() === true && !isMountPoint(plan.root) && readdirSync(plan.root).length > 0;
+  })();
+  if (done.has("rename-old") && !existsSync(plan.oldName) && !existsSync(plan.quarantineItem) && !rootBack)
+    throw new CrifsError("not-found", "cannot roll back: the old root is gone (purged from the quarantine)", {
+      path: plan.quarantineItem,
+      remedy: `the store lives in ${plan.newDir} and stays there; there is nothing to roll back to`,
+    });
   run.append({ type: "rollback", pid: process.pid, at: stamp() });
   const ran: RelocateStepName[] = [];
   const order = [...plan.steps].reverse();

@@ -219,7 +219,7 @@ function resultText(r: RelocateResult, p: RelocatePlan): string {
       (p.partial === null ? "\n" : `; the copy in ${p.newDir} is left (remove it when you wish)\n`)
     );
   const old = p.steps.includes("remove")
-    ? `the old root is in ${p.quarantineItem}: crifs repair --purge${p.root === undefined ? "" : ` --root ${p.root}`} deletes it`
+    ? `the old root is in ${p.quarantineItem}: crifs --runtime ${p.runtime} --root ${p.root} repair --purge deletes it`
     : p.target.sameFilesystem
       ? "renamed, nothing copied"
       : `the old root is kept at ${p.oldName}`;
