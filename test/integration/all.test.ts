@@ -39,6 +39,7 @@ import { liveSuite } from "./live.suite.js";
 import { logsSuite } from "./logs.suite.js";
 import { namesSuite } from "./names.suite.js";
 import { podmanSuite } from "./podman.suite.js";
+import { relocateSuite } from "./relocate.suite.js";
 import { repairSuite } from "./repair.suite.js";
 import { repairApiSuite, repairLinksSuite } from "./repair-api.suite.js";
 import { terminalSuite } from "./terminal.suite.js";
@@ -123,6 +124,7 @@ function bedBlock(line: ContainerdVersion): void {
       ["repair", repairSuite], // injects file-level leftovers, repairs and undoes them, removes them at the end
       ["repair-api", repairApiSuite], // records made and removed through containerd's API in a namespace of its own
       ["repair-links", repairLinksSuite], // its own podman and dockerd beds: l/ links rebuilt by the short-link kind
+      ["relocate", relocateSuite], // its own podman and dockerd beds, moved to a loop-mounted ext4 it makes and removes
       ["doctor", doctorSuite], // last: it injects faults it does not undo
     ];
     if (only !== undefined && process.env.CI === "true")
