@@ -12,7 +12,7 @@
 //   npm run build && node bench/clone.mjs                      big-layers and tiny-layers, 3 rounds
 //   node bench/clone.mjs --shape mixed   BENCH_ROUNDS=5        other shapes (bench/make-store.mjs builds them)
 import { spawnSync } from "node:child_process";
-import { existsSync, readFileSync, rmSync } from "node:fs";
+import { existsSync, readFileSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { shapes } from "./shapes.mjs";
@@ -79,7 +79,8 @@ for (const name of names) {
     ],
   };
   const clean = () => {
-    for (const w of ["cp", "copy", "cpl", "hardlink"]) rmSync(out(w), { recursive: true, force: true });
+    // rm(1): Node's rmSync of 10^5 entries takes seconds more
+    spawnSync("rm", ["-rf", ...["cp", "copy", "cpl", "hardlink"].map(out)]);
   };
   const entries =
     spawnSync("find", [big.fs], { encoding: "utf8", maxBuffer: 1 << 30 }).stdout.split("\n").length - 1;

@@ -7,7 +7,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-PACKAGES=(time mmdebstrap containerd runc umoci skopeo busybox-static attr tar golang-go golang-github-coreos-bbolt-dev docker.io podman containers-storage uidmap fuse-overlayfs containernetworking-plugins docker-registry strace)
+PACKAGES=(time mmdebstrap containerd runc umoci skopeo busybox-static attr tar golang-go golang-github-coreos-bbolt-dev docker.io podman containers-storage uidmap fuse-overlayfs containernetworking-plugins docker-registry strace xfsprogs)
 
 if [ "${CRIFS_SKIP_INTEGRATION:-}" != "1" ]; then
   if [ "$(id -u)" != "0" ]; then

@@ -24,6 +24,7 @@ import {
 } from "node:fs";
 import { basename, dirname, join, resolve, sep } from "node:path";
 import { CrifsError, errnoWords } from "../errors.js";
+import { readMountinfo } from "../fs/mountinfo.js";
 import { decodeName, fsPath } from "../fs/name-codec.js";
 import { type NativeCopyError, nativeCopier, nativeModes } from "./native-copier.js";
 import { type CopyMode, fsTypeName } from "./plan-copy-mode.js";
@@ -64,9 +65,20 @@ export interface CopyEntry {
   readonly stat: BigIntStats | Stats;
 }
 
-/** The filesystem of a path, by name (fsTypeName), and its device number. */
-export function filesystemOf(path: string): { readonly name: string; readonly dev: number } {
-  return { name: fsTypeName(statfsSync(path).type), dev: lstatSync(path).dev };
+/** The filesystem of a path: its name (fsTypeName), device number and the mount point it lies under (the
+ * longest mount point of /proc/self/mountinfo above its real path; the last one mounted there). */
+export function filesystemOf(path: string): {
+  readonly name: string;
+  readonly dev: number;
+  readonly mount: string;
+} {
+  const real = realpathSync(path);
+  let mount = "/";
+  for (const m of readMountinfo()) {
+    const p = m.mountPoint;
+    if ((real === p || real.startsWith(p === "/" ? "/" : `${p}/`)) && p.length >= mount.length) mount = p;
+  }
+  return { name: fsTypeName(statfsSync(path).type), dev: lstatSync(path).dev, mount };
 }
 
 /** Where a copy into `dest` is made before it is renamed into place. */
@@ -118,7 +130,7 @@ export function checkDestination(source: string, dest: string): string {
 }
 
 /** The addon's error as one line naming the entry and DEST's filesystem where it matters. */
-function copyError(err: unknown, dest: string, mode: CopyMode): CrifsError {
+function copyError(err: unknown, dest: string): CrifsError {
   const e = err as Partial<NativeCopyError>;
   if (err instanceof CrifsError || e.op === undefined)
     return err instanceof CrifsError
@@ -126,7 +138,10 @@ function copyError(err: unknown, dest: string, mode: CopyMode): CrifsError {
       : new CrifsError("corrupt", `cannot copy: ${String(err)}`, { path: dest });
   const rel = e.rel === undefined ? "" : decodeName(e.rel);
   const where = rel === "" ? dest : rel.startsWith("/") ? rel : join(dest, rel);
-  const words = errnoWords(e.code);
+  const words =
+    { EXDEV: "cross-device link", EOPNOTSUPP: "operation not supported", ENOSPC: "no space left on device" }[
+      e.code ?? ""
+    ] ?? errnoWords(e.code);
   let fs = "?";
   try {
     fs = fsTypeName(statfsSync(dirname(dest)).type);
@@ -166,11 +181,13 @@ function copyError(err: unknown, dest: string, mode: CopyMode): CrifsError {
       remedy: "run crifs as root (owners and devices need it)",
       cause: err,
     });
-  const mustExist = mode === "hardlink" && e.code === "EXDEV";
-  return new CrifsError(mustExist ? "unsupported" : "corrupt", `${e.op}: ${words}`, {
-    path: where,
-    cause: err,
-  });
+  if (e.code === "EXDEV")
+    return new CrifsError("unsupported", `${e.op}: DEST is on another mount than the source (${words})`, {
+      path: where,
+      remedy: "clone to a dir under the source's own mount, or use --mode copy",
+      cause: err,
+    });
+  return new CrifsError("corrupt", `${e.op}: ${words}`, { path: where, cause: err });
 }
 
 function removeStaging(staging: string): void {
@@ -196,7 +213,7 @@ export async function copyTree(source: string, dest: string, options: CopyOption
     renameSync(fsPath(staging), fsPath(dest));
   } catch (err) {
     removeStaging(staging);
-    throw copyError(err, dest, options.mode);
+    throw copyError(err, dest);
   }
   return {
     dirs: stats.dirs,
@@ -292,7 +309,7 @@ export async function copyEntries(
     renameSync(fsPath(staging), fsPath(dest));
   } catch (err) {
     removeStaging(staging);
-    throw copyError(err, dest, options.mode);
+    throw copyError(err, dest);
   }
   return { ...n, warnings };
 }

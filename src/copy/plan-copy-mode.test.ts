@@ -7,6 +7,8 @@ const base: CopyModeFacts = {
   requested: "auto",
   isSameFilesystem: true,
   destFilesystem: "xfs",
+  destMount: "/mnt",
+  sourceMount: "/",
   writableSource: null,
   force: false,
   dest: "/mnt/clone",
@@ -38,7 +40,10 @@ test("reflink across filesystems fails in one line naming DEST's filesystem", ()
   const e = code(() =>
     planCopyMode({ ...base, requested: "reflink", isSameFilesystem: false, destFilesystem: "tmpfs" }),
   );
-  assert.match(e, /^unsupported: \/mnt\/clone: cannot reflink: DEST's filesystem \(tmpfs\)/);
+  assert.match(
+    e,
+    /^unsupported: \/mnt\/clone: cannot reflink: DEST's filesystem \(tmpfs on \/mnt\) is not the source's \(\/\)/,
+  );
   assert.equal(planCopyMode({ ...base, requested: "reflink" }).mode, "reflink");
 });
 
@@ -59,7 +64,7 @@ test("hardlink says what the clone shares, and refuses a writable source unless 
     code(() =>
       planCopyMode({ ...base, requested: "hardlink", isSameFilesystem: false, destFilesystem: "ext4" }),
     ),
-    /^unsupported: .*cannot hard-link: DEST's filesystem \(ext4\)/,
+    /^unsupported: .*cannot hard-link: DEST's filesystem \(ext4 on \/mnt\)/,
   );
 });
 

@@ -18,10 +18,14 @@ export const copyModes: readonly CopyMode[] = ["auto", "reflink", "hardlink", "c
 
 export interface CopyModeFacts {
   readonly requested: CopyMode;
-  /** Whether the dir that will hold the copy lies on the source's filesystem (same st_dev). */
+  /** Whether the dir that will hold the copy lies on the source's filesystem through the same mount (same
+   * st_dev and mount point): link() and FICLONE refuse another mount of the same filesystem too (EXDEV). */
   readonly isSameFilesystem: boolean;
   /** DEST's filesystem type for messages ("ext4", "xfs", "tmpfs"; fsTypeName). */
   readonly destFilesystem: string;
+  /** The mount points DEST and the source lie under, for messages. */
+  readonly destMount: string;
+  readonly sourceMount: string;
   /** What makes the source writable ("an active snapshot", "a container's writable layer"), or null. */
   readonly writableSource: string | null;
   /** --force: hardlink a writable source anyway. */
@@ -53,22 +57,22 @@ export function planCopyMode(f: CopyModeFacts): CopyModePlan {
       if (!f.isSameFilesystem)
         throw new CrifsError(
           "unsupported",
-          `cannot reflink: DEST's filesystem (${f.destFilesystem}) is not the source's (FICLONE works within one filesystem)`,
+          `cannot reflink: DEST's filesystem (${f.destFilesystem} on ${f.destMount}) is not the source's (${f.sourceMount}): FICLONE works within one mount`,
           { path: f.dest, remedy: "clone onto the source's filesystem, or use --mode copy (or auto)" },
         );
       return { mode: "reflink", notes: [] };
     case "hardlink":
-      if (!f.isSameFilesystem)
-        throw new CrifsError(
-          "unsupported",
-          `cannot hard-link: DEST's filesystem (${f.destFilesystem}) is not the source's (links work within one filesystem)`,
-          { path: f.dest, remedy: "clone onto the source's filesystem, or use --mode copy (or auto)" },
-        );
       if (f.writableSource !== null && !f.force)
         throw new CrifsError(
           "unsafe",
           `refusing a hardlink clone of ${f.writableSource}: what is written there in place would change the clone, and what the clone changes in place would change it`,
           { remedy: "use --mode copy (or auto), or pass --force to share its inodes anyway" },
+        );
+      if (!f.isSameFilesystem)
+        throw new CrifsError(
+          "unsupported",
+          `cannot hard-link: DEST's filesystem (${f.destFilesystem} on ${f.destMount}) is not the source's (${f.sourceMount}): link() works within one mount`,
+          { path: f.dest, remedy: "clone onto the source's filesystem, or use --mode copy (or auto)" },
         );
       return { mode: "hardlink", notes: [HARDLINK_NOTE] };
   }

@@ -26,6 +26,7 @@ import {
   startBed,
 } from "../bed/bed.js";
 import { bedSuite } from "./bed.suite.js";
+import { cloneSuite } from "./clone.suite.js";
 import { containerdSuite } from "./containerd.suite.js";
 import { corruptSuite } from "./corrupt.suite.js";
 import { criSuite } from "./cri.suite.js";
@@ -113,6 +114,7 @@ function bedBlock(line: ContainerdVersion): void {
       ["errors", errorsSuite],
       ["live", liveSuite], // sockets that do not behave, served by the test itself (hostile-sockets.ts)
       ["links", linksSuite],
+      ["clone", cloneSuite], // layers of its own namespace, and its own podman and dockerd beds; all removed after
       ["terminal", terminalSuite], // hostile names in its own namespace, removed afterwards
       ["docker", dockerSuite], // its own dockerd bed (test/bed/docker-bed.ts), started and removed by the suite
       ["podman", podmanSuite], // its own podman store (test/bed/podman.ts), built from the bed's OCI archive

@@ -90,11 +90,14 @@ export async function cloneCommand(stores: readonly Store[], o: CloneOptions): P
     });
   const dest = checkDestination(source, o.dest);
   const parentFs = filesystemOf(dest.slice(0, dest.lastIndexOf("/")) || "/");
+  const sourceFs = filesystemOf(source);
   const requested = o.mode ?? "auto";
   const plan = planCopyMode({
     requested,
-    isSameFilesystem: parentFs.dev === lstatSync(fsPath(source)).dev,
+    isSameFilesystem: parentFs.dev === sourceFs.dev && parentFs.mount === sourceFs.mount,
     destFilesystem: parentFs.name,
+    destMount: parentFs.mount,
+    sourceMount: sourceFs.mount,
     writableSource: src.writable,
     force: o.force === true,
     dest: o.dest,
