@@ -126,7 +126,7 @@ function bedBlock(line: ContainerdVersion): void {
       ["repair", repairSuite], // injects file-level leftovers, repairs and undoes them, removes them at the end
       ["repair-api", repairApiSuite], // records made and removed through containerd's API in a namespace of its own
       ["repair-links", repairLinksSuite], // its own podman and dockerd beds: l/ links rebuilt by the short-link kind
-      ["relocate", relocateSuite], // its own podman and dockerd beds, moved to a loop-mounted ext4 it makes and removes
+      ["relocate", relocateSuite], // its own podman, dockerd and small containerd stores, moved to a loop-mounted ext4 it makes
       ["doctor", doctorSuite], // last: it injects faults it does not undo
     ];
     if (only !== undefined && process.env.CI === "true")

@@ -21,6 +21,7 @@ import { probeTarget } from "../../relocate/probe.js";
 import { newRunId } from "../../repair/journal.js";
 import { type Adapter, adapters, requireAdapter } from "../../runtimes/index.js";
 import { humanBytes, render } from "../render/format.js";
+import { terminalSafe } from "../render/terminal-safe.js";
 import { DEFAULT_TIMEOUT_MS, type GlobalOptions, loadOptions, noStoreFound, note } from "../stores.js";
 
 export interface RelocateFlags {
@@ -205,25 +206,27 @@ function planText(p: RelocatePlan): string {
     ...p.warnings.map((w) => `  warning: ${w}`),
     ...p.problems.map((x) => `  cannot apply: ${x}`),
   ];
-  return `${lines.join("\n")}\n`;
+  // paths are the operator's: a control byte or a bidi mark in one is escaped, as every table cell is
+  return `${lines.map((l) => terminalSafe(l)).join("\n")}\n`;
 }
 
 function yesNo(v: boolean | null): string {
   return v === null ? "unknown" : v ? "yes" : "no";
 }
 
+/** The one line an applied, resumed or rolled-back run prints (its paths escaped for a terminal). */
 function resultText(r: RelocateResult, p: RelocatePlan): string {
   if (r.state === "rolled-back")
-    return (
+    return `${terminalSafe(
       `run ${r.run}: rolled back (${r.steps.join(", ") || "nothing to undo"}); ${p.root} is the old root again` +
-      (p.partial === null ? "\n" : `; the copy in ${p.newDir} is left (remove it when you wish)\n`)
-    );
+        (p.partial === null ? "" : `; the copy in ${p.newDir} is left (remove it when you wish)`),
+    )}\n`;
   const old = p.steps.includes("remove")
     ? `the old root is in ${p.quarantineItem}: crifs --runtime ${p.runtime} --root ${p.root} repair --purge deletes it`
     : p.target.sameFilesystem
       ? "renamed, nothing copied"
       : `the old root is kept at ${p.oldName}`;
-  return `run ${r.run}: ${p.root} now lives in ${p.newDir} (${p.method}); ${old}\n`;
+  return `${terminalSafe(`run ${r.run}: ${p.root} now lives in ${p.newDir} (${p.method}); ${old}`)}\n`;
 }
 
 function processChecks(p: RelocatePlan): void {
