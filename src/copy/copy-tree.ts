@@ -190,6 +190,23 @@ function copyError(err: unknown, dest: string): CrifsError {
   return new CrifsError("corrupt", `${e.op}: ${words}`, { path: where, cause: err });
 }
 
+/** rename(2) of the finished copy onto DEST (absent or an empty dir when checked: something may have come). */
+function putInPlace(staging: string, dest: string): void {
+  try {
+    renameSync(fsPath(staging), fsPath(dest));
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code;
+    throw new CrifsError(
+      code === "ENOTEMPTY" || code === "EEXIST" || code === "ENOTDIR" ? "busy" : "corrupt",
+      `cannot put the copy in place: ${code === "ENOTEMPTY" || code === "EEXIST" ? "something was put there meanwhile" : errnoWords(code)}`,
+      {
+        path: dest,
+        remedy: `the whole copy is in ${staging}: move it where it belongs, or remove it and clone again`,
+      },
+    );
+  }
+}
+
 function removeStaging(staging: string): void {
   try {
     rmSync(staging, { recursive: true, force: true });
@@ -210,11 +227,11 @@ export async function copyTree(source: string, dest: string, options: CopyOption
   try {
     stats = await copier.copyTree(fsPath(source), fsPath(staging), nativeModes[options.mode]);
     if (options.durable === true) copier.syncFs(fsPath(staging));
-    renameSync(fsPath(staging), fsPath(dest));
   } catch (err) {
     removeStaging(staging);
     throw copyError(err, dest);
   }
+  putInPlace(staging, dest);
   return {
     dirs: stats.dirs,
     files: stats.files,
@@ -306,10 +323,10 @@ export async function copyEntries(
       copier.setTimes(fsPath(d.path), ...splitNs(d.stat, "atime"), ...splitNs(d.stat, "mtime"));
     }
     if (options.durable === true) copier.syncFs(fsPath(staging));
-    renameSync(fsPath(staging), fsPath(dest));
   } catch (err) {
     removeStaging(staging);
     throw copyError(err, dest);
   }
+  putInPlace(staging, dest);
   return { ...n, warnings };
 }

@@ -110,8 +110,7 @@ export async function cloneCommand(stores: readonly Store[], o: CloneOptions): P
     const differences = compareManifests(a, b);
     verify = { entries: a.length, isEqual: differences.length === 0, differences };
   }
-  const mode: CopyMode =
-    plan.mode === "auto" ? (copied.reflinkedBytes > 0 || copied.bytes === 0 ? "reflink" : "copy") : plan.mode;
+  const mode: CopyMode = plan.mode === "auto" ? (copied.reflinkedBytes > 0 ? "reflink" : "copy") : plan.mode;
   return {
     subject: src.subject,
     source,
