@@ -516,6 +516,35 @@ export function program(write: (s: string) => void, setStatus: (code: number) =>
       const { serveAction } = await import("./commands/serve.js");
       await serveAction(globals(this), this.opts() as Record<string, unknown>);
     });
+  p.command("relocate")
+    .argument(
+      "[newdir]",
+      "where the root goes (absent or empty; on another disk it is copied, on the same one renamed)",
+    )
+    .description(
+      "the plan that moves the store's root to NEWDIR (changes nothing); --apply copies, verifies and switches, journaled",
+    )
+    .addOption(
+      new Option("--method <method>", "how the old path leads to NEWDIR")
+        .choices(["bind", "symlink"])
+        .default("bind"),
+    )
+    .option("--apply", "carry the plan out (the runtime must be stopped)")
+    .option("--resume", "finish the interrupted run")
+    .option("--rollback", "undo the latest run: the old root back under its name, the switch undone")
+    .option("--keep-old", "keep the old root (renamed <root>.crifs-old-<run>) instead of quarantining it")
+    .option("--systemd", "with --apply: stop the runtime's units first and start them after")
+    .option("--fstab <file>", "where the bind's line goes", "/etc/fstab")
+    .option(
+      "--docker-host <url>",
+      "Docker's socket, to tell whether dockerd runs (default $DOCKER_HOST or /var/run/docker.sock)",
+    )
+    .action(async function (this: Command, newDir: string | undefined) {
+      const { relocateAction } = await import("./commands/relocate.js");
+      const r = await relocateAction(globals(this), newDir, this.opts() as Record<string, unknown>);
+      setStatus(r.exitCode);
+      write(r.text);
+    });
   p.command("why")
     .argument("<object>", "snapshot key, blob digest (or unique prefix), or a snapshot dir or blob file path")
     .description(

@@ -43,6 +43,7 @@ import { liveSuite } from "./live.suite.js";
 import { logsSuite } from "./logs.suite.js";
 import { namesSuite } from "./names.suite.js";
 import { podmanSuite } from "./podman.suite.js";
+import { relocateSuite } from "./relocate.suite.js";
 import { repairSuite } from "./repair.suite.js";
 import { repairApiSuite, repairLinksSuite } from "./repair-api.suite.js";
 import { serveSuite } from "./serve.suite.js";
@@ -136,6 +137,7 @@ function bedBlock(line: ContainerdVersion): void {
       ["explain", explainSuite], // its own docker and podman beds; on the main bed it undoes each fault
       ["serve", serveSuite], // a real Prometheus scraping crifs serve; injects an orphan dir and repairs it
       ["fleet", fleetSuite], // the single executable and its image (built once into dist/exe/); its own namespace, removed
+      ["relocate", relocateSuite], // its own podman, dockerd and small containerd stores, moved to a loop-mounted ext4 it makes
       ["doctor", doctorSuite], // last: it injects faults it does not undo
     ];
     if (only !== undefined && process.env.CI === "true")
