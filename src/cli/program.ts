@@ -312,7 +312,10 @@ export function program(write: (s: string) => void, setStatus: (code: number) =>
       await writeChunks(diffCommand(openStores(g), ref, g.output));
     });
   p.command("clone")
-    .argument("<ref>", "container id or name, or snapshot (layer) key (or a unique prefix)")
+    .argument(
+      "<ref>",
+      "container id or name, or snapshot (layer) key, or with --merged an image (or a unique prefix)",
+    )
     .argument("<dest>", "the new dir (absent, or an empty dir); made whole or not at all")
     .description(
       "copy a snapshot's (layer's) or container's own dir faithfully: owners, modes, times, xattrs, devices, links",
@@ -324,6 +327,10 @@ export function program(write: (s: string) => void, setStatus: (code: number) =>
     )
     .option("--verify", "compare the manifests of both trees afterwards (exit 1 on a difference)")
     .option("--force", "with --mode hardlink: share the inodes of a writable layer anyway")
+    .option(
+      "--merged",
+      "a container's (or an image's) merged root as its kernel would show it: whiteouts and opaque dirs applied, nothing mounted",
+    )
     .action(async function (this: Command, ref: string, dest: string) {
       const { cloneAction } = await import("./commands/clone.js");
       const r = await cloneAction(globals(this), ref, dest, this.opts() as Record<string, unknown>);

@@ -13,7 +13,7 @@
 import { createHash } from "node:crypto";
 import { type BigIntStats, lstatSync, readdirSync, readlinkSync } from "node:fs";
 import { sha256File } from "../fs/file-hash.js";
-import { decodeName, fsPath } from "../fs/name-codec.js";
+import { decodeName, encodeName, fsPath } from "../fs/name-codec.js";
 import { nativeCopier } from "./native-copier.js";
 
 export type ManifestType = "dir" | "file" | "symlink" | "char" | "block" | "fifo" | "socket";
@@ -59,23 +59,21 @@ function typeOf(st: BigIntStats): ManifestType {
 
 const byBytes = (a: Buffer, b: Buffer) => Buffer.compare(a, b);
 
+/** One entry to put in a manifest: its path in the tree ("" for the root) and the host file that holds it. */
+export interface ManifestSource {
+  readonly rel: string;
+  readonly abs: string;
+}
+
 /**
  * The manifest of the tree at `root` (a directory, or any entry: then one entry). Cost: a full walk, an
  * llistxattr per entry, and reading every regular file's data unless `hash: false`.
  */
 export function readManifest(root: string, options: ManifestOptions = {}): ManifestEntry[] {
-  const hash = options.hash !== false;
-  const xattrs = nativeCopier().listXattrs;
-  const raw: { rel: string; st: BigIntStats; abs: string }[] = [];
-  const names = new Map<string, number>(); // dev:ino → names in the tree
+  const raw: ManifestSource[] = [];
   const visit = (abs: string, rel: string): void => {
-    const st = lstatSync(fsPath(abs), { bigint: true });
-    raw.push({ rel, st, abs });
-    if (!st.isDirectory()) {
-      const key = `${st.dev}:${st.ino}`;
-      names.set(key, (names.get(key) ?? 0) + 1);
-      return;
-    }
+    raw.push({ rel, abs });
+    if (!lstatSync(fsPath(abs)).isDirectory()) return;
     const children = readdirSync(fsPath(abs), { encoding: "buffer" }).sort(byBytes);
     for (const c of children) {
       const name = decodeName(c);
@@ -83,15 +81,38 @@ export function readManifest(root: string, options: ManifestOptions = {}): Manif
     }
   };
   visit(root.replace(/\/+$/, "") || "/", "");
+  return manifestOf(raw, options);
+}
+
+/**
+ * The manifest of a tree given as its entries, wherever their files are (a merged overlay view: each entry in
+ * the layer that provides it). `hideXattr` leaves attributes out (overlay's own, which a mount hides).
+ * Hard-link groups are numbered in the order of the paths' bytes, so any two sources of the same tree agree.
+ */
+export function manifestOf(
+  entries: Iterable<ManifestSource>,
+  options: ManifestOptions & { readonly hideXattr?: (name: string) => boolean } = {},
+): ManifestEntry[] {
+  const hash = options.hash !== false;
+  const hide = options.hideXattr ?? (() => false);
+  const xattrs = nativeCopier().listXattrs;
+  const raw: { rel: string; st: BigIntStats; abs: string }[] = [];
+  const names = new Map<string, number>(); // dev:ino → names in the tree
+  for (const { rel, abs } of entries) {
+    const st = lstatSync(fsPath(abs), { bigint: true });
+    raw.push({ rel, st, abs });
+    if (st.isDirectory()) continue;
+    const key = `${st.dev}:${st.ino}`;
+    names.set(key, (names.get(key) ?? 0) + 1);
+  }
   const groups = new Map<string, number>();
+  for (const { st } of [...raw].sort((a, b) => byBytes(encodeName(a.rel), encodeName(b.rel)))) {
+    const key = `${st.dev}:${st.ino}`;
+    if (!st.isDirectory() && (names.get(key) ?? 0) > 1 && !groups.has(key)) groups.set(key, groups.size + 1);
+  }
   return raw.map(({ rel, st, abs }) => {
     const type = typeOf(st);
-    let linkGroup: number | null = null;
-    const key = `${st.dev}:${st.ino}`;
-    if (type !== "dir" && (names.get(key) ?? 0) > 1) {
-      linkGroup = groups.get(key) ?? groups.size + 1;
-      groups.set(key, linkGroup);
-    }
+    const linkGroup = type === "dir" ? null : (groups.get(`${st.dev}:${st.ino}`) ?? null);
     // Linux's dev_t: major in bits 8-19 and 32-63, minor in bits 0-7 and 20-31
     const r = st.rdev;
     const rdev =
@@ -108,6 +129,7 @@ export function readManifest(root: string, options: ManifestOptions = {}): Manif
       rdev,
       mtimeNs: st.mtimeNs.toString(),
       xattrs: xattrs(fsPath(abs))
+        .filter(([n]) => !hide(n))
         .map(([n, v]) => [n, v.toString("hex")] as const)
         .sort((a, b) => (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0)),
       linkTarget: type === "symlink" ? decodeName(readlinkSync(fsPath(abs), { encoding: "buffer" })) : null,

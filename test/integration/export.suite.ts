@@ -247,6 +247,14 @@ export function exportSuite(getBed: () => Bed): void {
       const unpacked = walkTree(out);
       assert.deepEqual([...unpacked.keys()].sort(), [...kernel.keys()].sort());
       for (const [k, v] of kernel) assert.equal(unpacked.get(k), v, k);
+      // clone --merged (issue 18) makes the same tree as a directory, checked by its own --verify too
+      const cloned = join(dir(), "clone");
+      const c = crifs([...flags(), "clone", "--merged", id(), cloned, "--verify", "-o", "json"]);
+      assert.equal(c.status, 0, c.stderr + c.stdout);
+      assert.equal(JSON.parse(c.stdout).verify.isEqual, true);
+      const clonedTree = walkTree(cloned);
+      assert.deepEqual([...clonedTree.keys()].sort(), [...kernel.keys()].sort());
+      for (const [k, v] of kernel) assert.equal(clonedTree.get(k), v, `clone --merged: ${k}`);
       assert.ok(kernel.has(`data/${Buffer.from([0xff]).toString("latin1")}bad`));
       // the image alone: its layers (the container's lowerdirs) mounted without an upper dir
       const lower = (m[4] as string).split(",").find((o) => o.startsWith("lowerdir="));

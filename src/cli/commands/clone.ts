@@ -1,19 +1,30 @@
 // cli/commands/clone.ts — `crifs clone <container|snapshot|layer> DEST [--mode …] [--verify] [--force]`: a copy
 // of one snapshot's own dir (containerd's snapshots/<id>/fs, a containers/storage layer's diff, a docker
 // overlay2 layer's diff, a container's writable dir) made by the faithful copier (src/copy/), crash-safe
-// (a temp dir renamed into place), optionally verified by comparing the manifests of both trees.
+// (a temp dir renamed into place), optionally verified by comparing the manifests of both trees. With
+// --merged: a container's (or an image's) merged root as its kernel would show it, read from the layer dirs
+// with nothing mounted (src/overlay/: whiteouts and opaque dirs applied, overlay's own xattrs left out).
 // JSON contract: docs/json.md#clone. Exit 1 when --verify finds a difference.
 
 import { lstatSync } from "node:fs";
-import { type CopyResult, checkDestination, copyTree, filesystemOf } from "../../copy/copy-tree.js";
-import { compareManifests, type ManifestDifference, readManifest } from "../../copy/manifest.js";
+import {
+  type CopyResult,
+  checkDestination,
+  copyEntries,
+  copyTree,
+  filesystemOf,
+} from "../../copy/copy-tree.js";
+import { compareManifests, type ManifestDifference, manifestOf, readManifest } from "../../copy/manifest.js";
 import { type CopyMode, copyModes, planCopyMode } from "../../copy/plan-copy-mode.js";
 import { CrifsError } from "../../errors.js";
 import { fsPath } from "../../fs/name-codec.js";
+import { readAllXattrs, removeXattr } from "../../fs/xattr.js";
 import type { Snapshot, Store } from "../../model/store.js";
+import { isOverlayPrivateXattr, mergedEntries } from "../../overlay/merged-entries.js";
 import { humanBytes, render, renderLines } from "../render/format.js";
 import { resolveRef } from "../resolve-ref.js";
 import { type GlobalOptions, openStores } from "../stores.js";
+import { exportView } from "./export.js";
 import { snapshotOf } from "./mounts.js";
 
 export interface CloneOptions {
@@ -25,6 +36,8 @@ export interface CloneOptions {
   readonly verify?: boolean;
   /** Hardlink a writable source anyway. Default false. */
   readonly force?: boolean;
+  /** The merged root of a container or image instead of one dir. Default false. */
+  readonly merged?: boolean;
 }
 
 /** The differences --verify prints at most (the JSON carries as many). */
@@ -75,6 +88,7 @@ function sourceOf(
 
 /** Clones and reports. Cost: one walk and copy of the source; --verify reads both trees whole. */
 export async function cloneCommand(stores: readonly Store[], o: CloneOptions): Promise<CloneReport> {
+  if (o.merged === true) return cloneMerged(stores, o);
   const src = sourceOf(stores, o.ref);
   const source = src.snapshot.path;
   let isDir = false;
@@ -124,6 +138,80 @@ export async function cloneCommand(stores: readonly Store[], o: CloneOptions): P
   };
 }
 
+/**
+ * --merged: the merged tree of a container (its writable layer over its image's) or an image, copied entry by
+ * entry from the layer dir that provides each (copyEntries), then overlay's own attributes (opaque markers)
+ * taken off the copied dirs, as the mount hides them. --verify compares the copy with the merged view.
+ * Cost: one walk of the merged tree (a readdir per layer of each dir), the copy, an llistxattr per dir.
+ */
+async function cloneMerged(stores: readonly Store[], o: CloneOptions): Promise<CloneReport> {
+  const t = resolveRef(stores, o.ref, ["container", "image"]);
+  const view = exportView(stores, o.ref);
+  const top = view.layers[0] ?? "/";
+  const subject =
+    t.type === "container"
+      ? `container ${t.container.namespace === "" ? "" : `${t.container.namespace}/`}${t.container.id} (merged)`
+      : `image ${t.type === "image" ? t.image.name : o.ref} (merged)`;
+  const dest = checkDestination(top, o.dest);
+  const parentFs = filesystemOf(dest.slice(0, dest.lastIndexOf("/")) || "/");
+  const sourceFs = filesystemOf(top);
+  const requested = o.mode ?? "auto";
+  const plan = planCopyMode({
+    requested,
+    isSameFilesystem: parentFs.dev === sourceFs.dev && parentFs.mount === sourceFs.mount,
+    destFilesystem: parentFs.name,
+    destMount: parentFs.mount,
+    sourceMount: sourceFs.mount,
+    writableSource: t.type === "container" ? `container ${t.container.id}'s writable layer` : null,
+    force: o.force === true,
+    dest: o.dest,
+  });
+  const marked: string[] = []; // dirs whose layer dir carries overlay's own attributes
+  const entries = function* () {
+    for (const e of mergedEntries(view)) {
+      if (e.kind === "dir" && readAllXattrs(e.hostPath).some(([n]) => isOverlayPrivateXattr(n)))
+        marked.push(e.rel);
+      // a dir's times are set from this stat after its contents: to the nanosecond (a Stats has microseconds)
+      const stat = e.kind === "dir" ? lstatSync(fsPath(e.hostPath), { bigint: true }) : e.stats;
+      yield { rel: e.rel, abs: e.hostPath, stat };
+    }
+  };
+  const copied = await copyEntries(entries(), dest, { mode: plan.mode });
+  const warnings = [...copied.warnings];
+  for (const rel of marked) {
+    const at = rel === "" ? dest : `${dest}/${rel}`;
+    const p = fsPath(at);
+    for (const [n] of readAllXattrs(at)) {
+      if (!isOverlayPrivateXattr(n)) continue;
+      if (typeof p === "string") removeXattr(p, n);
+      else warnings.push({ path: rel, message: `kept overlay's ${n}: the name is not UTF-8` });
+    }
+  }
+  let verify: CloneReport["verify"] = null;
+  if (o.verify === true) {
+    const a = manifestOf(
+      (function* () {
+        for (const e of mergedEntries(view)) yield { rel: e.rel, abs: e.hostPath };
+      })(),
+      { hideXattr: isOverlayPrivateXattr },
+    );
+    const differences = compareManifests(a, readManifest(dest));
+    verify = { entries: a.length, isEqual: differences.length === 0, differences };
+  }
+  const mode: CopyMode = plan.mode === "auto" ? (copied.reflinkedBytes > 0 ? "reflink" : "copy") : plan.mode;
+  return {
+    subject,
+    source: `${view.layers.length} layer dirs merged, top ${top}`,
+    dest,
+    requestedMode: requested,
+    mode,
+    destFilesystem: parentFs.name,
+    notes: plan.notes,
+    copied: { ...copied, warnings },
+    verify,
+  };
+}
+
 function tableOf(r: CloneReport): string {
   const c = r.copied;
   const lines = [
@@ -164,6 +252,7 @@ export async function cloneAction(
     mode: mode as CopyMode,
     verify: o.verify === true,
     force: o.force === true,
+    merged: o.merged === true,
   });
   return {
     text: render(g.output, r, { table: () => tableOf(r) }),
