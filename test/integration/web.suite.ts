@@ -1,0 +1,203 @@
+// test/integration/web.suite.ts — the web view (issue 20 part 1) in a real browser: Debian's chromium, headless,
+// driven by playwright-core (no browser download), loads `crifs web` on the containerd bed. Every snapshot
+// `crifs snapshots -o json` lists is a node of the page's graph (in its namespace's view), the treemap's leaves
+// add up to du's total, an orphan dir injected here is a leaked node with its bytes, a click fetches the why
+// chain from the server, and the page asked no host but the crifs server for anything. A screenshot of each
+// view is written under test-output/web/ (or $CRIFS_TEST_OUT/web/). Runs once, on the 1.6 bed; removes the
+// orphan dir it made.
+
+import assert from "node:assert/strict";
+import { type ChildProcess, execFileSync, spawn } from "node:child_process";
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { after, before, describe, test } from "node:test";
+import { type BrowserContext, chromium, type Page } from "playwright-core";
+import type { Bed } from "../bed/bed.js";
+import { bedFlags, CRIFS, crifs, json, REPO } from "./cli.js";
+
+const CHROMIUM = "/usr/bin/chromium";
+const OUT = join(process.env.CRIFS_TEST_OUT ?? join(REPO, "test-output"), "web");
+
+function du(path: string): number {
+  return Number(execFileSync("du", ["-s", "-B1", "-x", path], { encoding: "utf8" }).split("\t")[0]);
+}
+
+/** Starts `crifs web` with `args`; resolves with its URL once it prints it. */
+function startWeb(args: readonly string[]): Promise<{ child: ChildProcess; url: string }> {
+  const child = spawn(process.execPath, [CRIFS, ...args], { stdio: ["ignore", "pipe", "pipe"] });
+  let out = "";
+  let err = "";
+  child.stderr?.on("data", (d: Buffer) => {
+    err += d.toString();
+  });
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`crifs web printed no URL within 60 s: ${err}`)), 60_000);
+    child.stdout?.on("data", (d: Buffer) => {
+      out += d.toString();
+      const m = /^(http:\/\/127\.0\.0\.1:\d+\/web\/)$/m.exec(out);
+      if (m !== null) {
+        clearTimeout(timer);
+        resolve({ child, url: m[1] as string });
+      }
+    });
+    child.on("exit", (code) => {
+      clearTimeout(timer);
+      reject(new Error(`crifs web exited (${code}) before printing its URL: ${err}`));
+    });
+  });
+}
+
+interface PageNode {
+  key?: string;
+  members?: string;
+  leaked?: string;
+  path?: string;
+  bytes?: string;
+}
+
+export function webSuite(getBed: () => Bed) {
+  describe("crifs web in headless chromium on the bed", () => {
+    let tmp = "";
+    let orphan = "";
+    let orphanBytes = 0;
+    let web: { child: ChildProcess; url: string } | undefined;
+    let browser: BrowserContext | undefined;
+    let page: Page | undefined;
+    const requests: string[] = [];
+
+    before(async () => {
+      const bed = getBed();
+      mkdirSync(OUT, { recursive: true });
+      tmp = mkdtempSync(join(tmpdir(), "crifs-web-"));
+      // a snapshot dir no record names (as the serve and repair suites inject it); doctor's grace is 0 below
+      orphan = join(bed.snapshotsDir, "9970");
+      mkdirSync(join(orphan, "fs"), { recursive: true });
+      mkdirSync(join(orphan, "work"));
+      writeFileSync(join(orphan, "fs", "leaked"), "x".repeat(200_000));
+      orphanBytes = du(orphan);
+      web = await startWeb([...bedFlags(bed), "web", "--grace", "0"]);
+      // a new empty profile (playwright passes it as --user-data-dir)
+      browser = await chromium.launchPersistentContext(join(tmp, "profile"), {
+        executablePath: CHROMIUM,
+        viewport: { width: 1280, height: 900 },
+        args: [
+          "--headless",
+          "--no-sandbox",
+          "--disable-gpu",
+          "--disable-quic",
+          "--no-first-run",
+          "--disable-background-networking",
+          "--disable-component-update",
+          "--disable-sync",
+        ],
+      });
+      page = browser.pages()[0] ?? (await browser.newPage());
+      page.on("request", (r) => {
+        requests.push(r.url());
+      });
+      await page.goto(web.url);
+      await page.waitForSelector("body[data-ready]", { timeout: 30_000 });
+    });
+
+    after(async () => {
+      await browser?.close();
+      if (web !== undefined) {
+        const exited = new Promise((done) => web?.child.on("exit", done));
+        web.child.kill("SIGTERM");
+        await exited;
+      }
+      if (orphan !== "") rmSync(orphan, { recursive: true, force: true });
+      if (tmp !== "") rmSync(tmp, { recursive: true, force: true });
+    });
+
+    test("every snapshot of the bed is a node of its namespace's graph; the orphan dir is a leaked node with its bytes; a screenshot of each view", async () => {
+      const p = page as Page;
+      const rows = json<{ namespace: string; key: string }[]>(
+        crifs([...bedFlags(getBed()), "snapshots", "-o", "json"]),
+      );
+      const options = (await p.evaluate(
+        `[...document.querySelectorAll("#view option")].map((o) => ({ value: o.value, text: o.textContent }))`,
+      )) as { value: string; text: string }[];
+      assert.ok(options.length >= 2, `a view per namespace: ${JSON.stringify(options)}`);
+      for (const ns of new Set(rows.map((r) => r.namespace))) {
+        const option = options.find((o) => o.text.endsWith(` · ${ns}`));
+        assert.ok(option !== undefined, `a view of namespace ${ns}: ${JSON.stringify(options)}`);
+        await p.selectOption("#view", option.value);
+        const nodes = (await p.evaluate(
+          `[...document.querySelectorAll("#graph .node")].map((e) => ({ ...e.dataset }))`,
+        )) as PageNode[];
+        const drawn = new Set(
+          nodes.flatMap((n) => [
+            ...(n.key === undefined ? [] : [n.key]),
+            ...(n.members === undefined ? [] : (JSON.parse(n.members) as string[])),
+          ]),
+        );
+        const want = rows.filter((r) => r.namespace === ns).map((r) => r.key);
+        assert.deepEqual(
+          want.filter((k) => !drawn.has(k)),
+          [],
+          `namespace ${ns}: every snapshot is a node (${drawn.size} drawn, ${want.length} listed)`,
+        );
+        const leaked = nodes.find((n) => n.leaked === "true" && n.path === orphan);
+        assert.ok(leaked !== undefined, `namespace ${ns}: the orphan dir is a leaked node`);
+        assert.equal(Number(leaked.bytes), orphanBytes, "the leaked node carries the orphan dir's bytes");
+        const layoutMs = Number(await p.evaluate(`document.querySelector("#graph").dataset.layoutMs`));
+        console.log(`web: namespace ${ns}: ${nodes.length} nodes laid out in ${layoutMs} ms`);
+        const shot = join(OUT, `containerd-${ns.replace(/[^\w.-]/g, "_")}.png`);
+        await p.screenshot({ path: shot, fullPage: true });
+      }
+    });
+
+    test("the treemap's leaves add up to du's total, as `crifs du -o json` measures it", async () => {
+      const p = page as Page;
+      const { leaves, total } = (await p.evaluate(
+        `({ leaves: [...document.querySelectorAll("#treemap rect.leaf")].map((r) => Number(r.dataset.bytes)),
+            total: Number(document.querySelector("#treemap").dataset.total) })`,
+      )) as { leaves: number[]; total: number };
+      assert.ok(leaves.length > 3, `leaves: ${leaves.length}`);
+      assert.equal(
+        leaves.reduce((a, b) => a + b, 0),
+        total,
+      );
+      const cli = json<{ total: { allocatedBytes: number } }>(
+        crifs([...bedFlags(getBed()), "du", "-o", "json"]),
+      );
+      assert.equal(total, cli.total.allocatedBytes, "the page's total is du's");
+    });
+
+    test("a click on a snapshot node shows the why chain fetched from the server; the findings show the orphan's remedy", async () => {
+      const p = page as Page;
+      await p.click("#graph .node.committed");
+      const lastPre = `[...document.querySelectorAll("#detail pre")].pop()?.textContent ?? "…"`;
+      await p.waitForFunction(`${lastPre} !== "…"`);
+      const why = (await p.evaluate(lastPre)) as string;
+      assert.match(why, /image .*→/, `the why chain names an image: ${why}`);
+      const finding = await p.$$eval("#findings tr[data-check='orphan-snapshot-dir']", (rows) =>
+        rows.map((r) => r.textContent ?? ""),
+      );
+      assert.ok(
+        finding.some((t) => t.includes("9970")),
+        `the orphan's finding: ${finding.join("\n")}`,
+      );
+      const plan = await p.$eval("#plan", (e) => e.textContent ?? "");
+      assert.match(plan, /repair --check orphan-snapshot-dir/);
+    });
+
+    test("the page asked nothing of any host but the crifs server; a strict CSP; no POST route", async () => {
+      const origin = new URL((web as { url: string }).url).origin;
+      const foreign = requests.filter((u) => !u.startsWith(`${origin}/`) && !u.startsWith("data:"));
+      assert.deepEqual(foreign, [], "no request to another host");
+      assert.ok(
+        requests.some((u) => u.endsWith("/web/api/why") || u.includes("/web/api/why?")),
+        "why came from the server",
+      );
+      const r = await fetch((web as { url: string }).url);
+      const csp = r.headers.get("content-security-policy") ?? "";
+      assert.match(csp, /default-src 'self'/);
+      assert.match(csp, /script-src 'self'(;|$)/, "no inline script, no eval");
+      const post = await fetch(`${origin}/web/api/view`, { method: "POST" });
+      assert.equal(post.status, 405);
+    });
+  });
+}
