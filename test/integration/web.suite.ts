@@ -184,6 +184,57 @@ export function webSuite(getBed: () => Bed) {
       assert.match(plan, /repair --check orphan-snapshot-dir/);
     });
 
+    test("a 300-image view stays quick: chains collapse, at most 400 nodes drawn, every snapshot in one, layout measured", async () => {
+      // the bed's own view with its default namespace's snapshots made 300 images of 4 layers over 2 shared
+      // base layers (the rows are the bed's, renamed): the page's load, collapse and layout, not the server's
+      const real = (await (await fetch(`${(web as { url: string }).url}api/view`)).json()) as {
+        snapshots: { namespace?: string; key: string; parent: string | null; kind: string }[];
+      };
+      const proto = real.snapshots.find((r) => r.namespace === "default" && r.kind === "committed");
+      assert.ok(proto !== undefined);
+      const rows: (typeof real.snapshots)[number][] = [];
+      const add = (key: string, parent: string | null) => rows.push({ ...proto, key, parent });
+      add("base-0", null);
+      add("base-1", "base-0");
+      for (let i = 0; i < 300; i++) {
+        add(`img-${i}-0`, "base-1");
+        for (let l = 1; l < 4; l++) add(`img-${i}-${l}`, `img-${i}-${l - 1}`);
+      }
+      const big = await browser?.newPage();
+      assert.ok(big !== undefined);
+      try {
+        await big.route("**/web/api/view", (route) =>
+          route.fulfill({ json: { ...real, snapshots: [...real.snapshots, ...rows] } }),
+        );
+        const t0 = Date.now();
+        await big.goto((web as { url: string }).url);
+        await big.waitForSelector("body[data-ready]", { timeout: 30_000 });
+        const loadMs = Date.now() - t0;
+        const got = (await big.evaluate(
+          `({ nodes: [...document.querySelectorAll("#graph .node")].map((e) => ({ ...e.dataset })),
+              layoutMs: Number(document.querySelector("#graph").dataset.layoutMs) })`,
+        )) as { nodes: PageNode[]; layoutMs: number };
+        const drawn = new Set(
+          got.nodes.flatMap((n) => [
+            ...(n.key === undefined ? [] : [n.key]),
+            ...(n.members === undefined ? [] : (JSON.parse(n.members) as string[])),
+          ]),
+        );
+        console.log(
+          `web: ${rows.length} extra snapshots (300 images): ${got.nodes.length} nodes, layout ${got.layoutMs} ms, page ready in ${loadMs} ms`,
+        );
+        assert.ok(got.nodes.length <= 400, `nodes drawn: ${got.nodes.length}`);
+        assert.deepEqual(
+          rows.map((r) => r.key).filter((k) => !drawn.has(k)),
+          [],
+        );
+        assert.ok(got.layoutMs < 5000, `layout took ${got.layoutMs} ms`);
+        await big.screenshot({ path: join(OUT, "containerd-300-images.png") });
+      } finally {
+        await big.close();
+      }
+    });
+
     test("the page asked nothing of any host but the crifs server; a strict CSP; no POST route", async () => {
       const origin = new URL((web as { url: string }).url).origin;
       const foreign = requests.filter((u) => !u.startsWith(`${origin}/`) && !u.startsWith("data:"));
