@@ -100,7 +100,8 @@ function dirOf(path: string): string {
   return path.endsWith("/fs") ? path.slice(0, -3) : path;
 }
 
-const LEAKED_CHECKS = /^orphan-|leaked/;
+/** The checks whose findings are dirs no record names: drawn as leaked nodes of their store's graph. */
+const LEAKED_CHECKS = /^orphan-(snapshot|layer)-dir$/;
 
 interface GNode {
   id: string;
@@ -128,6 +129,7 @@ function main(view: View): void {
   for (const [i, c] of choices.entries()) {
     const o = el("option", `${c.store.runtime} ${c.store.root}${c.ns === "" ? "" : ` · ${c.ns}`}`);
     o.value = String(i);
+    o.dataset.ns = c.ns;
     select.append(o);
   }
   const show = () => {
@@ -212,7 +214,7 @@ function drawGraph(view: View, store: View["stores"][number], ns: string, findin
     nodeOf.set(ref(r), n);
   }
   for (const f of findings) {
-    if (!LEAKED_CHECKS.test(f.check)) continue;
+    if (!LEAKED_CHECKS.test(f.check) || !under(f.path, store.root)) continue;
     nodes.push({
       id: `n${nodes.length}`,
       label: f.subject,
