@@ -449,20 +449,55 @@ function drawFindings(findings: FindingRow[]): void {
   }
 }
 
+interface PlanJson {
+  plans: {
+    runtime: string;
+    root: string;
+    bytes: number;
+    actions: {
+      seq: number;
+      kind: string;
+      check: string;
+      subject: string;
+      path: string;
+      why: string;
+      bytes: number | null;
+    }[];
+    unmended: { check: string; subject: string; path: string; reason?: string; remedy?: string }[];
+  }[];
+  command?: string;
+}
+
+/** The plan `crifs repair` would carry out, made by the server now (a dry run); the commands until it comes. */
 function drawPlan(store: View["stores"][number], findings: FindingRow[]): void {
-  const checks = new Map<string, { n: number; bytes: number }>();
-  for (const f of findings) {
-    const c = checks.get(f.check) ?? { n: 0, bytes: 0 };
-    c.n++;
-    c.bytes += f.bytes ?? 0;
-    checks.set(f.check, c);
-  }
-  const lines = [...checks].map(
-    ([check, c]) =>
-      `crifs --runtime ${store.runtime} --root ${store.root} repair --check ${check}    # ${c.n} finding(s), ${human(c.bytes)}; add --apply after reading the plan`,
-  );
-  (document.getElementById("plan") as HTMLElement).textContent =
-    lines.length === 0 ? "nothing to repair" : lines.join("\n");
+  const box = document.getElementById("plan") as HTMLElement;
+  const checks = [...new Set(findings.map((f) => f.check))];
+  const dry = `crifs --runtime ${store.runtime} --root ${store.root} repair`;
+  box.textContent =
+    checks.length === 0
+      ? "nothing to repair"
+      : `${dry}    # the plan (a dry run); add --apply after reading it\n…`;
+  if (checks.length === 0) return;
+  getJson<PlanJson>("/web/api/plan")
+    .then((p) => {
+      const plan = p.plans.find((x) => x.root === store.root && x.runtime === store.runtime);
+      const lines = [`${dry}    # the plan (a dry run); add --apply after reading it`];
+      if (plan === undefined) lines.push("(no plan for this store)");
+      else {
+        for (const a of plan.actions)
+          lines.push(`${a.seq}. ${a.kind} ${a.path} (${human(a.bytes)}): ${a.check}: ${a.why}`);
+        for (const u of plan.unmended)
+          lines.push(`not mended: ${u.check} ${u.subject}: ${u.reason ?? u.remedy ?? ""}`);
+        lines.push(`${plan.actions.length} action(s), ${human(plan.bytes)} freed`);
+        box.dataset.actions = String(plan.actions.length);
+        box.dataset.bytes = String(plan.bytes);
+      }
+      box.textContent = lines.join("\n");
+      box.dataset.ready = "true";
+    })
+    .catch((err: unknown) => {
+      box.textContent = `${dry}    # ${String(err)}`;
+    });
 }
 
 getJson<View>("/web/api/view")

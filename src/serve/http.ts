@@ -173,7 +173,11 @@ async function handle(o: ServerOptions, req: IncomingMessage, res: ServerRespons
     if (model?.api == null)
       send(res, 503, JSON_TYPE, `${JSON.stringify({ error: "the first scan is not done yet" })}\n`, head);
     else send(res, 200, JSON_TYPE, model.api[path.slice(8) as ApiName], head);
-  } else if (o.web !== undefined && path.startsWith("/web/api/") && handleWebApi(o.web, url, res, head)) {
+  } else if (
+    o.web !== undefined &&
+    path.startsWith("/web/api/") &&
+    (await handleWebApi(o.web, url, res, head))
+  ) {
     return;
   } else {
     const routes = ["/metrics", ...apiNames.map((n) => `/api/v1/${n}`), "/healthz", "/readyz"];

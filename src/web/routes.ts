@@ -4,6 +4,7 @@
 //                           from web/ into dist/src/web/assets/; they hold no data, so they need no token
 //   /web/api/view           the last good scan's stores, snapshots, du and doctor JSON (serve's /api/v1 text)
 //   /web/api/why?ns=&snapshotter=&key=   the chains that keep a snapshot alive (crifs why), read now
+//   /web/api/plan           `crifs repair -o json` without --apply: the plan, made now; nothing is changed
 //
 // Read-only: GET and HEAD only, and no route runs anything (the repair plan is shown, never applied). Every
 // answer carries a strict Content-Security-Policy: the page loads only what crifs serves, runs no inline
@@ -11,8 +12,8 @@
 
 import { readFileSync } from "node:fs";
 import type { ServerResponse } from "node:http";
-import type { GlobalOptions } from "../cli/stores.js";
-import { openStores } from "../cli/stores.js";
+import { repairCommand } from "../cli/commands/repair.js";
+import { type GlobalOptions, openStores } from "../cli/stores.js";
 import { whyAlive } from "../model/usage.js";
 import type { ScanModel } from "../serve/scan.js";
 
@@ -20,6 +21,8 @@ import type { ScanModel } from "../serve/scan.js";
 export interface WebContext {
   readonly model: () => ScanModel | null;
   readonly g: GlobalOptions;
+  /** doctor's --grace for the repair plan, seconds (default 60). */
+  readonly graceSeconds?: number;
 }
 
 export const WEB_PREFIX = "/web/";
@@ -109,8 +112,22 @@ export function viewJson(model: ScanModel): string | null {
 }
 
 /** Handles a /web/api/ path (the token already checked); false when it is no such route. */
-export function handleWebApi(ctx: WebContext, url: URL, res: ServerResponse, head: boolean): boolean {
+export async function handleWebApi(
+  ctx: WebContext,
+  url: URL,
+  res: ServerResponse,
+  head: boolean,
+): Promise<boolean> {
   const path = url.pathname;
+  if (path === "/web/api/plan") {
+    // repair's own planning (its doctor run included), never --apply: the page shows the plan, never runs it
+    const r = await repairCommand(
+      { ...ctx.g, output: "json" },
+      { graceSeconds: ctx.graceSeconds ?? 60, apply: false },
+    );
+    send(res, 200, JSON_TYPE, r.text, head);
+    return true;
+  }
   if (path === "/web/api/view") {
     const model = ctx.model();
     const text = model === null ? null : viewJson(model);

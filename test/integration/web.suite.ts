@@ -219,11 +219,11 @@ export function webSuite(getBed: () => Bed) {
       return orphan;
     },
     (state) => {
-      test("a click on a snapshot node shows the why chain fetched from the server; the findings show the orphan's remedy", async () => {
+      test("a click on a snapshot node shows the why chain fetched from the server; the findings show the orphan's remedy; the repair plan (a dry run) moves it", async () => {
         const p = state().page;
         await p.click("#graph .node.committed");
         const lastPre = `[...document.querySelectorAll("#detail pre")].pop()?.textContent ?? "…"`;
-        await p.waitForFunction(`${lastPre} !== "…"`);
+        await p.waitForFunction(`(${lastPre}) !== "…"`);
         const why = (await p.evaluate(lastPre)) as string;
         assert.match(why, /image .*→/, `the why chain names an image: ${why}`);
         const finding = await p.$$eval("#findings tr[data-check='orphan-snapshot-dir']", (rows) =>
@@ -233,8 +233,11 @@ export function webSuite(getBed: () => Bed) {
           finding.some((t) => t.includes("9970")),
           `the orphan's finding: ${finding.join("\n")}`,
         );
+        // the plan is repair's dry run, made by the server when the page asks: it moves the orphan dir
+        await p.waitForSelector("#plan[data-ready]", { timeout: 60_000 });
         const plan = await p.$eval("#plan", (e) => e.textContent ?? "");
-        assert.match(plan, /repair --check orphan-snapshot-dir/);
+        assert.ok(plan.includes(state().orphan), `the plan names the orphan dir: ${plan}`);
+        assert.match(plan, /orphan-snapshot-dir/);
       });
 
       test("a 300-image view stays quick: chains collapse, at most 400 nodes drawn, every snapshot in one, layout measured", async () => {

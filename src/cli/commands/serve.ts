@@ -92,7 +92,7 @@ export async function serveAction(g: GlobalOptions, o: Record<string, unknown>):
     listen,
     metrics,
     model: () => model,
-    web: { model: () => model, g },
+    web: { model: () => model, g, graceSeconds },
     ...(token === undefined ? {} : { token }),
     ...(tls === undefined ? {} : { tls }),
   });

@@ -25,7 +25,7 @@ export async function webAction(g: GlobalOptions, o: Record<string, unknown>): P
     listen,
     metrics: new ServeMetrics({ version: packageVersion(), topImages: 0 }),
     model: () => model,
-    web: { model: () => model, g },
+    web: { model: () => model, g, graceSeconds },
   });
   const port = (server.address() as AddressInfo).port;
   const host = listen.host.includes(":") ? `[${listen.host}]` : listen.host;
