@@ -476,9 +476,22 @@ function drawPlan(store: View["stores"][number], findings: FindingRow[]): void {
   box.textContent =
     checks.length === 0
       ? "nothing to repair"
-      : `${dry}    # the plan (a dry run); add --apply after reading it\n…`;
-  if (checks.length === 0) return;
-  getJson<PlanJson>("/web/api/plan")
+      : `${dry}    # the plan (a dry run); add --apply after reading it`;
+  delete box.dataset.ready;
+  const button = document.getElementById("make-plan") as HTMLButtonElement;
+  button.disabled = checks.length === 0;
+  // asked for, not made on every load: a plan is a doctor run, and under serve it runs in the server's thread
+  button.onclick = () => {
+    button.disabled = true;
+    box.textContent += "\n…";
+    makePlan(store, dry, box).finally(() => {
+      button.disabled = false;
+    });
+  };
+}
+
+function makePlan(store: View["stores"][number], dry: string, box: HTMLElement): Promise<void> {
+  return getJson<PlanJson>("/web/api/plan")
     .then((p) => {
       const plan = p.plans.find((x) => x.root === store.root && x.runtime === store.runtime);
       const lines = [`${dry}    # the plan (a dry run); add --apply after reading it`];

@@ -234,6 +234,7 @@ export function webSuite(getBed: () => Bed) {
           `the orphan's finding: ${finding.join("\n")}`,
         );
         // the plan is repair's dry run, made by the server when the page asks: it moves the orphan dir
+        await p.click("#make-plan");
         await p.waitForSelector("#plan[data-ready]", { timeout: 60_000 });
         const plan = await p.$eval("#plan", (e) => e.textContent ?? "");
         assert.ok(plan.includes(state().orphan), `the plan names the orphan dir: ${plan}`);
