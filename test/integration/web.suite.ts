@@ -18,7 +18,7 @@ import { type BrowserContext, chromium, type Page } from "playwright-core";
 import type { Bed } from "../bed/bed.js";
 import type { DockerBed } from "../bed/docker-bed.js";
 import type { PodmanBed } from "../bed/podman.js";
-import { bedFlags, CRIFS, crifs, json, REPO } from "./cli.js";
+import { bedFlags, CRIFS, crifs, isOneLineError, json, REPO } from "./cli.js";
 
 const CHROMIUM = "/usr/bin/chromium";
 const OUT = join(process.env.CRIFS_TEST_OUT ?? join(REPO, "test-output"), "web");
@@ -239,6 +239,13 @@ export function webSuite(getBed: () => Bed) {
         const plan = await p.$eval("#plan", (e) => e.textContent ?? "");
         assert.ok(plan.includes(state().orphan), `the plan names the orphan dir: ${plan}`);
         assert.match(plan, /orphan-snapshot-dir/);
+      });
+
+      test("a store that cannot be read: one line naming it and exit 66, no server", () => {
+        const r = crifs(["--runtime", "containerd", "--root", join(state().orphan, "absent"), "web"]);
+        assert.equal(r.status, 66, r.stderr);
+        assert.ok(isOneLineError(r), r.stderr);
+        assert.equal(r.stdout, "");
       });
 
       test("a 300-image view stays quick: chains collapse, at most 400 nodes drawn, every snapshot in one, layout measured", async () => {

@@ -5,9 +5,10 @@
 
 import { spawn } from "node:child_process";
 import type { AddressInfo } from "node:net";
+import { CrifsError } from "../../errors.js";
 import { parseListen, startServer } from "../../serve/http.js";
 import { ServeMetrics } from "../../serve/metrics.js";
-import { scanStores } from "../../serve/scan.js";
+import { ScanFailure, type ScanModel, scanStores } from "../../serve/scan.js";
 import { packageVersion } from "../package-version.js";
 import type { GlobalOptions } from "../stores.js";
 import { parseGrace } from "./doctor.js";
@@ -20,7 +21,14 @@ export async function webAction(g: GlobalOptions, o: Record<string, unknown>): P
   const listen = parseListen(typeof o.listen === "string" ? o.listen : DEFAULT_WEB_LISTEN);
   const graceSeconds = parseGrace(typeof o.grace === "string" ? o.grace : "60");
   // the scan before the port: a store that cannot be read is one line and an exit code, not an empty page
-  const model = await scanStores(g, { doctor: { mode: "default", graceSeconds } });
+  let model: ScanModel;
+  try {
+    model = await scanStores(g, { doctor: { mode: "default", graceSeconds } });
+  } catch (err) {
+    // serve keeps a failed scan's stores for its metrics; here the store's own one-line error is the answer
+    if (err instanceof ScanFailure && err.cause instanceof CrifsError) throw err.cause;
+    throw err;
+  }
   const server = await startServer({
     listen,
     metrics: new ServeMetrics({ version: packageVersion(), topImages: 0 }),
