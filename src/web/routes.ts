@@ -14,6 +14,7 @@ import { readFileSync } from "node:fs";
 import type { ServerResponse } from "node:http";
 import { repairCommand } from "../cli/commands/repair.js";
 import { type GlobalOptions, openStores } from "../cli/stores.js";
+import { seaAssetText } from "../fs/sea-assets.js";
 import { whyAlive } from "../model/usage.js";
 import type { ScanModel } from "../serve/scan.js";
 
@@ -52,8 +53,11 @@ const cache = new Map<string, Buffer>();
 function asset(file: string): Buffer | null {
   let b = cache.get(file);
   if (b === undefined) {
+    // the single executable carries them as assets (scripts/build-exe.mjs); the package, beside this module
+    const carried = seaAssetText(`web/${file}`);
     try {
-      b = readFileSync(new URL(`./assets/${file}`, import.meta.url));
+      b =
+        carried !== null ? Buffer.from(carried) : readFileSync(new URL(`./assets/${file}`, import.meta.url));
     } catch {
       return null;
     }
