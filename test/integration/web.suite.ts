@@ -21,6 +21,7 @@ import type { PodmanBed } from "../bed/podman.js";
 import { bedFlags, CRIFS, crifs, isOneLineError, json, REPO } from "./cli.js";
 
 const CHROMIUM = "/usr/bin/chromium";
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 const OUT = join(process.env.CRIFS_TEST_OUT ?? join(REPO, "test-output"), "web");
 
 function du(path: string): number {
@@ -223,8 +224,10 @@ export function webSuite(getBed: () => Bed) {
         const p = state().page;
         await p.click("#graph .node.committed");
         const lastPre = `[...document.querySelectorAll("#detail pre")].pop()?.textContent ?? "…"`;
-        await p.waitForFunction(`(${lastPre}) !== "…"`);
-        const why = (await p.evaluate(lastPre)) as string;
+        // polled from here: waitForFunction's polling evaluates a string in the page, which the CSP refuses
+        let why = "…";
+        for (const end = Date.now() + 30_000; why === "…" && Date.now() < end; await sleep(100))
+          why = (await p.evaluate(lastPre)) as string;
         assert.match(why, /image .*→/, `the why chain names an image: ${why}`);
         const finding = await p.$$eval("#findings tr[data-check='orphan-snapshot-dir']", (rows) =>
           rows.map((r) => r.textContent ?? ""),
@@ -252,12 +255,14 @@ export function webSuite(getBed: () => Bed) {
         // the bed's own view with its default namespace's snapshots made 300 images of 4 layers over 2 shared
         // base layers (the rows are the bed's, renamed): the page's load, collapse and layout, not the server's
         const real = (await (await fetch(`${state().url}api/view`)).json()) as {
-          snapshots: { namespace?: string; key: string; parent: string | null; kind: string }[];
+          snapshots: { namespace?: string; key: string; parent: string | null; kind: string; path: string }[];
         };
         const proto = real.snapshots.find((r) => r.namespace === "default" && r.kind === "committed");
         assert.ok(proto !== undefined);
         const rows: (typeof real.snapshots)[number][] = [];
-        const add = (key: string, parent: string | null) => rows.push({ ...proto, key, parent });
+        // a path of its own each (under the root, named by no finding: the proto's findings are not theirs)
+        const add = (key: string, parent: string | null) =>
+          rows.push({ ...proto, key, parent, path: `${proto.path}-web-${key}` });
         add("base-0", null);
         add("base-1", "base-0");
         for (let i = 0; i < 300; i++) {
