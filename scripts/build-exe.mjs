@@ -70,6 +70,11 @@ for (const walk = [join(top, "proto")]; walk.length > 0; ) {
     else if (e.name.endsWith(".proto")) assets.set(relative(top, p), p);
   }
 }
+// the web view's page (scripts/bundle.mjs made it; web/routes.ts serves it from these keys in the executable)
+for (const f of ["index.html", "app.js", "app.css"]) {
+  const file = join(dist, "src", "web", "assets", f);
+  if (existsSync(file)) assets.set(`web/${f}`, file);
+}
 const scanner = join(top, "build", "Release", "crifs_scan.node");
 if (existsSync(scanner)) assets.set("build/Release/crifs_scan.node", scanner);
 else

@@ -9,9 +9,10 @@
 // relative to itself still holds: the native addon (../../../build), package.json, the sample, the proto
 // files, and the worker entries (walk-worker.js, file-digest-worker.js), which stay unbundled files of <dist>.
 // commander and smol-toml are bundled; every other package (gRPC, yaml, xattr, native addons) stays in
-// node_modules. Without esbuild (a production install) it says so and bin/crifs uses the
+// node_modules. The web view's page (web/app.ts, with dagre and d3-hierarchy bundled in: no CDN) goes to
+// <dist>/src/web/assets/ beside index.html and app.css, where web/routes.ts serves them. Without esbuild (a production install) it says so and bin/crifs uses the
 // unbundled modules.
-import { existsSync, rmSync } from "node:fs";
+import { copyFileSync, existsSync, mkdirSync, rmSync } from "node:fs";
 import { readFile } from "node:fs/promises";
 import { dirname, join, relative, resolve } from "node:path";
 
@@ -148,3 +149,21 @@ for (const name of vendored) {
     logLevel: "warning",
   });
 }
+
+// the web view's page: one browser script, every library in it (the page loads nothing crifs does not serve)
+const webOut = join(dist, "src", "web", "assets");
+const webSrc = join(dirname(new URL(import.meta.url).pathname), "..", "web");
+rmSync(webOut, { recursive: true, force: true });
+mkdirSync(webOut, { recursive: true });
+await esbuild.build({
+  entryPoints: [join(webSrc, "app.ts")],
+  outfile: join(webOut, "app.js"),
+  bundle: true,
+  format: "esm",
+  platform: "browser",
+  target: "es2022",
+  minify: true,
+  legalComments: "linked",
+  logLevel: "warning",
+});
+for (const f of ["index.html", "app.css"]) copyFileSync(join(webSrc, f), join(webOut, f));

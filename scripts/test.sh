@@ -8,7 +8,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-PACKAGES=(time mmdebstrap containerd runc umoci skopeo busybox-static attr tar golang-go golang-github-coreos-bbolt-dev docker.io podman containers-storage uidmap fuse-overlayfs containernetworking-plugins docker-registry strace prometheus openssl tmux zsh xfsprogs)
+PACKAGES=(time mmdebstrap containerd runc umoci skopeo busybox-static attr tar golang-go golang-github-coreos-bbolt-dev docker.io podman containers-storage uidmap fuse-overlayfs containernetworking-plugins docker-registry strace prometheus openssl tmux zsh xfsprogs chromium)
 
 if [ "${CRIFS_SKIP_INTEGRATION:-}" != "1" ]; then
   if [ "$(id -u)" != "0" ]; then

@@ -147,6 +147,11 @@ export const examples: readonly Example[] = [
     comment: "metrics and JSON on 127.0.0.1:9637, a scan every 5 minutes",
   },
   {
+    command: "web",
+    line: "crifs web",
+    comment: "one scan, then the snapshot graph, du treemap and findings in a browser",
+  },
+  {
     command: "doctor",
     line: "crifs doctor --textfile /var/lib/node_exporter/textfile > /dev/null",
     comment: "from cron, for node_exporter",

@@ -552,6 +552,15 @@ export function program(write: (s: string) => void, setStatus: (code: number) =>
       setStatus(r.exitCode);
       write(r.text);
     });
+  p.command("web")
+    .description("one scan, then a web view of it on a loopback port: snapshot graph, du treemap, findings")
+    .option("--listen <host:port>", "address to serve on (default: loopback, a free port)", "127.0.0.1:0")
+    .option("--open", "open the URL in the desktop's browser (xdg-open)")
+    .option("--grace <seconds>", "doctor's: objects younger than this are taken as in flight", "60")
+    .action(async function (this: Command) {
+      const { webAction } = await import("./commands/web.js");
+      await webAction(globals(this), this.opts() as Record<string, unknown>);
+    });
   p.command("why")
     .argument("<object>", "snapshot key, blob digest (or unique prefix), or a snapshot dir or blob file path")
     .description(

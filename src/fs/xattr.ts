@@ -263,21 +263,22 @@ export function readAllXattrsWithGetfattr(path: Buffer): [string, Buffer][] {
 }
 
 /**
- * Removes attribute `name` of `path` (a dir or a file, not a symlink): with the addon, else `setfattr -x`.
+ * Removes attribute `name` of `path`: with the addon, else (or for a symlink's own, `noFollow`) `setfattr -h -x`.
  * The one write of an attribute crifs makes (clone --merged takes overlay's own markers off the copy).
  * Throws an Error naming the path. Cost: one syscall, or one child process without the addon.
  */
-export function removeXattr(path: string, name: string): void {
+export function removeXattr(path: string, name: string, options: { noFollow?: boolean } = {}): void {
   let addon: XattrAddon | null = null;
   try {
-    addon = loadAddon();
+    // the addon follows a symlink: a symlink's own attribute goes through setfattr -h
+    addon = options.noFollow === true ? null : loadAddon();
   } catch {
     addon = null;
   }
   try {
     if (addon?.removeAttributeSync !== undefined) addon.removeAttributeSync(path, name);
     else
-      childProcess().execFileSync("setfattr", ["-x", name, "--", path], {
+      childProcess().execFileSync("setfattr", ["-h", "-x", name, "--", path], {
         stdio: ["ignore", "ignore", "pipe"],
       });
   } catch (err) {

@@ -21,6 +21,7 @@ import {
 import { createServer as createHttpsServer } from "node:https";
 import { isIP } from "node:net";
 import { CrifsError, errnoWords } from "../errors.js";
+import { handleWebApi, isWebAsset, serveWebAsset, type WebContext } from "../web/routes.js";
 import type { ServeMetrics } from "./metrics.js";
 import { type ApiName, apiNames, type ScanModel } from "./scan.js";
 
@@ -123,6 +124,8 @@ export interface ServerOptions {
   readonly model: () => ScanModel | null;
   readonly token?: TokenFile;
   readonly tls?: { readonly cert: Buffer; readonly key: Buffer };
+  /** The web view's routes under /web/ (web/routes.ts); absent: none. */
+  readonly web?: WebContext;
 }
 
 function send(res: ServerResponse, status: number, type: string, body: string, head: boolean): void {
@@ -144,9 +147,15 @@ async function handle(o: ServerOptions, req: IncomingMessage, res: ServerRespons
     send(res, 405, TEXT, "crifs serve is read-only: GET or HEAD\n", false);
     return;
   }
-  const path = new URL(req.url ?? "/", "http://x").pathname;
+  const url = new URL(req.url ?? "/", "http://x");
+  const path = url.pathname;
   if (path === "/healthz") {
     send(res, 200, TEXT, "ok\n", head);
+    return;
+  }
+  // the web view's page and script hold no data: the browser loads them without the token
+  if (o.web !== undefined && isWebAsset(path)) {
+    serveWebAsset(path, res, head);
     return;
   }
   if (o.token !== undefined && !o.token.accepts(req.headers.authorization)) {
@@ -164,6 +173,12 @@ async function handle(o: ServerOptions, req: IncomingMessage, res: ServerRespons
     if (model?.api == null)
       send(res, 503, JSON_TYPE, `${JSON.stringify({ error: "the first scan is not done yet" })}\n`, head);
     else send(res, 200, JSON_TYPE, model.api[path.slice(8) as ApiName], head);
+  } else if (
+    o.web !== undefined &&
+    path.startsWith("/web/api/") &&
+    (await handleWebApi(o.web, url, res, head))
+  ) {
+    return;
   } else {
     const routes = ["/metrics", ...apiNames.map((n) => `/api/v1/${n}`), "/healthz", "/readyz"];
     send(res, 404, TEXT, `no such path; crifs serve has ${routes.join(", ")}\n`, head);

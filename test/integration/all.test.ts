@@ -49,6 +49,7 @@ import { repairApiSuite, repairLinksSuite } from "./repair-api.suite.js";
 import { serveSuite } from "./serve.suite.js";
 import { sightCliSuite } from "./sight-cli.suite.js";
 import { terminalSuite } from "./terminal.suite.js";
+import { webSuite } from "./web.suite.js";
 
 const unavailable = bedUnavailable();
 const skip = unavailable !== undefined && process.env.CRIFS_SKIP_INTEGRATION === "1";
@@ -136,6 +137,7 @@ function bedBlock(line: ContainerdVersion): void {
       ["repair-links", repairLinksSuite], // its own podman and dockerd beds: l/ links rebuilt by the short-link kind
       ["explain", explainSuite], // its own docker and podman beds; on the main bed it undoes each fault
       ["serve", serveSuite], // a real Prometheus scraping crifs serve; injects an orphan dir and repairs it
+      ["web", webSuite], // crifs web in Debian's headless chromium (playwright-core); an orphan dir, removed
       ["fleet", fleetSuite], // the single executable and its image (built once into dist/exe/); its own namespace, removed
       ["relocate", relocateSuite], // its own podman, dockerd and small containerd stores, moved to a loop-mounted ext4 it makes
       ["doctor", doctorSuite], // last: it injects faults it does not undo

@@ -18,6 +18,7 @@ import { contractErrors, crifs, isOneLineError, json, kernelOverlay } from "./cl
 import { exportDockerTests } from "./export.suite.js";
 import { assertHeldNoLonger, withHostileSocket } from "./hostile-sockets.js";
 import { manifest } from "./manifest.js";
+import { webDockerTests } from "./web.suite.js";
 
 interface SnapRow {
   runtime: string;
@@ -387,6 +388,8 @@ function dockerVersionSuite(getBed: () => Bed, version: DockerVersion) {
     // export and diff against docker's own (export.suite.ts): adds an exited container to the store, which
     // the tests below do not mind
     exportDockerTests(getDocker, version, flags);
+    // the web view in headless chromium (web.suite.ts), on Debian's dockerd only: the page is the same
+    if (version === "20.10") webDockerTests(getDocker, flags);
 
     describe("doctor on the docker store", () => {
       interface Finding {

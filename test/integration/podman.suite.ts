@@ -32,6 +32,7 @@ import { type CliResult, contractErrors, crifs, json } from "./cli.js";
 import { exportPodmanTests } from "./export.suite.js";
 import { assertHeldNoLonger, withHostileSocket } from "./hostile-sockets.js";
 import { manifest } from "./manifest.js";
+import { webPodmanTests } from "./web.suite.js";
 
 /** The checks this suite speaks for; others (e.g. broken-symlink, for the host-only link the image plants on
  * purpose) are left out of the comparisons. */
@@ -243,6 +244,8 @@ function podmanVersionSuite(getBed: () => Bed, version: PodmanVersion) {
 
     // export and diff against podman's own (export.suite.ts): adds an exited container to the store
     exportPodmanTests(bed, flags);
+    // the web view in headless chromium (web.suite.ts), on Debian's podman only: the page is the same
+    if (version === "4.3") webPodmanTests(bed, flags);
 
     test("du's total equals du -s -x -B1 of the graphroot (the merged mounts are other file systems)", async () => {
       const r = json<{ total: { allocatedBytes: number; inodes: number } }>(

@@ -141,7 +141,7 @@ export async function cloneCommand(stores: readonly Store[], o: CloneOptions): P
 /**
  * --merged: the merged tree of a container (its writable layer over its image's) or an image, copied entry by
  * entry from the layer dir that provides each (copyEntries), then overlay's own attributes (opaque markers)
- * taken off the copied dirs, as the mount hides them. --verify compares the copy with the merged view.
+ * taken off the copy (opaque markers on dirs, copy-up's origin on files), as the mount hides them. --verify compares the copy with the merged view.
  * Cost: one walk of the merged tree (a readdir per layer of each dir), the copy, an llistxattr per dir.
  */
 async function cloneMerged(stores: readonly Store[], o: CloneOptions): Promise<CloneReport> {
@@ -166,11 +166,13 @@ async function cloneMerged(stores: readonly Store[], o: CloneOptions): Promise<C
     force: o.force === true,
     dest: o.dest,
   });
-  const marked: string[] = []; // dirs whose layer dir carries overlay's own attributes
+  const marked: { rel: string; isSymlink: boolean }[] = []; // entries that carry overlay's own attributes
   const entries = function* () {
     for (const e of mergedEntries(view)) {
-      if (e.kind === "dir" && readAllXattrs(e.hostPath).some(([n]) => isOverlayPrivateXattr(n)))
-        marked.push(e.rel);
+      // copy-up leaves trusted.overlay.origin on files, opaque dirs carry trusted.overlay.opaque: the mount
+      // shows neither, so neither stays on the copy
+      if (readAllXattrs(e.hostPath).some(([n]) => isOverlayPrivateXattr(n)))
+        marked.push({ rel: e.rel, isSymlink: e.kind === "symlink" });
       // a dir's times are set from this stat after its contents: to the nanosecond (a Stats has microseconds)
       const stat = e.kind === "dir" ? lstatSync(fsPath(e.hostPath), { bigint: true }) : e.stats;
       yield { rel: e.rel, abs: e.hostPath, stat };
@@ -178,12 +180,12 @@ async function cloneMerged(stores: readonly Store[], o: CloneOptions): Promise<C
   };
   const copied = await copyEntries(entries(), dest, { mode: plan.mode });
   const warnings = [...copied.warnings];
-  for (const rel of marked) {
+  for (const { rel, isSymlink } of marked) {
     const at = rel === "" ? dest : `${dest}/${rel}`;
     const p = fsPath(at);
     for (const [n] of readAllXattrs(at)) {
       if (!isOverlayPrivateXattr(n)) continue;
-      if (typeof p === "string") removeXattr(p, n);
+      if (typeof p === "string") removeXattr(p, n, { noFollow: isSymlink });
       else warnings.push({ path: rel, message: `kept overlay's ${n}: the name is not UTF-8` });
     }
   }

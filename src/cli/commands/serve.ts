@@ -92,6 +92,7 @@ export async function serveAction(g: GlobalOptions, o: Record<string, unknown>):
     listen,
     metrics,
     model: () => model,
+    web: { model: () => model, g, graceSeconds },
     ...(token === undefined ? {} : { token }),
     ...(tls === undefined ? {} : { tls }),
   });
@@ -128,7 +129,7 @@ export async function serveAction(g: GlobalOptions, o: Record<string, unknown>):
     },
   });
   note(
-    `serving ${url}/metrics, /api/v1/{stores,images,snapshots,containers,du,doctor}, /healthz, /readyz; a scan every ${str("interval") ?? DEFAULT_INTERVAL}${scheduler.isThreaded ? "" : " (in the server's thread: no worker module)"}`,
+    `serving ${url}/metrics, /api/v1/{stores,images,snapshots,containers,du,doctor}, /healthz, /readyz, the web view ${url}/web/; a scan every ${str("interval") ?? DEFAULT_INTERVAL}${scheduler.isThreaded ? "" : " (in the server's thread: no worker module)"}`,
   );
   scheduler.start();
 
