@@ -331,6 +331,8 @@ class Batch {
   #moved = 0;
   #recorded = 0;
   #started = 0;
+  /** When the batch's first intent was made. */
+  #at = "";
   /** Whether the batch holds the first move into an items dir (flushed on its own). */
   #probe = false;
 
@@ -408,7 +410,9 @@ class Batch {
    * `unchanged` guard of its one step, not yet judged: the move judges it (one lstat, right before the rename).
    */
   add(a: PlannedAction, deferred: IdentityGuard | null): boolean {
-    const at = stamp();
+    // one time for the batch's intents (written in one append): a Date per action was 1 % of a run
+    if (this.#paths.length === 0) this.#at = stamp();
+    const at = this.#at;
     for (let i = 0; i < a.steps.length; i++) {
       const path = (a.steps[i] as Step & { path: string }).path;
       const st = deferred ?? statForStep(path);
