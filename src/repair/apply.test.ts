@@ -15,6 +15,7 @@ import { dirname, join } from "node:path";
 import { test } from "node:test";
 import { fileURLToPath } from "node:url";
 import { CrifsError } from "../errors.js";
+import { decodeName, encodeName } from "../fs/name-codec.js";
 import { plantTree, rootOnly, tempDir } from "../fs/testing-tree.js";
 import { loadNativeScanner } from "../fs/walk-native.js";
 import type { Plan, PlannedAction } from "./action.js";
@@ -448,5 +449,42 @@ for (const [name, engine] of [
       ["1 restored", "3 restored"], // b was never moved: nothing of it to restore
     );
     for (const n of ["a", "b", "c", "b-old"]) assert.ok(existsSync(join(root, n)), n);
+  });
+}
+
+for (const [name, engine] of [
+  ["native", loadNativeScanner().scanner?.renameBatch],
+  ["js", renameBatchJs],
+] as const) {
+  test(`a dir whose name is not UTF-8 is moved by its bytes and put back by undo (${name})`, {
+    skip: skip || engine === undefined,
+  }, async () => {
+    if (engine === undefined) return;
+    const root = tempDir("crifs-apply-");
+    const bytes = Buffer.concat([Buffer.from(`${root}/snap-`), Buffer.from([0xff, 0xfe])]);
+    mkdirSync(bytes);
+    const path = decodeName(bytes);
+    const st = lstatSync(encodeName(path));
+    const a: PlannedAction = {
+      ...action(1, root),
+      path,
+      steps: [{ op: "quarantine", path }],
+      guards: [
+        { guard: "still-found", check: "orphan-snapshot-dir", path },
+        { guard: "unchanged", path, dev: st.dev, ino: st.ino, ctimeMs: st.ctimeMs },
+      ],
+    };
+    const r = await applyPlan(planOf(root, [a]), {
+      quarantine: join(root, ".crifs-quarantine"),
+      recheck: recheckOf([a]),
+      rename: engine,
+    });
+    assert.equal(r.applied, 1);
+    assert.equal(existsSync(bytes), false);
+    assert.deepEqual(
+      undoRun(r.runDir).map((u) => u.outcome),
+      ["restored"],
+    );
+    assert.equal(lstatSync(bytes).ino, st.ino);
   });
 }

@@ -466,9 +466,10 @@ class Batch {
       const to = Math.min(from + chunk, n);
       // no fsync of the two dirs: a rename a power cut undoes leaves the item where it was, which resume
       // and undo read from the disk as "not moved" whatever the journal says
+      // a name that is not UTF-8 goes as its bytes (fsPath): the addon would read its escapes as U+FFFD
       const got = this.#rename(
-        chunk === n ? this.#paths : this.#paths.slice(from, to),
-        chunk === n ? this.#items : this.#items.slice(from, to),
+        this.#paths.slice(from, to).map(fsPath),
+        this.#items.slice(from, to).map(fsPath),
         ids.subarray(3 * from, 3 * to),
       );
       for (let k = from; k < to; k++) {

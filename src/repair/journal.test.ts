@@ -8,8 +8,6 @@ import {
   Journal,
   listRuns,
   newRunId,
-  parsePlanText,
-  planText,
   type RunHeader,
   readJournal,
   readPlan,
@@ -177,7 +175,7 @@ test("a run applied without measuring (--apply --yes: bytes null) sums to null, 
   );
 });
 
-test("a run keeps its plan in plan.json as rows (a short version 3 header line); an undone run is summarized from its header and last line", () => {
+test("a version 2 run keeps its plan in plan.json (a short header line); an undone run is summarized from its header and last line", () => {
   const q = tempDir("crifs-journal-");
   const big: Plan = {
     ...plan,
@@ -203,7 +201,7 @@ test("a run keeps its plan in plan.json as rows (a short version 3 header line);
   const first = readFileSync(join(dir, "journal.jsonl"), "utf8").split("\n")[0] ?? "";
   assert.ok(first.length < 300, first);
   const head = JSON.parse(first) as RunHeader;
-  assert.deepEqual([head.version, head.planFile, head.actions, head.plan], [3, "plan.json", 2000, undefined]);
+  assert.deepEqual([head.version, head.planFile, head.actions, head.plan], [2, "plan.json", 2000, undefined]);
   assert.deepEqual(readPlan(dir, head), big);
   assert.deepEqual(
     [summarizeRun(dir).state, summarizeRun(dir).items, summarizeRun(dir).bytes],
@@ -219,61 +217,4 @@ test("a run keeps its plan in plan.json as rows (a short version 3 header line);
     readPlan(join(q, "r-v1"), readJournal(join(q, "r-v1")).records[0] as RunHeader).actions.length,
     2000,
   );
-});
-
-test("plan.json's rows give back the plan exactly: paths left out where they are the action's, other paths, API steps, depth; a version 2 plan.json is read as it was written", () => {
-  const p: Plan = {
-    ...plan,
-    actions: [
-      {
-        seq: 1,
-        kind: "quarantine",
-        check: "orphan-log-dir",
-        subject: "log dir",
-        path: "/var/log/pods/a",
-        why: "w",
-        bytes: 4096,
-        daemon: "either",
-        steps: [
-          { op: "quarantine", path: "/var/log/pods/a" },
-          { op: "quarantine", path: "/var/log/containers/a.log" },
-        ],
-        guards: [
-          { guard: "still-found", check: "orphan-log-dir", path: "/var/log/pods/a" },
-          { guard: "unchanged", path: "/var/log/pods/a", dev: 2049, ino: 77, ctimeMs: 1796623976621.2522 },
-          { guard: "unchanged", path: "/var/log/containers/a.log", dev: 2049, ino: 78, ctimeMs: 1.5 },
-        ],
-      },
-      {
-        seq: 2,
-        kind: "api-snapshot-remove",
-        check: "dangling-snapshot",
-        subject: "snapshot k",
-        path: "/r/snapshots/9",
-        why: "w",
-        bytes: null,
-        daemon: "up",
-        steps: [
-          {
-            op: "api",
-            call: "ctr snapshots rm k",
-            request: {
-              api: "containerd.snapshots.remove",
-              namespace: "default",
-              snapshotter: "overlayfs",
-              key: "k",
-            },
-          },
-        ],
-        guards: [],
-        depth: 3,
-      },
-    ],
-  };
-  assert.deepEqual(parsePlanText(planText(p)), p);
-  assert.ok(planText(p).length < JSON.stringify(p).length);
-  const dir = tempDir("crifs-journal-");
-  writeFileSync(join(dir, "plan.json"), JSON.stringify(p));
-  const { plan: _, ...v2 } = header("r-v2", DEAD_PID);
-  assert.deepEqual(readPlan(dir, { ...v2, version: 2, planFile: "plan.json", actions: 2 }), p);
 });

@@ -34,7 +34,7 @@ import {
 import { join } from "node:path";
 import { StringDecoder } from "node:string_decoder";
 import { CrifsError, errnoWords } from "../errors.js";
-import type { Guard, Plan, PlannedAction, Step } from "./action.js";
+import type { Plan, Step } from "./action.js";
 
 export const JOURNAL_FILE = "journal.jsonl";
 export const PLAN_FILE = "plan.json";
@@ -42,16 +42,15 @@ export const ITEMS_DIR = "items";
 
 export interface RunHeader {
   readonly type: "run";
-  /** 3: the plan is in `planFile` as rows (planText); 2 (runs made before): there as a plain Plan; 1: the
-   * plan is in the header. */
-  readonly version: 1 | 2 | 3;
+  /** 2: the plan is in `planFile`; 1 (runs made before): the plan is in the header. */
+  readonly version: 1 | 2;
   readonly id: string;
   readonly createdAt: string;
   /** The process that applies it (a live one means the run is still going). */
   readonly pid: number;
   readonly runtime: string;
   readonly root: string;
-  /** Version 2 and 3: the plan's file in the run's dir, and how many actions it holds. */
+  /** Version 2: the plan's file in the run's dir, and how many actions it holds. */
   readonly planFile?: string;
   readonly actions?: number;
   /** Version 1: the whole plan. */
@@ -167,89 +166,14 @@ function writeDurably(path: string, text: string): void {
   }
 }
 
-/** A step's or guard's `path` in a plan's rows when it is its action's own (written once per action). */
-const SAME_PATH = 1;
-
-type PlanRow = [
-  seq: number,
-  kind: string,
-  check: string,
-  subject: string,
-  path: string,
-  why: string,
-  bytes: number | null,
-  daemon: PlannedAction["daemon"],
-  steps: unknown[],
-  guards: unknown[],
-  depth?: number,
-];
-
-/** A step or guard with its path as SAME_PATH when it is the action's. */
-function elidePath<T extends object>(x: T, path: string): T | (Omit<T, "path"> & { path: number }) {
-  return "path" in x && x.path === path ? { ...x, path: SAME_PATH } : x;
-}
-
-function restorePath<T>(x: T, path: string): T {
-  return (x as { path?: unknown }).path === SAME_PATH ? { ...x, path } : x;
-}
-
-/**
- * A plan.json of a version 3 run: the plan's fields with its actions as rows (PlanRow: the fields in a fixed
- * order), a step's or guard's path written as 1 when it is the action's own. An action's path came five times
- * (itself, its step, three guards); the plan of 10^4 actions is half the bytes it was, which matters to
- * `--apply --yes` (written and fsynced before anything moves).
- */
-export function planText(plan: Plan): string {
-  const rows = plan.actions.map((a): PlanRow => {
-    const row: PlanRow = [
-      a.seq,
-      a.kind,
-      a.check,
-      a.subject,
-      a.path,
-      a.why,
-      a.bytes,
-      a.daemon,
-      a.steps.map((st) => elidePath(st, a.path)),
-      a.guards.map((g) => elidePath(g, a.path)),
-    ];
-    if (a.depth !== undefined) row.push(a.depth);
-    return row;
-  });
-  return JSON.stringify({ ...plan, actions: rows });
-}
-
-/** The plan a version 3 run's plan.json holds (planText's inverse). */
-export function parsePlanText(text: string): Plan {
-  const raw = JSON.parse(text) as Omit<Plan, "actions"> & { actions: PlanRow[] };
-  const actions = raw.actions.map((r): PlannedAction => {
-    const [seq, kind, check, subject, path, why, bytes, daemon, steps, guards, depth] = r;
-    return {
-      seq,
-      kind,
-      check,
-      subject,
-      path,
-      why,
-      bytes,
-      daemon,
-      steps: steps.map((st) => restorePath(st as Step, path)),
-      guards: guards.map((g) => restorePath(g as Guard, path)),
-      ...(depth === undefined ? {} : { depth }),
-    };
-  });
-  return { ...raw, actions };
-}
-
-/** The plan a run carries out: its plan.json (version 3 as rows, 2 plain), or its header's (version 1). */
+/** The plan a run carries out: its plan.json (version 2), or its header's (version 1). */
 export function readPlan(dir: string, header: RunHeader): Plan {
   if (header.plan !== undefined) return header.plan;
   const path = join(dir, header.planFile ?? PLAN_FILE);
   try {
-    const text = readFileSync(path, "utf8");
-    return header.version === 3 ? parsePlanText(text) : (JSON.parse(text) as Plan);
+    return JSON.parse(readFileSync(path, "utf8")) as Plan;
   } catch (err) {
-    if (err instanceof SyntaxError || err instanceof TypeError)
+    if (err instanceof SyntaxError)
       throw new CrifsError("corrupt", "cannot read the run's plan: it is not whole JSON", {
         path,
         remedy: "crifs repair --undo reverts what the run did (its journal alone is enough)",
@@ -275,7 +199,7 @@ export class Journal {
   }
 
   /** Makes the run dir `<quarantine>/<header.id>/` with its items/ and writes the header (fsynced with
-   * every dir made); with `plan`, the plan's file first (fsynced, planText) and a version 3 header naming it. Throws a
+   * every dir made); with `plan`, the plan's file first (fsynced) and a version 2 header naming it. Throws a
    * one-line CrifsError on a read-only or full filesystem. */
   static create(quarantine: string, header: RunHeader, plan?: Plan): Journal {
     const dir = join(quarantine, header.id);
@@ -289,12 +213,12 @@ export class Journal {
     if (plan !== undefined) {
       const path = join(dir, PLAN_FILE);
       try {
-        writeDurably(path, planText(plan));
+        writeDurably(path, JSON.stringify(plan));
       } catch (err) {
         rmSync(dir, { recursive: true, force: true });
         throw writeError(err, path, "write the run's plan");
       }
-      header = { ...header, version: 3, planFile: PLAN_FILE, actions: plan.actions.length };
+      header = { ...header, version: 2, planFile: PLAN_FILE, actions: plan.actions.length };
     }
     let fd: number;
     try {
