@@ -7,8 +7,9 @@
 //
 // Re-checks: once before the loop, the caller's `recheck` reads the store again (metadata, mountinfo, and the
 // daemon's API when it answers) and re-runs the checks without walks: `still-found` and `unreferenced` are
-// judged on that. Per action, cheaply: `unchanged` (one lstat against the plan's dev/ino/ctime, which the
-// step then uses) and `not-mounted` (mountinfo, read once per batch into a map of the dirs mounts use and
+// judged on that. Per action, cheaply: `unchanged` (one lstat against the plan's dev/ino/ctime; for a one-step
+// action it is its move's own, right before the rename, in C when the addon has renameBatch: rename-batch.ts)
+// and `not-mounted` (mountinfo, read once per batch into a map of the dirs mounts use and
 // every dir that holds one: one lookup per action). crifs does not take containerd's bolt lock (that would
 // stop the daemon); the re-checks stand in for it.
 //
