@@ -9,6 +9,7 @@
 //   crifs repair --apply --yes        moves the N dirs into the quarantine, journaled
 //   crifs repair --undo               puts them back (timed, for the record)
 //   mv -t <dir on the same fs> <the N dirs>, then back: the baseline of the apply
+//   node -e 0, crifs --version            the floor: what any Node process, and crifs's start, costs
 // and once at the end `rm -rf` of the N dirs (what an operator does by hand today). Each round starts once the
 // dirs are 11 s old (their ctime: planting, the undo and the mv back rename them): a leak on a node is hours
 // old, and `repair` reads the store once, without doctor's pause and second read, only when every candidate
@@ -166,6 +167,9 @@ function round() {
   );
   sh("sh", ["-c", `cd ${parked} && ls -U | xargs mv -t ${snaps}`]);
   lastMove = Date.now();
+  // the floor under any crifs command: Node's own start, and crifs's start with its launcher and CLI modules
+  out.push(timed("node -e 0 (floor)", process.execPath, ["-e", "0"]));
+  out.push(timed("crifs --version (floor)", crifs, ["--version"]));
   if (here() !== dirs) throw new Error("mv back failed");
   return { out, actions };
 }

@@ -50,6 +50,7 @@
 #include <unistd.h>
 
 #include "link-index.h"
+#include "rename.h"
 #include "utf8.h"
 
 #define DENTS_SIZE (64 * 1024)
@@ -1323,6 +1324,7 @@ static napi_value init(napi_env env, napi_value exports) {
   napi_create_function(env, "lgetxattr", NAPI_AUTO_LENGTH, get_xattr, NULL, &fn);
   napi_set_named_property(env, exports, "lgetxattr", fn);
   li_register(env, exports);
+  rb_register(env, exports);
   return exports;
 }
 

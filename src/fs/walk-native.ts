@@ -118,6 +118,16 @@ export interface NativeScanner {
    * ENOTSUP), or -errno. Absent from addons built before it.
    */
   lgetxattr?(path: Buffer, name: string): Buffer | null | number;
+  /**
+   * Per item: lstat of srcs[i] compared with ids' dev, ino and ctimeMs (3 per item; NaN ctimeMs: not
+   * compared), then renameat2(RENAME_NOREPLACE) to dsts[i] (native/rename.c; src/repair/rename-batch.ts reads
+   * the results). Absent from addons built before it.
+   */
+  renameBatch?(
+    srcs: readonly (string | Buffer)[],
+    dsts: readonly (string | Buffer)[],
+    ids: Float64Array,
+  ): Int32Array;
 }
 
 /** dist/src/fs → the package root. */

@@ -3,6 +3,7 @@ import { execFileSync, spawnSync } from "node:child_process";
 import {
   existsSync,
   lstatSync,
+  mkdirSync,
   mkdtempSync,
   readdirSync,
   renameSync,
@@ -14,11 +15,14 @@ import { dirname, join } from "node:path";
 import { test } from "node:test";
 import { fileURLToPath } from "node:url";
 import { CrifsError } from "../errors.js";
+import { decodeName, encodeName } from "../fs/name-codec.js";
 import { plantTree, rootOnly, tempDir } from "../fs/testing-tree.js";
+import { loadNativeScanner } from "../fs/walk-native.js";
 import type { Plan, PlannedAction } from "./action.js";
 import { applyPlan, itemsDirFor, type Recheck } from "./apply.js";
 import { Journal, listRuns, type RunHeader, readJournal, stepsOf } from "./journal.js";
 import { purgeRuns } from "./purge.js";
+import { type RenameBatch, renameBatchJs } from "./rename-batch.js";
 import { undoRun } from "./undo.js";
 
 const skip = rootOnly();
@@ -402,4 +406,85 @@ for (const [n, when, moved] of [
       assert.equal(listRuns(q)[0]?.state, "undone");
     });
   }
+}
+
+for (const [name, engine] of [
+  ["native", loadNativeScanner().scanner?.renameBatch],
+  ["js", renameBatchJs],
+] as const) {
+  test(`a dir replaced between its guards and its move is refused by the move (${name}): its intent stays open beside a skip, the rest move, undo restores only those`, {
+    skip: skip || engine === undefined,
+  }, async () => {
+    if (engine === undefined) return;
+    const root = tempDir("crifs-apply-");
+    plantTree(root, ["d a", "d b", "d c"]);
+    const actions = ["a", "b", "c"].map((n, i) => action(i + 1, join(root, n)));
+    // the swap happens after every guard ran and the intents are fsynced: only the move's own lstat sees it
+    const rename: RenameBatch = (srcs, dsts, ids) => {
+      renameSync(join(root, "b"), join(root, "b-old"));
+      mkdirSync(join(root, "b"));
+      return engine(srcs, dsts, ids);
+    };
+    const r = await applyPlan(planOf(root, actions), {
+      quarantine: join(root, ".crifs-quarantine"),
+      recheck: recheckOf(actions),
+      rename,
+    });
+    assert.equal(r.applied, 2);
+    assert.deepEqual(r.skipped, [{ seq: 2, reason: "another file stands at its path now" }]);
+    assert.ok(existsSync(join(root, "b")));
+    assert.deepEqual(readdirSync(join(r.runDir, "items")).sort(), ["1-0", "3-0"]);
+    const { records } = readJournal(r.runDir);
+    assert.deepEqual(
+      records.map((x) => `${x.type}${"seq" in x ? x.seq : ""}`),
+      ["run", "intent1", "intent2", "intent3", "skip2", "done1", "done3", "end"],
+    );
+    assert.deepEqual(
+      stepsOf(records).open.map((x) => x.seq),
+      [2],
+    );
+    const undone = undoRun(r.runDir);
+    assert.deepEqual(
+      undone.map((u) => `${u.seq} ${u.outcome}`).sort(),
+      ["1 restored", "3 restored"], // b was never moved: nothing of it to restore
+    );
+    for (const n of ["a", "b", "c", "b-old"]) assert.ok(existsSync(join(root, n)), n);
+  });
+}
+
+for (const [name, engine] of [
+  ["native", loadNativeScanner().scanner?.renameBatch],
+  ["js", renameBatchJs],
+] as const) {
+  test(`a dir whose name is not UTF-8 is moved by its bytes and put back by undo (${name})`, {
+    skip: skip || engine === undefined,
+  }, async () => {
+    if (engine === undefined) return;
+    const root = tempDir("crifs-apply-");
+    const bytes = Buffer.concat([Buffer.from(`${root}/snap-`), Buffer.from([0xff, 0xfe])]);
+    mkdirSync(bytes);
+    const path = decodeName(bytes);
+    const st = lstatSync(encodeName(path));
+    const a: PlannedAction = {
+      ...action(1, root),
+      path,
+      steps: [{ op: "quarantine", path }],
+      guards: [
+        { guard: "still-found", check: "orphan-snapshot-dir", path },
+        { guard: "unchanged", path, dev: st.dev, ino: st.ino, ctimeMs: st.ctimeMs },
+      ],
+    };
+    const r = await applyPlan(planOf(root, [a]), {
+      quarantine: join(root, ".crifs-quarantine"),
+      recheck: recheckOf([a]),
+      rename: engine,
+    });
+    assert.equal(r.applied, 1);
+    assert.equal(existsSync(bytes), false);
+    assert.deepEqual(
+      undoRun(r.runDir).map((u) => u.outcome),
+      ["restored"],
+    );
+    assert.equal(lstatSync(bytes).ino, st.ino);
+  });
 }

@@ -7,8 +7,9 @@
 //
 // Re-checks: once before the loop, the caller's `recheck` reads the store again (metadata, mountinfo, and the
 // daemon's API when it answers) and re-runs the checks without walks: `still-found` and `unreferenced` are
-// judged on that. Per action, cheaply: `unchanged` (one lstat against the plan's dev/ino/ctime, which the
-// step then uses) and `not-mounted` (mountinfo, read once per batch into a map of the dirs mounts use and
+// judged on that. Per action, cheaply: `unchanged` (one lstat against the plan's dev/ino/ctime; for a one-step
+// action it is its move's own, right before the rename, in C when the addon has renameBatch: rename-batch.ts)
+// and `not-mounted` (mountinfo, read once per batch into a map of the dirs mounts use and
 // every dir that holds one: one lookup per action). crifs does not take containerd's bolt lock (that would
 // stop the daemon); the re-checks stand in for it.
 //
@@ -31,6 +32,7 @@ import { setTimeout as sleep } from "node:timers/promises";
 import { CrifsError } from "../errors.js";
 import { overlayOptions, readMountinfo } from "../fs/mountinfo.js";
 import { fsPath } from "../fs/name-codec.js";
+import { errnoName } from "../fs/walk-tree-scan.js";
 import type { ApiRequest, Guard, Plan, PlannedAction, Step } from "./action.js";
 import {
   ITEMS_DIR,
@@ -45,6 +47,7 @@ import {
   writeError,
 } from "./journal.js";
 import { isInside, QUARANTINE_DIR } from "./planner.js";
+import { loadRenameBatch, type RenameBatch, refusalReason, renameResult } from "./rename-batch.js";
 
 /** What the store looks like now, read again just before the loop. */
 export interface Recheck {
@@ -80,6 +83,18 @@ export interface ApplyOptions {
   readonly pauseFile?: string;
   /** One line per skipped action, as it happens. Default: nothing. */
   readonly onSkip?: (a: PlannedAction, reason: string) => void;
+  /** How the batches' moves are made (guard and rename per item). Default: the addon's, else the JS engine. */
+  readonly rename?: RenameBatch;
+}
+
+type IdentityGuard = Extract<Guard, { guard: "unchanged" }>;
+
+/** The `unchanged` guard the move of a one-step quarantine action judges (right before its rename), or null. */
+function deferredGuard(a: PlannedAction): IdentityGuard | null {
+  const step = a.steps[0];
+  if (a.steps.length !== 1 || step?.op !== "quarantine") return null;
+  for (const g of a.guards) if (g.guard === "unchanged" && g.path === step.path) return g;
+  return null;
 }
 
 export interface ApplyResult {
@@ -240,6 +255,10 @@ class Faults {
   constructor(at: number | undefined) {
     this.#at = at;
   }
+  /** Whether a fault point is set (the batch's moves then go one at a time, a boundary after each). */
+  get isArmed(): boolean {
+    return this.#at !== undefined;
+  }
   boundary(): void {
     this.#n++;
     if (this.#n === this.#at) process.kill(process.pid, "SIGKILL");
@@ -290,6 +309,9 @@ class Batch {
   readonly #plan: Plan;
   readonly #header: RunHeader;
   readonly #mounts: MountUse;
+  readonly #rename: RenameBatch;
+  /** An action whose move its `unchanged` guard refused, right before the rename: skipped. */
+  readonly #onRefused: (a: PlannedAction, reason: string) => void;
   /** Items dir per dir a path lies in (made and proven once), and the dev of each items dir. */
   readonly #itemsDirs = new Map<string, string>();
   readonly #itemsDev = new Map<string, number>();
@@ -298,6 +320,11 @@ class Batch {
   #items: string[] = [];
   #seqs: number[] = [];
   #steps: number[] = [];
+  #actions: PlannedAction[] = [];
+  /** dev, ino, ctimeMs per step, what the move's guard compares (NaN ctimeMs: guarded before, not compared). */
+  #ids: number[] = [];
+  /** Per step of the batch, its renameBatch result once the moves ran. */
+  #results: Int32Array | null = null;
   #devs: number[] = [];
   #inos: number[] = [];
   #bytes: (number | null)[] = [];
@@ -305,15 +332,29 @@ class Batch {
   #moved = 0;
   #recorded = 0;
   #started = 0;
+  /** When the batch's first intent was made. */
+  #at = "";
   /** Whether the batch holds the first move into an items dir (flushed on its own). */
   #probe = false;
 
-  constructor(journal: Journal, faults: Faults, plan: Plan, header: RunHeader, mounts: MountUse) {
+  constructor(
+    journal: Journal,
+    faults: Faults,
+    plan: Plan,
+    header: RunHeader,
+    options: {
+      mounts: MountUse;
+      rename: RenameBatch;
+      onRefused: (a: PlannedAction, reason: string) => void;
+    },
+  ) {
     this.#journal = journal;
     this.#faults = faults;
     this.#plan = plan;
     this.#header = header;
-    this.#mounts = mounts;
+    this.#mounts = options.mounts;
+    this.#rename = options.rename;
+    this.#onRefused = options.onRefused;
   }
 
   isEmpty(): boolean {
@@ -365,12 +406,17 @@ class Batch {
     return dir;
   }
 
-  /** Adds an action whose guards held (every step a quarantine); true when the batch is full. */
-  add(a: PlannedAction): boolean {
-    const at = stamp();
+  /**
+   * Adds an action whose guards held (every step a quarantine); true when the batch is full. `deferred`: the
+   * `unchanged` guard of its one step, not yet judged: the move judges it (one lstat, right before the rename).
+   */
+  add(a: PlannedAction, deferred: IdentityGuard | null): boolean {
+    // one time for the batch's intents (written in one append): a Date per action was 1 % of a run
+    if (this.#paths.length === 0) this.#at = stamp();
+    const at = this.#at;
     for (let i = 0; i < a.steps.length; i++) {
       const path = (a.steps[i] as Step & { path: string }).path;
-      const st = statForStep(path);
+      const st = deferred ?? statForStep(path);
       if (st === null) {
         this.flush();
         this.#fail(a.seq, i, new CrifsError("not-found", "cannot quarantine it: it is gone", { path }));
@@ -393,6 +439,8 @@ class Batch {
       this.#items.push(item);
       this.#seqs.push(a.seq);
       this.#steps.push(i);
+      this.#actions.push(a);
+      this.#ids.push(st.dev, st.ino, deferred === null ? Number.NaN : deferred.ctimeMs);
       this.#devs.push(st.dev);
       this.#inos.push(st.ino);
       this.#bytes.push(a.bytes);
@@ -410,21 +458,40 @@ class Batch {
     if (n === 0) return;
     this.#journal.appendLines(this.#intents, true);
     for (let k = 0; k < n; k++) this.#faults.boundary();
-    for (let k = 0; k < n; k++) {
-      const path = this.#paths[k] as string;
-      try {
-        // no fsync of the two dirs: a rename a power cut undoes leaves the item where it was, which resume
-        // and undo read from the disk as "not moved" whatever the journal says
-        renameSync(fsPath(path), this.#items[k] as string);
-      } catch (err) {
-        this.#fail(
-          this.#seqs[k] as number,
-          this.#steps[k] as number,
-          writeError(err, path, "move it into the quarantine"),
-        );
+    const ids = Float64Array.from(this.#ids);
+    const results = new Int32Array(n);
+    this.#results = results;
+    // all the moves in one call; with a fault point set, one call per move and a boundary after each
+    const chunk = this.#faults.isArmed ? 1 : n;
+    for (let from = 0; from < n; from += chunk) {
+      const to = Math.min(from + chunk, n);
+      // no fsync of the two dirs: a rename a power cut undoes leaves the item where it was, which resume
+      // and undo read from the disk as "not moved" whatever the journal says
+      // a name that is not UTF-8 goes as its bytes (fsPath): the addon would read its escapes as U+FFFD
+      const got = this.#rename(
+        this.#paths.slice(from, to).map(fsPath),
+        this.#items.slice(from, to).map(fsPath),
+        ids.subarray(3 * from, 3 * to),
+      );
+      for (let k = from; k < to; k++) {
+        const r = got[k - from] as number;
+        results[k] = r;
+        if (r < 0) {
+          const path = this.#paths[k] as string;
+          const code = errnoName(r);
+          const err = Object.assign(new Error(code ?? `errno ${-r}`), { code, errno: r });
+          this.#fail(
+            this.#seqs[k] as number,
+            this.#steps[k] as number,
+            writeError(err, path, "move it into the quarantine"),
+          );
+        }
+        this.#moved = k + 1;
+        // its guard refused the move: the intent stays open beside a skip record (resume skips it; undo
+        // finds nothing moved)
+        if (r !== renameResult.moved) this.#onRefused(this.#actions[k] as PlannedAction, refusalReason(r));
+        this.#faults.boundary();
       }
-      this.#moved = k + 1;
-      this.#faults.boundary();
     }
     this.flushDone();
     for (let k = 0; k < n; k++) this.#faults.boundary();
@@ -433,6 +500,9 @@ class Batch {
     this.#items = [];
     this.#seqs = [];
     this.#steps = [];
+    this.#actions = [];
+    this.#ids = [];
+    this.#results = null;
     this.#devs = [];
     this.#inos = [];
     this.#bytes = [];
@@ -446,6 +516,7 @@ class Batch {
     const at = stamp();
     let lines = "";
     for (let k = this.#recorded; k < this.#moved; k++) {
+      if (this.#results !== null && this.#results[k] !== renameResult.moved) continue;
       const done: JournalRecord = {
         type: "done",
         seq: this.#seqs[k] as number,
@@ -461,7 +532,7 @@ class Batch {
       lines += `${JSON.stringify(done)}\n`;
     }
     this.#recorded = this.#moved;
-    this.#journal.appendLines(lines, false);
+    if (lines !== "") this.#journal.appendLines(lines, false);
   }
 }
 
@@ -503,7 +574,6 @@ export async function applyPlan(plan: Plan, options: ApplyOptions): Promise<Appl
       prior.flatMap((r) => (r.type === "skip" ? [[r.seq, r.reason] as const] : [])),
     );
     const skipped: { seq: number; reason: string }[] = [];
-    const batch = new Batch(journal, faults, plan, header, mounts);
     let applied = 0;
     let bytes = 0;
     let unmeasured = 0;
@@ -514,6 +584,17 @@ export async function applyPlan(plan: Plan, options: ApplyOptions): Promise<Appl
       skipped.push({ seq: a.seq, reason });
       options.onSkip?.(a, reason);
     };
+    const batch = new Batch(journal, faults, plan, header, {
+      mounts,
+      rename: options.rename ?? loadRenameBatch(),
+      onRefused: (a, reason) => {
+        // counted applied when it joined the batch
+        applied--;
+        bytes -= a.bytes ?? 0;
+        if (a.bytes === null) unmeasured--;
+        skip(a, reason);
+      },
+    });
     try {
       for (const a of plan.actions) {
         const before = skippedBefore.get(a.seq);
@@ -526,13 +607,15 @@ export async function applyPlan(plan: Plan, options: ApplyOptions): Promise<Appl
           mountsStale = false;
         }
         if (!touched.has(a.seq) && a.steps.every((st) => st.op === "quarantine")) {
-          // the usual action: its guards now, its intents with the batch's, its moves after them
-          const reason = actionBlocked(a, plan, recheck, mounts);
+          // the usual action: its guards now (`unchanged` of a one-step action with its move), its intents
+          // with the batch's, its moves after them
+          const deferred = deferredGuard(a);
+          const reason = actionBlocked(a, plan, recheck, mounts, deferred);
           if (reason !== null) {
             skip(a, reason);
             continue;
           }
-          if (batch.add(a)) {
+          if (batch.add(a, deferred)) {
             batch.flush();
             mountsStale = true;
           }
@@ -581,6 +664,7 @@ export async function applyPlan(plan: Plan, options: ApplyOptions): Promise<Appl
       batch.flushDone(); // a move that failed midway: the moves before it are recorded done first
     }
     journal.append({ type: "end", at: stamp() });
+    skipped.sort((x, y) => x.seq - y.seq); // plan order (a move's own guard refuses it when its batch runs)
     return {
       runId: header.id,
       runDir: journal.dir,
@@ -600,6 +684,7 @@ function actionBlocked(
   plan: Plan,
   recheck: Recheck | null,
   mounts: MountUse,
+  deferred: IdentityGuard | null = null,
 ): string | null {
   lastStat.path = ""; // only this action's guards' lstat may stand in for its steps'
   if (a.daemon !== "either") {
@@ -611,6 +696,7 @@ function actionBlocked(
     if (a.daemon === "down" && up) return `needs ${plan.runtime} stopped`;
   }
   for (const g of a.guards) {
+    if (g === deferred) continue; // judged by the move itself
     const why = guardFails(g, recheck, mounts);
     if (why !== null) return why;
   }
