@@ -86,6 +86,25 @@ function sourceOf(
   };
 }
 
+/** DEST checked against `source`, the filesystems of both, and the mode the copy takes (planCopyMode). */
+function planClone(source: string, o: CloneOptions, writable: string | null) {
+  const dest = checkDestination(source, o.dest);
+  const parentFs = filesystemOf(dest.slice(0, dest.lastIndexOf("/")) || "/");
+  const sourceFs = filesystemOf(source);
+  const requested = o.mode ?? "auto";
+  const plan = planCopyMode({
+    requested,
+    isSameFilesystem: parentFs.dev === sourceFs.dev && parentFs.mount === sourceFs.mount,
+    destFilesystem: parentFs.name,
+    destMount: parentFs.mount,
+    sourceMount: sourceFs.mount,
+    writableSource: writable,
+    force: o.force === true,
+    dest: o.dest,
+  });
+  return { dest, parentFs, requested, plan };
+}
+
 /** Clones and reports. Cost: one walk and copy of the source; --verify reads both trees whole. */
 export async function cloneCommand(stores: readonly Store[], o: CloneOptions): Promise<CloneReport> {
   if (o.merged === true) return cloneMerged(stores, o);
@@ -102,20 +121,7 @@ export async function cloneCommand(stores: readonly Store[], o: CloneOptions): P
       path: source,
       remedy: "run crifs doctor: the metadata names a dir that is not there",
     });
-  const dest = checkDestination(source, o.dest);
-  const parentFs = filesystemOf(dest.slice(0, dest.lastIndexOf("/")) || "/");
-  const sourceFs = filesystemOf(source);
-  const requested = o.mode ?? "auto";
-  const plan = planCopyMode({
-    requested,
-    isSameFilesystem: parentFs.dev === sourceFs.dev && parentFs.mount === sourceFs.mount,
-    destFilesystem: parentFs.name,
-    destMount: parentFs.mount,
-    sourceMount: sourceFs.mount,
-    writableSource: src.writable,
-    force: o.force === true,
-    dest: o.dest,
-  });
+  const { dest, parentFs, requested, plan } = planClone(source, o, src.writable);
   const copied = await copyTree(source, dest, { mode: plan.mode });
   let verify: CloneReport["verify"] = null;
   if (o.verify === true) {
@@ -152,20 +158,8 @@ async function cloneMerged(stores: readonly Store[], o: CloneOptions): Promise<C
     t.type === "container"
       ? `container ${t.container.namespace === "" ? "" : `${t.container.namespace}/`}${t.container.id} (merged)`
       : `image ${t.type === "image" ? t.image.name : o.ref} (merged)`;
-  const dest = checkDestination(top, o.dest);
-  const parentFs = filesystemOf(dest.slice(0, dest.lastIndexOf("/")) || "/");
-  const sourceFs = filesystemOf(top);
-  const requested = o.mode ?? "auto";
-  const plan = planCopyMode({
-    requested,
-    isSameFilesystem: parentFs.dev === sourceFs.dev && parentFs.mount === sourceFs.mount,
-    destFilesystem: parentFs.name,
-    destMount: parentFs.mount,
-    sourceMount: sourceFs.mount,
-    writableSource: t.type === "container" ? `container ${t.container.id}'s writable layer` : null,
-    force: o.force === true,
-    dest: o.dest,
-  });
+  const writable = t.type === "container" ? `container ${t.container.id}'s writable layer` : null;
+  const { dest, parentFs, requested, plan } = planClone(top, o, writable);
   const marked: { rel: string; isSymlink: boolean }[] = []; // entries that carry overlay's own attributes
   const entries = function* () {
     for (const e of mergedEntries(view)) {
