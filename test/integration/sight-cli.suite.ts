@@ -7,7 +7,17 @@
 
 import assert from "node:assert/strict";
 import { execFileSync, spawnSync } from "node:child_process";
-import { mkdtempSync, readdirSync, readFileSync, rmSync, symlinkSync } from "node:fs";
+import {
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  rmdirSync,
+  rmSync,
+  symlinkSync,
+  writeFileSync,
+} from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, before, describe, test } from "node:test";
@@ -173,9 +183,15 @@ export function sightCliSuite(getBed: () => Bed): void {
     test("on a terminal the line is redrawn as the walk goes, and cleared at the end", async () => {
       const binDir = mkdtempSync(join(tmpdir(), "crifs-sight-bin-"));
       symlinkSync(CRIFS, join(binDir, "crifs"));
+      // du runs in a cgroup held to 10 % of a CPU: a fast machine walks the 150,000 files between two redraws
+      // (100 ms apart), which would show the line once however right it is (seen on a fresh CI machine)
+      const slow = slowCgroup();
       const sh = new TmuxShell(["bash", "--norc", "--noprofile"], binDir);
       try {
-        sh.keys(`crifs ${duArgs().join(" ")} > ${join(dir, "tty.out")}; echo END-$((6*7))`, "Enter");
+        sh.keys(
+          `(echo $BASHPID > ${slow.procs} && exec crifs ${duArgs().join(" ")} > ${join(dir, "tty.out")}); echo END-$((6*7))`,
+          "Enter",
+        );
         const seen = new Set<string>();
         let screen = "";
         for (let t = 0; t < 60_000 && !screen.includes("END-42"); t += 30) {
@@ -190,6 +206,11 @@ export function sightCliSuite(getBed: () => Bed): void {
         assert.match(readFileSync(join(dir, "tty.out"), "utf8"), /^# .*allocated/);
       } finally {
         sh.close();
+        try {
+          slow.remove();
+        } catch {
+          // still busy (the test failed with du running): the kernel keeps an empty group, harmless
+        }
         rmSync(binDir, { recursive: true, force: true });
       }
     });
@@ -237,4 +258,30 @@ export function sightCliSuite(getBed: () => Bed): void {
       });
     }
   });
+}
+
+/**
+ * A cgroup that holds its processes to 10 % of one CPU (cgroup v2's cpu.max, or v1's cpu controller), and
+ * the file to write a pid into to put it there. Throws (the test fails, loudly) where neither exists.
+ */
+function slowCgroup(): { procs: string; remove: () => void } {
+  const name = `crifs-sight-${process.pid}`;
+  const v2 = "/sys/fs/cgroup";
+  if (existsSync(join(v2, "cgroup.controllers"))) {
+    if (!readFileSync(join(v2, "cgroup.subtree_control"), "utf8").includes("cpu"))
+      writeFileSync(join(v2, "cgroup.subtree_control"), "+cpu");
+    const g = join(v2, name);
+    mkdirSync(g);
+    writeFileSync(join(g, "cpu.max"), "10000 100000");
+    return { procs: join(g, "cgroup.procs"), remove: () => rmdirSync(g) };
+  }
+  const v1 = ["/sys/fs/cgroup/cpu", "/sys/fs/cgroup/cpu,cpuacct"].find((d) =>
+    existsSync(join(d, "cpu.cfs_quota_us")),
+  );
+  if (v1 === undefined) throw new Error("no cgroup cpu controller (v2 cpu.max or v1 cpu) to slow du down");
+  const g = join(v1, name);
+  mkdirSync(g);
+  writeFileSync(join(g, "cpu.cfs_period_us"), "100000");
+  writeFileSync(join(g, "cpu.cfs_quota_us"), "10000");
+  return { procs: join(g, "tasks"), remove: () => rmdirSync(g) };
 }
