@@ -279,6 +279,13 @@ export function webSuite(getBed: () => Bed) {
           await big.goto(state().url);
           await big.waitForSelector("body[data-ready]", { timeout: 30_000 });
           const loadMs = Date.now() - t0;
+          // the page opens on the first namespace by name; suites before this one may have left another
+          // namespace (sorted before "default") with snapshots: show the one the rows were added to
+          const option = `#view option[data-ns="${proto.namespace ?? ""}"]`;
+          await big.selectOption(
+            "#view",
+            await big.$eval(option, (o) => (o as unknown as { value: string }).value),
+          );
           const got = (await big.evaluate(
             `({ nodes: [...document.querySelectorAll("#graph .node")].map((e) => ({ ...e.dataset })),
               layoutMs: Number(document.querySelector("#graph").dataset.layoutMs) })`,
