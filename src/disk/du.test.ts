@@ -150,4 +150,36 @@ describe("du on the bundled sample root", () => {
       ],
     );
   });
+
+  test("per layer: every snapshot dir and leaked entry once, with du's bytes of it; a category's entries add up to the category", () => {
+    const snaps = join(sample.root, "io.containerd.snapshotter.v1.overlayfs", "snapshots");
+    for (const [engine, r] of reports) {
+      const byPath = new Map(r.layers.map((l) => [l.path, l]));
+      assert.equal(byPath.size, r.layers.length, `${engine}: each dir once`);
+      for (const n of [1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 99]) {
+        const l = byPath.get(join(snaps, String(n)));
+        assert.ok(l !== undefined, `${engine}: an entry for dir ${n}`);
+        assert.equal(l.allocatedBytes, gnuDu([l.path]), `${engine}: dir ${n}`);
+      }
+      assert.deepEqual(
+        [byPath.get(join(snaps, "99"))?.kind, byPath.get(join(snaps, "new-2937465021"))?.category],
+        ["leaked", "leaked"],
+      );
+      // L1 of default is shared by base and latest: both named; L2 is latest's alone
+      assert.deepEqual(byPath.get(join(snaps, "1"))?.images, [
+        "docker.io/library/sample:base",
+        "docker.io/library/sample:index",
+      ]);
+      assert.deepEqual(byPath.get(join(snaps, "2"))?.images, ["docker.io/library/sample:index"]);
+      for (const c of r.categories) {
+        const mine = r.layers.filter((l) => l.category === c.category);
+        if (mine.length === 0) continue;
+        assert.equal(
+          mine.reduce((n, l) => n + l.allocatedBytes, 0),
+          c.allocatedBytes,
+          `${engine}: ${c.category}`,
+        );
+      }
+    }
+  });
 });

@@ -17,7 +17,7 @@
 // not cross into other file systems (a mounted rootfs is not walked), like du -x.
 
 import { lstatSync } from "node:fs";
-import { join } from "node:path";
+import { basename, join } from "node:path";
 import { fsPath } from "../fs/name-codec.js";
 import { readNames } from "../fs/read-exact.js";
 import { type ScanProgress, type ScanResult, scanTrees, type Tree, type Usage } from "../fs/walk.js";
@@ -175,8 +175,25 @@ export interface DuReport {
     /** Set when its writable layer (or the chain below it) could not be read. */
     error?: ReadError;
   }[];
+  /** Every snapshot (layer) dir and every leaked entry of a snapshot home, in the order of `categories`:
+   * the bytes du gave it, so that a category's entries add up to the category (docs/json.md#du). */
+  readonly layers: DuLayer[];
   readonly errors: readonly { path: string; message: string }[];
   readonly cachedTrees: number;
+}
+
+/** One snapshot dir (or a leaked entry of a snapshot home) as du counted it. */
+export interface DuLayer extends Usage {
+  readonly category: Category;
+  /** "" for a leaked entry (it belongs to no namespace). */
+  readonly namespace: string;
+  readonly snapshotter: string;
+  /** The snapshot key; a leaked entry's name in its snapshot home. */
+  readonly key: string;
+  readonly kind: Snapshot["kind"] | "leaked";
+  readonly path: string;
+  /** The images whose chains hold it, each as `images[].names[0]` (its config digest when it has no name). */
+  readonly images: string[];
 }
 
 /** Whether a planned tree is a single file (a bolt file inside a snapshotter home, a stray file in a layer
@@ -207,6 +224,7 @@ export async function computeDu(
   const byCategory = new Map<Category, Usage>(categories.map((c) => [c, zero()]));
   const perTree = (id: string) => scan.perTree.get(id) ?? zero();
   for (const t of trees) add(byCategory.get(t.category) as Usage, perTree(t.id));
+  const fileUsage = new Map<string, Usage>();
   for (const f of files) {
     try {
       const st = lstatSync(fsPath(f.path));
@@ -214,6 +232,7 @@ export async function computeDu(
       const u = { allocatedBytes: st.blocks * 512, apparentBytes: st.size, inodes: 1 };
       const other = byCategory.get("other") as Usage;
       if (other.inodes < 1) continue;
+      fileUsage.set(f.id, u);
       add(byCategory.get(f.category) as Usage, u);
       add(other, { allocatedBytes: -u.allocatedBytes, apparentBytes: -u.apparentBytes, inodes: -1 });
     } catch {
@@ -227,8 +246,42 @@ export async function computeDu(
   );
   const groups = imageGroups(store);
   const users = new Map<string, number>();
-  for (const g of groups)
-    for (const k of g.keys) users.set(`${g.namespace}/${k}`, (users.get(`${g.namespace}/${k}`) ?? 0) + 1);
+  const usedBy = new Map<string, string[]>();
+  for (const g of groups) {
+    const name = [...g.names].sort()[0] ?? g.configDigest ?? "";
+    for (const k of g.keys) {
+      const at = `${g.namespace}/${k}`;
+      users.set(at, (users.get(at) ?? 0) + 1);
+      usedBy.set(at, [...(usedBy.get(at) ?? []), name]);
+    }
+  }
+  const layers: DuLayer[] = [];
+  for (const t of planned) {
+    const s = t.snapshot;
+    if (s !== undefined)
+      layers.push({
+        category: t.category,
+        namespace: s.namespace,
+        snapshotter: s.snapshotter,
+        key: s.key,
+        kind: s.kind,
+        path: s.dir,
+        images: (usedBy.get(`${s.namespace}/${s.key}`) ?? []).sort(),
+        ...perTree(t.id),
+      });
+    else if (t.category === "leaked")
+      layers.push({
+        category: "leaked",
+        namespace: "",
+        snapshotter: "",
+        key: basename(t.path),
+        kind: "leaked",
+        path: t.path,
+        images: [],
+        ...(fileUsage.get(t.id) ?? perTree(t.id)),
+      });
+  }
+  layers.sort((a, b) => categories.indexOf(a.category) - categories.indexOf(b.category));
   const images = groups.map((g) => {
     let all = 0;
     let unique = 0;
@@ -267,6 +320,7 @@ export async function computeDu(
     categories: categories.map((c) => ({ category: c, ...(byCategory.get(c) as Usage) })),
     images,
     containers,
+    layers,
     errors: scan.errors.map((e) => ({ path: e.path, message: e.message })),
     cachedTrees: scan.cachedTrees.length,
   };
