@@ -2,12 +2,13 @@
 // scripts/bundle.mjs into dist/src/web/assets/app.js. It reads /web/api/view (the last scan's stores,
 // snapshots, du and doctor JSON) and draws, per store and namespace: the snapshot/layer graph laid out by
 // dagre (committed, active, view; leaked and broken marked; a click fetches why from the server), a treemap of
-// du (category → image) by d3-hierarchy whose leaves add up to du's total, the findings with their remedy and
+// du (category → image → layer: web/treemap.ts) by d3-hierarchy whose leaves add up to du's total, the findings with their remedy and
 // the repair plan as commands to run by hand. Every name is set as text (textContent): never parsed as HTML.
 // Numbers the test reads are in data-* attributes.
 
 import dagre from "@dagrejs/dagre";
-import { hierarchy, treemap, treemapSquarify } from "d3-hierarchy";
+import { el, human, svgEl } from "./dom.js";
+import { type Du, drawTreemap } from "./treemap.js";
 
 interface SnapshotRow {
   runtime: string;
@@ -29,26 +30,6 @@ interface FindingRow {
   message: string;
   remedy: string;
 }
-interface DuImage {
-  namespace: string;
-  names: string[];
-  configDigest: string | null;
-  layers: number;
-  allocatedBytes: number;
-  uniqueBytes: number;
-}
-interface DuContainer {
-  namespace: string;
-  id: string;
-  allocatedBytes: number;
-}
-interface Du {
-  root: string;
-  total: { allocatedBytes: number };
-  categories: { category: string; allocatedBytes: number }[];
-  images: DuImage[];
-  containers: DuContainer[];
-}
 interface View {
   stores: { runtime: string; root: string }[];
   snapshots: SnapshotRow[];
@@ -58,7 +39,6 @@ interface View {
 
 /** Above this many nodes, linear chains are drawn as one node; the rest beyond it are not drawn. */
 const MAX_NODES = 400;
-const SVG = "http://www.w3.org/2000/svg";
 
 const token = new URLSearchParams(location.hash.slice(1)).get("token");
 
@@ -66,30 +46,6 @@ async function getJson<T>(path: string): Promise<T> {
   const r = await fetch(path, token === null ? {} : { headers: { Authorization: `Bearer ${token}` } });
   if (!r.ok) throw new Error(`${path}: ${r.status} ${(await r.text()).trim()}`);
   return (await r.json()) as T;
-}
-
-function el<K extends keyof HTMLElementTagNameMap>(tag: K, text?: string): HTMLElementTagNameMap[K] {
-  const e = document.createElement(tag);
-  if (text !== undefined) e.textContent = text;
-  return e;
-}
-
-function svgEl(tag: string, attrs: Record<string, string | number> = {}): SVGElement {
-  const e = document.createElementNS(SVG, tag);
-  for (const [k, v] of Object.entries(attrs)) e.setAttribute(k, String(v));
-  return e;
-}
-
-function human(n: number | null): string {
-  if (n === null) return "?";
-  const units = ["B", "KiB", "MiB", "GiB", "TiB"];
-  let v = n;
-  let i = 0;
-  while (v >= 1024 && i < units.length - 1) {
-    v /= 1024;
-    i++;
-  }
-  return `${i === 0 ? v : v.toFixed(1)} ${units[i]}`;
 }
 
 function under(path: string, root: string): boolean {
@@ -332,92 +288,6 @@ async function showDetail(
   } catch (err) {
     why.textContent = String(err);
   }
-}
-
-interface TNode {
-  name: string;
-  bytes?: number;
-  children?: TNode[];
-}
-
-/** du's categories; unique image bytes by image and container layers by container; leaves add up to the total. */
-function treemapData(du: Du): TNode {
-  const children: TNode[] = [];
-  for (const c of du.categories) {
-    if (c.allocatedBytes <= 0) continue;
-    let parts: TNode[] = [];
-    if (c.category === "image-layers-unique")
-      parts = du.images.map((i) => ({ name: i.names[0] ?? i.configDigest ?? "image", bytes: i.uniqueBytes }));
-    else if (c.category === "container-layers")
-      parts = du.containers.map((x) => ({ name: `${x.namespace}/${x.id}`, bytes: x.allocatedBytes }));
-    parts = parts.filter((x) => (x.bytes ?? 0) > 0);
-    const sum = parts.reduce((a, x) => a + (x.bytes ?? 0), 0);
-    if (parts.length === 0 || sum > c.allocatedBytes)
-      children.push({ name: c.category, bytes: c.allocatedBytes });
-    else {
-      if (c.allocatedBytes > sum) parts.push({ name: `${c.category} (rest)`, bytes: c.allocatedBytes - sum });
-      children.push({ name: c.category, children: parts });
-    }
-  }
-  const sum = du.categories.reduce((a, c) => a + Math.max(0, c.allocatedBytes), 0);
-  if (du.total.allocatedBytes > sum)
-    children.push({ name: "unaccounted", bytes: du.total.allocatedBytes - sum });
-  return { name: du.root, children };
-}
-
-function drawTreemap(du: Du): void {
-  const width = 900;
-  const height = 420;
-  const root = hierarchy<TNode>(treemapData(du))
-    .sum((d) => (d.children === undefined ? (d.bytes ?? 0) : 0))
-    .sort((a, b) => (b.value ?? 0) - (a.value ?? 0));
-  const laid = treemap<TNode>().tile(treemapSquarify).size([width, height]).paddingInner(1)(root);
-  const svg = document.getElementById("treemap") as unknown as SVGSVGElement;
-  svg.replaceChildren();
-  svg.setAttribute("width", String(width));
-  svg.setAttribute("height", String(height));
-  svg.dataset.total = String(du.total.allocatedBytes);
-  const palette = [
-    "#8dd3c7",
-    "#ffffb3",
-    "#bebada",
-    "#fb8072",
-    "#80b1d3",
-    "#fdb462",
-    "#b3de69",
-    "#fccde5",
-    "#d9d9d9",
-  ];
-  const top = root.children ?? [];
-  for (const leaf of laid.leaves()) {
-    const cat = leaf.depth <= 1 ? leaf : (leaf.ancestors().find((a) => a.depth === 1) ?? leaf);
-    const rect = svgEl("rect", {
-      x: leaf.x0,
-      y: leaf.y0,
-      width: Math.max(0, leaf.x1 - leaf.x0),
-      height: Math.max(0, leaf.y1 - leaf.y0),
-      fill: palette[top.indexOf(cat) % palette.length] ?? "#ccc",
-      class: "leaf",
-    });
-    const d = (rect as unknown as HTMLElement).dataset;
-    d.bytes = String(leaf.value ?? 0);
-    d.category = cat.data.name;
-    d.name = leaf.data.name;
-    const title = svgEl("title");
-    title.textContent = `${cat.data.name}: ${leaf.data.name} ${human(leaf.value ?? 0)}`;
-    rect.append(title);
-    svg.append(rect);
-    if (leaf.x1 - leaf.x0 > 60 && leaf.y1 - leaf.y0 > 14) {
-      const t = svgEl("text", { x: leaf.x0 + 3, y: leaf.y0 + 12 });
-      t.textContent = `${leaf.data.name} ${human(leaf.value ?? 0)}`.slice(
-        0,
-        Math.floor((leaf.x1 - leaf.x0) / 6),
-      );
-      svg.append(t);
-    }
-  }
-  (document.getElementById("treemap-note") as HTMLElement).textContent =
-    `${human(du.total.allocatedBytes)} allocated under ${du.root}, by category and image (du's unique bytes)`;
 }
 
 function drawFindings(findings: FindingRow[]): void {

@@ -18,7 +18,7 @@ import { type BrowserContext, chromium, type Page } from "playwright-core";
 import type { Bed } from "../bed/bed.js";
 import type { DockerBed } from "../bed/docker-bed.js";
 import type { PodmanBed } from "../bed/podman.js";
-import { bedFlags, CRIFS, crifs, isOneLineError, json, REPO } from "./cli.js";
+import { bedFlags, CRIFS, contractErrors, crifs, isOneLineError, json, REPO } from "./cli.js";
 
 const CHROMIUM = "/usr/bin/chromium";
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -51,6 +51,47 @@ function startWeb(args: readonly string[]): Promise<{ child: ChildProcess; url: 
       reject(new Error(`crifs web exited (${code}) before printing its URL: ${err}`));
     });
   });
+}
+
+interface DuLayerJson {
+  category: string;
+  namespace: string;
+  key: string;
+  path: string;
+  images: string[];
+  allocatedBytes: number;
+}
+
+interface DuJson {
+  total: { allocatedBytes: number };
+  categories: { category: string; allocatedBytes: number }[];
+  layers: DuLayerJson[];
+}
+
+/** A made-up committed layer of `bytes` for the 300-image view (category and images set by the caller). */
+function fakeLayer(key: string, bytes: number): DuLayerJson {
+  return {
+    category: "",
+    namespace: "default",
+    key,
+    path: `/web-test/${key}`,
+    images: [],
+    allocatedBytes: bytes,
+  };
+}
+
+/** A treemap rectangle's data-* (web/treemap.ts). */
+interface TreemapRect {
+  category?: string;
+  name?: string;
+  bytes?: string;
+  key?: string;
+  ns?: string;
+  path?: string;
+  images?: string;
+  group?: string;
+  folded?: string;
+  children?: string;
 }
 
 interface PageNode {
@@ -190,6 +231,82 @@ function viewTests(
       assert.equal(total, cli.total.allocatedBytes, "the page's total is du's");
     });
 
+    test("the treemap goes down to the layer: each of du's layers is one leaf of its bytes; an image's own layers are its box's children; a shared layer is drawn once, in the box of the images sharing it", async () => {
+      const cli = json<{
+        layers: DuLayerJson[];
+        images: { namespace: string; names: string[]; configDigest: string | null; layers: number }[];
+      }>(crifs([...flags(), "du", "-o", "json"]));
+      assert.equal(contractErrors("duLayers", cli.layers), null);
+      const { leaves, groups } = (await state().page.evaluate(
+        `({ leaves: [...document.querySelectorAll("#treemap rect.leaf")].map((r) => ({ ...r.dataset })),
+            groups: [...document.querySelectorAll("#treemap rect.group")].map((r) => ({ ...r.dataset })) })`,
+      )) as { leaves: TreemapRect[]; groups: TreemapRect[] };
+      // du's layers are the store's dirs: every image's layers are among them
+      for (const i of cli.images) {
+        const name = i.names[0] ?? i.configDigest ?? "";
+        const held = cli.layers.filter((l) => l.namespace === i.namespace && l.images.includes(name));
+        assert.equal(
+          held.length,
+          i.layers,
+          `du's layers name image ${name} on each of its ${i.layers} layers`,
+        );
+      }
+      const withPath = leaves.filter((l) => l.path !== undefined);
+      const byPath = new Map(withPath.map((l) => [l.path, l]));
+      assert.equal(byPath.size, withPath.length, "a dir is one leaf, never two");
+      const folded = leaves.reduce((n, l) => n + Number(l.folded ?? 0), 0);
+      const counted = cli.layers.filter((l) => l.allocatedBytes > 0);
+      let drawn = 0;
+      for (const l of counted) {
+        const leaf = byPath.get(l.path);
+        if (leaf === undefined) continue; // folded into an "N more" leaf of its box (counted below)
+        drawn++;
+        assert.equal(Number(leaf.bytes), l.allocatedBytes, `${l.path}: du's bytes`);
+        assert.equal(leaf.category, l.category, l.path);
+        assert.deepEqual(JSON.parse(leaf.images ?? "[]"), l.images, l.path);
+      }
+      assert.equal(drawn + folded, counted.length, "every layer is a leaf or in a folded leaf");
+      assert.ok(drawn > 0);
+      // the image with the most layers of its own: its box has one child per layer, with du's bytes
+      const own = new Map<string, DuLayerJson[]>();
+      for (const l of counted.filter((x) => x.category === "image-layers-unique")) {
+        const k = `${l.namespace}\u0000${l.images[0]}`;
+        own.set(k, [...(own.get(k) ?? []), l]);
+      }
+      const [, mine] = [...own].sort((a, b) => b[1].length - a[1].length)[0] ?? ["", []];
+      const image = mine[0]?.images[0];
+      assert.ok(image !== undefined, "an image with layers of its own");
+      const box = groups.find(
+        (g) => g.category === "image-layers-unique" && g.name === image && g.ns === mine[0]?.namespace,
+      );
+      assert.ok(box !== undefined, `a box for image ${image}`);
+      assert.equal(Number(box.children), mine.length, `${image}: one child per layer of its own`);
+      const children = leaves.filter(
+        (l) => l.category === "image-layers-unique" && l.group === image && l.ns === mine[0]?.namespace,
+      );
+      assert.deepEqual(
+        children.map((c) => [c.key, Number(c.bytes)]).sort(),
+        mine.map((l) => [l.key, l.allocatedBytes]).sort(),
+      );
+      assert.equal(
+        Number(box.bytes),
+        mine.reduce((n, l) => n + l.allocatedBytes, 0),
+      );
+      // a shared layer: once, under image-layers-shared, in the box of exactly the images that share it
+      for (const l of counted.filter((x) => x.images.length > 1)) {
+        const leaf = byPath.get(l.path);
+        if (leaf === undefined) continue;
+        assert.equal(leaf.category, "image-layers-shared", l.path);
+        assert.ok(
+          groups.some((g) => g.name === leaf.group && g.images === JSON.stringify(l.images)),
+          `${l.path}: in the box of ${l.images.join(", ")}`,
+        );
+      }
+      console.log(
+        `web: ${name}: treemap of ${leaves.length} leaves, ${groups.length} image boxes, ${counted.length} layers`,
+      );
+    });
+
     more(state);
 
     test("the page asked nothing of any host but the crifs server; a strict CSP; no POST route", async () => {
@@ -256,6 +373,7 @@ export function webSuite(getBed: () => Bed) {
         // base layers (the rows are the bed's, renamed): the page's load, collapse and layout, not the server's
         const real = (await (await fetch(`${state().url}api/view`)).json()) as {
           snapshots: { namespace?: string; key: string; parent: string | null; kind: string; path: string }[];
+          du: unknown;
         };
         const proto = real.snapshots.find((r) => r.namespace === "default" && r.kind === "committed");
         assert.ok(proto !== undefined);
@@ -269,11 +387,40 @@ export function webSuite(getBed: () => Bed) {
           add(`img-${i}-0`, "base-1");
           for (let l = 1; l < 4; l++) add(`img-${i}-${l}`, `img-${i}-${l - 1}`);
         }
+        // and du's treemap of them: 300 images of 4 layers of their own over 2 base layers all of them share,
+        // added to the real du (its categories and total grown by their bytes): drawn bounded, summing exactly
+        const realDu = real.du as unknown as DuJson;
+        const fake: DuLayerJson[] = [];
+        const names = Array.from({ length: 300 }, (_, i) => `web.test/img-${String(i).padStart(3, "0")}:1`);
+        for (let b = 0; b < 2; b++)
+          fake.push({ ...fakeLayer(`base-${b}`, 1 << 20), category: "image-layers-shared", images: names });
+        for (const [i, n] of names.entries())
+          for (let l = 0; l < 4; l++)
+            fake.push({
+              ...fakeLayer(`img-${i}-${l}`, 4096 * (1 + i + l)),
+              category: "image-layers-unique",
+              images: [n],
+            });
+        const grow = (c: string) =>
+          fake.filter((l) => l.category === c).reduce((n, l) => n + l.allocatedBytes, 0);
+        const bigDu: DuJson = {
+          ...realDu,
+          total: {
+            ...realDu.total,
+            allocatedBytes:
+              realDu.total.allocatedBytes + grow("image-layers-shared") + grow("image-layers-unique"),
+          },
+          categories: realDu.categories.map((c) => ({
+            ...c,
+            allocatedBytes: c.allocatedBytes + grow(c.category),
+          })),
+          layers: [...realDu.layers, ...fake],
+        };
         const big = await state().browser.newPage();
         assert.ok(big !== undefined);
         try {
           await big.route("**/web/api/view", (route) =>
-            route.fulfill({ json: { ...real, snapshots: [...real.snapshots, ...rows] } }),
+            route.fulfill({ json: { ...real, snapshots: [...real.snapshots, ...rows], du: bigDu } }),
           );
           const t0 = Date.now();
           await big.goto(state().url);
@@ -305,6 +452,29 @@ export function webSuite(getBed: () => Bed) {
             [],
           );
           assert.ok(got.layoutMs < 5000, `layout took ${got.layoutMs} ms`);
+          const tm = (await big.evaluate(
+            `({ leaves: [...document.querySelectorAll("#treemap rect.leaf")].map((r) => ({ ...r.dataset })),
+                total: Number(document.querySelector("#treemap").dataset.total) })`,
+          )) as { leaves: TreemapRect[]; total: number };
+          console.log(
+            `web: 300 images' treemap: ${tm.leaves.length} leaves for ${bigDu.layers.length} layers`,
+          );
+          assert.equal(tm.total, bigDu.total.allocatedBytes);
+          assert.equal(
+            tm.leaves.reduce((n, l) => n + Number(l.bytes), 0),
+            bigDu.total.allocatedBytes,
+            "the leaves still add up to the total",
+          );
+          assert.ok(tm.leaves.length <= 1000, `leaves drawn: ${tm.leaves.length}`);
+          const more = tm.leaves.find((l) => l.category === "image-layers-unique" && l.folded !== undefined);
+          assert.ok(more !== undefined, "the smallest images are folded into one leaf");
+          assert.match(more.name ?? "", /^\d+ more images$/);
+          const base = tm.leaves.find((l) => l.key === "base-0");
+          assert.equal(
+            base?.group,
+            `${names[0]}, ${names[1]} and 298 more`,
+            "a shared layer once, in its images' box",
+          );
           await big.screenshot({ path: join(OUT, "containerd-300-images.png") });
         } finally {
           await big.close();
