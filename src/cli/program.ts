@@ -91,11 +91,12 @@ function parseTimeout(v: string | undefined): number {
 
 /** The program; `write` takes the output, `setStatus` raises the exit code (doctor). */
 /**
- * Writes streamed output (fs ls, fs find) to stdout as it is made, about 64 KiB at a time: waits for a full
- * pipe to drain, and gives the event loop a turn after each piece, so that a reader that went away (EPIPE)
- * ends the run at once (cli/main.ts) rather than after the whole listing.
+ * Writes streamed output (fs ls, fs find, links) to stdout as it is made, about 64 KiB at a time: waits for a
+ * full pipe to drain, and gives the event loop a turn after each piece, so that a reader that went away (EPIPE)
+ * ends the run at once (cli/main.ts) rather than after the whole listing. Chunks that come asynchronously (rows
+ * written as they are found, between walks) are written as each comes, never held for the next.
  */
-async function writeChunks(chunks: Iterable<string>): Promise<void> {
+async function writeChunks(chunks: Iterable<string> | AsyncIterable<string>): Promise<void> {
   let pending = "";
   const flush = async () => {
     if (pending === "") return;
@@ -104,9 +105,10 @@ async function writeChunks(chunks: Iterable<string>): Promise<void> {
     if (!drained) await once(process.stdout, "drain");
     else await new Promise((resolve) => setImmediate(resolve));
   };
-  for (const chunk of chunks) {
+  const isAsync = Symbol.asyncIterator in chunks;
+  for await (const chunk of chunks) {
     pending += chunk;
-    if (pending.length >= 1 << 16) await flush();
+    if (isAsync || pending.length >= 1 << 16) await flush();
   }
   await flush();
 }

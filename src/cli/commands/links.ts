@@ -6,6 +6,7 @@
 // layer's symlinks (the question asked in an incident: "why does the container say no such file?").
 
 import type { BrokenLinkRows } from "../../links/broken-link-rows.js";
+import { mergeLinkFindings, readLinkFindingsInBatches } from "../../links/link-batches.js";
 import { type LinkFindings, linkReportOf, readLinkFindings } from "../../links/link-report.js";
 import type { Container, Store } from "../../model/store.js";
 import {
@@ -21,20 +22,24 @@ import { terminalSafe } from "../render/terminal-safe.js";
 import { resolveRef } from "../resolve-ref.js";
 import { type GlobalOptions, noteReadErrors } from "../stores.js";
 
+type Target = { store: Store; container: Container };
+
+/** The containers `crifs links [<container>]` looks at: the one named, or every container of the stores. */
+function linkTargets(stores: readonly Store[], ref: string | undefined): Target[] {
+  if (ref === undefined)
+    return stores.flatMap((store) => store.containers.map((container) => ({ store, container })));
+  const t = resolveRef(stores, ref, ["container"]);
+  if (t.type !== "container") throw new Error(`resolveRef returned a ${t.type} for kind container`);
+  return [{ store: t.store, container: t.container }];
+}
+
 /** What `crifs links` found; linkReportOf gives the JSON contract's object (docs/json.md#links). */
 export async function linksData(
   stores: readonly Store[],
   ref: string | undefined,
   options: { brokenOnly: boolean },
 ): Promise<LinkFindings> {
-  let targets: { store: Store; container: Container }[];
-  if (ref === undefined) {
-    targets = stores.flatMap((store) => store.containers.map((container) => ({ store, container })));
-  } else {
-    const t = resolveRef(stores, ref, ["container"]);
-    if (t.type !== "container") throw new Error(`resolveRef returned a ${t.type} for kind container`);
-    targets = [{ store: t.store, container: t.container }];
-  }
+  const targets = linkTargets(stores, ref);
   // the layers' walk reports its progress (the line is there only on a terminal)
   const bar = progress(options.brokenOnly ? "links: reading layers" : "links --shared: reading layers");
   try {
@@ -61,28 +66,28 @@ function pad(n: number): string {
   return p;
 }
 
+/** The table's cells as they are printed: terminal-safe. */
+const safe = (s: string) => terminalSafe(s);
+const layerCell = (p: BrokenLinkRows, i: number) =>
+  safe(`${p.layerId(i)}${p.isInLowerLayer(i) ? "" : " (upper)"}`);
+
 /**
- * The broken links' table, in chunks of 1000 lines: renderTableChunks's very text (header in capitals,
- * columns three spaces apart, each padded to its widest cell's display width, every cell through terminalSafe,
- * trailing blanks trimmed), made without a cell array per row. Per row only the path and the target vary:
- * the other cells are the same for every row of a container or a layer and are laid out once; a path or target
- * that is printable ASCII (the native rows say so) is as it is and as wide as it is long, so neither is
- * measured nor escaped.
+ * The broken links' column widths: each column's widest cell (display width) among the header and the first
+ * `limit` rows of `parts`. A path or target that is printable ASCII (the native rows say so) is as wide as it
+ * is long, so neither is measured nor escaped.
  */
-function* brokenTable(parts: readonly BrokenLinkRows[]): Generator<string> {
-  const title = brokenHead.map((h) => h.toUpperCase());
-  const widths = title.map((t) => t.length);
-  const safe = (s: string) => terminalSafe(s);
-  const layerCell = (p: BrokenLinkRows, i: number) =>
-    safe(`${p.layerId(i)}${p.isInLowerLayer(i) ? "" : " (upper)"}`);
+function brokenWidths(parts: readonly BrokenLinkRows[], limit = Number.POSITIVE_INFINITY): number[] {
+  const widths = brokenHead.map((h) => h.length);
   const grow = (col: number, w: number) => {
     if (w > (widths[col] as number)) widths[col] = w;
   };
+  let rows = 0;
   for (const p of parts) {
+    if (rows >= limit) break;
     grow(0, displayWidth(safe(p.namespace)));
     grow(1, displayWidth(safe(p.container)));
     const seenLayers = new Set<number>();
-    for (let i = 0; i < p.length; i++) {
+    for (let i = 0; i < p.length && rows < limit; i++, rows++) {
       grow(2, p.isPlainPath(i) ? p.plainPathLength(i) : displayWidth(safe(p.path(i))));
       grow(3, p.isPlainTarget(i) ? p.plainTargetLength(i) : displayWidth(safe(p.target(i))));
       grow(4, displayWidth(safe(p.reason(i))));
@@ -93,14 +98,33 @@ function* brokenTable(parts: readonly BrokenLinkRows[]): Generator<string> {
       }
     }
   }
+  return widths;
+}
+
+/**
+ * The broken links' rows laid out in `widths` (with the header line first when `title`), in chunks of 1000
+ * lines: renderTableChunks's very text when the widths are all the rows' (header in capitals, columns three
+ * spaces apart, each padded to its width, every cell through terminalSafe, trailing blanks trimmed; a cell
+ * wider than its column pushes the rest of its row right), made without a cell array per row. Per row only
+ * the path and the target vary: the other cells are the same for every row of a container or a layer and
+ * are laid out once.
+ */
+function* brokenRows(
+  parts: readonly BrokenLinkRows[],
+  widths: readonly number[],
+  title: boolean,
+): Generator<string> {
   // a cell, padded to its column, and the gap after it
   const cell = (col: number, s: string, width = displayWidth(s)) =>
     `${s}${pad(Math.max(0, (widths[col] as number) - width))}   `;
-  let chunk = `${title
-    .map((t, col) => (col === title.length - 1 ? t : cell(col, t)))
-    .join("")
-    .trimEnd()}\n`;
-  let lines = 1;
+  const head = brokenHead.map((h) => h.toUpperCase());
+  let chunk = title
+    ? `${head
+        .map((t, col) => (col === head.length - 1 ? t : cell(col, t)))
+        .join("")
+        .trimEnd()}\n`
+    : "";
+  let lines = title ? 1 : 0;
   for (const p of parts) {
     const prefix = `${cell(0, safe(p.namespace))}${cell(1, safe(p.container))}`;
     // reason, layer and host-only: the end of a row, per (reason, layer, host-only); never all blank (a reason)
@@ -174,9 +198,55 @@ function* duplicateRows(r: LinkFindings): Generator<string[]> {
 }
 
 /** The table view, in chunks: the broken links' table (10^5 rows on a bad image) is never one string. */
-function* table(r: LinkFindings): Generator<string> {
+export function* linksTable(r: LinkFindings): Generator<string> {
   yield `# broken symlinks: ${r.brokenCount} in ${r.containers.length} container(s)\n`;
-  if (r.brokenCount > 0) yield* brokenTable(r.broken);
+  if (r.brokenCount > 0) yield* brokenRows(r.broken, brokenWidths(r.broken), true);
+  yield* tableRest(r);
+}
+
+/**
+ * Rows held before the broken links' table is laid out. A run that finds at most this many prints the table
+ * it always printed, widths from every row, once it ends; past them the rows are written as each batch of
+ * containers is judged, in the widths of the header and these first rows (a wider cell later pushes the rest
+ * of its row right), and their count comes after them.
+ */
+export const FIRST_ROWS = 200;
+
+/** The table view of `batches` (readLinkFindingsInBatches of `targets`): see FIRST_ROWS. */
+async function* streamedTable(
+  targets: readonly Target[],
+  batches: AsyncIterable<LinkFindings>,
+): AsyncGenerator<string> {
+  const seen: Omit<LinkFindings, "broken">[] = [];
+  let held: BrokenLinkRows[] = [];
+  let heldRows = 0;
+  let widths: number[] | null = null;
+  for await (const f of batches) {
+    const { broken, ...rest } = f;
+    seen.push(rest);
+    if (widths !== null) {
+      yield* brokenRows(broken, widths, false);
+      continue;
+    }
+    held.push(...broken);
+    heldRows += f.brokenCount;
+    if (heldRows <= FIRST_ROWS) continue;
+    widths = brokenWidths(held, FIRST_ROWS);
+    yield "# broken symlinks, written as they are found (their count follows them):\n";
+    yield* brokenRows(held, widths, true);
+    held = [];
+  }
+  const all = mergeLinkFindings(targets, seen);
+  if (widths === null) {
+    yield* linksTable({ ...all, broken: held });
+    return;
+  }
+  yield `# broken symlinks: ${all.brokenCount} in ${all.containers.length} container(s)\n`;
+  yield* tableRest(all);
+}
+
+/** The table view after the broken links: links into mounts, shared files (--shared), what was skipped. */
+function* tableRest(r: LinkFindings): Generator<string> {
   const out: string[] = [];
   if (r.linksIntoMounts.length > 0) {
     out.push(
@@ -226,10 +296,22 @@ export async function linksCommand(
   g: GlobalOptions,
   ref: string | undefined,
   options: { shared: boolean },
-): Promise<Iterable<string>> {
+): Promise<Iterable<string> | AsyncIterable<string>> {
   noteReadErrors(stores);
+  if (g.output === "table" && !options.shared) {
+    // rows as they are found: the JSON's `containers` (each with its broken count) come before its
+    // `brokenLinks`, so -o json and yaml still print once every container is judged
+    const targets = linkTargets(stores, ref);
+    return streamedTable(
+      targets,
+      readLinkFindingsInBatches(targets, {}, () => {
+        const bar = progress("links: reading layers");
+        return { scan: { progress: bar }, done: () => bar.done() };
+      }),
+    );
+  }
   const data = await linksData(stores, ref, { brokenOnly: !options.shared });
-  if (g.output === "table") return table(data);
+  if (g.output === "table") return linksTable(data);
   if (g.output === "json") return jsonChunks(data);
   return [render(g.output, linkReportOf(data), {})];
 }
