@@ -2,8 +2,10 @@
 // (issue 20 parts 2, 4, 5): every list command's -q equals its JSON ids, --no-headers drops just the header,
 // the --name/--label/--pod filters, CONTAINERD_NAMESPACE, doctor --list-checks; then a real bash and a real zsh
 // under tmux load `crifs completion` and complete a container id of the bed from its first characters; and
-// du's progress line under tmux (redrawn, then cleared) on a store of its own, absent when piped.
-// Runs once (it reads crifs's listings, not containerd's formats), read-only on the bed.
+// du's progress line under tmux (redrawn, then cleared) on a store of its own, absent when piped; and `crifs
+// links` writing its rows as it finds them (links-stream.ts).
+// Runs once (it reads crifs's listings, not containerd's formats), read-only on the bed but for the two
+// containers links-stream.ts makes and removes.
 
 import assert from "node:assert/strict";
 import { execFileSync, spawnSync } from "node:child_process";
@@ -23,6 +25,7 @@ import { join } from "node:path";
 import { after, before, describe, test } from "node:test";
 import type { Bed } from "../bed/bed.js";
 import { bedFlags, CRIFS, contractErrors, crifs, json, REPO } from "./cli.js";
+import { linksStreamTests } from "./links-stream.js";
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
@@ -224,6 +227,8 @@ export function sightCliSuite(getBed: () => Bed): void {
       assert.equal(a.stderr, "");
     });
   });
+
+  linksStreamTests(getBed);
 
   describe("shell completion under tmux: a real bash and a real zsh complete a container id of the bed", () => {
     let binDir = "";
