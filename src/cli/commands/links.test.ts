@@ -9,8 +9,7 @@ import { join } from "node:path";
 import { after, before, describe, test } from "node:test";
 import { forgetLayerLinks } from "../../links/link-report.js";
 import type { Store } from "../../model/store.js";
-import { loadContainerd } from "../../runtimes/containerd/load.js";
-import { type UnpackedSample, unpackSample } from "../../runtimes/containerd/testing-sample.js";
+import { loadContainerd, type UnpackedSample, unpackSample } from "../../runtimes/testing.js";
 import { FIRST_ROWS, linksCommand, linksData, linksTable } from "./links.js";
 
 async function text(chunks: Iterable<string> | AsyncIterable<string>): Promise<string> {
@@ -33,16 +32,21 @@ async function streamed(store: Store): Promise<string> {
 describe("crifs links: the table written as rows are found", () => {
   let sample: UnpackedSample;
   const load = () => loadContainerd({ root: sample.root, state: sample.state, config: sample.config });
-  // sample-c1's writable layer (dir 7, testing-sample.ts) and sample-k1's (dir 9)
-  const upper = (n: number) =>
-    join(sample.root, "io.containerd.snapshotter.v1.overlayfs", "snapshots", String(n), "fs");
+  // a container's writable layer (its snapshot's dir): sample-c1 sorts first, sample-k1 last
+  const upper = (id: string) => {
+    const s = load();
+    const c = s.containers.find((x) => x.id === id);
+    const snap = s.snapshots.find((x) => x.namespace === c?.namespace && x.key === c?.snapshotKey);
+    assert.ok(snap !== undefined, `the snapshot of ${id}`);
+    return snap.path;
+  };
   before(() => {
     sample = unpackSample();
   });
   after(() => sample?.remove());
 
   test("at most FIRST_ROWS broken links: the same bytes as the table of every container at once", async () => {
-    for (let i = 0; i < 20; i++) symlinkSync(`/gone/${i}`, join(upper(7), `few-${i}`));
+    for (let i = 0; i < 20; i++) symlinkSync(`/gone/${i}`, join(upper("sample-c1"), `few-${i}`));
     const want = await atOnce(load());
     assert.match(want, /^# broken symlinks: \d+ in 3 container\(s\)\n/);
     assert.ok(want.includes("few-19"), want);
@@ -52,8 +56,8 @@ describe("crifs links: the table written as rows are found", () => {
   test("past FIRST_ROWS: the same rows, under a line saying they come as found, their count after them", async () => {
     // a long name late in the rows: wider than the first rows' column, it pushes its row right
     for (let i = 0; i < FIRST_ROWS + 50; i++)
-      symlinkSync(`/gone/${i}`, join(upper(9), `many-${String(i).padStart(4, "0")}`));
-    symlinkSync("/gone/wide", join(upper(9), `many-9999-${"w".repeat(80)}`));
+      symlinkSync(`/gone/${i}`, join(upper("sample-k1"), `many-${String(i).padStart(4, "0")}`));
+    symlinkSync("/gone/wide", join(upper("sample-k1"), `many-9999-${"w".repeat(80)}`));
     const want = (await atOnce(load())).split("\n");
     const got = (await streamed(load())).split("\n");
     assert.equal(got[0], "# broken symlinks, written as they are found (their count follows them):");
