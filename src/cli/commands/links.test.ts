@@ -1,7 +1,7 @@
 // links.test.ts — `crifs links`'s table written as the rows are found (issue 20 part 5), on the bundled sample
 // root (a real containerd root, runtimes/containerd/testing-sample.ts): with at most FIRST_ROWS broken links
 // the text is the table of every container judged at once, byte for byte; past them the same rows, in the
-// widths of the first rows, under a line saying so, and their count after them.
+// widths of the first rows, under a line saying so, and their count after them. The same with --shared.
 
 import assert from "node:assert/strict";
 import { symlinkSync } from "node:fs";
@@ -19,14 +19,14 @@ async function text(chunks: Iterable<string> | AsyncIterable<string>): Promise<s
 }
 
 /** The table as every container judged at once renders it (what `crifs links` printed before streaming). */
-async function atOnce(store: Store): Promise<string> {
+async function atOnce(store: Store, shared = false): Promise<string> {
   forgetLayerLinks();
-  return text(linksTable(await linksData([store], undefined, { brokenOnly: true })));
+  return text(linksTable(await linksData([store], undefined, { brokenOnly: !shared })));
 }
 
-async function streamed(store: Store): Promise<string> {
+async function streamed(store: Store, shared = false): Promise<string> {
   forgetLayerLinks();
-  return text(await linksCommand([store], { output: "table", debug: false }, undefined, { shared: false }));
+  return text(await linksCommand([store], { output: "table", debug: false }, undefined, { shared }));
 }
 
 describe("crifs links: the table written as rows are found", () => {
@@ -51,6 +51,10 @@ describe("crifs links: the table written as rows are found", () => {
     assert.match(want, /^# broken symlinks: \d+ in 3 container\(s\)\n/);
     assert.ok(want.includes("few-19"), want);
     assert.equal(await streamed(load()), want);
+    // --shared: the broken links first, then the shared files of every layer; the same text
+    const shared = await atOnce(load(), true);
+    assert.match(shared, /\n# hard links across layers: \d+\n/);
+    assert.equal(await streamed(load(), true), shared);
   });
 
   test("past FIRST_ROWS: the same rows, under a line saying they come as found, their count after them", async () => {
@@ -71,6 +75,15 @@ describe("crifs links: the table written as rows are found", () => {
     // the same header and rows, cell for cell (the columns' widths may differ), then the same text
     assert.deepEqual(rows(got.slice(1, at)), rows(want.slice(1, want.length - (got.length - at - 1))));
     assert.deepEqual(got.slice(at + 1), want.slice(want.length - (got.length - at - 1)));
+    // --shared: the same rows as they come, then the shared files' part of the table as it was
+    const sharedWant = (await atOnce(load(), true)).split("\n");
+    const sharedGot = (await streamed(load(), true)).split("\n");
+    assert.deepEqual(sharedGot.slice(0, at + 1), got.slice(0, at + 1));
+    assert.deepEqual(
+      sharedGot.slice(at + 1),
+      sharedWant.slice(sharedWant.length - (sharedGot.length - at - 1)),
+    );
+    assert.ok(sharedGot.some((l) => l.startsWith("# identical files in different layers: ")));
     const wide = got.find((l) => l.includes("many-9999-"));
     assert.ok(wide !== undefined && /many-9999-w+ {3}\/gone\/wide {3}/.test(wide), wide);
   });

@@ -216,6 +216,9 @@ export const FIRST_ROWS = 200;
 async function* streamedTable(
   targets: readonly Target[],
   batches: AsyncIterable<LinkFindings>,
+  /** --shared: every container at once, shared files too, once the broken links are written (the table's
+   * rest is its, and so is the whole table when it has at most FIRST_ROWS rows: today's very text). */
+  whole?: () => Promise<LinkFindings>,
 ): AsyncGenerator<string> {
   const seen: Omit<LinkFindings, "broken">[] = [];
   let held: BrokenLinkRows[] = [];
@@ -236,9 +239,9 @@ async function* streamedTable(
     yield* brokenRows(held, widths, true);
     held = [];
   }
-  const all = mergeLinkFindings(targets, seen);
+  const all = whole === undefined ? { ...mergeLinkFindings(targets, seen), broken: held } : await whole();
   if (widths === null) {
-    yield* linksTable({ ...all, broken: held });
+    yield* linksTable(all);
     return;
   }
   yield `# broken symlinks: ${all.brokenCount} in ${all.containers.length} container(s)\n`;
@@ -298,9 +301,11 @@ export async function linksCommand(
   options: { shared: boolean },
 ): Promise<Iterable<string> | AsyncIterable<string>> {
   noteReadErrors(stores);
-  if (g.output === "table" && !options.shared) {
+  if (g.output === "table") {
     // rows as they are found: the JSON's `containers` (each with its broken count) come before its
-    // `brokenLinks`, so -o json and yaml still print once every container is judged
+    // `brokenLinks`, so -o json and yaml still print once every container is judged. With --shared the
+    // broken links come first, then the shared files of every layer (one more judging of the links, from
+    // the layers already read: a small part of the shared walk)
     const targets = linkTargets(stores, ref);
     return streamedTable(
       targets,
@@ -308,10 +313,10 @@ export async function linksCommand(
         const bar = progress("links: reading layers");
         return { scan: { progress: bar }, done: () => bar.done() };
       }),
+      options.shared ? () => linksData(stores, ref, { brokenOnly: false }) : undefined,
     );
   }
   const data = await linksData(stores, ref, { brokenOnly: !options.shared });
-  if (g.output === "table") return linksTable(data);
   if (g.output === "json") return jsonChunks(data);
   return [render(g.output, linkReportOf(data), {})];
 }
