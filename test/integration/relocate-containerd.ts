@@ -121,7 +121,7 @@ export function relocateContainerdSuite(getBed: () => Bed) {
         await stop();
         ok(crifs(rl("--rollback")), "relocate --rollback");
         assertRootBack(root(), fstab(), `rollback of ${method}`, oldManifest);
-        // the old root's manifest is the one containerd started from: the next test starts it on a copy of it
+        // equal to the manifest containerd started from; it starts on this old root again after the rollback test
         rmSync(newDir, { recursive: true, force: true });
       });
     }

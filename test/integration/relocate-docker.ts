@@ -100,9 +100,9 @@ export function relocateDockerSuite(getBed: () => Bed) {
         assertDockerd(`relocated-${method}`);
         await bed().stopDockerd();
         ok(crifs(rl("--rollback")), "relocate --rollback");
-        // before dockerd starts again: while it runs, dockerd binds its data-root on itself
+        // checked with dockerd stopped: while it runs, dockerd binds its data-root on itself
         assertRootBack(bed().root, fstab(), `rollback of ${method}`, oldManifest);
-        // the old root's manifest is the one dockerd started from: the next test starts it on a copy of it
+        // equal to the manifest dockerd started from; it starts on this old root again after the rollback test
         rmSync(newDir, { recursive: true, force: true });
       });
     }
