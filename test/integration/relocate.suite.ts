@@ -139,7 +139,7 @@ export function relocateSuite(getBed: () => Bed) {
         );
         const back = crifs(rl("--rollback"));
         ok(back, "relocate --rollback");
-        assertBack(`rollback of ${method}`);
+        assertBack(`rollback of ${method}`, oldManifest);
         rmSync(newDir, { recursive: true, force: true }); // the copy a rollback leaves
       });
     }
