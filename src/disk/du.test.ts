@@ -69,6 +69,42 @@ describe("du on the bundled sample root", () => {
     }
   });
 
+  test("the namespace split adds up to each category; a snapshot's bytes are its namespace's, the rest \"\"'s", () => {
+    const snaps = join(sample.root, "io.containerd.snapshotter.v1.overlayfs", "snapshots");
+    const dirBytes = (...n: number[]) => gnuDu(n.map((i) => join(snaps, String(i))));
+    for (const [engine, r] of reports) {
+      for (const c of r.categories) {
+        const rows = r.namespaces.filter((x) => x.category === c.category);
+        for (const k of ["allocatedBytes", "apparentBytes", "inodes"] as const)
+          assert.equal(
+            rows.reduce((n, x) => n + x[k], 0),
+            c[k],
+            `${engine}: ${c.category} ${k}`,
+          );
+      }
+      const of = (ns: string, c: Category) =>
+        r.namespaces.find((x) => x.namespace === ns && x.category === c)?.allocatedBytes ?? 0;
+      // dir ids as the next test pins them: default 1 (shared), 2, 3; k8s.io 4 (shared), 5, 6; containers
+      // sample-c1, sample-c2 (default) = 7, 8 and sample-k1 (k8s.io) = 9
+      assert.equal(of("default", "image-layers-shared"), dirBytes(1), engine);
+      assert.equal(of("k8s.io", "image-layers-shared"), dirBytes(4), engine);
+      assert.equal(of("default", "image-layers-unique"), dirBytes(2, 3), engine);
+      assert.equal(of("k8s.io", "image-layers-unique"), dirBytes(5, 6), engine);
+      assert.equal(of("default", "container-layers"), dirBytes(7, 8), engine);
+      assert.equal(of("k8s.io", "container-layers"), dirBytes(9), engine);
+      for (const c of ["content-blobs", "metadata", "leaked", "other"] as const)
+        assert.equal(
+          of("", c),
+          r.categories.find((x) => x.category === c)?.allocatedBytes,
+          `${engine}: ${c}`,
+        );
+      assert.ok(
+        r.namespaces.every((x) => x.allocatedBytes !== 0 || x.inodes !== 0),
+        "non-zero rows only",
+      );
+    }
+  });
+
   test("each category is what du measures of the dirs it stands for", () => {
     const snaps = join(sample.root, "io.containerd.snapshotter.v1.overlayfs", "snapshots");
     const ids = (...n: number[]) => n.map((i) => join(snaps, String(i)));

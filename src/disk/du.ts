@@ -41,6 +41,16 @@ export const categories = [
 ] as const;
 export type Category = (typeof categories)[number];
 
+/** The categories a namespace can own bytes of (snapshot dirs); every other category is namespace "". */
+export const namespacedCategories: readonly Category[] = [
+  "image-layers-shared",
+  "image-layers-unique",
+  "layers-unreferenced",
+  "container-layers",
+  "active-snapshots",
+  "views",
+];
+
 interface PlannedTree extends Tree {
   readonly category: Category;
   readonly snapshot?: Snapshot;
@@ -151,6 +161,12 @@ export interface DuReport {
   readonly engine: string;
   readonly total: Usage;
   readonly categories: ({ category: Category } & Usage)[];
+  /**
+   * The categories split by the runtime's namespace (containerd's; "" for what no namespace owns: blobs,
+   * metadata, leaked dirs, other, and every byte of a runtime without namespaces). Non-zero rows only, by
+   * namespace then category order; per category they add up to `categories`.
+   */
+  readonly namespaces: ({ namespace: string; category: Category } & Usage)[];
   readonly images: {
     namespace: string;
     names: string[];
@@ -222,8 +238,20 @@ export async function computeDu(
     ...(options.progress === undefined ? {} : { progress: options.progress }),
   });
   const byCategory = new Map<Category, Usage>(categories.map((c) => [c, zero()]));
+  // namespace → category → usage: a snapshot's tree is its namespace's, every other tree belongs to none ("")
+  const byNamespace = new Map<string, Map<Category, Usage>>();
+  const nsUsage = (ns: string, c: Category): Usage => {
+    const m = byNamespace.get(ns) ?? new Map<Category, Usage>();
+    byNamespace.set(ns, m);
+    const u = m.get(c) ?? zero();
+    m.set(c, u);
+    return u;
+  };
   const perTree = (id: string) => scan.perTree.get(id) ?? zero();
-  for (const t of trees) add(byCategory.get(t.category) as Usage, perTree(t.id));
+  for (const t of trees) {
+    add(byCategory.get(t.category) as Usage, perTree(t.id));
+    add(nsUsage(t.snapshot?.namespace ?? "", t.category), perTree(t.id));
+  }
   const fileUsage = new Map<string, Usage>();
   for (const f of files) {
     try {
@@ -233,8 +261,11 @@ export async function computeDu(
       const other = byCategory.get("other") as Usage;
       if (other.inodes < 1) continue;
       fileUsage.set(f.id, u);
+      const minus = { allocatedBytes: -u.allocatedBytes, apparentBytes: -u.apparentBytes, inodes: -1 };
       add(byCategory.get(f.category) as Usage, u);
-      add(other, { allocatedBytes: -u.allocatedBytes, apparentBytes: -u.apparentBytes, inodes: -1 });
+      add(other, minus);
+      add(nsUsage("", f.category), u);
+      add(nsUsage("", "other"), minus);
     } catch {
       // absent: nothing to move
     }
@@ -318,6 +349,14 @@ export async function computeDu(
     engine: scan.engine,
     total: scan.total,
     categories: categories.map((c) => ({ category: c, ...(byCategory.get(c) as Usage) })),
+    namespaces: [...byNamespace.keys()].sort().flatMap((namespace) =>
+      categories.flatMap((category) => {
+        const u = byNamespace.get(namespace)?.get(category);
+        return u === undefined || (u.allocatedBytes === 0 && u.inodes === 0)
+          ? []
+          : [{ namespace, category, ...u }];
+      }),
+    ),
     images,
     containers,
     layers,

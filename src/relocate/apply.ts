@@ -9,25 +9,15 @@
 //   CRIFS_RELOCATE_FAULT=<step>:intent   SIGKILL it after <step>'s intent, before the change
 
 import { execFileSync } from "node:child_process";
-import {
-  chmodSync,
-  chownSync,
-  existsSync,
-  lstatSync,
-  mkdirSync,
-  readdirSync,
-  renameSync,
-  rmdirSync,
-  rmSync,
-  utimesSync,
-} from "node:fs";
-import { dirname, join } from "node:path";
+import { chmodSync, chownSync, existsSync, mkdirSync, readdirSync, rmdirSync, rmSync } from "node:fs";
+import { join } from "node:path";
 import { CrifsError } from "../errors.js";
-import { fsyncDir, Journal, stamp, writeError } from "../repair/journal.js";
-import { QUARANTINE_DIR } from "../repair/planner.js";
-import { compareTrees, copyRoot, leftoverStaging } from "./copy-step.js";
+import { fsyncDir, stamp, writeError } from "../repair/journal.js";
+import { compareTrees, copyRoot, copyTimes, leftoverStaging } from "./copy-step.js";
 import { type RelocateRun, relocateState, stepsDone } from "./journal.js";
 import type { RelocatePlan, RelocateStepName } from "./plan.js";
+import { stepRemove } from "./remove-step.js";
+import { lstatOrNull, rename } from "./rename.js";
 import { applyPersist, applySwitch, isMountPoint, undoPersist, undoSwitch } from "./switch.js";
 
 export interface StepHooks {
@@ -38,24 +28,6 @@ export interface StepHooks {
   /** Why the runtime is busy now (relocate/busy.ts), asked again once `stop` has stopped its units: a
    * reason left fails the step. */
   readonly recheck?: () => Promise<string[]>;
-}
-
-function lstatOrNull(p: string) {
-  try {
-    return lstatSync(p);
-  } catch {
-    return null;
-  }
-}
-
-function rename(from: string, to: string, verb: string): void {
-  try {
-    renameSync(from, to);
-  } catch (err) {
-    throw writeError(err, from, verb);
-  }
-  fsyncDir(dirname(from));
-  if (dirname(to) !== dirname(from)) fsyncDir(dirname(to));
 }
 
 function systemctl(verb: "stop" | "start", units: readonly string[]): void {
@@ -103,7 +75,9 @@ function stepVerify(plan: RelocatePlan): void {
   );
 }
 
-/** Renames the verified copy's entries into NEWDIR, gives NEWDIR the root's owner, mode and times. */
+/** Renames the verified copy's entries into NEWDIR and gives NEWDIR the root's owner, mode and times (to the
+ * nanosecond). The owner, mode and times are set on every run of the step: a kill after the copy's emptied dir
+ * is removed must not leave NEWDIR with the mode it was made with (0700) and the renames' mtime. */
 function stepPromote(plan: RelocatePlan): void {
   const partial = plan.partial as string;
   if (existsSync(partial)) {
@@ -116,13 +90,17 @@ function stepPromote(plan: RelocatePlan): void {
       }
       rename(join(partial, n), join(plan.newDir, n), "move the copy into the new root");
     }
-    const st = lstatSync(partial);
     rmdirSync(partial); // empty now: the copy's own root dir
+  }
+  try {
     chownSync(plan.newDir, plan.rootUid, plan.rootGid);
     chmodSync(plan.newDir, plan.rootMode);
-    utimesSync(plan.newDir, st.atime, st.mtime);
-    fsyncDir(plan.newDir);
+    // the root is untouched until rename-old: its times are the copy's root dir's (verify compared them)
+    copyTimes(plan.root, plan.newDir);
+  } catch (err) {
+    throw writeError(err, plan.newDir, "give the new root the old root's owner, mode and times");
   }
+  fsyncDir(plan.newDir);
 }
 
 /** Same filesystem: the root itself is renamed to NEWDIR (absent or an empty dir, which rename replaces). */
@@ -140,56 +118,6 @@ function stepRenameOld(plan: RelocatePlan): void {
       remedy: "crifs relocate --rollback",
     });
   rename(plan.root, plan.oldName, "rename the old root aside");
-}
-
-/** The old root into the quarantine beside it, recorded as a finished repair run in the new root's quarantine
- * so that `crifs repair --list` shows it and `crifs repair --purge` deletes it. */
-function stepRemove(plan: RelocatePlan, runId: string): void {
-  if (existsSync(plan.oldName)) {
-    try {
-      mkdirSync(dirname(plan.quarantineItem), { recursive: true, mode: 0o700 });
-    } catch (err) {
-      throw writeError(err, dirname(plan.quarantineItem), "make the quarantine dir");
-    }
-    rename(plan.oldName, plan.quarantineItem, "move the old root into the quarantine");
-  }
-  const quarantine = join(plan.root, QUARANTINE_DIR);
-  if (existsSync(join(quarantine, runId))) return;
-  const st = lstatSync(plan.quarantineItem);
-  const j = Journal.create(quarantine, {
-    type: "run",
-    version: 1,
-    id: runId,
-    createdAt: stamp(),
-    pid: process.pid,
-    runtime: plan.runtime,
-    root: plan.root,
-    plan: {
-      runtime: plan.runtime as "containerd",
-      root: plan.root,
-      createdAt: stamp(),
-      daemonUp: false,
-      actions: [],
-      unmended: [],
-      bytes: plan.bytes,
-    },
-  });
-  try {
-    const ref = { seq: 0, step: 0, op: "quarantine" as const, path: plan.oldName, item: plan.quarantineItem };
-    const at = stamp();
-    j.appendLines(
-      [
-        { type: "intent", ...ref, at, dev: st.dev, ino: st.ino },
-        { type: "done", ...ref, at, dev: st.dev, ino: st.ino, bytes: plan.bytes },
-        { type: "end", at },
-      ]
-        .map((r) => `${JSON.stringify(r)}\n`)
-        .join(""),
-      true,
-    );
-  } finally {
-    j.close();
-  }
 }
 
 async function forward(step: RelocateStepName, run: RelocateRun): Promise<void> {

@@ -4,10 +4,11 @@
 // and renames it into place only when whole, so a killed copy leaves that staging dir and never a partial
 // tree under the destination's name: `leftoverStaging` finds those for --resume and --rollback.
 
-import { readdirSync } from "node:fs";
+import { lstatSync, readdirSync } from "node:fs";
 import { basename, dirname, join } from "node:path";
 import { type CopyResult, copyTree } from "../copy/copy-tree.js";
 import { compareManifests, type ManifestDifference, readManifest } from "../copy/manifest.js";
+import { nativeCopier } from "../copy/native-copier.js";
 
 export type { CopyResult } from "../copy/copy-tree.js";
 
@@ -33,4 +34,11 @@ export function leftoverStaging(dest: string): string[] {
   } catch {
     return [];
   }
+}
+
+/** Gives `to` the access and modification times of `from`, to the nanosecond (the copier's own utimensat). */
+export function copyTimes(from: string, to: string): void {
+  const st = lstatSync(from, { bigint: true });
+  const split = (ns: bigint): [number, number] => [Number(ns / 1_000_000_000n), Number(ns % 1_000_000_000n)];
+  nativeCopier().setTimes(to, ...split(st.atimeNs), ...split(st.mtimeNs));
 }

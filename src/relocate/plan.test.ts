@@ -91,6 +91,10 @@ test("too little space or inodes, no trusted xattrs, no overlay, busy, --systemd
   );
   assert.equal(p.problems.length, 6, p.problems.join("\n"));
   assert.equal(p.problems[0], "containerd answers");
+  assert.ok(
+    p.problems.some((x) => x.startsWith("--systemd: no systemd unit runs containerd here")),
+    p.problems.join("\n"),
+  );
 });
 
 test("fstab and unit names escape what their formats cannot hold", () => {

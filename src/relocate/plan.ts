@@ -178,7 +178,9 @@ export function planRelocate(facts: RelocateFacts, runId: string): RelocatePlan 
       `${facts.target.dir}: an overlay mount with its upper dir on this filesystem (${facts.target.fsType}) failed: containers could not run from it; pick ext4, xfs or btrfs`,
     );
   if (facts.systemd && facts.units.length === 0)
-    problems.push("--systemd: systemd is not running here: stop and start the runtime yourself");
+    problems.push(
+      `--systemd: no systemd unit runs ${facts.runtime} here (systemd is not running, or the runtime has no unit: podman has no daemon): stop it yourself and leave --systemd out`,
+    );
 
   const run = runId;
   return {

@@ -11,7 +11,12 @@ function store(images: number, root = "/var/lib/containerd"): StoreScan {
     runtime: "containerd",
     root,
     durationSeconds: 1.5,
-    categories: categories.map((category, i) => ({ category, allocatedBytes: i * 4096, inodes: i })),
+    categories: categories.map((category, i) => ({
+      namespace: "",
+      category,
+      allocatedBytes: i * 4096,
+      inodes: i,
+    })),
     images: Array.from({ length: images }, (_, i) => ({
       namespace: i % 2 === 0 ? "default" : "k8s.io",
       image: `docker.io/library/img-${i}:latest`,

@@ -20,11 +20,11 @@ const severities: readonly Severity[] = ["error", "warning", "info"];
 /** The gauges a scan sets, with their help text and labels (the metrics contract). */
 const gauges = {
   crifs_store_bytes: {
-    help: "Bytes allocated on disk under the store's root, by du category (as `crifs du`; namespace is empty: du attributes per store)",
+    help: 'Bytes allocated on disk under the store\'s root, by namespace and du category (as `crifs du`; namespace "": what no namespace owns)',
     labels: ["runtime", "root", "namespace", "category"],
   },
   crifs_store_inodes: {
-    help: "Inodes under the store's root, by du category (as `crifs du`)",
+    help: "Inodes under the store's root, by namespace and du category (as `crifs du`)",
     labels: ["runtime", "root", "namespace", "category"],
   },
   crifs_reclaimable_bytes: {
@@ -101,8 +101,9 @@ export function metricSamples(model: ScanModel, options: { topImages: number }):
     const add = (name: GaugeName, labels: Record<string, string>, value: number) =>
       out.push({ name, labels: { ...base, ...labels }, value });
     for (const c of s.categories) {
-      add("crifs_store_bytes", { namespace: "", category: c.category }, c.allocatedBytes);
-      add("crifs_store_inodes", { namespace: "", category: c.category }, c.inodes);
+      const labels = { namespace: labelValue(c.namespace), category: c.category };
+      add("crifs_store_bytes", labels, c.allocatedBytes);
+      add("crifs_store_inodes", labels, c.inodes);
     }
     // every check that ran has its series, 0 when it found nothing: an alert sees a value fall, not vanish
     const checks = [...new Set([...s.checksRun, ...s.findings.map((f) => f.check)])].sort();

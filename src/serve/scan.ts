@@ -21,7 +21,7 @@ import { storeSummary } from "../cli/commands/info.js";
 import { snapshotRows } from "../cli/commands/snapshots.js";
 import { renderJson, renderJsonChunksOf } from "../cli/render/format.js";
 import { filterNamespace, type GlobalOptions, loadOptions, noStoreFound } from "../cli/stores.js";
-import { type Category, computeDu, type DuReport } from "../disk/du.js";
+import { type Category, categories, computeDu, type DuReport, namespacedCategories } from "../disk/du.js";
 import { CrifsError } from "../errors.js";
 import { nodePathAt } from "../fs/resolve-node-path.js";
 import { logDirsFor } from "../logs/log-dirs.js";
@@ -63,7 +63,13 @@ export interface StoreScan {
   readonly root: string;
   /** Seconds this store's load and du took, plus the doctor run all stores share. */
   readonly durationSeconds: number;
-  readonly categories: readonly { category: Category; allocatedBytes: number; inodes: number }[];
+  /** du's categories split by namespace (du's `namespaces`: "" for what no namespace owns), non-zero only. */
+  readonly categories: readonly {
+    namespace: string;
+    category: Category;
+    allocatedBytes: number;
+    inodes: number;
+  }[];
   /** Every image (grouped by config, as du groups them) whose layers could be read: serve keeps the top N. */
   readonly images: readonly { namespace: string; image: string; bytes: number }[];
   readonly objects: readonly { namespace: string; kind: ObjectKind; count: number }[];
@@ -240,6 +246,24 @@ function doctorJson(report: DoctorReport): string {
 }
 
 /**
+ * du's categories by namespace, zero-filled so the set of series is the same from scan to scan (an alert sees
+ * a value fall, not vanish): namespace "" has every category, each of the store's namespaces those it can own.
+ */
+export function namespaceCategories(du: DuReport, store: Store): StoreScan["categories"] {
+  const names = new Set([...store.namespaces.map((n) => n.name), ...du.namespaces.map((r) => r.namespace)]);
+  names.delete("");
+  const rows: StoreScan["categories"][number][] = [];
+  const of = (namespace: string, category: Category) => {
+    const r = du.namespaces.find((x) => x.namespace === namespace && x.category === category);
+    rows.push({ namespace, category, allocatedBytes: r?.allocatedBytes ?? 0, inodes: r?.inodes ?? 0 });
+  };
+  for (const category of categories) of("", category);
+  for (const namespace of [...names].sort())
+    for (const category of namespacedCategories) of(namespace, category);
+  return rows;
+}
+
+/**
  * One scan of the stores `g` names. Cost: metadata of each store three times (the listing, doctor's two
  * reads), du's walk of what is not cached, doctor's walks of its findings. Throws ScanFailure.
  */
@@ -283,11 +307,7 @@ export async function scanStores(g: GlobalOptions, options: ScanOptions = {}): P
     return {
       ...(labels[i] as (typeof labels)[number]),
       durationSeconds: (own[i] ?? 0) + doctorSeconds,
-      categories: du.categories.map((c) => ({
-        category: c.category,
-        allocatedBytes: c.allocatedBytes,
-        inodes: c.inodes,
-      })),
+      categories: namespaceCategories(du, s),
       images: du.images
         .filter((x) => x.error === undefined)
         .map((x) => ({

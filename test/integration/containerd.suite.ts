@@ -260,6 +260,8 @@ export function containerdSuite(getBed: () => Bed) {
       let reads = 0;
       let failure: unknown;
       try {
+        // reads during cycles, not during the loop's setup (on a loaded machine the setup alone can take seconds)
+        await churn.ready;
         const deadline = Date.now() + 8000;
         while (Date.now() < deadline) {
           for (const [ns, view] of stable) {

@@ -1,85 +1,40 @@
 // test/integration/relocate.suite.ts — `crifs relocate` moves real stores to a filesystem the suite makes
 // (a loop-mounted ext4: truncate + mkfs + mount -o loop, unmounted and removed after), and the runtime then
-// starts with everything it had. The split (issue 18 asks for every runtime with each method, and a SIGKILL at
-// every step boundary; the suite must stay under 2.5 min of CI):
-//   podman (its own bed, test/bed/podman.ts): the refusal while a container runs, bind and symlink happy paths
-//     with the manifest compared, a SIGKILL at every step boundary taken up by --resume (one run, killed at
-//     each boundary in turn) and by --rollback (a run per boundary), the same-filesystem rename, and the
-//     quarantined old root purged by `crifs repair --purge`
-//   Docker (its own dockerd bed, test/bed/docker-bed.ts): one happy path per method, dockerd stopped and started
-//   containerd (a second small containerd of the bed's binaries on a root of its own, so the main bed is
-//     untouched): the refusal while it answers, one happy path per method
-// Every test puts the store back at its old root (--rollback) before the next one starts.
+// starts with everything it had. Issue 18 asks, for every runtime and each method, that the daemon starts,
+// lists every image and container as before, runs a container from a relocated image and the manifest is
+// equal, and that a SIGKILL at every step boundary, then --resume or --rollback, leaves a runtime that starts
+// with everything. Each runtime has its own bed and file:
+//   podman (here; test/bed/podman.ts): the refusal while a container runs, bind and symlink happy paths, the
+//     kills taken up by --resume and by --rollback, the same-filesystem rename, and the quarantined old root
+//     purged by `crifs repair --purge`
+//   Docker (relocate-docker.ts; its own dockerd bed): the refusal while dockerd runs, bind and symlink, the
+//     kills taken up by --rollback and by --resume
+//   containerd (relocate-containerd.ts; a second small containerd of the bed's binaries on a root of its own,
+//     so the main bed is untouched): the same as Docker
+// The fault drivers and checks they share are in relocate-steps.ts. Each runtime's last test leaves its store
+// relocated (the bed's teardown unmounts it); every other test puts the store back at its old root first.
 
 import assert from "node:assert/strict";
-import { type ChildProcess, execFileSync, spawn, spawnSync } from "node:child_process";
-import {
-  closeSync,
-  existsSync,
-  lstatSync,
-  mkdirSync,
-  mkdtempSync,
-  openSync,
-  readFileSync,
-  readlinkSync,
-  rmSync,
-  writeFileSync,
-} from "node:fs";
+import { existsSync, lstatSync, readFileSync, readlinkSync, rmSync } from "node:fs";
 import { join } from "node:path";
 import { after, before, describe, test } from "node:test";
-import { setTimeout as sleep } from "node:timers/promises";
-import { compareManifests, type ManifestEntry, readManifest } from "../../src/copy/manifest.js";
+import { compareManifests } from "../../src/copy/manifest.js";
 import type { Bed } from "../bed/bed.js";
-import { type DockerBed, dockerBedUnavailable, startDockerBed } from "../bed/docker-bed.js";
 import { type PodmanBed, podmanFlags, startPodmanBed } from "../bed/podman.js";
-import { CRIFS, contractErrors, crifs, isOneLineError } from "./cli.js";
-
-/** The steps of a relocation to another filesystem, in order (src/relocate/plan.ts). */
-const STEPS = ["copy", "verify", "promote", "rename-old", "switch", "persist", "remove"] as const;
-
-function isMountPoint(p: string): boolean {
-  return readFileSync("/proc/self/mountinfo", "utf8")
-    .split("\n")
-    .some((l) => l.split(" ")[4] === p);
-}
-
-/** A fresh ext4 of `mb` MiB mounted at `<work>/mnt`. */
-function makeLoopFs(work: string, mb: number): string {
-  const img = join(work, "disk.img");
-  const mnt = join(work, "mnt");
-  execFileSync("truncate", ["-s", `${mb}M`, img]);
-  execFileSync("mkfs.ext4", ["-q", "-F", img]);
-  mkdirSync(mnt, { recursive: true });
-  execFileSync("mount", ["-o", "loop", img, mnt]);
-  return mnt;
-}
-
-function umountAll(paths: readonly string[]): void {
-  for (const p of paths) if (isMountPoint(p)) execFileSync("umount", [p]);
-}
-
-/** crifs with extra environment (the fault hook); status and the signal that ended it. */
-function crifsEnv(args: readonly string[], env: Record<string, string>) {
-  const r = spawnSync(process.execPath, [CRIFS, ...args], {
-    encoding: "utf8",
-    env: { ...process.env, ...env },
-    timeout: 120_000,
-  });
-  return { status: r.status, signal: r.signal, stdout: r.stdout, stderr: r.stderr };
-}
-
-/** The manifest of a tree with crifs's own quarantine left out: relocate's last step records the quarantined
- * old root as a repair run in the new root's .crifs-quarantine (so `crifs repair --purge` finds it), which
- * also changes the top dir's mtime; everything the runtime keeps must be equal. */
-function storeManifest(root: string): ManifestEntry[] {
-  return readManifest(root)
-    .filter((e) => e.path !== ".crifs-quarantine" && !e.path.startsWith(".crifs-quarantine/"))
-    .map((e) => (e.path === "" ? { ...e, mtimeNs: "0" } : e));
-}
-
-function ok(r: { status: number | null; stderr: string }, what: string): void {
-  assert.equal(r.status, 0, `${what}: exit ${r.status}: ${r.stderr}`);
-}
+import { contractErrors, crifs, isOneLineError } from "./cli.js";
+import { relocateContainerdSuite } from "./relocate-containerd.js";
+import { relocateDockerSuite } from "./relocate-docker.js";
+import {
+  assertRootBack,
+  isMountPoint,
+  killEachThenResume,
+  killEachThenRollback,
+  makeLoopFs,
+  ok,
+  STEPS,
+  storeManifest,
+  umountAll,
+} from "./relocate-steps.js";
 
 export function relocateSuite(getBed: () => Bed) {
   describe("relocate (issue 18) moves a podman graphroot to another filesystem", () => {
@@ -111,15 +66,8 @@ export function relocateSuite(getBed: () => Bed) {
     let before0: ReturnType<typeof listing> | undefined;
 
     /** The store is back at its old root: a real dir, nothing mounted on it, no fstab line, podman as before. */
-    const assertBack = (why: string) => {
-      const root = bed().root;
-      const st = lstatSync(root);
-      assert.ok(st.isDirectory() && !st.isSymbolicLink(), `${why}: the root is a real dir again`);
-      assert.ok(!isMountPoint(root), `${why}: nothing is mounted on the root`);
-      assert.ok(
-        !(existsSync(fstab()) && readFileSync(fstab(), "utf8").includes("crifs relocate")),
-        `${why}: fstab`,
-      );
+    const assertBack = (why: string, old?: ReturnType<typeof storeManifest>) => {
+      assertRootBack(bed().root, fstab(), why, old);
       assert.deepEqual(listing(), before0, `${why}: podman lists what it listed before`);
     };
 
@@ -191,26 +139,17 @@ export function relocateSuite(getBed: () => Bed) {
         );
         const back = crifs(rl("--rollback"));
         ok(back, "relocate --rollback");
-        assertBack(`rollback of ${method}`);
+        assertBack(`rollback of ${method}`, oldManifest);
         rmSync(newDir, { recursive: true, force: true }); // the copy a rollback leaves
       });
     }
 
-    test("a SIGKILL at every step boundary, then --resume, finishes the move: podman has everything", () => {
-      // one run killed at each boundary in turn, each kill taken up by the next --resume (one copy in all);
+    test("a SIGKILL at every step boundary, then --resume, finishes the move: the manifest is equal, podman has everything", () => {
       const newDir = join(mnt, "fault-resume");
-      // copy:intent first: a kill after an intent and before its change (every other point is after the change)
-      const [first, ...rest] = ["copy:intent", ...STEPS];
-      const k = crifsEnv(rl(newDir, "--apply"), { CRIFS_RELOCATE_FAULT: first });
-      assert.equal(k.signal, "SIGKILL", `fault ${first}: ${k.stderr}`);
-      const open = crifs(rl(join(mnt, "other")));
-      assert.equal(open.status, 75, `a new plan is refused while a run is open: ${open.stderr}`);
-      for (const step of rest) {
-        const r = crifsEnv(rl("--resume"), { CRIFS_RELOCATE_FAULT: step });
-        assert.equal(r.signal, "SIGKILL", `--resume killed at ${step}: ${r.stderr}`);
-      }
-      ok(crifs(rl("--resume")), "the last --resume");
+      const oldManifest = storeManifest(bed().root);
+      killEachThenResume(rl, newDir);
       assert.ok(isMountPoint(bed().root), "the root is bind-mounted");
+      assert.deepEqual(compareManifests(oldManifest, storeManifest(newDir), 5), []);
       assert.deepEqual(listing(), before0, "podman lists what it did");
       assert.equal(
         bed()
@@ -219,19 +158,23 @@ export function relocateSuite(getBed: () => Bed) {
         "resumed",
       );
       ok(crifs(rl("--rollback")), "rollback of the resumed run");
-      assertBack("rollback after the resumes");
+      assertBack("rollback after the resumes", oldManifest);
       rmSync(newDir, { recursive: true, force: true });
     });
 
-    test("a SIGKILL at every step boundary, then --rollback, leaves the old root with everything", () => {
-      for (const step of STEPS) {
-        const newDir = join(mnt, `fault-${step}`);
-        const k = crifsEnv(rl(newDir, "--apply"), { CRIFS_RELOCATE_FAULT: step });
-        assert.equal(k.signal, "SIGKILL", `fault ${step}: ${k.stderr}`);
-        ok(crifs(rl("--rollback")), `--rollback after a kill at ${step}`);
-        assertBack(`--rollback after a kill at ${step}`);
-        rmSync(newDir, { recursive: true, force: true });
-      }
+    test("a SIGKILL at every step boundary, then --rollback, leaves the old root intact each time; podman then has everything", () => {
+      // the manifest after each rollback, podman only at the end: its listing rewrites its lock files in the store
+      const oldManifest = storeManifest(bed().root);
+      killEachThenRollback(rl, mnt, "fault", (point) =>
+        assertRootBack(bed().root, fstab(), `--rollback after a kill at ${point}`, oldManifest),
+      );
+      assert.deepEqual(listing(), before0, "podman lists what it did");
+      assert.equal(
+        bed()
+          .pm(["run", "--rm", ...U, "localhost/bb:small", "/bin/echo", "rolled-back"])
+          .trim(),
+        "rolled-back",
+      );
     });
 
     test("same filesystem: the root is renamed to NEWDIR (no copy), bind-switched, and --rollback renames it back", () => {
@@ -271,202 +214,6 @@ export function relocateSuite(getBed: () => Bed) {
     });
   });
 
-  describe("relocate (issue 18) moves a Docker data-root to another filesystem", {
-    skip: dockerBedUnavailable() ?? false,
-  }, () => {
-    let db: DockerBed | undefined;
-    let mnt = "";
-    let before0: { images: string[]; containers: string[] } | undefined;
-    const bed = (): DockerBed => {
-      if (db === undefined) throw new Error("the docker bed is not running (did before() fail?)");
-      return db;
-    };
-    const flags = () => ["--runtime", "docker", "--root", bed().root];
-    const listing = () => ({
-      images: bed()
-        .docker(["images", "-a", "--format", "{{.ID}} {{.Repository}}:{{.Tag}}"])
-        .split("\n")
-        .sort(),
-      containers: bed()
-        .docker(["ps", "-a", "--format", "{{.ID}} {{.Image}} {{.Names}} {{.State}}"])
-        .split("\n")
-        .sort(),
-    });
-
-    before(async () => {
-      const t0 = Date.now();
-      db = await startDockerBed(getBed().ociArchive);
-      mnt = makeLoopFs(db.work, 512);
-      db.docker(["stop", "-t", "1", db.facts.containers.running]);
-      before0 = listing();
-      console.log(`relocate: docker bed ${db.work} and its ext4 up in ${Date.now() - t0} ms`);
-    });
-    after(async () => {
-      if (db === undefined) return;
-      if (!db.isDockerdRunning()) await db.startDockerd();
-      await db.teardown().finally(() => umountAll([db?.root ?? "", mnt]));
-    });
-
-    for (const method of ["bind", "symlink"] as const) {
-      test(`--method ${method}: dockerd starts, lists every image and container as before and runs a relocated image`, async () => {
-        const newDir = join(mnt, `docker-${method}`);
-        const fstab = join(bed().work, "fstab");
-        const refused = crifs([
-          ...flags(),
-          "relocate",
-          newDir,
-          "--apply",
-          "--fstab",
-          fstab,
-          "--docker-host",
-          `unix://${bed().socket}`,
-        ]);
-        assert.equal(refused.status, 75, `dockerd runs: ${refused.stderr}`);
-        assert.ok(
-          isOneLineError(refused) && refused.stderr.includes("systemctl stop docker docker.socket"),
-          refused.stderr,
-        );
-        await bed().stopDockerd();
-        const oldManifest = storeManifest(bed().root);
-        const r = crifs([
-          "-o",
-          "json",
-          ...flags(),
-          "relocate",
-          newDir,
-          "--method",
-          method,
-          "--apply",
-          "--fstab",
-          fstab,
-        ]);
-        ok(r, "relocate --apply");
-        assert.deepEqual(compareManifests(oldManifest, storeManifest(newDir), 5), []);
-        await bed().startDockerd();
-        assert.deepEqual(listing(), before0);
-        assert.equal(
-          bed()
-            .docker(["run", "--rm", "--network", "none", bed().facts.images.small, "/bin/echo", "relocated"])
-            .trim(),
-          "relocated",
-        );
-        await bed().stopDockerd();
-        ok(crifs([...flags(), "relocate", "--rollback", "--fstab", fstab]), "relocate --rollback");
-        // before dockerd starts again: while it runs, dockerd binds its data-root on itself
-        assert.ok(
-          !isMountPoint(bed().root) && !lstatSync(bed().root).isSymbolicLink(),
-          "the old root is back",
-        );
-        await bed().startDockerd();
-        assert.deepEqual(listing(), before0);
-        rmSync(newDir, { recursive: true, force: true });
-      });
-    }
-  });
-
-  describe("relocate (issue 18) moves a containerd root to another filesystem", () => {
-    let work = "";
-    let mnt = "";
-    let proc: ChildProcess | undefined;
-    let before0: { images: string[]; containers: string[]; snapshots: string[] } | undefined;
-    const root = () => join(work, "root");
-    const sock = () => join(work, "containerd.sock");
-    const cfg = () => join(work, "config.toml");
-    const flags = () => ["--runtime", "containerd", "--root", root(), "--config", cfg()];
-    const ctr = (args: readonly string[]) =>
-      execFileSync(join(getBed().binDir, "ctr"), ["-a", sock(), "-n", "default", ...args], {
-        encoding: "utf8",
-        stdio: ["ignore", "pipe", "pipe"],
-      });
-    const listing = () => ({
-      images: ctr(["images", "ls", "-q"]).split("\n").sort(),
-      containers: ctr(["containers", "ls", "-q"]).split("\n").sort(),
-      snapshots: ctr(["snapshots", "ls"]).split("\n").sort(),
-    });
-    const start = async () => {
-      const log = openSync(join(work, "containerd.log"), "a");
-      proc = spawn(join(getBed().binDir, "containerd"), ["--config", cfg()], { stdio: ["ignore", log, log] });
-      closeSync(log);
-      for (let i = 0; i < 200; i++) {
-        try {
-          ctr(["version"]);
-          return;
-        } catch {
-          await sleep(100);
-        }
-      }
-      throw new Error(`containerd did not answer on ${sock()}: see ${work}/containerd.log`);
-    };
-    const stop = async () => {
-      const p = proc;
-      if (p === undefined || p.exitCode !== null) return;
-      const gone = new Promise((done) => p.once("exit", done));
-      p.kill("SIGTERM");
-      await gone;
-    };
-
-    before(async () => {
-      work = mkdtempSync("/var/tmp/crifs-rlc.");
-      // the CRI plugin off: this containerd only keeps images, snapshots and containers
-      writeFileSync(
-        cfg(),
-        `version = 2\nroot = "${root()}"\nstate = "${join(work, "state")}"\ndisabled_plugins = ["io.containerd.grpc.v1.cri"]\n\n[grpc]\n  address = "${sock()}"\n\n[plugins."io.containerd.internal.v1.opt"]\n  path = "${join(work, "opt")}"\n`,
-      );
-      await start();
-      ctr(["images", "import", "--base-name", "docker.io/library/bb", getBed().ociArchive]);
-      ctr(["containers", "create", "docker.io/library/bb:small", "rl-created", "/bin/sh"]);
-      mnt = makeLoopFs(work, 512);
-    });
-    after(async () => {
-      if (work === "") return;
-      await stop();
-      umountAll([root(), mnt]);
-      rmSync(work, { recursive: true, force: true });
-    });
-
-    test("relocate refuses while containerd answers on its socket and names systemctl stop containerd", () => {
-      const r = crifs([
-        ...flags(),
-        "relocate",
-        join(mnt, "refused"),
-        "--apply",
-        "--fstab",
-        join(work, "fstab"),
-      ]);
-      assert.equal(r.status, 75, r.stderr);
-      assert.ok(isOneLineError(r) && r.stderr.includes("systemctl stop containerd"), r.stderr);
-      before0 = listing();
-    });
-
-    for (const method of ["bind", "symlink"] as const) {
-      test(`--method ${method}: containerd starts, lists every image, container and snapshot as before and runs a relocated image`, async () => {
-        await stop();
-        const newDir = join(mnt, `containerd-${method}`);
-        const fstab = join(work, "fstab");
-        const oldManifest = storeManifest(root());
-        const r = crifs([...flags(), "relocate", newDir, "--method", method, "--apply", "--fstab", fstab]);
-        ok(r, "relocate --apply");
-        assert.deepEqual(compareManifests(oldManifest, storeManifest(newDir), 5), []);
-        await start();
-        assert.deepEqual(listing(), before0);
-        assert.equal(
-          ctr([
-            "run",
-            "--rm",
-            "docker.io/library/bb:small",
-            `rl-run-${method}`,
-            "/bin/echo",
-            "relocated",
-          ]).trim(),
-          "relocated",
-        );
-        await stop();
-        ok(crifs([...flags(), "relocate", "--rollback", "--fstab", fstab]), "relocate --rollback");
-        assert.ok(!isMountPoint(root()) && !lstatSync(root()).isSymbolicLink(), "the old root is back");
-        await start();
-        assert.deepEqual(listing(), before0);
-        rmSync(newDir, { recursive: true, force: true });
-      });
-    }
-  });
+  relocateDockerSuite(getBed);
+  relocateContainerdSuite(getBed);
 }

@@ -360,6 +360,32 @@ export function serveSuite(getBed: () => Bed) {
       assert.match(unknown.stdout, /^crifs: .*\n$/);
     });
 
+    test("crifs_store_bytes splits du's categories by containerd namespace: each namespace's layers are its own, blobs and metadata belong to none", async () => {
+      const live = await get(`${serveUrl}/metrics`);
+      const series = [...live.body.matchAll(/^crifs_store_bytes\{([^}]*)\} (\S+)$/gm)].map((m) => {
+        const labels = Object.fromEntries(
+          [...(m[1] ?? "").matchAll(/(\w+)="([^"]*)"/g)].map((l) => [l[1] ?? "", l[2] ?? ""]),
+        );
+        return { ns: labels.namespace ?? "?", category: labels.category ?? "?", value: Number(m[2]) };
+      });
+      const of = (ns: string, re: RegExp) =>
+        series.filter((x) => x.ns === ns && re.test(x.category)).reduce((n, x) => n + x.value, 0);
+      const layers = /^image-layers-(shared|unique)$/;
+      // the bed's default namespace holds bb:latest, bb:small and bb:index, k8s.io bb:latest and bb:small
+      assert.ok(of("default", layers) > 0, "namespace default has image layer bytes");
+      assert.ok(of("k8s.io", layers) > 0, "namespace k8s.io has image layer bytes");
+      assert.equal(of("", layers), 0, "no layer bytes without a namespace on containerd");
+      assert.ok(of("", /^(content-blobs|metadata)$/) > 0, 'blobs and metadata are namespace ""');
+      assert.equal(of("default", /^(content-blobs|metadata|other)$/), 0);
+      // every series of a scan sums to the same total as `crifs du`'s categories of that scan (the api's du)
+      const du = JSON.parse((await get(`${serveUrl}/api/v1/du`)).body) as {
+        total: { allocatedBytes: number };
+        namespaces: { namespace: string; category: string; allocatedBytes: number }[];
+      };
+      const sumNs = du.namespaces.reduce((n, x) => n + x.allocatedBytes, 0);
+      assert.equal(sumNs, du.total.allocatedBytes, "du's namespace rows add up to its total");
+    });
+
     test("1,000 scrapes while the bed churns and scans run: no error, /metrics p99 < 50 ms, RSS growth < 10 MB after the first scan", async () => {
       const bed = getBed();
       const pid = served?.child.pid as number;
