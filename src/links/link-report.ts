@@ -129,6 +129,9 @@ export interface LinkReportOptions {
   scan?: Pick<ScanOptions, "cacheDir" | "threads" | "progress">;
   /** Whether a host path exists (lstat); tests replace it. Default: lstat on this host. */
   hostHas?: (hostPath: string) => boolean;
+  /** False: whether a broken link's target exists on the host is not asked (every isHostOnly is false; doctor's
+   * first read, whose broken links are only candidates). Default true. */
+  askHost?: boolean;
   /**
    * Only these links are judged: container paths by containerKey(namespace, id); a container not in the
    * map has none judged. Every container's layers are still scanned (committed ones come from this
@@ -142,6 +145,8 @@ export interface LinkReportOptions {
 export function containerKey(namespace: string, id: string): string {
   return `${namespace}\u0000${id}`;
 }
+
+const noHost = (): boolean => false;
 
 function compareText(a: string, b: string): number {
   return a < b ? -1 : a > b ? 1 : 0;
@@ -282,14 +287,17 @@ export async function readLinkFindings(
   const none: ReadonlySet<string> = new Set();
   const onlyOf = (v: ContainerView): ReadonlySet<string> =>
     only?.get(containerKey(v.container.namespace, v.container.id)) ?? none;
-  const hostHas = options.hostHas;
+  const askHost = options.askHost !== false;
+  const hostHas = askHost ? options.hostHas : noHost;
   const judged = native
     ? judgeViewsNatively(views, {
         indexOf: (dir) => reads.indexes.get(dir),
         ...(only === undefined ? {} : { only: onlyOf }),
-        ...(hostHas === undefined
-          ? {}
-          : { isHostOnly: (path: string, target: string) => hostHas(hostTargetPath(path, target)) }),
+        ...(!askHost
+          ? { isHostOnly: false as const }
+          : hostHas === undefined
+            ? {}
+            : { isHostOnly: (path: string, target: string) => hostHas(hostTargetPath(path, target)) }),
         ...(options.scan?.threads === undefined ? {} : { threads: options.scan.threads }),
       })
     : views.map(() => null);
