@@ -160,9 +160,8 @@ async function readBrokenLinks(
     store.containers.map((container) => ({ store, container })),
     {
       brokenOnly: true,
-      ...(known === undefined
-        ? {}
-        : { only: new Map([...known].map(([k, paths]) => [k, new Set(paths.keys())])) }),
+      // the candidates' maps are keyed by path: they are the sets of paths to judge as they are
+      ...(known === undefined ? {} : { only: known }),
       // the second read: the native resolver asks each target's host path once, in C
       ...(candidatesOnly ? { askHost: false } : {}),
     },

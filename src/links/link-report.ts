@@ -27,6 +27,7 @@ import {
   hostTargetPath,
   type LayerSymlink,
   type LinkIntoMount,
+  type PathSet,
 } from "./broken-links.js";
 import { type ContainerView, containerView } from "./container-view.js";
 import { type LayerFiles, readLayersFiles } from "./layer-files.js";
@@ -138,7 +139,7 @@ export interface LinkReportOptions {
    * process's memo), so what cannot be read is reported again. Doctor's second read re-checks the first
    * read's broken links this way. Default: every link of every container.
    */
-  only?: ReadonlyMap<string, ReadonlySet<string>>;
+  only?: ReadonlyMap<string, PathSet>;
 }
 
 /** A container's key in LinkReportOptions.only. */
@@ -284,8 +285,8 @@ export async function readLinkFindings(
   await readLayers([...layers.values()], native, options.scan, reads);
   const errors: LinkReport["errors"][number][] = [...reads.errors];
 
-  const none: ReadonlySet<string> = new Set();
-  const onlyOf = (v: ContainerView): ReadonlySet<string> =>
+  const none: PathSet = new Set<string>();
+  const onlyOf = (v: ContainerView): PathSet =>
     only?.get(containerKey(v.container.namespace, v.container.id)) ?? none;
   const askHost = options.askHost !== false;
   const hostHas = askHost ? options.hostHas : noHost;

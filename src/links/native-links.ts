@@ -14,7 +14,7 @@ import { decodeName, fsPath } from "../fs/name-codec.js";
 import type { ResolveError } from "../fs/resolve-in-root.js";
 import { type LinkIndex, loadNativeScanner, type NativeScanner, type NativeView } from "../fs/walk-native.js";
 import type { BrokenLinkRows } from "./broken-link-rows.js";
-import type { BrokenLink, LinkIntoMount, LinkLayer } from "./broken-links.js";
+import type { BrokenLink, LinkIntoMount, LinkLayer, PathSet } from "./broken-links.js";
 import type { ContainerView } from "./container-view.js";
 
 /** A row's fields (native/link-index.c F_*). */
@@ -54,7 +54,7 @@ export interface NativeJudgeOptions {
   /** The scan's name index of a layer dir. */
   indexOf: (layerDir: string) => LinkIndex | undefined;
   /** Per view: judge only the links at these paths. Default: every link. */
-  only?: (view: ContainerView) => ReadonlySet<string> | undefined;
+  only?: (view: ContainerView) => PathSet | undefined;
   /** Whether a broken link's target exists on the host, given its path and target; default: lstat in C;
    * false: not asked (every isHostOnly false: doctor's first read, whose links are only candidates). */
   isHostOnly?: ((path: string, target: string) => boolean) | false;
@@ -118,7 +118,7 @@ export function judgeViewsNatively(
       dirs: view.layers.map(fsPath),
       opaque: opaqueCodes[view.opaqueXattrs],
       mountPoints: view.mountPoints.map(fsPath),
-      only: only === undefined ? null : [...only].map(fsPath),
+      only: only === undefined ? null : Array.from(only.keys(), fsPath),
     });
   });
   const out: (NativeViewLinks | null)[] = views.map(() => null);
