@@ -4,6 +4,7 @@
 
 import assert from "node:assert/strict";
 import { test } from "node:test";
+import { arrayRows } from "../links/broken-link-rows.js";
 import type { BrokenLink } from "../links/broken-links.js";
 import { tempStores } from "../links/testing.js";
 import { containerdWords } from "../runtimes/testing.js";
@@ -28,20 +29,22 @@ test("one warning per broken link per container: the link file's host path, the 
   const input = {
     ...scenario().input(),
     brokenLinks: [
-      HOST_ONLY_LINK,
-      { ...HOST_ONLY_LINK, container: "c2" },
-      {
-        ...HOST_ONLY_LINK,
-        container: "c2",
-        path: "/tmp/loop",
-        target: "loop",
-        reason: "ELOOP",
-        at: "/tmp/loop",
-        isHostOnly: false,
-        isInLowerLayer: false,
-        layer: { index: 0, key: "c2", id: "9", hostPath: "/r/snapshots/9/fs/tmp/loop" },
-      },
-    ] satisfies BrokenLink[],
+      arrayRows("default", "c1", [HOST_ONLY_LINK]),
+      arrayRows("default", "c2", [
+        { ...HOST_ONLY_LINK, container: "c2" },
+        {
+          ...HOST_ONLY_LINK,
+          container: "c2",
+          path: "/tmp/loop",
+          target: "loop",
+          reason: "ELOOP",
+          at: "/tmp/loop",
+          isHostOnly: false,
+          isInLowerLayer: false,
+          layer: { index: 0, key: "c2", id: "9", hostPath: "/r/snapshots/9/fs/tmp/loop" },
+        },
+      ] satisfies BrokenLink[]),
+    ],
   };
   const found = brokenSymlink.run(input);
   assert.deepEqual(found.map(brief), [

@@ -5,6 +5,7 @@
 // at run time (/proc, /dev, /run, bind mounts) are not judged, so they are never findings.
 
 import { errnoWords } from "../errors.js";
+import type { BrokenLinkRows } from "../links/broken-link-rows.js";
 import type { BrokenLink } from "../links/broken-links.js";
 import { subjectOf as subjectOfObject } from "../model/words.js";
 import { defineCheck, EVERY_RUNTIME } from "./check.js";
@@ -35,18 +36,52 @@ function remedy(b: BrokenLink): string {
   return `${fix}, then rebuild the image; crifs never edits image layers`;
 }
 
+/** Link `k` of `parts` taken as one list: its rows and position there (`starts`: where each part begins). */
+function rowAt(parts: readonly BrokenLinkRows[], starts: Uint32Array, k: number): [BrokenLinkRows, number] {
+  let lo = 0;
+  let hi = parts.length - 1;
+  while (lo < hi) {
+    const mid = (lo + hi + 1) >> 1;
+    if ((starts[mid] as number) <= k) lo = mid;
+    else hi = mid - 1;
+  }
+  return [parts[lo] as BrokenLinkRows, k - (starts[lo] as number)];
+}
+
 /** Every broken symlink of every container's merged root. Cost: one symlink scan per distinct layer. */
-export const brokenSymlink = defineCheck<"metadata", BrokenLink>({
+export const brokenSymlink = defineCheck<"metadata", number>({
   id: "broken-symlink",
   summary: "a symlink in a container's merged root that leads nowhere inside the container",
   kind: { severity: "warning", needs: ["metadata"], runtimes: EVERY_RUNTIME },
   // the second read judges again only the first read's broken links (doctor-input.ts recheckLinks)
   isRecheckedBySecondRead: true,
-  // items, not a generator: doctor holds a bad image's 10^5 broken links and makes each finding when it prints it
-  items: (input) => ({
-    items: input.brokenLinks ?? [],
-    pathOf: (b) => b.layer.hostPath,
-    subjectOf,
-    found: (b) => ({ subject: subjectOf(b), path: b.layer.hostPath, message: message(b), remedy: remedy(b) }),
-  }),
+  // items are positions in the input's rows, not objects: doctor holds a bad image's 10^5 broken links as
+  // packed rows and makes each finding (and its BrokenLink) only when it prints it
+  items: (input) => {
+    const parts = input.brokenLinks ?? [];
+    const starts = new Uint32Array(parts.length);
+    let count = 0;
+    parts.forEach((p, i) => {
+      starts[i] = count;
+      count += p.length;
+    });
+    const items: number[] = [];
+    for (let k = 0; k < count; k++) items.push(k);
+    return {
+      items,
+      pathOf: (k) => {
+        const [rows, i] = rowAt(parts, starts, k);
+        return rows.hostPath(i);
+      },
+      subjectOf: (k) => {
+        const [rows, i] = rowAt(parts, starts, k);
+        return `${subjectOfObject("container", rows.namespace, rows.container)}: ${rows.path(i)}`;
+      },
+      found: (k) => {
+        const [rows, i] = rowAt(parts, starts, k);
+        const b = rows.get(i);
+        return { subject: subjectOf(b), path: b.layer.hostPath, message: message(b), remedy: remedy(b) };
+      },
+    };
+  },
 });

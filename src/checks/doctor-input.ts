@@ -17,8 +17,8 @@ import { FactReader, realpathOrNull } from "../fs/fact-reader.js";
 import { type MountEntry, overlayOptions, readMountinfo } from "../fs/mountinfo.js";
 import { fsPath } from "../fs/name-codec.js";
 import { readLinkExact } from "../fs/read-exact.js";
-import { type BrokenLink, hostHas } from "../links/broken-links.js";
-import { containerKey, forgetLayerLinks, readLinkReport } from "../links/link-report.js";
+import { type BrokenLinkRows, pickedRows } from "../links/broken-link-rows.js";
+import { containerKey, forgetLayerLinks, readLinkFindings } from "../links/link-report.js";
 import type { PodLogFacts } from "../logs/log-facts.js";
 import {
   type DoctorFacts,
@@ -44,11 +44,12 @@ export interface DoctorInput
   /** Objects younger than this (ms) are taken as still being written. */
   readonly graceMs: number;
   readonly overlayMounts: readonly OverlayMountFact[];
-  /** Broken symlinks of every container's merged root, found by src/links; absent when not gathered, or
-   * gathered as candidates only (`linkCandidates`). */
-  readonly brokenLinks?: readonly BrokenLink[];
+  /** Broken symlinks of every container's merged root, found by src/links, as rows per container (sorted by
+   * namespace, container, path: fields made into strings when read, no object per link); absent when not
+   * gathered, or gathered as candidates only (`linkCandidates`). */
+  readonly brokenLinks?: readonly BrokenLinkRows[];
   /** With GatherOptions.linksAreCandidates: where the broken links are, for a second read to judge again
-   * (their BrokenLink objects are not kept: 10^5 on a bad image). */
+   * (no object per link is kept: 10^5 on a bad image). */
   readonly linkCandidates?: LinkCandidates;
   readonly rootFact: RootFact;
   /** Dirs and files that exist but could not be read; the checks carry on without them. */
@@ -119,83 +120,61 @@ function readRootFact(root: string): RootFact {
  * snapshot's id: the same layer is the same host path; an id compares without building the path). */
 export type LinkCandidates = ReadonlyMap<string, ReadonlyMap<string, string>>;
 
-/** `links` as LinkCandidates. */
-export function linkCandidates(links: readonly BrokenLink[]): LinkCandidates {
+/** `parts` (each container's rows) as LinkCandidates: one path string a link, no object. */
+export function linkCandidates(parts: readonly BrokenLinkRows[]): LinkCandidates {
   const out = new Map<string, Map<string, string>>();
-  let last: BrokenLink | undefined;
-  let paths = new Map<string, string>();
-  for (const b of links) {
-    // links come container by container: its key is made once per container, not once per link
-    if (last === undefined || b.container !== last.container || b.namespace !== last.namespace) {
-      const k = containerKey(b.namespace, b.container);
-      paths = out.get(k) ?? new Map<string, string>();
-      out.set(k, paths);
-    }
-    paths.set(b.path, b.layer.id);
-    last = b;
+  for (const rows of parts) {
+    const k = containerKey(rows.namespace, rows.container);
+    const paths = out.get(k) ?? new Map<string, string>();
+    out.set(k, paths);
+    for (let i = 0; i < rows.length; i++) paths.set(rows.path(i), rows.layerId(i));
   }
   return out;
 }
 
-/** The links of `found` that `known` has in the same layer. */
-function stillBroken(found: readonly BrokenLink[], known: LinkCandidates): BrokenLink[] {
-  let last: BrokenLink | undefined;
-  let paths: ReadonlyMap<string, string> | undefined;
-  return found.filter((b) => {
-    if (last === undefined || b.container !== last.container || b.namespace !== last.namespace)
-      paths = known.get(containerKey(b.namespace, b.container));
-    last = b;
-    return paths?.get(b.path) === b.layer.id;
-  });
-}
-
-const noHost = (): boolean => false;
-
-/** Host paths a memo holds at most: a bad image's host-only links name a few paths (/etc/hostname, /bin/sh…)
- * tens of thousands of times, its other links each their own. */
-const HOST_MEMO = 4096;
-
-/** hostHas, with a memo of its recent answers (cleared when full). */
-function memoHostHas(): (hostPath: string) => boolean {
-  const known = new Map<string, boolean>();
-  return (hostPath) => {
-    let has = known.get(hostPath);
-    if (has === undefined) {
-      has = hostHas(hostPath);
-      if (known.size >= HOST_MEMO) known.clear();
-      known.set(hostPath, has);
-    }
-    return has;
-  };
+/** The rows of `found` that `known` has at the same path in the same layer. */
+function stillBroken(found: readonly BrokenLinkRows[], known: LinkCandidates): BrokenLinkRows[] {
+  const out: BrokenLinkRows[] = [];
+  for (const rows of found) {
+    const paths = known.get(containerKey(rows.namespace, rows.container));
+    if (paths === undefined) continue;
+    const kept: number[] = [];
+    for (let i = 0; i < rows.length; i++) if (paths.get(rows.path(i)) === rows.layerId(i)) kept.push(i);
+    if (kept.length === rows.length) out.push(rows);
+    else if (kept.length > 0) out.push(pickedRows(rows, Uint32Array.from(kept)));
+  }
+  return out;
 }
 
 /** Broken symlinks of every container whose root can be put together (the others are other checks'
- * business); with `recheckLinks`, only those links are judged again, and kept only when still broken in
- * the same layer. */
+ * business), as rows; with `recheckLinks`, only those links are judged again, and kept only when still
+ * broken in the same layer. The first read (`linksAreCandidates`) does not ask the host about targets. */
 async function readBrokenLinks(
   r: FactReader,
   store: Store,
   options: Pick<GatherOptions, "recheckLinks" | "linksAreCandidates">,
-): Promise<BrokenLink[]> {
+): Promise<readonly BrokenLinkRows[]> {
   const known = options.recheckLinks;
-  const report = await readLinkReport(
+  const candidatesOnly = options.linksAreCandidates === true;
+  const findings = await readLinkFindings(
     store.containers.map((container) => ({ store, container })),
     {
       brokenOnly: true,
-      ...(known === undefined
-        ? {}
-        : { only: new Map([...known].map(([k, paths]) => [k, new Set(paths.keys())])) }),
-      hostHas: options.linksAreCandidates === true ? noHost : memoHostHas(),
+      // the candidates' maps are keyed by path: they are the sets of paths to judge as they are
+      ...(known === undefined ? {} : { only: known }),
+      // the second read: the native resolver asks each target's host path once, in C
+      ...(candidatesOnly ? { askHost: false } : {}),
     },
   );
-  for (const e of report.errors) {
+  for (const e of findings.errors) {
     // a container (and its dir) removed while we looked is not a read error
     if (!e.message.endsWith(": no such file or directory")) r.errors.push(e);
   }
-  if (known === undefined) return report.brokenLinks;
-  // a re-check is doctor's second and last look: the layers' symlinks and indexes are not needed again
+  if (known === undefined) return findings.broken;
+  // a re-check is doctor's second and last look: the layers' symlinks and indexes are not needed again (the
+  // rows keep only the link text they point into)
   forgetLayerLinks();
-  return stillBroken(report.brokenLinks, known);
+  return stillBroken(findings.broken, known);
 }
 
 /**

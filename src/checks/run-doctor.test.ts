@@ -4,6 +4,7 @@ import { mkdirSync, mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { test } from "node:test";
+import { arrayRows } from "../links/broken-link-rows.js";
 import type { BrokenLink } from "../links/broken-links.js";
 import { brokenSymlink } from "./broken-symlink.js";
 import { type Check, EVERY_RUNTIME } from "./check.js";
@@ -135,10 +136,8 @@ test("broken links are found on the second read alone, made one at a time, in re
   // the second read's links: not in report order (by layer path, then subject); the first read has none,
   // as doctor's first read keeps only where they are (linkCandidates)
   const brokenLinks = [
-    link("c2", "/b", "7"),
-    link("c1", "/b", "7"),
-    link("c1", "/a", "9"),
-    link("c1", "/z", "10"),
+    arrayRows("default", "c2", [link("c2", "/b", "7")]),
+    arrayRows("default", "c1", [link("c1", "/a", "9"), link("c1", "/b", "7"), link("c1", "/z", "10")]),
   ];
   const first = scenario().tmpmount("x").input();
   const second = { ...scenario().tmpmount("x").input(), brokenLinks };

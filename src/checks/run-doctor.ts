@@ -363,6 +363,9 @@ async function finishReport(
       order: orderOf(found),
     }))
     .sort((x, y) => x.rank - y.rank);
+  // ordering made a path string of every lazily made finding (255,000 broken links: tens of MB), garbage
+  // now: collected before the report is rendered, which would grow the heap on top of it
+  if (groups.length > 0) collectGarbage();
   const plain = findings;
   const podOf = podIndex(store);
   function* each(): Generator<Finding> {

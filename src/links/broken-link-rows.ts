@@ -27,6 +27,8 @@ export interface BrokenLinkRows {
   layer(i: number): number;
   /** Its layer's snapshot id. */
   layerId(i: number): string;
+  /** The host path of the link file: its layer dir and path (get(i).layer.hostPath, without the object). */
+  hostPath(i: number): string;
   isInLowerLayer(i: number): boolean;
   isHostOnly(i: number): boolean;
   /** path(i) is printable ASCII without "\": terminalSafe leaves it as it is, and it is as wide as it is long. */
@@ -61,6 +63,7 @@ export function arrayRows(
     at: (i) => at(i).at,
     layer: (i) => at(i).layer.index,
     layerId: (i) => at(i).layer.id,
+    hostPath: (i) => at(i).layer.hostPath,
     isInLowerLayer: (i) => at(i).isInLowerLayer,
     isHostOnly: (i) => at(i).isHostOnly,
     isPlainPath: (i) => PLAIN.test(at(i).path),
@@ -68,6 +71,30 @@ export function arrayRows(
     plainPathLength: (i) => at(i).path.length,
     plainTargetLength: (i) => at(i).target.length,
     get: at,
+  };
+}
+
+/** The rows of `rows` at positions `picked`, in that order (a subset that makes no object per row). */
+export function pickedRows(rows: BrokenLinkRows, picked: Uint32Array): BrokenLinkRows {
+  const j = (i: number) => picked[i] as number;
+  return {
+    namespace: rows.namespace,
+    container: rows.container,
+    length: picked.length,
+    path: (i) => rows.path(j(i)),
+    target: (i) => rows.target(j(i)),
+    reason: (i) => rows.reason(j(i)),
+    at: (i) => rows.at(j(i)),
+    layer: (i) => rows.layer(j(i)),
+    layerId: (i) => rows.layerId(j(i)),
+    hostPath: (i) => rows.hostPath(j(i)),
+    isInLowerLayer: (i) => rows.isInLowerLayer(j(i)),
+    isHostOnly: (i) => rows.isHostOnly(j(i)),
+    isPlainPath: (i) => rows.isPlainPath(j(i)),
+    isPlainTarget: (i) => rows.isPlainTarget(j(i)),
+    plainPathLength: (i) => rows.plainPathLength(j(i)),
+    plainTargetLength: (i) => rows.plainTargetLength(j(i)),
+    get: (i) => rows.get(j(i)),
   };
 }
 

@@ -61,12 +61,18 @@ export interface BrokenLink {
   readonly isInLowerLayer: boolean;
 }
 
+/** Container paths to judge: a Set, or a Map keyed by them (doctor's candidates, passed as they are). */
+export interface PathSet {
+  has(path: string): boolean;
+  keys(): Iterable<string>;
+}
+
 /** Options of findBrokenLinks. */
 export interface BrokenLinkOptions {
   /** Whether a host path exists, not following its last component. Default: lstat on this host. */
   hostHas?: (hostPath: string) => boolean;
   /** Judge only the links at these container paths (the others are neither counted nor resolved). */
-  only?: ReadonlySet<string>;
+  only?: PathSet;
   /**
    * The native scan's name index of a layer dir (scanTrees with linkIndex). When every layer of the view has
    * one, the links are judged over the indexes in C (no lstat per name); else through the view. Default: none.
@@ -144,7 +150,7 @@ interface Candidate {
 function candidates(
   view: ContainerView,
   symlinksByLayer: ReadonlyMap<string, readonly LayerSymlink[]>,
-  only: ReadonlySet<string> | undefined,
+  only: PathSet | undefined,
 ): Candidate[] {
   const out: Candidate[] = [];
   view.layers.forEach((dir, index) => {
@@ -193,7 +199,7 @@ function findBrokenLinksInJs(
   view: ContainerView,
   symlinksByLayer: ReadonlyMap<string, readonly LayerSymlink[]>,
   has: (hostPath: string) => boolean,
-  only: ReadonlySet<string> | undefined,
+  only: PathSet | undefined,
 ): ContainerLinks {
   const out: BrokenLink[] = [];
   const intoMounts: LinkIntoMount[] = [];

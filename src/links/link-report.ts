@@ -27,6 +27,7 @@ import {
   hostTargetPath,
   type LayerSymlink,
   type LinkIntoMount,
+  type PathSet,
 } from "./broken-links.js";
 import { type ContainerView, containerView } from "./container-view.js";
 import { type LayerFiles, readLayersFiles } from "./layer-files.js";
@@ -129,19 +130,24 @@ export interface LinkReportOptions {
   scan?: Pick<ScanOptions, "cacheDir" | "threads" | "progress">;
   /** Whether a host path exists (lstat); tests replace it. Default: lstat on this host. */
   hostHas?: (hostPath: string) => boolean;
+  /** False: whether a broken link's target exists on the host is not asked (every isHostOnly is false; doctor's
+   * first read, whose broken links are only candidates). Default true. */
+  askHost?: boolean;
   /**
    * Only these links are judged: container paths by containerKey(namespace, id); a container not in the
    * map has none judged. Every container's layers are still scanned (committed ones come from this
    * process's memo), so what cannot be read is reported again. Doctor's second read re-checks the first
    * read's broken links this way. Default: every link of every container.
    */
-  only?: ReadonlyMap<string, ReadonlySet<string>>;
+  only?: ReadonlyMap<string, PathSet>;
 }
 
 /** A container's key in LinkReportOptions.only. */
 export function containerKey(namespace: string, id: string): string {
   return `${namespace}\u0000${id}`;
 }
+
+const noHost = (): boolean => false;
 
 function compareText(a: string, b: string): number {
   return a < b ? -1 : a > b ? 1 : 0;
@@ -279,17 +285,20 @@ export async function readLinkFindings(
   await readLayers([...layers.values()], native, options.scan, reads);
   const errors: LinkReport["errors"][number][] = [...reads.errors];
 
-  const none: ReadonlySet<string> = new Set();
-  const onlyOf = (v: ContainerView): ReadonlySet<string> =>
+  const none: PathSet = new Set<string>();
+  const onlyOf = (v: ContainerView): PathSet =>
     only?.get(containerKey(v.container.namespace, v.container.id)) ?? none;
-  const hostHas = options.hostHas;
+  const askHost = options.askHost !== false;
+  const hostHas = askHost ? options.hostHas : noHost;
   const judged = native
     ? judgeViewsNatively(views, {
         indexOf: (dir) => reads.indexes.get(dir),
         ...(only === undefined ? {} : { only: onlyOf }),
-        ...(hostHas === undefined
-          ? {}
-          : { isHostOnly: (path: string, target: string) => hostHas(hostTargetPath(path, target)) }),
+        ...(!askHost
+          ? { isHostOnly: false as const }
+          : hostHas === undefined
+            ? {}
+            : { isHostOnly: (path: string, target: string) => hostHas(hostTargetPath(path, target)) }),
         ...(options.scan?.threads === undefined ? {} : { threads: options.scan.threads }),
       })
     : views.map(() => null);

@@ -14,7 +14,7 @@ import { decodeName, fsPath } from "../fs/name-codec.js";
 import type { ResolveError } from "../fs/resolve-in-root.js";
 import { type LinkIndex, loadNativeScanner, type NativeScanner, type NativeView } from "../fs/walk-native.js";
 import type { BrokenLinkRows } from "./broken-link-rows.js";
-import type { BrokenLink, LinkIntoMount, LinkLayer } from "./broken-links.js";
+import type { BrokenLink, LinkIntoMount, LinkLayer, PathSet } from "./broken-links.js";
 import type { ContainerView } from "./container-view.js";
 
 /** A row's fields (native/link-index.c F_*). */
@@ -54,9 +54,10 @@ export interface NativeJudgeOptions {
   /** The scan's name index of a layer dir. */
   indexOf: (layerDir: string) => LinkIndex | undefined;
   /** Per view: judge only the links at these paths. Default: every link. */
-  only?: (view: ContainerView) => ReadonlySet<string> | undefined;
-  /** Whether a broken link's target exists on the host, given its path and target; default: lstat in C. */
-  isHostOnly?: (path: string, target: string) => boolean;
+  only?: (view: ContainerView) => PathSet | undefined;
+  /** Whether a broken link's target exists on the host, given its path and target; default: lstat in C;
+   * false: not asked (every isHostOnly false: doctor's first read, whose links are only candidates). */
+  isHostOnly?: ((path: string, target: string) => boolean) | false;
   /** Threads a view's links are shared among. Default: the CPUs available, at most 8. */
   threads?: number;
 }
@@ -117,13 +118,14 @@ export function judgeViewsNatively(
       dirs: view.layers.map(fsPath),
       opaque: opaqueCodes[view.opaqueXattrs],
       mountPoints: view.mountPoints.map(fsPath),
-      only: only === undefined ? null : [...only].map(fsPath),
+      only: only === undefined ? null : Array.from(only.keys(), fsPath),
     });
   });
   const out: (NativeViewLinks | null)[] = views.map(() => null);
   const threads = options.threads ?? Math.min(availableParallelism(), 8);
   const found =
     specs.length === 0 ? [] : resolver.resolveViews(specs, options.isHostOnly === undefined, threads);
+  const isHostOnly = options.isHostOnly === false ? undefined : options.isHostOnly;
   judged.forEach((viewIndex, k) => {
     const r = found[k];
     const view = views[viewIndex] as ContainerView;
@@ -145,7 +147,7 @@ export function judgeViewsNatively(
           mountPoint: view.mountPoints[mount - 1] as string,
         });
     }
-    rows.pick(Uint32Array.from(broken), options.isHostOnly);
+    rows.pick(Uint32Array.from(broken), isHostOnly);
     out[viewIndex] = { visible: r.visible, broken: rows, intoMounts };
   });
   return out;
@@ -233,6 +235,12 @@ class NativeLinkRows implements BrokenLinkRows {
 
   path(i: number): string {
     return this.rowPath(this.#pick[i] as number);
+  }
+
+  hostPath(i: number): string {
+    const layer = this.#rows[this.#row(i) + F_LAYER] as number;
+    // canonical, so a concatenation is the join
+    return `${this.#view.layers[layer]}${this.path(i)}`;
   }
 
   target(i: number): string {
