@@ -27,7 +27,7 @@ export interface BoltFileIo {
 }
 
 export interface OpenBoltOptions {
-  /** Whole-file reads before giving up on a file that keeps changing (default 10, at least 1). */
+  /** Whole-file reads before giving up on a file that keeps changing (default 20, at least 1). */
   attempts?: number;
   /** Pause before retry k is k × this many milliseconds (default 20). */
   retryDelayMs?: number;
@@ -109,9 +109,11 @@ function metaChange(io: BoltFileIo, path: string, bytes: Uint8Array, pageSize: n
  * last, "corrupt" when the file is consistently invalid. Cost: one whole-file read and parse per attempt.
  */
 export function openBolt(path: string, options: OpenBoltOptions = {}): BoltDb {
-  // 10 attempts with a growing pause (0.9 s in all): a daemon under churn commits many times a second, and a
-  // loaded machine reads slowly, so a few overlaps in a row happen (seen with 5 under parallel test beds)
-  const attempts = Math.max(1, Math.floor(options.attempts ?? 10));
+  // 20 attempts with a growing pause (3.8 s in all at most): a daemon under churn commits many times a second,
+  // and a loaded machine reads slowly, so overlaps in a row happen (5 were too few under parallel test beds;
+  // 10 of 10 overlapped on a 2-core machine at load 7 with containerd's GC churn). Accepting a read that one
+  // commit overlapped is not safe: the next commit may already be rewriting the pages that read's meta reaches
+  const attempts = Math.max(1, Math.floor(options.attempts ?? 20));
   const delay = Math.max(0, options.retryDelayMs ?? 20);
   const io = options.io ?? fsBoltIo;
   let failure: CrifsError | undefined;
