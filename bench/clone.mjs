@@ -1,19 +1,26 @@
 #!/usr/bin/env node
-// bench/clone.mjs — `crifs clone` next to `cp -a` and `cp -al` on the bench stores (issue 18): per shape, the
-// biggest committed snapshot (its `fs` dir, by the shape's planned entry count in manifest.json) cloned with
-// --mode copy against `cp -a` of the same dir, and with --mode hardlink against `cp -al`, in the same run and
-// on the same filesystem (the copies go beside the store). Not a test: it prints ratios.
+// bench/clone.mjs — `crifs clone` next to `cp -a` and `cp -al` on the bench stores (issue 18): per shape, one
+// committed snapshot (its `fs` dir) cloned with --mode copy against `cp -a` of the same dir, and with --mode
+// hardlink against `cp -al`, in the same run and on the same filesystem (the copies go beside the store). Not a
+// test: it prints ratios.
 //
-// Per round, the four commands run in a rotated order, each into a fresh dir that is removed (untimed) after
-// it; one untimed warm-up pass first, so every command reads a warm page cache. The ratio of a round is crifs's
-// wall time (and CPU time, user + system: steadier on a shared machine) over the cp run of the same round; the
-// table gives the median and the range, and peak RSS (GNU time). crifs's time includes loading the store's
-// metadata (what a user waits for).
+// Which snapshot: the biggest layer (by entries counted on disk) of the shape's biggest image (the chain of
+// layers with the most entries in all): for `mixed`, the 1 M-entry store, that is the tree issue 18 names.
 //
-//   npm run build && node bench/clone.mjs                      big-layers and tiny-layers, 3 rounds
-//   node bench/clone.mjs --shape mixed   BENCH_ROUNDS=5        other shapes (bench/make-store.mjs builds them)
+// Per round and mode, crifs and its cp run back to back (crifs first in even rounds, cp first in odd ones), each
+// into a fresh dir that is removed (untimed) after it, so a burst of load on the shared machine hits both
+// alike; one untimed warm-up of every command first, so every command reads a warm page cache. The ratio of a
+// round is crifs's over the cp run next to it, for wall time and for CPU time (user + system of the process,
+// GNU time: steadier than wall on a shared machine); the table gives the median and the range, peak RSS (GNU
+// time), and the 1-minute load average read before each command (median and range).
+// crifs's time includes Node's start and reading the store's metadata (what a user waits for).
+//
+//   npm run build && node bench/clone.mjs                      mixed, big-layers, tiny-layers; 3 rounds
+//   node bench/clone.mjs --shape mixed   BENCH_ROUNDS=5        one shape (bench/make-store.mjs builds them)
+//   BENCH_MODES=copy|hardlink                                  one mode only
 import { spawnSync } from "node:child_process";
 import { existsSync, readFileSync } from "node:fs";
+import { loadavg } from "node:os";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { shapes } from "./shapes.mjs";
@@ -21,8 +28,11 @@ import { shapes } from "./shapes.mjs";
 const repo = join(dirname(fileURLToPath(import.meta.url)), "..");
 const argv = process.argv.slice(2);
 const i = argv.indexOf("--shape");
-const names = (i >= 0 ? argv[i + 1] : (process.env.BENCH_SHAPES ?? "big-layers,tiny-layers")).split(",");
+const names = (i >= 0 ? argv[i + 1] : (process.env.BENCH_SHAPES ?? "mixed,big-layers,tiny-layers")).split(
+  ",",
+);
 const rounds = Number(process.env.BENCH_ROUNDS ?? 3);
+const modes = (process.env.BENCH_MODES ?? "copy,hardlink").split(",");
 const crifs = join(repo, "bin", "crifs");
 
 const median = (xs) => {
@@ -33,14 +43,41 @@ const median = (xs) => {
 const range = (xs, d = 2) =>
   `${median(xs).toFixed(d)} (${Math.min(...xs).toFixed(d)}–${Math.max(...xs).toFixed(d)})`;
 
-/** Runs argv under GNU time; { wall s, cpu s (user + system), rss MB }. Throws on a non-zero exit. */
+/** Runs argv under GNU time; { wall s, cpu s (user + system), rss MB, load (1-min, before) }. Throws on a
+ * non-zero exit. */
 function timed(cmd) {
+  const load = loadavg()[0];
   const t0 = process.hrtime.bigint();
   const r = spawnSync("/usr/bin/time", ["-f", "%M %U %S", ...cmd], { encoding: "utf8" });
   const wall = Number(process.hrtime.bigint() - t0) / 1e9;
   if (r.status !== 0) throw new Error(`${cmd.join(" ")} exited ${r.status}: ${r.stderr.trim()}`);
   const [kb, user, sys] = r.stderr.trim().split("\n").pop().split(" ").map(Number);
-  return { wall, cpu: user + sys, rss: kb / 1024 };
+  return { wall, cpu: user + sys, rss: kb / 1024, load };
+}
+
+/** Entries of a tree, the root included (find's count). */
+const entriesOf = (dir) =>
+  spawnSync("find", [dir, "-printf", "."], { encoding: "utf8", maxBuffer: 1 << 30 }).stdout.length;
+
+/** The biggest layer of the biggest image: the chains of committed snapshots (top to base, by parent), the
+ * one with the most entries, and its layer with the most. */
+function biggestLayer(dir) {
+  const snaps = JSON.parse(readFileSync(join(dir, "manifest.json"), "utf8")).filter(
+    (s) => s.snapshotKind === "committed",
+  );
+  const byName = new Map(snaps.map((s) => [s.name, s]));
+  const parents = new Set(snaps.map((s) => s.parent));
+  const tops = snaps.filter((s) => !parents.has(s.name));
+  let best = null;
+  for (const top of tops) {
+    const layers = [];
+    for (let s = top; s !== undefined; s = byName.get(s.parent))
+      layers.push({ ...s, entries: entriesOf(s.fs) });
+    const total = layers.reduce((a, l) => a + l.entries, 0);
+    if (best === null || total > best.total) best = { top, layers, total };
+  }
+  const big = best.layers.reduce((a, b) => (b.entries > a.entries ? b : a));
+  return { ...big, imageLayers: best.layers.length, imageEntries: best.total, images: tops.length };
 }
 
 for (const name of names) {
@@ -49,69 +86,67 @@ for (const name of names) {
   const dir = shape.dir;
   if (!existsSync(join(dir, "manifest.json")))
     throw new Error(`${dir}: no store: node bench/make-store.mjs --shape ${name}`);
-  const snaps = JSON.parse(readFileSync(join(dir, "manifest.json"), "utf8")).filter(
-    (s) => s.snapshotKind === "committed",
-  );
-  const big = snaps.reduce((a, b) => ((b.target ?? 0) > (a.target ?? 0) ? b : a));
+  const big = biggestLayer(dir);
   const store = ["--runtime", "containerd", "--root", join(dir, "root"), "--state", join(dir, "state")];
   const out = (what) => join(dir, `clone-bench-${what}`);
-  const commands = {
-    "cp -a": () => ["cp", "-a", big.fs, out("cp")],
-    "crifs clone --mode copy": () => [
-      process.execPath,
-      crifs,
-      ...store,
-      "clone",
-      big.name,
-      out("copy"),
-      "--mode",
-      "copy",
-    ],
-    "cp -al": () => ["cp", "-al", big.fs, out("cpl")],
-    "crifs clone --mode hardlink": () => [
-      process.execPath,
-      crifs,
-      ...store,
-      "clone",
-      big.name,
-      out("hardlink"),
-      "--mode",
-      "hardlink",
-    ],
+  const clone = (mode) => [process.execPath, crifs, ...store, "clone", big.name, out(mode), "--mode", mode];
+  const pairs = {
+    copy: {
+      crifs: "crifs clone --mode copy",
+      cp: "cp -a",
+      argv: [clone("copy"), ["cp", "-a", big.fs, out("cp")]],
+    },
+    hardlink: {
+      crifs: "crifs clone --mode hardlink",
+      cp: "cp -al",
+      argv: [clone("hardlink"), ["cp", "-al", big.fs, out("cpl")]],
+    },
   };
   const clean = () => {
     // rm(1): Node's rmSync of 10^5 entries takes seconds more
     spawnSync("rm", ["-rf", ...["cp", "copy", "cpl", "hardlink"].map(out)]);
   };
-  const entries =
-    spawnSync("find", [big.fs], { encoding: "utf8", maxBuffer: 1 << 30 }).stdout.split("\n").length - 1;
   const bytes = spawnSync("du", ["-s", "-B1", big.fs], { encoding: "utf8" }).stdout.split("\t")[0];
   console.log(
-    `## ${name}: snapshot ${big.id} (${entries} entries, ${(Number(bytes) / 2 ** 30).toFixed(2)} GiB allocated)`,
+    `## ${name}: the biggest of ${big.images} images (${big.imageLayers} layers, ${big.imageEntries} entries); ` +
+      `its biggest layer: snapshot ${big.id} (${big.entries} entries, ${(Number(bytes) / 2 ** 30).toFixed(2)} GiB allocated)`,
   );
   clean();
-  const keys = Object.keys(commands);
-  for (const k of keys) {
-    timed(commands[k]()); // warm-up
-    clean();
-  }
-  const res = Object.fromEntries(keys.map((k) => [k, []]));
-  for (let r = 0; r < rounds; r++) {
-    const order = keys.map((_, j) => keys[(j + r) % keys.length]);
-    for (const k of order) {
-      res[k].push(timed(commands[k]()));
+  const res = {};
+  for (const m of modes) {
+    const p = pairs[m];
+    res[p.crifs] = [];
+    res[p.cp] = [];
+    for (const a of p.argv) {
+      timed(a); // warm-up
       clean();
     }
   }
+  for (let r = 0; r < rounds; r++) {
+    for (const m of modes) {
+      const p = pairs[m];
+      const order = r % 2 === 0 ? [0, 1] : [1, 0];
+      for (const j of order) {
+        res[j === 0 ? p.crifs : p.cp].push(timed(p.argv[j]));
+        clean();
+      }
+    }
+  }
   const ratio = (a, b, f) => res[a].map((x, j) => x[f] / res[b][j][f]);
-  const base = { "crifs clone --mode copy": "cp -a", "crifs clone --mode hardlink": "cp -al" };
-  console.log("| command | wall s | × cp (wall) | CPU s | × cp (CPU) | peak RSS MB |");
-  console.log("| --- | --- | --- | --- | --- | --- |");
-  for (const k of keys) {
-    const b = base[k];
-    console.log(
-      `| ${k} | ${range(res[k].map((x) => x.wall))} | ${b ? range(ratio(k, b, "wall")) : "—"} | ` +
-        `${range(res[k].map((x) => x.cpu))} | ${b ? range(ratio(k, b, "cpu")) : "—"} | ${median(res[k].map((x) => x.rss)).toFixed(0)} |`,
-    );
+  console.log("| command | wall s | × cp (wall) | CPU s | × cp (CPU) | peak RSS MB | load avg |");
+  console.log("| --- | --- | --- | --- | --- | --- | --- |");
+  for (const m of modes) {
+    const p = pairs[m];
+    for (const k of [p.cp, p.crifs]) {
+      const b = k === p.crifs ? p.cp : null;
+      console.log(
+        `| ${k} | ${range(res[k].map((x) => x.wall))} | ${b ? range(ratio(k, b, "wall")) : "—"} | ` +
+          `${range(res[k].map((x) => x.cpu))} | ${b ? range(ratio(k, b, "cpu")) : "—"} | ` +
+          `${median(res[k].map((x) => x.rss)).toFixed(0)} | ${range(
+            res[k].map((x) => x.load),
+            1,
+          )} |`,
+      );
+    }
   }
 }

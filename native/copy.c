@@ -15,7 +15,8 @@
 //   content    regular file: FICLONE (reflink, auto), else the data runs of SEEK_DATA/SEEK_HOLE copied with
 //              copy_file_range (pread/pwrite where the kernel refuses it) and ftruncate to the size, so holes
 //              stay holes; hardlink mode: link() to the source inode and nothing else (the inode is shared: a
-//              chown or utimes here would change the source)
+//              chown or utimes here would change the source) — for symlinks, devices, fifos and sockets too,
+//              as `cp -al` does (made anew, as below, only where the kernel refuses the link with EPERM)
 //   others     mkdir (0700 until its contents are in), symlinkat (target bytes as read), mknodat for char and
 //              block devices (0/0: overlay whiteouts), fifos and sockets
 //   owner      fchown / fchownat(AT_SYMLINK_NOFOLLOW) — before the mode, since chown clears setuid/setgid
@@ -352,13 +353,30 @@ static int copy_file(copy_t *c, int sfd, const char *name, int dfd, const char *
   return r;
 }
 
+/* Counts a symlink, device, fifo or socket made (or linked). */
+static void count_special(copy_t *c, mode_t mode) {
+  if (S_ISLNK(mode)) c->symlinks++;
+  else if (S_ISSOCK(mode)) c->sockets++;
+  else c->specials++;
+}
+
 static int copy_special(copy_t *c, int sfd, const char *name, int dfd, const char *dname, const struct stat *st) {
+  /* hardlink mode: one linkat, as `cp -al` does, instead of making the entry anew and setting its owner,
+   * xattrs and times (4-5 more calls); the entry shares the source's inode like the files do. EPERM (a
+   * non-root caller under fs.protected_hardlinks) makes it anew as below. */
+  if (c->mode == M_HARDLINK) {
+    if (linkat(sfd, name, dfd, dname, 0) == 0) {
+      count_special(c, st->st_mode);
+      return 0;
+    }
+    if (errno != EPERM) return fail(c, errno, "cannot hard-link the entry", NULL);
+  }
   if (S_ISLNK(st->st_mode)) {
     ssize_t n = readlinkat(sfd, name, c->target, PATH_MAX);
     if (n < 0) return fail(c, errno, "cannot read the symlink", NULL);
     c->target[n] = 0;
     if (symlinkat(c->target, dfd, dname) != 0) return fail(c, errno, "cannot make the symlink", NULL);
-    c->symlinks++;
+    count_special(c, st->st_mode);
   } else {
     if (mknodat(dfd, dname, (st->st_mode & S_IFMT) | 0600, st->st_rdev) != 0) {
       if (S_ISSOCK(st->st_mode) && (errno == EPERM || errno == EOPNOTSUPP)) {
@@ -367,8 +385,7 @@ static int copy_special(copy_t *c, int sfd, const char *name, int dfd, const cha
       }
       return fail(c, errno, "cannot make the device, fifo or socket", NULL);
     }
-    if (S_ISSOCK(st->st_mode)) c->sockets++;
-    else c->specials++;
+    count_special(c, st->st_mode);
   }
   return meta_path(c, sfd, name, dfd, dname, st);
 }

@@ -58,6 +58,13 @@ describe("the copier and its manifest", { skip }, () => {
       assert.equal(r.hardlinks, 1);
       if (mode !== "hardlink")
         assert.ok(lstatSync(join(dest, "sparse")).blocks < 64, "the hole stayed a hole");
+      // hardlink links every non-dir to the source's inode, as cp -al does; the other modes make them anew
+      for (const p of ["usr/bin/sh", "etc/removed", "usr/bin/tool"])
+        assert.equal(
+          lstatSync(join(dest, p)).ino === lstatSync(join(src, p)).ino,
+          mode === "hardlink",
+          `${mode}: ${p}`,
+        );
     }
     assert.deepEqual(readManifest(src), before, "the source is as it was");
     const byPath = new Map(before.map((e) => [e.path, e]));

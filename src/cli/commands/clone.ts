@@ -7,24 +7,15 @@
 // JSON contract: docs/json.md#clone. Exit 1 when --verify finds a difference.
 
 import { lstatSync } from "node:fs";
-import {
-  type CopyResult,
-  checkDestination,
-  copyEntries,
-  copyTree,
-  filesystemOf,
-} from "../../copy/copy-tree.js";
-import { compareManifests, type ManifestDifference, manifestOf, readManifest } from "../../copy/manifest.js";
+import { type CopyResult, checkDestination, copyTree, filesystemOf } from "../../copy/copy-tree.js";
+import { compareManifests, type ManifestDifference, readManifest } from "../../copy/manifest.js";
 import { type CopyMode, copyModes, planCopyMode } from "../../copy/plan-copy-mode.js";
 import { CrifsError } from "../../errors.js";
 import { fsPath } from "../../fs/name-codec.js";
-import { readAllXattrs, removeXattr } from "../../fs/xattr.js";
 import type { Snapshot, Store } from "../../model/store.js";
-import { isOverlayPrivateXattr, mergedEntries } from "../../overlay/merged-entries.js";
 import { humanBytes, render, renderLines } from "../render/format.js";
 import { resolveRef } from "../resolve-ref.js";
 import { type GlobalOptions, openStores } from "../stores.js";
-import { exportView } from "./export.js";
 import { snapshotOf } from "./mounts.js";
 
 export interface CloneOptions {
@@ -87,7 +78,7 @@ function sourceOf(
 }
 
 /** DEST checked against `source`, the filesystems of both, and the mode the copy takes (planCopyMode). */
-function planClone(source: string, o: CloneOptions, writable: string | null) {
+export function planClone(source: string, o: CloneOptions, writable: string | null) {
   const dest = checkDestination(source, o.dest);
   const parentFs = filesystemOf(dest.slice(0, dest.lastIndexOf("/")) || "/");
   const sourceFs = filesystemOf(source);
@@ -107,7 +98,8 @@ function planClone(source: string, o: CloneOptions, writable: string | null) {
 
 /** Clones and reports. Cost: one walk and copy of the source; --verify reads both trees whole. */
 export async function cloneCommand(stores: readonly Store[], o: CloneOptions): Promise<CloneReport> {
-  if (o.merged === true) return cloneMerged(stores, o);
+  // --merged's modules (the overlay view, export's tar writer) load only when it is asked for
+  if (o.merged === true) return (await import("./clone-merged.js")).cloneMerged(stores, o);
   const src = sourceOf(stores, o.ref);
   const source = src.snapshot.path;
   let isDir = false;
@@ -140,70 +132,6 @@ export async function cloneCommand(stores: readonly Store[], o: CloneOptions): P
     destFilesystem: parentFs.name,
     notes: plan.notes,
     copied,
-    verify,
-  };
-}
-
-/**
- * --merged: the merged tree of a container (its writable layer over its image's) or an image, copied entry by
- * entry from the layer dir that provides each (copyEntries), then overlay's own attributes (opaque markers)
- * taken off the copy (opaque markers on dirs, copy-up's origin on files), as the mount hides them. --verify compares the copy with the merged view.
- * Cost: one walk of the merged tree (a readdir per layer of each dir), the copy, an llistxattr per dir.
- */
-async function cloneMerged(stores: readonly Store[], o: CloneOptions): Promise<CloneReport> {
-  const t = resolveRef(stores, o.ref, ["container", "image"]);
-  const view = exportView(stores, o.ref);
-  const top = view.layers[0] ?? "/";
-  const subject =
-    t.type === "container"
-      ? `container ${t.container.namespace === "" ? "" : `${t.container.namespace}/`}${t.container.id} (merged)`
-      : `image ${t.type === "image" ? t.image.name : o.ref} (merged)`;
-  const writable = t.type === "container" ? `container ${t.container.id}'s writable layer` : null;
-  const { dest, parentFs, requested, plan } = planClone(top, o, writable);
-  const marked: { rel: string; isSymlink: boolean }[] = []; // entries that carry overlay's own attributes
-  const entries = function* () {
-    for (const e of mergedEntries(view)) {
-      // copy-up leaves trusted.overlay.origin on files, opaque dirs carry trusted.overlay.opaque: the mount
-      // shows neither, so neither stays on the copy
-      if (readAllXattrs(e.hostPath).some(([n]) => isOverlayPrivateXattr(n)))
-        marked.push({ rel: e.rel, isSymlink: e.kind === "symlink" });
-      // a dir's times are set from this stat after its contents: to the nanosecond (a Stats has microseconds)
-      const stat = e.kind === "dir" ? lstatSync(fsPath(e.hostPath), { bigint: true }) : e.stats;
-      yield { rel: e.rel, abs: e.hostPath, stat };
-    }
-  };
-  const copied = await copyEntries(entries(), dest, { mode: plan.mode });
-  const warnings = [...copied.warnings];
-  for (const { rel, isSymlink } of marked) {
-    const at = rel === "" ? dest : `${dest}/${rel}`;
-    const p = fsPath(at);
-    for (const [n] of readAllXattrs(at)) {
-      if (!isOverlayPrivateXattr(n)) continue;
-      if (typeof p === "string") removeXattr(p, n, { noFollow: isSymlink });
-      else warnings.push({ path: rel, message: `kept overlay's ${n}: the name is not UTF-8` });
-    }
-  }
-  let verify: CloneReport["verify"] = null;
-  if (o.verify === true) {
-    const a = manifestOf(
-      (function* () {
-        for (const e of mergedEntries(view)) yield { rel: e.rel, abs: e.hostPath };
-      })(),
-      { hideXattr: isOverlayPrivateXattr },
-    );
-    const differences = compareManifests(a, readManifest(dest));
-    verify = { entries: a.length, isEqual: differences.length === 0, differences };
-  }
-  const mode: CopyMode = plan.mode === "auto" ? (copied.reflinkedBytes > 0 ? "reflink" : "copy") : plan.mode;
-  return {
-    subject,
-    source: `${view.layers.length} layer dirs merged, top ${top}`,
-    dest,
-    requestedMode: requested,
-    mode,
-    destFilesystem: parentFs.name,
-    notes: plan.notes,
-    copied: { ...copied, warnings },
     verify,
   };
 }
