@@ -41,15 +41,9 @@ export const categories = [
 ] as const;
 export type Category = (typeof categories)[number];
 
-/** The categories a namespace can own bytes of (snapshot dirs); every other category is namespace "". */
-export const namespacedCategories: readonly Category[] = [
-  "image-layers-shared",
-  "image-layers-unique",
-  "layers-unreferenced",
-  "container-layers",
-  "active-snapshots",
-  "views",
-];
+/** The categories a namespace can own bytes of: the snapshot dirs', first in du's order up to views; every
+ * other category is namespace "". */
+export const namespacedCategories: readonly Category[] = categories.slice(0, categories.indexOf("views") + 1);
 
 interface PlannedTree extends Tree {
   readonly category: Category;

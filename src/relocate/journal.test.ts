@@ -5,40 +5,12 @@ import { join } from "node:path";
 import { test } from "node:test";
 import { listRelocateRuns, RelocateRun, relocateState, stepsDone } from "./journal.js";
 import { planRelocate } from "./plan.js";
+import { ext4Facts } from "./testing.js";
 
 function planIn(dir: string, id: string) {
   const root = join(dir, "containerd");
   mkdirSync(root, { recursive: true });
-  return planRelocate(
-    {
-      runtime: "containerd",
-      root,
-      rootMode: 0o711,
-      rootUid: 0,
-      rootGid: 0,
-      newDir: join(dir, "new"),
-      method: "bind",
-      keepOld: false,
-      systemd: false,
-      fstab: join(dir, "fstab"),
-      bytes: 0,
-      inodes: 1,
-      target: {
-        dir,
-        fsType: "ext4",
-        freeBytes: 1,
-        freeInodes: 1,
-        trustedXattrs: true,
-        overlayUpper: true,
-        notes: [],
-        sameFilesystem: false,
-      },
-      leftAlone: [],
-      busy: [],
-      units: [],
-    },
-    id,
-  );
+  return planRelocate(ext4Facts(dir, root, { mode: 0o711, uid: 0, gid: 0 }), id);
 }
 
 test("a run's journal lies beside the root and says which steps are done; a dead process's run is interrupted", () => {

@@ -21,41 +21,13 @@ import { applyRelocate } from "./apply.js";
 import { RelocateRun } from "./journal.js";
 import { planRelocate, type RelocatePlan, type RelocateStepName } from "./plan.js";
 import { stepRemove } from "./remove-step.js";
+import { ext4Facts } from "./testing.js";
 
 /** A plan for `<dir>/root` → `<dir>/new` of only `steps`, made from the root as it is on disk. */
 function planIn(dir: string, steps: RelocateStepName[]): RelocatePlan {
   const root = join(dir, "root");
   const st = lstatSync(root);
-  const plan = planRelocate(
-    {
-      runtime: "containerd",
-      root,
-      rootMode: st.mode & 0o7777,
-      rootUid: st.uid,
-      rootGid: st.gid,
-      newDir: join(dir, "new"),
-      method: "bind",
-      keepOld: false,
-      systemd: false,
-      fstab: join(dir, "fstab"),
-      bytes: 0,
-      inodes: 1,
-      target: {
-        dir,
-        fsType: "ext4",
-        freeBytes: 1,
-        freeInodes: 1,
-        trustedXattrs: true,
-        overlayUpper: true,
-        notes: [],
-        sameFilesystem: false,
-      },
-      leftAlone: [],
-      busy: [],
-      units: [],
-    },
-    "R1",
-  );
+  const plan = planRelocate(ext4Facts(dir, root, { mode: st.mode & 0o7777, uid: st.uid, gid: st.gid }), "R1");
   return { ...plan, steps };
 }
 
