@@ -277,7 +277,9 @@ export async function computeDu(
     for (const k of g.keys) {
       const at = `${g.namespace}/${k}`;
       users.set(at, (users.get(at) ?? 0) + 1);
-      usedBy.set(at, [...(usedBy.get(at) ?? []), name]);
+      const names = usedBy.get(at) ?? [];
+      names.push(name);
+      usedBy.set(at, names);
     }
   }
   const layers: DuLayer[] = [];

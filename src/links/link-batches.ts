@@ -10,7 +10,9 @@
 import type { Container, Store } from "../model/store.js";
 import { type LinkFindings, type LinkReportOptions, readLinkFindings } from "./link-report.js";
 
-type Target = { readonly store: Store; readonly container: Container };
+/** A container to judge, with the store that holds it. */
+export type LinkTarget = { readonly store: Store; readonly container: Container };
+type Target = LinkTarget;
 
 function compareText(a: string, b: string): number {
   return a < b ? -1 : a > b ? 1 : 0;

@@ -63,7 +63,7 @@ export interface StoreScan {
   readonly root: string;
   /** Seconds this store's load and du took, plus the doctor run all stores share. */
   readonly durationSeconds: number;
-  /** du's categories split by namespace (du's `namespaces`: "" for what no namespace owns), non-zero only. */
+  /** du's categories split by namespace (du's `namespaces`: "" for what no namespace owns), zero-filled. */
   readonly categories: readonly {
     namespace: string;
     category: Category;

@@ -6,9 +6,9 @@
 // layer's symlinks (the question asked in an incident: "why does the container say no such file?").
 
 import type { BrokenLinkRows } from "../../links/broken-link-rows.js";
-import { mergeLinkFindings, readLinkFindingsInBatches } from "../../links/link-batches.js";
+import { type LinkTarget, mergeLinkFindings, readLinkFindingsInBatches } from "../../links/link-batches.js";
 import { type LinkFindings, linkReportOf, readLinkFindings } from "../../links/link-report.js";
-import type { Container, Store } from "../../model/store.js";
+import type { Store } from "../../model/store.js";
 import {
   displayWidth,
   humanBytes,
@@ -22,7 +22,7 @@ import { terminalSafe } from "../render/terminal-safe.js";
 import { resolveRef } from "../resolve-ref.js";
 import { type GlobalOptions, noteReadErrors } from "../stores.js";
 
-type Target = { store: Store; container: Container };
+type Target = LinkTarget;
 
 /** The containers `crifs links [<container>]` looks at: the one named, or every container of the stores. */
 function linkTargets(stores: readonly Store[], ref: string | undefined): Target[] {
