@@ -26,7 +26,6 @@ const nameOf = (t: Target) => `${t.container.namespace}\u0000${t.container.id}`;
  */
 export async function* readLinkFindingsInBatches(
   targets: readonly Target[],
-  options: Omit<LinkReportOptions, "brokenOnly" | "scan">,
   scanFor: () => { scan: NonNullable<LinkReportOptions["scan"]>; done: () => void },
 ): AsyncGenerator<LinkFindings> {
   const order = [...targets].sort(
@@ -42,7 +41,7 @@ export async function* readLinkFindingsInBatches(
     const s = scanFor();
     let found: LinkFindings;
     try {
-      found = await readLinkFindings(order.slice(at, end), { ...options, brokenOnly: true, scan: s.scan });
+      found = await readLinkFindings(order.slice(at, end), { brokenOnly: true, scan: s.scan });
     } finally {
       s.done();
     }

@@ -309,7 +309,7 @@ export async function linksCommand(
     const targets = linkTargets(stores, ref);
     return streamedTable(
       targets,
-      readLinkFindingsInBatches(targets, {}, () => {
+      readLinkFindingsInBatches(targets, () => {
         const bar = progress("links: reading layers");
         return { scan: { progress: bar }, done: () => bar.done() };
       }),
