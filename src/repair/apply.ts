@@ -423,18 +423,9 @@ class Batch {
       }
       const item = join(this.#itemsDirOf(path, st.dev, a.seq, i), `${a.seq}-${i}`);
       if (this.#paths.length === 0) this.#started = performance.now();
-      const intent: JournalRecord = {
-        type: "intent",
-        seq: a.seq,
-        step: i,
-        op: "quarantine",
-        path,
-        item,
-        at,
-        dev: st.dev,
-        ino: st.ino,
-      };
-      this.#intents += `${JSON.stringify(intent)}\n`;
+      // the line JSON.stringify makes of the intent record, built without the record object: only the two
+      // paths need quoting (10^4 steps: one object and one stringify less each)
+      this.#intents += `{"type":"intent","seq":${a.seq},"step":${i},"op":"quarantine","path":${JSON.stringify(path)},"item":${JSON.stringify(item)},"at":"${at}","dev":${st.dev},"ino":${st.ino}}\n`;
       this.#paths.push(path);
       this.#items.push(item);
       this.#seqs.push(a.seq);
@@ -517,19 +508,8 @@ class Batch {
     let lines = "";
     for (let k = this.#recorded; k < this.#moved; k++) {
       if (this.#results !== null && this.#results[k] !== renameResult.moved) continue;
-      const done: JournalRecord = {
-        type: "done",
-        seq: this.#seqs[k] as number,
-        step: this.#steps[k] as number,
-        op: "quarantine",
-        path: this.#paths[k] as string,
-        item: this.#items[k] as string,
-        at,
-        dev: this.#devs[k] as number,
-        ino: this.#inos[k] as number,
-        bytes: this.#bytes[k] as number | null,
-      };
-      lines += `${JSON.stringify(done)}\n`;
+      // the line JSON.stringify makes of the done record (as the intent's, in add)
+      lines += `{"type":"done","seq":${this.#seqs[k]},"step":${this.#steps[k]},"op":"quarantine","path":${JSON.stringify(this.#paths[k])},"item":${JSON.stringify(this.#items[k])},"at":"${at}","dev":${this.#devs[k]},"ino":${this.#inos[k]},"bytes":${this.#bytes[k] ?? null}}\n`;
     }
     this.#recorded = this.#moved;
     if (lines !== "") this.#journal.appendLines(lines, false);

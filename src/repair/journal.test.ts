@@ -13,6 +13,7 @@ import {
   readPlan,
   runState,
   summarizeRun,
+  writePlanDurably,
 } from "./journal.js";
 
 const plan: Plan = {
@@ -217,4 +218,35 @@ test("a version 2 run keeps its plan in plan.json (a short header line); an undo
     readPlan(join(q, "r-v1"), readJournal(join(q, "r-v1")).records[0] as RunHeader).actions.length,
     2000,
   );
+});
+
+test("plan.json is the text JSON.stringify makes of the plan, whatever the chunks it is written in", () => {
+  const dir = tempDir("crifs-journal-plan-");
+  const p: Plan = {
+    ...plan,
+    actions: Array.from({ length: 300 }, (_, i) => ({
+      seq: i + 1,
+      kind: "quarantine",
+      check: "orphan-snapshot-dir",
+      subject: `overlayfs dir ${i}`,
+      path: `/r/snapshots/${i}-"ü\\\n`,
+      why: "nothing names it",
+      bytes: i % 2 === 0 ? null : i,
+      daemon: "either" as const,
+      steps: [{ op: "quarantine" as const, path: `/r/snapshots/${i}` }],
+      guards: [{ guard: "unchanged" as const, path: `/r/snapshots/${i}`, dev: 1, ino: i, ctimeMs: 1.5 + i }],
+    })),
+    unmended: [{ check: "stale-mount", subject: "s", path: "/r/m", reason: "r" }],
+  };
+  for (const [name, chunk] of [
+    ["whole", 1 << 30],
+    ["small", 64],
+    ["one", 1],
+  ] as const) {
+    writePlanDurably(join(dir, name), p, chunk);
+    assert.equal(readFileSync(join(dir, name), "utf8"), JSON.stringify(p), name);
+  }
+  const empty = join(dir, "empty");
+  writePlanDurably(empty, plan, 1);
+  assert.equal(readFileSync(empty, "utf8"), JSON.stringify(plan));
 });

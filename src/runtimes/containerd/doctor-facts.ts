@@ -54,13 +54,20 @@ function entry(r: FactReader, dir: string, name: string): EntryFact | null {
 function listSnapshotDirs(r: FactReader, snapshotsDir: string): SnapshotDirFact[] {
   const out: SnapshotDirFact[] = [];
   for (const d of r.list(snapshotsDir)) {
-    const e = entry(r, snapshotsDir, d.name);
-    if (e === null) continue;
+    // entry()'s fact made here as one object (no spreads: 10^4 dirs made three objects each)
+    const path = join(snapshotsDir, d.name);
+    const st = r.lstat(path);
+    if (st === null) continue; // gone since the listing
+    const isDir = st.isDirectory();
     let hasFs: boolean | undefined;
     out.push({
-      ...e,
+      path,
+      mtimeMs: st.mtimeMs,
+      ctimeMs: st.ctimeMs,
+      name: d.name,
+      isDir,
       get hasFs() {
-        hasFs ??= e.isDir && lstatOrNull(join(e.path, "fs"))?.isDirectory() === true;
+        hasFs ??= isDir && lstatOrNull(join(path, "fs"))?.isDirectory() === true;
         return hasFs;
       },
     });
