@@ -13,6 +13,7 @@ import { type CopyMode, copyModes, planCopyMode } from "../../copy/plan-copy-mod
 import { CrifsError } from "../../errors.js";
 import { fsPath } from "../../fs/name-codec.js";
 import type { Snapshot, Store } from "../../model/store.js";
+import { requireAdapter } from "../../runtimes/index.js";
 import { humanBytes, render, renderLines } from "../render/format.js";
 import { resolveRef } from "../resolve-ref.js";
 import { type GlobalOptions, loadOptions, openStores } from "../stores.js";
@@ -88,12 +89,11 @@ function sourceOf(stores: readonly Store[], ref: string): Source {
   return snapshotSource(t.snapshot);
 }
 
-/** The source found by lookups in containerd's two bolt files (find-snapshot.ts) when --runtime containerd
- * names the store: a clone of one dir needs one record, not the store. Null: load the store and resolve. */
-async function lookedUpSource(g: GlobalOptions, ref: string): Promise<Source | null> {
-  if (g.runtime !== "containerd") return null;
-  const { findContainerdRef } = await import("../../runtimes/containerd/find-snapshot.js");
-  const found = findContainerdRef(loadOptions(g), ref, g.namespace);
+/** The source found from the few records it needs (the adapter's findRef: containerd's bolt lookups) when
+ * --runtime names the store: a clone of one dir needs one record, not the store. Null: load the store. */
+function lookedUpSource(g: GlobalOptions, ref: string): Source | null {
+  if (g.runtime === undefined) return null;
+  const found = requireAdapter(g.runtime).findRef?.(loadOptions(g), ref, g.namespace) ?? null;
   if (found === null) return null;
   return found.type === "container"
     ? containerSource(found.namespace, found.id, found.snapshot)
@@ -205,7 +205,7 @@ export async function cloneAction(
     force: o.force === true,
     merged: o.merged === true,
   };
-  const src = options.merged === true ? null : await lookedUpSource(g, ref);
+  const src = options.merged === true ? null : lookedUpSource(g, ref);
   const r = src !== null ? await cloneSource(src, options) : await cloneCommand(openStores(g), options);
   return {
     text: render(g.output, r, { table: () => tableOf(r) }),
