@@ -13,7 +13,8 @@
 // round is crifs's over the cp run next to it, for wall time and for CPU time (user + system of the process,
 // GNU time: steadier than wall on a shared machine); the table gives the median and the range, peak RSS (GNU
 // time), and the 1-minute load average read before each command (median and range).
-// crifs's time includes Node's start and reading the store's metadata (what a user waits for).
+// crifs's time includes Node's start and reading the store's metadata (what a user waits for); `node -e 0` is
+// and `crifs --version` are timed once per round too, as the floors under it.
 //
 //   npm run build && node bench/clone.mjs                      mixed, big-layers, tiny-layers; 3 rounds
 //   node bench/clone.mjs --shape mixed   BENCH_ROUNDS=5        one shape (bench/make-store.mjs builds them)
@@ -122,7 +123,15 @@ for (const name of names) {
       clean();
     }
   }
+  // Node's own start and the CLI's (its bundle loaded, nothing read), timed in every round beside the pairs:
+  // the floors under any crifs command
+  const floors = {
+    "node -e 0 (Node's start alone)": [process.execPath, "-e", "0"],
+    "crifs --version (the CLI's start)": [process.execPath, crifs, "--version"],
+  };
+  for (const k of Object.keys(floors)) res[k] = [];
   for (let r = 0; r < rounds; r++) {
+    for (const [k, argv] of Object.entries(floors)) res[k].push(timed(argv));
     for (const m of modes) {
       const p = pairs[m];
       const order = r % 2 === 0 ? [0, 1] : [1, 0];
@@ -148,5 +157,15 @@ for (const name of names) {
           )} |`,
       );
     }
+  }
+  for (const k of Object.keys(floors)) {
+    const f = res[k];
+    console.log(
+      `| ${k} | ${range(f.map((x) => x.wall))} | — | ${range(f.map((x) => x.cpu))} | — | ` +
+        `${median(f.map((x) => x.rss)).toFixed(0)} | ${range(
+          f.map((x) => x.load),
+          1,
+        )} |`,
+    );
   }
 }

@@ -20,6 +20,7 @@ import { checkContainerdApiRequest, runContainerdApiRequest } from "./containerd
 import { DEFAULT_ROOT, readContainerdConfig } from "./containerd/config.js";
 import { readContainerdDoctorFacts } from "./containerd/doctor-facts.js";
 import { readContainerdDoctorMetadata } from "./containerd/doctor-metadata.js";
+import { type FoundRef, findContainerdRef } from "./containerd/find-snapshot.js";
 import { containerdVersion, loadContainerdLive } from "./containerd/live.js";
 import { loadContainerd, META_DB } from "./containerd/load.js";
 import { findContainerdVersion } from "./containerd/runtime-version.js";
@@ -35,6 +36,8 @@ import { crioWords, podmanWords } from "./containers-storage/words.js";
 import { makeDockerAdapter } from "./docker/adapter.js";
 import type { DockerApiView } from "./docker/docker-api.js";
 import { binaryOrMarker, versionAfterWord, versionOfBinary } from "./runtime-version.js";
+
+export type { FoundRef };
 
 export interface LoadOptions {
   readonly root?: string | undefined;
@@ -91,6 +94,10 @@ export interface Adapter {
   /** True when this runtime's store is at the given root, or (no root) in its default or configured place. */
   detect(options: LoadOptions): boolean;
   load(options: LoadOptions): Store;
+  /** The container or snapshot `ref` names exactly (in `namespace` when given), with its snapshot's dir, read
+   * from the few records it needs (containerd: bolt lookups, containerd/find-snapshot.ts); null when only the
+   * loaded store can say (a prefix, an image, two matches). Absent: load the store. */
+  readonly findRef?: (options: LoadOptions, ref: string, namespace: string | undefined) => FoundRef | null;
   /** What doctor reads before its checks run: the model (null when a metadata file does not decode, with the
    * problem said), the runtime's own records and dir listings' roots. Cost: metadata and home listings. */
   readDoctorMetadata(options: LoadOptions): MetadataRead;
@@ -170,6 +177,7 @@ export const containerdAdapter: Adapter = {
     return pathExists(join(root, META_DB));
   },
   load: (options) => loadContainerd(options),
+  findRef: (options, ref, namespace) => findContainerdRef(options, ref, namespace),
   readDoctorMetadata: (options) => readContainerdDoctorMetadata(options),
   readDoctorFacts: (meta, options) => readContainerdDoctorFacts(meta, options),
   configuredSocket(options) {

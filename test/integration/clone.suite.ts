@@ -286,6 +286,48 @@ export function cloneSuite(getBed: () => Bed) {
       assert.match(forced.stdout, /^note: hardlink clone: .*in-place write, chmod, chown/m);
     });
 
+    test("a clone found by bolt lookups (--runtime containerd) names what the loaded store names", () => {
+      // without --runtime crifs detects the store and loads it whole; with it, clone looks up the one record
+      const loaded = flags().filter((f, i, all) => f !== "--runtime" && all[i - 1] !== "--runtime");
+      for (const [ref, mode] of [
+        ["clone-layer", "copy"],
+        ["clone-upper", "copy"],
+        ["clone-lay", "hardlink"], // a prefix: the lookup cannot answer it, the loaded store does
+      ] as const) {
+        const fast = json<CloneJson>(
+          crifs([...flags(), "clone", ref, join(work, `found-${ref}`), "--mode", mode, "-o", "json"]),
+        );
+        const slow = json<CloneJson>(
+          crifs([...loaded, "clone", ref, join(work, `loaded-${ref}`), "--mode", mode, "-o", "json"]),
+        );
+        assert.deepEqual(
+          [fast.subject, fast.source, fast.mode, fast.notes],
+          [slow.subject, slow.source, slow.mode, slow.notes],
+          ref,
+        );
+        assert.match(
+          fast.subject,
+          new RegExp(`^snapshot ${NS}/overlayfs/clone-la|^snapshot ${NS}/overlayfs/clone-upper`),
+        );
+      }
+      const refused = crifs([
+        ...flags(),
+        "clone",
+        "clone-upper",
+        join(work, "found-hl"),
+        "--mode",
+        "hardlink",
+      ]);
+      assert.equal(refused.status, 73, refused.stderr);
+      assert.match(refused.stderr, /refusing a hardlink clone of the active snapshot /);
+      const missing = crifs([...flags(), "clone", "no-such-layer", join(work, "found-none")]);
+      assert.equal(
+        missing.status,
+        crifs([...loaded, "clone", "no-such-layer", join(work, "loaded-none")]).status,
+      );
+      assert.ok(isOneLineError(missing), missing.stderr);
+    });
+
     test("DEST that holds something, or lies inside the source, is refused in one line", () => {
       const full = join(work, "full");
       mkdirSync(full);

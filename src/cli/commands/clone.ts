@@ -13,9 +13,10 @@ import { type CopyMode, copyModes, planCopyMode } from "../../copy/plan-copy-mod
 import { CrifsError } from "../../errors.js";
 import { fsPath } from "../../fs/name-codec.js";
 import type { Snapshot, Store } from "../../model/store.js";
+import { requireAdapter } from "../../runtimes/index.js";
 import { humanBytes, render, renderLines } from "../render/format.js";
 import { resolveRef } from "../resolve-ref.js";
-import { type GlobalOptions, openStores } from "../stores.js";
+import { type GlobalOptions, loadOptions, openStores } from "../stores.js";
 import { snapshotOf } from "./mounts.js";
 
 export interface CloneOptions {
@@ -50,31 +51,53 @@ export interface CloneReport {
   } | null;
 }
 
-/** What is cloned: the snapshot's own dir, and why writing to it goes on (null: nothing writes it). */
-function sourceOf(
-  stores: readonly Store[],
-  ref: string,
-): { subject: string; snapshot: Snapshot; writable: string | null } {
-  const t = resolveRef(stores, ref, ["container", "snapshot", "image"]);
-  if (t.type === "image")
-    throw new CrifsError("usage", `"${ref}" is an image, which has no dir of its own`, {
-      remedy: "clone one of its layers (crifs snapshots lists them) or a container",
-    });
-  if (t.type === "container") {
-    const s = snapshotOf(t.store, t.container);
-    return {
-      subject: `container ${t.container.namespace === "" ? "" : `${t.container.namespace}/`}${t.container.id}`,
-      snapshot: s,
-      writable: `container ${t.container.id}'s writable layer`,
-    };
-  }
-  const s = t.snapshot;
+interface Source {
+  readonly subject: string;
+  readonly snapshot: Snapshot;
+  /** Why writing to the dir goes on; null: nothing writes it. */
+  readonly writable: string | null;
+}
+
+function containerSource(namespace: string, id: string, snapshot: Snapshot): Source {
+  return {
+    subject: `container ${namespace === "" ? "" : `${namespace}/`}${id}`,
+    snapshot,
+    writable: `container ${id}'s writable layer`,
+  };
+}
+
+function snapshotSource(s: Snapshot): Source {
   const name = `${s.namespace === "" ? "" : `${s.namespace}/`}${s.snapshotter}/${s.key}`;
   return {
     subject: `snapshot ${name}`,
     snapshot: s,
     writable: s.kind === "active" ? `the active snapshot ${name} (a container's writable layer)` : null,
   };
+}
+
+/** What is cloned: the snapshot's own dir, and why writing to it goes on (null: nothing writes it). */
+function sourceOf(stores: readonly Store[], ref: string): Source {
+  const t = resolveRef(stores, ref, ["container", "snapshot", "image"]);
+  if (t.type === "image")
+    throw new CrifsError("usage", `"${ref}" is an image, which has no dir of its own`, {
+      remedy: "clone one of its layers (crifs snapshots lists them) or a container",
+    });
+  if (t.type === "container") {
+    const c = t.container;
+    return containerSource(c.namespace, c.id, snapshotOf(t.store, c));
+  }
+  return snapshotSource(t.snapshot);
+}
+
+/** The source found from the few records it needs (the adapter's findRef: containerd's bolt lookups) when
+ * --runtime names the store: a clone of one dir needs one record, not the store. Null: load the store. */
+function lookedUpSource(g: GlobalOptions, ref: string): Source | null {
+  if (g.runtime === undefined) return null;
+  const found = requireAdapter(g.runtime).findRef?.(loadOptions(g), ref, g.namespace) ?? null;
+  if (found === null) return null;
+  return found.type === "container"
+    ? containerSource(found.namespace, found.id, found.snapshot)
+    : snapshotSource(found.snapshot);
 }
 
 /** DEST checked against `source`, the filesystems of both, and the mode the copy takes (planCopyMode). */
@@ -100,7 +123,11 @@ export function planClone(source: string, o: CloneOptions, writable: string | nu
 export async function cloneCommand(stores: readonly Store[], o: CloneOptions): Promise<CloneReport> {
   // --merged's modules (the overlay view, export's tar writer) load only when it is asked for
   if (o.merged === true) return (await import("./clone-merged.js")).cloneMerged(stores, o);
-  const src = sourceOf(stores, o.ref);
+  return cloneSource(sourceOf(stores, o.ref), o);
+}
+
+/** Clones the dir of `src` and reports. */
+async function cloneSource(src: Source, o: CloneOptions): Promise<CloneReport> {
   const source = src.snapshot.path;
   let isDir = false;
   try {
@@ -170,14 +197,16 @@ export async function cloneAction(
     throw new CrifsError("usage", `cannot clone with mode "${mode}"`, {
       remedy: `pass --mode ${copyModes.join(", --mode ")}`,
     });
-  const r = await cloneCommand(openStores(g), {
+  const options: CloneOptions = {
     ref,
     dest,
     mode: mode as CopyMode,
     verify: o.verify === true,
     force: o.force === true,
     merged: o.merged === true,
-  });
+  };
+  const src = options.merged === true ? null : lookedUpSource(g, ref);
+  const r = src !== null ? await cloneSource(src, options) : await cloneCommand(openStores(g), options);
   return {
     text: render(g.output, r, { table: () => tableOf(r) }),
     exitCode: r.verify !== null && !r.verify.isEqual ? 1 : 0,

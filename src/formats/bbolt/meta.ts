@@ -114,10 +114,11 @@ export function pickMeta(pair: MetaPair): Meta | undefined {
   return meta1.txid > meta0.txid ? meta1 : meta0;
 }
 
-/** The current meta of an image, or a corrupt error saying why neither meta page is valid. */
-export function chooseMeta(bytes: Uint8Array, name: string): Meta {
-  if (bytes.length < metaBytes) {
-    throw corrupt(name, `cannot read the meta pages: the file is ${bytes.length} bytes, too short for bbolt`);
+/** The current meta of an image, or a corrupt error saying why neither meta page is valid. `fileBytes`: the
+ * file's size when `bytes` holds only its meta pages (lookup.ts). */
+export function chooseMeta(bytes: Uint8Array, name: string, fileBytes = bytes.length): Meta {
+  if (fileBytes < metaBytes) {
+    throw corrupt(name, `cannot read the meta pages: the file is ${fileBytes} bytes, too short for bbolt`);
   }
   const pair = readMetas(bytes);
   const meta = pickMeta(pair);
@@ -125,10 +126,10 @@ export function chooseMeta(bytes: Uint8Array, name: string): Meta {
   // bbolt grows the file before a commit's meta names the new pages, so a file shorter than the high-water
   // mark lost its tail: the pages there may still be reached (or be free), and reading on would be a guess
   const needed = meta.pgid * BigInt(meta.pageSize);
-  if (BigInt(bytes.length) < needed) {
+  if (BigInt(fileBytes) < needed) {
     throw corrupt(
       name,
-      `truncated: the file is ${bytes.length} bytes, but its meta page (txid ${meta.txid}) says ${meta.pgid} pages ` +
+      `truncated: the file is ${fileBytes} bytes, but its meta page (txid ${meta.txid}) says ${meta.pgid} pages ` +
         `of ${meta.pageSize} bytes (${needed} bytes) are in use`,
     );
   }
