@@ -286,30 +286,52 @@ export function cloneSuite(getBed: () => Bed) {
       assert.match(forced.stdout, /^note: hardlink clone: .*in-place write, chmod, chown/m);
     });
 
-    test("a clone found by bolt lookups (--runtime containerd) names what the loaded store names", () => {
-      // without --runtime crifs detects the store and loads it whole; with it, clone looks up the one record
-      const loaded = flags().filter((f, i, all) => f !== "--runtime" && all[i - 1] !== "--runtime");
+    test("a clone found by bolt lookups names what the loaded store names, with --runtime or without", () => {
+      // an exact key or id is looked up (with --runtime containerd, or without it when containerd's is the only
+      // store found); a prefix of it cannot be, and loads the store: both must name the same snapshot and dir
+      const detected = flags().filter((f, i, all) => f !== "--runtime" && all[i - 1] !== "--runtime");
       for (const [ref, mode] of [
         ["clone-layer", "copy"],
         ["clone-upper", "copy"],
-        ["clone-lay", "hardlink"], // a prefix: the lookup cannot answer it, the loaded store does
+        ["clone-layer", "hardlink"],
       ] as const) {
-        const fast = json<CloneJson>(
-          crifs([...flags(), "clone", ref, join(work, `found-${ref}`), "--mode", mode, "-o", "json"]),
-        );
         const slow = json<CloneJson>(
-          crifs([...loaded, "clone", ref, join(work, `loaded-${ref}`), "--mode", mode, "-o", "json"]),
+          crifs([
+            ...flags(),
+            "clone",
+            ref.slice(0, -1),
+            join(work, `loaded-${ref}-${mode}`),
+            "--mode",
+            mode,
+            "-o",
+            "json",
+          ]),
         );
-        assert.deepEqual(
-          [fast.subject, fast.source, fast.mode, fast.notes],
-          [slow.subject, slow.source, slow.mode, slow.notes],
-          ref,
-        );
-        assert.match(
-          fast.subject,
-          new RegExp(`^snapshot ${NS}/overlayfs/clone-la|^snapshot ${NS}/overlayfs/clone-upper`),
-        );
+        for (const [how, f] of [
+          ["--runtime", flags()],
+          ["detected", detected],
+        ] as const) {
+          const fast = json<CloneJson>(
+            crifs([
+              ...f,
+              "clone",
+              ref,
+              join(work, `found-${ref}-${mode}-${how}`),
+              "--mode",
+              mode,
+              "-o",
+              "json",
+            ]),
+          );
+          assert.deepEqual(
+            [fast.subject, fast.source, fast.mode, fast.notes],
+            [slow.subject, slow.source, slow.mode, slow.notes],
+            `${ref} ${mode} ${how}`,
+          );
+        }
+        assert.match(slow.subject, new RegExp(`^snapshot ${NS}/overlayfs/${ref}$`));
       }
+      const loaded = flags();
       const refused = crifs([
         ...flags(),
         "clone",

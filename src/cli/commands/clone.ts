@@ -13,7 +13,7 @@ import { type CopyMode, copyModes, planCopyMode } from "../../copy/plan-copy-mod
 import { CrifsError } from "../../errors.js";
 import { fsPath } from "../../fs/name-codec.js";
 import type { Snapshot, Store } from "../../model/store.js";
-import { requireAdapter } from "../../runtimes/index.js";
+import { type Adapter, adapters, requireAdapter } from "../../runtimes/index.js";
 import { humanBytes, render, renderLines } from "../render/format.js";
 import { resolveRef } from "../resolve-ref.js";
 import { type GlobalOptions, loadOptions, openStores } from "../stores.js";
@@ -90,10 +90,18 @@ function sourceOf(stores: readonly Store[], ref: string): Source {
 }
 
 /** The source found from the few records it needs (the adapter's findRef: containerd's bolt lookups) when
- * --runtime names the store: a clone of one dir needs one record, not the store. Null: load the store. */
+ * one store is read: the one --runtime names, or the only one detected on this host (with two, a name could be
+ * in either, and openStores loads both). A clone of one dir needs one record, not the store. Null: load it. */
 function lookedUpSource(g: GlobalOptions, ref: string): Source | null {
-  if (g.runtime === undefined) return null;
-  const found = requireAdapter(g.runtime).findRef?.(loadOptions(g), ref, g.namespace) ?? null;
+  const opts = loadOptions(g);
+  let adapter: Adapter;
+  if (g.runtime !== undefined) adapter = requireAdapter(g.runtime);
+  else {
+    const found = adapters.filter((a) => a.detect(opts));
+    if (found.length !== 1 || found[0] === undefined) return null;
+    adapter = found[0];
+  }
+  const found = adapter.findRef?.(opts, ref, g.namespace) ?? null;
   if (found === null) return null;
   return found.type === "container"
     ? containerSource(found.namespace, found.id, found.snapshot)
