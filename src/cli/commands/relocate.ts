@@ -14,7 +14,7 @@ import { scanTrees } from "../../fs/walk.js";
 import { socketPath } from "../../live/address.js";
 import type { Store } from "../../model/store.js";
 import { applyRelocate, type RelocateResult, rollbackRelocate } from "../../relocate/apply.js";
-import { busyReasons, hasSystemd, processesUsing, stopHint, unitsOf } from "../../relocate/busy.js";
+import { busyReasons, knownUnits, processesUsing, stopHint } from "../../relocate/busy.js";
 import { listRelocateRuns, RelocateRun, type RelocateRunSummary } from "../../relocate/journal.js";
 import { planRelocate, type RelocateMethod, type RelocatePlan } from "../../relocate/plan.js";
 import { probeTarget } from "../../relocate/probe.js";
@@ -158,7 +158,6 @@ async function makePlan(
     socket: adapter.readVersion === undefined ? null : socketOf(adapter, g),
     ...(flags.dockerHost === undefined ? {} : { dockerHost: flags.dockerHost }),
   });
-  const systemdUnits = hasSystemd() ? unitsOf(store.location.runtime) : [];
   return planRelocate(
     {
       runtime: store.location.runtime,
@@ -177,7 +176,8 @@ async function makePlan(
       leftAlone: leftAlone(store),
       // with --systemd the units are stopped first and everything is checked again after
       busy: flags.systemd ? [] : busy,
-      units: systemdUnits,
+      // only the units systemd has loaded: --systemd cannot stop or start one it does not know
+      units: knownUnits(store.location.runtime),
     },
     newRunId(),
   );
