@@ -175,6 +175,7 @@ export function relocateSystemdSuite(getBed: () => Bed) {
       assert.equal(r.status, 69, r.stderr);
       assert.ok(isOneLineError({ ...r, status: r.status ?? -1 }), r.stderr);
       assert.match(r.stderr, /--systemd: .*containerd\.service/);
+      assert.match(r.stderr, /without --apply and --systemd/, "a hint that can be followed");
       assert.ok(!existsSync(newDir), "nothing was written to the target");
       assert.ok(!existsSync(join(work, ".crifs-quarantine")), "no run was opened");
       assert.ok(lstatSync(root()).isDirectory());

@@ -335,7 +335,12 @@ export async function relocateCommand(
       `cannot relocate: ${plan.problems[0]}${plan.problems.length > 1 ? ` (and ${plan.problems.length - 1} more)` : ""}`,
       {
         path: plan.root,
-        remedy: busy ? stopHint(plan.runtime) : "crifs relocate without --apply shows every problem",
+        remedy: busy
+          ? stopHint(plan.runtime)
+          : flags.systemd
+            ? // the plan without --apply is shown only without --systemd, which leaves its own problem out
+              "crifs relocate without --apply and --systemd shows the other problems"
+            : "crifs relocate without --apply shows every problem",
       },
     );
   }
