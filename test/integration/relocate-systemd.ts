@@ -4,10 +4,11 @@
 // imported, one container created). crifs, systemctl and ctr run inside that namespace (nsenter). The tests:
 //   - while systemd knows no containerd.service, --systemd --apply is refused with the plan's one line and
 //     writes nothing
-//   - bind: a run SIGKILLed once its copy is made finds containerd.service inactive (stop came first); --resume
-//     finishes it, starts the unit again, writes the .mount unit where the plan said, and systemd reports that
-//     unit loaded, enabled and active while findmnt shows the bind; containerd lists everything as before and
-//     runs a relocated image; --rollback stops and starts the unit again around its undo
+//   - bind: a run SIGKILLed before its stop leaves the unit active; its --resume, SIGKILLed once the copy is
+//     made, finds containerd.service inactive (stop came first); the next --resume finishes the run, starts the
+//     unit again, writes the .mount unit where the plan said, and systemd reports that unit loaded, enabled and
+//     active while findmnt shows the bind; containerd lists everything as before and runs a relocated image;
+//     --rollback stops and starts the unit again around its undo
 //   - symlink: afterwards systemd runs a new invocation of the unit (the old main process is gone), which
 //     entered active after the switch by systemd's own timestamp
 // Cost: 10 to 13 s in all on a loaded 2-CPU machine (systemd boots in about 1 s; each run copies a few MiB).
@@ -193,8 +194,12 @@ export function relocateSystemdSuite(getBed: () => Bed) {
       before0 = listing();
       const newDir = join(mnt, "bind");
 
-      // killed once the copy is made: systemd says the unit is stopped while the copy exists
-      const k = crifsNs(rl(newDir, "--systemd", "--apply"), { CRIFS_RELOCATE_FAULT: "copy" });
+      // killed before it stopped anything: the unit runs on, holding the root, and --resume stops it first
+      const k0 = crifsNs(rl(newDir, "--systemd", "--apply"), { CRIFS_RELOCATE_FAULT: "stop:intent" });
+      assert.equal(k0.signal, "SIGKILL", `killed before the stop: ${k0.stderr}`);
+      assert.equal(ns().isActive(UNIT), "active", "nothing was stopped yet");
+      // killed by that --resume once the copy is made: systemd says the unit is stopped while the copy exists
+      const k = crifsNs(rl("--resume"), { CRIFS_RELOCATE_FAULT: "copy" });
       assert.equal(k.signal, "SIGKILL", `killed after the copy: ${k.stderr}`);
       assert.equal(ns().isActive(UNIT), "inactive", "containerd.service is stopped during the copy");
       // the copy equals the root here, both still as the stopped containerd left them (from the unit's start on,
