@@ -141,7 +141,7 @@ function bedBlock(line: ContainerdVersion): void {
       ["web", webSuite], // crifs web in Debian's headless chromium (playwright-core); an orphan dir, removed
       ["fleet", fleetSuite], // the single executable and its image (built once into dist/exe/); its own namespace, removed
       ["relocate", relocateSuite], // its own podman, dockerd and small containerd stores, moved to a loop-mounted ext4 it makes
-      ["relocate-systemd", relocateSystemdSuite], // a real systemd as PID 1 of a namespace of its own; 10-13 s
+      ["relocate-systemd", relocateSystemdSuite], // a real systemd as PID 1 of a namespace of its own; 9-13 s
       ["doctor", doctorSuite], // last: it injects faults it does not undo
     ];
     if (only !== undefined && process.env.CI === "true")

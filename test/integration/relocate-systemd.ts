@@ -11,7 +11,7 @@
 //     --rollback stops and starts the unit again around its undo
 //   - symlink: afterwards systemd runs a new invocation of the unit (the old main process is gone), which
 //     entered active after the switch by systemd's own timestamp
-// Cost: 10 to 13 s in all on a loaded 2-CPU machine (systemd boots in about 1 s; each run copies a few MiB).
+// Cost: 9 to 13 s in all on a loaded 2-CPU machine (systemd boots in about 1 s; each run copies a few MiB).
 
 import assert from "node:assert/strict";
 import { type ChildProcess, execFileSync, spawn } from "node:child_process";
