@@ -2,13 +2,14 @@
 # Every test, from a fresh Debian 12 machine: installs the real runtimes and tools from Debian's packages
 # (root), installs npm dependencies, builds, then typecheck + lint + unit tests + the package test (npm pack,
 # then npm install of the tarball: needs the registry, as npm install does) + the integration suite that
-# runs against a real containerd (prometheus brings promtool, for the alert rules' tests in deploy/tests/).
+# runs against a real containerd (prometheus brings promtool, for the alert rules' tests in deploy/tests/;
+# systemd is booted in a namespace of its own for relocate --systemd's tests, test/integration/systemd-ns.ts).
 # Set CRIFS_SKIP_INTEGRATION=1 only where root/apt are not available: the
 # suite then says loudly that it was skipped. CI never sets it.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-PACKAGES=(time mmdebstrap containerd runc umoci skopeo busybox-static attr tar golang-go golang-github-coreos-bbolt-dev docker.io podman containers-storage uidmap fuse-overlayfs containernetworking-plugins docker-registry strace prometheus openssl tmux zsh xfsprogs chromium)
+PACKAGES=(time systemd mmdebstrap containerd runc umoci skopeo busybox-static attr tar golang-go golang-github-coreos-bbolt-dev docker.io podman containers-storage uidmap fuse-overlayfs containernetworking-plugins docker-registry strace prometheus openssl tmux zsh xfsprogs chromium)
 
 if [ "${CRIFS_SKIP_INTEGRATION:-}" != "1" ]; then
   if [ "$(id -u)" != "0" ]; then

@@ -26,7 +26,8 @@ export interface StepHooks {
   /** CRIFS_RELOCATE_FAULT; default from the environment. */
   readonly fault?: string;
   /** Why the runtime is busy now (relocate/busy.ts), asked again once `stop` has stopped its units: a
-   * reason left fails the step. */
+   * reason left fails the step. A rollback asks it once the units its run started are stopped again, before
+   * it undoes anything on disk. */
   readonly recheck?: () => Promise<string[]>;
 }
 
@@ -221,10 +222,22 @@ export async function rollbackRelocate(run: RelocateRun, hooks: StepHooks = {}):
   run.append({ type: "rollback", pid: process.pid, at: stamp() });
   const ran: RelocateStepName[] = [];
   const order = [...plan.steps].reverse();
+  // with --systemd the runtime the run started holds the root open until the undo of `start` stops it: the
+  // check for what else holds it waits until then, and comes before the first undo that touches the disk
+  let checked = hooks.recheck === undefined;
   for (const step of order) {
     if (!touched.has(step) || undone.has(step)) continue;
     const undo = undoOf(step, run);
     if (undo === null) continue;
+    if (!checked && step !== "start" && step !== "stop") {
+      const busy = await (hooks.recheck as () => Promise<string[]>)();
+      if (busy.length > 0)
+        throw new CrifsError("busy", `cannot roll back: ${busy[0]}`, {
+          path: plan.root,
+          remedy: "stop it, then crifs relocate --rollback again",
+        });
+      checked = true;
+    }
     hooks.onStep?.(step, true);
     run.append({ type: "undo-intent", step, at: stamp() });
     await undo();

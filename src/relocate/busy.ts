@@ -45,6 +45,24 @@ export function hasSystemd(): boolean {
   return existsSync("/run/systemd/system");
 }
 
+/** The units of `runtime` that systemd has loaded from a unit file (none without systemd). A unit systemd
+ * does not know (LoadState not-found, or masked) cannot be stopped or started: `systemctl stop` of one fails
+ * with "Unit … not loaded", so --systemd must not plan to. Cost: one `systemctl show` per unit. */
+export function knownUnits(runtime: string): string[] {
+  if (!hasSystemd()) return [];
+  return unitsOf(runtime).filter((u) => {
+    try {
+      const state = execFileSync("systemctl", ["show", "-p", "LoadState", "--value", u], {
+        encoding: "utf8",
+        stdio: "pipe",
+      });
+      return state.trim() === "loaded";
+    } catch {
+      return false; // systemctl cannot reach systemd
+    }
+  });
+}
+
 /** The units of `runtime` that systemd reports active (none without systemd). */
 export function activeUnits(runtime: string): string[] {
   if (!hasSystemd()) return [];

@@ -14,6 +14,7 @@
 //   remove      <root>.crifs-old-<run> moves into the quarantine beside it; `crifs repair --purge` deletes it
 
 import { basename, dirname, join } from "node:path";
+import { unitsOf } from "./busy.js";
 
 export type RelocateMethod = "bind" | "symlink";
 
@@ -134,6 +135,14 @@ export function mountUnitText(newDir: string, root: string, units: readonly stri
 export const SYMLINK_WARNING =
   'containerd\'s maintainers do not support a symlinked root (containerd#5249: "if you use bind-mounts instead of symlinks, it may work"), and runc refuses a container rootfs whose path holds a symlink (containers/storage#165: "is not an absolute path or is a symlink"; a bind mount works): prefer --method bind';
 
+/** What systemd would have to know for --systemd to stop `runtime`, for the plan's problem. */
+function unitsWanted(runtime: string): string {
+  const units = unitsOf(runtime);
+  return units.length === 0
+    ? `${runtime} has no unit: podman has no daemon`
+    : `systemd knows no ${units.join(" or ")}: systemctl show -p LoadState says not-found or masked`;
+}
+
 /** The plan for `facts` under run id `runId` (pure). */
 export function planRelocate(facts: RelocateFacts, runId: string): RelocatePlan {
   const same = facts.target.sameFilesystem;
@@ -179,7 +188,7 @@ export function planRelocate(facts: RelocateFacts, runId: string): RelocatePlan 
     );
   if (facts.systemd && facts.units.length === 0)
     problems.push(
-      `--systemd: no systemd unit runs ${facts.runtime} here (systemd is not running, or the runtime has no unit: podman has no daemon): stop it yourself and leave --systemd out`,
+      `--systemd: no systemd unit runs ${facts.runtime} here (${unitsWanted(facts.runtime)}, or systemd is not running): stop it yourself and leave --systemd out`,
     );
 
   const run = runId;

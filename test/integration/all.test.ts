@@ -44,6 +44,7 @@ import { logsSuite } from "./logs.suite.js";
 import { namesSuite } from "./names.suite.js";
 import { podmanSuite } from "./podman.suite.js";
 import { relocateSuite } from "./relocate.suite.js";
+import { relocateSystemdSuite } from "./relocate-systemd.js";
 import { repairSuite } from "./repair.suite.js";
 import { repairApiSuite, repairLinksSuite } from "./repair-api.suite.js";
 import { serveSuite } from "./serve.suite.js";
@@ -140,6 +141,7 @@ function bedBlock(line: ContainerdVersion): void {
       ["web", webSuite], // crifs web in Debian's headless chromium (playwright-core); an orphan dir, removed
       ["fleet", fleetSuite], // the single executable and its image (built once into dist/exe/); its own namespace, removed
       ["relocate", relocateSuite], // its own podman, dockerd and small containerd stores, moved to a loop-mounted ext4 it makes
+      ["relocate-systemd", relocateSystemdSuite], // a real systemd as PID 1 of a namespace of its own; 9-13 s
       ["doctor", doctorSuite], // last: it injects faults it does not undo
     ];
     if (only !== undefined && process.env.CI === "true")

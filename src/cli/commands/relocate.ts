@@ -14,7 +14,7 @@ import { scanTrees } from "../../fs/walk.js";
 import { socketPath } from "../../live/address.js";
 import type { Store } from "../../model/store.js";
 import { applyRelocate, type RelocateResult, rollbackRelocate } from "../../relocate/apply.js";
-import { busyReasons, hasSystemd, processesUsing, stopHint, unitsOf } from "../../relocate/busy.js";
+import { busyReasons, knownUnits, processesUsing, stopHint } from "../../relocate/busy.js";
 import { listRelocateRuns, RelocateRun, type RelocateRunSummary } from "../../relocate/journal.js";
 import { planRelocate, type RelocateMethod, type RelocatePlan } from "../../relocate/plan.js";
 import { probeTarget } from "../../relocate/probe.js";
@@ -158,7 +158,6 @@ async function makePlan(
     socket: adapter.readVersion === undefined ? null : socketOf(adapter, g),
     ...(flags.dockerHost === undefined ? {} : { dockerHost: flags.dockerHost }),
   });
-  const systemdUnits = hasSystemd() ? unitsOf(store.location.runtime) : [];
   return planRelocate(
     {
       runtime: store.location.runtime,
@@ -177,7 +176,8 @@ async function makePlan(
       leftAlone: leftAlone(store),
       // with --systemd the units are stopped first and everything is checked again after
       busy: flags.systemd ? [] : busy,
-      units: systemdUnits,
+      // only the units systemd has loaded: --systemd cannot stop or start one it does not know
+      units: knownUnits(store.location.runtime),
     },
     newRunId(),
   );
@@ -229,16 +229,42 @@ function resultText(r: RelocateResult, p: RelocatePlan): string {
   return `${terminalSafe(`run ${r.run}: ${p.root} now lives in ${p.newDir} (${p.method}); ${old}`)}\n`;
 }
 
+/** The processes that hold the root, the old root's name or NEWDIR open: [where, pid, comm, path]. */
+function processUsers(p: RelocatePlan) {
+  return [p.root, p.oldName, p.newDir].flatMap((where) =>
+    processesUsing(where).map((u) => ({ where, ...u })),
+  );
+}
+
 function processChecks(p: RelocatePlan): void {
-  for (const where of [p.root, p.oldName, p.newDir]) {
-    const users = processesUsing(where);
-    const u = users[0];
-    if (u !== undefined)
-      throw new CrifsError("busy", `cannot go on: process ${u.pid} (${u.comm}) holds ${u.path} open`, {
-        path: where,
-        remedy: stopHint(p.runtime),
-      });
+  const u = processUsers(p)[0];
+  if (u !== undefined)
+    throw new CrifsError("busy", `cannot go on: process ${u.pid} (${u.comm}) holds ${u.path} open`, {
+      path: u.where,
+      remedy: stopHint(p.runtime),
+    });
+}
+
+/** The checks before --resume or --rollback of `s`. A --systemd run's own units may run now (it started
+ * them, or was killed before it stopped them), holding the root open: their stop comes first (the run's
+ * `stop` step, or the rollback's undo of `start`) and the check after it, as a hook; a resume that has only
+ * `start` left changes nothing on disk and needs none. */
+function checksFor(
+  s: RelocateRunSummary,
+  which: "resume" | "rollback",
+): { recheck?: () => Promise<string[]> } {
+  const p = s.plan;
+  const left = p.steps.filter((x) => !s.done.includes(x));
+  const recheck = {
+    recheck: async () =>
+      processUsers(p).map((u) => `process ${u.pid} (${u.comm}) holds ${u.path} open: ${stopHint(p.runtime)}`),
+  };
+  if (p.steps.includes("stop") && p.units.length > 0) {
+    if (which === "rollback" || left.includes("stop")) return recheck;
+    if (left.every((x) => x === "start")) return {};
   }
+  processChecks(p);
+  return {};
 }
 
 function pickRun(root: string, which: "resume" | "rollback"): RelocateRunSummary {
@@ -271,14 +297,14 @@ export async function relocateCommand(
   if (flags.resume || flags.rollback) {
     const root = rootOf(adapter, g);
     const summary = pickRun(root, flags.resume ? "resume" : "rollback");
-    processChecks(summary.plan);
+    const checks = checksFor(summary, flags.resume ? "resume" : "rollback");
     const run = RelocateRun.open(summary.dir);
     try {
       let r: RelocateResult;
-      if (flags.rollback) r = await rollbackRelocate(run, hooks);
+      if (flags.rollback) r = await rollbackRelocate(run, { ...hooks, ...checks });
       else {
         run.append({ type: "resume", pid: process.pid, at: new Date().toISOString() });
-        r = await applyRelocate(run, hooks);
+        r = await applyRelocate(run, { ...hooks, ...checks });
       }
       return {
         text: render(g.output, { ...r, plan: run.plan }, { table: () => resultText(r, run.plan) }),
@@ -309,7 +335,12 @@ export async function relocateCommand(
       `cannot relocate: ${plan.problems[0]}${plan.problems.length > 1 ? ` (and ${plan.problems.length - 1} more)` : ""}`,
       {
         path: plan.root,
-        remedy: busy ? stopHint(plan.runtime) : "crifs relocate without --apply shows every problem",
+        remedy: busy
+          ? stopHint(plan.runtime)
+          : flags.systemd
+            ? // the plan without --apply is shown only without --systemd, which leaves its own problem out
+              "crifs relocate without --apply and --systemd shows the other problems"
+            : "crifs relocate without --apply shows every problem",
       },
     );
   }
