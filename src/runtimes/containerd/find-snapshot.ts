@@ -15,10 +15,11 @@
 import { join } from "node:path";
 import { CrifsError } from "../../errors.js";
 import { type BoltBucket, lookupBolt, text } from "../../formats/bbolt/index.js";
-import { decodeGoTime, varintNumber } from "../../formats/go/encoding.js";
+import { varintNumber } from "../../formats/go/encoding.js";
 import { pathExists } from "../../fs/path-exists.js";
 import type { Labels, Snapshot, SnapshotKind } from "../../model/store.js";
 import { configReadOptions, type StoreLoadOptions } from "../load-options.js";
+import { labelsOf, snapshotKinds, str, time, usageOf } from "./bolt-fields.js";
 import { readContainerdConfig } from "./config.js";
 import { META_DB, snapshotFromRecords, snapshotterLayout } from "./load.js";
 
@@ -41,24 +42,6 @@ interface MetaRecord {
   readonly createdAt: string | null;
   readonly updatedAt: string | null;
   readonly labels: Labels;
-}
-
-const kinds: Record<number, SnapshotKind> = { 1: "view", 2: "active", 3: "committed" };
-
-function str(b: BoltBucket, key: string): string {
-  const v = b.get(key);
-  return v === undefined ? "" : text(v);
-}
-
-function time(b: BoltBucket, key: string): string | null {
-  const v = b.get(key);
-  return v === undefined || v.length === 0 ? null : decodeGoTime(v);
-}
-
-function labelsOf(b: BoltBucket | undefined): Labels {
-  const out: Record<string, string> = {};
-  if (b !== undefined) for (const e of b.entries()) if (e.value !== null) out[text(e.key)] = text(e.value);
-  return out;
 }
 
 function recordOf(namespace: string, snapshotter: string, key: string, b: BoltBucket): MetaRecord {
@@ -140,21 +123,9 @@ export function findContainerdRef(
       const id = b?.get("id");
       const kind = b?.get("kind");
       if (b === undefined || id === undefined || kind?.length !== 1) return null;
-      const k = kinds[kind[0] as number];
+      const k = snapshotKinds[kind[0] as number];
       if (k === undefined) return null;
-      const size = b.get("size");
-      const inodes = b.get("inodes");
-      return {
-        id: String(varintNumber(id, false)),
-        kind: k,
-        size:
-          size === undefined && inodes === undefined
-            ? null
-            : {
-                bytes: size === undefined ? 0 : varintNumber(size, true),
-                inodes: inodes === undefined ? 0 : varintNumber(inodes, true),
-              },
-      };
+      return { id: String(varintNumber(id, false)), kind: k, size: usageOf(b.get("size"), b.get("inodes")) };
     });
   } catch (err) {
     if (err instanceof CrifsError) throw err;

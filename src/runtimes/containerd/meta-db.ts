@@ -20,8 +20,9 @@
 
 import type { BoltBucket, BoltDb } from "../../formats/bbolt/index.js";
 import { text } from "../../formats/bbolt/index.js";
-import { decodeAny, decodeGoTime, varintNumber } from "../../formats/go/encoding.js";
+import { decodeAny, varintNumber } from "../../formats/go/encoding.js";
 import type { Anomaly, Blob, Container, Image, Ingest, Labels, Lease, Namespace } from "../../model/store.js";
+import { labelsOf, str, time } from "./bolt-fields.js";
 
 export interface MetaSnapshot {
   readonly namespace: string;
@@ -86,29 +87,12 @@ export interface MetaRecords {
   readonly anomalies: Anomaly[];
 }
 
-function str(b: BoltBucket, key: string): string {
-  const v = b.get(key);
-  return v === undefined ? "" : text(v);
-}
-
-function time(b: BoltBucket, key: string): string | null {
-  const v = b.get(key);
-  return v === undefined || v.length === 0 ? null : decodeGoTime(v);
-}
-
-function labels(b: BoltBucket | undefined): Labels {
-  const out: Record<string, string> = {};
-  if (b === undefined) return out;
-  for (const e of b.entries()) if (e.value !== null) out[text(e.key)] = text(e.value);
-  return out;
-}
-
 /** The createdat, updatedat and labels every record bucket (image, container, blob, sandbox, snapshot) holds. */
 function stamps(b: BoltBucket): { createdAt: string | null; updatedAt: string | null; labels: Labels } {
   return {
     createdAt: time(b, "createdat"),
     updatedAt: time(b, "updatedat"),
-    labels: labels(b.bucket("labels")),
+    labels: labelsOf(b.bucket("labels")),
   };
 }
 
@@ -210,7 +194,7 @@ export function readMetaDb(db: BoltDb): MetaRecords {
   };
 
   for (const [ns, nsb] of buckets(v1)) {
-    out.namespaces.push({ name: ns, labels: labels(nsb.bucket("labels")) });
+    out.namespaces.push({ name: ns, labels: labelsOf(nsb.bucket("labels")) });
 
     eachRecord(nsb.bucket("images"), `image ${ns}`, (name, ib) => {
       const target = ib.bucket("target");
@@ -260,7 +244,7 @@ export function readMetaDb(db: BoltDb): MetaRecords {
         namespace: ns,
         id,
         createdAt: time(lb, "createdat"),
-        labels: labels(lb.bucket("labels")),
+        labels: labelsOf(lb.bucket("labels")),
         resources: {
           content: keys(lb.bucket("content")),
           ingests: keys(lb.bucket("ingests")),

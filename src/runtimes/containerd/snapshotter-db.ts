@@ -16,6 +16,7 @@ import type { BoltDb } from "../../formats/bbolt/index.js";
 import { text } from "../../formats/bbolt/index.js";
 import { decodeGoTime, varintNumber } from "../../formats/go/encoding.js";
 import type { Anomaly, SnapshotKind } from "../../model/store.js";
+import { snapshotKinds, usageOf } from "./bolt-fields.js";
 
 export interface BackendSnapshot {
   readonly backendKey: string;
@@ -26,8 +27,6 @@ export interface BackendSnapshot {
   readonly updatedAt: string | null;
   readonly size: { readonly bytes: number; readonly inodes: number } | null;
 }
-
-const kinds: Record<number, SnapshotKind> = { 1: "view", 2: "active", 3: "committed" };
 
 /** All snapshot records of one snapshotter, keyed by backend key. Cost: metadata only. */
 export function readSnapshotterDb(db: BoltDb): {
@@ -55,17 +54,11 @@ export function readSnapshotterDb(db: BoltDb): {
       snapshots.set(key, {
         backendKey: key,
         id: String(varintNumber(id, false)),
-        kind: kind === undefined || kind.length !== 1 ? null : (kinds[kind[0] as number] ?? null),
+        kind: kind === undefined || kind.length !== 1 ? null : (snapshotKinds[kind[0] as number] ?? null),
         parentKey: parent === undefined || parent.length === 0 ? null : text(parent),
         createdAt: created === undefined ? null : decodeGoTime(created),
         updatedAt: updated === undefined ? null : decodeGoTime(updated),
-        size:
-          size === undefined && inodes === undefined
-            ? null
-            : {
-                bytes: size === undefined ? 0 : varintNumber(size, true),
-                inodes: inodes === undefined ? 0 : varintNumber(inodes, true),
-              },
+        size: usageOf(size, inodes),
       });
     } catch (err) {
       anomalies.push({
