@@ -4,8 +4,11 @@
 // gives null.
 
 import assert from "node:assert/strict";
+import { readFileSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
 import { after, before, test } from "node:test";
 import { resolveRef } from "../../cli/resolve-ref.js";
+import { CrifsError } from "../../errors.js";
 import type { Store } from "../../model/store.js";
 import { findContainerdRef } from "./find-snapshot.js";
 import { loadContainerd } from "./load.js";
@@ -63,4 +66,57 @@ test("a prefix, an image name and an unknown name are left to the loaded store",
   assert.equal(findContainerdRef(options(), image.name, undefined), null);
   assert.equal(findContainerdRef(options(), "no-such-ref", undefined), null);
   assert.equal(findContainerdRef(options(), "", undefined), null);
+});
+
+test("damage to either bolt file: the same answer, null, or one CrifsError naming that file; never another snapshot", () => {
+  const files = [
+    join(sample.root, "io.containerd.metadata.v1.bolt", "meta.db"),
+    join(sample.root, "io.containerd.snapshotter.v1.overlayfs", "metadata.db"),
+  ];
+  const healthy = new Map(store.containers.map((c) => [c.id, findContainerdRef(options(), c.id, undefined)]));
+  let seed = 7;
+  const random = () => {
+    seed = (seed * 1103515245 + 12345) % 2 ** 31; // the same damage every run
+    return seed / 2 ** 31;
+  };
+  const outcomes = { same: 0, none: 0, refused: 0 };
+  for (const file of files) {
+    const good = readFileSync(file);
+    const pages = good.length / 4096;
+    const damages: [string, Buffer][] = [["truncated to half", good.subarray(0, good.length / 2)]];
+    const bothMetas = Buffer.from(good);
+    bothMetas.fill(0xff, 16, 64).fill(0xff, 4096 + 16, 4096 + 64);
+    damages.push(["both meta pages", bothMetas]);
+    for (let page = 2; page < pages; page++) {
+      const d = Buffer.from(good);
+      for (let k = 0; k < 4; k++) d[page * 4096 + Math.floor(random() * 64)] = Math.floor(random() * 256);
+      damages.push([`page ${page}'s header and first elements`, d]);
+    }
+    try {
+      for (const [what, bytes] of damages) {
+        writeFileSync(file, bytes);
+        for (const [id, answer] of healthy) {
+          let r: ReturnType<typeof findContainerdRef>;
+          try {
+            r = findContainerdRef(options(), id, undefined);
+          } catch (err) {
+            assert.ok(err instanceof CrifsError, `${what}: ${String(err)}`);
+            assert.equal(err.path, file, `${what}: ${err.oneLine()}`);
+            assert.doesNotMatch(err.oneLine(), /\n/);
+            outcomes.refused++;
+            continue;
+          }
+          if (r === null) outcomes.none++;
+          else {
+            assert.deepEqual(r, answer, `${what}: ${id}`);
+            outcomes.same++;
+          }
+        }
+      }
+    } finally {
+      writeFileSync(file, good);
+    }
+  }
+  // the damage reached the lookups: some were refused, and pages off their path left the answer as it was
+  assert.ok(outcomes.refused > 0 && outcomes.same > 0, JSON.stringify(outcomes));
 });
