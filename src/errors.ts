@@ -70,6 +70,12 @@ export function errnoWords(code: string | undefined): string {
       return "input/output error";
     case "ENAMETOOLONG":
       return "file name too long";
+    case "ENOSPC":
+      return "no space left on device";
+    case "EDQUOT":
+      return "disk quota exceeded";
+    case "EROFS":
+      return "read-only file system";
     default:
       return code === undefined ? "unknown error" : code.toLowerCase();
   }

@@ -6,9 +6,9 @@
 // half archive under the name asked for.
 
 import { closeSync, createWriteStream, fsyncSync, openSync, renameSync, rmSync } from "node:fs";
-import { dirname, resolve } from "node:path";
+import { resolve } from "node:path";
 import type { Writable } from "node:stream";
-import { CrifsError, fromFsError } from "../../errors.js";
+import { CrifsError } from "../../errors.js";
 import type { OverlayView } from "../../fs/overlay-view.js";
 import { containerView } from "../../links/container-view.js";
 import type { Store } from "../../model/store.js";
@@ -17,6 +17,7 @@ import { imageView } from "../../overlay/image-view.js";
 import { mergedEntries } from "../../overlay/merged-entries.js";
 import { terminalSafe } from "../render/terminal-safe.js";
 import { resolveRef } from "../resolve-ref.js";
+import { archiveWriteError, checkArchivePath } from "./export-file.js";
 
 /** The merged root of container or image `ref` (a container wins a name both have). */
 export function exportView(stores: readonly Store[], ref: string): OverlayView {
@@ -49,6 +50,8 @@ export async function exportCommand(
       remedy: "pass -o FILE.tar, or redirect stdout (crifs export ID > root.tar)",
     });
   }
+  const final = target.file === null ? null : resolve(target.file);
+  if (final !== null) checkArchivePath(final);
   const view = exportView(stores, ref);
   const options = {
     onShrunk: (e: { hostPath: string }) =>
@@ -60,8 +63,7 @@ export async function exportCommand(
     if (s.sockets > 0) target.warn(`crifs: ${s.sockets} socket(s) left out: tar has no type for them`);
     return s;
   };
-  if (target.file === null) return warnSockets(await writeTar(mergedEntries(view), target.stdout, options));
-  const final = resolve(target.file);
+  if (final === null) return warnSockets(await writeTar(mergedEntries(view), target.stdout, options));
   const partial = `${final}.crifs-partial-${process.pid}`;
   let out: Writable;
   try {
@@ -71,7 +73,7 @@ export async function exportCommand(
       out.once("error", fail);
     });
   } catch (err) {
-    throw fromFsError(err, dirname(final), "create the archive in");
+    throw archiveWriteError(err, final, "create the archive");
   }
   try {
     const summary = await writeTar(mergedEntries(view), out, options);
@@ -85,7 +87,6 @@ export async function exportCommand(
     return warnSockets(summary);
   } catch (err) {
     rmSync(partial, { force: true });
-    if (err instanceof CrifsError) throw err;
-    throw fromFsError(err, final, "write the archive");
+    throw archiveWriteError(err, final);
   }
 }
