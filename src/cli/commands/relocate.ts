@@ -7,7 +7,7 @@
 // Exit codes: 0 done (or an appliable plan printed); 1 a plan with problems; the codes of src/errors.ts
 // otherwise (75 busy: the runtime runs or a run is open). JSON contract: docs/json.md#relocate.
 
-import { lstatSync, readdirSync, realpathSync } from "node:fs";
+import { lstatSync, realpathSync } from "node:fs";
 import { dirname, isAbsolute, resolve } from "node:path";
 import { CrifsError } from "../../errors.js";
 import { scanTrees } from "../../fs/walk.js";
@@ -16,6 +16,7 @@ import type { Store } from "../../model/store.js";
 import { applyRelocate, type RelocateResult, rollbackRelocate } from "../../relocate/apply.js";
 import { busyReasons, knownUnits, processesUsing, stopHint } from "../../relocate/busy.js";
 import { listRelocateRuns, RelocateRun, type RelocateRunSummary } from "../../relocate/journal.js";
+import { resolveNewDir } from "../../relocate/new-dir.js";
 import { planRelocate, type RelocateMethod, type RelocatePlan } from "../../relocate/plan.js";
 import { probeTarget } from "../../relocate/probe.js";
 import { newRunId } from "../../repair/journal.js";
@@ -62,37 +63,6 @@ function rootOf(adapter: Adapter, g: GlobalOptions): string {
   } catch {
     return adapter.defaultRoot;
   }
-}
-
-function checkNewDir(root: string, newDir: string): void {
-  if (newDir === root || newDir.startsWith(`${root}/`) || root.startsWith(`${newDir}/`))
-    throw new CrifsError("usage", "cannot relocate: NEWDIR and the root hold one another", {
-      path: newDir,
-      remedy: "pass a NEWDIR outside the root (on another disk, e.g. /mnt/disk/containerd)",
-    });
-  let names: string[] | null = null;
-  try {
-    names = readdirSync(newDir);
-  } catch (err) {
-    const code = (err as NodeJS.ErrnoException).code;
-    if (code === "ENOTDIR")
-      throw new CrifsError("usage", "cannot relocate into it: it is not a directory", { path: newDir });
-    if (code !== "ENOENT") throw err;
-    try {
-      if (!lstatSync(dirname(newDir)).isDirectory()) throw new Error("not a dir");
-    } catch {
-      throw new CrifsError("not-found", "cannot relocate into it: its parent dir does not exist", {
-        path: newDir,
-        remedy: "make the parent dir (mount the new disk) first",
-      });
-    }
-  }
-  // a fresh ext4 holds lost+found: NEWDIR may be such a filesystem's top dir
-  if (names?.some((n) => n !== "lost+found"))
-    throw new CrifsError("unsafe", "cannot relocate into it: it is not empty", {
-      path: newDir,
-      remedy: "pass an empty or absent NEWDIR (e.g. a new dir on the new disk)",
-    });
 }
 
 function checkRoot(root: string): { mode: number; uid: number; gid: number } {
@@ -148,9 +118,8 @@ async function makePlan(
     });
   const store = adapter.load(loadOptions(g));
   const root = store.location.root;
-  const newDir = resolve(newDirArg);
   const rootSt = checkRoot(root);
-  checkNewDir(root, newDir);
+  const newDir = resolveNewDir(root, newDirArg);
   const scan = await scanTrees([{ id: "root", path: root }], { cacheDir: null });
   const target = probeTarget(newDir, root);
   const busy = await busyReasons(adapter, store, {
