@@ -88,9 +88,11 @@ export function stagingPath(dest: string): string {
 
 /**
  * Refuses a DEST that exists and is not an empty dir, whose parent is missing, or that lies inside `source`
- * (or is it). Returns DEST resolved (its parent's real path + its name). Cost: a few lstats and one readdir.
+ * (or is it) or inside one of `alsoRead` (the lower layer dirs a merged clone reads: a DEST in one of them
+ * would be walked while it is written, and would put a stranger into an image's layer). Returns DEST resolved
+ * (its parent's real path + its name). Cost: a few lstats and one readdir.
  */
-export function checkDestination(source: string, dest: string): string {
+export function checkDestination(source: string, dest: string, alsoRead: readonly string[] = []): string {
   const abs = resolve(dest);
   const parent = dirname(abs);
   let realParent: string;
@@ -113,18 +115,25 @@ export function checkDestination(source: string, dest: string): string {
   } catch {
     st = undefined;
   }
+  if (st?.isSymbolicLink() === true)
+    throw new CrifsError("usage", "cannot clone into it: it is a symlink", {
+      path: dest,
+      remedy: "name the dir it leads to, or a new path",
+    });
   if (st !== undefined && !(st.isDirectory() && readdirSync(target).length === 0)) {
     throw new CrifsError("usage", "cannot clone into it: it exists and is not an empty dir", {
       path: dest,
       remedy: "name a new path or an empty dir",
     });
   }
-  const src = realpathSync(source);
-  if (target === src || target.startsWith(src.endsWith(sep) ? src : src + sep)) {
-    throw new CrifsError("usage", `cannot clone into it: it lies inside the source ${src}`, {
-      path: dest,
-      remedy: "name a DEST outside the tree being copied",
-    });
+  for (const read of [source, ...alsoRead]) {
+    const src = realpathSync(read);
+    if (target === src || target.startsWith(src.endsWith(sep) ? src : src + sep)) {
+      throw new CrifsError("usage", `cannot clone into it: it lies inside the source ${src}`, {
+        path: dest,
+        remedy: "name a DEST outside the tree being copied",
+      });
+    }
   }
   return target;
 }

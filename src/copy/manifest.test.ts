@@ -1,6 +1,15 @@
 import assert from "node:assert/strict";
 import { execFileSync } from "node:child_process";
-import { chmodSync, chownSync, lstatSync, truncateSync, utimesSync, writeFileSync } from "node:fs";
+import {
+  chmodSync,
+  chownSync,
+  lstatSync,
+  mkdirSync,
+  symlinkSync,
+  truncateSync,
+  utimesSync,
+  writeFileSync,
+} from "node:fs";
 import { join } from "node:path";
 import { describe, test } from "node:test";
 import { encodeName } from "../fs/name-codec.js";
@@ -126,5 +135,23 @@ describe("the copier and its manifest", { skip }, () => {
     assert.throws(() => checkDestination(join(dir, "src"), join(dir, "src", "full")), /not an empty dir/);
     assert.throws(() => checkDestination(join(dir, "src"), join(dir, "nowhere", "x")), /parent dir/);
     assert.equal(checkDestination(join(dir, "src"), join(dir, "new")), join(dir, "new"));
+  });
+
+  test("checkDestination refuses a DEST inside a lower layer a merged clone reads, and a DEST that is a symlink", () => {
+    // clone --merged with DEST in a lower layer dir copied its own staging dir into itself until ENAMETOOLONG
+    const dir = tempDir("crifs-dest-");
+    plantTree(join(dir, "upper"), ["f u 1"]);
+    plantTree(join(dir, "lower"), ["d etc", "f etc/l 1"]);
+    assert.throws(
+      () => checkDestination(join(dir, "upper"), join(dir, "lower", "etc", "x"), [join(dir, "lower")]),
+      /lies inside the source .*lower/,
+    );
+    assert.equal(
+      checkDestination(join(dir, "upper"), join(dir, "new"), [join(dir, "lower")]),
+      join(dir, "new"),
+    );
+    mkdirSync(join(dir, "empty"));
+    symlinkSync(join(dir, "empty"), join(dir, "link"));
+    assert.throws(() => checkDestination(join(dir, "upper"), join(dir, "link")), /it is a symlink/);
   });
 });

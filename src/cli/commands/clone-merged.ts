@@ -30,7 +30,7 @@ export async function cloneMerged(stores: readonly Store[], o: CloneOptions): Pr
       ? `container ${t.container.namespace === "" ? "" : `${t.container.namespace}/`}${t.container.id} (merged)`
       : `image ${t.type === "image" ? t.image.name : o.ref} (merged)`;
   const writable = t.type === "container" ? `container ${t.container.id}'s writable layer` : null;
-  const { dest, parentFs, requested, plan } = planClone(top, o, writable);
+  const { dest, parentFs, requested, plan } = planClone(top, o, writable, view.layers.slice(1));
   const marked: { rel: string; isSymlink: boolean }[] = []; // entries that carry overlay's own attributes
   const entries = function* () {
     for (const e of mergedEntries(view)) {

@@ -109,8 +109,13 @@ function lookedUpSource(g: GlobalOptions, ref: string): Source | null {
 }
 
 /** DEST checked against `source`, the filesystems of both, and the mode the copy takes (planCopyMode). */
-export function planClone(source: string, o: CloneOptions, writable: string | null) {
-  const dest = checkDestination(source, o.dest);
+export function planClone(
+  source: string,
+  o: CloneOptions,
+  writable: string | null,
+  alsoRead: readonly string[] = [],
+) {
+  const dest = checkDestination(source, o.dest, alsoRead);
   const parentFs = filesystemOf(dest.slice(0, dest.lastIndexOf("/")) || "/");
   const sourceFs = filesystemOf(source);
   const requested = o.mode ?? "auto";
