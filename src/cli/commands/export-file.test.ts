@@ -4,7 +4,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, test } from "node:test";
 import { CrifsError, exitCodes } from "../../errors.js";
-import { archiveWriteError, checkArchivePath } from "./export-file.js";
+import { archiveWriteError, checkArchiveOutside, checkArchivePath } from "./export-file.js";
 
 const dir = mkdtempSync(join(tmpdir(), "crifs-export-file-"));
 after(() => rmSync(dir, { recursive: true, force: true }));
@@ -61,4 +61,22 @@ test("a full disk (the kernel's ENOSPC, from /dev/full) is one line naming FILE,
     "/srv/out.tar: cannot write the archive: its filesystem is full (hint: free space there, or write the archive elsewhere (or to stdout: > FILE))",
   );
   assert.doesNotMatch(e.oneLine(), /enospc|\n/);
+});
+
+test("-o FILE inside a layer dir the archive is read from is refused (the archive read its own partial file)", () => {
+  mkdirSync(join(dir, "upper", "etc"), { recursive: true });
+  mkdirSync(join(dir, "lower"));
+  symlinkSync(join(dir, "upper"), join(dir, "to-upper"));
+  const layers = [join(dir, "upper"), join(dir, "lower")];
+  for (const file of [
+    join(dir, "upper", "etc", "out.tar"),
+    join(dir, "lower", "out.tar"),
+    join(dir, "to-upper", "o.tar"),
+  ]) {
+    const e = thrown(() => checkArchiveOutside(file, layers));
+    assert.equal(e.code, "usage");
+    assert.match(e.oneLine(), /it lies inside the layer dir .*(upper|lower) \(hint: name a FILE outside/);
+  }
+  checkArchiveOutside(join(dir, "beside.tar"), layers);
+  checkArchiveOutside(join(dir, "upper-not.tar"), layers);
 });

@@ -2,8 +2,8 @@
 // byte is read when it is a directory or its dir is missing (not after the whole archive was written beside
 // it), and a failed write names FILE with what to do (a full disk, a read-only one), never an errno code alone.
 
-import { lstatSync, statSync } from "node:fs";
-import { dirname } from "node:path";
+import { lstatSync, realpathSync, statSync } from "node:fs";
+import { basename, dirname, join, sep } from "node:path";
 import { CrifsError, errnoWords, fromFsError } from "../../errors.js";
 
 /** Throws CrifsError when `file` (absolute) cannot become the archive: it is a dir, or its dir is missing. */
@@ -31,6 +31,33 @@ export function checkArchivePath(file: string): void {
       path: file,
       remedy: `make it first (mkdir -p ${dir}), or name another FILE`,
     });
+}
+
+/**
+ * Throws CrifsError when `file` lies inside one of `layers` (the dirs the archive is read from): the partial
+ * file would be read into the archive while it is written (the archive held most of itself), and the export
+ * would write into the container's or image's own layer.
+ */
+export function checkArchiveOutside(file: string, layers: readonly string[]): void {
+  let real: string;
+  try {
+    real = join(realpathSync(dirname(file)), basename(file));
+  } catch {
+    return; // its dir is gone: creating the file says so
+  }
+  for (const layer of layers) {
+    let dir: string;
+    try {
+      dir = realpathSync(layer);
+    } catch {
+      continue;
+    }
+    if (real.startsWith(dir.endsWith(sep) ? dir : dir + sep))
+      throw new CrifsError("usage", `cannot write the archive there: it lies inside the layer dir ${dir}`, {
+        path: file,
+        remedy: "name a FILE outside the container's and image's layer dirs",
+      });
+  }
 }
 
 /** The error of writing (or creating) the archive at `file`, in words with a remedy. */

@@ -17,7 +17,7 @@ import { imageView } from "../../overlay/image-view.js";
 import { mergedEntries } from "../../overlay/merged-entries.js";
 import { terminalSafe } from "../render/terminal-safe.js";
 import { resolveRef } from "../resolve-ref.js";
-import { archiveWriteError, checkArchivePath } from "./export-file.js";
+import { archiveWriteError, checkArchiveOutside, checkArchivePath } from "./export-file.js";
 
 /** The merged root of container or image `ref` (a container wins a name both have). */
 export function exportView(stores: readonly Store[], ref: string): OverlayView {
@@ -53,6 +53,7 @@ export async function exportCommand(
   const final = target.file === null ? null : resolve(target.file);
   if (final !== null) checkArchivePath(final);
   const view = exportView(stores, ref);
+  if (final !== null) checkArchiveOutside(final, view.layers);
   const options = {
     onShrunk: (e: { hostPath: string }) =>
       target.warn(
