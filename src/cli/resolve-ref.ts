@@ -38,11 +38,27 @@ function candidates(stores: readonly Store[], kinds: readonly Kind[]): { target:
   return out;
 }
 
-/** Exact names win over prefixes, then the earlier kind in `kinds`; more than one match is an error that lists them. */
+/** Whether `other` is `chosen`'s own: a container's writable snapshot (containerd keys it by the container's id). */
+function isOwn(chosen: Target, other: Target): boolean {
+  return (
+    chosen.type === "container" &&
+    other.type === "snapshot" &&
+    other.store === chosen.store &&
+    other.snapshot.key === chosen.container.snapshotKey
+  );
+}
+
+/**
+ * Exact names win over prefixes, then the earlier kind in `kinds`; more than one match is an error that lists
+ * them. A prefix that matches objects of several kinds names one only when the others are its own (a container
+ * and its own snapshot): a prefix shared by a container and an unrelated snapshot or image is ambiguous, as
+ * `docker` says of a prefix two ids share (it picked the container silently, the snapshot being unrelated).
+ */
 export function resolveRef(stores: readonly Store[], ref: string, kinds: readonly Kind[]): Target {
   const all = candidates(stores, kinds);
   let hits = all.filter((c) => c.names.includes(ref));
-  if (hits.length === 0) {
+  const isExact = hits.length > 0;
+  if (!isExact) {
     const bare = ref.replace(/^sha256:/, "");
     hits = all.filter((c) =>
       c.names.some((n) => n.startsWith(ref) || n.replace(/^sha256:/, "").startsWith(bare)),
@@ -52,11 +68,14 @@ export function resolveRef(stores: readonly Store[], ref: string, kinds: readonl
   // a container and its own snapshot share a name: the kinds come in order of preference
   for (const kind of kinds) {
     const same = hits.filter((h) => h.target.type === kind);
-    if (same.length === 1) return (same[0] as { target: Target }).target;
+    if (same.length === 0) continue;
     if (same.length > 1) {
       hits = same;
       break;
     }
+    const chosen = (same[0] as { target: Target }).target;
+    if (isExact || hits.every((h) => h.target === chosen || isOwn(chosen, h.target))) return chosen;
+    break;
   }
   const what = kinds.join(", ");
   if (hits.length === 0) {
