@@ -76,3 +76,7 @@ test("a unique prefix of any kind names it", () => {
   assert.equal(resolveRef([store], "afc", kinds).type, "snapshot");
   assert.equal(resolveRef([store], "sha256:11", kinds).type, "image");
 });
+
+test("an empty name is refused as such, not listed as matching every object", () => {
+  assert.throws(() => resolveRef([store], "", kinds), /an empty name names no container, snapshot, image/);
+});

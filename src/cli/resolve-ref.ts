@@ -55,6 +55,11 @@ function isOwn(chosen: Target, other: Target): boolean {
  * `docker` says of a prefix two ids share (it picked the container silently, the snapshot being unrelated).
  */
 export function resolveRef(stores: readonly Store[], ref: string, kinds: readonly Kind[]): Target {
+  // "" is a prefix of every name: it would list the whole store as "ambiguous"
+  if (ref === "")
+    throw new CrifsError("usage", `an empty name names no ${kinds.join(", ")}`, {
+      remedy: "pass an id, a name or a prefix of one",
+    });
   const all = candidates(stores, kinds);
   let hits = all.filter((c) => c.names.includes(ref));
   const isExact = hits.length > 0;

@@ -93,6 +93,9 @@ export function stagingPath(dest: string): string {
  * (its parent's real path + its name). Cost: a few lstats and one readdir.
  */
 export function checkDestination(source: string, dest: string, alsoRead: readonly string[] = []): string {
+  // resolve("") is the cwd: an empty DEST (a shell variable unset) would be "the cwd is not empty"
+  if (dest === "")
+    throw new CrifsError("usage", "DEST is empty", { remedy: "name the new dir to clone into" });
   const abs = resolve(dest);
   const parent = dirname(abs);
   let realParent: string;

@@ -153,5 +153,6 @@ describe("the copier and its manifest", { skip }, () => {
     mkdirSync(join(dir, "empty"));
     symlinkSync(join(dir, "empty"), join(dir, "link"));
     assert.throws(() => checkDestination(join(dir, "upper"), join(dir, "link")), /it is a symlink/);
+    assert.throws(() => checkDestination(join(dir, "upper"), ""), /DEST is empty/);
   });
 });

@@ -34,6 +34,10 @@ test("-o FILE whose dir is missing names FILE and mkdir -p, not the store's --ro
   assert.doesNotMatch(e.oneLine(), /--root/);
 });
 
+test("-o '' is refused as naming no file (it was the cwd, 'a directory')", () => {
+  assert.match(thrown(() => checkArchivePath("")).oneLine(), /^-o names no file \(hint:/);
+});
+
 test("-o FILE that is new in an existing dir, or in a symlinked dir, or an existing file, passes", () => {
   checkArchivePath(join(dir, "new.tar"));
   mkdirSync(join(dir, "real"));

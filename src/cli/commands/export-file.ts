@@ -8,6 +8,10 @@ import { CrifsError, errnoWords, fromFsError } from "../../errors.js";
 
 /** Throws CrifsError when `file` (absolute) cannot become the archive: it is a dir, or its dir is missing. */
 export function checkArchivePath(file: string): void {
+  if (file === "")
+    throw new CrifsError("usage", "-o names no file", {
+      remedy: "pass -o FILE.tar, or leave -o out for stdout",
+    });
   let isDir = false;
   try {
     isDir = lstatSync(file).isDirectory();

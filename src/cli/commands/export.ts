@@ -50,6 +50,7 @@ export async function exportCommand(
       remedy: "pass -o FILE.tar, or redirect stdout (crifs export ID > root.tar)",
     });
   }
+  if (target.file === "") checkArchivePath("");
   const final = target.file === null ? null : resolve(target.file);
   if (final !== null) checkArchivePath(final);
   const view = exportView(stores, ref);
