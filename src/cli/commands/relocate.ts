@@ -159,7 +159,7 @@ function socketOf(adapter: Adapter, g: GlobalOptions): string | null {
 }
 
 function planText(p: RelocatePlan): string {
-  const lines = [
+  const lines: string[] = [
     `relocate ${p.runtime} root ${p.root} -> ${p.newDir} (${p.method}${p.target.sameFilesystem ? ", same filesystem: a rename" : ""})`,
     `  moves: ${humanBytes(p.bytes)} in ${p.inodes} inodes`,
     `  target: ${p.target.dir} (${p.target.fsType}): ${humanBytes(p.target.freeBytes)} and ${p.target.freeInodes} inodes free; trusted xattrs ${yesNo(p.target.trustedXattrs)}, overlay upper dir ${yesNo(p.target.overlayUpper)}`,
@@ -167,16 +167,24 @@ function planText(p: RelocatePlan): string {
     ...p.leftAlone.map((l) => `  left alone: ${l}`),
     `  steps: ${p.steps.join(", ")}`,
     `  old root: renamed to ${p.oldName}${p.steps.includes("remove") ? `, then moved into ${p.quarantineItem} (crifs repair --purge deletes it)` : p.target.sameFilesystem ? "" : ", kept (--keep-old)"}`,
-    `  switch: ${p.method === "bind" ? (p.unitPath !== null ? `unit ${p.unitPath}:` : `line in ${p.fstab}:`) : ""}`,
+  ].map((l) => terminalSafe(l));
+  // the switch is text to copy as it is (an fstab line's \040, a unit name's \x2d): its backslashes are its
+  // own escapes and stay single; a control byte or a bidi mark is still escaped
+  const copyable = (l: string) => terminalSafe(l, { keepBackslash: true });
+  lines.push(
+    copyable(
+      `  switch: ${p.method === "bind" ? (p.unitPath !== null ? `unit ${p.unitPath}:` : `line in ${p.fstab}:`) : ""}`,
+    ),
     ...p.switchText
       .trimEnd()
       .split("\n")
-      .map((l) => `    ${l}`),
-    ...p.warnings.map((w) => `  warning: ${w}`),
-    ...p.problems.map((x) => `  cannot apply: ${x}`),
-  ];
+      .map((l) => copyable(`    ${l}`)),
+    ...[...p.warnings.map((w) => `  warning: ${w}`), ...p.problems.map((x) => `  cannot apply: ${x}`)].map(
+      (l) => terminalSafe(l),
+    ),
+  );
   // paths are the operator's: a control byte or a bidi mark in one is escaped, as every table cell is
-  return `${lines.map((l) => terminalSafe(l)).join("\n")}\n`;
+  return `${lines.join("\n")}\n`;
 }
 
 function yesNo(v: boolean | null): string {

@@ -107,3 +107,14 @@ test("YAML keeps names the yaml package's default styles lost: a space between n
   const streamed = yaml.parse([...renderYamlStream(names)].join("")) as string[];
   assert.deepEqual(streamed, names);
 });
+
+test("keepBackslash: an fstab line or a unit name crifs wrote is shown as it is copied, control bytes still escaped", () => {
+  const line = "/mnt/new\\040disk /var/lib/containerd none bind 0 0 # crifs relocate R";
+  // the plan printed \\040: copied into /etc/fstab that is a backslash and "040", another path
+  assert.equal(terminalSafe(line, { keepBackslash: true }), line);
+  assert.equal(terminalSafe(line), line.replace("\\", "\\\\"));
+  assert.equal(
+    terminalSafe("/etc/systemd/system/var-lib-my\\x2ddata.mount\x1b[2J\n", { keepBackslash: true }),
+    "/etc/systemd/system/var-lib-my\\x2ddata.mount\\e[2J\\n",
+  );
+});

@@ -22,6 +22,9 @@ function hex2(n: number): string {
 export interface TerminalSafeOptions {
   /** Leave tabs as they are (log lines: a tab moves the cursor only to the next stop). Default false. */
   readonly keepTab?: boolean;
+  /** Leave backslashes as they are: for a line crifs wrote in another format's escapes (an fstab line's
+   * `\040`, a systemd unit name's `\x2d`), shown to be copied as it is. Default false. */
+  readonly keepBackslash?: boolean;
 }
 
 /** `s` with every control byte, escaped name byte and bidi control written as a visible escape. */
@@ -47,7 +50,7 @@ export function terminalSafe(s: string, options: TerminalSafeOptions = {}): stri
     }
     switch (c) {
       case 0x5c:
-        out += "\\\\";
+        out += options.keepBackslash === true ? "\\" : "\\\\";
         continue;
       case 0x09:
         out += keepTab ? "\t" : "\\t";
