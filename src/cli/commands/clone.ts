@@ -7,10 +7,12 @@
 // JSON contract: docs/json.md#clone. Exit 1 when --verify finds a difference.
 
 import { lstatSync } from "node:fs";
+import { resolve } from "node:path";
 import { type CopyResult, checkDestination, copyTree, filesystemOf } from "../../copy/copy-tree.js";
 import { compareManifests, type ManifestDifference, readManifest } from "../../copy/manifest.js";
 import { type CopyMode, copyModes, planCopyMode } from "../../copy/plan-copy-mode.js";
 import { CrifsError } from "../../errors.js";
+import { checkLayersInRoot } from "../../fs/layers-in-root.js";
 import { fsPath } from "../../fs/name-codec.js";
 import type { Snapshot, Store } from "../../model/store.js";
 import { type Adapter, adapters, requireAdapter } from "../../runtimes/index.js";
@@ -56,6 +58,8 @@ interface Source {
   readonly snapshot: Snapshot;
   /** Why writing to the dir goes on; null: nothing writes it. */
   readonly writable: string | null;
+  /** The store's root, when known: the dir must lie in it with no symlink on the way (checkLayersInRoot). */
+  readonly root?: string;
 }
 
 function containerSource(namespace: string, id: string, snapshot: Snapshot): Source {
@@ -82,11 +86,12 @@ function sourceOf(stores: readonly Store[], ref: string): Source {
     throw new CrifsError("usage", `"${ref}" is an image, which has no dir of its own`, {
       remedy: "clone one of its layers (crifs snapshots lists them) or a container",
     });
+  const root = t.store.location.root;
   if (t.type === "container") {
     const c = t.container;
-    return containerSource(c.namespace, c.id, snapshotOf(t.store, c));
+    return { ...containerSource(c.namespace, c.id, snapshotOf(t.store, c)), root };
   }
-  return snapshotSource(t.snapshot);
+  return { ...snapshotSource(t.snapshot), root };
 }
 
 /** The source found from the few records it needs (the adapter's findRef: containerd's bolt lookups) when
@@ -103,9 +108,11 @@ function lookedUpSource(g: GlobalOptions, ref: string): Source | null {
   }
   const found = adapter.findRef?.(opts, ref, g.namespace) ?? null;
   if (found === null) return null;
-  return found.type === "container"
-    ? containerSource(found.namespace, found.id, found.snapshot)
-    : snapshotSource(found.snapshot);
+  const src =
+    found.type === "container"
+      ? containerSource(found.namespace, found.id, found.snapshot)
+      : snapshotSource(found.snapshot);
+  return { ...src, root: g.root === undefined ? adapter.defaultRoot : resolve(g.root) };
 }
 
 /** DEST checked against `source`, the filesystems of both, and the mode the copy takes (planCopyMode). */
@@ -142,6 +149,7 @@ export async function cloneCommand(stores: readonly Store[], o: CloneOptions): P
 /** Clones the dir of `src` and reports. */
 async function cloneSource(src: Source, o: CloneOptions): Promise<CloneReport> {
   const source = src.snapshot.path;
+  if (src.root !== undefined) checkLayersInRoot(src.root, [source]);
   let isDir = false;
   try {
     isDir = lstatSync(fsPath(source)).isDirectory();

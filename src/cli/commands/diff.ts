@@ -6,6 +6,7 @@
 // exact (docs/json.md#diff).
 
 import { CrifsError } from "../../errors.js";
+import { checkLayersInRoot } from "../../fs/layers-in-root.js";
 import { type ContainerView, containerView } from "../../links/container-view.js";
 import type { Store } from "../../model/store.js";
 import { type Change, diffChanges } from "../../overlay/diff-changes.js";
@@ -19,6 +20,7 @@ export function containerChanges(stores: readonly Store[], ref: string): Generat
   const t = resolveRef(stores, ref, ["container"]);
   if (t.type !== "container") throw new Error(`resolveRef returned a ${t.type} for kind container`);
   const view: ContainerView = containerView(t.store, t.container);
+  checkLayersInRoot(t.store.location.root, view.layers);
   const convention = adapterFor(t.store.location.runtime)?.diffConvention;
   return diffChanges(view, {
     rules: convention?.rules ?? "merged",

@@ -9,6 +9,7 @@ import { closeSync, createWriteStream, fsyncSync, openSync, renameSync, rmSync }
 import { resolve } from "node:path";
 import type { Writable } from "node:stream";
 import { CrifsError } from "../../errors.js";
+import { checkLayersInRoot } from "../../fs/layers-in-root.js";
 import type { OverlayView } from "../../fs/overlay-view.js";
 import { containerView } from "../../links/container-view.js";
 import type { Store } from "../../model/store.js";
@@ -22,8 +23,16 @@ import { archiveWriteError, checkArchiveOutside, checkArchivePath } from "./expo
 /** The merged root of container or image `ref` (a container wins a name both have). */
 export function exportView(stores: readonly Store[], ref: string): OverlayView {
   const t = resolveRef(stores, ref, ["container", "image"]);
-  if (t.type === "container") return containerView(t.store, t.container);
-  if (t.type === "image") return imageView(t.store, t.image);
+  const view =
+    t.type === "container"
+      ? containerView(t.store, t.container)
+      : t.type === "image"
+        ? imageView(t.store, t.image)
+        : null;
+  if (view !== null) {
+    checkLayersInRoot(t.store.location.root, view.layers);
+    return view;
+  }
   throw new Error(`resolveRef returned a ${t.type} for kinds container, image`);
 }
 
