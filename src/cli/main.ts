@@ -1,10 +1,12 @@
 // cli/main.ts — the one boundary: parse flags, run a command, print its output; catch every error and print
 // one line (`crifs: <path>: <problem> (hint: <remedy>)`), set the exit code. `--debug` adds the cause chain.
 
+import { writeSync } from "node:fs";
 import { CommanderError } from "commander";
 import { CrifsError, exitCodes } from "../errors.js";
 import { program } from "./program.js";
 import { terminalSafe } from "./render/terminal-safe.js";
+import { stdioFailure } from "./stdio-error.js";
 
 export { VERSION } from "./program.js";
 
@@ -28,19 +30,24 @@ function describe(err: unknown, debug: boolean): { line: string; code: number } 
   return { line, code: 70 };
 }
 
-/** The shell's status for a process killed by SIGPIPE, what `seq 1e6 | head -1` gives seq. */
-const EXIT_SIGPIPE = 141;
-
 /**
  * A reader that went away (`crifs links | head`) is not an error worth a word: stop at once, quietly, with
- * the status a program killed by SIGPIPE has (Node ignores the signal, so the write fails with EPIPE).
+ * the status a program killed by SIGPIPE has (Node ignores the signal, so the write fails with EPIPE). Any
+ * other failed write (a full disk behind `> FILE`) ends crifs with one line (stdio-error.ts).
  */
 function quietOnClosedPipe(): void {
   for (const stream of [process.stdout, process.stderr]) {
     if (stream.listenerCount("error") > 0) continue;
     stream.on("error", (err: NodeJS.ErrnoException) => {
-      if (err.code === "EPIPE") process.exit(EXIT_SIGPIPE);
-      throw err;
+      const failure = stdioFailure(err, stream === process.stdout ? "stdout" : "stderr");
+      if (failure.line !== null && stream !== process.stderr) {
+        try {
+          writeSync(2, failure.line);
+        } catch {
+          // stderr is gone too: the exit code says it
+        }
+      }
+      process.exit(failure.code);
     });
   }
 }
