@@ -21,6 +21,7 @@ import {
   rmSync,
   type Stats,
   statfsSync,
+  statSync,
 } from "node:fs";
 import { basename, dirname, join, resolve, sep } from "node:path";
 import { CrifsError, errnoWords } from "../errors.js";
@@ -111,6 +112,11 @@ export function checkDestination(source: string, dest: string, alsoRead: readonl
       },
     );
   }
+  if (!statSync(realParent).isDirectory())
+    throw new CrifsError("not-found", "cannot clone into it: its parent is not a directory", {
+      path: dest,
+      remedy: "name a DEST in an existing dir",
+    });
   const target = join(realParent, basename(abs));
   let st: Stats | undefined;
   try {
@@ -199,7 +205,23 @@ function copyError(err: unknown, dest: string): CrifsError {
       remedy: "clone to a dir under the source's own mount, or use --mode copy",
       cause: err,
     });
-  return new CrifsError("corrupt", `${e.op}: ${words}`, { path: where, cause: err });
+  if (e.code === "EROFS")
+    return new CrifsError("permission", `${e.op}: DEST's filesystem (${fs}) is read-only`, {
+      path: where,
+      remedy: "clone onto a writable filesystem",
+      cause: err,
+    });
+  if (e.code === "ENOENT" || e.code === "ENOTDIR")
+    return new CrifsError("not-found", `${e.op}: ${words}`, {
+      path: where,
+      remedy: "name a DEST in a dir of a real, writable filesystem (not /proc, /sys or a file)",
+      cause: err,
+    });
+  return new CrifsError("corrupt", `${e.op}: ${words}`, {
+    path: where,
+    remedy: "check the source and DEST's disk (dmesg), or clone elsewhere",
+    cause: err,
+  });
 }
 
 /** rename(2) of the finished copy onto DEST (absent or an empty dir when checked: something may have come). */

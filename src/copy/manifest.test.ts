@@ -154,5 +154,9 @@ describe("the copier and its manifest", { skip }, () => {
     symlinkSync(join(dir, "empty"), join(dir, "link"));
     assert.throws(() => checkDestination(join(dir, "upper"), join(dir, "link")), /it is a symlink/);
     assert.throws(() => checkDestination(join(dir, "upper"), ""), /DEST is empty/);
+    assert.throws(
+      () => checkDestination(join(dir, "upper"), join(dir, "upper", "u", "x")),
+      /its parent is not a directory/,
+    );
   });
 });
