@@ -66,7 +66,9 @@ export interface LazyFindings {
   /** The finding's path and subject, for ordering, without building the rest. */
   pathOf(i: number): string;
   subjectOf(i: number): string;
-  finding(i: number): Finding;
+  /** Finding i; with `message` false its message is "" (for a view that does not show messages: doctor's
+   * table, which makes each of 10^5 findings twice). */
+  finding(i: number, message?: boolean): Finding;
 }
 
 /** A check's findings as items of its input, each made into a Found on demand (CheckDefinition.items). */
@@ -74,8 +76,8 @@ export interface FoundItems<T> {
   readonly items: readonly T[];
   pathOf(item: T): string;
   subjectOf(item: T): string;
-  /** Its Found, with no severity or bytes of its own. */
-  found(item: T): Found;
+  /** Its Found, with no severity or bytes of its own; with `message` false, its message "" (not made). */
+  found(item: T, message?: boolean): Found;
 }
 
 /** What a check's `find` yields: a finding without what its definition already says (its id; its severity and
@@ -170,7 +172,7 @@ export function defineCheck<N extends Need, T = never>(d: CheckDefinition<N, T>)
         severity,
         pathOf: (i) => it.pathOf(list[i] as T),
         subjectOf: (i) => it.subjectOf(list[i] as T),
-        finding: (i) => finding(it.found(list[i] as T)),
+        finding: (i, message = true) => finding(it.found(list[i] as T, message)),
       };
     },
   };

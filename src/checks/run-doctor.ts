@@ -48,16 +48,19 @@ export interface DoctorReport {
   readonly summary: DoctorSummary;
 }
 
+/** Makes a report's findings one at a time; with `messages` false a finding's message may be "" (not made). */
+export type FindingSource = (messages: boolean) => Iterable<Finding>;
+
 /** How the reports made by reportOf make their findings one at a time. */
-const findingSources = new WeakMap<DoctorReport, () => Iterable<Finding>>();
+const findingSources = new WeakMap<DoctorReport, FindingSource>();
 
 /** A report whose findings are made by `each` as they are used: `findings` gathers them all on first use,
  * eachFinding makes them one at a time and holds none. */
-export function reportOf(each: () => Iterable<Finding>, summary: DoctorSummary): DoctorReport {
+export function reportOf(each: FindingSource, summary: DoctorSummary): DoctorReport {
   let all: Finding[] | undefined;
   const report: DoctorReport = {
     get findings() {
-      all ??= [...each()];
+      all ??= [...each(true)];
       return all;
     },
     summary,
@@ -67,9 +70,10 @@ export function reportOf(each: () => Iterable<Finding>, summary: DoctorSummary):
 }
 
 /** The report's findings in order, made one at a time where the report can (10^5 broken links are never
- * all held as findings for printing). */
-export function eachFinding(r: DoctorReport): Iterable<Finding> {
-  return findingSources.get(r)?.() ?? r.findings;
+ * all held as findings for printing). `messages: false`: a view that shows no message (doctor's table) need
+ * not have them made; a finding made one at a time then has message "" (a gathered one keeps its own). */
+export function eachFinding(r: DoctorReport, o: { readonly messages?: boolean } = {}): Iterable<Finding> {
+  return findingSources.get(r)?.(o.messages !== false) ?? r.findings;
 }
 
 export interface RunDoctorOptions {
@@ -368,12 +372,12 @@ async function finishReport(
   if (groups.length > 0) collectGarbage();
   const plain = findings;
   const podOf = podIndex(store);
-  function* each(): Generator<Finding> {
+  function* each(messages: boolean): Generator<Finding> {
     let k = 0;
     for (const g of groups) {
       while (k < plain.length && rankOf(plain[k] as Finding) <= g.rank) yield plain[k++] as Finding;
       for (const i of g.order) {
-        const f = g.found.finding(i);
+        const f = g.found.finding(i, messages);
         // a literal, not a spread ({ ...f, pod }): a spread costs microseconds, and this runs 10^5 times per
         // pass; a lazily made finding has exactly defineCheck's fields, in its order
         yield {
