@@ -76,6 +76,14 @@ export const brokenSymlink = defineCheck<"metadata", number>({
         const [rows, i] = rowAt(parts, starts, k);
         return rows.hostPath(i);
       },
+      pathHeadOf: (k) => {
+        const [rows, i] = rowAt(parts, starts, k);
+        return rows.hostDir(i);
+      },
+      pathTailOf: (k) => {
+        const [rows, i] = rowAt(parts, starts, k);
+        return rows.path(i);
+      },
       subjectOf: (k) => {
         const [rows, i] = rowAt(parts, starts, k);
         return `${subjectOfObject("container", rows.namespace, rows.container)}: ${rows.path(i)}`;

@@ -23,6 +23,7 @@ import { type ScanProgress, scanTrees } from "../fs/walk.js";
 import type { Check, Finding, LazyFindings } from "./check.js";
 import { findingKey, severityRank } from "./check.js";
 import type { DoctorInput } from "./doctor-input.js";
+import { compareText, orderOf } from "./finding-order.js";
 import { podIndex, withPods } from "./finding-pods.js";
 
 export type DoctorMode = "quick" | "default" | "verify";
@@ -176,34 +177,6 @@ function agreedFindings(
     for (const f of runChecks([c], input)) if (agreed || keys.delete(findingKey(f))) findings.push(f);
   }
   return { findings, lazy };
-}
-
-function compareText(a: string, b: string): number {
-  return a < b ? -1 : a > b ? 1 : 0;
-}
-
-/** Positions of `found` by path, then subject (the report's order within a check). Cost: one sort; a
- * subject is made only for paths that tie (a shared image layer's link in several containers). */
-function orderOf(found: LazyFindings): Uint32Array {
-  const paths: string[] = [];
-  const positions: number[] = [];
-  for (let i = 0; i < found.count; i++) {
-    paths.push(found.pathOf(i));
-    positions.push(i);
-  }
-  const subjects: (string | undefined)[] = [];
-  const subject = (i: number): string => {
-    let s = subjects[i];
-    if (s === undefined) {
-      s = found.subjectOf(i);
-      subjects[i] = s;
-    }
-    return s;
-  };
-  positions.sort(
-    (a, b) => compareText(paths[a] as string, paths[b] as string) || compareText(subject(a), subject(b)),
-  );
-  return Uint32Array.from(positions);
 }
 
 /** Findings of `second` whose findingKey is in `keys`, each key once: a key is taken out of `keys` when
