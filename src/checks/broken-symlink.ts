@@ -27,13 +27,16 @@ function message(b: BrokenLink): string {
   );
 }
 
-function remedy(b: BrokenLink): string {
-  if (!b.isInLowerLayer)
-    return "fix the link inside the container (ln -sfn <target> <link>), or remove it; crifs never edits a container's files";
-  const fix = b.isHostOnly
-    ? "put the target into the image (or mount it into the container at that path) instead of relying on the host"
-    : "point the link at a path the image holds, or add the target to the image";
-  return `${fix}, then rebuild the image; crifs never edits image layers`;
+const REMEDY_UPPER =
+  "fix the link inside the container (ln -sfn <target> <link>), or remove it; crifs never edits a container's files";
+const REMEDY_HOST_ONLY =
+  "put the target into the image (or mount it into the container at that path) instead of relying on the host, then rebuild the image; crifs never edits image layers";
+const REMEDY_LOWER =
+  "point the link at a path the image holds, or add the target to the image, then rebuild the image; crifs never edits image layers";
+
+/** The remedy of a link in the container's own layer or an image layer, its target on the host or not. */
+function remedy(isInLowerLayer: boolean, isHostOnly: boolean): string {
+  return !isInLowerLayer ? REMEDY_UPPER : isHostOnly ? REMEDY_HOST_ONLY : REMEDY_LOWER;
 }
 
 /** Link `k` of `parts` taken as one list: its rows and position there (`starts`: where each part begins). */
@@ -73,14 +76,29 @@ export const brokenSymlink = defineCheck<"metadata", number>({
         const [rows, i] = rowAt(parts, starts, k);
         return rows.hostPath(i);
       },
+      pathHeadOf: (k) => {
+        const [rows, i] = rowAt(parts, starts, k);
+        return rows.hostDir(i);
+      },
+      pathTailOf: (k) => {
+        const [rows, i] = rowAt(parts, starts, k);
+        return rows.path(i);
+      },
       subjectOf: (k) => {
         const [rows, i] = rowAt(parts, starts, k);
         return `${subjectOfObject("container", rows.namespace, rows.container)}: ${rows.path(i)}`;
       },
-      found: (k) => {
+      found: (k, withMessage = true) => {
         const [rows, i] = rowAt(parts, starts, k);
+        const rem = remedy(rows.isInLowerLayer(i), rows.isHostOnly(i));
+        if (!withMessage) {
+          // doctor's table: no BrokenLink (its target, where it stopped, its layer) for a message not shown
+          const path = rows.path(i);
+          const subject = `${subjectOfObject("container", rows.namespace, rows.container)}: ${path}`;
+          return { subject, path: `${rows.hostDir(i)}${path}`, message: "", remedy: rem };
+        }
         const b = rows.get(i);
-        return { subject: subjectOf(b), path: b.layer.hostPath, message: message(b), remedy: remedy(b) };
+        return { subject: subjectOf(b), path: b.layer.hostPath, message: message(b), remedy: rem };
       },
     };
   },

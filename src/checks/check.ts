@@ -66,7 +66,18 @@ export interface LazyFindings {
   /** The finding's path and subject, for ordering, without building the rest. */
   pathOf(i: number): string;
   subjectOf(i: number): string;
-  finding(i: number): Finding;
+  /** pathOf(i) in two parts, head + tail, when its items' paths are a few dirs' and each item's path in one
+   * (broken links: layer dir + path in the container): ordering then compares the short tails. */
+  readonly pathParts?: PathParts;
+  /** Finding i; with `message` false its message is "" (for a view that does not show messages: doctor's
+   * table, which makes each of 10^5 findings twice). */
+  finding(i: number, message?: boolean): Finding;
+}
+
+/** A finding's path as head + tail (LazyFindings.pathParts). */
+export interface PathParts {
+  head(i: number): string;
+  tail(i: number): string;
 }
 
 /** A check's findings as items of its input, each made into a Found on demand (CheckDefinition.items). */
@@ -74,8 +85,11 @@ export interface FoundItems<T> {
   readonly items: readonly T[];
   pathOf(item: T): string;
   subjectOf(item: T): string;
-  /** Its Found, with no severity or bytes of its own. */
-  found(item: T): Found;
+  /** pathOf(item) as head + tail (LazyFindings.pathParts). */
+  pathHeadOf?(item: T): string;
+  pathTailOf?(item: T): string;
+  /** Its Found, with no severity or bytes of its own; with `message` false, its message "" (not made). */
+  found(item: T, message?: boolean): Found;
 }
 
 /** What a check's `find` yields: a finding without what its definition already says (its id; its severity and
@@ -165,12 +179,16 @@ export function defineCheck<N extends Need, T = never>(d: CheckDefinition<N, T>)
       if (needsStore && input.store === null) return null;
       const it = items(input as CheckInput<N>);
       const list = it.items;
+      const { pathHeadOf: head, pathTailOf: tail } = it;
       return {
         count: list.length,
         severity,
         pathOf: (i) => it.pathOf(list[i] as T),
         subjectOf: (i) => it.subjectOf(list[i] as T),
-        finding: (i) => finding(it.found(list[i] as T)),
+        ...(head === undefined || tail === undefined
+          ? {}
+          : { pathParts: { head: (i) => head(list[i] as T), tail: (i) => tail(list[i] as T) } }),
+        finding: (i, message = true) => finding(it.found(list[i] as T, message)),
       };
     },
   };

@@ -167,6 +167,42 @@ test("broken links are found on the second read alone, made one at a time, in re
   assert.equal(r.summary.warnings, 5);
 });
 
+test("broken links are ordered by their whole host path when one layer dir is a prefix of another's", async () => {
+  // "/r/s" is a prefix of "/r/s-": by dir first, "/r/s/z" would come before "/r/s-/a"; by path it comes after
+  const link = (container: string, path: string, dir: string): BrokenLink => ({
+    namespace: "default",
+    container,
+    path,
+    target: "/nowhere",
+    layer: { index: 1, key: `k${dir}`, id: dir, hostPath: `${dir}${path}` },
+    reason: "ENOENT",
+    at: "/nowhere",
+    isHostOnly: false,
+    isInLowerLayer: true,
+  });
+  const brokenLinks = [
+    arrayRows("default", "c1", [link("c1", "/a", "/r/s-"), link("c1", "/z", "/r/s")]),
+    arrayRows("default", "c2", [link("c2", "/m", "/r/s"), link("c2", "/0", "/r/s-")]),
+  ];
+  const first = scenario().input();
+  const second = { ...scenario().input(), brokenLinks };
+  const r = await runDoctor({
+    read: reads(first, second),
+    checks: [brokenSymlink],
+    mode: "quick",
+    pauseMs: 0,
+  });
+  assert.deepEqual(
+    r.findings.map((f) => f.path),
+    ["/r/s-/0", "/r/s-/a", "/r/s/m", "/r/s/z"],
+  );
+  // the table's findings: the same, without their messages (not made)
+  assert.deepEqual(
+    [...eachFinding(r, { messages: false })],
+    r.findings.map((f) => ({ ...f, message: "" })),
+  );
+});
+
 /** A read that counts its calls and returns `input` each time. */
 function countedReads(input: DoctorInput): { read: () => Promise<DoctorInput>; calls: () => number } {
   let n = 0;

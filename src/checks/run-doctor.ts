@@ -23,6 +23,7 @@ import { type ScanProgress, scanTrees } from "../fs/walk.js";
 import type { Check, Finding, LazyFindings } from "./check.js";
 import { findingKey, severityRank } from "./check.js";
 import type { DoctorInput } from "./doctor-input.js";
+import { compareText, orderOf } from "./finding-order.js";
 import { podIndex, withPods } from "./finding-pods.js";
 
 export type DoctorMode = "quick" | "default" | "verify";
@@ -48,16 +49,19 @@ export interface DoctorReport {
   readonly summary: DoctorSummary;
 }
 
+/** Makes a report's findings one at a time; with `messages` false a finding's message may be "" (not made). */
+export type FindingSource = (messages: boolean) => Iterable<Finding>;
+
 /** How the reports made by reportOf make their findings one at a time. */
-const findingSources = new WeakMap<DoctorReport, () => Iterable<Finding>>();
+const findingSources = new WeakMap<DoctorReport, FindingSource>();
 
 /** A report whose findings are made by `each` as they are used: `findings` gathers them all on first use,
  * eachFinding makes them one at a time and holds none. */
-export function reportOf(each: () => Iterable<Finding>, summary: DoctorSummary): DoctorReport {
+export function reportOf(each: FindingSource, summary: DoctorSummary): DoctorReport {
   let all: Finding[] | undefined;
   const report: DoctorReport = {
     get findings() {
-      all ??= [...each()];
+      all ??= [...each(true)];
       return all;
     },
     summary,
@@ -67,9 +71,10 @@ export function reportOf(each: () => Iterable<Finding>, summary: DoctorSummary):
 }
 
 /** The report's findings in order, made one at a time where the report can (10^5 broken links are never
- * all held as findings for printing). */
-export function eachFinding(r: DoctorReport): Iterable<Finding> {
-  return findingSources.get(r)?.() ?? r.findings;
+ * all held as findings for printing). `messages: false`: a view that shows no message (doctor's table) need
+ * not have them made; a finding made one at a time then has message "" (a gathered one keeps its own). */
+export function eachFinding(r: DoctorReport, o: { readonly messages?: boolean } = {}): Iterable<Finding> {
+  return findingSources.get(r)?.(o.messages !== false) ?? r.findings;
 }
 
 export interface RunDoctorOptions {
@@ -172,34 +177,6 @@ function agreedFindings(
     for (const f of runChecks([c], input)) if (agreed || keys.delete(findingKey(f))) findings.push(f);
   }
   return { findings, lazy };
-}
-
-function compareText(a: string, b: string): number {
-  return a < b ? -1 : a > b ? 1 : 0;
-}
-
-/** Positions of `found` by path, then subject (the report's order within a check). Cost: one sort; a
- * subject is made only for paths that tie (a shared image layer's link in several containers). */
-function orderOf(found: LazyFindings): Uint32Array {
-  const paths: string[] = [];
-  const positions: number[] = [];
-  for (let i = 0; i < found.count; i++) {
-    paths.push(found.pathOf(i));
-    positions.push(i);
-  }
-  const subjects: (string | undefined)[] = [];
-  const subject = (i: number): string => {
-    let s = subjects[i];
-    if (s === undefined) {
-      s = found.subjectOf(i);
-      subjects[i] = s;
-    }
-    return s;
-  };
-  positions.sort(
-    (a, b) => compareText(paths[a] as string, paths[b] as string) || compareText(subject(a), subject(b)),
-  );
-  return Uint32Array.from(positions);
 }
 
 /** Findings of `second` whose findingKey is in `keys`, each key once: a key is taken out of `keys` when
@@ -368,12 +345,12 @@ async function finishReport(
   if (groups.length > 0) collectGarbage();
   const plain = findings;
   const podOf = podIndex(store);
-  function* each(): Generator<Finding> {
+  function* each(messages: boolean): Generator<Finding> {
     let k = 0;
     for (const g of groups) {
       while (k < plain.length && rankOf(plain[k] as Finding) <= g.rank) yield plain[k++] as Finding;
       for (const i of g.order) {
-        const f = g.found.finding(i);
+        const f = g.found.finding(i, messages);
         // a literal, not a spread ({ ...f, pod }): a spread costs microseconds, and this runs 10^5 times per
         // pass; a lazily made finding has exactly defineCheck's fields, in its order
         yield {

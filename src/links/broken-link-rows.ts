@@ -29,6 +29,8 @@ export interface BrokenLinkRows {
   layerId(i: number): string;
   /** The host path of the link file: its layer dir and path (get(i).layer.hostPath, without the object). */
   hostPath(i: number): string;
+  /** Its layer dir on the host: hostPath(i) is hostDir(i) + path(i) (so a caller with path(i) decodes no more). */
+  hostDir(i: number): string;
   isInLowerLayer(i: number): boolean;
   isHostOnly(i: number): boolean;
   /** path(i) is printable ASCII without "\": terminalSafe leaves it as it is, and it is as wide as it is long. */
@@ -64,6 +66,11 @@ export function arrayRows(
     layer: (i) => at(i).layer.index,
     layerId: (i) => at(i).layer.id,
     hostPath: (i) => at(i).layer.hostPath,
+    // the host path is the layer dir and the path, concatenated (broken-links.ts)
+    hostDir: (i) => {
+      const b = at(i);
+      return b.layer.hostPath.slice(0, b.layer.hostPath.length - b.path.length);
+    },
     isInLowerLayer: (i) => at(i).isInLowerLayer,
     isHostOnly: (i) => at(i).isHostOnly,
     isPlainPath: (i) => PLAIN.test(at(i).path),
@@ -88,6 +95,7 @@ export function pickedRows(rows: BrokenLinkRows, picked: Uint32Array): BrokenLin
     layer: (i) => rows.layer(j(i)),
     layerId: (i) => rows.layerId(j(i)),
     hostPath: (i) => rows.hostPath(j(i)),
+    hostDir: (i) => rows.hostDir(j(i)),
     isInLowerLayer: (i) => rows.isInLowerLayer(j(i)),
     isHostOnly: (i) => rows.isHostOnly(j(i)),
     isPlainPath: (i) => rows.isPlainPath(j(i)),

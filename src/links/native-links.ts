@@ -238,9 +238,12 @@ class NativeLinkRows implements BrokenLinkRows {
   }
 
   hostPath(i: number): string {
-    const layer = this.#rows[this.#row(i) + F_LAYER] as number;
     // canonical, so a concatenation is the join
-    return `${this.#view.layers[layer]}${this.path(i)}`;
+    return `${this.hostDir(i)}${this.path(i)}`;
+  }
+
+  hostDir(i: number): string {
+    return this.#view.layers[this.#rows[this.#row(i) + F_LAYER] as number] as string;
   }
 
   target(i: number): string {

@@ -32,8 +32,9 @@ import { readPodLogFacts } from "../../logs/log-facts.js";
 import type { Store } from "../../model/store.js";
 import { type Adapter, adapters, requireAdapter } from "../../runtimes/index.js";
 import { packageVersion } from "../package-version.js";
-import { humanBytes, render, renderJsonChunksOf, renderTableChunks } from "../render/format.js";
+import { humanBytes, render, renderJsonChunksOf } from "../render/format.js";
 import { progress } from "../render/progress.js";
+import { renderTableChunks } from "../render/table-chunks.js";
 import { terminalSafe } from "../render/terminal-safe.js";
 import { DEFAULT_TIMEOUT_MS, type GlobalOptions, liveAddress, loadOptions, noStoreFound } from "../stores.js";
 
@@ -162,8 +163,8 @@ function mergeReports(reports: readonly DoctorReport[]): DoctorReport {
   if (reports.length === 1 && reports[0] !== undefined) return reports[0];
   const sum = (f: (s: DoctorReport["summary"]) => number) => reports.reduce((n, r) => n + f(r.summary), 0);
   return reportOf(
-    function* () {
-      for (const r of reports) yield* eachFinding(r);
+    function* (messages) {
+      for (const r of reports) yield* eachFinding(r, { messages });
     },
     {
       errors: sum((s) => s.errors),
@@ -195,7 +196,7 @@ function* doctorTable(r: DoctorReport): Generator<string> {
   if (s.errors + s.warnings + s.infos === 0) yield "no problems found\n";
   else
     yield* renderTableChunks(["severity", "check", "subject", "path", "bytes", "remedy"], () =>
-      findingRows(eachFinding(r)),
+      findingRows(eachFinding(r, { messages: false })),
     );
   const skipped = s.checksSkipped.map((c) => `\nskipped ${c.id}: ${c.reason}`).join("");
   yield `${s.errors} error(s), ${s.warnings} warning(s), ${s.infos} info(s); ` +

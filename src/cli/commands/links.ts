@@ -9,15 +9,9 @@ import type { BrokenLinkRows } from "../../links/broken-link-rows.js";
 import { type LinkTarget, mergeLinkFindings, readLinkFindingsInBatches } from "../../links/link-batches.js";
 import { type LinkFindings, linkReportOf, readLinkFindings } from "../../links/link-report.js";
 import type { Store } from "../../model/store.js";
-import {
-  displayWidth,
-  humanBytes,
-  render,
-  renderJson,
-  renderTable,
-  renderTableChunks,
-} from "../render/format.js";
+import { displayWidth, humanBytes, render, renderJson, renderTable } from "../render/format.js";
 import { progress } from "../render/progress.js";
+import { renderTableChunks } from "../render/table-chunks.js";
 import { terminalSafe } from "../render/terminal-safe.js";
 import { resolveRef } from "../resolve-ref.js";
 import { type GlobalOptions, noteReadErrors } from "../stores.js";

@@ -77,38 +77,6 @@ function tableLine(widths: readonly number[], r: readonly string[]): string {
 }
 
 /**
- * renderTable's very text, in chunks of `chunkLines` lines, for a table too big to hold as one string
- * (doctor's findings on a bad image: 10^5 rows). `rows` is called twice, to measure the columns and then to
- * lay them out, and must give the same rows both times; no row is kept in between.
- */
-export function* renderTableChunks(
-  head: readonly string[],
-  rows: () => Iterable<readonly string[]>,
-  chunkLines = 1000,
-): Generator<string> {
-  const title = head.map((h) => h.toUpperCase());
-  const last = head.length - 1;
-  const widths = columnWidths(head.length, [title]);
-  for (const r of rows())
-    for (let i = 0; i < last; i++)
-      widths[i] = Math.max(widths[i] ?? 0, displayWidth(terminalSafe(r[i] ?? "")));
-  let chunk = `${tableLine(widths, title)}\n`;
-  let n = 1;
-  for (const r of rows()) {
-    chunk += `${tableLine(
-      widths,
-      r.map((c) => terminalSafe(c)),
-    )}\n`;
-    if (++n >= chunkLines) {
-      yield chunk;
-      chunk = "";
-      n = 0;
-    }
-  }
-  if (chunk !== "") yield chunk;
-}
-
-/**
  * renderTable for rows that come in batches, written as they come (bounded memory for a listing of millions):
  * the column widths are those of the header and the first batch, and stay; a wider cell later pushes the rest
  * of its row right instead of re-laying the table. One batch gives exactly renderTable's text.
