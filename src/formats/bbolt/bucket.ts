@@ -31,9 +31,12 @@ export const maxBucketDepth = 64;
 /** Deepest page tree accepted inside one bucket (a 4 KiB-page tree of a 2^40-byte file has ~10). */
 export const maxTreeDepth = 64;
 
-const bucketHeaderSize = 16;
-const elementSize = 16;
-const bucketLeafFlag = 0x01;
+/** A nested bucket's value: its header (root page id, sequence) before an inline page image. */
+export const bucketHeaderSize = 16;
+/** A branch or leaf page's element header. */
+export const elementSize = 16;
+/** A leaf element's flag: its value is a nested bucket. */
+export const bucketLeafFlag = 0x01;
 
 class Bucket implements BoltBucket {
   readonly sequence: bigint;

@@ -11,14 +11,10 @@
 // What it does not check is what it does not read: a damaged page elsewhere in the file shows when a read
 // reaches it (openBolt finds it at open). Errors are the same one-line "corrupt" errors naming the file.
 
-import { maxBucketDepth, maxTreeDepth } from "./bucket.js";
+import { bucketHeaderSize, bucketLeafFlag, elementSize, maxBucketDepth, maxTreeDepth } from "./bucket.js";
 import { compareBytes, keyBytes, quoteShort } from "./bytes.js";
 import { branchFlag, bucketPath, corrupt, flagWords, leafFlag, pageHeaderSize } from "./page.js";
 import type { BoltBucket, BoltEntry } from "./types.js";
-
-const elementSize = 16;
-const bucketHeaderSize = 16;
-const bucketLeafFlag = 0x01;
 
 /** Where the page bytes come from: one page (with its overflow) by id, read at most once per view. */
 export interface PageSource {
