@@ -11,7 +11,7 @@ import { type LinkFindings, linkReportOf, readLinkFindings } from "../../links/l
 import type { Store } from "../../model/store.js";
 import { displayWidth, humanBytes, render, renderJson, renderTable } from "../render/format.js";
 import { progress } from "../render/progress.js";
-import { renderTableChunks } from "../render/table-chunks.js";
+import { blanks, renderTableChunks } from "../render/table-chunks.js";
 import { terminalSafe } from "../render/terminal-safe.js";
 import { resolveRef } from "../resolve-ref.js";
 import { type GlobalOptions, noteReadErrors } from "../stores.js";
@@ -48,17 +48,6 @@ function shortKey(key: string): string {
 }
 
 const brokenHead = ["namespace", "container", "path", "target", "reason", "layer", "host-only"];
-
-/** Spaces, n of them, made once per n. */
-const pads: string[] = [];
-function pad(n: number): string {
-  let p = pads[n];
-  if (p === undefined) {
-    p = " ".repeat(n);
-    pads[n] = p;
-  }
-  return p;
-}
 
 /** The table's cells as they are printed: terminal-safe. */
 const safe = (s: string) => terminalSafe(s);
@@ -110,7 +99,7 @@ function* brokenRows(
 ): Generator<string> {
   // a cell, padded to its column, and the gap after it
   const cell = (col: number, s: string, width = displayWidth(s)) =>
-    `${s}${pad(Math.max(0, (widths[col] as number) - width))}   `;
+    `${s}${blanks(Math.max(0, (widths[col] as number) - width))}   `;
   const head = brokenHead.map((h) => h.toUpperCase());
   let chunk = title
     ? `${head

@@ -46,8 +46,8 @@ class Column {
 
 const spaces: string[] = [];
 
-/** `n` blanks (n > 0), one string per n. */
-function blanks(n: number): string {
+/** `n` blanks, one string per n (made once). */
+export function blanks(n: number): string {
   let s = spaces[n];
   if (s === undefined) {
     s = " ".repeat(n);
