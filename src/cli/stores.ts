@@ -73,13 +73,20 @@ export function noStoreFound(g: GlobalOptions): CrifsError {
 
 export const DEFAULT_TIMEOUT_MS = 5000;
 
+/** The adapters of the stores the flags name: --runtime's, else every one that detects its store here (none:
+ * noStoreFound). Cost: a few stats per runtime. */
+export function storeAdapters(g: GlobalOptions): Adapter[] {
+  if (g.runtime !== undefined) return [requireAdapter(g.runtime)];
+  const opts = loadOptions(g);
+  const found = adapters.filter((a) => a.detect(opts));
+  if (found.length === 0) throw noStoreFound(g);
+  return found;
+}
+
 /** Loads the stores the flags name, from disk. Cost: metadata only. */
 export function openStores(g: GlobalOptions): Store[] {
   const opts = loadOptions(g);
-  if (g.runtime !== undefined) return [filterNamespace(requireAdapter(g.runtime).load(opts), g.namespace)];
-  const found = adapters.filter((a) => a.detect(opts));
-  if (found.length === 0) throw noStoreFound(g);
-  return found.map((a) => filterNamespace(a.load(opts), g.namespace));
+  return storeAdapters(g).map((a) => filterNamespace(a.load(opts), g.namespace));
 }
 
 /** The runtime crifs reads live (containerd), unless the flags say disk: --offline, --host-root, or another

@@ -15,10 +15,9 @@ import { CrifsError } from "../../errors.js";
 import { checkLayersInRoot } from "../../fs/layers-in-root.js";
 import { fsPath } from "../../fs/name-codec.js";
 import type { Snapshot, Store } from "../../model/store.js";
-import { type Adapter, adapters, requireAdapter } from "../../runtimes/index.js";
 import { humanBytes, render, renderLines } from "../render/format.js";
 import { resolveRef } from "../resolve-ref.js";
-import { type GlobalOptions, loadOptions, openStores } from "../stores.js";
+import { type GlobalOptions, loadOptions, openStores, storeAdapters } from "../stores.js";
 import { snapshotOf } from "./mounts.js";
 
 export interface CloneOptions {
@@ -98,15 +97,10 @@ function sourceOf(stores: readonly Store[], ref: string): Source {
  * one store is read: the one --runtime names, or the only one detected on this host (with two, a name could be
  * in either, and openStores loads both). A clone of one dir needs one record, not the store. Null: load it. */
 function lookedUpSource(g: GlobalOptions, ref: string): Source | null {
-  const opts = loadOptions(g);
-  let adapter: Adapter;
-  if (g.runtime !== undefined) adapter = requireAdapter(g.runtime);
-  else {
-    const found = adapters.filter((a) => a.detect(opts));
-    if (found.length !== 1 || found[0] === undefined) return null;
-    adapter = found[0];
-  }
-  const found = adapter.findRef?.(opts, ref, g.namespace) ?? null;
+  const stores = storeAdapters(g);
+  const adapter = stores[0];
+  if (stores.length !== 1 || adapter === undefined) return null;
+  const found = adapter.findRef?.(loadOptions(g), ref, g.namespace) ?? null;
   if (found === null) return null;
   const src =
     found.type === "container"

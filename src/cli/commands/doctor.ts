@@ -30,13 +30,19 @@ import { CrifsError, fromFsError } from "../../errors.js";
 import { type LogDirFlags, logDirFlags, logDirsFor } from "../../logs/log-dirs.js";
 import { readPodLogFacts } from "../../logs/log-facts.js";
 import type { Store } from "../../model/store.js";
-import { type Adapter, adapters, requireAdapter } from "../../runtimes/index.js";
+import type { Adapter } from "../../runtimes/index.js";
 import { packageVersion } from "../package-version.js";
 import { humanBytes, render, renderJsonChunksOf } from "../render/format.js";
 import { progress } from "../render/progress.js";
 import { renderTableChunks } from "../render/table-chunks.js";
 import { terminalSafe } from "../render/terminal-safe.js";
-import { DEFAULT_TIMEOUT_MS, type GlobalOptions, liveAddress, loadOptions, noStoreFound } from "../stores.js";
+import {
+  DEFAULT_TIMEOUT_MS,
+  type GlobalOptions,
+  liveAddress,
+  loadOptions,
+  storeAdapters,
+} from "../stores.js";
 
 export interface DoctorFlags {
   /** Check ids to run (default: all). */
@@ -99,21 +105,13 @@ function selectChecks(ids: readonly string[] | undefined): Check[] {
   return allChecks.filter((c) => ids.includes(c.id));
 }
 
-function adaptersToCheck(g: GlobalOptions): Adapter[] {
-  if (g.runtime !== undefined) return [requireAdapter(g.runtime)];
-  const opts = loadOptions(g);
-  const found = adapters.filter((a) => a.detect(opts));
-  if (found.length === 0) throw noStoreFound(g);
-  return found;
-}
-
 /** Runs doctor over the stores the flags name. Cost: metadata and dir listings twice, then walks (not --quick). */
 export async function doctorReport(g: GlobalOptions, flags: DoctorFlags = {}): Promise<DoctorReport> {
   const selected = selectChecks(flags.checks);
   const graceMs = flags.graceSeconds === undefined ? DEFAULT_GRACE_MS : flags.graceSeconds * 1000;
   const mode = flags.mode ?? "default";
   const reports: DoctorReport[] = [];
-  const toCheck = adaptersToCheck(g);
+  const toCheck = storeAdapters(g);
   // a node's disk (--host-root) did not write this machine's pod logs: like --root, only named log dirs
   const logDirs = logDirsFor(flags.logDirs ?? {}, g);
   for (const [i, adapter] of toCheck.entries()) {
