@@ -136,6 +136,33 @@ await esbuild.build({
   logLevel: "warning",
 });
 
+/**
+ * The same CLI as one CommonJS file, <outdir>/crifs.cjs, that bin/crifs compiles through vm.Script with a V8
+ * code cache (crifs.cjs.cache, bin/code-cache.mjs): Node 20 keeps no compiled code of ES modules from one run
+ * to the next, and parsing and compiling the bundle was a third of `crifs images`'s instructions. A dynamic
+ * import of one of our modules becomes a call that initialises it on first use, so a command still runs only
+ * its own modules' top levels. import.meta.url is this file's URL, to which the ownUrl plugin has made each
+ * module's own URL relative; bin/crifs passes the file's path as __filename.
+ */
+await esbuild.build({
+  stdin: {
+    contents: `export { run } from ${JSON.stringify(resolve(dist, "src", "cli", "main.js"))};`,
+    resolveDir: process.cwd(),
+    sourcefile: "crifs-entry.js",
+  },
+  outfile: join(outdir, "crifs.cjs"),
+  bundle: true,
+  format: "cjs",
+  platform: "node",
+  target: "node20",
+  banner: { js: 'var __crifsBundleUrl = require("node:url").pathToFileURL(__filename).href;' },
+  define: { "import.meta.url": "__crifsBundleUrl" },
+  plugins: [lazyLoad, ownUrl, onlyBundled],
+  minifyWhitespace: true,
+  minifySyntax: true,
+  logLevel: "warning",
+});
+
 for (const name of vendored) {
   await esbuild.build({
     stdin: { contents: `module.exports = require(${JSON.stringify(name)});`, resolveDir: process.cwd() },
