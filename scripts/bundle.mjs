@@ -45,47 +45,59 @@ try {
 const vendored = ["yaml"];
 const vendorFile = (name) => join(outdir, `vendor-${name.replace(/[@/]/g, "_")}.cjs`);
 
-/** import.meta.url → the URL of the module's own unbundled file. */
-const ownUrl = {
-  name: "own-import-meta-url",
-  setup(build) {
-    build.onLoad({ filter: /\.js$/ }, async (args) => {
-      let contents = await readFile(args.path, "utf8");
-      if (args.path.startsWith(ours)) {
-        for (const name of vendored) {
-          // require("yaml") or createRequire(import.meta.url)("yaml"); the require resolves relative to the
-          // module's unbundled file (import.meta.url is rewritten below)
-          const call = new RegExp(`(require|\\))\\(${JSON.stringify(name)}\\)`, "g");
-          let rel = relative(dirname(args.path), vendorFile(name)).split("\\").join("/");
-          if (!rel.startsWith(".")) rel = `./${rel}`;
-          contents = contents.replace(call, (_, before) => `${before}(${JSON.stringify(rel)})`);
+/**
+ * import.meta.url → the URL of the module's own unbundled file. For the CommonJS bundle (`commonJs`), a
+ * module's createRequire(import.meta.url) becomes the bundle's own require, which esbuild follows: the
+ * vendored packages are bundled into crifs.cjs (and so into its code cache) instead of loaded beside it.
+ */
+function ownUrl({ commonJs }) {
+  return {
+    name: "own-import-meta-url",
+    setup(build) {
+      build.onLoad({ filter: /\.js$/ }, async (args) => {
+        let contents = await readFile(args.path, "utf8");
+        if (args.path.startsWith(ours) && commonJs) {
+          contents = contents
+            .replaceAll("const require = createRequire(import.meta.url);", "")
+            .replaceAll("createRequire(import.meta.url)(", "require(");
+        } else if (args.path.startsWith(ours)) {
+          for (const name of vendored) {
+            // require("yaml") or createRequire(import.meta.url)("yaml"); the require resolves relative to the
+            // module's unbundled file (import.meta.url is rewritten below)
+            const call = new RegExp(`(require|\\))\\(${JSON.stringify(name)}\\)`, "g");
+            let rel = relative(dirname(args.path), vendorFile(name)).split("\\").join("/");
+            if (!rel.startsWith(".")) rel = `./${rel}`;
+            contents = contents.replace(call, (_, before) => `${before}(${JSON.stringify(rel)})`);
+          }
         }
-      }
-      if (args.path.startsWith(ours) && contents.includes("import.meta.url")) {
-        const rel = relative(outdir, args.path).split("\\").join("/");
-        contents = contents.replaceAll(
-          "import.meta.url",
-          `new URL(${JSON.stringify(rel)}, import.meta.url).href`,
-        );
-      }
-      return { contents, loader: "js" };
-    });
-  },
-};
+        if (args.path.startsWith(ours) && contents.includes("import.meta.url")) {
+          const rel = relative(outdir, args.path).split("\\").join("/");
+          contents = contents.replaceAll(
+            "import.meta.url",
+            `new URL(${JSON.stringify(rel)}, import.meta.url).href`,
+          );
+        }
+        return { contents, loader: "js" };
+      });
+    },
+  };
+}
 
-/** Packages bundled: pure JS that every command loads. Any other (native addons such as better-sqlite3,
- * gRPC, yaml) stays in node_modules and loads as it would unbundled. */
-const bundledPackages = new Set(["commander", "smol-toml"]);
-const onlyBundled = {
-  name: "only-bundled-packages",
-  setup(build) {
-    build.onResolve({ filter: /^[^./]/ }, (args) => {
-      const parts = args.path.split("/");
-      const name = args.path.startsWith("@") ? parts.slice(0, 2).join("/") : parts[0];
-      return bundledPackages.has(name) ? undefined : { path: args.path, external: true };
-    });
-  },
-};
+/** Packages bundled: pure JS that every command loads (and, in the CommonJS bundle, the vendored ones). Any
+ * other (native addons such as better-sqlite3, gRPC) stays in node_modules and loads as it would unbundled. */
+function onlyBundled(extra = []) {
+  const bundledPackages = new Set(["commander", "smol-toml", ...extra]);
+  return {
+    name: "only-bundled-packages",
+    setup(build) {
+      build.onResolve({ filter: /^[^./]/ }, (args) => {
+        const parts = args.path.split("/");
+        const name = args.path.startsWith("@") ? parts.slice(0, 2).join("/") : parts[0];
+        return bundledPackages.has(name) ? undefined : { path: args.path, external: true };
+      });
+    },
+  };
+}
 
 /**
  * Builtins that load on first use, not at start-up: node:child_process (commander requires it for
@@ -129,7 +141,7 @@ await esbuild.build({
   banner: {
     js: 'import { createRequire as __crifsCreateRequire } from "node:module"; const require = __crifsCreateRequire(import.meta.url);',
   },
-  plugins: [lazyLoad, ownUrl, onlyBundled],
+  plugins: [lazyLoad, ownUrl({ commonJs: false }), onlyBundled()],
   // less to parse at start-up; names are kept for --debug's stacks
   minifyWhitespace: true,
   minifySyntax: true,
@@ -157,7 +169,9 @@ await esbuild.build({
   target: "node20",
   banner: { js: 'var __crifsBundleUrl = require("node:url").pathToFileURL(__filename).href;' },
   define: { "import.meta.url": "__crifsBundleUrl" },
-  plugins: [lazyLoad, ownUrl, onlyBundled],
+  plugins: [lazyLoad, ownUrl({ commonJs: true }), onlyBundled(vendored)],
+  // walk-native's require of the addon by its path is resolved when it runs, as unbundled
+  logOverride: { "unsupported-require-call": "silent" },
   minifyWhitespace: true,
   minifySyntax: true,
   logLevel: "warning",
