@@ -2,7 +2,7 @@
   "targets": [
     {
       "target_name": "crifs_scan",
-      "sources": ["native/scan.c", "native/link-index.c", "native/rename.c"],
+      "sources": ["native/scan.c", "native/link-index.c", "native/rename.c", "native/list.c"],
       "cflags": ["-O2", "-std=gnu11", "-Wall", "-Wextra", "-Wno-unused-parameter"],
       "libraries": ["-lpthread"]
     },

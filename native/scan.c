@@ -50,6 +50,7 @@
 #include <unistd.h>
 
 #include "link-index.h"
+#include "list.h"
 #include "rename.h"
 #include "utf8.h"
 
@@ -1325,6 +1326,7 @@ static napi_value init(napi_env env, napi_value exports) {
   napi_set_named_property(env, exports, "lgetxattr", fn);
   li_register(env, exports);
   rb_register(env, exports);
+  ls_register(env, exports);
   return exports;
 }
 

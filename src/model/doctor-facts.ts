@@ -31,6 +31,10 @@ export interface EntryFact extends PathTimes {
 export interface SnapshotDirFact extends EntryFact {
   /** Whether `<dir>/fs` exists (overlayfs keeps the tree there). */
   readonly hasFs: boolean;
+  /** The inode the listing's lstat saw (`crifs repair` plans its `unchanged` guard with it, and ctimeMs).
+   * Absent: not read (a test's fact). */
+  readonly dev?: number;
+  readonly ino?: number;
 }
 
 export interface SnapshotterFacts {

@@ -315,7 +315,12 @@ class Batch {
   /** Items dir per dir a path lies in (made and proven once), and the dev of each items dir. */
   readonly #itemsDirs = new Map<string, string>();
   readonly #itemsDev = new Map<string, number>();
+  /** Per items dir, its JSON string without the closing quote (an item's quoted path is it + `/<seq>-<i>"`). */
+  readonly #quotedDirs = new Map<string, string>();
   #intents = "";
+  /** Each step's path and item as JSON strings, made once for its intent and its done line. */
+  #qpaths: string[] = [];
+  #qitems: string[] = [];
   #paths: string[] = [];
   #items: string[] = [];
   #seqs: number[] = [];
@@ -421,11 +426,23 @@ class Batch {
         this.flush();
         this.#fail(a.seq, i, new CrifsError("not-found", "cannot quarantine it: it is gone", { path }));
       }
-      const item = join(this.#itemsDirOf(path, st.dev, a.seq, i), `${a.seq}-${i}`);
+      const dir = this.#itemsDirOf(path, st.dev, a.seq, i);
+      const name = `${a.seq}-${i}`;
+      const item = join(dir, name);
+      const qpath = JSON.stringify(path);
+      let qdir = this.#quotedDirs.get(dir);
+      if (qdir === undefined) {
+        qdir = JSON.stringify(dir).slice(0, -1);
+        this.#quotedDirs.set(dir, qdir);
+      }
+      // the name is digits and a dash, which JSON does not escape
+      const qitem = item === `${dir}/${name}` ? `${qdir}/${name}"` : JSON.stringify(item);
       if (this.#paths.length === 0) this.#started = performance.now();
       // the line JSON.stringify makes of the intent record, built without the record object: only the two
       // paths need quoting (10^4 steps: one object and one stringify less each)
-      this.#intents += `{"type":"intent","seq":${a.seq},"step":${i},"op":"quarantine","path":${JSON.stringify(path)},"item":${JSON.stringify(item)},"at":"${at}","dev":${st.dev},"ino":${st.ino}}\n`;
+      this.#intents += `{"type":"intent","seq":${a.seq},"step":${i},"op":"quarantine","path":${qpath},"item":${qitem},"at":"${at}","dev":${st.dev},"ino":${st.ino}}\n`;
+      this.#qpaths.push(qpath);
+      this.#qitems.push(qitem);
       this.#paths.push(path);
       this.#items.push(item);
       this.#seqs.push(a.seq);
@@ -487,6 +504,8 @@ class Batch {
     this.flushDone();
     for (let k = 0; k < n; k++) this.#faults.boundary();
     this.#intents = "";
+    this.#qpaths = [];
+    this.#qitems = [];
     this.#paths = [];
     this.#items = [];
     this.#seqs = [];
@@ -509,7 +528,7 @@ class Batch {
     for (let k = this.#recorded; k < this.#moved; k++) {
       if (this.#results !== null && this.#results[k] !== renameResult.moved) continue;
       // the line JSON.stringify makes of the done record (as the intent's, in add)
-      lines += `{"type":"done","seq":${this.#seqs[k]},"step":${this.#steps[k]},"op":"quarantine","path":${JSON.stringify(this.#paths[k])},"item":${JSON.stringify(this.#items[k])},"at":"${at}","dev":${this.#devs[k]},"ino":${this.#inos[k]},"bytes":${this.#bytes[k] ?? null}}\n`;
+      lines += `{"type":"done","seq":${this.#seqs[k]},"step":${this.#steps[k]},"op":"quarantine","path":${this.#qpaths[k]},"item":${this.#qitems[k]},"at":"${at}","dev":${this.#devs[k]},"ino":${this.#inos[k]},"bytes":${this.#bytes[k] ?? null}}\n`;
     }
     this.#recorded = this.#moved;
     if (lines !== "") this.#journal.appendLines(lines, false);

@@ -96,8 +96,13 @@ function stepPaths(a: Omit<PlannedAction, "seq">): string[] {
   return a.steps.flatMap((s) => (s.op === "api" ? [] : [s.path]));
 }
 
+/** The number of segments of the path (as split("/") counts them), without the array of them. */
 function depthOf(a: Omit<PlannedAction, "seq">): number {
-  return a.depth ?? posix.normalize(a.path).split("/").length;
+  if (a.depth !== undefined) return a.depth;
+  const p = posix.normalize(a.path);
+  let n = 1;
+  for (let at = p.indexOf("/"); at >= 0; at = p.indexOf("/", at + 1)) n++;
+  return n;
 }
 
 /** Plans the repairs of `findings` on `store`. Pure. */

@@ -16,7 +16,7 @@
 import { existsSync, renameSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { appliesTo, type Check, type Finding } from "../../checks/check.js";
-import { DEFAULT_GRACE_MS, gatherDoctorInput } from "../../checks/doctor-input.js";
+import { DEFAULT_GRACE_MS, type DoctorInput, gatherDoctorInput } from "../../checks/doctor-input.js";
 import { checks as allChecks } from "../../checks/index.js";
 import {
   type DoctorMode,
@@ -57,6 +57,8 @@ export interface DoctorFlags {
   readonly pauseMs?: number;
   /** runDoctor's oneReadAfterMs (repair --apply --yes): one read when it proves as much. Default: two. */
   readonly oneReadAfterMs?: number;
+  /** Called with each read's input, the last one last (repair takes its dirs' identities from the last). */
+  readonly onRead?: (input: DoctorInput) => void;
 }
 
 /** The checks of kubelet's log dirs: host-wide, so they run with the first store's read only. */
@@ -147,8 +149,11 @@ export async function doctorReport(g: GlobalOptions, flags: DoctorFlags = {}): P
             ? await readLive(g, adapter)
             : undefined;
           const input = live === undefined ? gathered : { ...gathered, live };
-          if (!withLogs) return input;
-          return { ...input, podLogs: readPodLogFacts(logDirs, storesForLogs(g, toCheck, input.store)) };
+          const read = withLogs
+            ? { ...input, podLogs: readPodLogFacts(logDirs, storesForLogs(g, toCheck, input.store)) }
+            : input;
+          flags.onRead?.(read);
+          return read;
         },
       }).finally(() => bar.done()),
     );

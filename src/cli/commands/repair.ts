@@ -10,7 +10,7 @@ import { existsSync, lstatSync, realpathSync } from "node:fs";
 import { join, posix } from "node:path";
 import { createInterface } from "node:readline/promises";
 import type { Finding } from "../../checks/check.js";
-import { DEFAULT_GRACE_MS } from "../../checks/doctor-input.js";
+import { DEFAULT_GRACE_MS, type DoctorInput } from "../../checks/doctor-input.js";
 import { CrifsError } from "../../errors.js";
 import { fsPath } from "../../fs/name-codec.js";
 import { socketPath } from "../../live/address.js";
@@ -73,17 +73,40 @@ async function answeringSocket(g: GlobalOptions, adapter: Adapter): Promise<stri
   }
 }
 
-/** lstat of every finding's path and of the paths its action may move with it. */
-function identities(findings: readonly Finding[]): Map<string, PathIdentity> {
+/** The identity of every finding's path and of the paths its action may move with it: the one the read of the
+ * store saw for a snapshot dir (its listing's lstat: `listed`), else an lstat now. */
+function identities(
+  findings: readonly Finding[],
+  listed: ReadonlyMap<string, PathIdentity>,
+): Map<string, PathIdentity> {
   const out = new Map<string, PathIdentity>();
-  for (const p of findings.flatMap((f) => [f.path, ...companionPaths(f)])) {
+  const add = (p: string) => {
+    const seen = listed.get(p);
+    if (seen !== undefined) {
+      out.set(p, seen);
+      return;
+    }
     try {
       const st = lstatSync(fsPath(p));
       out.set(p, { dev: st.dev, ino: st.ino, ctimeMs: st.ctimeMs });
     } catch {
       // gone: the planner says so
     }
+  };
+  for (const f of findings) {
+    add(f.path);
+    for (const c of companionPaths(f)) add(c);
   }
+  return out;
+}
+
+/** The snapshot dirs' identities as a read's listing saw them (SnapshotDirFact's dev, ino, ctimeMs). */
+function listedIdentities(input: DoctorInput | undefined): Map<string, PathIdentity> {
+  const out = new Map<string, PathIdentity>();
+  for (const sn of input?.snapshotters ?? [])
+    for (const d of sn.dirs)
+      if (d.dev !== undefined && d.ino !== undefined)
+        out.set(d.path, { dev: d.dev, ino: d.ino, ctimeMs: d.ctimeMs });
   return out;
 }
 
@@ -137,12 +160,17 @@ interface PlanOfStore {
  * `measure`, doctor --quick's (no walk: the actions' bytes are null, "not measured"). */
 async function planStore(s: StoreRepair, flags: RepairFlags, measure = true): Promise<PlanOfStore> {
   const graceSeconds = flags.graceSeconds ?? DEFAULT_GRACE_MS / 1000;
+  // the last read is the one whose findings these are (of two reads, the second's keys)
+  let lastRead: DoctorInput | undefined;
   const report = await doctorReport(s.g, {
     ...(flags.checks === undefined ? {} : { checks: flags.checks }),
     ...(measure ? {} : { mode: "quick" as const }),
     graceSeconds,
     oneReadAfterMs: Math.max(graceSeconds * 1000, ONE_READ_FLOOR_MS),
     ...(flags.logDirs === undefined ? {} : { logDirs: flags.logDirs }),
+    onRead: (input) => {
+      lastRead = input;
+    },
   });
   const logDirs = logDirsFor(flags.logDirs ?? {}, s.g);
   // under --host-root the log dirs are the node's, below it (the planner keeps every step inside them)
@@ -152,7 +180,7 @@ async function planStore(s: StoreRepair, flags: RepairFlags, measure = true): Pr
     daemonUp: (await answeringSocket(s.g, s.adapter)) !== null,
     now: Date.now(),
     graceMs: graceSeconds * 1000,
-    identities: identities(findings),
+    identities: identities(findings, listedIdentities(lastRead)),
     logDirs: logDirs.applies ? [onHost(logDirs.podsDir), onHost(logDirs.containersDir)] : [],
   });
   return { plan, found: new Set(findings.map((f) => `${f.check}\u0000${f.path}`)) };

@@ -13,7 +13,7 @@
 
 import { dirname, join } from "node:path";
 import type { Finding } from "../../checks/check.js";
-import type { ActionKind, Guard, PlanContext, PlannedAction } from "../action.js";
+import type { ActionKind, Guard, PlanContext, PlannedAction, Step } from "../action.js";
 
 interface Row {
   /** Why moving it aside is safe, in the runtime's words. */
@@ -78,18 +78,24 @@ export const quarantine: ActionKind = {
     // the layer dir's short link goes with it (first: it points into the dir), when it is there
     const link = shortLinkOf(finding);
     const linkId = link === null ? undefined : ctx.identities?.get(link);
+    // built by push, each identity's numbers named (no spread of it, no array per optional part): 10^4 actions
+    const path = finding.path;
     const guards: Guard[] = [
-      { guard: "still-found", check: finding.check, path: finding.path },
-      { guard: "not-mounted", path: finding.path },
-      ...(id === undefined ? [] : [{ guard: "unchanged" as const, path: finding.path, ...id }]),
-      { guard: "unreferenced", path: finding.path },
-      ...(link === null || linkId === undefined
-        ? []
-        : [
-            { guard: "unchanged" as const, path: link, ...linkId },
-            { guard: "unreferenced" as const, path: link },
-          ]),
+      { guard: "still-found", check: finding.check, path },
+      { guard: "not-mounted", path },
     ];
+    if (id !== undefined)
+      guards.push({ guard: "unchanged", path, dev: id.dev, ino: id.ino, ctimeMs: id.ctimeMs });
+    guards.push({ guard: "unreferenced", path });
+    const steps: Step[] = [];
+    if (link !== null && linkId !== undefined) {
+      guards.push(
+        { guard: "unchanged", path: link, dev: linkId.dev, ino: linkId.ino, ctimeMs: linkId.ctimeMs },
+        { guard: "unreferenced", path: link },
+      );
+      steps.push({ op: "quarantine", path: link });
+    }
+    steps.push({ op: "quarantine", path });
     return {
       kind: "quarantine",
       check: finding.check,
@@ -98,10 +104,7 @@ export const quarantine: ActionKind = {
       why: row.why(finding),
       bytes: finding.bytes,
       daemon: "either",
-      steps: [
-        ...(link === null || linkId === undefined ? [] : [{ op: "quarantine" as const, path: link }]),
-        { op: "quarantine", path: finding.path },
-      ],
+      steps,
       guards,
     };
   },

@@ -14,6 +14,7 @@ import { lstatSync, type Stats } from "node:fs";
 import { join } from "node:path";
 import { type FactReader, realpathOrNull } from "../../fs/fact-reader.js";
 import { sha256File } from "../../fs/file-hash.js";
+import { listStats, STAT_STRIDE } from "../../fs/list-stats.js";
 import { fsPath } from "../../fs/name-codec.js";
 import type {
   BlobFileFact,
@@ -48,29 +49,48 @@ function entry(r: FactReader, dir: string, name: string): EntryFact | null {
   return st === null ? null : { ...pathTimes(path, st), name, isDir: st.isDirectory() };
 }
 
-/** Every entry of snapshots/: one readdir and one lstat each (its times: how old an unnamed dir is). Whether
+/** A dir of snapshots/ as the listing saw it. A class, not an object literal: a literal with a getter costs
+ * V8 a slow path per object (10^4 leaked dirs: some 0.2 s of an apply's CPU); the class's getter lives on its
+ * prototype, so a spread of the fact ({...d}) leaves hasFs out. */
+class ListedSnapshotDir implements SnapshotDirFact {
+  #hasFs: boolean | undefined;
+
+  constructor(
+    readonly path: string,
+    readonly name: string,
+    readonly isDir: boolean,
+    readonly mtimeMs: number,
+    readonly ctimeMs: number,
+    readonly dev: number,
+    readonly ino: number,
+  ) {}
+
+  /** Whether `<dir>/fs` is a dir: looked at once, when asked. */
+  get hasFs(): boolean {
+    this.#hasFs ??= this.isDir && lstatOrNull(join(this.path, "fs"))?.isDirectory() === true;
+    return this.#hasFs;
+  }
+}
+
+/** Every entry of snapshots/: one readdir and one lstat each (its times: how old an unnamed dir is; its dev and
+ * ino: the identity `crifs repair` plans with), packed (fs/list-stats.ts: in C when the addon is built). Whether
  * it holds fs/ is looked at only when asked (missing-snapshot-dir asks of the dirs a record names): the
  * listing of 10^4 leaked dirs costs one lstat each, not two. */
 function listSnapshotDirs(r: FactReader, snapshotsDir: string): SnapshotDirFact[] {
-  const out: SnapshotDirFact[] = [];
-  for (const d of r.list(snapshotsDir)) {
-    // entry()'s fact made here as one object (no spreads: 10^4 dirs made three objects each)
-    const path = join(snapshotsDir, d.name);
-    const st = r.lstat(path);
-    if (st === null) continue; // gone since the listing
-    const isDir = st.isDirectory();
-    let hasFs: boolean | undefined;
-    out.push({
-      path,
-      mtimeMs: st.mtimeMs,
-      ctimeMs: st.ctimeMs,
-      name: d.name,
-      isDir,
-      get hasFs() {
-        hasFs ??= isDir && lstatOrNull(join(path, "fs"))?.isDirectory() === true;
-        return hasFs;
-      },
-    });
+  const { names, stats } = listStats(r, snapshotsDir);
+  const out: SnapshotDirFact[] = new Array(names.length);
+  for (let i = 0; i < names.length; i++) {
+    const name = names[i] as string;
+    const at = i * STAT_STRIDE;
+    out[i] = new ListedSnapshotDir(
+      join(snapshotsDir, name),
+      name,
+      stats[at] === 1,
+      stats[at + 1] as number,
+      stats[at + 2] as number,
+      stats[at + 3] as number,
+      stats[at + 4] as number,
+    );
   }
   return out;
 }
