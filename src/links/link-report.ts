@@ -378,10 +378,13 @@ export async function readLinkFindings(
       errors.push(...r.errors);
       return { layer, files: r.files };
     });
-    hardLinkGroups = findCrossLayerHardLinks(inventories);
+    // duplicates first: their reads' keys and candidate arrays (tens of MB) are gone before the hard-link
+    // groups are made as objects (one a name shown), which would otherwise be held all through the reads
     const dups = await findDuplicateFiles(inventories);
     duplicates = dups.groups;
     errors.push(...dups.errors);
+    collectGarbage(); // the reads' keys and shared buffers
+    hardLinkGroups = findCrossLayerHardLinks(inventories);
   }
 
   const sorted = sortedByContainer(broken);
