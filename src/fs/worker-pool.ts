@@ -3,7 +3,7 @@
 // throws, or exits before saying done) stops them all and rejects. The workers share out the work
 // themselves (an Atomics counter in workerData): the JS scanner's trees, the file digests' batches.
 
-import { Worker } from "node:worker_threads";
+import { type ResourceLimits, Worker } from "node:worker_threads";
 
 /** Starts the workers and resolves when every one has posted { kind: "done" }. */
 export function runWorkers<M extends { readonly kind: string }>(
@@ -11,6 +11,8 @@ export function runWorkers<M extends { readonly kind: string }>(
   workerData: unknown,
   count: number,
   onMessage: (message: M) => void,
+  /** The workers' V8 limits (worker_threads' resourceLimits). Default: Node's. */
+  resourceLimits?: ResourceLimits,
 ): Promise<void> {
   return new Promise((resolve, reject) => {
     let running = count;
@@ -23,7 +25,10 @@ export function runWorkers<M extends { readonly kind: string }>(
       reject(err);
     };
     for (let i = 0; i < count; i++) {
-      const w = new Worker(url, { workerData });
+      const w = new Worker(
+        url,
+        resourceLimits === undefined ? { workerData } : { workerData, resourceLimits },
+      );
       workers.push(w);
       let said = false; // this worker posted done
       w.on("message", (m: M) => {

@@ -226,6 +226,13 @@ export interface KeyJobs {
 }
 
 /**
+ * A worker's young generation: its jobs make a few small objects each (file data lands in reused Buffers,
+ * outside the V8 heap), and Node's default (tens of MB per worker, its pages kept once touched) showed in
+ * links --shared's peak RSS (issue 15: ~16 MB with two workers on 10^6 files).
+ */
+const workerLimits = { maxYoungGenerationSizeMb: 4 };
+
+/**
  * The keys of `jobs` (modes: see the header), read by `threads` workers taking batches from a shared
  * counter; fewer than `inlineBelow` jobs (default 64) or one thread: in this thread. Cost: per job one open
  * and the reads its mode says.
@@ -267,9 +274,15 @@ export async function fileKeys(
     }
   } else {
     const count = Math.min(options.threads, Math.ceil(n / batch));
-    await runWorkers<DigestWorkerMessage>(workerUrl, data, count, (m) => {
-      if (m.kind === "error") errors.set(m.index, m.code);
-    });
+    await runWorkers<DigestWorkerMessage>(
+      workerUrl,
+      data,
+      count,
+      (m) => {
+        if (m.kind === "error") errors.set(m.index, m.code);
+      },
+      workerLimits,
+    );
   }
   return { keys: new Uint8Array(data.keys, 0, n * keyBytes), errors };
 }

@@ -6,6 +6,9 @@ import { encodeName } from "../fs/name-codec.js";
 import type { Snapshot } from "../model/store.js";
 import type { LayerFileTable } from "./layer-files.js";
 
+/** Numbers per file in a LayerFileTable's facts. */
+const FACTS = 5;
+
 /** A layer dir and the snapshot it belongs to. */
 export type LayerSnapshot = Pick<Snapshot, "namespace" | "key" | "id" | "path">;
 
@@ -35,10 +38,8 @@ export class FileIndex {
   readonly local: Uint32Array;
   /** Per layer: the first layer with the same dir (a dir listed twice is one layer). */
   readonly dirOf: Uint32Array;
-  /** Per file, copied out of the tables: what sorting compares millions of times. */
-  readonly #size: Float64Array;
-  readonly #dev: Float64Array;
-  readonly #ino: Float64Array;
+  /** Per layer: its table's facts (LayerFileTable.facts), read in place rather than copied (10^6 files). */
+  readonly #facts: Float64Array[];
 
   constructor(readonly layers: readonly LayerInventory[]) {
     let n = 0;
@@ -46,9 +47,7 @@ export class FileIndex {
     this.layerOf = new Uint32Array(n);
     this.local = new Uint32Array(n);
     this.dirOf = new Uint32Array(layers.length);
-    this.#size = new Float64Array(n);
-    this.#dev = new Float64Array(n);
-    this.#ino = new Float64Array(n);
+    this.#facts = layers.map((inv) => inv.files.facts);
     const firstOfDir = new Map<string, number>();
     let g = 0;
     layers.forEach((inv, l) => {
@@ -59,11 +58,14 @@ export class FileIndex {
       for (let i = 0; i < t.length; i++, g++) {
         this.layerOf[g] = l;
         this.local[g] = i;
-        this.#size[g] = t.size(i);
-        this.#dev[g] = t.dev(i);
-        this.#ino[g] = t.ino(i);
       }
     });
+  }
+
+  /** Fact `k` (0 dev, 1 ino, 2 nlink, 3 size, 4 allocated) of file g. */
+  #fact(g: number, k: number): number {
+    const facts = this.#facts[this.layerOf[g] as number] as Float64Array;
+    return facts[(this.local[g] as number) * FACTS + k] as number;
   }
 
   get length(): number {
@@ -73,13 +75,20 @@ export class FileIndex {
     return (this.layers[this.layerOf[g] as number] as LayerInventory).files;
   }
   dev(g: number): number {
-    return this.#dev[g] as number;
+    return this.#fact(g, 0);
   }
   ino(g: number): number {
-    return this.#ino[g] as number;
+    return this.#fact(g, 1);
+  }
+  nlink(g: number): number {
+    return this.#fact(g, 2);
   }
   size(g: number): number {
-    return this.#size[g] as number;
+    return this.#fact(g, 3);
+  }
+  /** Allocated bytes (st_blocks × 512). */
+  allocated(g: number): number {
+    return this.#fact(g, 4);
   }
   /** The layer dir that holds file g (as the index of its first listing). */
   dir(g: number): number {

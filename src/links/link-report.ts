@@ -368,20 +368,12 @@ export async function readLinkFindings(
     reads.indexes.clear();
     knownTargets.clear();
     collectGarbage();
-    const dirs = [...layers.values()];
-    const read = await readLayersFiles(
-      dirs.map((l) => l.path),
-      options.scan?.threads === undefined ? {} : { threads: options.scan.threads },
-    );
-    const inventories: LayerInventory[] = dirs.map((layer, i) => {
-      const r = read[i] as LayerFiles;
-      errors.push(...r.errors);
-      return { layer, files: r.files };
-    });
-    hardLinkGroups = findCrossLayerHardLinks(inventories);
-    const dups = await findDuplicateFiles(inventories);
-    duplicates = dups.groups;
-    errors.push(...dups.errors);
+    const shared = await sharedFilesOf([...layers.values()], options.scan?.threads, errors);
+    hardLinkGroups = shared.hardLinkGroups;
+    duplicates = shared.duplicates;
+    // the layers' file tables and index (100 MB and more on 10^6 files) are garbage now that the groups are
+    // made: collected before the report is rendered, which would otherwise grow on top of them
+    collectGarbage();
   }
 
   const sorted = sortedByContainer(broken);
@@ -397,6 +389,32 @@ export async function readLinkFindings(
     savableBytes: duplicates.reduce((n, d) => n + d.savableBytes, 0),
     errors: errors.sort((a, b) => compareText(a.path, b.path)),
   };
+}
+
+/**
+ * Cross-layer hard links and duplicates of `dirs` (every file listed, candidates read), their read errors
+ * added to `errors`. A function of its own, so that the file tables it builds are garbage once it returns.
+ */
+async function sharedFilesOf(
+  dirs: readonly Snapshot[],
+  threads: number | undefined,
+  errors: LinkReport["errors"][number][],
+): Promise<{ hardLinkGroups: HardLinkGroup[]; duplicates: DuplicateGroup[] }> {
+  const read = await readLayersFiles(
+    dirs.map((l) => l.path),
+    threads === undefined ? {} : { threads },
+  );
+  const inventories: LayerInventory[] = dirs.map((layer, i) => {
+    const r = read[i] as LayerFiles;
+    errors.push(...r.errors);
+    return { layer, files: r.files };
+  });
+  // duplicates first: their reads' keys and candidate arrays (tens of MB) are gone before the hard-link
+  // groups are made as objects (one a name shown), which would otherwise be held all through the reads
+  const dups = await findDuplicateFiles(inventories);
+  errors.push(...dups.errors);
+  collectGarbage(); // the reads' keys and shared buffers
+  return { hardLinkGroups: findCrossLayerHardLinks(inventories), duplicates: dups.groups };
 }
 
 /**

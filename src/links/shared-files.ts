@@ -80,15 +80,23 @@ function spansLayers(all: FileIndex, files: ArrayLike<number>, from: number, to:
   return false;
 }
 
+/** The files g of `all` for which `keep(g)`, in index order: counted, then filled (no array of 10^6 numbers on
+ * the heap). */
+function filesWhere(all: FileIndex, keep: (g: number) => boolean): Uint32Array {
+  let n = 0;
+  for (let g = 0; g < all.length; g++) if (keep(g)) n++;
+  const files = new Uint32Array(n);
+  for (let g = 0, k = 0; k < n; g++) if (keep(g)) files[k++] = g;
+  return files;
+}
+
 /**
  * Inodes that have names in more than one of the layers (same dev and ino). Pure; cost: a sort of the files
  * with nlink > 1. Sorted by the first name's host path.
  */
 export function findCrossLayerHardLinks(layers: readonly LayerInventory[]): HardLinkGroup[] {
   const all = indexOf(layers);
-  const multi: number[] = [];
-  for (let g = 0; g < all.length; g++) if (all.table(g).nlink(all.local[g] as number) > 1) multi.push(g);
-  const files = Uint32Array.from(multi);
+  const files = filesWhere(all, (g) => all.nlink(g) > 1);
   files.sort((a, b) => all.dev(a) - all.dev(b) || all.ino(a) - all.ino(b) || a - b);
   const out: HardLinkGroup[] = [];
   for (let from = 0; from < files.length; ) {
@@ -107,7 +115,7 @@ export function findCrossLayerHardLinks(layers: readonly LayerInventory[]): Hard
         dev: all.dev(g),
         ino: all.ino(g),
         size: all.size(g),
-        nlink: all.table(g).nlink(all.local[g] as number),
+        nlink: all.nlink(g),
         names: names.sort(byHostPath),
       });
     }
@@ -144,9 +152,7 @@ interface Inodes {
  * Each inode once, with every name it has in the layers.
  */
 function candidateInodes(all: FileIndex, minSize: number): Inodes {
-  const picked: number[] = [];
-  for (let g = 0; g < all.length; g++) if (all.size(g) >= minSize) picked.push(g);
-  const files = Uint32Array.from(picked);
+  const files = filesWhere(all, (g) => all.size(g) >= minSize);
   files.sort(
     (a, b) => all.size(a) - all.size(b) || all.dev(a) - all.dev(b) || all.ino(a) - all.ino(b) || a - b,
   );
@@ -164,7 +170,8 @@ function candidateInodes(all: FileIndex, minSize: number): Inodes {
   let kept = 0;
   for (let k = 0; k < keep.length; k += 2) kept += (keep[k + 1] as number) - (keep[k] as number);
   const out = new Uint32Array(kept);
-  const first: number[] = [];
+  const first = new Uint32Array(kept + 1); // at most one inode a name
+  let inodeCount = 0;
   let at = 0;
   for (let k = 0; k < keep.length; k += 2) {
     for (let p = keep[k] as number; p < (keep[k + 1] as number); p++, at++) {
@@ -177,11 +184,11 @@ function candidateInodes(all: FileIndex, minSize: number): Inodes {
         all.ino(prev) !== all.ino(g) ||
         all.dev(prev) !== all.dev(g)
       )
-        first.push(at);
+        first[inodeCount++] = at;
     }
   }
-  first.push(kept);
-  return { files: out, first: Uint32Array.from(first) };
+  first[inodeCount++] = kept;
+  return { files: out, first: first.slice(0, inodeCount) };
 }
 
 /** Keys read for candidate inodes: inode c's key is keys[slot[c] × keyBytes, + keyBytes), or none (slot -1:
@@ -335,15 +342,11 @@ export async function findDuplicateFiles(
       keyBytes,
     ).toString("hex");
   const every = Uint32Array.from({ length: count }, (_, c) => c);
-  /** The groups found: [from, to) into order, with the keys they were told apart by. */
-  const found: { order: Uint32Array; runs: number[]; keyed: Keyed }[] = [];
-  if (options.contentKey !== undefined) {
-    const keyed = await readKeys(every, () => "content");
-    found.push({ ...groupByKey(all, inodes, sizes, every, keyed), keyed });
-  } else {
-    // step 1: small files whole (final), bigger ones by their edges
-    const first = await readKeys(every, (c) => ((sizes[c] as number) <= wholeLimit ? "whole" : "edges"));
-    const step1 = groupByKey(all, inodes, sizes, every, first);
+  /** Step 1's reads and groups: the groups of small files are final (kept with their digests), the inodes of
+   * bigger ones still alike are returned for step 2. Its keys are garbage once it returns. */
+  const firstStep = async (members: Uint32Array): Promise<{ rest: number[] }> => {
+    const first = await readKeys(members, (c) => ((sizes[c] as number) <= wholeLimit ? "whole" : "edges"));
+    const step1 = groupByKey(all, inodes, sizes, members, first);
     const done: number[] = [];
     const rest: number[] = [];
     for (let r = 0; r < step1.runs.length; r += 2) {
@@ -352,15 +355,33 @@ export async function findDuplicateFiles(
       if ((sizes[step1.order[from] as number] as number) <= wholeLimit) done.push(from, to);
       else for (let m = from; m < to; m++) rest.push(step1.order[m] as number);
     }
-    found.push({ order: step1.order, runs: done, keyed: first });
+    withDigests(step1.order, done, first);
+    return { rest };
+  };
+  /** The groups found: [from, to) into order, with each group's key as hex (the keys themselves, 32 bytes a
+   * file read, are let go before the next step's reads). */
+  const found: { order: Uint32Array; runs: number[]; digests: string[] }[] = [];
+  const withDigests = (order: Uint32Array, runs: number[], keyed: Keyed) => {
+    const digests: string[] = [];
+    for (let r = 0; r < runs.length; r += 2) digests.push(hexOf(keyed, order[runs[r] as number] as number));
+    found.push({ order, runs, digests });
+  };
+  if (options.contentKey !== undefined) {
+    const keyed = await readKeys(every, () => "content");
+    const g = groupByKey(all, inodes, sizes, every, keyed);
+    withDigests(g.order, g.runs, keyed);
+  } else {
+    // step 1: small files whole (final), bigger ones by their edges
+    const step1 = await firstStep(every);
     // step 2: what is still alike by its edges, by its contents
-    if (rest.length > 0) {
-      const second = await readKeys(rest, () => "content");
-      found.push({ ...groupByKey(all, inodes, sizes, rest, second), keyed: second });
+    if (step1.rest.length > 0) {
+      const second = await readKeys(step1.rest, () => "content");
+      const g = groupByKey(all, inodes, sizes, step1.rest, second);
+      withDigests(g.order, g.runs, second);
     }
   }
   const groups: DuplicateGroup[] = [];
-  for (const { order, runs, keyed } of found) {
+  for (const { order, runs, digests } of found) {
     for (let r = 0; r < runs.length; r += 2) {
       const from = runs[r] as number;
       const to = runs[r + 1] as number;
@@ -369,8 +390,7 @@ export async function findDuplicateFiles(
       let largest = 0;
       for (let m = from; m < to; m++) {
         const c = order[m] as number;
-        const g0 = fileOf(c);
-        const allocated = all.table(g0).allocated(all.local[g0] as number);
+        const allocated = all.allocated(fileOf(c));
         total += allocated;
         largest = Math.max(largest, allocated);
         for (let p = inodes.first[c] as number; p < (inodes.first[c + 1] as number); p++)
@@ -378,7 +398,7 @@ export async function findDuplicateFiles(
       }
       groups.push({
         size: sizes[order[from] as number] as number,
-        digest: hexOf(keyed, order[from] as number),
+        digest: digests[r / 2] as string,
         copies: to - from,
         savableBytes: total - largest,
         names: names.sort(byHostPath),
