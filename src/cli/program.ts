@@ -290,7 +290,7 @@ export function program(write: (s: string) => void, setStatus: (code: number) =>
     )
     .addHelpText(
       "after",
-      "\n  -o, --output <file>  write the archive to FILE (default: stdout, never a terminal)",
+      "\nThe archive goes to stdout (never to a terminal), or to FILE with the global -o, --output FILE.",
     )
     .action(async function (this: Command, ref: string) {
       // -o here is the archive's file (docker export -o); it is the program's option, read raw
