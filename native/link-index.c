@@ -29,6 +29,9 @@
 #include "utf8.h"
 
 #include <errno.h>
+#ifdef __GLIBC__
+#include <malloc.h>
+#endif
 #include <pthread.h>
 #include <stdbool.h>
 #include <stdlib.h>
@@ -1195,7 +1198,7 @@ static int arg_bytes(napi_env env, napi_value v, bytes_t *out) {
   return 0;
 }
 
-/* An array property of `obj` as bytes_t[] (each NUL-ended, allocated to its size: `only` may list 10^5 paths);
+/* An array property of `obj` as bytes_t[] (each NUL-ended, allocated to its size);
  * *n its length. -1 on a bad value or no memory. */
 static int arg_list(napi_env env, napi_value obj, const char *key, bytes_t **out, uint32_t *n) {
   napi_value arr;
@@ -1263,6 +1266,48 @@ static int pathset_has(const pathset_t *s, uint64_t h1, uint32_t h2) {
     if (!s->used[i]) return 0;
     if (s->h1[i] == h1 && s->h2[i] == h2) return 1;
   }
+}
+
+/* An array property of `obj` (null or absent: *given 0) straight into a pathset: each path hashed from one
+ * scratch buffer as it is read, no copy of it kept (`only` may list 10^5 paths: their copies were ~110 bytes
+ * each at the peak). -1 on a bad value or no memory. */
+static int arg_pathset(napi_env env, napi_value obj, const char *key, pathset_t *set, int *given) {
+  napi_value arr;
+  bool is_array = false;
+  uint32_t n = 0;
+  *given = 0;
+  if (napi_get_named_property(env, obj, key, &arr) != napi_ok) return -1;
+  napi_valuetype t;
+  if (napi_typeof(env, arr, &t) != napi_ok) return -1;
+  if (t == napi_null || t == napi_undefined) return 0;
+  if (napi_is_array(env, arr, &is_array) != napi_ok || !is_array) return -1;
+  napi_get_array_length(env, arr, &n);
+  size_t cap = 16;
+  while (cap < 2 * (size_t)n) cap *= 2;
+  set->mask = cap - 1;
+  set->h1 = calloc(cap, sizeof(uint64_t));
+  set->h2 = calloc(cap, sizeof(uint32_t));
+  set->used = calloc(cap, 1);
+  if (!set->h1 || !set->h2 || !set->used) return -1;
+  *given = 1;
+  bytes_t scratch = {0};
+  for (uint32_t j = 0; j < n; j++) {
+    napi_value v;
+    if (napi_get_element(env, arr, j, &v) != napi_ok || arg_bytes(env, v, &scratch) < 0) {
+      free(scratch.p);
+      return -1;
+    }
+    uint64_t h1;
+    uint32_t h2;
+    li_hash(scratch.p, scratch.len, &h1, &h2);
+    size_t i = h1 & set->mask;
+    while (set->used[i] && !(set->h1[i] == h1 && set->h2[i] == h2)) i = (i + 1) & set->mask;
+    set->h1[i] = h1;
+    set->h2[i] = h2;
+    set->used[i] = 1;
+  }
+  free(scratch.p);
+  return 0;
 }
 
 /* A view as resolveViews was given it, read-only while threads judge its links. */
@@ -1403,8 +1448,9 @@ static int resolve_view(napi_env env, call_t *calls, uint32_t nthreads, hostmap_
                         int want_host, napi_value *result) {
   vconf_t conf;
   memset(&conf, 0, sizeof conf);
-  bytes_t *dirs = NULL, *only = NULL;
-  uint32_t ndirs = 0, nonly = 0;
+  bytes_t *dirs = NULL;
+  uint32_t ndirs = 0;
+  int only = 0;
   pathset_t set = {0};
   uint64_t *cands = NULL;
   job_t *jobs = NULL;
@@ -1426,7 +1472,7 @@ static int resolve_view(napi_env env, call_t *calls, uint32_t nthreads, hostmap_
       type != napi_uint32_array || tlen < n || napi_get_named_property(env, spec, "opaque", &v) != napi_ok ||
       napi_get_value_uint32(env, v, &opaque) != napi_ok || arg_list(env, spec, "dirs", &dirs, &ndirs) < 0 ||
       ndirs < n || arg_list(env, spec, "mountPoints", &conf.mps, &conf.nmps) < 0 ||
-      arg_list(env, spec, "only", &only, &nonly) < 0) {
+      arg_pathset(env, spec, "only", &set, &only) < 0) {
     napi_throw_type_error(env, NULL, "resolveViews: bad view");
     goto out;
   }
@@ -1461,25 +1507,6 @@ static int resolve_view(napi_env env, call_t *calls, uint32_t nthreads, hostmap_
     dirs[i].p = NULL;
   }
   if (want_host && host_marks(hosts, conf.owner, n) < 0) goto oom;
-  if (only) {
-    size_t cap = 16;
-    while (cap < 2 * (size_t)nonly) cap *= 2;
-    set.mask = cap - 1;
-    set.h1 = calloc(cap, sizeof(uint64_t));
-    set.h2 = calloc(cap, sizeof(uint32_t));
-    set.used = calloc(cap, 1);
-    if (!set.h1 || !set.h2 || !set.used) goto oom;
-    for (uint32_t j = 0; j < nonly; j++) {
-      uint64_t h1;
-      uint32_t h2;
-      li_hash(only[j].p, only[j].len, &h1, &h2);
-      size_t i = h1 & set.mask;
-      while (set.used[i] && !(set.h1[i] == h1 && set.h2[i] == h2)) i = (i + 1) & set.mask;
-      set.h1[i] = h1;
-      set.h2[i] = h2;
-      set.used[i] = 1;
-    }
-  }
   /* the links to judge: every link of every layer, layer by layer, top first (those `only` names) */
   size_t ncands = 0;
   for (uint32_t layer = 0; layer < n; layer++)
@@ -1588,7 +1615,6 @@ out:
   free(conf.tree);
   free_list(conf.mps, conf.nmps);
   free_list(dirs, ndirs);
-  free_list(only, nonly);
   free(set.h1);
   free(set.h2);
   free(set.used);
@@ -1651,6 +1677,11 @@ static napi_value resolve_views(napi_env env, napi_callback_info info) {
   for (size_t h = 0; h < hosts.n; h++) free(hosts.marks[h]);
   free(hosts.marks);
   free(hosts.of);
+  /* the threads' merged-dir caches and walks were malloc'd in their arenas, which glibc keeps mapped when
+   * freed: tens of MB on 10^5 links, carried through the rest of doctor's run. Hand them back */
+#ifdef __GLIBC__
+  malloc_trim(0);
+#endif
   return out;
 }
 
