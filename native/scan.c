@@ -1318,8 +1318,19 @@ static napi_value get_xattr(napi_env env, napi_callback_info info) {
   return out;
 }
 
+/* releaseMemory(): what this process's malloc holds free (the arenas of indexes and scans that are gone)
+ * handed back to the kernel: between the phases of a long command. */
+static napi_value release_memory(napi_env env, napi_callback_info info) {
+  (void)env;
+  (void)info;
+  release_arenas();
+  return NULL;
+}
+
 static napi_value init(napi_env env, napi_value exports) {
   napi_value fn;
+  napi_create_function(env, "releaseMemory", NAPI_AUTO_LENGTH, release_memory, NULL, &fn);
+  napi_set_named_property(env, exports, "releaseMemory", fn);
   napi_create_function(env, "scan", NAPI_AUTO_LENGTH, scan, NULL, &fn);
   napi_set_named_property(env, exports, "scan", fn);
   napi_create_function(env, "kind", NAPI_AUTO_LENGTH, kind, NULL, &fn);

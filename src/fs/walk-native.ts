@@ -123,6 +123,9 @@ export interface NativeScanner {
    * compared), then renameat2(RENAME_NOREPLACE) to dsts[i] (native/rename.c; src/repair/rename-batch.ts reads
    * the results). Absent from addons built before it.
    */
+  /** Hands what malloc holds free back to the kernel (malloc_trim): after a phase whose native memory is gone.
+   * Absent from addons built before it. */
+  releaseMemory?(): void;
   renameBatch?(
     srcs: readonly (string | Buffer)[],
     dsts: readonly (string | Buffer)[],

@@ -1,6 +1,6 @@
 // fs/worker-pool.ts — runs `count` worker_threads on one module with the same workerData and hands every
-// message to the caller; done when each worker has posted { kind: "done" }. The first error (a worker that
-// throws, or exits before saying done) stops them all and rejects. The workers share out the work
+// message to the caller; done when each worker has posted { kind: "done" } and exited. The first error (a
+// worker that throws, or exits before saying done) stops them all and rejects. The workers share out the work
 // themselves (an Atomics counter in workerData): the JS scanner's trees, the file digests' batches.
 
 import { type ResourceLimits, Worker } from "node:worker_threads";
@@ -37,13 +37,15 @@ export function runWorkers<M extends { readonly kind: string }>(
           return;
         }
         said = true;
-        running--;
-        if (running === 0 && !failed) resolve();
       });
       w.on("error", stopAll);
       w.on("exit", (code) => {
         // a worker that ends without saying done (whatever its code) would leave the caller waiting forever
         if (!said) stopAll(new Error(`a worker of ${url.pathname} exited (code ${code}) before it was done`));
+        // done once every worker has exited, not when the last says done: its isolate (tens of MB) is freed
+        // at exit, and a caller that starts the next workers at once would hold both (links --shared's slices)
+        running--;
+        if (running === 0 && !failed) resolve();
       });
     }
   });

@@ -14,7 +14,7 @@
 // `skipped` with the reason, and the others go on.
 
 import { lstatSync } from "node:fs";
-import { collectGarbage } from "../collect-garbage.js";
+import { collectGarbage, releaseFreeMemory } from "../collect-garbage.js";
 import { fsPath } from "../fs/name-codec.js";
 import { type ScanOptions, type ScanResult, scanTrees, selectScanEngine } from "../fs/walk.js";
 import type { LinkIndex } from "../fs/walk-native.js";
@@ -367,7 +367,7 @@ export async function readLinkFindings(
     reads.symlinks.clear();
     reads.indexes.clear();
     knownTargets.clear();
-    collectGarbage();
+    await releaseNativeMemory();
     const shared = await sharedFilesOf([...layers.values()], options.scan?.threads, errors);
     hardLinkGroups = shared.hardLinkGroups;
     duplicates = shared.duplicates;
@@ -413,8 +413,19 @@ async function sharedFilesOf(
   // groups are made as objects (one a name shown), which would otherwise be held all through the reads
   const dups = await findDuplicateFiles(inventories);
   errors.push(...dups.errors);
-  collectGarbage(); // the reads' keys and shared buffers
+  releaseFreeMemory(); // the reads' keys and shared buffers, the workers' arenas
   return { hardLinkGroups: findCrossLayerHardLinks(inventories), duplicates: dups.groups };
+}
+
+/**
+ * A full collection, then, once the finalizers of the native objects it found dead have run (Node runs them
+ * after the collection, from the event loop), malloc's free memory handed back: the name indexes of the
+ * broken-link phase live in the scanner threads' arenas, which glibc keeps mapped when they are freed.
+ */
+async function releaseNativeMemory(): Promise<void> {
+  collectGarbage();
+  await new Promise<void>((resolve) => setImmediate(resolve));
+  releaseFreeMemory();
 }
 
 /**

@@ -15,7 +15,7 @@
 // (layer-files.ts): one object per shown name, none per file looked at (issue 15).
 
 import { availableParallelism } from "node:os";
-import { collectGarbage } from "../collect-garbage.js";
+import { releaseFreeMemory } from "../collect-garbage.js";
 import { errnoWords } from "../errors.js";
 import { type FileKeys, fileKeys, type KeyMode, keyBytes, wholeLimit } from "./file-digests.js";
 import { FileIndex, type LayerInventory, type SharedFileName } from "./file-index.js";
@@ -329,7 +329,7 @@ export async function findDuplicateFiles(
           else errors.push({ path: pathOf(c), message: `cannot read: ${errnoWords(code)}` });
         });
         // the slice's shared buffers go only with a full collection (V8 does not count them as heap)
-        if (jobs.length > sliceJobs) collectGarbage();
+        if (jobs.length > sliceJobs) releaseFreeMemory();
       }
     }
     const words = new Uint32Array(keys.buffer, keys.byteOffset, keys.byteLength / 4);
