@@ -150,7 +150,7 @@ await esbuild.build({
 
 /**
  * The same CLI as one CommonJS file, <outdir>/crifs.cjs, that bin/crifs compiles through vm.Script with a V8
- * code cache (crifs.cjs.cache, bin/code-cache.mjs): Node 20 keeps no compiled code of ES modules from one run
+ * code cache (crifs.cjs.cache, made by scripts/code-cache.mjs): Node 20 keeps no compiled code of ES modules from one run
  * to the next, and parsing and compiling the bundle was a third of `crifs images`'s instructions. A dynamic
  * import of one of our modules becomes a call that initialises it on first use, so a command still runs only
  * its own modules' top levels. import.meta.url is this file's URL, to which the ownUrl plugin has made each
