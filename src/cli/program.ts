@@ -290,11 +290,13 @@ export function program(write: (s: string) => void, setStatus: (code: number) =>
     )
     .addHelpText(
       "after",
-      "\nThe archive goes to stdout (never to a terminal), or to FILE with the global -o, --output FILE.",
+      "\nThe archive goes to stdout (never to a terminal), or to FILE with the global -o, --output FILE\n(-o - is stdout, as tar takes it; a file named - is -o ./-).",
     )
     .action(async function (this: Command, ref: string) {
       // -o here is the archive's file (docker export -o); it is the program's option, read raw
-      const file = p.getOptionValueSource("output") === "default" ? null : String(p.opts().output);
+      // `-o -` is stdout, as tar takes it (docker export makes a file named "-"; -o ./- does that)
+      const named = p.getOptionValueSource("output") === "default" ? null : String(p.opts().output);
+      const file = named === "-" ? null : named;
       const g = globals(this, { output: "table" });
       const { exportCommand } = await import("./commands/export.js");
       await exportCommand(openStores(g), ref, {

@@ -84,6 +84,13 @@ export function relocateDockerSuite(getBed: () => Bed) {
       );
     });
 
+    test("the plan names the exec-root dockerd runs with (--exec-root on its command line, daemon.json silent), not /var/run/docker", () => {
+      const r = crifs(rl(join(mnt, "plan-only")));
+      ok(r, "relocate (plan)");
+      assert.ok(r.stdout.includes(`${bed().execRoot}: the state dir`), r.stdout);
+      assert.ok(!r.stdout.includes("/var/run/docker:"), r.stdout);
+    });
+
     for (const method of ["bind", "symlink"] as const) {
       test(`--method ${method}: dockerd starts, lists every image and container as before, runs a relocated image, the manifest is equal; --rollback leaves the old root intact`, async () => {
         const newDir = join(mnt, `docker-${method}`);

@@ -1,6 +1,7 @@
 // runtimes/docker/config.ts — dockerd's daemon.json, reduced to what crifs needs:
 //   "data-root"        default /var/lib/docker (the pre-17.05 spelling "graph" too)
-//   "exec-root"        default /var/run/docker (runc state: <exec-root>/runtime-runc/moby/<id>/)
+//   "exec-root"        default /var/run/docker (runc state: <exec-root>/runtime-runc/moby/<id>/); when the
+//                      file is silent, a running dockerd's --exec-root for this data-root (running-dockerd.ts)
 //   "storage-driver"   default: whatever the data-root holds; crifs reads overlay2 only
 //   "live-restore"     containers keep running while dockerd is down
 // A missing file means defaults (dockerd behaves the same); an unreadable or malformed one is an error.
@@ -13,6 +14,7 @@ import { CrifsError, fromFsError } from "../../errors.js";
 import { parseJson } from "../../formats/json/parse-json.js";
 import { resolveNodePath } from "../../fs/resolve-node-path.js";
 import type { RootLink } from "../../model/store.js";
+import { runningExecRoot } from "./running-dockerd.js";
 
 export const DEFAULT_CONFIG_PATH = "/etc/docker/daemon.json";
 export const DEFAULT_ROOT = "/var/lib/docker";
@@ -35,6 +37,10 @@ export interface DockerConfig {
   readonly containerdSnapshotter: boolean | null;
   /** The data-root as named, when it is a symlink or passes through one (shown by `info`); else null. */
   readonly rootLink: RootLink | null;
+}
+
+function onNode(path: string, hostRoot: string | undefined): string {
+  return hostRoot === undefined ? path : resolveNodePath(path, hostRoot).hostPath;
 }
 
 function str(v: unknown): string | undefined {
@@ -92,11 +98,15 @@ export function readDockerConfig(
     options.root ?? str(table["data-root"]) ?? str(table.graph) ?? DEFAULT_ROOT,
     hostRoot,
   );
-  const execRoot = options.state ?? str(table["exec-root"]) ?? DEFAULT_EXEC_ROOT;
+  const named = options.state ?? str(table["exec-root"]);
+  const execRoot =
+    named === undefined
+      ? (runningExecRoot(root.hostPath, hostRoot) ?? onNode(DEFAULT_EXEC_ROOT, hostRoot))
+      : onNode(named, hostRoot);
   return {
     path: used,
     root: root.hostPath,
-    execRoot: hostRoot === undefined ? execRoot : resolveNodePath(execRoot, hostRoot).hostPath,
+    execRoot,
     rootLink: root.isLink ? { path: root.named, target: root.target } : null,
     storageDriver: str(table["storage-driver"]) ?? "",
     liveRestore: table["live-restore"] === true,
