@@ -148,3 +148,16 @@ test("where the bundle's dir cannot be written, crifs runs without a cache and l
   const left = spawnSync("ls", [join(top, "dist", "src", "bundle")], { encoding: "utf8" }).stdout;
   assert.doesNotMatch(left, /\.tmp$/m);
 });
+
+test("a temp file left by a run killed mid-write is removed by the next write; a live writer's is kept", () => {
+  rmSync(cache, { force: true });
+  const dead = `${cache}.4194305.tmp`; // above any pid_max: no such process
+  const live = `${cache}.${process.pid}.tmp`; // this test's own process: alive
+  writeFileSync(dead, "half a cache");
+  writeFileSync(live, "a write under way");
+  crifs(["--version"]);
+  assert.ok(existsSync(cache), "the cache was written");
+  assert.equal(existsSync(dead), false, "the dead writer's temp file is gone");
+  assert.equal(readFileSync(live, "utf8"), "a write under way", "the live writer's is left");
+  rmSync(live);
+});
