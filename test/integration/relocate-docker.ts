@@ -86,7 +86,8 @@ export function relocateDockerSuite(getBed: () => Bed) {
 
     test("the plan names the exec-root dockerd runs with (--exec-root on its command line, daemon.json silent), not /var/run/docker", () => {
       const r = crifs(rl(join(mnt, "plan-only")));
-      ok(r, "relocate (plan)");
+      assert.equal(r.status, 1, `the plan, with dockerd running as its problem: ${r.stderr}`);
+      assert.match(r.stdout, /dockerd/);
       assert.ok(r.stdout.includes(`${bed().execRoot}: the state dir`), r.stdout);
       assert.ok(!r.stdout.includes("/var/run/docker:"), r.stdout);
     });
