@@ -617,14 +617,16 @@ static int get_mode(napi_env env, napi_value v) {
   return (int)m;
 }
 
-/* copyTree(src, dest, mode): Promise<stats>; mode 0 copy, 1 reflink, 2 auto, 3 hardlink. */
-static napi_value copy_tree(napi_env env, napi_callback_info info) {
+/* The (src, dest, mode) of copyTree and copyNode as a new copy_t, or NULL with a JS error thrown. */
+static copy_t *copy_args(napi_env env, napi_callback_info info, const char *who) {
   size_t argc = 3;
-  napi_value argv[3], promise;
+  napi_value argv[3];
   napi_get_cb_info(env, info, &argc, argv, NULL, NULL);
+  char msg[96];
   copy_t *c = calloc(1, sizeof *c);
   if (!c) {
-    napi_throw_error(env, NULL, "copyTree: out of memory");
+    snprintf(msg, sizeof msg, "%s: out of memory", who);
+    napi_throw_error(env, NULL, msg);
     return NULL;
   }
   c->src = argc > 0 ? get_path(env, argv[0]) : NULL;
@@ -632,11 +634,20 @@ static napi_value copy_tree(napi_env env, napi_callback_info info) {
   c->mode = argc > 2 ? get_mode(env, argv[2]) : -1;
   if (!c->src || !c->dest || c->mode < 0) {
     free_copy(c);
-    napi_throw_type_error(env, NULL, "copyTree(src, dest, mode): two paths and a mode 0-3");
+    snprintf(msg, sizeof msg, "%s(src, dest, mode): two paths and a mode 0-3", who);
+    napi_throw_type_error(env, NULL, msg);
     return NULL;
   }
   c->try_clone = 1;
   c->dest_root = -1;
+  return c;
+}
+
+/* copyTree(src, dest, mode): Promise<stats>; mode 0 copy, 1 reflink, 2 auto, 3 hardlink. */
+static napi_value copy_tree(napi_env env, napi_callback_info info) {
+  napi_value promise;
+  copy_t *c = copy_args(env, info, "copyTree");
+  if (!c) return NULL;
   napi_create_promise(env, &c->deferred, &promise);
   napi_value name;
   napi_create_string_utf8(env, "crifs-copy", NAPI_AUTO_LENGTH, &name);
@@ -650,24 +661,8 @@ static napi_value copy_tree(napi_env env, napi_callback_info info) {
 /* copyNode(src, dest, mode): [type (S_IFMT bits), reflinked 0/1, warning or null]; throws like copyTree rejects. A dir is made
  * with owner, mode and xattrs; its times come later (setTimes). */
 static napi_value copy_node(napi_env env, napi_callback_info info) {
-  size_t argc = 3;
-  napi_value argv[3];
-  napi_get_cb_info(env, info, &argc, argv, NULL, NULL);
-  copy_t *c = calloc(1, sizeof *c);
-  if (!c) {
-    napi_throw_error(env, NULL, "copyNode: out of memory");
-    return NULL;
-  }
-  c->src = argc > 0 ? get_path(env, argv[0]) : NULL;
-  c->dest = argc > 1 ? get_path(env, argv[1]) : NULL;
-  c->mode = argc > 2 ? get_mode(env, argv[2]) : -1;
-  if (!c->src || !c->dest || c->mode < 0) {
-    free_copy(c);
-    napi_throw_type_error(env, NULL, "copyNode(src, dest, mode): two paths and a mode 0-3");
-    return NULL;
-  }
-  c->try_clone = 1;
-  c->dest_root = -1;
+  copy_t *c = copy_args(env, info, "copyNode");
+  if (!c) return NULL;
   buf_put(&c->rel, c->src, strlen(c->src));
   struct stat st;
   int reflinked = 0;
