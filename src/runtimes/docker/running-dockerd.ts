@@ -4,8 +4,8 @@
 // dockerd's flags are the only place that says where its runc state and containerd socket are. Without them
 // crifs would look under /var/run/docker: no running task found, and a relocate plan naming the wrong dir.
 //
-// A process is taken only when its data-root (flag, else its config file's, else /var/lib/docker) is the
-// same dir as the store's (same dev and inode). With a host root, the process's paths are the node's and are
+// A process is taken only when root (or crifs's own user) runs it, and its data-root (flag, else its config
+// file's, else /var/lib/docker) is the same dir as the store's (same dev and inode). With a host root, the process's paths are the node's and are
 // resolved inside it. Cost: one /proc listing and a comm read per process; argv only of a dockerd.
 
 import { readdirSync, readFileSync, statSync } from "node:fs";
@@ -78,6 +78,9 @@ export function runningExecRoot(root: string, hostRoot: string | undefined): str
     let argv: string[];
     try {
       if (readFileSync(`/proc/${pid}/comm`, "utf8").trim() !== "dockerd") continue;
+      // anyone can name a process dockerd: only root's (or crifs's own user's) is believed
+      const owner = statSync(`/proc/${pid}`).uid;
+      if (owner !== 0 && owner !== process.getuid?.()) continue;
       argv = readFileSync(`/proc/${pid}/cmdline`, "utf8").split("\0").slice(1);
       if (argv.at(-1) === "") argv.pop();
     } catch {
