@@ -5,8 +5,9 @@
 // crifs would look under /var/run/docker: no running task found, and a relocate plan naming the wrong dir.
 //
 // A process is taken only when root (or crifs's own user) runs it, and its data-root (flag, else its config
-// file's, else /var/lib/docker) is the same dir as the store's (same dev and inode). With a host root, the process's paths are the node's and are
-// resolved inside it. Cost: one /proc listing and a comm read per process; argv only of a dockerd.
+// file's, else /var/lib/docker) is the same dir as the store's (same dev and inode). With a host root, the
+// process's paths are the node's and are resolved inside it. Cost: one /proc listing and a comm read per
+// process; argv only of a dockerd.
 
 import { readdirSync, readFileSync, statSync } from "node:fs";
 import { parseJson } from "../../formats/json/parse-json.js";
