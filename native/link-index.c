@@ -393,10 +393,27 @@ oom:
   return NULL;
 }
 
+/* The External's finalizer (hint NULL) or a linkText Buffer's (hint = the index). Once the External is gone
+ * nothing can resolve through the index again: only the arena of link text that Buffers still show is kept,
+ * and the name tables (most of its memory: every entry of every tree) go at once, not when the last row
+ * reading the arena does (links --shared reads every layer's files while the broken rows live). */
 static void unref(napi_env env, void *data, void *hint) {
   (void)env;
   li_index_t *ix = hint != NULL ? hint : data;
-  if (--ix->refs == 0) li_free(ix);
+  if (--ix->refs == 0) {
+    li_free(ix);
+    return;
+  }
+  if (hint == NULL) {
+    for (uint32_t t = 0; ix->trees && t < ix->ntrees; t++) free(ix->trees[t].s);
+    free(ix->trees);
+    free(ix->tfirst);
+    free(ix->tlinks);
+    ix->trees = NULL;
+    ix->ntrees = 0;
+    ix->tfirst = NULL;
+    ix->tlinks = NULL;
+  }
 }
 
 napi_status li_wrap(napi_env env, li_index_t *ix, napi_value *out) {
