@@ -119,7 +119,7 @@ export function planRepairs(findings: readonly Finding[], store: Store, options:
   };
   const planned: { action: Omit<PlannedAction, "seq">; phase: number; depth: number }[] = [];
   const unmended: Unmended[] = [];
-  const taken = new Map<string, string>(); // step path → the finding that moves it
+  const taken = new Map<string, Finding>(); // step path → the finding that moves it
   const outOfBounds = boundsOf(root, logDirs);
   const kindsOf = new Map<string, ActionKind[]>();
   for (const f of findings) {
@@ -161,10 +161,11 @@ export function planRepairs(findings: readonly Finding[], store: Store, options:
     }
     const twice = paths.find((p) => taken.has(p));
     if (twice !== undefined) {
-      unmend(`another action already moves ${twice} (for ${taken.get(twice)})`);
+      const other = taken.get(twice) as Finding;
+      unmend(`another action already moves ${twice} (for ${other.check} ${other.subject})`);
       continue;
     }
-    for (const p of paths) taken.set(p, `${f.check} ${f.subject}`);
+    for (const p of paths) taken.set(p, f);
     const phase = action.steps.some((st) => st.op === "api") ? 1 : 0;
     planned.push({ action, phase, depth: depthOf(action) });
   }
