@@ -8,6 +8,7 @@
 
 import { posix } from "node:path";
 import type { Finding } from "../checks/check.js";
+import { normalPath } from "../fs/normal-path.js";
 import type { Store } from "../model/store.js";
 import type { ActionKind, PathIdentity, Plan, PlannedAction, Unmended } from "./action.js";
 import { actionKinds } from "./actions/index.js";
@@ -57,8 +58,8 @@ const noAction: Readonly<Record<string, string>> = {
 
 /** Whether `path` lies strictly inside `dir` (both absolute; no `..` games: both are normalized). */
 export function isInside(path: string, dir: string): boolean {
-  const p = posix.normalize(path);
-  const d = posix.normalize(dir).replace(/\/+$/, "");
+  const p = normalPath(path);
+  const d = normalPath(dir).replace(/\/+$/, "");
   return p.startsWith(`${d}/`) && p.length > d.length + 1;
 }
 
@@ -83,7 +84,7 @@ function boundsOf(
   const logKeys = logDirs.map(dirKey);
   return (path, finding) => {
     if (!posix.isAbsolute(path)) return `the path "${path}" is not absolute`;
-    const p = posix.normalize(path);
+    const p = normalPath(path);
     if (liesIn(p, quarantineKey) || posix.basename(p) === QUARANTINE_DIR)
       return "it lies in crifs's own quarantine (crifs repair --purge deletes it)";
     if (liesIn(p, rootKey)) return null;
@@ -99,7 +100,7 @@ function stepPaths(a: Omit<PlannedAction, "seq">): string[] {
 /** The number of segments of the path (as split("/") counts them), without the array of them. */
 function depthOf(a: Omit<PlannedAction, "seq">): number {
   if (a.depth !== undefined) return a.depth;
-  const p = posix.normalize(a.path);
+  const p = normalPath(a.path);
   let n = 1;
   for (let at = p.indexOf("/"); at >= 0; at = p.indexOf("/", at + 1)) n++;
   return n;

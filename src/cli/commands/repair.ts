@@ -13,6 +13,7 @@ import type { Finding } from "../../checks/check.js";
 import { DEFAULT_GRACE_MS, type DoctorInput } from "../../checks/doctor-input.js";
 import { CrifsError } from "../../errors.js";
 import { fsPath } from "../../fs/name-codec.js";
+import { normalPath } from "../../fs/normal-path.js";
 import { socketPath } from "../../live/address.js";
 import { type LogDirFlags, logDirFlags, logDirsFor } from "../../logs/log-dirs.js";
 import type { SnapshotDirFact } from "../../model/doctor-facts.js";
@@ -209,7 +210,8 @@ function referencedBy(paths: readonly string[]): (p: string) => boolean {
     }
   }
   return (p) => {
-    const n = posix.normalize(p).replace(/(.)\/+$/, "$1");
+    const normal = normalPath(p);
+    const n = normal.endsWith("/") ? normal.replace(/(.)\/+$/, "$1") : normal;
     if (named.has(n) || holders.has(n)) return true;
     for (let at = posix.dirname(n); at !== "/" && at !== "."; at = posix.dirname(at))
       if (named.has(at)) return true;
