@@ -93,10 +93,6 @@ function boundsOf(
   };
 }
 
-function stepPaths(a: Omit<PlannedAction, "seq">): string[] {
-  return a.steps.flatMap((s) => (s.op === "api" ? [] : [s.path]));
-}
-
 /** The number of segments of the path (as split("/") counts them), without the array of them. */
 function depthOf(a: Omit<PlannedAction, "seq">): number {
   if (a.depth !== undefined) return a.depth;
@@ -118,21 +114,25 @@ export function planRepairs(findings: readonly Finding[], store: Store, options:
     graceMs: options.graceMs,
     ...(options.identities === undefined ? {} : { identities: options.identities }),
   };
-  const planned: { action: Omit<PlannedAction, "seq">; phase: number; depth: number }[] = [];
+  // the planned actions and their sort keys (made once per action, not once per comparison) in parallel
+  // arrays, sorted as indices: no wrapper object, no array of step paths, no closure per finding (10^4 actions)
+  const planned: Omit<PlannedAction, "seq">[] = [];
+  const phases: number[] = [];
+  const depths: number[] = [];
   const unmended: Unmended[] = [];
+  const unmend = (f: Finding, reason: string, remedy = f.remedy) =>
+    unmended.push({ check: f.check, subject: f.subject, path: f.path, reason, remedy });
   const taken = new Map<string, Finding>(); // step path → the finding that moves it
   const outOfBounds = boundsOf(root, logDirs);
   const kindsOf = new Map<string, ActionKind[]>();
-  for (const f of findings) {
-    const unmend = (reason: string, remedy = f.remedy) =>
-      unmended.push({ check: f.check, subject: f.subject, path: f.path, reason, remedy });
+  eachFinding: for (const f of findings) {
     let listing = kindsOf.get(f.check);
     if (listing === undefined) {
       listing = kinds.filter((k) => k.checks.includes(f.check));
       kindsOf.set(f.check, listing);
     }
     if (listing.length === 0) {
-      unmend(noAction[f.check] ?? `no action kind mends ${f.check} findings`);
+      unmend(f, noAction[f.check] ?? `no action kind mends ${f.check} findings`);
       continue;
     }
     let action: Omit<PlannedAction, "seq"> | null = null;
@@ -147,38 +147,47 @@ export function planRepairs(findings: readonly Finding[], store: Store, options:
       break;
     }
     if (action === null) {
-      unmend(reason);
+      unmend(f, reason);
       continue;
     }
-    const paths = stepPaths(action);
-    let bad: string | null = null;
-    for (const p of paths) {
-      bad = outOfBounds(p, f);
-      if (bad !== null) break;
+    // every step's path (an API call has none) inside the bounds, and moved by no other action
+    let phase = 0;
+    for (const st of action.steps) {
+      if (st.op === "api") {
+        phase = 1;
+        continue;
+      }
+      const bad = outOfBounds(st.path, f);
+      if (bad !== null) {
+        unmend(f, `not touched: ${bad}`);
+        continue eachFinding;
+      }
     }
-    if (bad !== null) {
-      unmend(`not touched: ${bad}`);
-      continue;
+    for (const st of action.steps) {
+      if (st.op === "api") continue;
+      const other = taken.get(st.path);
+      if (other !== undefined) {
+        unmend(f, `another action already moves ${st.path} (for ${other.check} ${other.subject})`);
+        continue eachFinding;
+      }
     }
-    const twice = paths.find((p) => taken.has(p));
-    if (twice !== undefined) {
-      const other = taken.get(twice) as Finding;
-      unmend(`another action already moves ${twice} (for ${other.check} ${other.subject})`);
-      continue;
-    }
-    for (const p of paths) taken.set(p, f);
-    const phase = action.steps.some((st) => st.op === "api") ? 1 : 0;
-    planned.push({ action, phase, depth: depthOf(action) });
+    for (const st of action.steps) if (st.op !== "api") taken.set(st.path, f);
+    planned.push(action);
+    phases.push(phase);
+    depths.push(depthOf(action));
   }
-  // the sort keys made once per action, not once per comparison
-  planned.sort(
-    (x, y) =>
-      x.phase - y.phase ||
-      y.depth - x.depth ||
-      (x.action.path < y.action.path ? -1 : x.action.path > y.action.path ? 1 : 0) ||
-      (x.action.check < y.action.check ? -1 : x.action.check > y.action.check ? 1 : 0),
-  );
-  const actions = planned.map((p, i) => ({ seq: i + 1, ...p.action }));
+  const order = Array.from({ length: planned.length }, (_, i) => i);
+  order.sort((i, j) => {
+    const x = planned[i] as Omit<PlannedAction, "seq">;
+    const y = planned[j] as Omit<PlannedAction, "seq">;
+    return (
+      (phases[i] as number) - (phases[j] as number) ||
+      (depths[j] as number) - (depths[i] as number) ||
+      (x.path < y.path ? -1 : x.path > y.path ? 1 : 0) ||
+      (x.check < y.check ? -1 : x.check > y.check ? 1 : 0)
+    );
+  });
+  const actions = order.map((i, k) => ({ seq: k + 1, ...(planned[i] as Omit<PlannedAction, "seq">) }));
   return {
     runtime: store.location.runtime,
     root,
