@@ -34,7 +34,8 @@ import {
 import { join } from "node:path";
 import { StringDecoder } from "node:string_decoder";
 import { CrifsError, errnoWords } from "../errors.js";
-import type { Plan, Step } from "./action.js";
+import type { Plan, PlannedAction, Step } from "./action.js";
+import { actionText } from "./plan-text.js";
 
 export const JOURNAL_FILE = "journal.jsonl";
 export const PLAN_FILE = "plan.json";
@@ -153,6 +154,22 @@ export function fsyncDir(dir: string): void {
   }
 }
 
+/**
+ * Writes all of `text` to `fd` (at `position`, else at the file's offset); returns how many bytes. The text goes
+ * to writeSync as a string (Node encodes it into its own buffer, no Buffer object of it is made); a write cut
+ * short (a full filesystem takes part of it) goes on from where it stopped, as bytes.
+ */
+function writeText(fd: number, text: string, position: number | null = null): number {
+  const n = writeSync(fd, text, position, "utf8");
+  const size = Buffer.byteLength(text, "utf8");
+  if (n >= size) return n;
+  const b = Buffer.from(text, "utf8");
+  let off = n;
+  while (off < b.length)
+    off += writeSync(fd, b, off, b.length - off, position === null ? null : position + off);
+  return off;
+}
+
 /** Text handed to writeSync at a time by writePlanDurably. */
 const PLAN_CHUNK = 1 << 18;
 
@@ -166,9 +183,7 @@ export function writePlanDurably(path: string, plan: Plan, chunk = PLAN_CHUNK): 
   try {
     let out = "{";
     const flush = () => {
-      const b = Buffer.from(out);
-      let off = 0;
-      while (off < b.length) off += writeSync(fd, b, off, b.length - off);
+      writeText(fd, out);
       out = "";
     };
     let first = true;
@@ -182,7 +197,7 @@ export function writePlanDurably(path: string, plan: Plan, chunk = PLAN_CHUNK): 
       }
       out += "[";
       for (let i = 0; i < plan.actions.length; i++) {
-        out += `${i === 0 ? "" : ","}${JSON.stringify(plan.actions[i])}`;
+        out += `${i === 0 ? "" : ","}${actionText(plan.actions[i] as PlannedAction)}`;
         if (out.length >= chunk) flush();
       }
       out += "]";
@@ -302,10 +317,8 @@ export class Journal {
   #write(s: string, sync = true): void {
     let start = -1;
     try {
-      const b = Buffer.from(s);
       start = fstatSync(this.#fd).size;
-      let off = 0;
-      while (off < b.length) off += writeSync(this.#fd, b, off, b.length - off, start + off);
+      writeText(this.#fd, s, start);
       if (sync) fsyncSync(this.#fd);
     } catch (err) {
       // a full filesystem can take part of a record: cut it off, so the journal holds whole records only

@@ -8,6 +8,7 @@
 
 import { posix } from "node:path";
 import type { Finding } from "../checks/check.js";
+import { normalPath } from "../fs/normal-path.js";
 import type { Store } from "../model/store.js";
 import type { ActionKind, PathIdentity, Plan, PlannedAction, Unmended } from "./action.js";
 import { actionKinds } from "./actions/index.js";
@@ -57,8 +58,8 @@ const noAction: Readonly<Record<string, string>> = {
 
 /** Whether `path` lies strictly inside `dir` (both absolute; no `..` games: both are normalized). */
 export function isInside(path: string, dir: string): boolean {
-  const p = posix.normalize(path);
-  const d = posix.normalize(dir).replace(/\/+$/, "");
+  const p = normalPath(path);
+  const d = normalPath(dir).replace(/\/+$/, "");
   return p.startsWith(`${d}/`) && p.length > d.length + 1;
 }
 
@@ -83,7 +84,7 @@ function boundsOf(
   const logKeys = logDirs.map(dirKey);
   return (path, finding) => {
     if (!posix.isAbsolute(path)) return `the path "${path}" is not absolute`;
-    const p = posix.normalize(path);
+    const p = normalPath(path);
     if (liesIn(p, quarantineKey) || posix.basename(p) === QUARANTINE_DIR)
       return "it lies in crifs's own quarantine (crifs repair --purge deletes it)";
     if (liesIn(p, rootKey)) return null;
@@ -92,14 +93,10 @@ function boundsOf(
   };
 }
 
-function stepPaths(a: Omit<PlannedAction, "seq">): string[] {
-  return a.steps.flatMap((s) => (s.op === "api" ? [] : [s.path]));
-}
-
 /** The number of segments of the path (as split("/") counts them), without the array of them. */
 function depthOf(a: Omit<PlannedAction, "seq">): number {
   if (a.depth !== undefined) return a.depth;
-  const p = posix.normalize(a.path);
+  const p = normalPath(a.path);
   let n = 1;
   for (let at = p.indexOf("/"); at >= 0; at = p.indexOf("/", at + 1)) n++;
   return n;
@@ -117,21 +114,25 @@ export function planRepairs(findings: readonly Finding[], store: Store, options:
     graceMs: options.graceMs,
     ...(options.identities === undefined ? {} : { identities: options.identities }),
   };
-  const planned: { action: Omit<PlannedAction, "seq">; phase: number; depth: number }[] = [];
+  // the planned actions and their sort keys (made once per action, not once per comparison) in parallel
+  // arrays, sorted as indices: no wrapper object, no array of step paths, no closure per finding (10^4 actions)
+  const planned: Omit<PlannedAction, "seq">[] = [];
+  const phases: number[] = [];
+  const depths: number[] = [];
   const unmended: Unmended[] = [];
-  const taken = new Map<string, string>(); // step path → the finding that moves it
+  const unmend = (f: Finding, reason: string, remedy = f.remedy) =>
+    unmended.push({ check: f.check, subject: f.subject, path: f.path, reason, remedy });
+  const taken = new Map<string, Finding>(); // step path → the finding that moves it
   const outOfBounds = boundsOf(root, logDirs);
   const kindsOf = new Map<string, ActionKind[]>();
-  for (const f of findings) {
-    const unmend = (reason: string, remedy = f.remedy) =>
-      unmended.push({ check: f.check, subject: f.subject, path: f.path, reason, remedy });
+  eachFinding: for (const f of findings) {
     let listing = kindsOf.get(f.check);
     if (listing === undefined) {
       listing = kinds.filter((k) => k.checks.includes(f.check));
       kindsOf.set(f.check, listing);
     }
     if (listing.length === 0) {
-      unmend(noAction[f.check] ?? `no action kind mends ${f.check} findings`);
+      unmend(f, noAction[f.check] ?? `no action kind mends ${f.check} findings`);
       continue;
     }
     let action: Omit<PlannedAction, "seq"> | null = null;
@@ -146,37 +147,47 @@ export function planRepairs(findings: readonly Finding[], store: Store, options:
       break;
     }
     if (action === null) {
-      unmend(reason);
+      unmend(f, reason);
       continue;
     }
-    const paths = stepPaths(action);
-    let bad: string | null = null;
-    for (const p of paths) {
-      bad = outOfBounds(p, f);
-      if (bad !== null) break;
+    // every step's path (an API call has none) inside the bounds, and moved by no other action
+    let phase = 0;
+    for (const st of action.steps) {
+      if (st.op === "api") {
+        phase = 1;
+        continue;
+      }
+      const bad = outOfBounds(st.path, f);
+      if (bad !== null) {
+        unmend(f, `not touched: ${bad}`);
+        continue eachFinding;
+      }
     }
-    if (bad !== null) {
-      unmend(`not touched: ${bad}`);
-      continue;
+    for (const st of action.steps) {
+      if (st.op === "api") continue;
+      const other = taken.get(st.path);
+      if (other !== undefined) {
+        unmend(f, `another action already moves ${st.path} (for ${other.check} ${other.subject})`);
+        continue eachFinding;
+      }
     }
-    const twice = paths.find((p) => taken.has(p));
-    if (twice !== undefined) {
-      unmend(`another action already moves ${twice} (for ${taken.get(twice)})`);
-      continue;
-    }
-    for (const p of paths) taken.set(p, `${f.check} ${f.subject}`);
-    const phase = action.steps.some((st) => st.op === "api") ? 1 : 0;
-    planned.push({ action, phase, depth: depthOf(action) });
+    for (const st of action.steps) if (st.op !== "api") taken.set(st.path, f);
+    planned.push(action);
+    phases.push(phase);
+    depths.push(depthOf(action));
   }
-  // the sort keys made once per action, not once per comparison
-  planned.sort(
-    (x, y) =>
-      x.phase - y.phase ||
-      y.depth - x.depth ||
-      (x.action.path < y.action.path ? -1 : x.action.path > y.action.path ? 1 : 0) ||
-      (x.action.check < y.action.check ? -1 : x.action.check > y.action.check ? 1 : 0),
-  );
-  const actions = planned.map((p, i) => ({ seq: i + 1, ...p.action }));
+  const order = Array.from({ length: planned.length }, (_, i) => i);
+  order.sort((i, j) => {
+    const x = planned[i] as Omit<PlannedAction, "seq">;
+    const y = planned[j] as Omit<PlannedAction, "seq">;
+    return (
+      (phases[i] as number) - (phases[j] as number) ||
+      (depths[j] as number) - (depths[i] as number) ||
+      (x.path < y.path ? -1 : x.path > y.path ? 1 : 0) ||
+      (x.check < y.check ? -1 : x.check > y.check ? 1 : 0)
+    );
+  });
+  const actions = order.map((i, k) => ({ seq: k + 1, ...(planned[i] as Omit<PlannedAction, "seq">) }));
   return {
     runtime: store.location.runtime,
     root,

@@ -13,8 +13,10 @@ import type { Finding } from "../../checks/check.js";
 import { DEFAULT_GRACE_MS, type DoctorInput } from "../../checks/doctor-input.js";
 import { CrifsError } from "../../errors.js";
 import { fsPath } from "../../fs/name-codec.js";
+import { normalPath } from "../../fs/normal-path.js";
 import { socketPath } from "../../live/address.js";
 import { type LogDirFlags, logDirFlags, logDirsFor } from "../../logs/log-dirs.js";
+import type { SnapshotDirFact } from "../../model/doctor-facts.js";
 import type { Store } from "../../model/store.js";
 import type { PathIdentity, Plan } from "../../repair/action.js";
 import { companionPaths } from "../../repair/actions/quarantine.js";
@@ -74,21 +76,17 @@ async function answeringSocket(g: GlobalOptions, adapter: Adapter): Promise<stri
 }
 
 /** The identity of every finding's path and of the paths its action may move with it: the one the read of the
- * store saw for a snapshot dir (its listing's lstat: `listed`), else an lstat now. */
+ * store saw for a snapshot dir (its listing's lstat: `listed`, which is returned with the others added), else an
+ * lstat now. */
 function identities(
   findings: readonly Finding[],
-  listed: ReadonlyMap<string, PathIdentity>,
+  listed: Map<string, PathIdentity>,
 ): Map<string, PathIdentity> {
-  const out = new Map<string, PathIdentity>();
   const add = (p: string) => {
-    const seen = listed.get(p);
-    if (seen !== undefined) {
-      out.set(p, seen);
-      return;
-    }
+    if (listed.has(p)) return;
     try {
       const st = lstatSync(fsPath(p));
-      out.set(p, { dev: st.dev, ino: st.ino, ctimeMs: st.ctimeMs });
+      listed.set(p, { dev: st.dev, ino: st.ino, ctimeMs: st.ctimeMs });
     } catch {
       // gone: the planner says so
     }
@@ -97,16 +95,16 @@ function identities(
     add(f.path);
     for (const c of companionPaths(f)) add(c);
   }
-  return out;
+  return listed;
 }
 
-/** The snapshot dirs' identities as a read's listing saw them (SnapshotDirFact's dev, ino, ctimeMs). */
+/** The snapshot dirs' identities as a read's listing saw them: each SnapshotDirFact that has its dev and ino is
+ * one (dev, ino, ctimeMs), not copied (10^4 leaked dirs: no object each). */
 function listedIdentities(input: DoctorInput | undefined): Map<string, PathIdentity> {
   const out = new Map<string, PathIdentity>();
   for (const sn of input?.snapshotters ?? [])
     for (const d of sn.dirs)
-      if (d.dev !== undefined && d.ino !== undefined)
-        out.set(d.path, { dev: d.dev, ino: d.ino, ctimeMs: d.ctimeMs });
+      if (d.dev !== undefined && d.ino !== undefined) out.set(d.path, d as SnapshotDirFact & PathIdentity);
   return out;
 }
 
@@ -212,7 +210,8 @@ function referencedBy(paths: readonly string[]): (p: string) => boolean {
     }
   }
   return (p) => {
-    const n = posix.normalize(p).replace(/(.)\/+$/, "$1");
+    const normal = normalPath(p);
+    const n = normal.endsWith("/") ? normal.replace(/(.)\/+$/, "$1") : normal;
     if (named.has(n) || holders.has(n)) return true;
     for (let at = posix.dirname(n); at !== "/" && at !== "."; at = posix.dirname(at))
       if (named.has(at)) return true;

@@ -38,7 +38,18 @@ function guardsOf(finding: Finding, ctx: PlanContext, exists: boolean): Guard[] 
     ...(exists
       ? [
           { guard: "not-mounted" as const, path: finding.path },
-          ...(id === undefined ? [] : [{ guard: "unchanged" as const, path: finding.path, ...id }]),
+          // the identity's numbers named: it may be a listing's fact with more fields than these
+          ...(id === undefined
+            ? []
+            : [
+                {
+                  guard: "unchanged" as const,
+                  path: finding.path,
+                  dev: id.dev,
+                  ino: id.ino,
+                  ctimeMs: id.ctimeMs,
+                },
+              ]),
         ]
       : []),
   ];
