@@ -133,7 +133,8 @@ export interface DuplicateOptions {
    * each candidate inode is then keyed by it once. Default: file-digests.ts's staged keys, in workers.
    */
   contentKey?: (hostPath: string) => string;
-  /** Worker threads for the reads. Default: the CPUs available, at least 2, at most 8. */
+  /** Worker threads for the reads. Default: the CPUs available, at least 2, at most 4 (each worker is a V8
+   * isolate of ~9 MB: 8 of them took links --shared on 1 M files from ~320 to ~370 MB; jdupes reads with one). */
   threads?: number;
 }
 
@@ -203,6 +204,8 @@ const keyWords = keyBytes / 4;
 
 /** Jobs handed to the workers at once (each slice starts its workers: a few ms against seconds of reads). */
 const sliceJobs = 1 << 17;
+/** The most digest workers by default: each is a V8 isolate of ~9 MB, and links --shared has a memory bound. */
+const maxDigestWorkers = 4;
 
 /**
  * Groups `members` (candidate inodes) by size and key: sorts the ones with a key by (size, key) as numbers,
@@ -279,7 +282,7 @@ export async function findDuplicateFiles(
   const pathOf = (c: number) => all.hostPath(fileOf(c));
   const sizes = new Float64Array(count);
   for (let c = 0; c < count; c++) sizes[c] = all.size(fileOf(c));
-  const threads = options.threads ?? Math.max(2, Math.min(availableParallelism(), 8));
+  const threads = options.threads ?? Math.max(2, Math.min(availableParallelism(), maxDigestWorkers));
   /**
    * Reads the keys of the inodes `wanted` in `mode(c)`, in inode order (files made together lie together on
    * disk, so a cold cache reads ahead instead of seeking: size order is random order); one that cannot be
