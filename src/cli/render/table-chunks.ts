@@ -15,7 +15,7 @@ import { terminalSafe } from "./terminal-safe.js";
 /** A character that is not printable ASCII, or "\". */
 const NOT_PLAIN = /[^\x20-\x5b\x5d-\x7e]/;
 
-/** Whether `s` is printable ASCII without "\\": terminalSafe leaves it as it is, one column a character. A
+/** Whether `s` is printable ASCII without "\": terminalSafe leaves it as it is, one column a character. A
  * regular expression, not a loop over charCodeAt: a doctor table asks it of 10^5 new path cells, twice. */
 function isPlain(s: string): boolean {
   return !NOT_PLAIN.test(s);
