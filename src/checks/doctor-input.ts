@@ -126,8 +126,23 @@ export type LinkCandidates = ReadonlyMap<string, LinkPaths>;
  * cost ~27 MB of heap and its making ~0.3 s on a bad image), nor the rows' other fields. */
 export function linkCandidates(parts: readonly BrokenLinkRows[]): LinkCandidates {
   const out = new Map<string, LinkPaths>();
-  for (const rows of parts) out.set(containerKey(rows.namespace, rows.container), rows.paths?.() ?? rows);
+  for (const rows of parts)
+    out.set(containerKey(rows.namespace, rows.container), rows.paths?.() ?? pathStrings(rows));
   return out;
+}
+
+/** The paths and layer ids of rows that do not keep them packed (the JS resolver's BrokenLink objects): as
+ * strings, so that the objects are let go. */
+function pathStrings(rows: BrokenLinkRows): LinkPaths {
+  const paths = Array.from({ length: rows.length }, (_, i) => rows.path(i));
+  const ids = Array.from({ length: rows.length }, (_, i) => rows.layerId(i));
+  return {
+    namespace: rows.namespace,
+    container: rows.container,
+    length: rows.length,
+    path: (i) => paths[i] ?? "",
+    layerId: (i) => ids[i] ?? "",
+  };
 }
 
 /** The paths of `rows` as a PathSet: spans of the rows' own Buffers for the native resolver (no string a
