@@ -1285,9 +1285,76 @@ static int pathset_has(const pathset_t *s, uint64_t h1, uint32_t h2) {
   }
 }
 
+/* Room in `set` for n paths (at most half full). -1 on no memory. */
+static int pathset_alloc(pathset_t *set, size_t n) {
+  size_t cap = 16;
+  while (cap < 2 * n) cap *= 2;
+  set->mask = cap - 1;
+  set->h1 = calloc(cap, sizeof(uint64_t));
+  set->h2 = calloc(cap, sizeof(uint32_t));
+  set->used = calloc(cap, 1);
+  return set->h1 && set->h2 && set->used ? 0 : -1;
+}
+
+static void pathset_add(pathset_t *set, const char *p, size_t len) {
+  uint64_t h1;
+  uint32_t h2;
+  li_hash(p, len, &h1, &h2);
+  size_t i = h1 & set->mask;
+  while (set->used[i] && !(set->h1[i] == h1 && set->h2[i] == h2)) i = (i + 1) & set->mask;
+  set->h1[i] = h1;
+  set->h2[i] = h2;
+  set->used[i] = 1;
+}
+
+/* `only` as spans of Buffers, { texts: Buffer[], spans: Uint32Array of (text, offset, length) triples }: each
+ * path hashed where its bytes lie (doctor's first read's rows point into its layers' link texts), no string
+ * made of it (10^5 paths as strings were ~20 MB of heap through the second read's judging). -1 on a bad value
+ * or no memory. */
+static int arg_pathspans(napi_env env, napi_value obj, pathset_t *set) {
+  napi_value texts, spans, v;
+  bool is_array = false;
+  uint32_t ntexts = 0;
+  napi_typedarray_type type;
+  size_t slen = 0;
+  void *sdata = NULL;
+  if (napi_get_named_property(env, obj, "texts", &texts) != napi_ok ||
+      napi_is_array(env, texts, &is_array) != napi_ok || !is_array ||
+      napi_get_array_length(env, texts, &ntexts) != napi_ok ||
+      napi_get_named_property(env, obj, "spans", &spans) != napi_ok ||
+      napi_get_typedarray_info(env, spans, &type, &slen, &sdata, NULL, NULL) != napi_ok ||
+      type != napi_uint32_array || slen % 3 != 0)
+    return -1;
+  const char **tp = calloc(ntexts ? ntexts : 1, sizeof(*tp));
+  size_t *tl = calloc(ntexts ? ntexts : 1, sizeof(*tl));
+  int ok = -1;
+  if (!tp || !tl) goto out;
+  for (uint32_t t = 0; t < ntexts; t++) {
+    bool is_buffer = false;
+    void *data = NULL;
+    if (napi_get_element(env, texts, t, &v) != napi_ok || napi_is_buffer(env, v, &is_buffer) != napi_ok ||
+        !is_buffer || napi_get_buffer_info(env, v, &data, &tl[t]) != napi_ok)
+      goto out;
+    tp[t] = data;
+  }
+  const uint32_t *sp = sdata;
+  size_t n = slen / 3;
+  if (pathset_alloc(set, n) < 0) goto out;
+  for (size_t j = 0; j < n; j++) {
+    uint32_t t = sp[3 * j], off = sp[3 * j + 1], len = sp[3 * j + 2];
+    if (t >= ntexts || off > tl[t] || len > tl[t] - off) goto out;
+    pathset_add(set, tp[t] + off, len);
+  }
+  ok = 0;
+out:
+  free(tp);
+  free(tl);
+  return ok;
+}
+
 /* An array property of `obj` (null or absent: *given 0) straight into a pathset: each path hashed from one
  * scratch buffer as it is read, no copy of it kept (`only` may list 10^5 paths: their copies were ~110 bytes
- * each at the peak). -1 on a bad value or no memory. */
+ * each at the peak); or spans of Buffers (arg_pathspans). -1 on a bad value or no memory. */
 static int arg_pathset(napi_env env, napi_value obj, const char *key, pathset_t *set, int *given) {
   napi_value arr;
   bool is_array = false;
@@ -1297,15 +1364,14 @@ static int arg_pathset(napi_env env, napi_value obj, const char *key, pathset_t 
   napi_valuetype t;
   if (napi_typeof(env, arr, &t) != napi_ok) return -1;
   if (t == napi_null || t == napi_undefined) return 0;
-  if (napi_is_array(env, arr, &is_array) != napi_ok || !is_array) return -1;
+  if (napi_is_array(env, arr, &is_array) != napi_ok) return -1;
+  if (!is_array) {
+    if (t != napi_object) return -1;
+    *given = 1;
+    return arg_pathspans(env, arr, set);
+  }
   napi_get_array_length(env, arr, &n);
-  size_t cap = 16;
-  while (cap < 2 * (size_t)n) cap *= 2;
-  set->mask = cap - 1;
-  set->h1 = calloc(cap, sizeof(uint64_t));
-  set->h2 = calloc(cap, sizeof(uint32_t));
-  set->used = calloc(cap, 1);
-  if (!set->h1 || !set->h2 || !set->used) return -1;
+  if (pathset_alloc(set, n) < 0) return -1;
   *given = 1;
   bytes_t scratch = {0};
   for (uint32_t j = 0; j < n; j++) {
@@ -1314,14 +1380,7 @@ static int arg_pathset(napi_env env, napi_value obj, const char *key, pathset_t 
       free(scratch.p);
       return -1;
     }
-    uint64_t h1;
-    uint32_t h2;
-    li_hash(scratch.p, scratch.len, &h1, &h2);
-    size_t i = h1 & set->mask;
-    while (set->used[i] && !(set->h1[i] == h1 && set->h2[i] == h2)) i = (i + 1) & set->mask;
-    set->h1[i] = h1;
-    set->h2[i] = h2;
-    set->used[i] = 1;
+    pathset_add(set, scratch.p, scratch.len);
   }
   free(scratch.p);
   return 0;
@@ -1647,7 +1706,8 @@ out:
 
 /*
  * resolveViews(views: { indexes: External[], trees: Uint32Array, dirs: (string | Buffer)[], opaque: 0 either |
- *              1 trusted | 2 user, mountPoints: (string | Buffer)[], only: (string | Buffer)[] | null }[],
+ *              1 trusted | 2 user, mountPoints: (string | Buffer)[],
+ *              only: (string | Buffer)[] | { texts: Buffer[], spans: Uint32Array } | null }[],
  *              host: boolean, threads?: number) → ({ visible: number, rows: Uint32Array, at: Buffer } | null)[]
  * Per view (its layers top first: layer i is tree trees[i] of indexes[i], whose host dir is dirs[i]), every
  * link of its layers (only those at the paths `only` lists, when given): `visible` counts those the merged tree

@@ -4,10 +4,11 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { test } from "node:test";
 import { parseMountinfo } from "../fs/mountinfo.js";
+import { arrayRows, type BrokenLinkRows } from "../links/broken-link-rows.js";
 import type { MetadataRead } from "../model/doctor-facts.js";
 import { containerdAdapter, podmanAdapter } from "../runtimes/index.js";
 import { containerdTestPaths, containerdWords, podmanWords } from "../runtimes/testing.js";
-import { gatherDoctorInput, isInside, mountsSeenFrom } from "./doctor-input.js";
+import { gatherDoctorInput, isInside, linkCandidates, mountsSeenFrom, stillBroken } from "./doctor-input.js";
 
 /** A MetadataRead with no model (containerd's words, no snapshotters unless `more` says otherwise). */
 function metadata(root: string, contentRoot: string, more: Partial<MetadataRead> = {}): MetadataRead {
@@ -175,4 +176,64 @@ test("under --host-root the node's mounts are those at or below it, their overla
   // without a host root (or with /) the table is taken as it is
   assert.equal(mountsSeenFrom(table, undefined).overlays.length, 2);
   assert.equal(mountsSeenFrom(table, "/").mountPoints.size, 4);
+});
+
+test("stillBroken keeps the second read's links the first read had at the same path in the same layer", () => {
+  const rows = (container: string, links: [string, string][]): BrokenLinkRows =>
+    arrayRows(
+      "default",
+      container,
+      links.map(([path, id]) => ({
+        namespace: "default",
+        container,
+        path,
+        target: "/nowhere",
+        layer: { index: 0, key: `k${id}`, id, hostPath: `/r/snapshots/${id}/fs${path}` },
+        reason: "ENOENT",
+        at: "/nowhere",
+        isHostOnly: false,
+        isInLowerLayer: true,
+      })),
+    );
+  const first = linkCandidates([
+    rows("c1", [
+      ["/a", "1"],
+      ["/b", "1"],
+      ["/c", "2"],
+      ["/d", "1"],
+    ]),
+    rows("c2", [
+      ["/x", "3"],
+      ["/y", "3"],
+    ]),
+  ]);
+  const kept = (found: BrokenLinkRows[]) =>
+    stillBroken(found, first).map((r) => [
+      r.container,
+      Array.from({ length: r.length }, (_, i) => r.path(i)),
+    ]);
+  // in order: /b fixed in between, /c now in another layer
+  assert.deepEqual(
+    kept([
+      rows("c1", [
+        ["/a", "1"],
+        ["/c", "1"],
+        ["/d", "1"],
+      ]),
+    ]),
+    [["c1", ["/a", "/d"]]],
+  );
+  // a container the first read did not have, and rows out of order (the walk falls back to a map)
+  assert.deepEqual(
+    kept([
+      rows("c0", [["/a", "1"]]),
+      rows("c2", [
+        ["/y", "3"],
+        ["/x", "3"],
+      ]),
+    ]),
+    [["c2", ["/y", "/x"]]],
+  );
+  // nothing left of a container: no rows for it
+  assert.deepEqual(kept([rows("c1", [["/b", "2"]])]), []);
 });

@@ -17,7 +17,8 @@ import { FactReader, realpathOrNull } from "../fs/fact-reader.js";
 import { type MountEntry, overlayOptions, readMountinfo } from "../fs/mountinfo.js";
 import { fsPath } from "../fs/name-codec.js";
 import { readLinkExact } from "../fs/read-exact.js";
-import { type BrokenLinkRows, pickedRows } from "../links/broken-link-rows.js";
+import { type BrokenLinkRows, type LinkPaths, pickedRows } from "../links/broken-link-rows.js";
+import type { PathSet } from "../links/broken-links.js";
 import { containerKey, forgetLayerLinks, readLinkFindings } from "../links/link-report.js";
 import type { PodLogFacts } from "../logs/log-facts.js";
 import {
@@ -116,30 +117,85 @@ function readRootFact(root: string): RootFact {
   return { path: root, isSymlink, linkTarget, resolved, targetUid, targetMode };
 }
 
-/** Broken links by containerKey, then container path, each with the id of the layer that holds the link (its
- * snapshot's id: the same layer is the same host path; an id compares without building the path). */
-export type LinkCandidates = ReadonlyMap<string, ReadonlyMap<string, string>>;
+/** The first read's broken links by containerKey: each container's paths and layers, over the bytes the
+ * resolver read them from where it can (sorted by path; a path and its layer's id are decoded only when
+ * compared). */
+export type LinkCandidates = ReadonlyMap<string, LinkPaths>;
 
-/** `parts` (each container's rows) as LinkCandidates: one path string a link, no object. */
+/** `parts` (each container's rows) as LinkCandidates: no string or object per link (a map of 10^5 path strings
+ * cost ~27 MB of heap and its making ~0.3 s on a bad image), nor the rows' other fields. */
 export function linkCandidates(parts: readonly BrokenLinkRows[]): LinkCandidates {
-  const out = new Map<string, Map<string, string>>();
-  for (const rows of parts) {
-    const k = containerKey(rows.namespace, rows.container);
-    const paths = out.get(k) ?? new Map<string, string>();
-    out.set(k, paths);
-    for (let i = 0; i < rows.length; i++) paths.set(rows.path(i), rows.layerId(i));
-  }
+  const out = new Map<string, LinkPaths>();
+  for (const rows of parts)
+    out.set(containerKey(rows.namespace, rows.container), rows.paths?.() ?? pathStrings(rows));
   return out;
 }
 
-/** The rows of `found` that `known` has at the same path in the same layer. */
-function stillBroken(found: readonly BrokenLinkRows[], known: LinkCandidates): BrokenLinkRows[] {
+/** The paths and layer ids of rows that do not keep them packed (the JS resolver's BrokenLink objects): as
+ * strings, so that the objects are let go. */
+function pathStrings(rows: BrokenLinkRows): LinkPaths {
+  const paths = Array.from({ length: rows.length }, (_, i) => rows.path(i));
+  const ids = Array.from({ length: rows.length }, (_, i) => rows.layerId(i));
+  return {
+    namespace: rows.namespace,
+    container: rows.container,
+    length: rows.length,
+    path: (i) => paths[i] ?? "",
+    layerId: (i) => ids[i] ?? "",
+  };
+}
+
+/** The paths of `rows` as a PathSet: spans of the rows' own Buffers for the native resolver (no string a
+ * path), listed from the rows, or (the JS resolver's has()) a set made on its first use. */
+function pathsOf(rows: LinkPaths): PathSet {
+  let set: Set<string> | undefined;
+  const spans = rows.pathSpans?.bind(rows);
+  const keys = function* (): Generator<string> {
+    for (let i = 0; i < rows.length; i++) yield rows.path(i);
+  };
+  return {
+    has: (path) => {
+      set ??= new Set(keys());
+      return set.has(path);
+    },
+    keys,
+    ...(spans === undefined ? {} : { spans }),
+  };
+}
+
+/** Positions in `before` by path, with their layers' ids (stillBroken's way when the order does not hold). */
+function layerIdsByPath(before: LinkPaths): Map<string, string> {
+  const out = new Map<string, string>();
+  for (let j = 0; j < before.length; j++) out.set(before.path(j), before.layerId(j));
+  return out;
+}
+
+/** The rows of `found` that `known` has at the same path in the same layer. Both are sorted by path and the
+ * second read judged only the first's paths, so one walk over each pairs them (no map of paths); a path the
+ * walk does not meet in order falls back to a map of the first's paths. */
+export function stillBroken(found: readonly BrokenLinkRows[], known: LinkCandidates): BrokenLinkRows[] {
   const out: BrokenLinkRows[] = [];
   for (const rows of found) {
-    const paths = known.get(containerKey(rows.namespace, rows.container));
-    if (paths === undefined) continue;
+    const before = known.get(containerKey(rows.namespace, rows.container));
+    if (before === undefined) continue;
     const kept: number[] = [];
-    for (let i = 0; i < rows.length; i++) if (paths.get(rows.path(i)) === rows.layerId(i)) kept.push(i);
+    let byPath: Map<string, string> | undefined;
+    let j = 0;
+    for (let i = 0; i < rows.length; i++) {
+      const path = rows.path(i);
+      if (byPath === undefined) {
+        const from = j;
+        while (j < before.length && before.path(j) !== path) j++;
+        if (j < before.length) {
+          if (before.layerId(j) === rows.layerId(i)) kept.push(i);
+          j++;
+          continue;
+        }
+        j = from;
+        byPath = layerIdsByPath(before);
+      }
+      if (byPath.get(path) === rows.layerId(i)) kept.push(i);
+    }
     if (kept.length === rows.length) out.push(rows);
     else if (kept.length > 0) out.push(pickedRows(rows, Uint32Array.from(kept)));
   }
@@ -160,8 +216,10 @@ async function readBrokenLinks(
     store.containers.map((container) => ({ store, container })),
     {
       brokenOnly: true,
-      // the candidates' maps are keyed by path: they are the sets of paths to judge as they are
-      ...(known === undefined ? {} : { only: known }),
+      // the candidates' rows list the paths to judge
+      ...(known === undefined
+        ? {}
+        : { only: new Map([...known].map(([k, rows]) => [k, pathsOf(rows)] as const)) }),
       // the second read: the native resolver asks each target's host path once, in C
       ...(candidatesOnly ? { askHost: false } : {}),
     },

@@ -52,6 +52,35 @@ export function orderOf(found: LazyFindings): Uint32Array {
       : (a: number, b: number) =>
           (rankOf[a] as number) - (rankOf[b] as number) ||
           compareText(paths[a] as string, paths[b] as string);
-  positions.sort((a, b) => byPath(a, b) || compareText(subject(a), subject(b)));
+  const order = (a: number, b: number) => byPath(a, b) || compareText(subject(a), subject(b));
+  if (rankOf !== null) {
+    // the usual case needs no sort: each container's links come sorted by path, and a layer dir (a head) is
+    // one container's alone; in head order, kept in their own order, they are then in the report's order
+    const byHead = inRankOrder(rankOf, ranks?.size ?? 0);
+    if (isOrdered(byHead, order)) return byHead;
+  }
+  positions.sort(order);
   return Uint32Array.from(positions);
+}
+
+/** Positions 0..rankOf.length - 1 by rank (ranks below `ranks`), each rank's in their own order: a counting
+ * sort, one pass to count and one to place. */
+function inRankOrder(rankOf: Uint32Array, ranks: number): Uint32Array {
+  const start = new Uint32Array(ranks + 1);
+  for (const r of rankOf) (start[r + 1] as number)++;
+  for (let r = 0; r < ranks; r++) start[r + 1] = (start[r + 1] as number) + (start[r] as number);
+  const out = new Uint32Array(rankOf.length);
+  rankOf.forEach((r, i) => {
+    out[start[r] as number] = i;
+    start[r] = (start[r] as number) + 1;
+  });
+  return out;
+}
+
+/** Whether no position of `positions` comes after the next one by `order` (then a stable sort would leave
+ * them as they are: equal ones of a rank are in their own order already). */
+function isOrdered(positions: Uint32Array, order: (a: number, b: number) => number): boolean {
+  for (let k = 1; k < positions.length; k++)
+    if (order(positions[k - 1] as number, positions[k] as number) > 0) return false;
+  return true;
 }

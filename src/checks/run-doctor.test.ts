@@ -294,7 +294,24 @@ test("oneReadAfterMs: every check may run; one read when only the orphan check f
   // a broken link among the first read's candidates: read twice
   const withLinks = countedReads({
     ...scenario().orphanDir("1").input({ graceMs: 0 }),
-    linkCandidates: new Map([["default/c1", new Map([["/data/x", "1"]])]]),
+    linkCandidates: new Map([
+      [
+        "default/c1",
+        arrayRows("default", "c1", [
+          {
+            namespace: "default",
+            container: "c1",
+            path: "/data/x",
+            target: "/nowhere",
+            layer: { index: 0, key: "k1", id: "1", hostPath: "/r/snapshots/1/fs/data/x" },
+            reason: "ENOENT",
+            at: "/nowhere",
+            isHostOnly: false,
+            isInLowerLayer: false,
+          },
+        ]),
+      ],
+    ]),
   });
   await runDoctor({ read: withLinks.read, checks, mode: "quick", pauseMs: 0, oneReadAfterMs: 10_000 });
   assert.equal(withLinks.calls(), 2);

@@ -94,19 +94,31 @@ function parseTimeout(v: string | undefined): number {
  * Writes streamed output (fs ls, fs find, links) to stdout as it is made, about 64 KiB at a time: waits for a
  * full pipe to drain, and gives the event loop a turn after each piece, so that a reader that went away (EPIPE)
  * ends the run at once (cli/main.ts) rather than after the whole listing. Chunks that come asynchronously (rows
- * written as they are found, between walks) are written as each comes, never held for the next.
+ * written as they are found, between walks) are written as each comes, never held for the next. A Buffer
+ * chunk (a big table laid out as bytes) is written as it is, after the text before it.
  */
-async function writeChunks(chunks: Iterable<string> | AsyncIterable<string>): Promise<void> {
+async function writeChunks(
+  chunks: Iterable<string | Uint8Array> | AsyncIterable<string | Uint8Array>,
+): Promise<void> {
   let pending = "";
-  const flush = async () => {
-    if (pending === "") return;
-    const drained = process.stdout.write(pending);
-    pending = "";
+  const send = async (data: string | Uint8Array) => {
+    const drained = process.stdout.write(data);
     if (!drained) await once(process.stdout, "drain");
     else await new Promise((resolve) => setImmediate(resolve));
   };
+  const flush = async () => {
+    if (pending === "") return;
+    const text = pending;
+    pending = "";
+    await send(text);
+  };
   const isAsync = Symbol.asyncIterator in chunks;
   for await (const chunk of chunks) {
+    if (typeof chunk !== "string") {
+      await flush();
+      if (chunk.length > 0) await send(chunk);
+      continue;
+    }
     pending += chunk;
     if (isAsync || pending.length >= 1 << 16) await flush();
   }

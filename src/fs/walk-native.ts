@@ -53,6 +53,12 @@ export interface NativeViewLinks {
   readonly at: Buffer;
 }
 
+/** Paths as spans of Buffers: path k is the bytes [spans[3k + 1], + spans[3k + 2]) of texts[spans[3k]]. */
+export interface PathSpans {
+  readonly texts: readonly Buffer[];
+  readonly spans: Uint32Array;
+}
+
 /** A container view for resolveViews: its layers top first, layer i being tree trees[i] of indexes[i]. */
 export interface NativeView {
   readonly indexes: readonly object[];
@@ -62,8 +68,8 @@ export interface NativeView {
   /** Which xattr marks an opaque dir: 0 either, 1 trusted.overlay.opaque, 2 user.overlay.opaque. */
   readonly opaque: 0 | 1 | 2;
   readonly mountPoints: readonly (string | Buffer)[];
-  /** Judge only the links at these paths; null: every link. */
-  readonly only: readonly (string | Buffer)[] | null;
+  /** Judge only the links at these paths (or at these byte spans of Buffers: PathSpans); null: every link. */
+  readonly only: readonly (string | Buffer)[] | PathSpans | null;
 }
 
 /** One tree of a scan's name index: the index and the tree's position in that scan. */

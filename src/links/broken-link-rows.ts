@@ -9,6 +9,7 @@
 // get(i) makes the BrokenLink of the docs' JSON contract (docs/json.md#links) for whoever wants objects.
 
 import type { ResolveError } from "../fs/resolve-in-root.js";
+import type { PathSpans } from "../fs/walk-native.js";
 import type { BrokenLink } from "./broken-links.js";
 
 /** The broken links of one container, sorted by path (code-unit order). */
@@ -43,7 +44,17 @@ export interface BrokenLinkRows {
   plainTargetLength(i: number): number;
   /** Link i as an object. */
   get(i: number): BrokenLink;
+  /** Every row's path as a span of a Buffer, where the rows lie in Buffers (the native resolver's). */
+  pathSpans?(): PathSpans;
+  /** The rows' paths and layers alone, in as little memory as the rows can keep them (doctor's candidates). */
+  paths?(): LinkPaths;
 }
+
+/** Where a container's links are: path and layer id of each, sorted by path. */
+export type LinkPaths = Pick<
+  BrokenLinkRows,
+  "namespace" | "container" | "length" | "path" | "layerId" | "pathSpans"
+>;
 
 /** Printable ASCII without "\": what terminalSafe returns as it is. */
 const PLAIN = /^[\x20-\x5b\x5d-\x7e]*$/;

@@ -22,7 +22,7 @@ import { lstatSync } from "node:fs";
 import { posix } from "node:path";
 import { fsPath } from "../fs/name-codec.js";
 import type { ResolveError, ResolveResult } from "../fs/resolve-in-root.js";
-import { type LinkIndex, loadNativeScanner } from "../fs/walk-native.js";
+import { type LinkIndex, loadNativeScanner, type PathSpans } from "../fs/walk-native.js";
 import { type ContainerView, mountPointOf } from "./container-view.js";
 import { judgeViewsNatively } from "./native-links.js";
 
@@ -65,6 +65,9 @@ export interface BrokenLink {
 export interface PathSet {
   has(path: string): boolean;
   keys(): Iterable<string>;
+  /** The same paths as spans of Buffers, where the set has them so (the native resolver hashes them there,
+   * no string made of each). */
+  spans?(): PathSpans;
 }
 
 /** Options of findBrokenLinks. */

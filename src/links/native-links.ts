@@ -12,8 +12,14 @@
 import { availableParallelism } from "node:os";
 import { decodeName, fsPath } from "../fs/name-codec.js";
 import type { ResolveError } from "../fs/resolve-in-root.js";
-import { type LinkIndex, loadNativeScanner, type NativeScanner, type NativeView } from "../fs/walk-native.js";
-import type { BrokenLinkRows } from "./broken-link-rows.js";
+import {
+  type LinkIndex,
+  loadNativeScanner,
+  type NativeScanner,
+  type NativeView,
+  type PathSpans,
+} from "../fs/walk-native.js";
+import type { BrokenLinkRows, LinkPaths } from "./broken-link-rows.js";
 import type { BrokenLink, LinkIntoMount, LinkLayer, PathSet } from "./broken-links.js";
 import type { ContainerView } from "./container-view.js";
 
@@ -126,7 +132,7 @@ export function judgeViewsNatively(
       dirs: view.layers.map(fsPath),
       opaque: opaqueCodes[view.opaqueXattrs],
       mountPoints: view.mountPoints.map(fsPath),
-      only: only === undefined ? null : pathList(only),
+      only: only === undefined ? null : (only.spans?.() ?? pathList(only)),
     });
   });
   const out: (NativeViewLinks | null)[] = views.map(() => null);
@@ -199,6 +205,42 @@ class NativeLinkRows implements BrokenLinkRows {
 
   get length(): number {
     return this.#pick.length;
+  }
+
+  /** The picked rows' paths as spans of the layers' link texts (what resolveViews takes as `only`). */
+  pathSpans(): PathSpans {
+    const spans = new Uint32Array(this.#pick.length * 3);
+    for (let i = 0; i < this.#pick.length; i++) {
+      const r = this.#row(i);
+      spans[3 * i] = this.#rows[r + F_LAYER] as number;
+      spans[3 * i + 1] = this.#rows[r + F_REL] as number;
+      spans[3 * i + 2] = this.#rows[r + F_RELLEN] as number;
+    }
+    return { texts: this.#texts, spans };
+  }
+
+  /** The picked rows' paths and layers, 12 bytes a link over the layers' link texts: not the rows (40 bytes
+   * a row, broken or not) nor the `at` bytes. */
+  paths(): LinkPaths {
+    const { texts, spans } = this.pathSpans();
+    const ascii = new Uint8Array(this.#pick.length);
+    for (let i = 0; i < ascii.length; i++)
+      ascii[i] = ((this.#rows[this.#row(i) + F_FLAGS] as number) & FL_REL_ASCII) !== 0 ? 1 : 0;
+    const layerIds = this.#layerIds;
+    return {
+      namespace: this.namespace,
+      container: this.container,
+      length: ascii.length,
+      path: (i) =>
+        textAt(
+          texts[spans[3 * i] as number] as Buffer,
+          spans[3 * i + 1] as number,
+          spans[3 * i + 2] as number,
+          ascii[i] === 1,
+        ),
+      layerId: (i) => layerIds[spans[3 * i] as number] ?? "",
+      pathSpans: () => ({ texts, spans }),
+    };
   }
 
   #row(i: number): number {

@@ -194,7 +194,7 @@ function* findingRows(findings: Iterable<Finding>): Generator<string[]> {
 }
 
 /** The table, in chunks: a bad image has 10^5 findings, and their table is never one string. */
-function* doctorTable(r: DoctorReport): Generator<string> {
+function* doctorTable(r: DoctorReport): Generator<string | Uint8Array> {
   const s = r.summary;
   if (s.errors + s.warnings + s.infos === 0) yield "no problems found\n";
   else
@@ -208,7 +208,7 @@ function* doctorTable(r: DoctorReport): Generator<string> {
 
 /** The report as -o table, json or yaml print it: chunks to write as they come (table and JSON are never built
  * as one string). */
-function reportChunks(g: GlobalOptions, r: DoctorReport): Iterable<string> {
+function reportChunks(g: GlobalOptions, r: DoctorReport): Iterable<string | Uint8Array> {
   // table and JSON make each finding as they print it; YAML gathers them
   return g.output === "table"
     ? doctorTable(r)
@@ -271,7 +271,7 @@ function writeTextfile(dir: string, text: string): void {
 export async function doctorCommand(
   g: GlobalOptions,
   flags: DoctorFlags = {},
-): Promise<{ chunks: Iterable<string>; exitCode: number }> {
+): Promise<{ chunks: Iterable<string | Uint8Array>; exitCode: number }> {
   const r = await doctorReport(g, flags);
   return { chunks: reportChunks(g, r), exitCode: doctorExitCode(r.summary) };
 }
@@ -295,7 +295,7 @@ async function doctorScanCommand(
   g: GlobalOptions,
   flags: DoctorFlags,
   o: { format?: "prometheus" | "npd"; textfile?: string },
-): Promise<{ chunks: Iterable<string>; exitCode: number }> {
+): Promise<{ chunks: Iterable<string | Uint8Array>; exitCode: number }> {
   let r: DoctorReport | undefined;
   let text = "";
   if (o.format === "prometheus" || o.textfile !== undefined) {
@@ -327,7 +327,7 @@ async function doctorScanCommand(
 export async function doctorAction(
   g: GlobalOptions,
   o: Record<string, unknown>,
-): Promise<{ chunks: Iterable<string>; exitCode: number }> {
+): Promise<{ chunks: Iterable<string | Uint8Array>; exitCode: number }> {
   const format = o.format === "prometheus" || o.format === "npd" ? o.format : undefined;
   const textfile = typeof o.textfile === "string" ? o.textfile : undefined;
   try {

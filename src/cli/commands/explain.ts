@@ -143,7 +143,7 @@ export async function explainCommand(
   g: GlobalOptions,
   args: readonly string[],
   flags: ExplainFlags = {},
-): Promise<{ chunks: Iterable<string>; exitCode: number }> {
+): Promise<{ chunks: Iterable<string | Uint8Array>; exitCode: number }> {
   const matcher = await readMessages(args);
   const matches = matcher.matches();
   const doctorFlags = {
@@ -187,7 +187,7 @@ export function explainAction(
   g: GlobalOptions,
   args: readonly string[],
   o: Record<string, unknown>,
-): Promise<{ chunks: Iterable<string>; exitCode: number }> {
+): Promise<{ chunks: Iterable<string | Uint8Array>; exitCode: number }> {
   return explainCommand(g, args, {
     graceSeconds: parseGrace(typeof o.grace === "string" ? o.grace : "60"),
     logDirs: logDirFlags(o),

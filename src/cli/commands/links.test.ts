@@ -12,10 +12,13 @@ import type { Store } from "../../model/store.js";
 import { loadContainerd, type UnpackedSample, unpackSample } from "../../runtimes/testing.js";
 import { FIRST_ROWS, linksCommand, linksData, linksTable } from "./links.js";
 
-async function text(chunks: Iterable<string> | AsyncIterable<string>): Promise<string> {
-  let s = "";
-  for await (const c of chunks) s += c;
-  return s;
+/** The text the chunks write (the broken links' table comes as UTF-8 bytes). */
+async function text(
+  chunks: Iterable<string | Uint8Array> | AsyncIterable<string | Uint8Array>,
+): Promise<string> {
+  const bytes: Buffer[] = [];
+  for await (const c of chunks) bytes.push(typeof c === "string" ? Buffer.from(c) : Buffer.from(c));
+  return Buffer.concat(bytes).toString();
 }
 
 /** The table as every container judged at once renders it (what `crifs links` printed before streaming). */

@@ -9,6 +9,7 @@ import type { BrokenLinkRows } from "../../links/broken-link-rows.js";
 import { type LinkTarget, mergeLinkFindings, readLinkFindingsInBatches } from "../../links/link-batches.js";
 import { type LinkFindings, linkReportOf, readLinkFindings } from "../../links/link-report.js";
 import type { Store } from "../../model/store.js";
+import { ByteChunks } from "../render/byte-chunks.js";
 import { displayWidth, humanBytes, render, renderJson, renderTable } from "../render/format.js";
 import { progress } from "../render/progress.js";
 import { blanks, renderTableChunks } from "../render/table-chunks.js";
@@ -96,27 +97,39 @@ function* brokenRows(
   parts: readonly BrokenLinkRows[],
   widths: readonly number[],
   title: boolean,
-): Generator<string> {
-  // a cell, padded to its column, and the gap after it
-  const cell = (col: number, s: string, width = displayWidth(s)) =>
-    `${s}${blanks(Math.max(0, (widths[col] as number) - width))}   `;
-  const head = brokenHead.map((h) => h.toUpperCase());
-  let chunk = title
-    ? `${head
-        .map((t, col) => (col === head.length - 1 ? t : cell(col, t)))
-        .join("")
-        .trimEnd()}\n`
-    : "";
+): Generator<Uint8Array> {
+  // a cell's text is written, then the blanks that pad it to its column and the gap after it
+  const pad = (col: number, width: number) => Math.max(0, (widths[col] as number) - width) + 3;
+  const cell = (col: number, s: string, width = displayWidth(s)) => `${s}${blanks(pad(col, width))}`;
+  const out = new ByteChunks();
+  if (title) {
+    const head = brokenHead.map((h) => h.toUpperCase());
+    out.text(head.map((t, col) => (col === head.length - 1 ? t : cell(col, t))).join(""));
+    out.endLine();
+  }
   let lines = title ? 1 : 0;
   for (const p of parts) {
     const prefix = `${cell(0, safe(p.namespace))}${cell(1, safe(p.container))}`;
     // reason, layer and host-only: the end of a row, per (reason, layer, host-only); never all blank (a reason)
     const ends = new Map<string, string>();
     for (let i = 0; i < p.length; i++) {
-      const path = p.isPlainPath(i) ? cell(2, p.path(i), p.plainPathLength(i)) : cell(2, safe(p.path(i)));
-      const target = p.isPlainTarget(i)
-        ? cell(3, p.target(i), p.plainTargetLength(i))
-        : cell(3, safe(p.target(i)));
+      out.text(prefix);
+      if (p.isPlainPath(i)) {
+        out.text(p.path(i), true);
+        out.blanks(pad(2, p.plainPathLength(i)));
+      } else {
+        const path = safe(p.path(i));
+        out.text(path);
+        out.blanks(pad(2, displayWidth(path)));
+      }
+      if (p.isPlainTarget(i)) {
+        out.text(p.target(i), true);
+        out.blanks(pad(3, p.plainTargetLength(i)));
+      } else {
+        const target = safe(p.target(i));
+        out.text(target);
+        out.blanks(pad(3, displayWidth(target)));
+      }
       const reason = p.reason(i);
       const hostOnly = p.isHostOnly(i);
       const key = `${reason} ${p.layer(i)} ${hostOnly}`;
@@ -125,15 +138,15 @@ function* brokenRows(
         end = `${cell(4, safe(reason))}${cell(5, layerCell(p, i))}${hostOnly ? "yes" : ""}`.trimEnd();
         ends.set(key, end);
       }
-      chunk += `${prefix}${path}${target}${end}\n`;
+      out.text(end);
+      out.newline();
       if (++lines >= 1000) {
-        yield chunk;
-        chunk = "";
+        yield out.take();
         lines = 0;
       }
     }
   }
-  if (chunk !== "") yield chunk;
+  if (out.length > 0) yield out.take();
 }
 
 /**
@@ -181,7 +194,7 @@ function* duplicateRows(r: LinkFindings): Generator<string[]> {
 }
 
 /** The table view, in chunks: the broken links' table (10^5 rows on a bad image) is never one string. */
-export function* linksTable(r: LinkFindings): Generator<string> {
+export function* linksTable(r: LinkFindings): Generator<string | Uint8Array> {
   yield `# broken symlinks: ${r.brokenCount} in ${r.containers.length} container(s)\n`;
   if (r.brokenCount > 0) yield* brokenRows(r.broken, brokenWidths(r.broken), true);
   yield* tableRest(r);
@@ -202,7 +215,7 @@ async function* streamedTable(
   /** --shared: every container at once, shared files too, once the broken links are written (the table's
    * rest is its, and so is the whole table when it has at most FIRST_ROWS rows: today's very text). */
   whole?: () => Promise<LinkFindings>,
-): AsyncGenerator<string> {
+): AsyncGenerator<string | Uint8Array> {
   const seen: Omit<LinkFindings, "broken">[] = [];
   let held: BrokenLinkRows[] = [];
   let heldRows = 0;
@@ -232,7 +245,7 @@ async function* streamedTable(
 }
 
 /** The table view after the broken links: links into mounts, shared files (--shared), what was skipped. */
-function* tableRest(r: LinkFindings): Generator<string> {
+function* tableRest(r: LinkFindings): Generator<string | Uint8Array> {
   const out: string[] = [];
   if (r.linksIntoMounts.length > 0) {
     out.push(
@@ -282,7 +295,7 @@ export async function linksCommand(
   g: GlobalOptions,
   ref: string | undefined,
   options: { shared: boolean },
-): Promise<Iterable<string> | AsyncIterable<string>> {
+): Promise<Iterable<string | Uint8Array> | AsyncIterable<string | Uint8Array>> {
   noteReadErrors(stores);
   if (g.output === "table") {
     // rows as they are found: the JSON's `containers` (each with its broken count) come before its

@@ -51,7 +51,7 @@ test("renderTableChunks gives renderTable's very text, whatever the cells hold a
     const expected = renderTable(head, rows);
     for (const chunkLines of [1, 3, 1000]) {
       let calls = 0;
-      const got = [
+      const chunks = [
         ...renderTableChunks(
           head,
           () => {
@@ -60,12 +60,17 @@ test("renderTableChunks gives renderTable's very text, whatever the cells hold a
           },
           chunkLines,
         ),
-      ].join("");
-      assert.equal(got, expected, `seed ${seed}, chunks of ${chunkLines}`);
+      ];
+      // the very bytes the text gives as UTF-8, and each chunk whole lines
+      assert.deepEqual(Buffer.concat(chunks), Buffer.from(expected), `seed ${seed}, chunks of ${chunkLines}`);
+      for (const c of chunks) assert.equal(c.at(-1), 0x0a, "a chunk ends with its last line");
       assert.equal(calls, 2, "the rows are made twice: widths, then lines");
     }
   }
-  assert.equal([...renderTableChunks(["a", "b"], () => [])].join(""), renderTable(["a", "b"], []));
+  assert.equal(
+    Buffer.concat([...renderTableChunks(["a", "b"], () => [])]).toString(),
+    renderTable(["a", "b"], []),
+  );
 });
 
 test("safeWidth is the display width of the cell as printed (its fast path for plain cells agrees)", () => {
