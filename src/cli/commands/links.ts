@@ -107,6 +107,17 @@ function* brokenRows(
     out.text(head.map((t, col) => (col === head.length - 1 ? t : cell(col, t))).join(""));
     out.endLine();
   }
+  /** A path or target cell and its padding: `plainLength` ≥ 0 when the text is printable ASCII (as is). */
+  const put = (col: number, text: string, plainLength: number) => {
+    if (plainLength >= 0) {
+      out.text(text, true);
+      out.blanks(pad(col, plainLength));
+    } else {
+      const shown = safe(text);
+      out.text(shown);
+      out.blanks(pad(col, displayWidth(shown)));
+    }
+  };
   let lines = title ? 1 : 0;
   for (const p of parts) {
     const prefix = `${cell(0, safe(p.namespace))}${cell(1, safe(p.container))}`;
@@ -114,22 +125,8 @@ function* brokenRows(
     const ends = new Map<string, string>();
     for (let i = 0; i < p.length; i++) {
       out.text(prefix);
-      if (p.isPlainPath(i)) {
-        out.text(p.path(i), true);
-        out.blanks(pad(2, p.plainPathLength(i)));
-      } else {
-        const path = safe(p.path(i));
-        out.text(path);
-        out.blanks(pad(2, displayWidth(path)));
-      }
-      if (p.isPlainTarget(i)) {
-        out.text(p.target(i), true);
-        out.blanks(pad(3, p.plainTargetLength(i)));
-      } else {
-        const target = safe(p.target(i));
-        out.text(target);
-        out.blanks(pad(3, displayWidth(target)));
-      }
+      put(2, p.path(i), p.isPlainPath(i) ? p.plainPathLength(i) : -1);
+      put(3, p.target(i), p.isPlainTarget(i) ? p.plainTargetLength(i) : -1);
       const reason = p.reason(i);
       const hostOnly = p.isHostOnly(i);
       const key = `${reason} ${p.layer(i)} ${hostOnly}`;
