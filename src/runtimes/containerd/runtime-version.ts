@@ -15,9 +15,10 @@
 //   sandbox image   1.6 registry.k8s.io/pause:3.6, 1.7 pause:3.8, 2.0 and 2.1 pause:3.10
 //   CNI bin dir     /opt/cni/bin (1.x bin_dir; 2.1's bin_dirs = ["/opt/cni/bin"])
 
-import { readdirSync, readFileSync, realpathSync } from "node:fs";
+import { realpathSync } from "node:fs";
 import { join } from "node:path";
 import { pathExists } from "../../fs/path-exists.js";
+import { processesNamed } from "../../fs/proc-stat.js";
 import type { RuntimeVersion } from "../../model/store.js";
 import { agreesWithMarker, majorMinor, versionOfBinary } from "../runtime-version.js";
 import { type ContainerdConfig, DEFAULT_CONFIG_PATH } from "./config.js";
@@ -66,24 +67,12 @@ function versionOf(binary: string): string | null {
 /** The version of a running containerd that serves this config. Cost: one /proc listing, one exec. */
 function fromProcess(config: ContainerdConfig): string | null {
   const ours = config.path ?? DEFAULT_CONFIG_PATH;
-  let pids: string[];
-  try {
-    pids = readdirSync("/proc").filter((p) => /^\d+$/.test(p));
-  } catch {
-    return null;
-  }
-  for (const pid of pids) {
-    try {
-      if (readFileSync(`/proc/${pid}/comm`, "utf8").trim() !== "containerd") continue;
-      const argv = readFileSync(`/proc/${pid}/cmdline`, "utf8").split("\0");
-      if (argv[1] !== undefined && argv[1] !== "" && !argv[1].startsWith("-")) continue; // a subcommand
-      const named = configArg(argv.slice(1));
-      if (named !== ours && !sameFile(named, ours)) continue;
-      const v = versionOf(`/proc/${pid}/exe`);
-      if (v !== null) return v;
-    } catch {
-      // the process ended meanwhile, or is not ours to read
-    }
+  for (const { pid, argv } of processesNamed("containerd")) {
+    if (argv[1] !== undefined && argv[1] !== "" && !argv[1].startsWith("-")) continue; // a subcommand
+    const named = configArg(argv.slice(1));
+    if (named !== ours && !sameFile(named, ours)) continue;
+    const v = versionOf(`/proc/${pid}/exe`); // null when the process ended meanwhile
+    if (v !== null) return v;
   }
   return null;
 }

@@ -14,11 +14,10 @@ import { CrifsError, fromFsError } from "../../errors.js";
 import { parseJson } from "../../formats/json/parse-json.js";
 import { resolveNodePath } from "../../fs/resolve-node-path.js";
 import type { RootLink } from "../../model/store.js";
+import { DEFAULT_CONFIG_PATH, DEFAULT_EXEC_ROOT, DEFAULT_ROOT } from "./defaults.js";
 import { runningExecRoot } from "./running-dockerd.js";
 
-export const DEFAULT_CONFIG_PATH = "/etc/docker/daemon.json";
-export const DEFAULT_ROOT = "/var/lib/docker";
-export const DEFAULT_EXEC_ROOT = "/var/run/docker";
+export { DEFAULT_CONFIG_PATH, DEFAULT_EXEC_ROOT, DEFAULT_ROOT };
 /** The dir layerdb lives in for the overlay2 driver: what makes a dir a Docker overlay2 data-root. */
 export const LAYERDB = join("image", "overlay2", "layerdb");
 /** Where dockerd listens by default, and its pid file: signs of a Docker host even before the first image. */
@@ -99,14 +98,15 @@ export function readDockerConfig(
     hostRoot,
   );
   const named = options.state ?? str(table["exec-root"]);
-  const execRoot =
-    named === undefined
-      ? (runningExecRoot(root.hostPath, hostRoot) ?? onNode(DEFAULT_EXEC_ROOT, hostRoot))
-      : onNode(named, hostRoot);
+  // found when asked for: telling whether a data-root is Docker's (the adapter's detection) needs no /proc
+  let execRoot = named === undefined ? undefined : onNode(named, hostRoot);
   return {
     path: used,
     root: root.hostPath,
-    execRoot,
+    get execRoot() {
+      execRoot ??= runningExecRoot(root.hostPath, hostRoot) ?? onNode(DEFAULT_EXEC_ROOT, hostRoot);
+      return execRoot;
+    },
     rootLink: root.isLink ? { path: root.named, target: root.target } : null,
     storageDriver: str(table["storage-driver"]) ?? "",
     liveRestore: table["live-restore"] === true,

@@ -5,16 +5,16 @@
 // crifs would look under /var/run/docker: no running task found, and a relocate plan naming the wrong dir.
 //
 // A process is taken only when root (or crifs's own user) runs it, and its data-root (flag, else its config
-// file's, else /var/lib/docker) is the same dir as the store's (same dev and inode). With a host root, the
-// process's paths are the node's and are resolved inside it. Cost: one /proc listing and a comm read per
-// process; argv only of a dockerd.
+// file's, else /var/lib/docker) is the same dir as the store's (the same real path). With a host root, the
+// process's paths are the node's and are resolved inside it. Cost: fs/proc-stat.ts processesNamed's (one
+// /proc listing, a comm read per process).
 
-import { readdirSync, readFileSync, statSync } from "node:fs";
+import { readFileSync } from "node:fs";
 import { parseJson } from "../../formats/json/parse-json.js";
+import { processesNamed } from "../../fs/proc-stat.js";
 import { resolveNodePath } from "../../fs/resolve-node-path.js";
-
-const DEFAULT_ROOT = "/var/lib/docker";
-const DEFAULT_CONFIG = "/etc/docker/daemon.json";
+import { DEFAULT_CONFIG_PATH, DEFAULT_ROOT } from "./defaults.js";
+import { isSameDir } from "./docker-api.js";
 
 /** The value of a long flag (`--name X` or `--name=X`) in argv, or undefined. Later wins, as in dockerd. */
 export function flagValue(argv: readonly string[], names: readonly string[]): string | undefined {
@@ -37,7 +37,7 @@ export function dockerdDirs(
   const flagRoot = flagValue(argv, ["--data-root", "--graph", "-g"]);
   const flagExec = flagValue(argv, ["--exec-root"]);
   if (flagRoot !== undefined && flagExec !== undefined) return { dataRoot: flagRoot, execRoot: flagExec };
-  const table = readConfig(flagValue(argv, ["--config-file"]) ?? DEFAULT_CONFIG) ?? {};
+  const table = readConfig(flagValue(argv, ["--config-file"]) ?? DEFAULT_CONFIG_PATH) ?? {};
   const str = (v: unknown) => (typeof v === "string" && v !== "" ? v : undefined);
   return {
     dataRoot: flagRoot ?? str(table["data-root"]) ?? str(table.graph) ?? DEFAULT_ROOT,
@@ -45,27 +45,11 @@ export function dockerdDirs(
   };
 }
 
-function sameDir(a: string, b: string): boolean {
-  try {
-    const x = statSync(a);
-    const y = statSync(b);
-    return x.dev === y.dev && x.ino === y.ino;
-  } catch {
-    return false;
-  }
-}
-
 /**
  * The exec-root (a path to open on this machine) of a running dockerd whose data-root is `root`, when its
  * command line or its own config file names one; else undefined (the caller keeps dockerd's default).
  */
 export function runningExecRoot(root: string, hostRoot: string | undefined): string | undefined {
-  let pids: string[];
-  try {
-    pids = readdirSync("/proc").filter((p) => /^\d+$/.test(p));
-  } catch {
-    return undefined;
-  }
   const onHost = (p: string) => (hostRoot === undefined ? p : resolveNodePath(p, hostRoot).hostPath);
   const readConfig = (path: string): Record<string, unknown> | null => {
     try {
@@ -75,20 +59,11 @@ export function runningExecRoot(root: string, hostRoot: string | undefined): str
       return null; // dockerd would not run with it; its flags still say what they say
     }
   };
-  for (const pid of pids) {
-    let argv: string[];
-    try {
-      if (readFileSync(`/proc/${pid}/comm`, "utf8").trim() !== "dockerd") continue;
-      // anyone can name a process dockerd: only root's (or crifs's own user's) is believed
-      const owner = statSync(`/proc/${pid}`).uid;
-      if (owner !== 0 && owner !== process.getuid?.()) continue;
-      argv = readFileSync(`/proc/${pid}/cmdline`, "utf8").split("\0").slice(1);
-      if (argv.at(-1) === "") argv.pop();
-    } catch {
-      continue; // ended meanwhile, or not ours to read
-    }
-    const dirs = dockerdDirs(argv, readConfig);
-    if (dirs.execRoot !== undefined && sameDir(onHost(dirs.dataRoot), root)) return onHost(dirs.execRoot);
+  for (const { uid, argv } of processesNamed("dockerd")) {
+    // anyone can name a process dockerd: only root's (or crifs's own user's) is believed
+    if (uid !== 0 && uid !== process.getuid?.()) continue;
+    const dirs = dockerdDirs(argv.slice(1), readConfig);
+    if (dirs.execRoot !== undefined && isSameDir(onHost(dirs.dataRoot), root)) return onHost(dirs.execRoot);
   }
   return undefined;
 }
