@@ -51,7 +51,19 @@ test("orderOf gives the order of a sort by path, then subject, whether the items
       ["/s/1/fs", "/a", "c1: /a"],
       ["/s/0/fs", "/z", "c1: /z"],
     ],
+    // one head a prefix of another: the heads do not order the paths, the whole paths do
+    [
+      ["/s/1/fs", "/b", "c1: /b"],
+      ["/s/1/fs/a", "/x", "c1: /a/x"],
+      ["/s/1/fs", "/a/y", "c1: /a/y"],
+      ["/s/1/fs", "/a", "c2: /a"],
+    ],
     [],
   ];
-  for (const items of cases) assert.deepEqual([...orderOf(lazy(items))], expected(items));
+  for (const items of cases) {
+    assert.deepEqual([...orderOf(lazy(items))], expected(items));
+    // and without the two parts: the whole paths
+    const { pathParts: _, ...whole } = lazy(items);
+    assert.deepEqual([...orderOf(whole)], expected(items));
+  }
 });

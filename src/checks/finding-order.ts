@@ -23,20 +23,45 @@ function headRanks(heads: readonly string[]): Map<string, number> | null {
  * another, two paths with different heads differ within the heads, and the tails are short. */
 export function orderOf(found: LazyFindings): Uint32Array {
   const parts = found.pathParts;
-  const heads: string[] = [];
-  const positions: number[] = [];
-  for (let i = 0; i < found.count; i++) {
-    if (parts !== undefined) heads.push(parts.head(i));
-    positions.push(i);
+  if (parts !== undefined) {
+    const heads: string[] = [];
+    for (let i = 0; i < found.count; i++) heads.push(parts.head(i));
+    const ranks = headRanks(heads);
+    if (ranks !== null) {
+      const rankOf = Uint32Array.from(heads, (h) => ranks.get(h) as number);
+      heads.length = 0;
+      // the usual case needs no sort: each container's links come sorted by path, and a layer dir (a head) is
+      // one container's alone; in head order, kept in their own order, they are then in the report's order.
+      // Checked pair by pair, each tail made when it is compared: no string of every finding at once (255,000
+      // broken links: 40 MB of heap)
+      const byHead = inRankOrder(rankOf, ranks.size);
+      if (
+        isOrdered(
+          byHead,
+          rankOf,
+          (i) => parts.tail(i),
+          (i) => found.subjectOf(i),
+        )
+      )
+        return byHead;
+      return sortedBy(found, (i) => parts.tail(i), rankOf);
+    }
   }
-  const ranks = parts === undefined ? null : headRanks(heads);
-  let paths: string[];
-  let rankOf: Uint32Array | null = null;
-  if (parts !== undefined && ranks !== null) {
-    rankOf = Uint32Array.from(heads, (h) => ranks.get(h) as number);
-    paths = positions.map((i) => parts.tail(i));
-  } else paths = positions.map((i) => found.pathOf(i));
-  heads.length = 0;
+  return sortedBy(found, (i) => found.pathOf(i), null);
+}
+
+/** Positions of `found` sorted by (rankOf, pathOf), then subject: every path made once, up front. */
+function sortedBy(
+  found: LazyFindings,
+  pathOf: (i: number) => string,
+  rankOf: Uint32Array | null,
+): Uint32Array {
+  const positions: number[] = [];
+  const paths: string[] = [];
+  for (let i = 0; i < found.count; i++) {
+    positions.push(i);
+    paths.push(pathOf(i));
+  }
   const subjects: (string | undefined)[] = [];
   const subject = (i: number): string => {
     let s = subjects[i];
@@ -52,14 +77,7 @@ export function orderOf(found: LazyFindings): Uint32Array {
       : (a: number, b: number) =>
           (rankOf[a] as number) - (rankOf[b] as number) ||
           compareText(paths[a] as string, paths[b] as string);
-  const order = (a: number, b: number) => byPath(a, b) || compareText(subject(a), subject(b));
-  if (rankOf !== null) {
-    // the usual case needs no sort: each container's links come sorted by path, and a layer dir (a head) is
-    // one container's alone; in head order, kept in their own order, they are then in the report's order
-    const byHead = inRankOrder(rankOf, ranks?.size ?? 0);
-    if (isOrdered(byHead, order)) return byHead;
-  }
-  positions.sort(order);
+  positions.sort((a, b) => byPath(a, b) || compareText(subject(a), subject(b)));
   return Uint32Array.from(positions);
 }
 
@@ -77,10 +95,28 @@ function inRankOrder(rankOf: Uint32Array, ranks: number): Uint32Array {
   return out;
 }
 
-/** Whether no position of `positions` comes after the next one by `order` (then a stable sort would leave
- * them as they are: equal ones of a rank are in their own order already). */
-function isOrdered(positions: Uint32Array, order: (a: number, b: number) => number): boolean {
-  for (let k = 1; k < positions.length; k++)
-    if (order(positions[k - 1] as number, positions[k] as number) > 0) return false;
+/** Whether no position of `positions` comes after the next one by (rankOf, tailOf), then subjectOf (then a
+ * stable sort would leave them as they are: equal ones of a rank are in their own order already). Each tail is
+ * made once, when its position is reached. */
+function isOrdered(
+  positions: Uint32Array,
+  rankOf: Uint32Array,
+  tailOf: (i: number) => string,
+  subjectOf: (i: number) => string,
+): boolean {
+  if (positions.length === 0) return true;
+  let a = positions[0] as number;
+  let tailA = tailOf(a);
+  for (let k = 1; k < positions.length; k++) {
+    const b = positions[k] as number;
+    const tailB = tailOf(b);
+    const order =
+      (rankOf[a] as number) - (rankOf[b] as number) ||
+      compareText(tailA, tailB) ||
+      compareText(subjectOf(a), subjectOf(b));
+    if (order > 0) return false;
+    a = b;
+    tailA = tailB;
+  }
   return true;
 }
