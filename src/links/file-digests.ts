@@ -230,7 +230,7 @@ export interface KeyJobs {
  * outside the V8 heap), and Node's default (tens of MB per worker, its pages kept once touched) showed in
  * links --shared's peak RSS (issue 15: ~16 MB with two workers on 10^6 files).
  */
-const workerLimits = { maxYoungGenerationSizeMb: 4 };
+const workerLimits = { maxYoungGenerationSizeMb: 4, maxOldGenerationSizeMb: 16 };
 
 /**
  * The keys of `jobs` (modes: see the header), read by `threads` workers taking batches from a shared

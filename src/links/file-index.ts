@@ -113,6 +113,25 @@ export class FileIndex {
     );
   }
 
+  /**
+   * Per layer: its dir's rank among the layers' dirs by code-unit order (a dir listed twice: one rank), or null
+   * when one dir is a prefix of another (then a dir alone does not order two host paths).
+   */
+  dirRanks(): Uint32Array | null {
+    if (this.#dirRanks === undefined) {
+      const dirs = [...new Set(this.layers.map((inv) => inv.layer.path))].sort((a, b) =>
+        a < b ? -1 : a > b ? 1 : 0,
+      );
+      const isPrefixFree = dirs.every((d, k) => k === 0 || !d.startsWith(dirs[k - 1] as string));
+      const rank = new Map(dirs.map((d, k) => [d, k]));
+      this.#dirRanks = isPrefixFree
+        ? Uint32Array.from(this.layers, (inv) => rank.get(inv.layer.path) as number)
+        : null;
+    }
+    return this.#dirRanks;
+  }
+  #dirRanks: Uint32Array | null | undefined;
+
   hostPath(g: number): string {
     const inv = this.layers[this.layerOf[g] as number] as LayerInventory;
     return `${inv.layer.path}${inv.files.rel(this.local[g] as number)}`;

@@ -372,8 +372,9 @@ export async function readLinkFindings(
     hardLinkGroups = shared.hardLinkGroups;
     duplicates = shared.duplicates;
     // the layers' file tables and index (100 MB and more on 10^6 files) are garbage now that the groups are
-    // made: collected before the report is rendered, which would otherwise grow on top of them
-    collectGarbage();
+    // made: collected, and handed back by malloc, before the report is rendered, which would otherwise grow on
+    // top of them (collected alone, their pages stayed mapped: 298 MB RSS with 10 MB of ArrayBuffers left)
+    releaseFreeMemory();
   }
 
   const sorted = sortedByContainer(broken);
@@ -414,7 +415,8 @@ async function sharedFilesOf(
   const dups = await findDuplicateFiles(inventories);
   errors.push(...dups.errors);
   releaseFreeMemory(); // the reads' keys and shared buffers, the workers' arenas
-  return { hardLinkGroups: findCrossLayerHardLinks(inventories), duplicates: dups.groups };
+  const h = findCrossLayerHardLinks(inventories);
+  return { hardLinkGroups: h, duplicates: dups.groups };
 }
 
 /**

@@ -15,6 +15,7 @@ import {
   findDuplicateFiles,
   type LayerInventory,
   type LayerSnapshot,
+  sizeChunks,
 } from "./shared-files.js";
 import { type TempStore, tempStores } from "./testing.js";
 
@@ -64,6 +65,50 @@ test("an inode named in two layers is a cross-layer hard-link group; one named t
   assert.equal(g?.nlink, 2);
   assert.equal(g?.size, 8);
   assert.equal(g?.names[1]?.hostPath, join(b, "lib/shared"));
+});
+
+test("hard-link names and groups are in host-path order, also where one layer dir is a prefix of another", {
+  skip: !isRoot && process.env.CRIFS_SKIP_ROOT === "1",
+}, () => {
+  const t = fresh();
+  const a = t.layer("a", null, ["f s1 aaa", "f s2 bbb"]);
+  t.layer("b", "a", [`h x/s1 ${join(a, "s1")}`, `h a/s2 ${join(a, "s2")}`, `h z ${join(a, "s1")}`]);
+  const real = inventories(t);
+  const compare = (x: string, y: string) => (x < y ? -1 : x > y ? 1 : 0);
+  // the layers' own dirs; the two swapped; b's dir a prefix of a's (then the dirs alone do not order names:
+  // /L/a/z sorts after /L/a/x/s1 although /L/a sorts before /L/a/x)
+  for (const dirs of [real.map((l) => l.layer.path), ["/L/b", "/L/a"], ["/L/a/x", "/L/a"]]) {
+    const layers = real.map((l, i) => ({ ...l, layer: { ...l.layer, path: dirs[i] as string } }));
+    const groups = findCrossLayerHardLinks(layers);
+    const hostPaths = groups.map((g) => g.names.map((n) => n.hostPath));
+    assert.equal(groups.length, 2, dirs.join(" "));
+    for (const names of hostPaths) assert.deepEqual(names, [...names].sort(compare), dirs.join(" "));
+    const firsts = hostPaths.map((names) => names[0] as string);
+    assert.deepEqual(firsts, [...firsts].sort(compare), dirs.join(" "));
+    for (const g of groups)
+      for (const n of g.names) assert.equal(n.hostPath, `${n.id === "1" ? dirs[0] : dirs[1]}${n.path}`);
+  }
+  const prefixed = findCrossLayerHardLinks(
+    real.map((l, i) => ({ ...l, layer: { ...l.layer, path: ["/L/a/x", "/L/a"][i] as string } })),
+  );
+  assert.deepEqual(
+    prefixed.map((g) => g.names.map((n) => n.hostPath).join(" ")),
+    // a's /s1 and b's /x/s1 have one host path here; a sort by dir, then path would put /L/a/z before it
+    ["/L/a/a/s2 /L/a/x/s2", "/L/a/x/s1 /L/a/x/s1 /L/a/z"],
+  );
+});
+
+test("sizeChunks cuts candidates (in size order) into runs of about the given length, never inside a size", () => {
+  const chunks = (sizes: number[], about: number) =>
+    sizeChunks(Float64Array.from(sizes), about).map((c) => [...c]);
+  assert.deepEqual(chunks([1, 1, 2, 2, 2, 3, 4, 4], 2), [
+    [0, 1],
+    [2, 3, 4],
+    [5, 6, 7],
+  ]);
+  assert.deepEqual(chunks([5, 5, 5, 5], 1), [[0, 1, 2, 3]]);
+  assert.deepEqual(chunks([1, 2, 3], 10), [[0, 1, 2]]);
+  assert.deepEqual(chunks([], 4), []);
 });
 
 test("identical files in different layers form one group; only shared sizes are read, each inode once", async () => {

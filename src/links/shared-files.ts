@@ -57,8 +57,36 @@ function compareText(a: string, b: string): number {
   return a < b ? -1 : a > b ? 1 : 0;
 }
 
-function byHostPath(a: SharedFileName, b: SharedFileName): number {
-  return compareText(a.hostPath, b.hostPath);
+/** A name made of file g of a FileIndex. */
+interface Named {
+  readonly g: number;
+  readonly name: SharedFileName;
+}
+
+/**
+ * Host-path order of names of `all`'s files, without comparing their host paths: each is its layer dir and
+ * its path joined, which V8 flattens into a copy of both once it is compared (84,000 names of hard-link
+ * groups: ~15 MB held to the end). When no layer dir is a prefix of another, two host paths compare as their
+ * dirs do, and within one dir as their paths do.
+ */
+function hostPathOrder(all: FileIndex): (a: Named, b: Named) => number {
+  const ranks = all.dirRanks();
+  if (ranks === null) return (a, b) => compareText(a.name.hostPath, b.name.hostPath);
+  return (a, b) =>
+    (ranks[all.layerOf[a.g] as number] as number) - (ranks[all.layerOf[b.g] as number] as number) ||
+    compareText(a.name.path, b.name.path);
+}
+
+/** The names of files `gs` of `all`, sorted by `order`, and the first of them. */
+function namesOf(
+  all: FileIndex,
+  gs: Iterable<number>,
+  order: (a: Named, b: Named) => number,
+): { names: SharedFileName[]; first: Named } {
+  const named: Named[] = [];
+  for (const g of gs) named.push({ g, name: all.name(g) });
+  named.sort(order);
+  return { names: named.map((n) => n.name), first: named[0] as Named };
 }
 
 /** One FileIndex per layers array: link-report asks for hard links and duplicates of the same layers. */
@@ -98,7 +126,8 @@ export function findCrossLayerHardLinks(layers: readonly LayerInventory[]): Hard
   const all = indexOf(layers);
   const files = filesWhere(all, (g) => all.nlink(g) > 1);
   files.sort((a, b) => all.dev(a) - all.dev(b) || all.ino(a) - all.ino(b) || a - b);
-  const out: HardLinkGroup[] = [];
+  const order = hostPathOrder(all);
+  const out: { group: HardLinkGroup; first: Named }[] = [];
   for (let from = 0; from < files.length; ) {
     const g = files[from] as number;
     let to = from + 1;
@@ -109,19 +138,15 @@ export function findCrossLayerHardLinks(layers: readonly LayerInventory[]): Hard
     )
       to++;
     if (spansLayers(all, files, from, to)) {
-      const names: SharedFileName[] = [];
-      for (let k = from; k < to; k++) names.push(all.name(files[k] as number));
+      const { names, first } = namesOf(all, files.subarray(from, to), order);
       out.push({
-        dev: all.dev(g),
-        ino: all.ino(g),
-        size: all.size(g),
-        nlink: all.nlink(g),
-        names: names.sort(byHostPath),
+        group: { dev: all.dev(g), ino: all.ino(g), size: all.size(g), nlink: all.nlink(g), names },
+        first,
       });
     }
     from = to;
   }
-  return out.sort((a, b) => byHostPath(a.names[0] as SharedFileName, b.names[0] as SharedFileName));
+  return out.sort((a, b) => order(a.first, b.first)).map((o) => o.group);
 }
 
 /** Options of findDuplicateFiles. */
@@ -247,6 +272,19 @@ function groupByKey(
   return { order: sorted, runs };
 }
 
+/** Candidate inodes 0..sizes.length - 1 (in size order) cut into runs of about `about` inodes, each cut
+ * between two sizes (a size's inodes all in one run, however many). */
+export function sizeChunks(sizes: Float64Array, about: number): Uint32Array[] {
+  const chunks: Uint32Array[] = [];
+  for (let from = 0; from < sizes.length; ) {
+    let to = Math.min(sizes.length, from + about);
+    while (to < sizes.length && sizes[to] === sizes[to - 1]) to++;
+    chunks.push(Uint32Array.from({ length: to - from }, (_, k) => from + k));
+    from = to;
+  }
+  return chunks;
+}
+
 /** Whether the names of inodes set[from, to) lie in more than one layer dir. */
 function inodesSpanLayers(
   all: FileIndex,
@@ -309,7 +347,8 @@ export async function findDuplicateFiles(
     } else {
       // in slices: the jobs' paths are copied into shared memory for the workers (70 bytes a file), and
       // 10^6 of them at once were 70 MB beside the layers' own copies
-      keys = new Uint8Array(jobs.length * keyBytes);
+      // one slice (each chunk of step 1): its keys are the workers' own buffer, not copied
+      keys = jobs.length <= sliceJobs ? new Uint8Array(0) : new Uint8Array(jobs.length * keyBytes);
       const prefixes = all.dirBytes();
       for (let start = 0; start < jobs.length; start += sliceJobs) {
         const part = jobs.subarray(start, Math.min(jobs.length, start + sliceJobs));
@@ -325,7 +364,8 @@ export async function findDuplicateFiles(
           },
           { threads },
         );
-        keys.set(r.keys, start * keyBytes);
+        if (jobs.length <= sliceJobs) keys = r.keys;
+        else keys.set(r.keys, start * keyBytes);
         part.forEach((c, i) => {
           const code = r.errors.get(i);
           if (code === undefined) slot[c] = start + i;
@@ -344,7 +384,6 @@ export async function findDuplicateFiles(
       keyed.keys.byteOffset + (keyed.slot[c] as number) * keyBytes,
       keyBytes,
     ).toString("hex");
-  const every = Uint32Array.from({ length: count }, (_, c) => c);
   /** Step 1's reads and groups: the groups of small files are final (kept with their digests), the inodes of
    * bigger ones still alike are returned for step 2. Its keys are garbage once it returns. */
   const firstStep = async (members: Uint32Array): Promise<{ rest: number[] }> => {
@@ -370,25 +409,35 @@ export async function findDuplicateFiles(
     found.push({ order, runs, digests });
   };
   if (options.contentKey !== undefined) {
+    const every = Uint32Array.from({ length: count }, (_, c) => c);
     const keyed = await readKeys(every, () => "content");
     const g = groupByKey(all, inodes, sizes, every, keyed);
     withDigests(g.order, g.runs, keyed);
   } else {
-    // step 1: small files whole (final), bigger ones by their edges
-    const step1 = await firstStep(every);
+    // step 1: small files whole (final), bigger ones by their edges, a chunk of sizes at a time: only files
+    // of one size can be alike, so each chunk's keys (32 bytes a file) are grouped and let go before the next
+    // chunk is read (all at once they were 23 MB of links --shared's peak on 721,000 candidates)
+    const rest: number[] = [];
+    const chunks = sizeChunks(sizes, sliceJobs);
+    for (const chunk of chunks) {
+      for (const c of (await firstStep(chunk)).rest) rest.push(c);
+      // the chunk's shared buffers go only with a full collection (V8 does not count them as heap)
+      if (chunks.length > 1) releaseFreeMemory();
+    }
     // step 2: what is still alike by its edges, by its contents
-    if (step1.rest.length > 0) {
-      const second = await readKeys(step1.rest, () => "content");
-      const g = groupByKey(all, inodes, sizes, step1.rest, second);
+    if (rest.length > 0) {
+      const second = await readKeys(rest, () => "content");
+      const g = groupByKey(all, inodes, sizes, rest, second);
       withDigests(g.order, g.runs, second);
     }
   }
-  const groups: DuplicateGroup[] = [];
+  const byHostPath = hostPathOrder(all);
+  const groups: { group: DuplicateGroup; first: Named }[] = [];
   for (const { order, runs, digests } of found) {
     for (let r = 0; r < runs.length; r += 2) {
       const from = runs[r] as number;
       const to = runs[r + 1] as number;
-      const names: SharedFileName[] = [];
+      const files: number[] = [];
       let total = 0;
       let largest = 0;
       for (let m = from; m < to; m++) {
@@ -397,21 +446,21 @@ export async function findDuplicateFiles(
         total += allocated;
         largest = Math.max(largest, allocated);
         for (let p = inodes.first[c] as number; p < (inodes.first[c + 1] as number); p++)
-          names.push(all.name(inodes.files[p] as number));
+          files.push(inodes.files[p] as number);
       }
+      const { names, first } = namesOf(all, files, byHostPath);
       groups.push({
-        size: sizes[order[from] as number] as number,
-        digest: digests[r / 2] as string,
-        copies: to - from,
-        savableBytes: total - largest,
-        names: names.sort(byHostPath),
+        group: {
+          size: sizes[order[from] as number] as number,
+          digest: digests[r / 2] as string,
+          copies: to - from,
+          savableBytes: total - largest,
+          names,
+        },
+        first,
       });
     }
   }
-  groups.sort(
-    (a, b) =>
-      b.savableBytes - a.savableBytes ||
-      byHostPath(a.names[0] as SharedFileName, b.names[0] as SharedFileName),
-  );
-  return { groups, errors: errors.sort((a, b) => compareText(a.path, b.path)) };
+  groups.sort((a, b) => b.group.savableBytes - a.group.savableBytes || byHostPath(a.first, b.first));
+  return { groups: groups.map((g) => g.group), errors: errors.sort((a, b) => compareText(a.path, b.path)) };
 }
