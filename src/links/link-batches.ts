@@ -22,33 +22,44 @@ const nameOf = (t: Target) => `${t.container.namespace}\u0000${t.container.id}`;
 
 /**
  * readLinkFindings of `targets` in batches (see the header), in row order; `scanFor(batch)` gives each
- * batch's scan options (its own progress line, ended before its rows are written). Broken links only (--shared needs every layer at once).
+ * batch's scan options (its own progress line, ended before its rows are written). Broken links only (--shared
+ * needs every layer at once). With `readAhead`, the next batch's layers are read (in the scanner's threads)
+ * while the caller writes this batch's rows, not after: its rendering then costs no wall time of its own.
+ * Not where a progress line is drawn: it would be drawn while rows are written.
  */
 export async function* readLinkFindingsInBatches(
   targets: readonly Target[],
   scanFor: () => { scan: NonNullable<LinkReportOptions["scan"]>; done: () => void },
+  options: { readAhead?: boolean } = {},
 ): AsyncGenerator<LinkFindings> {
   const order = [...targets].sort(
     (a, b) =>
       compareText(a.container.namespace, b.container.namespace) ||
       compareText(a.container.id, b.container.id),
   );
-  let at = 0;
-  let size = 1;
-  do {
+  const batches: Target[][] = [];
+  for (let at = 0, size = 1; at < order.length; size *= 2) {
     let end = Math.min(order.length, at + size);
     while (end < order.length && nameOf(order[end - 1] as Target) === nameOf(order[end] as Target)) end++;
-    const s = scanFor();
-    let found: LinkFindings;
-    try {
-      found = await readLinkFindings(order.slice(at, end), { brokenOnly: true, scan: s.scan });
-    } finally {
-      s.done();
-    }
-    yield found;
+    batches.push(order.slice(at, end));
     at = end;
-    size *= 2;
-  } while (at < order.length);
+  }
+  const read = (batch: Target[]): Promise<LinkFindings> => {
+    const s = scanFor();
+    const found = readLinkFindings(batch, { brokenOnly: true, scan: s.scan }).finally(() => s.done());
+    // a batch read ahead fails when it is awaited (or never, when the caller stops first), not unhandled
+    found.catch(() => {});
+    return found;
+  };
+  let next = batches.length > 0 ? read(batches[0] as Target[]) : null;
+  for (let k = 0; next !== null; k++) {
+    const found = await next;
+    const following = batches[k + 1];
+    next = null;
+    if (options.readAhead === true && following !== undefined) next = read(following);
+    yield found;
+    if (options.readAhead !== true && following !== undefined) next = read(following);
+  }
 }
 
 /**

@@ -11,7 +11,7 @@ import { type LinkFindings, linkReportOf, readLinkFindings } from "../../links/l
 import type { Store } from "../../model/store.js";
 import { ByteChunks } from "../render/byte-chunks.js";
 import { displayWidth, humanBytes, render, renderJson, renderTable } from "../render/format.js";
-import { progress } from "../render/progress.js";
+import { isProgressShown, progress } from "../render/progress.js";
 import { blanks, renderTableChunks } from "../render/table-chunks.js";
 import { terminalSafe } from "../render/terminal-safe.js";
 import { resolveRef } from "../resolve-ref.js";
@@ -302,10 +302,14 @@ export async function linksCommand(
     const targets = linkTargets(stores, ref);
     return streamedTable(
       targets,
-      readLinkFindingsInBatches(targets, () => {
-        const bar = progress("links: reading layers");
-        return { scan: { progress: bar }, done: () => bar.done() };
-      }),
+      readLinkFindingsInBatches(
+        targets,
+        () => {
+          const bar = progress("links: reading layers");
+          return { scan: { progress: bar }, done: () => bar.done() };
+        },
+        { readAhead: !isProgressShown() },
+      ),
       options.shared ? () => linksData(stores, ref, { brokenOnly: false }) : undefined,
     );
   }
