@@ -1,7 +1,8 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
+import { compareText } from "../model/text.js";
 import type { LazyFindings } from "./check.js";
-import { compareText, orderOf } from "./finding-order.js";
+import { orderOf } from "./finding-order.js";
 
 /** Lazy findings of items [head, tail, subject], paths given in two parts. */
 function lazy(items: readonly (readonly [string, string, string])[]): LazyFindings {

@@ -1,21 +1,8 @@
 // checks/finding-order.ts — the order of a check's lazily made findings in doctor's report: by path, then
 // subject (code-unit order), without making the findings (10^5 broken links are ordered as positions).
 
+import { compareText, prefixFreeRanks } from "../model/text.js";
 import type { LazyFindings } from "./check.js";
-
-/** Code-unit order, as the report sorts paths and subjects. */
-export function compareText(a: string, b: string): number {
-  return a < b ? -1 : a > b ? 1 : 0;
-}
-
-/** Each distinct head's rank among `heads` by compareText, or null when one head is a prefix of
- * another (then a head alone does not order two paths). */
-function headRanks(heads: readonly string[]): Map<string, number> | null {
-  const sorted = [...new Set(heads)].sort(compareText);
-  for (let k = 1; k < sorted.length; k++)
-    if ((sorted[k] as string).startsWith(sorted[k - 1] as string)) return null;
-  return new Map(sorted.map((h, k) => [h, k]));
-}
 
 /** Positions of `found` by path, then subject (the report's order within a check). Cost: one sort; a
  * subject is made only for paths that tie (a shared image layer's link in several containers). A path given
@@ -26,7 +13,7 @@ export function orderOf(found: LazyFindings): Uint32Array {
   if (parts !== undefined) {
     const heads: string[] = [];
     for (let i = 0; i < found.count; i++) heads.push(parts.head(i));
-    const ranks = headRanks(heads);
+    const ranks = prefixFreeRanks(heads);
     if (ranks !== null) {
       const rankOf = Uint32Array.from(heads, (h) => ranks.get(h) as number);
       heads.length = 0;

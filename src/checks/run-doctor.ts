@@ -20,10 +20,11 @@
 
 import { collectGarbage } from "../collect-garbage.js";
 import { type ScanProgress, scanTrees } from "../fs/walk.js";
+import { compareText } from "../model/text.js";
 import type { Check, Finding, LazyFindings } from "./check.js";
 import { findingKey, severityRank } from "./check.js";
 import type { DoctorInput } from "./doctor-input.js";
-import { compareText, orderOf } from "./finding-order.js";
+import { orderOf } from "./finding-order.js";
 import { podIndex, withPods } from "./finding-pods.js";
 
 export type DoctorMode = "quick" | "default" | "verify";

@@ -13,6 +13,7 @@ import { lstatSync, realpathSync } from "node:fs";
 import { availableParallelism } from "node:os";
 import { dirname, resolve } from "node:path";
 import { CrifsError } from "../errors.js";
+import { compareText } from "../model/text.js";
 import { InodeSet } from "./inode-set.js";
 import { decodeName, fsPath } from "./name-codec.js";
 import { defaultCacheDir } from "./scan-cache-dir.js";
@@ -131,11 +132,6 @@ export function selectScanEngine(): {
     });
   }
   return { engine: "js", scanner: null, problem };
-}
-
-/** Code-unit order, the same in every locale. */
-function compareText(a: string, b: string): number {
-  return a < b ? -1 : a > b ? 1 : 0;
 }
 
 interface RootInfo {

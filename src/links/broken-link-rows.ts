@@ -10,6 +10,7 @@
 
 import type { ResolveError } from "../fs/resolve-in-root.js";
 import type { PathSpans } from "../fs/walk-native.js";
+import { isPlainText } from "../model/text.js";
 import type { BrokenLink } from "./broken-links.js";
 
 /** The broken links of one container, sorted by path (code-unit order). */
@@ -56,9 +57,6 @@ export type LinkPaths = Pick<
   "namespace" | "container" | "length" | "path" | "layerId" | "pathSpans"
 >;
 
-/** Printable ASCII without "\": what terminalSafe returns as it is. */
-const PLAIN = /^[\x20-\x5b\x5d-\x7e]*$/;
-
 /** Rows over BrokenLink objects of one container, sorted by path (the JS resolver's findings). */
 export function arrayRows(
   namespace: string,
@@ -84,8 +82,8 @@ export function arrayRows(
     },
     isInLowerLayer: (i) => at(i).isInLowerLayer,
     isHostOnly: (i) => at(i).isHostOnly,
-    isPlainPath: (i) => PLAIN.test(at(i).path),
-    isPlainTarget: (i) => PLAIN.test(at(i).target),
+    isPlainPath: (i) => isPlainText(at(i).path),
+    isPlainTarget: (i) => isPlainText(at(i).target),
     plainPathLength: (i) => at(i).path.length,
     plainTargetLength: (i) => at(i).target.length,
     get: at,

@@ -4,6 +4,7 @@
 
 import { encodeName } from "../fs/name-codec.js";
 import type { Snapshot } from "../model/store.js";
+import { prefixFreeRanks } from "../model/text.js";
 import type { LayerFileTable } from "./layer-files.js";
 
 /** Numbers per file in a LayerFileTable's facts. */
@@ -119,14 +120,9 @@ export class FileIndex {
    */
   dirRanks(): Uint32Array | null {
     if (this.#dirRanks === undefined) {
-      const dirs = [...new Set(this.layers.map((inv) => inv.layer.path))].sort((a, b) =>
-        a < b ? -1 : a > b ? 1 : 0,
-      );
-      const isPrefixFree = dirs.every((d, k) => k === 0 || !d.startsWith(dirs[k - 1] as string));
-      const rank = new Map(dirs.map((d, k) => [d, k]));
-      this.#dirRanks = isPrefixFree
-        ? Uint32Array.from(this.layers, (inv) => rank.get(inv.layer.path) as number)
-        : null;
+      const rank = prefixFreeRanks(this.layers.map((inv) => inv.layer.path));
+      this.#dirRanks =
+        rank === null ? null : Uint32Array.from(this.layers, (inv) => rank.get(inv.layer.path) as number);
     }
     return this.#dirRanks;
   }

@@ -16,6 +16,7 @@ import { decodeName, encodeName, fsPath } from "../fs/name-codec.js";
 import { direntName, readDirents } from "../fs/read-exact.js";
 import { loadNativeScanner } from "../fs/walk-native.js";
 import { errnoName, joinTreePath, type ScanOp, scanErrorMessage } from "../fs/walk-tree-scan.js";
+import { compareText } from "../model/text.js";
 
 /** One regular file of a layer (LayerFileTable.at). */
 export interface LayerFile {
@@ -179,10 +180,6 @@ export interface LayerFiles {
 
 /** Deepest dir nesting entered; deeper dirs are an error, not a stack overflow or a hang. */
 export const maxLayerDepth = 4096;
-
-function compareText(a: string, b: string): number {
-  return a < b ? -1 : a > b ? 1 : 0;
-}
 
 /**
  * Lists the regular files below `dir` (a layer's file tree), in walk order. Cost: a full walk: one readdir per

@@ -8,15 +8,12 @@
 // each batch that needs it, and its errors are kept once.
 
 import type { Container, Store } from "../model/store.js";
+import { compareText } from "../model/text.js";
 import { type LinkFindings, type LinkReportOptions, readLinkFindings } from "./link-report.js";
 
 /** A container to judge, with the store that holds it. */
 export type LinkTarget = { readonly store: Store; readonly container: Container };
 type Target = LinkTarget;
-
-function compareText(a: string, b: string): number {
-  return a < b ? -1 : a > b ? 1 : 0;
-}
 
 const nameOf = (t: Target) => `${t.container.namespace}\u0000${t.container.id}`;
 

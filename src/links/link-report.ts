@@ -20,6 +20,7 @@ import { type ScanOptions, type ScanResult, scanTrees, selectScanEngine } from "
 import type { LinkIndex } from "../fs/walk-native.js";
 import { SnapshotIndex } from "../model/chain.js";
 import type { Container, Snapshot, Store } from "../model/store.js";
+import { compareText } from "../model/text.js";
 import { arrayRows, type BrokenLinkRows, brokenLinksOf } from "./broken-link-rows.js";
 import {
   type BrokenLink,
@@ -148,10 +149,6 @@ export function containerKey(namespace: string, id: string): string {
 }
 
 const noHost = (): boolean => false;
-
-function compareText(a: string, b: string): number {
-  return a < b ? -1 : a > b ? 1 : 0;
-}
 
 /** A LinkReport whose broken links are rows per container (what renderers read), not objects. */
 export interface LinkFindings extends Omit<LinkReport, "brokenLinks"> {

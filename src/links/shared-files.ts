@@ -18,6 +18,7 @@
 import { availableParallelism } from "node:os";
 import { releaseFreeMemory } from "../collect-garbage.js";
 import { errnoWords } from "../errors.js";
+import { compareText } from "../model/text.js";
 import { type FileKeys, fileKeys, type KeyMode, keyBytes, wholeLimit } from "./file-digests.js";
 import { FileIndex, type LayerInventory, type SharedFileName } from "./file-index.js";
 import type { LayerReadError } from "./layer-files.js";
@@ -52,10 +53,6 @@ export interface DuplicateGroup {
   readonly savableBytes: number;
   /** Sorted by host path. */
   readonly names: SharedFileName[];
-}
-
-function compareText(a: string, b: string): number {
-  return a < b ? -1 : a > b ? 1 : 0;
 }
 
 /** A name made of file g of a FileIndex. */

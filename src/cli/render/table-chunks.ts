@@ -8,22 +8,14 @@
 // string costs a comparison. The lines are laid out as bytes (ByteChunks: no string a line, and a plain cell is
 // one copy).
 
+import { isPlainText } from "../../model/text.js";
 import { ByteChunks } from "./byte-chunks.js";
 import { displayWidth } from "./format.js";
 import { terminalSafe } from "./terminal-safe.js";
 
-/** A character that is not printable ASCII, or "\". */
-const NOT_PLAIN = /[^\x20-\x5b\x5d-\x7e]/;
-
-/** Whether `s` is printable ASCII without "\": terminalSafe leaves it as it is, one column a character. A
- * regular expression, not a loop over charCodeAt: a doctor table asks it of 10^5 new path cells, twice. */
-function isPlain(s: string): boolean {
-  return !NOT_PLAIN.test(s);
-}
-
 /** displayWidth(terminalSafe(cell)), without making the safe string when the cell is plain. */
 export function safeWidth(cell: string): number {
-  return isPlain(cell) ? cell.length : displayWidth(terminalSafe(cell));
+  return isPlainText(cell) ? cell.length : displayWidth(terminalSafe(cell));
 }
 
 /** One column's last raw cell and its safe text and width (a cell repeated from the row before is not looked at
@@ -38,7 +30,7 @@ class Column {
   set(raw: string): void {
     if (raw === this.raw) return;
     this.raw = raw;
-    this.plain = isPlain(raw);
+    this.plain = isPlainText(raw);
     if (this.plain) {
       this.safe = raw;
       this.width = raw.length;
